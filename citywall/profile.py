@@ -1,0 +1,234 @@
+"""The city profile: one TOML file that makes CityWall a given city's wall.
+
+It names the city, its time zone and language, its districts with their boundaries
+and population, the sources to pull and the KPI targets. Loading checks everything
+at once and raises one error that lists every problem with its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+
+class ProfileError(ValueError):
+    """The profile cannot be used; the message lists each problem and its fix."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"city profile {path} has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    names: dict[str, str]
+    population: int
+    geometry: BaseGeometry = field(repr=False, compare=False)
+
+    def name(self, language: str = "en") -> str:
+        return self.names.get(language) or next(iter(self.names.values()))
+
+
+@dataclass(frozen=True)
+class Target:
+    target: float
+    watch_ratio: float
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    connector: str
+    interval_seconds: float
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoadClass:
+    congested_below: float
+    slow_below: float
+
+
+@dataclass(frozen=True)
+class CityProfile:
+    id: str
+    names: dict[str, str]
+    timezone: ZoneInfo
+    default_language: str
+    local_language: str
+    districts: tuple[District, ...]
+    sources: tuple[SourceConfig, ...]
+    targets: dict[str, Target]
+    road_classes: dict[str, RoadClass]
+    refresh_seconds: float
+    speed_window: timedelta
+    boundaries_path: Path
+    boundaries_source: str
+
+    def name(self, language: str | None = None) -> str:
+        return self.names.get(language or self.default_language) or self.id
+
+    @cached_property
+    def districts_by_code(self) -> dict[str, District]:
+        return {d.code: d for d in self.districts}
+
+    @cached_property
+    def geojson(self) -> dict[str, Any]:
+        """Boundaries as a FeatureCollection keyed by district code, for drawing."""
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": d.code,
+                    "properties": {"code": d.code},
+                    # d3-geo (plotly's geo traces) wants exterior rings clockwise,
+                    # the opposite of RFC 7946; otherwise it fills the whole globe.
+                    "geometry": shapely.orient_polygons(
+                        d.geometry, exterior_cw=True
+                    ).__geo_interface__,
+                }
+                for d in self.districts
+            ],
+        }
+
+    @property
+    def population(self) -> int:
+        return sum(d.population for d in self.districts)
+
+
+def load_profile(path: Path | str) -> CityProfile:
+    path = Path(path)
+    problems: list[str] = []
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(path, ["file not found: set CITYWALL_PROFILE to a profile"])
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, [f"not valid TOML: {exc}"]) from exc
+
+    city = raw.get("city", {})
+    for key in ("id", "name", "timezone", "boundaries"):
+        if key not in city:
+            problems.append(f"[city] needs `{key}`")
+    try:
+        tz = ZoneInfo(city.get("timezone", "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"[city] timezone {city.get('timezone')!r} is not an IANA zone "
+            "(write e.g. 'Asia/Seoul')"
+        )
+        tz = ZoneInfo("UTC")
+
+    boundaries_path = (path.parent / city.get("boundaries", "")).resolve()
+    shapes = _read_boundaries(boundaries_path, problems)
+    districts = _districts(raw.get("districts", []), shapes, problems)
+    sources = _sources(raw.get("sources", []), problems)
+    targets = {
+        kpi: Target(float(t["target"]), float(t.get("watch_ratio", 1.25)))
+        for kpi, t in raw.get("targets", {}).items()
+    }
+    road_classes = {
+        name: RoadClass(float(c["congested"]), float(c["slow"]))
+        for name, c in raw.get("traffic", {}).get("road_classes", {}).items()
+    }
+    if problems:
+        raise ProfileError(path, problems)
+    return CityProfile(
+        id=city["id"],
+        names=dict(city["name"]) if isinstance(city["name"], dict) else {"en": city["name"]},
+        timezone=tz,
+        default_language=city.get("default_language", "en"),
+        local_language=city.get("local_language", city.get("default_language", "en")),
+        districts=tuple(districts),
+        sources=tuple(sources),
+        targets=targets,
+        road_classes=road_classes,
+        refresh_seconds=float(raw.get("wall", {}).get("refresh_seconds", 10)),
+        speed_window=timedelta(
+            minutes=float(raw.get("traffic", {}).get("speed_window_minutes", 15))
+        ),
+        boundaries_path=boundaries_path,
+        boundaries_source=city.get("boundaries_source", ""),
+    )
+
+
+def _read_boundaries(path: Path, problems: list[str]) -> dict[str, BaseGeometry]:
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"boundaries file {path} not found: fix [city] boundaries")
+        return {}
+    except json.JSONDecodeError as exc:
+        problems.append(f"boundaries file {path} is not GeoJSON: {exc}")
+        return {}
+    shapes: dict[str, BaseGeometry] = {}
+    for i, feature in enumerate(collection.get("features", [])):
+        code = str(feature.get("properties", {}).get("code") or feature.get("id") or "")
+        if not code:
+            problems.append(f"boundary feature #{i} has no `code` property")
+            continue
+        geometry = shape(feature["geometry"])
+        if not geometry.is_valid:
+            problems.append(f"boundary of district {code} is not a valid polygon")
+        shapes[code] = geometry
+    return shapes
+
+
+def _districts(
+    rows: list[dict[str, Any]], shapes: dict[str, BaseGeometry], problems: list[str]
+) -> list[District]:
+    if not rows:
+        problems.append("no [[districts]]: list each district with code, name, population")
+    districts = []
+    for row in rows:
+        code = str(row.get("code", ""))
+        if code not in shapes:
+            problems.append(f"district {code or '?'} has no polygon in the boundaries file")
+            continue
+        districts.append(
+            District(
+                code=code,
+                names=dict(row.get("name", {})),
+                population=int(row.get("population", 0)),
+                geometry=shapes[code],
+            )
+        )
+    unlisted = sorted(set(shapes) - {d.code for d in districts})
+    if unlisted:
+        problems.append(f"boundaries hold districts not listed in [[districts]]: {unlisted}")
+    return districts
+
+
+def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConfig]:
+    sources = []
+    seen: set[str] = set()
+    for row in rows:
+        name = row.get("name")
+        if not name or not row.get("connector"):
+            problems.append("each [[sources]] needs `name` and `connector`")
+            continue
+        if name in seen:
+            problems.append(f"source name {name!r} is used twice: names must be unique")
+        seen.add(name)
+        sources.append(
+            SourceConfig(
+                name=name,
+                connector=row["connector"],
+                interval_seconds=float(row.get("interval_seconds", 300)),
+                options=dict(row.get("options", {})),
+            )
+        )
+    return sources

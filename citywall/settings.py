@@ -1,0 +1,77 @@
+"""Every knob in one list: explicit argument > environment variable > default.
+
+Secrets and URLs come from the environment by reference, never from a file in the
+repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "profile": Setting(
+        "CITYWALL_PROFILE", "cities/seoul.toml", "Path of the city profile (TOML)."
+    ),
+    "data_dir": Setting(
+        "CITYWALL_DATA_DIR", "data", "Folder for the embedded SQLite store and caches."
+    ),
+    "database_url": Setting(
+        "CITYWALL_DATABASE_URL",
+        "",
+        "SQLAlchemy URL; empty means SQLite at <data_dir>/citywall.db.",
+    ),
+    "cache": Setting(
+        "CITYWALL_CACHE", "simple", "KPI cache: simple, filesystem, redis or null."
+    ),
+    "redis_url": Setting("CITYWALL_REDIS_URL", "", "Redis URL for CITYWALL_CACHE=redis."),
+    "secret_key": Setting(
+        "CITYWALL_SECRET_KEY", "", "Flask secret key; set it when several workers run."
+    ),
+}
+
+
+def _resolve(path: str) -> Path:
+    """A relative path means the working folder first, then the project folder."""
+    candidate = Path(path).expanduser()
+    if candidate.is_absolute() or candidate.exists():
+        return candidate.resolve()
+    return (PROJECT_ROOT / candidate).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile_path: Path
+    data_dir: Path
+    database_url: str
+    cache: str
+    redis_url: str
+    secret_key: str = field(repr=False)
+
+    @classmethod
+    def from_env(cls, **overrides: str) -> "Settings":
+        raw = {
+            key: overrides.get(key) or os.environ.get(s.env) or s.default
+            for key, s in SETTINGS.items()
+        }
+        data_dir = Path(raw["data_dir"]).expanduser().resolve()
+        database_url = raw["database_url"] or f"sqlite:///{data_dir / 'citywall.db'}"
+        return cls(
+            profile_path=_resolve(raw["profile"]),
+            data_dir=data_dir,
+            database_url=database_url,
+            cache=raw["cache"],
+            redis_url=raw["redis_url"],
+            secret_key=raw["secret_key"],
+        )

@@ -1,0 +1,1 @@
+"""Components: pure factories from KPI-layer data to Dash layout and figures."""

@@ -1,0 +1,34 @@
+"""Numbers, changes and times as a wall shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kpis.definitions import Kpi
+from kpis.service import KpiValue
+
+
+def number(kpi: Kpi, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if kpi.percent:
+        return f"{value * 100:.1f}"
+    return f"{value:,.{kpi.decimals}f}"
+
+
+def change(value: KpiValue) -> str:
+    """Signed relative change, or the absolute one when the comparison is zero."""
+    if value.value is None or value.previous is None:
+        return "no comparison"
+    if value.change is None:
+        delta = value.value - value.previous
+        return "no change" if delta == 0 else f"{delta:+,.0f}"
+    return f"{value.change * 100:+.0f}%"
+
+
+def local_time(t: datetime | None, tz: ZoneInfo, with_date: bool = False) -> str:
+    if t is None:
+        return "—"
+    fmt = "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S"
+    return t.astimezone(tz).strftime(fmt)

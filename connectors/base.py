@@ -1,0 +1,97 @@
+"""The contract every connector keeps: payload in, normalised records out.
+
+A connector turns what a source sends into two kinds of records (events and
+measurements) plus rejects that carry the reason they were refused. It does no I/O
+beyond its own fetch and keeps no state beyond the cursor the ingest hands it, so
+the ingest alone decides what is committed and when the cursor moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+DOMAINS = ("traffic", "safety", "disaster", "complaints")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happens at a place: a complaint, an incident, an alert."""
+
+    source_id: str
+    domain: str
+    category: str
+    occurred_at: datetime
+    title: str = ""
+    status: str = "open"
+    severity: str | None = None
+    district_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    expires_at: datetime | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One value of a series at one place and time: a link speed, a PM2.5 reading."""
+
+    series: str
+    place: str
+    observed_at: datetime
+    value: float
+    category: str | None = None
+    district_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the connector could not normalise, kept with the reason."""
+
+    reason: str
+    excerpt: str
+    source_id: str | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one pull produced.
+
+    ``next_cursor`` is where the following pull starts once this batch is committed;
+    ``more`` says the source has more ready now (a backfill in chunks).
+    """
+
+    events: list[Event] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    next_cursor: str | None = None
+    more: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.events) + len(self.measurements) + len(self.rejected)
+
+
+class Connector(Protocol):
+    """A source protocol. Instances are built from a profile's source options."""
+
+    protocol: ClassVar[str]
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        """Return the records after ``cursor`` up to ``now``."""
+        ...
+
+
+class ConnectorError(Exception):
+    """A source failed as a whole (unreachable, refused, unreadable)."""
+
+
+def excerpt(raw: object, limit: int = 500) -> str:
+    """A bounded, printable excerpt of a raw record for the quarantine table."""
+    text = raw if isinstance(raw, str) else repr(raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,445 @@
+"""The demo city: live simulated feeds in all four domains, with no network and no keys.
+
+Everything is a pure function of (seed, time): the records of an hour are drawn from
+a random generator seeded with (seed, stream, hour), so a backfill and a live wall
+that pull the same span in different chunks store exactly the same rows. The cursor
+is simply the time the simulation has been generated up to.
+
+Rates and shapes follow published figures for Seoul (see shared CITY_FACTS): TOPIS
+congestion classes and rush hours, the Ministry of Environment PM2.5 grades, the
+응답소 complaint categories (traffic about 30 %) and handling times (days), CAP 1.2
+severities for disaster alerts, and the fire/ambulance lifecycles of the 2017
+Digital Citizen Mayor's Office.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import numpy as np
+import shapely
+
+from citywall.profile import CityProfile
+from connectors.base import Batch, Event, Measurement
+
+HOUR = timedelta(hours=1)
+BACKFILL_CHUNK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A lifecycle step reached a log-normal delay after the previous one."""
+
+    name: str
+    median_minutes: float
+    sigma: float = 0.6
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One kind of simulated event with its rate, mix and lifecycle."""
+
+    name: str
+    domain: str
+    categories: dict[str, float]
+    hourly: tuple[float, ...]  # relative rate per local hour 0..23
+    first_status: str
+    stages: tuple[Stage, ...]
+    weekend_factor: float = 1.0
+
+    @property
+    def max_age(self) -> timedelta:
+        """Lifecycles are cut at a bound so a pull needs only a bounded look-back."""
+        total = sum(s.median_minutes * math.exp(3 * s.sigma) for s in self.stages)
+        return timedelta(minutes=min(total, 30 * 24 * 60))
+
+
+def _profile(*peaks: tuple[float, float, float], floor: float = 0.2) -> tuple[float, ...]:
+    """An hour-of-day shape: a floor plus Gaussian peaks (hour, width, height)."""
+    return tuple(
+        floor + sum(h * math.exp(-(((hour - c) / w) ** 2) / 2) for c, w, h in peaks)
+        for hour in range(24)
+    )
+
+
+COMPLAINTS = Stream(
+    name="complaints",
+    domain="complaints",
+    categories={
+        "traffic": 0.305, "illegal_parking": 0.12, "waste": 0.12, "noise": 0.09,
+        "roads": 0.09, "environment": 0.06, "construction": 0.06, "housing": 0.05,
+        "welfare": 0.04, "streetlights": 0.03, "other": 0.035,
+    },
+    hourly=_profile((10.5, 2.5, 1.0), (15.0, 2.5, 0.9), floor=0.08),
+    first_status="received",
+    # received -> assigned -> in progress -> closed; 응답소 averages 2.7 days.
+    stages=(Stage("assigned", 90, 0.8), Stage("in_progress", 600, 1.0),
+            Stage("closed", 2400, 1.0)),
+    weekend_factor=0.55,
+)
+SAFETY = Stream(
+    name="safety",
+    domain="safety",
+    categories={
+        "traffic_crash": 0.27, "ambulance": 0.36, "rescue": 0.22, "fire": 0.09,
+        "road_hazard": 0.06,
+    },
+    hourly=_profile((8.5, 1.5, 0.6), (18.5, 2.5, 0.9), (23.0, 2.0, 0.4), floor=0.35),
+    first_status="dispatched",
+    # The Digital Citizen Mayor's Office lifecycle: dispatched -> arrived -> in action.
+    stages=(Stage("arrived", 7, 0.4), Stage("in_action", 3, 0.5),
+            Stage("closed", 70, 0.7)),
+)
+ALERTS = Stream(
+    name="alerts",
+    domain="disaster",
+    categories={
+        "fine_dust": 0.3, "cold_wave": 0.12, "heat_wave": 0.12, "heavy_rain": 0.16,
+        "strong_wind": 0.08, "heavy_snow": 0.06, "fire": 0.1, "earthquake": 0.06,
+    },
+    hourly=_profile((7.0, 2.0, 0.8), (17.0, 3.0, 0.6), floor=0.3),
+    first_status="active",
+    stages=(Stage("expired", 360, 0.5),),
+)
+STREAMS = (COMPLAINTS, SAFETY, ALERTS)
+
+# Relative weight by month (Jan..Dec) for alerts that belong to a season in Seoul.
+ALL_YEAR = (1.0,) * 12
+SEASONAL = {
+    "heat_wave": (0, 0, 0, 0, 0.3, 1, 1.5, 1.5, 0.5, 0, 0, 0),
+    "heavy_rain": (0.1, 0.1, 0.2, 0.3, 0.5, 1, 1.8, 1.8, 0.8, 0.2, 0.2, 0.1),
+    "cold_wave": (1.5, 1.2, 0.3, 0, 0, 0, 0, 0, 0, 0.1, 0.8, 1.5),
+    "heavy_snow": (1.2, 1, 0.3, 0, 0, 0, 0, 0, 0, 0, 0.4, 1.2),
+    "fine_dust": (1.5, 1.5, 1.8, 1.2, 0.8, 0.4, 0.2, 0.2, 0.3, 0.6, 1.0, 1.4),
+}
+
+SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
+SEVERITY_WEIGHTS = (0.38, 0.42, 0.17, 0.03)
+AGENCIES = {
+    "traffic_crash": "Seoul Metropolitan Police Agency",
+    "road_hazard": "Seoul TOPIS",
+    "ambulance": "Seoul Fire & Disaster Headquarters",
+    "rescue": "Seoul Fire & Disaster Headquarters",
+    "fire": "Seoul Fire & Disaster Headquarters",
+}
+TITLES = {
+    "traffic": "Traffic signal or lane complaint", "illegal_parking": "Illegal parking",
+    "waste": "Uncollected waste", "noise": "Noise", "roads": "Damaged road or pavement",
+    "environment": "Pollution or odour", "construction": "Construction site",
+    "housing": "Housing", "welfare": "Welfare request", "streetlights": "Street light out",
+    "other": "Other request", "traffic_crash": "Traffic crash", "ambulance": "Ambulance call",
+    "rescue": "Rescue", "fire": "Fire", "road_hazard": "Road hazard",
+    "fine_dust": "Fine dust warning", "cold_wave": "Cold wave warning",
+    "heat_wave": "Heat wave warning", "heavy_rain": "Heavy rain warning",
+    "strong_wind": "Strong wind warning", "heavy_snow": "Heavy snow warning",
+    "earthquake": "Earthquake felt",
+}
+ROAD_SPEED = "road_speed"
+PM25 = "pm25"
+
+
+class SimulatorConnector:
+    """Simulated feeds for the city of a profile. Options: seed, backfill_days,
+    links_per_district, complaints_per_day, safety_incidents_per_day, alerts_per_day,
+    speed_minutes (cadence of road speeds)."""
+
+    protocol: ClassVar[str] = "simulator"
+
+    def __init__(self, profile: CityProfile, options: dict[str, Any]) -> None:
+        self.profile = profile
+        self.seed = int(options.get("seed", 1))
+        self.backfill = timedelta(days=float(options.get("backfill_days", 30)))
+        self.per_day = {
+            "complaints": float(options.get("complaints_per_day", 850)),
+            "safety": float(options.get("safety_incidents_per_day", 160)),
+            "alerts": float(options.get("alerts_per_day", 4)),
+        }
+        self.speed_step = timedelta(minutes=float(options.get("speed_minutes", 15)))
+        self.tz = profile.timezone
+        self.codes = [d.code for d in profile.districts]
+        population = np.array([d.population for d in profile.districts], dtype=float)
+        self.district_weights = population / population.sum()
+        self.points = self._point_pools(40)
+        self.links = self._road_links(int(options.get("links_per_district", 4)))
+        self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
+
+    # -- the connector contract ------------------------------------------------------
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        first = cursor is None
+        start = (
+            _floor(now - self.backfill, HOUR) if first else datetime.fromisoformat(cursor)
+        )
+        end = min(now, start + BACKFILL_CHUNK)
+        if end <= start:
+            return Batch(next_cursor=start.isoformat())
+        events = [
+            e for stream in STREAMS for e in self.events(stream, start, end, first)
+        ]
+        measurements = self.road_speeds(start, end) + self.pm25(start, end)
+        return Batch(
+            events=events,
+            measurements=measurements,
+            next_cursor=end.isoformat(),
+            more=end < now,
+        )
+
+    # -- events ----------------------------------------------------------------------
+    def events(
+        self, stream: Stream, start: datetime, end: datetime, first: bool
+    ) -> list[Event]:
+        """Events created in [start, end), and older ones whose lifecycle moved then.
+
+        On the first pull, events created before ``start`` that are still under way
+        come too, so the backlog is right from the start.
+        """
+        out: list[Event] = []
+        hour = _floor(start - stream.max_age, HOUR)
+        while hour < end:
+            rows, last_change = self._hour_of(stream, hour)
+            if last_change < start and not first:
+                hour += HOUR
+                continue  # nothing in this hour moved during the window
+            for created, stage_times, fields in rows:
+                if created >= end:
+                    continue
+                changed = start <= created or any(start <= t < end for t in stage_times)
+                still_open = stage_times[-1] >= start
+                if changed or (first and still_open):
+                    out.append(self._event(stream, created, stage_times, fields, end))
+            hour += HOUR
+        return out
+
+    def _hour_of(self, stream: Stream, hour: datetime) -> tuple[list[tuple], datetime]:
+        """The events created in one hour; pure, so memoised for the look-back."""
+        key = (stream.name, hour)
+        if key not in self._hours:
+            if len(self._hours) > 4000:  # a few look-back windows; bounded memory
+                self._hours.clear()
+            rows = self._draw_hour(stream, hour)
+            last_change = max((times[-1] for _, times, _ in rows), default=hour)
+            self._hours[key] = (rows, last_change)
+        return self._hours[key]
+
+    def _draw_hour(self, stream: Stream, hour: datetime) -> list[tuple]:
+        local = hour.astimezone(self.tz)
+        rate = self.per_day[stream.name] * stream.hourly[local.hour] / sum(stream.hourly)
+        if local.weekday() >= 5:
+            rate *= stream.weekend_factor
+        rng = self._rng(stream.name, hour)
+        n = rng.poisson(rate)
+        if n == 0:
+            return []
+        offsets = np.sort(rng.uniform(0, 3600, n))
+        cats = list(stream.categories)
+        weights = np.array([
+            stream.categories[c] * SEASONAL.get(c, ALL_YEAR)[local.month - 1] for c in cats
+        ])
+        cat_idx = rng.choice(len(cats), n, p=weights / weights.sum())
+        district_idx = rng.choice(len(self.codes), n, p=self.district_weights)
+        point_idx = rng.integers(0, self.points.shape[1], n)
+        medians = np.array([s.median_minutes for s in stream.stages])
+        sigmas = np.array([s.sigma for s in stream.stages])
+        delays = np.exp(np.log(medians) + sigmas * rng.standard_normal((n, len(medians))))
+        stage_minutes = np.minimum(np.cumsum(delays, axis=1), stream.max_age.total_seconds() / 60)
+        severity_idx = rng.choice(len(SEVERITIES), n, p=SEVERITY_WEIGHTS)
+        citywide = rng.random(n) < 0.4
+        rows = []
+        for i in range(n):
+            created = hour + timedelta(seconds=float(offsets[i]))
+            stage_times = [created + timedelta(minutes=float(m)) for m in stage_minutes[i]]
+            lon, lat = self.points[district_idx[i], point_idx[i]]
+            rows.append(
+                (
+                    created,
+                    stage_times,
+                    {
+                        "id": f"{stream.name}-{int(hour.timestamp()) // 3600}-{i}",
+                        "category": cats[cat_idx[i]],
+                        "district": self.codes[district_idx[i]],
+                        "lon": float(lon),
+                        "lat": float(lat),
+                        "severity": SEVERITIES[severity_idx[i]],
+                        "citywide": bool(citywide[i]),
+                    },
+                )
+            )
+        return rows
+
+    def _event(
+        self,
+        stream: Stream,
+        created: datetime,
+        stage_times: list[datetime],
+        f: dict[str, Any],
+        as_of: datetime,
+    ) -> Event:
+        """The event as its source would report it at ``as_of``."""
+        reached = [(s.name, t) for s, t in zip(stream.stages, stage_times) if t <= as_of]
+        lifecycle = [(stream.first_status, created), *reached]
+        status, updated = lifecycle[-1]
+        final_time = stage_times[-1]
+        attrs: dict[str, Any] = {
+            "lifecycle": [[name, t.isoformat()] for name, t in lifecycle]
+        }
+        common = dict(
+            source_id=f["id"],
+            domain=stream.domain,
+            category=f["category"],
+            title=TITLES[f["category"]],
+            status=status,
+            occurred_at=created,
+            updated_at=updated,
+        )
+        if stream.domain == "disaster":
+            severity = f["severity"]
+            attrs |= {
+                "urgency": "Immediate" if severity in ("Severe", "Extreme") else "Expected",
+                "certainty": "Observed" if f["category"] == "earthquake" else "Likely",
+                "sender": "Seoul Metropolitan Government",
+                "instruction": "Follow the guidance of the safety alert text message.",
+            }
+            citywide = f["citywide"]
+            return Event(
+                **common,
+                severity=severity,
+                district_code=None if citywide else f["district"],
+                lon=None if citywide else f["lon"],
+                lat=None if citywide else f["lat"],
+                expires_at=final_time,
+                attrs=attrs | {"area": "citywide" if citywide else f["district"]},
+            )
+        if stream.domain == "safety":
+            attrs["agency"] = AGENCIES[f["category"]]
+        return Event(
+            **common,
+            district_code=f["district"],
+            lon=f["lon"],
+            lat=f["lat"],
+            closed_at=final_time if status == "closed" else None,
+            attrs=attrs,
+        )
+
+    # -- measurements ----------------------------------------------------------------
+    def road_speeds(self, start: datetime, end: datetime) -> list[Measurement]:
+        """Link speeds: free-flow speed cut by rush hours and noise.
+
+        Every link reports once per cadence, each at its own phase, so some link
+        reports every few seconds, as probe-vehicle feeds do.
+        """
+        out: list[Measurement] = []
+        links = self.links
+        free, sensitivity, phase = links["free_flow"], links["sensitivity"], links["phase"]
+        tick = _floor(start, self.speed_step)
+        while tick < end:
+            local = tick.astimezone(self.tz)
+            hour = local.hour + local.minute / 60
+            weekday = local.weekday() < 5
+            rush = (0.55 if weekday else 0.25) * math.exp(-(((hour - 8.2) / 1.1) ** 2) / 2)
+            rush += (0.6 if weekday else 0.35) * math.exp(-(((hour - 18.6) / 1.6) ** 2) / 2)
+            rush += 0.2 * math.exp(-(((hour - 13.5) / 3.0) ** 2) / 2)
+            noise = self._rng(ROAD_SPEED, tick).normal(0, 0.07, len(free))
+            slowdown = 1 - np.minimum(rush * sensitivity, 0.9)
+            speeds = np.round(np.clip(free * slowdown * (1 + noise), 3, None), 1).tolist()
+            for i, offset in enumerate(phase):
+                observed = tick + offset
+                if start <= observed < end:
+                    out.append(
+                        Measurement(
+                            ROAD_SPEED, links["id"][i], observed, speeds[i],
+                            links["road_class"][i], links["district"][i],
+                            links["lon"][i], links["lat"][i],
+                        )
+                    )
+            tick += self.speed_step
+        return out
+
+    def pm25(self, start: datetime, end: datetime) -> list[Measurement]:
+        """Hourly PM2.5 per district: multi-day episodes, a daily cycle, local offsets."""
+        out: list[Measurement] = []
+        rng = np.random.default_rng([self.seed, 7])
+        phases = rng.uniform(0, 2 * math.pi, 3)
+        offsets = rng.normal(1.0, 0.12, len(self.codes))
+        t = _ceil(start, HOUR)
+        while t < end:
+            days = t.timestamp() / 86400
+            local_hour = t.astimezone(self.tz).hour
+            episode = sum(
+                a * math.sin(2 * math.pi * days / p + ph)
+                for a, p, ph in zip((9.0, 6.0, 4.0), (5.3, 3.1, 11.0), phases)
+            )
+            base = max(22 + episode + 4 * math.sin(2 * math.pi * (local_hour - 3) / 24), 4)
+            noise = self._rng(PM25, t).normal(0, 2.0, len(self.codes))
+            for i, code in enumerate(self.codes):
+                out.append(
+                    Measurement(
+                        series=PM25,
+                        place=code,
+                        observed_at=t,
+                        value=round(max(float(base * offsets[i] + noise[i]), 1.0), 1),
+                        district_code=code,
+                        lon=float(self.points[i, 0, 0]),
+                        lat=float(self.points[i, 0, 1]),
+                    )
+                )
+            t += HOUR
+        return out
+
+    # -- fixed city furniture, drawn once from the seed ------------------------------
+    def _point_pools(self, per_district: int) -> np.ndarray:
+        """Points inside each district (districts × per_district × lon/lat)."""
+        rng = np.random.default_rng([self.seed, 1])
+        pools = np.zeros((len(self.codes), per_district, 2))
+        for i, district in enumerate(self.profile.districts):
+            geom = district.geometry
+            shapely.prepare(geom)
+            minx, miny, maxx, maxy = geom.bounds
+            found = [district.geometry.representative_point().coords[0]]
+            while len(found) < per_district:
+                xs = rng.uniform(minx, maxx, 64)
+                ys = rng.uniform(miny, maxy, 64)
+                inside = shapely.contains_xy(geom, xs, ys)
+                found.extend(zip(xs[inside], ys[inside]))
+            pools[i] = np.round(np.array(found[:per_district]), 6)
+        return pools
+
+    def _road_links(self, per_district: int) -> dict[str, Any]:
+        """Road links with TOPIS-like ten-digit ids, a road class and a free-flow speed."""
+        rng = np.random.default_rng([self.seed, 2])
+        links: dict[str, list] = {k: [] for k in ("id", "district", "road_class", "lon", "lat")}
+        free, sensitivity = [], []
+        for i, code in enumerate(self.codes):
+            for j in range(per_district):
+                expressway = j == 0 and rng.random() < 0.6
+                links["id"].append(f"{code}{j:05d}")
+                links["district"].append(code)
+                links["road_class"].append("expressway" if expressway else "arterial")
+                lon, lat = self.points[i, j + 1]
+                links["lon"].append(float(lon))
+                links["lat"].append(float(lat))
+                free.append(rng.uniform(70, 85) if expressway else rng.uniform(30, 48))
+                sensitivity.append(rng.uniform(0.55, 1.05))
+        n = len(links["id"])
+        phase = [self.speed_step * i / n for i in range(n)]
+        return links | {
+            "free_flow": np.array(free),
+            "sensitivity": np.array(sensitivity),
+            "phase": phase,
+        }
+
+    def _rng(self, stream: str, t: datetime) -> np.random.Generator:
+        key = [self.seed, zlib.crc32(stream.encode()), int(t.timestamp())]
+        return np.random.default_rng(key)
+
+
+def _floor(t: datetime, step: timedelta) -> datetime:
+    seconds = step.total_seconds()
+    return datetime.fromtimestamp(t.timestamp() // seconds * seconds, tz=timezone.utc)
+
+
+def _ceil(t: datetime, step: timedelta) -> datetime:
+    floored = _floor(t, step)
+    return floored if floored == t else floored + step

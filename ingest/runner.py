@@ -1,0 +1,215 @@
+"""Running a source: pull, validate, place, commit with the cursor, record the run.
+
+The batch, its quarantined rejects, the source's new cursor, the run record and the
+data version all go in one transaction: either the batch landed and the cursor moved,
+or neither happened and the next run pulls the same span again (upserts make that
+harmless). A failing source records its error and never touches the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+
+import connectors
+from citywall.geo import DistrictLocator
+from citywall.profile import CityProfile, SourceConfig
+from connectors.base import Batch, Connector, Rejected, excerpt
+from ingest.validate import event_problem, measurement_problem
+from store import writes
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunSummary:
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    more: bool = False
+
+    def line(self) -> str:
+        status = f"error: {self.error}" if self.error else "ok"
+        return (
+            f"{self.source}: fetched {self.fetched}, stored {self.stored}, "
+            f"rejected {self.rejected}, {self.seconds:.1f} s, {status}"
+        )
+
+
+class SourceRunner:
+    """One source of a profile, with its connector, ready to run again and again."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        profile: CityProfile,
+        source: SourceConfig,
+        connector: Connector | None = None,
+        locator: DistrictLocator | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.connector = connector or connectors.build(source, profile)
+        self.locator = locator or DistrictLocator(profile)
+        self.districts = {d.code for d in profile.districts}
+        self.clock = clock
+
+    def run(self) -> RunSummary:
+        started = self.clock()
+        t0 = time.perf_counter()
+        summary = RunSummary(self.source.name)
+        with self.engine.connect() as conn:
+            cursor = writes.read_cursor(conn, self.source.name)
+        try:
+            batch = self.connector.pull(cursor, started)
+        except Exception as exc:  # a source failing must not stop the others
+            summary.error = f"{type(exc).__name__}: {exc}"
+            summary.seconds = time.perf_counter() - t0
+            log.warning("source %s failed: %s", self.source.name, summary.error)
+            with self.engine.begin() as conn:
+                writes.record_failure(conn, self.source.name, summary.error, started)
+                self._record_run(conn, summary, started)
+            return summary
+
+        batch = self.prepare(batch)
+        summary.fetched = batch.size
+        summary.rejected = len(batch.rejected)
+        summary.stored = len(batch.events) + len(batch.measurements)
+        summary.more = batch.more
+        with self.engine.begin() as conn:
+            writes.upsert_events(conn, self.source.name, batch.events, started)
+            writes.upsert_measurements(conn, self.source.name, batch.measurements)
+            writes.quarantine_records(conn, self.source.name, batch.rejected, started)
+            writes.record_success(conn, self.source.name, batch.next_cursor, started)
+            summary.seconds = time.perf_counter() - t0
+            self._record_run(conn, summary, started)
+            if summary.stored:
+                writes.bump_data_version(conn)
+        return summary
+
+    def prepare(self, batch: Batch) -> Batch:
+        """Validate every record and give each placed record its district."""
+        rejected = list(batch.rejected)
+        events, measurements = [], []
+        for e in batch.events:
+            if problem := event_problem(e, self.districts):
+                rejected.append(Rejected(problem, excerpt(e), e.source_id or None))
+            else:
+                events.append(e)
+        for m in batch.measurements:
+            if problem := measurement_problem(m, self.districts):
+                rejected.append(Rejected(problem, excerpt(m), f"{m.series}/{m.place}"))
+            else:
+                measurements.append(m)
+        return dataclasses.replace(
+            batch,
+            events=self._placed(events),
+            measurements=self._placed(measurements),
+            rejected=rejected,
+        )
+
+    def _placed(self, records: list) -> list:
+        """Records with coordinates but no district get the district they fall in."""
+        todo = [
+            i for i, r in enumerate(records) if r.district_code is None and r.lon is not None
+        ]
+        if not todo:
+            return records
+        codes = self.locator.locate(
+            [records[i].lon for i in todo], [records[i].lat for i in todo]
+        )
+        placed = list(records)
+        for i, code in zip(todo, codes):
+            placed[i] = dataclasses.replace(records[i], district_code=code)
+        return placed
+
+    def _record_run(self, conn, summary: RunSummary, started: datetime) -> None:
+        writes.record_run(
+            conn,
+            source=self.source.name,
+            started_at=started,
+            finished_at=self.clock(),
+            fetched=summary.fetched,
+            stored=summary.stored,
+            rejected=summary.rejected,
+            error=summary.error,
+        )
+
+
+def prepare_store(engine: Engine, profile: CityProfile) -> None:
+    """Tables exist (``store.connect`` made them) and hold the profile's districts."""
+    with engine.begin() as conn:
+        writes.sync_districts(conn, profile)
+
+
+def runners_for(
+    engine: Engine, profile: CityProfile, names: Iterable[str] | None = None
+) -> list[SourceRunner]:
+    wanted = set(names) if names else None
+    unknown = (wanted or set()) - {s.name for s in profile.sources}
+    if unknown:
+        raise KeyError(f"no source named {sorted(unknown)} in the profile")
+    locator = DistrictLocator(profile)
+    return [
+        SourceRunner(engine, profile, s, locator=locator)
+        for s in profile.sources
+        if wanted is None or s.name in wanted
+    ]
+
+
+def run_until_caught_up(
+    runner: SourceRunner, on_batch: Callable[[RunSummary], None] | None = None
+) -> RunSummary:
+    """Run a source until it has nothing more ready (a backfill comes in chunks)."""
+    total = RunSummary(runner.source.name)
+    while True:
+        summary = runner.run()
+        total.fetched += summary.fetched
+        total.stored += summary.stored
+        total.rejected += summary.rejected
+        total.seconds += summary.seconds
+        total.error = summary.error
+        if on_batch:
+            on_batch(summary)
+        if summary.error or not summary.more:
+            return total
+
+
+def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
+    """Each source on its own thread and interval: a slow or failing source holds
+    back no other."""
+
+    def loop(runner: SourceRunner) -> None:
+        while not stop.is_set():
+            try:
+                summary = run_until_caught_up(runner)
+                log.info(summary.line())
+            except Exception:  # the store itself failed; keep trying
+                log.exception("ingest of %s failed", runner.source.name)
+            stop.wait(runner.source.interval_seconds)
+
+    threads = [
+        threading.Thread(target=loop, args=(r,), name=f"ingest-{r.source.name}", daemon=True)
+        for r in runners
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

@@ -1,0 +1,60 @@
+"""Checks a normalised record must pass before it is stored.
+
+A connector already refuses what it cannot parse; these checks hold every connector,
+third-party ones included, to the same contract. A record that fails is quarantined
+with the reason, never silently dropped or half-stored.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from connectors.base import DOMAINS, Event, Measurement
+
+
+def event_problem(e: Event, districts: set[str]) -> str | None:
+    if not e.source_id or len(e.source_id) > 200:
+        return "source_id must be 1-200 characters"
+    if e.domain not in DOMAINS:
+        return f"domain {e.domain!r} is not one of {DOMAINS}"
+    if not e.category:
+        return "category is empty"
+    for name in ("occurred_at", "updated_at", "closed_at", "expires_at"):
+        if problem := _time_problem(name, getattr(e, name)):
+            return problem
+    if e.closed_at and e.closed_at < e.occurred_at:
+        return "closed_at is before occurred_at"
+    if e.district_code is not None and e.district_code not in districts:
+        return f"district_code {e.district_code!r} is not a district of this city"
+    return _position_problem(e.lon, e.lat)
+
+
+def measurement_problem(m: Measurement, districts: set[str]) -> str | None:
+    if not m.series or not m.place:
+        return "series and place are required"
+    if not isinstance(m.value, (int, float)) or not math.isfinite(m.value):
+        return f"value {m.value!r} is not a finite number"
+    if problem := _time_problem("observed_at", m.observed_at):
+        return problem
+    if m.district_code is not None and m.district_code not in districts:
+        return f"district_code {m.district_code!r} is not a district of this city"
+    return _position_problem(m.lon, m.lat)
+
+
+def _time_problem(name: str, value: datetime | None) -> str | None:
+    if value is None:
+        return None if name != "occurred_at" and name != "observed_at" else f"{name} is missing"
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return f"{name} must be a time with a time zone"
+    return None
+
+
+def _position_problem(lon: float | None, lat: float | None) -> str | None:
+    if (lon is None) != (lat is None):
+        return "lon and lat must come together"
+    if lon is None:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"position ({lon}, {lat}) is off the globe"
+    return None

@@ -1,0 +1,150 @@
+"""The KPIs, declared once as data.
+
+Each KPI names its domain, labels, unit, direction and the SQL aggregates for the
+current and the comparison period; targets come from the city profile. Adding a
+KPI is one more entry in ``KPIS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kpis import queries as q
+
+H = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The moments a refresh is computed for, in UTC."""
+
+    now: datetime
+    today_start: datetime  # local midnight of the city, in UTC
+    speed_window: timedelta
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    domain: str
+    labels: dict[str, str]
+    unit: dict[str, str]
+    current: Callable[[Window, "KpiContext"], q.Aggregate]
+    previous: Callable[[Window, "KpiContext"], q.Aggregate]
+    comparison: dict[str, str]
+    higher_is_better: bool = False
+    decimals: int = 0
+    percent: bool = False  # a 0..1 share shown as a percentage
+    previous_divisor: float = 1.0  # e.g. 7 for "a day of the previous 7 days"
+    scales_with_population: bool = False  # district target = city target × share
+    status_on_change: bool = False  # judge value / previous against the target
+    on_map: bool = True
+
+
+@dataclass(frozen=True)
+class KpiContext:
+    """What the profile tells the queries (road class thresholds)."""
+
+    congested_below: dict[str, float]
+    default_congested_below: float
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        id="complaints_today",
+        domain="complaints",
+        labels={"en": "Complaints received today", "ko": "오늘 접수 민원"},
+        unit={"en": "requests", "ko": "건"},
+        current=lambda w, c: q.events_created("complaints", w.today_start, w.now),
+        previous=lambda w, c: q.events_created("complaints", w.today_start - DAY, w.now - DAY),
+        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        scales_with_population=True,
+    ),
+    Kpi(
+        id="complaints_open",
+        domain="complaints",
+        labels={"en": "Open complaints backlog", "ko": "미처리 민원"},
+        unit={"en": "open", "ko": "건"},
+        current=lambda w, c: q.events_open_at("complaints", w.now),
+        previous=lambda w, c: q.events_open_at("complaints", w.now - DAY),
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+        scales_with_population=True,
+    ),
+    Kpi(
+        id="complaints_median_hours",
+        domain="complaints",
+        labels={"en": "Median hours to close", "ko": "처리 시간 중앙값"},
+        unit={"en": "h", "ko": "시간"},
+        current=lambda w, c: q.median_hours_to_close("complaints", w.now - 7 * DAY, w.now),
+        previous=lambda w, c: q.median_hours_to_close(
+            "complaints", w.now - 14 * DAY, w.now - 7 * DAY
+        ),
+        comparison={"en": "vs the 7 days before", "ko": "직전 7일 대비"},
+        decimals=1,
+    ),
+    Kpi(
+        id="safety_incidents_24h",
+        domain="safety",
+        labels={"en": "Safety incidents, last 24 h", "ko": "안전사고 (24시간)"},
+        unit={"en": "incidents", "ko": "건"},
+        current=lambda w, c: q.events_created("safety", w.now - DAY, w.now),
+        previous=lambda w, c: q.events_created("safety", w.now - 8 * DAY, w.now - DAY),
+        comparison={"en": "vs 7-day daily average", "ko": "7일 일평균 대비"},
+        previous_divisor=7.0,
+        status_on_change=True,
+    ),
+    Kpi(
+        id="disaster_active_alerts",
+        domain="disaster",
+        labels={"en": "Active disaster alerts", "ko": "발령 중 재난 경보"},
+        unit={"en": "alerts", "ko": "건"},
+        current=lambda w, c: q.alerts_active_at(w.now),
+        previous=lambda w, c: q.alerts_active_at(w.now - DAY),
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+    ),
+    Kpi(
+        id="pm25_avg",
+        domain="disaster",
+        labels={"en": "PM2.5, last hour", "ko": "초미세먼지 (1시간)"},
+        unit={"en": "µg/m³", "ko": "µg/m³"},
+        current=lambda w, c: q.series_mean("pm25", w.now - H, w.now),
+        previous=lambda w, c: q.series_mean("pm25", w.now - DAY - H, w.now - DAY),
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+        decimals=1,
+    ),
+    Kpi(
+        id="road_avg_speed",
+        domain="traffic",
+        labels={"en": "Average road speed", "ko": "평균 도로 속도"},
+        unit={"en": "km/h", "ko": "km/h"},
+        current=lambda w, c: q.series_mean("road_speed", w.now - w.speed_window, w.now),
+        previous=lambda w, c: q.series_mean(
+            "road_speed", w.now - DAY - w.speed_window, w.now - DAY
+        ),
+        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        higher_is_better=True,
+        decimals=1,
+    ),
+    Kpi(
+        id="road_congested_share",
+        domain="traffic",
+        labels={"en": "Congested road links", "ko": "정체 구간 비율"},
+        unit={"en": "%", "ko": "%"},
+        current=lambda w, c: q.share_below(
+            "road_speed", w.now - w.speed_window, w.now,
+            c.congested_below, c.default_congested_below,
+        ),
+        previous=lambda w, c: q.share_below(
+            "road_speed", w.now - DAY - w.speed_window, w.now - DAY,
+            c.congested_below, c.default_congested_below,
+        ),
+        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        percent=True,
+    ),
+)
+
+KPIS_BY_ID = {k.id: k for k in KPIS}
+DOMAINS_ORDER = ("complaints", "safety", "disaster", "traffic")

@@ -1,0 +1,243 @@
+"""SQL aggregates the KPIs are made of, portable between SQLite and PostgreSQL.
+
+Each builder returns an ``Aggregate``: an expression over one table and the rows it
+covers. ``run`` evaluates it for the city, for one district, or for every district
+at once (for the map), so a KPI's SQL is written once for all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from store.schema import events, measurements
+
+ALL_DISTRICTS = "*"  # scope: one value per district
+
+
+class hours_between(FunctionElement):
+    """Hours from the first time to the second, in each database's own dialect."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 24.0)"
+    )
+
+
+@compiles(hours_between, "postgresql")
+def _hours_postgresql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)})) / 3600.0)"
+    )
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """``expr`` over the rows of ``table`` that satisfy ``where``.
+
+    ``citywide_rows`` marks rows with no district that apply to every district (a
+    city-wide alert); ``median`` asks for the median of ``expr`` instead.
+    """
+
+    table: Table
+    expr: ColumnElement[Any]
+    where: tuple[ColumnElement[bool], ...] = field(default_factory=tuple)
+    citywide_rows: bool = False
+    median: bool = False
+    counts: bool = False  # a count: no rows means 0, not "no data"
+
+
+def run(conn: Connection, agg: Aggregate, scope: str | None) -> Any:
+    """The aggregate for the city (scope None), one district, or ALL_DISTRICTS.
+
+    For ALL_DISTRICTS the answer maps district codes to values; with city-wide rows
+    the key ALL_DISTRICTS holds the value of a district with no rows of its own.
+    """
+    district = agg.table.c.district_code
+    if scope is None:
+        return _scalar(conn, agg, agg.where)
+    if scope != ALL_DISTRICTS:
+        in_scope = district == scope
+        if agg.citywide_rows:
+            in_scope = or_(in_scope, district.is_(None))
+        return _scalar(conn, agg, (*agg.where, in_scope))
+    if agg.median:
+        return _grouped_median(conn, agg)
+    grouped = dict(
+        conn.execute(
+            select(district, agg.expr)
+            .where(*agg.where, district.is_not(None))
+            .group_by(district)
+        ).all()
+    )
+    if agg.citywide_rows:
+        shared = _scalar(conn, agg, (*agg.where, district.is_(None))) or 0
+        return {code: (value or 0) + shared for code, value in grouped.items()} | {
+            ALL_DISTRICTS: shared
+        }
+    return grouped
+
+
+def _scalar(conn: Connection, agg: Aggregate, where) -> Any:
+    if agg.median:
+        return _median(conn, agg.expr, where)
+    return conn.execute(select(agg.expr).where(*where)).scalar()
+
+
+def _median(conn: Connection, expr, where) -> float | None:
+    """The median through window functions, which both databases have."""
+    ranked = select(
+        expr.label("v"),
+        func.row_number().over(order_by=expr).label("rn"),
+        func.count().over().label("n"),
+    ).where(*where).subquery()
+    middle = _middle_rows(ranked)
+    return conn.execute(select(func.avg(ranked.c.v)).where(middle)).scalar()
+
+
+def _middle_rows(ranked) -> ColumnElement[bool]:
+    """Row n/2..n/2+1: the middle row of an odd count, the two middle of an even."""
+    return and_(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
+
+
+def _grouped_median(conn: Connection, agg: Aggregate) -> dict[str, float]:
+    district = agg.table.c.district_code
+    ranked = select(
+        district.label("d"),
+        agg.expr.label("v"),
+        func.row_number().over(partition_by=district, order_by=agg.expr).label("rn"),
+        func.count().over(partition_by=district).label("n"),
+    ).where(*agg.where, district.is_not(None)).subquery()
+    middle = _middle_rows(ranked)
+    rows = conn.execute(
+        select(ranked.c.d, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.d)
+    ).all()
+    return dict(rows)
+
+
+# -- the building blocks of the declared KPIs ---------------------------------------
+def events_created(domain: str, start: datetime, end: datetime) -> Aggregate:
+    return Aggregate(
+        events,
+        func.count(),
+        (events.c.domain == domain, events.c.occurred_at >= start, events.c.occurred_at < end),
+        counts=True,
+    )
+
+
+def events_open_at(domain: str, at: datetime) -> Aggregate:
+    """Events that had started and not yet closed at ``at`` (the backlog then)."""
+    return Aggregate(
+        events,
+        func.count(),
+        (
+            events.c.domain == domain,
+            events.c.occurred_at <= at,
+            or_(events.c.closed_at.is_(None), events.c.closed_at > at),
+        ),
+        counts=True,
+    )
+
+
+def median_hours_to_close(domain: str, start: datetime, end: datetime) -> Aggregate:
+    return Aggregate(
+        events,
+        hours_between(events.c.occurred_at, events.c.closed_at),
+        (events.c.domain == domain, events.c.closed_at >= start, events.c.closed_at < end),
+        median=True,
+    )
+
+
+def alerts_active_at(at: datetime) -> Aggregate:
+    """Alerts in force at ``at``: issued, not expired, not cancelled."""
+    return Aggregate(
+        events,
+        func.count(),
+        active_alert(at),
+        citywide_rows=True,
+        counts=True,
+    )
+
+
+def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        events.c.domain == "disaster",
+        events.c.occurred_at <= at,
+        or_(events.c.expires_at.is_(None), events.c.expires_at > at),
+        events.c.status != "cancelled",
+    )
+
+
+SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
+
+
+def highest_active_severity(
+    conn: Connection, at: datetime, district: str | None
+) -> str | None:
+    rank = case(SEVERITY_RANK, value=events.c.severity, else_=0)
+    where = list(active_alert(at))
+    if district is not None:
+        where.append(or_(events.c.district_code == district, events.c.district_code.is_(None)))
+    best = conn.execute(select(func.max(rank)).where(*where)).scalar()
+    if best is None:
+        return None
+    return {v: k for k, v in SEVERITY_RANK.items()}[int(best)]
+
+
+def series_mean(series: str, start: datetime, end: datetime) -> Aggregate:
+    """Mean of a series' values observed in (start, end]."""
+    return Aggregate(
+        measurements,
+        func.avg(measurements.c.value),
+        (
+            measurements.c.series == series,
+            measurements.c.observed_at > start,
+            measurements.c.observed_at <= end,
+        ),
+    )
+
+
+def share_below(
+    series: str, start: datetime, end: datetime, thresholds: dict[str, float], default: float
+) -> Aggregate:
+    """Share of readings under their category's threshold (congested links)."""
+    limit = case(
+        *((measurements.c.category == name, literal(v)) for name, v in thresholds.items()),
+        else_=literal(default),
+    )
+    below = case((measurements.c.value < limit, 1.0), else_=0.0)
+    return Aggregate(
+        measurements,
+        func.avg(cast(below, Float)),
+        (
+            measurements.c.series == series,
+            measurements.c.observed_at > start,
+            measurements.c.observed_at <= end,
+        ),
+    )

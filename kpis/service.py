@@ -1,0 +1,216 @@
+"""The KPI layer pages and components ask: values, statuses, map data, alerts.
+
+Results are cached under a key made of the store's data version and a time bucket,
+so a new batch reaches the wall at its next refresh and nothing stale survives it,
+while every screen refreshing in between shares one computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from flask_caching.backends.base import BaseCache
+from flask_caching.backends.nullcache import NullCache
+from sqlalchemy import Connection, Engine, case, func, select
+
+from citywall.profile import CityProfile
+from kpis import queries as q
+from kpis.definitions import KPIS, KPIS_BY_ID, Kpi, KpiContext, Window
+from store import writes
+from store.schema import events, measurements
+
+GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
+SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    kpi_id: str
+    value: float | None
+    previous: float | None
+    status: str
+    target: float | None
+    detail: str | None = None  # e.g. the highest active alert severity
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the comparison period."""
+        if self.value is None or not self.previous:
+            return None
+        return (self.value - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    source_id: str
+    category: str
+    title: str
+    severity: str | None
+    district_code: str | None
+    occurred_at: datetime
+    expires_at: datetime | None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class KpiService:
+    def __init__(
+        self,
+        engine: Engine,
+        profile: CityProfile,
+        cache: BaseCache | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        bucket_seconds: int = 5,
+        speed_window: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self.engine = engine
+        self.profile = profile
+        self.cache = cache or NullCache()
+        self.clock = clock
+        self.bucket_seconds = bucket_seconds
+        self.speed_window = speed_window
+        classes = profile.road_classes
+        self.context = KpiContext(
+            congested_below={name: c.congested_below for name, c in classes.items()},
+            default_congested_below=classes["arterial"].congested_below
+            if "arterial" in classes
+            else 15.0,
+        )
+
+    # -- what pages ask --------------------------------------------------------------
+    def tiles(self, district: str | None = None) -> list[KpiValue]:
+        return self._cached("tiles", district, lambda c, w: [
+            self.compute(c, kpi, w, district) for kpi in KPIS
+        ])
+
+    def map_values(self, kpi_id: str) -> dict[str, float | None]:
+        """One KPI for every district, for the choropleth."""
+        kpi = KPIS_BY_ID[kpi_id]
+
+        def build(conn: Connection, w: Window) -> dict[str, float | None]:
+            agg = kpi.current(w, self.context)
+            found = q.run(conn, agg, q.ALL_DISTRICTS)
+            empty = found.get(q.ALL_DISTRICTS, 0 if agg.counts else None)
+            return {d.code: _as_float(found.get(d.code, empty)) for d in self.profile.districts}
+
+        return self._cached("map", kpi_id, build)
+
+    def active_alerts(self, district: str | None = None, limit: int = 12) -> list[AlertRow]:
+        def build(conn: Connection, w: Window) -> list[AlertRow]:
+            where = list(q.active_alert(w.now))
+            if district:
+                where.append(
+                    (events.c.district_code == district) | events.c.district_code.is_(None)
+                )
+            rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
+            rows = conn.execute(
+                select(
+                    events.c.source_id, events.c.category, events.c.title,
+                    events.c.severity, events.c.district_code,
+                    events.c.occurred_at, events.c.expires_at,
+                )
+                .where(*where)
+                .order_by(rank.desc(), events.c.occurred_at.desc())
+                .limit(limit)
+            ).all()
+            return [AlertRow(*r) for r in rows]
+
+        return self._cached("alerts", district, build)
+
+    def newest_data(self) -> datetime | None:
+        """The time of the newest record in the store, events or measurements."""
+
+        def build(conn: Connection, w: Window) -> datetime | None:
+            newest_event = conn.execute(select(func.max(events.c.updated_at))).scalar()
+            newest_reading = conn.execute(
+                select(func.max(measurements.c.observed_at))
+            ).scalar()
+            found = [t for t in (newest_event, newest_reading) if t is not None]
+            return max(found) if found else None
+
+        return self._cached("newest", None, build)
+
+    def data_version(self) -> int:
+        with self.engine.connect() as conn:
+            return writes.data_version(conn)
+
+    # -- computing -------------------------------------------------------------------
+    def window(self, now: datetime) -> Window:
+        local_today = now.astimezone(self.profile.timezone).date()
+        midnight = datetime.combine(local_today, time(0), tzinfo=self.profile.timezone)
+        return Window(
+            now=now,
+            today_start=midnight.astimezone(timezone.utc),
+            speed_window=self.speed_window,
+        )
+
+    def compute(
+        self, conn: Connection, kpi: Kpi, w: Window, district: str | None = None
+    ) -> KpiValue:
+        current = kpi.current(w, self.context)
+        value = _as_float(q.run(conn, current, district))
+        previous = _as_float(q.run(conn, kpi.previous(w, self.context), district))
+        if current.counts:
+            value, previous = value or 0.0, previous or 0.0
+        if previous is not None:
+            previous /= kpi.previous_divisor
+        detail = None
+        if kpi.id == "disaster_active_alerts":
+            detail = q.highest_active_severity(conn, w.now, district)
+        target = self._target(kpi, district)
+        return KpiValue(
+            kpi.id, value, previous, self._status(kpi, value, previous, target, detail),
+            target, detail,
+        )
+
+    def _target(self, kpi: Kpi, district: str | None) -> float | None:
+        t = self.profile.targets.get(kpi.id)
+        if t is None:
+            return None
+        if district and kpi.scales_with_population:
+            share = self.profile.districts_by_code[district].population / self.profile.population
+            return t.target * share
+        return t.target
+
+    def _status(
+        self, kpi: Kpi, value: float | None, previous: float | None,
+        target: float | None, severity: str | None,
+    ) -> str:
+        if value is None:
+            return NO_DATA
+        if kpi.id == "disaster_active_alerts":
+            return SEVERITY_STATUS.get(severity or "", GOOD)
+        if target is None:
+            return GOOD
+        basis = value
+        if kpi.status_on_change:
+            if not previous:
+                return GOOD if value == 0 else WATCH
+            basis = value / previous
+        watch = target * self.profile.targets[kpi.id].watch_ratio
+        if kpi.higher_is_better:
+            return GOOD if basis >= target else WATCH if basis >= watch else ALERT
+        return GOOD if basis <= target else WATCH if basis <= watch else ALERT
+
+    def _cached(self, what: str, arg: Any, build: Callable[[Connection, Window], Any]) -> Any:
+        now = self.clock()
+        bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
+        with self.engine.connect() as conn:
+            version = writes.data_version(conn)
+            key = f"cw:{self.profile.id}:{what}:{arg}:{version}:{bucket}"
+            found = self.cache.get(key)
+            if found is not None:
+                return found
+            w = self.window(datetime.fromtimestamp(bucket, timezone.utc))
+            result = build(conn, w)
+        self.cache.set(key, result, timeout=max(self.bucket_seconds * 4, 60))
+        return result
+
+
+def _as_float(value: Any) -> float | None:
+    return None if value is None else float(value)

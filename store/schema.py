@@ -1,0 +1,124 @@
+"""Tables of the store. No column holds personal data, by design."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from store.types import UTCDateTime
+
+metadata = MetaData()
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT at scale.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name_en", Text, nullable=False),
+    Column("name_local", Text, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("area_km2", Float, nullable=False),
+    Column("centroid_lon", Float, nullable=False),
+    Column("centroid_lat", Float, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("domain", String(16), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("status", String(32), nullable=False),
+    Column("severity", String(16)),
+    Column("district_code", String(16), ForeignKey("districts.code")),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("attrs", JSON, nullable=False, default=dict),
+    Column("ingested_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "source_id", name="uq_events_source_record"),
+    Index("ix_events_domain_occurred", "domain", "occurred_at"),
+    Index("ix_events_domain_closed", "domain", "closed_at"),
+    Index("ix_events_domain_status", "domain", "status"),
+)
+
+measurements = Table(
+    "measurements",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("series", String(64), nullable=False),
+    Column("place", String(128), nullable=False),
+    Column("category", String(64)),
+    Column("district_code", String(16), ForeignKey("districts.code")),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("observed_at", UTCDateTime, nullable=False),
+    Column("value", Float, nullable=False),
+    UniqueConstraint("series", "place", "observed_at", name="uq_measurements_point"),
+    Index("ix_measurements_series_observed", "series", "observed_at"),
+)
+
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("cursor", Text),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error_at", UTCDateTime),
+    Column("last_error", Text),
+)
+
+source_runs = Table(
+    "source_runs",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("fetched", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("error", Text),
+    Index("ix_source_runs_source_started", "source", "started_at"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("source_id", String(200)),
+    Column("reason", Text, nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# One row per counter; "data_version" rises with every committed batch so caches
+# keyed by it never serve a value older than the store.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
