@@ -10,7 +10,8 @@ from datetime import datetime
 import math
 from typing import Any
 
-from shapely.ops import transform
+import numpy as np
+import shapely
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -169,7 +170,5 @@ def _area_km2(geometry) -> float:
     """Area of a lon/lat polygon, by an equal-area projection at its latitude."""
     lat0 = math.radians(geometry.centroid.y)
     km_per_deg = 111.32
-    projected = transform(
-        lambda x, y, z=None: (x * km_per_deg * math.cos(lat0), y * km_per_deg), geometry
-    )
-    return round(projected.area, 2)
+    scale = np.array([km_per_deg * math.cos(lat0), km_per_deg])
+    return round(shapely.transform(geometry, lambda xy: xy * scale).area, 2)

@@ -1,0 +1,33 @@
+# The two commands of the README. Each sets itself up and is safe to run again.
+#   make run   install what is needed, then serve the live demo wall of Seoul
+#   make test  install what is needed (browser included), then run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Debian's browser and driver: no test tool downloads a browser of its own.
+export SE_CHROMEDRIVER ?= /usr/bin/chromedriver
+export DASH_TEST_CHROMEPATH ?= /usr/bin/chromium
+
+.PHONY: run test browser ingest clean
+
+run: $(STAMP)
+	$(BIN)/citywall serve
+
+test: $(STAMP) browser
+	$(BIN)/pytest --headless $(PYTEST_ARGS)
+
+ingest: $(STAMP)
+	$(BIN)/citywall ingest --once
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+browser:
+	@tools/install-browser.sh
+
+clean:
+	rm -rf $(VENV) data

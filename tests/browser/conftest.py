@@ -1,0 +1,73 @@
+"""A wall of Seoul for the browser tests: a fresh store filled through the real
+ingest path, and the app served by dash[testing] in headless chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+BACKFILL_DAYS = 15  # enough for every KPI's comparison period
+
+
+def _require_browser() -> None:
+    missing = [b for b in ("chromium", "chromedriver") if shutil.which(b) is None]
+    if missing:
+        reason = f"browser tests need {missing}: run `make test`, which installs them"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def wall_app(tmp_path_factory):
+    """The Dash app on a 15-day demo store, imported once per test session."""
+    _require_browser()
+    folder = tmp_path_factory.mktemp("wall")
+    profile_text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
+    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
+    profile_text = profile_text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
+    profile_text = profile_text.replace("backfill_days = 30", f"backfill_days = {BACKFILL_DAYS}")
+    profile_text = profile_text.replace("refresh_seconds = 10", "refresh_seconds = 2")
+    profile_path = folder / "seoul.toml"
+    profile_path.write_text(profile_text, encoding="utf-8")
+    os.environ["CITYWALL_PROFILE"] = str(profile_path)
+    os.environ["CITYWALL_DATA_DIR"] = str(folder / "data")
+    os.environ.pop("CITYWALL_DATABASE_URL", None)
+
+    from citywall import runtime
+    from citywall.cli import ingest_command
+
+    for cached in (runtime.settings, runtime.profile, runtime.engine, runtime.kpi_service):
+        cached.cache_clear()
+    assert ingest_command(None) == 0
+    import app as wall
+
+    return wall.app
+
+
+@pytest.fixture
+def wall(dash_duo, wall_app):
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(wall_app)
+    return dash_duo
+
+
+def pytest_setup_options():
+    """Chromium flags for a machine with no internet: no background calls home."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1920,1080",
+    ):
+        options.add_argument(flag)
+    return options

@@ -1,0 +1,77 @@
+"""What a user does on the wall, in headless chromium at 1920×1080."""
+
+from __future__ import annotations
+
+import re
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from kpis.definitions import KPIS
+from tests.browser.conftest import SCREENSHOTS
+
+NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+
+
+def test_overview_shows_every_tile_with_a_number(wall):
+    wall.wait_for_element(".kpi-tile .tile-value", timeout=20)
+    wall.wait_for_element("#city-map .choroplethlocation", timeout=20)
+    # one snapshot of every tile: the wall rebuilds them on its timer
+    tiles = wall.driver.execute_script(
+        """return [...document.querySelectorAll('.kpi-tile')].map(t => ({
+            id: JSON.parse(t.id).kpi, cls: t.className,
+            value: t.querySelector('.tile-value').textContent}))"""
+    )
+    assert [t["id"] for t in tiles] == [k.id for k in KPIS]
+    for tile in tiles:
+        assert NUMBER.match(tile["value"]), f"{tile['id']} shows {tile['value']!r}"
+        assert "status-nodata" not in tile["cls"], tile["id"]
+    assert len(wall.driver.find_elements(By.CSS_SELECTOR, "#city-map .choroplethlocation")) == 25
+    labels = wall.driver.execute_script(
+        "return [...document.querySelectorAll('#city-map .scattergeo text')].map(t => t.textContent)"
+    )
+    assert any("Gangnam" in t for t in labels), "district names show without hovering"
+    assert "Data as of" in wall.find_element("#freshness").text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wall.driver.save_screenshot(str(SCREENSHOTS / "overview-1920x1080.png"))
+    assert wall.get_logs() == []
+
+
+def test_overview_refreshes_by_itself(wall):
+    """The tiles are rebuilt from the server on the wall's timer, with no reload."""
+    wall.wait_for_element(".kpi-tile .tile-value", timeout=20)
+    wall.driver.execute_script(
+        "document.querySelectorAll('.kpi-tile').forEach(t => t.dataset.old = '1')"
+    )
+    wall.wait_for_no_elements(".kpi-tile[data-old]", timeout=15)
+    assert len(wall.driver.find_elements(By.CSS_SELECTOR, ".kpi-tile")) == len(KPIS)
+    assert wall.get_logs() == []
+
+
+def test_click_on_a_district_opens_its_page(wall):
+    wall.wait_for_element("#city-map .choroplethlocation", timeout=20)
+    # Gangnam-gu is the 23rd district of the profile (profile order = trace order)
+    shapes = wall.driver.find_elements(By.CSS_SELECTOR, "#city-map .choroplethlocation")
+    ActionChains(wall.driver).move_to_element(shapes[22]).click().perform()
+    wall.wait_for_contains_text(".district-title", "Gangnam-gu", timeout=20)
+    assert wall.driver.current_url.endswith("/district/11680")
+    values = wall.driver.execute_script(
+        "return [...document.querySelectorAll('#district-kpis .cell-value')]"
+        ".map(c => c.textContent)"
+    )
+    assert len(values) == len(KPIS)
+    assert all(NUMBER.match(v) for v in values), values
+    assert wall.get_logs() == []
+
+
+def test_unknown_district_gets_a_not_found_page_in_the_shell(wall):
+    wall.driver.get(wall.server_url + "/district/99999")
+    wall.wait_for_element("#not-found", timeout=20)
+    assert "99999" in wall.find_element("#not-found-reason").text
+    assert wall.find_element(".wall-navbar")  # the app's shell, not a bare error
+    wall.driver.get(wall.server_url + "/district/11680/extra")
+    wall.wait_for_element("#not-found", timeout=20)
+    wall.driver.get(wall.server_url + "/no/such/page")
+    wall.wait_for_element("#not-found", timeout=20)
+    assert "Traceback" not in wall.driver.page_source
+    assert wall.get_logs() == []

@@ -1,0 +1,176 @@
+"""Every KPI equals an independent pandas computation over the same raw rows.
+
+The KPI layer computes in SQL (on SQLite and PostgreSQL); here the same definitions
+are written again, plainly, over rows read with a bare SELECT, so a wrong window, a
+wrong filter or a wrong median shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from connectors.simulator import SimulatorConnector
+from ingest.runner import SourceRunner, run_until_caught_up
+from kpis.definitions import KPIS
+from kpis.service import KpiService
+
+NOW = datetime(2026, 3, 18, 2, 37, 11, tzinfo=timezone.utc)  # 11:37 in Seoul, a Wednesday
+DISTRICT = "11680"  # Gangnam-gu
+
+
+@pytest.fixture
+def filled(engine, seoul):
+    """15 days of the demo city up to NOW, ingested through the real path."""
+    source = seoul.sources[0]
+    options = source.options | {"backfill_days": 15}
+    runner = SourceRunner(
+        engine, seoul, source, connector=SimulatorConnector(seoul, options),
+        clock=lambda: NOW,
+    )
+    run_until_caught_up(runner)
+    with engine.connect() as conn:
+        ev = pd.read_sql(text("SELECT * FROM events"), conn)
+        ms = pd.read_sql(text("SELECT * FROM measurements"), conn)
+    for col in ("occurred_at", "closed_at", "expires_at"):
+        ev[col] = pd.to_datetime(ev[col], utc=True)
+    ms["observed_at"] = pd.to_datetime(ms["observed_at"], utc=True)
+    return engine, ev, ms
+
+
+def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=None):
+    """(value, previous) computed plainly with pandas."""
+    now = pd.Timestamp(NOW)
+    day = pd.Timedelta(days=1)
+    if district:
+        alerts_scope = ev["district_code"].isna() | (ev["district_code"] == district)
+        ev_scope = ev[(ev["district_code"] == district) | (ev["domain"] == "disaster") & alerts_scope]
+        ms = ms[ms["district_code"] == district]
+    else:
+        ev_scope = ev
+    complaints = ev_scope[ev_scope["domain"] == "complaints"]
+    safety = ev_scope[ev_scope["domain"] == "safety"]
+    alerts = ev_scope[ev_scope["domain"] == "disaster"]
+    midnight = now.tz_convert("Asia/Seoul").normalize().tz_convert("UTC")
+
+    def created(df, start, end):
+        return float(((df["occurred_at"] >= start) & (df["occurred_at"] < end)).sum())
+
+    def open_at(df, at):
+        return float(
+            ((df["occurred_at"] <= at) & (df["closed_at"].isna() | (df["closed_at"] > at))).sum()
+        )
+
+    def median_close(df, start, end):
+        done = df[(df["closed_at"] >= start) & (df["closed_at"] < end)]
+        hours = (done["closed_at"] - done["occurred_at"]).dt.total_seconds() / 3600
+        return None if hours.empty else float(hours.median())
+
+    def active(at):
+        live = (
+            (alerts["occurred_at"] <= at)
+            & (alerts["expires_at"].isna() | (alerts["expires_at"] > at))
+            & (alerts["status"] != "cancelled")
+        )
+        return float(live.sum())
+
+    def mean(series, start, end):
+        rows = ms[(ms["series"] == series) & (ms["observed_at"] > start) & (ms["observed_at"] <= end)]
+        return None if rows.empty else float(rows["value"].mean())
+
+    def congested(start, end):
+        rows = ms[(ms["series"] == "road_speed") & (ms["observed_at"] > start) & (ms["observed_at"] <= end)]
+        if rows.empty:
+            return None
+        limit = rows["category"].map(
+            {name: c.congested_below for name, c in seoul.road_classes.items()}
+        )
+        return float((rows["value"] < limit).mean())
+
+    window = seoul.speed_window
+    return {
+        "complaints_today": (created(complaints, midnight, now), created(complaints, midnight - day, now - day)),
+        "complaints_open": (open_at(complaints, now), open_at(complaints, now - day)),
+        "complaints_median_hours": (
+            median_close(complaints, now - 7 * day, now),
+            median_close(complaints, now - 14 * day, now - 7 * day),
+        ),
+        "safety_incidents_24h": (created(safety, now - day, now), created(safety, now - 8 * day, now - day) / 7),
+        "disaster_active_alerts": (active(now), active(now - day)),
+        "pm25_avg": (mean("pm25", now - pd.Timedelta(hours=1), now), mean("pm25", now - day - pd.Timedelta(hours=1), now - day)),
+        "road_avg_speed": (mean("road_speed", now - window, now), mean("road_speed", now - day - window, now - day)),
+        "road_congested_share": (congested(now - window, now), congested(now - day - window, now - day)),
+    }[kpi_id]
+
+
+@pytest.mark.parametrize("district", [None, DISTRICT], ids=["city", "gangnam"])
+@pytest.mark.parametrize("kpi", KPIS, ids=[k.id for k in KPIS])
+def test_kpi_equals_independent_computation(filled, seoul, kpi, district):
+    engine, ev, ms = filled
+    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    with engine.connect() as conn:
+        got = service.compute(conn, kpi, service.window(NOW), district)
+    value, previous = expected(kpi.id, ev, ms, seoul, district)
+    assert value is not None, "the fixture must give every KPI data"
+    assert got.value == pytest.approx(value, rel=1e-9)
+    assert got.previous == pytest.approx(previous, rel=1e-9)
+
+
+def test_map_values_equal_each_districts_own_value(filled, seoul):
+    engine, ev, ms = filled
+    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    for kpi in KPIS:
+        by_district = service.map_values(kpi.id)
+        assert set(by_district) == {d.code for d in seoul.districts}
+        for code in ("11110", "11680", "11740"):
+            value, _ = expected(kpi.id, ev, ms, seoul, code)
+            if value is None:
+                assert by_district[code] is None
+            else:
+                assert by_district[code] == pytest.approx(value, rel=1e-9), (kpi.id, code)
+
+
+def test_status_follows_targets_and_direction(filled, seoul):
+    engine, _, _ = filled
+    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    for value in service.tiles():
+        kpi = next(k for k in KPIS if k.id == value.kpi_id)
+        target = seoul.targets[kpi.id]
+        if kpi.id in ("disaster_active_alerts",) or kpi.status_on_change:
+            continue
+        limit = target.target * target.watch_ratio
+        if kpi.higher_is_better:
+            want = "good" if value.value >= target.target else "watch" if value.value >= limit else "alert"
+        else:
+            want = "good" if value.value <= target.target else "watch" if value.value <= limit else "alert"
+        assert value.status == want, kpi.id
+
+
+def test_new_batch_reaches_cached_tiles_at_once(filled, seoul):
+    """A cache keyed by the data version never serves a value older than the store."""
+    from flask_caching.backends.simplecache import SimpleCache
+
+    from connectors.base import Batch, Event
+    from ingest.runner import SourceRunner as Runner
+
+    engine, _, _ = filled
+    service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: NOW)
+    before = {v.kpi_id: v.value for v in service.tiles()}
+
+    class OneComplaint:
+        protocol = "test"
+
+        def pull(self, cursor, now):
+            return Batch(events=[Event(
+                source_id="fresh-1", domain="complaints", category="noise",
+                occurred_at=NOW - timedelta(minutes=1), district_code=DISTRICT,
+            )])
+
+    Runner(engine, seoul, seoul.sources[0].__class__("extra", "test", 60, {}),
+           connector=OneComplaint(), clock=lambda: NOW).run()
+    after = {v.kpi_id: v.value for v in service.tiles()}
+    assert after["complaints_today"] == before["complaints_today"] + 1
+    assert after["complaints_open"] == before["complaints_open"] + 1
