@@ -1,0 +1,77 @@
+"""Shared fixtures: the Seoul profile and a store on each backend.
+
+Store tests run on SQLite and on PostgreSQL. PostgreSQL needs
+CITYWALL_TEST_POSTGRES_URL; each test gets a schema of its own, dropped afterwards.
+Without the URL the PostgreSQL cases skip, except in CI, where they fail: a test
+skipped in CI is a test not run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from citywall.profile import load_profile
+from ingest.runner import prepare_store
+from store import connect
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def seoul():
+    return load_profile(PROJECT_ROOT / "cities" / "seoul.toml")
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("CITYWALL_TEST_POSTGRES_URL")
+    if not url:
+        reason = "set CITYWALL_TEST_POSTGRES_URL to run the PostgreSQL cases"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests must run in CI: {reason}")
+        pytest.skip(reason)
+    return url
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def store_on(backend: str, folder: Path) -> Iterator[str]:
+    """A URL of an empty store on ``backend``, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder}/store.db"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    with store_on(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(store_url, seoul):
+    """An empty store with the tables and Seoul's 25 districts."""
+    eng = connect(store_url)
+    prepare_store(eng, seoul)
+    yield eng
+    eng.dispose()
