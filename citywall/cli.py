@@ -67,11 +67,15 @@ def serve_command(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     if not args.no_ingest:
-        # Catch up first so the wall opens full, then keep the feeds live in a child
-        # process: the web workers stay stateless.
-        print("Catching up the sources (the first start backfills 30 days)…", flush=True)
-        if ingest_command(None) != 0:
-            print("Some sources failed; the wall will show them as stale.", flush=True)
+        # One pull per source fills the wall (the newest day comes first); the
+        # child process then backfills the history and keeps the feeds live, so the
+        # web workers stay stateless.
+        from ingest.runner import prepare_store, runners_for
+
+        engine, profile = runtime.engine(), runtime.profile()
+        prepare_store(engine, profile)
+        for runner in runners_for(engine, profile):
+            print(runner.run().line(), flush=True)
         feeder = subprocess.Popen([sys.executable, "-m", "citywall.cli", "ingest", "--loop"])
         atexit.register(feeder.terminate)
 

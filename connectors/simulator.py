@@ -14,6 +14,7 @@ Digital Citizen Mayor's Office.
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from dataclasses import dataclass
@@ -169,35 +170,74 @@ class SimulatorConnector:
 
     # -- the connector contract ------------------------------------------------------
     def pull(self, cursor: str | None, now: datetime) -> Batch:
-        first = cursor is None
-        start = (
-            _floor(now - self.backfill, HOUR) if first else datetime.fromisoformat(cursor)
-        )
-        end = min(now, start + BACKFILL_CHUNK)
+        """The newest day first, then the history backwards, then live forwards.
+
+        A fresh wall is full after one pull (today's figures need only the last 24
+        hours); the older days of the backfill follow in later pulls. The cursor is
+        JSON: ``live`` is where the forward pulls stand, ``history_end`` how far back
+        the backfill has come and ``as_of`` the moment whose state it reports (later
+        changes arrive through the live pulls). A bare ISO time means live only.
+        """
+        if cursor is None:
+            start = _floor(now - BACKFILL_CHUNK, HOUR)
+            state = {
+                "live": start.isoformat(),
+                "history_start": _floor(now - self.backfill, HOUR).isoformat(),
+                "history_end": start.isoformat(),
+                "as_of": now.isoformat(),
+            }
+            return self._live(state, now, first=True)
+        state = json.loads(cursor) if cursor.startswith("{") else {"live": cursor}
+        if state.get("history_end", "") > state.get("history_start", ""):
+            return self._history(state, now)
+        return self._live(state, now)
+
+    def _live(self, state: dict[str, str], now: datetime, first: bool = False) -> Batch:
+        start = datetime.fromisoformat(state["live"])
+        # the first pull goes right up to now: it is what a fresh wall shows
+        end = now if first else min(now, start + BACKFILL_CHUNK)
         if end <= start:
-            return Batch(next_cursor=start.isoformat())
-        events = [
-            e for stream in STREAMS for e in self.events(stream, start, end, first)
-        ]
-        measurements = self.road_speeds(start, end) + self.pm25(start, end)
+            return Batch(next_cursor=json.dumps(state))
+        events = [e for s in STREAMS for e in self.events(s, start, end, first)]
+        state = state | {"live": end.isoformat()}
+        history_left = state.get("history_end", "") > state.get("history_start", "")
         return Batch(
             events=events,
-            measurements=measurements,
-            next_cursor=end.isoformat(),
-            more=end < now,
+            measurements=self.road_speeds(start, end) + self.pm25(start, end),
+            next_cursor=json.dumps(state),
+            more=end < now or history_left,
+        )
+
+    def _history(self, state: dict[str, str], now: datetime) -> Batch:
+        end = datetime.fromisoformat(state["history_end"])
+        start = max(datetime.fromisoformat(state["history_start"]), end - BACKFILL_CHUNK)
+        as_of = datetime.fromisoformat(state["as_of"])
+        events = [e for s in STREAMS for e in self.events(s, start, end, as_of=as_of)]
+        state = state | {"history_end": start.isoformat()}
+        return Batch(
+            events=events,
+            measurements=self.road_speeds(start, end) + self.pm25(start, end),
+            next_cursor=json.dumps(state),
+            more=True,  # the live pulls still have to catch up from as_of
         )
 
     # -- events ----------------------------------------------------------------------
     def events(
-        self, stream: Stream, start: datetime, end: datetime, first: bool
+        self,
+        stream: Stream,
+        start: datetime,
+        end: datetime,
+        first: bool = False,
+        as_of: datetime | None = None,
     ) -> list[Event]:
         """Events created in [start, end), and older ones whose lifecycle moved then.
 
         On the first pull, events created before ``start`` that are still under way
-        come too, so the backlog is right from the start.
+        come too, so the backlog is right from the start. With ``as_of`` (history)
+        only the events created in the span come, in their state at ``as_of``.
         """
         out: list[Event] = []
-        hour = _floor(start - stream.max_age, HOUR)
+        hour = _floor(start if as_of else start - stream.max_age, HOUR)
         while hour < end:
             rows, last_change = self._hour_of(stream, hour)
             if last_change < start and not first:
@@ -205,6 +245,10 @@ class SimulatorConnector:
                 continue  # nothing in this hour moved during the window
             for created, stage_times, fields in rows:
                 if created >= end:
+                    continue
+                if as_of is not None:
+                    if start <= created:
+                        out.append(self._event(stream, created, stage_times, fields, as_of))
                     continue
                 changed = start <= created or any(start <= t < end for t in stage_times)
                 still_open = stage_times[-1] >= start

@@ -29,12 +29,13 @@ def seoul():
     return load_profile(PROJECT_ROOT / "cities" / "seoul.toml")
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("CITYWALL_TEST_POSTGRES_URL")
+def service_url(env: str, what: str) -> str:
+    """The URL of a test service from ``env``; skip without it, but fail in CI."""
+    url = os.environ.get(env)
     if not url:
-        reason = "set CITYWALL_TEST_POSTGRES_URL to run the PostgreSQL cases"
+        reason = f"set {env} to run the {what} tests"
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL tests must run in CI: {reason}")
+            pytest.fail(f"{what} tests must run in CI: {reason}")
         pytest.skip(reason)
     return url
 
@@ -48,7 +49,7 @@ def store_on(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder}/store.db"
         return
-    base = _postgres_url()
+    base = service_url("CITYWALL_TEST_POSTGRES_URL", "PostgreSQL")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     with admin.begin() as conn:

@@ -10,23 +10,16 @@ import pytest
 from citywall.runtime import make_cache
 from citywall.settings import Settings
 from kpis.service import KpiValue
-
-
-def _redis_url() -> str:
-    url = os.environ.get("CITYWALL_TEST_REDIS_URL")
-    if not url:
-        reason = "set CITYWALL_TEST_REDIS_URL to run the Redis cache test"
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis tests must run in CI: {reason}")
-        pytest.skip(reason)
-    return url
+from tests.conftest import service_url
 
 
 @pytest.mark.parametrize("kind", ["simple", "filesystem", "redis"])
 def test_cache_backend_round_trips_kpi_values(kind, tmp_path):
     settings = replace(Settings.from_env(), cache=kind, data_dir=tmp_path)
     if kind == "redis":
-        settings = replace(settings, redis_url=_redis_url())
+        settings = replace(
+            settings, redis_url=service_url("CITYWALL_TEST_REDIS_URL", "Redis")
+        )
     cache = make_cache(settings)
     value = [KpiValue("road_avg_speed", 23.5, 24.0, "watch", 25.0)]
     key = f"test:{kind}:{os.getpid()}"
