@@ -24,7 +24,18 @@ def change(value: KpiValue) -> str:
     if value.change is None:
         delta = value.value - value.previous
         return "no change" if delta == 0 else f"{delta:+,.0f}"
-    return f"{value.change * 100:+.0f}%"
+    percent = round(value.change * 100)
+    return "±0%" if percent == 0 else f"{percent:+d}%"
+
+
+def trend_arrow(value: KpiValue) -> str:
+    """The direction of the change as shown (a change that rounds to 0 % is flat)."""
+    if value.value is None or value.previous is None:
+        return "→"
+    delta = value.value - value.previous
+    if value.change is not None and round(value.change * 100) == 0:
+        delta = 0
+    return "↑" if delta > 0 else "↓" if delta < 0 else "→"
 
 
 def local_time(t: datetime | None, tz: ZoneInfo, with_date: bool = False) -> str:

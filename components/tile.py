@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.format import change, number
+from components.format import change, number, trend_arrow
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 
@@ -15,7 +15,7 @@ STATUS_WORD = {"good": "on target", "watch": "watch", "alert": "off target", "no
 
 
 def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
-    trend = "↑" if (value.change or 0) > 0 else "↓" if (value.change or 0) < 0 else "→"
+    trend = trend_arrow(value)
     detail = f" · highest {value.detail}" if value.detail else ""
     return dbc.Col(
         dbc.Card(

@@ -52,7 +52,12 @@ def wall_app(tmp_path_factory):
 
 @pytest.fixture
 def wall(dash_duo, wall_app):
-    dash_duo.driver.set_window_size(1920, 1080)
+    # the page itself gets 1920×1080, as on the wall screen (a window would lose
+    # some of it to the browser's frame)
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+    )
     dash_duo.start_server(wall_app)
     return dash_duo
 

@@ -1,0 +1,45 @@
+"""The KPI tile says its status in words and marks, and its change honestly."""
+
+from __future__ import annotations
+
+from components.format import change, number, trend_arrow
+from components.tile import kpi_tile
+from kpis.definitions import KPIS_BY_ID
+from kpis.service import KpiValue
+
+
+def _texts(component) -> list[str]:
+    """Every string in a Dash component tree."""
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    if children is None:
+        return []
+    if not isinstance(children, list):
+        children = [children]
+    return [t for child in children for t in _texts(child)]
+
+
+def test_tile_shows_value_unit_change_and_status_in_words():
+    kpi = KPIS_BY_ID["road_avg_speed"]
+    tile = kpi_tile(kpi, KpiValue(kpi.id, 18.25, 24.0, "alert", 25.0))
+    text = " ".join(_texts(tile))
+    assert "18.2" in text and "km/h" in text
+    assert "↓ -24% vs same time yesterday" in text
+    assert "◆ off target" in text  # not by colour alone
+    assert "status-alert" in tile.children.className
+
+
+def test_share_kpis_show_percent_and_missing_values_show_a_dash():
+    share = KPIS_BY_ID["road_congested_share"]
+    assert number(share, 0.1234) == "12.3"
+    assert number(share, None) == "—"
+    assert number(KPIS_BY_ID["complaints_open"], 12345.0) == "12,345"
+
+
+def test_changes_round_honestly():
+    assert change(KpiValue("x", 100.2, 100.0, "good", None)) == "±0%"
+    assert trend_arrow(KpiValue("x", 100.2, 100.0, "good", None)) == "→"
+    assert change(KpiValue("x", 3.0, 0.0, "good", None)) == "+3"  # no % of zero
+    assert change(KpiValue("x", None, 1.0, "nodata", None)) == "no comparison"
+    assert trend_arrow(KpiValue("x", 80.0, 100.0, "good", None)) == "↓"
