@@ -54,6 +54,15 @@ class AlertRow:
     expires_at: datetime | None
 
 
+@dataclass(frozen=True)
+class EventRow:
+    domain: str
+    title: str
+    status: str
+    district_code: str | None
+    occurred_at: datetime
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -121,6 +130,23 @@ class KpiService:
             return [AlertRow(*r) for r in rows]
 
         return self._cached("alerts", district, build)
+
+    def latest_events(self, limit: int = 8) -> list[EventRow]:
+        """The newest incidents, complaints and alerts: what just happened."""
+
+        def build(conn: Connection, w: Window) -> list[EventRow]:
+            rows = conn.execute(
+                select(
+                    events.c.domain, events.c.title, events.c.status,
+                    events.c.district_code, events.c.occurred_at,
+                )
+                .where(events.c.occurred_at <= w.now)
+                .order_by(events.c.occurred_at.desc())
+                .limit(limit)
+            ).all()
+            return [EventRow(*r) for r in rows]
+
+        return self._cached("latest", limit, build)
 
     def newest_data(self) -> datetime | None:
         """The time of the newest record in the store, events or measurements."""

@@ -10,6 +10,7 @@ from dash import Input, Output, callback, ctx, dcc, html
 
 from citywall import runtime
 from components.city_map import city_map_figure, city_map_patch, map_config
+from components.event_feed import event_feed
 from components.format import local_time
 from components.ticker import alert_ticker_items
 from components.tile import kpi_tile
@@ -42,7 +43,14 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        dbc.Row(id="tiles", children=tiles(lang), className="g-3"),
+                        [
+                            dbc.Row(id="tiles", children=tiles(lang), className="g-3"),
+                            html.H2("Just happened", className="feed-heading"),
+                            html.Div(
+                                id="event-feed",
+                                children=event_feed(service.latest_events(), profile, lang),
+                            ),
+                        ],
                         xl=7, className="tiles-col",
                     ),
                     dbc.Col(
@@ -102,6 +110,7 @@ def freshness(newest: datetime | None) -> list:
     Output("city-map", "figure"),
     Output("alert-ticker", "children"),
     Output("freshness", "children"),
+    Output("event-feed", "children"),
     Input("overview-refresh", "n_intervals"),
     Input("map-metric", "value"),
     # The timer stops while a refresh runs, so refreshes can never pile up.
@@ -121,7 +130,8 @@ def refresh(_n: int | None, metric: str):
     ticker = html.Div(
         alert_ticker_items(service.active_alerts(), profile, lang), className="ticker-track"
     )
-    return tiles(lang), figure, ticker, freshness(service.newest_data())
+    feed = event_feed(service.latest_events(), profile, lang)
+    return tiles(lang), figure, ticker, freshness(service.newest_data()), feed
 
 
 @callback(

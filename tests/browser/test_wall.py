@@ -75,3 +75,14 @@ def test_unknown_district_gets_a_not_found_page_in_the_shell(wall):
     wall.wait_for_element("#not-found", timeout=20)
     assert "Traceback" not in wall.driver.page_source
     assert wall.get_logs() == []
+
+
+def test_wall_lists_what_just_happened(wall):
+    wall.wait_for_element("#event-feed .feed-item", timeout=20)
+    items = wall.driver.execute_script(
+        "return [...document.querySelectorAll('#event-feed .feed-item')]"
+        ".map(i => i.textContent)"
+    )
+    assert len(items) == 8
+    assert all(re.match(r"^\d\d:\d\d", item) for item in items), items
+    assert wall.get_logs() == []

@@ -186,3 +186,12 @@ def test_new_batch_reaches_cached_tiles_at_once(filled, seoul):
     after = {v.kpi_id: v.value for v in service.tiles()}
     assert after["complaints_today"] == before["complaints_today"] + 1
     assert after["complaints_open"] == before["complaints_open"] + 1
+
+
+def test_latest_events_are_the_newest_up_to_now(filled, seoul):
+    engine, ev, _ = filled
+    service = KpiService(engine, seoul, clock=lambda: NOW)
+    got = [(r.title, r.occurred_at) for r in service.latest_events(8)]
+    newest = ev[ev["occurred_at"] <= pd.Timestamp(NOW)].nlargest(8, "occurred_at")
+    assert [t for _, t in got] == [t.to_pydatetime() for t in newest["occurred_at"]]
+    assert [title for title, _ in got] == list(newest["title"])
