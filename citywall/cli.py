@@ -22,25 +22,39 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument(
-        "--no-ingest", action="store_true",
+        "--no-ingest",
+        action="store_true",
         help="serve only; run `citywall ingest --loop` as its own process",
     )
 
     ingest = sub.add_parser("ingest", help="pull the profile's sources into the store")
     mode = ingest.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="pull each source until caught up (default)")
-    mode.add_argument("--loop", action="store_true", help="keep pulling, each source on its interval")
-    ingest.add_argument("--source", action="append", help="only this source (repeatable)")
+    mode.add_argument(
+        "--once", action="store_true", help="pull each source until caught up (default)"
+    )
+    mode.add_argument(
+        "--loop", action="store_true", help="keep pulling, each source on its interval"
+    )
+    ingest.add_argument(
+        "--source", action="append", help="only this source (repeatable)"
+    )
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "ingest":
         return ingest_command(args.source, loop=args.loop)
     return serve_command(args)
 
 
 def ingest_command(sources: list[str] | None, loop: bool = False) -> int:
-    from ingest.runner import prepare_store, run_forever, run_until_caught_up, runners_for
+    from ingest.runner import (
+        prepare_store,
+        run_forever,
+        run_until_caught_up,
+        runners_for,
+    )
 
     engine, profile = runtime.engine(), runtime.profile()
     prepare_store(engine, profile)
@@ -76,7 +90,9 @@ def serve_command(args: argparse.Namespace) -> int:
         prepare_store(engine, profile)
         for runner in runners_for(engine, profile):
             print(runner.run().line(), flush=True)
-        feeder = subprocess.Popen([sys.executable, "-m", "citywall.cli", "ingest", "--loop"])
+        feeder = subprocess.Popen(
+            [sys.executable, "-m", "citywall.cli", "ingest", "--loop"]
+        )
         atexit.register(feeder.terminate)
 
     class Wall(BaseApplication):

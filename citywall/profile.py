@@ -27,7 +27,9 @@ class ProfileError(ValueError):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"city profile {path} has {len(problems)} problem(s):\n{lines}")
+        super().__init__(
+            f"city profile {path} has {len(problems)} problem(s):\n{lines}"
+        )
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,9 @@ def load_profile(path: Path | str) -> CityProfile:
         raise ProfileError(path, problems)
     return CityProfile(
         id=city["id"],
-        names=dict(city["name"]) if isinstance(city["name"], dict) else {"en": city["name"]},
+        names=dict(city["name"])
+        if isinstance(city["name"], dict)
+        else {"en": city["name"]},
         timezone=tz,
         default_language=city.get("default_language", "en"),
         local_language=city.get("local_language", city.get("default_language", "en")),
@@ -191,12 +195,16 @@ def _districts(
     rows: list[dict[str, Any]], shapes: dict[str, BaseGeometry], problems: list[str]
 ) -> list[District]:
     if not rows:
-        problems.append("no [[districts]]: list each district with code, name, population")
+        problems.append(
+            "no [[districts]]: list each district with code, name, population"
+        )
     districts = []
     for row in rows:
         code = str(row.get("code", ""))
         if code not in shapes:
-            problems.append(f"district {code or '?'} has no polygon in the boundaries file")
+            problems.append(
+                f"district {code or '?'} has no polygon in the boundaries file"
+            )
             continue
         districts.append(
             District(
@@ -208,7 +216,9 @@ def _districts(
         )
     unlisted = sorted(set(shapes) - {d.code for d in districts})
     if unlisted:
-        problems.append(f"boundaries hold districts not listed in [[districts]]: {unlisted}")
+        problems.append(
+            f"boundaries hold districts not listed in [[districts]]: {unlisted}"
+        )
     return districts
 
 

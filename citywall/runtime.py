@@ -43,7 +43,9 @@ def make_cache(s: Settings) -> BaseCache:
             raise ValueError("CITYWALL_CACHE=redis needs CITYWALL_REDIS_URL")
         import redis
 
-        return RedisCache(host=redis.Redis.from_url(s.redis_url), key_prefix="citywall:")
+        return RedisCache(
+            host=redis.Redis.from_url(s.redis_url), key_prefix="citywall:"
+        )
     if s.cache == "filesystem":
         return FileSystemCache(str(s.data_dir / "cache"), threshold=2000)
     if s.cache == "null":
@@ -54,4 +56,6 @@ def make_cache(s: Settings) -> BaseCache:
 @lru_cache(maxsize=1)
 def kpi_service() -> KpiService:
     p = profile()
-    return KpiService(engine(), p, cache=make_cache(settings()), speed_window=p.speed_window)
+    return KpiService(
+        engine(), p, cache=make_cache(settings()), speed_window=p.speed_window
+    )

@@ -35,7 +35,9 @@ SETTINGS: dict[str, Setting] = {
     "cache": Setting(
         "CITYWALL_CACHE", "simple", "KPI cache: simple, filesystem, redis or null."
     ),
-    "redis_url": Setting("CITYWALL_REDIS_URL", "", "Redis URL for CITYWALL_CACHE=redis."),
+    "redis_url": Setting(
+        "CITYWALL_REDIS_URL", "", "Redis URL for CITYWALL_CACHE=redis."
+    ),
     "secret_key": Setting(
         "CITYWALL_SECRET_KEY", "", "Flask secret key; set it when several workers run."
     ),

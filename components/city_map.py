@@ -18,14 +18,18 @@ from kpis.definitions import Kpi
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
 
 
-def _labels(profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str) -> list[str]:
+def _labels(
+    profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str
+) -> list[str]:
     return [
         f"{d.name(lang).removesuffix('-gu')}<br><b>{number(kpi, values.get(d.code))}</b>"
         for d in profile.districts
     ]
 
 
-def _z(profile: CityProfile, kpi: Kpi, values: dict[str, float | None]) -> list[float | None]:
+def _z(
+    profile: CityProfile, kpi: Kpi, values: dict[str, float | None]
+) -> list[float | None]:
     scale = 100 if kpi.percent else 1
     return [
         None if values.get(d.code) is None else values[d.code] * scale
@@ -62,11 +66,15 @@ def city_map_figure(
                 customdata=codes,
                 colorscale="Cividis",
                 reversescale=kpi.higher_is_better,
-                marker_line_color=["#ffffff" if c == highlight else "#0b1220" for c in codes],
+                marker_line_color=[
+                    "#ffffff" if c == highlight else "#0b1220" for c in codes
+                ],
                 marker_line_width=[4 if c == highlight else 1 for c in codes],
                 colorbar=dict(
                     title=dict(text=kpi.unit.get(lang, kpi.unit["en"]), side="top"),
-                    thickness=14, len=0.7, tickfont=dict(color="#e6edf7"),
+                    thickness=14,
+                    len=0.7,
+                    tickfont=dict(color="#e6edf7"),
                 ),
                 hovertemplate="%{customdata}<extra></extra>",
             ),
@@ -76,13 +84,20 @@ def city_map_figure(
                 text=_labels(profile, kpi, values, lang),
                 customdata=codes,
                 mode="text",
-                textfont=dict(color="#ffffff", size=14, family=FONT, shadow="0 0 3px #000, 0 0 2px #000"),
+                textfont=dict(
+                    color="#ffffff",
+                    size=14,
+                    family=FONT,
+                    shadow="0 0 3px #000, 0 0 2px #000",
+                ),
                 hoverinfo="skip",
             ),
         ]
     )
     fig.update_geos(
-        fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)",
+        fitbounds="locations",
+        visible=False,
+        bgcolor="rgba(0,0,0,0)",
         projection_type="mercator",
     )
     fig.update_layout(

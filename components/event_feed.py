@@ -10,7 +10,10 @@ from kpis.service import EventRow
 
 # Words, not emoji: a wall's browser may have no emoji font.
 DOMAIN_LABEL = {
-    "safety": "Safety", "complaints": "Complaint", "disaster": "Alert", "traffic": "Traffic",
+    "safety": "Safety",
+    "complaints": "Complaint",
+    "disaster": "Alert",
+    "traffic": "Traffic",
 }
 
 
@@ -18,8 +21,13 @@ def event_feed(rows: list[EventRow], profile: CityProfile, lang: str = "en") -> 
     items = [
         html.Li(
             [
-                html.Span(local_time(r.occurred_at, profile.timezone)[:5], className="feed-time"),
-                html.Span(DOMAIN_LABEL.get(r.domain, r.domain), className="feed-domain"),
+                html.Span(
+                    local_time(r.occurred_at, profile.timezone)[:5],
+                    className="feed-time",
+                ),
+                html.Span(
+                    DOMAIN_LABEL.get(r.domain, r.domain), className="feed-domain"
+                ),
                 html.Span(r.title, className="feed-title"),
                 html.Span(
                     profile.districts_by_code[r.district_code].name(lang)
@@ -33,4 +41,6 @@ def event_feed(rows: list[EventRow], profile: CityProfile, lang: str = "en") -> 
         )
         for r in rows
     ]
-    return html.Ul(items or [html.Li("Nothing yet", className="feed-item")], className="event-feed")
+    return html.Ul(
+        items or [html.Li("Nothing yet", className="feed-item")], className="event-feed"
+    )

@@ -21,7 +21,8 @@ def page_shell(profile: CityProfile, lang: str = "en") -> html.Div:
                                 html.Span("CityWall", className="brand-mark"),
                                 html.Span(profile.name(lang), className="brand-city"),
                                 html.Span(
-                                    profile.name(profile.local_language), className="brand-local"
+                                    profile.name(profile.local_language),
+                                    className="brand-local",
                                 ),
                             ],
                             href=dash.get_relative_path("/"),

@@ -9,9 +9,15 @@ from components.format import local_time
 from kpis.service import AlertRow
 
 
-def alert_ticker_items(alerts: list[AlertRow], profile: CityProfile, lang: str = "en") -> list:
+def alert_ticker_items(
+    alerts: list[AlertRow], profile: CityProfile, lang: str = "en"
+) -> list:
     if not alerts:
-        return [html.Span("No active disaster alerts", className="ticker-item severity-none")]
+        return [
+            html.Span(
+                "No active disaster alerts", className="ticker-item severity-none"
+            )
+        ]
     items = []
     for a in alerts:
         place = (

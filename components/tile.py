@@ -11,7 +11,12 @@ from kpis.service import KpiValue
 
 # Status is told by an icon and a word as well as by colour (colour-blind viewers).
 STATUS_MARK = {"good": "●", "watch": "▲", "alert": "◆", "nodata": "○"}
-STATUS_WORD = {"good": "on target", "watch": "watch", "alert": "off target", "nodata": "no data"}
+STATUS_WORD = {
+    "good": "on target",
+    "watch": "watch",
+    "alert": "off target",
+    "nodata": "no data",
+}
 
 
 def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
@@ -21,11 +26,16 @@ def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
         dbc.Card(
             dbc.CardBody(
                 [
-                    html.Div(kpi.labels.get(lang, kpi.labels["en"]), className="tile-label"),
+                    html.Div(
+                        kpi.labels.get(lang, kpi.labels["en"]), className="tile-label"
+                    ),
                     html.Div(
                         [
                             html.Span(number(kpi, value.value), className="tile-value"),
-                            html.Span(kpi.unit.get(lang, kpi.unit["en"]), className="tile-unit"),
+                            html.Span(
+                                kpi.unit.get(lang, kpi.unit["en"]),
+                                className="tile-unit",
+                            ),
                         ],
                         className="tile-main",
                     ),
@@ -42,5 +52,7 @@ def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
             className=f"kpi-tile status-{value.status}",
             id={"type": "kpi-tile", "kpi": kpi.id},
         ),
-        xs=12, sm=6, xl=3,
+        xs=12,
+        sm=6,
+        xl=3,
     )

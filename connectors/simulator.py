@@ -59,7 +59,9 @@ class Stream:
         return timedelta(minutes=min(total, 30 * 24 * 60))
 
 
-def _profile(*peaks: tuple[float, float, float], floor: float = 0.2) -> tuple[float, ...]:
+def _profile(
+    *peaks: tuple[float, float, float], floor: float = 0.2
+) -> tuple[float, ...]:
     """An hour-of-day shape: a floor plus Gaussian peaks (hour, width, height)."""
     return tuple(
         floor + sum(h * math.exp(-(((hour - c) / w) ** 2) / 2) for c, w, h in peaks)
@@ -71,36 +73,59 @@ COMPLAINTS = Stream(
     name="complaints",
     domain="complaints",
     categories={
-        "traffic": 0.305, "illegal_parking": 0.12, "waste": 0.12, "noise": 0.09,
-        "roads": 0.09, "environment": 0.06, "construction": 0.06, "housing": 0.05,
-        "welfare": 0.04, "streetlights": 0.03, "other": 0.035,
+        "traffic": 0.305,
+        "illegal_parking": 0.12,
+        "waste": 0.12,
+        "noise": 0.09,
+        "roads": 0.09,
+        "environment": 0.06,
+        "construction": 0.06,
+        "housing": 0.05,
+        "welfare": 0.04,
+        "streetlights": 0.03,
+        "other": 0.035,
     },
     hourly=_profile((10.5, 2.5, 1.0), (15.0, 2.5, 0.9), floor=0.08),
     first_status="received",
     # received -> assigned -> in progress -> closed; 응답소 averages 2.7 days.
-    stages=(Stage("assigned", 90, 0.8), Stage("in_progress", 600, 1.0),
-            Stage("closed", 2400, 1.0)),
+    stages=(
+        Stage("assigned", 90, 0.8),
+        Stage("in_progress", 600, 1.0),
+        Stage("closed", 2400, 1.0),
+    ),
     weekend_factor=0.55,
 )
 SAFETY = Stream(
     name="safety",
     domain="safety",
     categories={
-        "traffic_crash": 0.27, "ambulance": 0.36, "rescue": 0.22, "fire": 0.09,
+        "traffic_crash": 0.27,
+        "ambulance": 0.36,
+        "rescue": 0.22,
+        "fire": 0.09,
         "road_hazard": 0.06,
     },
     hourly=_profile((8.5, 1.5, 0.6), (18.5, 2.5, 0.9), (23.0, 2.0, 0.4), floor=0.35),
     first_status="dispatched",
     # The Digital Citizen Mayor's Office lifecycle: dispatched -> arrived -> in action.
-    stages=(Stage("arrived", 7, 0.4), Stage("in_action", 3, 0.5),
-            Stage("closed", 70, 0.7)),
+    stages=(
+        Stage("arrived", 7, 0.4),
+        Stage("in_action", 3, 0.5),
+        Stage("closed", 70, 0.7),
+    ),
 )
 ALERTS = Stream(
     name="alerts",
     domain="disaster",
     categories={
-        "fine_dust": 0.3, "cold_wave": 0.12, "heat_wave": 0.12, "heavy_rain": 0.16,
-        "strong_wind": 0.08, "heavy_snow": 0.06, "fire": 0.1, "earthquake": 0.06,
+        "fine_dust": 0.3,
+        "cold_wave": 0.12,
+        "heat_wave": 0.12,
+        "heavy_rain": 0.16,
+        "strong_wind": 0.08,
+        "heavy_snow": 0.06,
+        "fire": 0.1,
+        "earthquake": 0.06,
     },
     hourly=_profile((7.0, 2.0, 0.8), (17.0, 3.0, 0.6), floor=0.3),
     first_status="active",
@@ -128,15 +153,28 @@ AGENCIES = {
     "fire": "Seoul Fire & Disaster Headquarters",
 }
 TITLES = {
-    "traffic": "Traffic signal or lane complaint", "illegal_parking": "Illegal parking",
-    "waste": "Uncollected waste", "noise": "Noise", "roads": "Damaged road or pavement",
-    "environment": "Pollution or odour", "construction": "Construction site",
-    "housing": "Housing", "welfare": "Welfare request", "streetlights": "Street light out",
-    "other": "Other request", "traffic_crash": "Traffic crash", "ambulance": "Ambulance call",
-    "rescue": "Rescue", "fire": "Fire", "road_hazard": "Road hazard",
-    "fine_dust": "Fine dust warning", "cold_wave": "Cold wave warning",
-    "heat_wave": "Heat wave warning", "heavy_rain": "Heavy rain warning",
-    "strong_wind": "Strong wind warning", "heavy_snow": "Heavy snow warning",
+    "traffic": "Traffic signal or lane complaint",
+    "illegal_parking": "Illegal parking",
+    "waste": "Uncollected waste",
+    "noise": "Noise",
+    "roads": "Damaged road or pavement",
+    "environment": "Pollution or odour",
+    "construction": "Construction site",
+    "housing": "Housing",
+    "welfare": "Welfare request",
+    "streetlights": "Street light out",
+    "other": "Other request",
+    "traffic_crash": "Traffic crash",
+    "ambulance": "Ambulance call",
+    "rescue": "Rescue",
+    "fire": "Fire",
+    "road_hazard": "Road hazard",
+    "fine_dust": "Fine dust warning",
+    "cold_wave": "Cold wave warning",
+    "heat_wave": "Heat wave warning",
+    "heavy_rain": "Heavy rain warning",
+    "strong_wind": "Strong wind warning",
+    "heavy_snow": "Heavy snow warning",
     "earthquake": "Earthquake felt",
 }
 ROAD_SPEED = "road_speed"
@@ -210,7 +248,9 @@ class SimulatorConnector:
 
     def _history(self, state: dict[str, str], now: datetime) -> Batch:
         end = datetime.fromisoformat(state["history_end"])
-        start = max(datetime.fromisoformat(state["history_start"]), end - BACKFILL_CHUNK)
+        start = max(
+            datetime.fromisoformat(state["history_start"]), end - BACKFILL_CHUNK
+        )
         as_of = datetime.fromisoformat(state["as_of"])
         events = [e for s in STREAMS for e in self.events(s, start, end, as_of=as_of)]
         state = state | {"history_end": start.isoformat()}
@@ -248,7 +288,9 @@ class SimulatorConnector:
                     continue
                 if as_of is not None:
                     if start <= created:
-                        out.append(self._event(stream, created, stage_times, fields, as_of))
+                        out.append(
+                            self._event(stream, created, stage_times, fields, as_of)
+                        )
                     continue
                 changed = start <= created or any(start <= t < end for t in stage_times)
                 still_open = stage_times[-1] >= start
@@ -270,7 +312,9 @@ class SimulatorConnector:
 
     def _draw_hour(self, stream: Stream, hour: datetime) -> list[tuple]:
         local = hour.astimezone(self.tz)
-        rate = self.per_day[stream.name] * stream.hourly[local.hour] / sum(stream.hourly)
+        rate = (
+            self.per_day[stream.name] * stream.hourly[local.hour] / sum(stream.hourly)
+        )
         if local.weekday() >= 5:
             rate *= stream.weekend_factor
         rng = self._rng(stream.name, hour)
@@ -279,22 +323,31 @@ class SimulatorConnector:
             return []
         offsets = np.sort(rng.uniform(0, 3600, n))
         cats = list(stream.categories)
-        weights = np.array([
-            stream.categories[c] * SEASONAL.get(c, ALL_YEAR)[local.month - 1] for c in cats
-        ])
+        weights = np.array(
+            [
+                stream.categories[c] * SEASONAL.get(c, ALL_YEAR)[local.month - 1]
+                for c in cats
+            ]
+        )
         cat_idx = rng.choice(len(cats), n, p=weights / weights.sum())
         district_idx = rng.choice(len(self.codes), n, p=self.district_weights)
         point_idx = rng.integers(0, self.points.shape[1], n)
         medians = np.array([s.median_minutes for s in stream.stages])
         sigmas = np.array([s.sigma for s in stream.stages])
-        delays = np.exp(np.log(medians) + sigmas * rng.standard_normal((n, len(medians))))
-        stage_minutes = np.minimum(np.cumsum(delays, axis=1), stream.max_age.total_seconds() / 60)
+        delays = np.exp(
+            np.log(medians) + sigmas * rng.standard_normal((n, len(medians)))
+        )
+        stage_minutes = np.minimum(
+            np.cumsum(delays, axis=1), stream.max_age.total_seconds() / 60
+        )
         severity_idx = rng.choice(len(SEVERITIES), n, p=SEVERITY_WEIGHTS)
         citywide = rng.random(n) < 0.4
         rows = []
         for i in range(n):
             created = hour + timedelta(seconds=float(offsets[i]))
-            stage_times = [created + timedelta(minutes=float(m)) for m in stage_minutes[i]]
+            stage_times = [
+                created + timedelta(minutes=float(m)) for m in stage_minutes[i]
+            ]
             lon, lat = self.points[district_idx[i], point_idx[i]]
             rows.append(
                 (
@@ -322,7 +375,9 @@ class SimulatorConnector:
         as_of: datetime,
     ) -> Event:
         """The event as its source would report it at ``as_of``."""
-        reached = [(s.name, t) for s, t in zip(stream.stages, stage_times) if t <= as_of]
+        reached = [
+            (s.name, t) for s, t in zip(stream.stages, stage_times) if t <= as_of
+        ]
         lifecycle = [(stream.first_status, created), *reached]
         status, updated = lifecycle[-1]
         final_time = stage_times[-1]
@@ -341,7 +396,9 @@ class SimulatorConnector:
         if stream.domain == "disaster":
             severity = f["severity"]
             attrs |= {
-                "urgency": "Immediate" if severity in ("Severe", "Extreme") else "Expected",
+                "urgency": "Immediate"
+                if severity in ("Severe", "Extreme")
+                else "Expected",
                 "certainty": "Observed" if f["category"] == "earthquake" else "Likely",
                 "sender": "Seoul Metropolitan Government",
                 "instruction": "Follow the guidance of the safety alert text message.",
@@ -376,26 +433,41 @@ class SimulatorConnector:
         """
         out: list[Measurement] = []
         links = self.links
-        free, sensitivity, phase = links["free_flow"], links["sensitivity"], links["phase"]
+        free, sensitivity, phase = (
+            links["free_flow"],
+            links["sensitivity"],
+            links["phase"],
+        )
         tick = _floor(start, self.speed_step)
         while tick < end:
             local = tick.astimezone(self.tz)
             hour = local.hour + local.minute / 60
             weekday = local.weekday() < 5
-            rush = (0.55 if weekday else 0.25) * math.exp(-(((hour - 8.2) / 1.1) ** 2) / 2)
-            rush += (0.6 if weekday else 0.35) * math.exp(-(((hour - 18.6) / 1.6) ** 2) / 2)
+            rush = (0.55 if weekday else 0.25) * math.exp(
+                -(((hour - 8.2) / 1.1) ** 2) / 2
+            )
+            rush += (0.6 if weekday else 0.35) * math.exp(
+                -(((hour - 18.6) / 1.6) ** 2) / 2
+            )
             rush += 0.2 * math.exp(-(((hour - 13.5) / 3.0) ** 2) / 2)
             noise = self._rng(ROAD_SPEED, tick).normal(0, 0.07, len(free))
             slowdown = 1 - np.minimum(rush * sensitivity, 0.9)
-            speeds = np.round(np.clip(free * slowdown * (1 + noise), 3, None), 1).tolist()
+            speeds = np.round(
+                np.clip(free * slowdown * (1 + noise), 3, None), 1
+            ).tolist()
             for i, offset in enumerate(phase):
                 observed = tick + offset
                 if start <= observed < end:
                     out.append(
                         Measurement(
-                            ROAD_SPEED, links["id"][i], observed, speeds[i],
-                            links["road_class"][i], links["district"][i],
-                            links["lon"][i], links["lat"][i],
+                            ROAD_SPEED,
+                            links["id"][i],
+                            observed,
+                            speeds[i],
+                            links["road_class"][i],
+                            links["district"][i],
+                            links["lon"][i],
+                            links["lat"][i],
                         )
                     )
             tick += self.speed_step
@@ -415,7 +487,9 @@ class SimulatorConnector:
                 a * math.sin(2 * math.pi * days / p + ph)
                 for a, p, ph in zip((9.0, 6.0, 4.0), (5.3, 3.1, 11.0), phases)
             )
-            base = max(22 + episode + 4 * math.sin(2 * math.pi * (local_hour - 3) / 24), 4)
+            base = max(
+                22 + episode + 4 * math.sin(2 * math.pi * (local_hour - 3) / 24), 4
+            )
             noise = self._rng(PM25, t).normal(0, 2.0, len(self.codes))
             for i, code in enumerate(self.codes):
                 out.append(
@@ -453,7 +527,9 @@ class SimulatorConnector:
     def _road_links(self, per_district: int) -> dict[str, Any]:
         """Road links with TOPIS-like ten-digit ids, a road class and a free-flow speed."""
         rng = np.random.default_rng([self.seed, 2])
-        links: dict[str, list] = {k: [] for k in ("id", "district", "road_class", "lon", "lat")}
+        links: dict[str, list] = {
+            k: [] for k in ("id", "district", "road_class", "lon", "lat")
+        }
         free, sensitivity = [], []
         for i, code in enumerate(self.codes):
             for j in range(per_district):

@@ -128,7 +128,9 @@ class SourceRunner:
     def _placed(self, records: list) -> list:
         """Records with coordinates but no district get the district they fall in."""
         todo = [
-            i for i, r in enumerate(records) if r.district_code is None and r.lon is not None
+            i
+            for i, r in enumerate(records)
+            if r.district_code is None and r.lon is not None
         ]
         if not todo:
             return records
@@ -206,7 +208,9 @@ def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
             stop.wait(runner.source.interval_seconds)
 
     threads = [
-        threading.Thread(target=loop, args=(r,), name=f"ingest-{r.source.name}", daemon=True)
+        threading.Thread(
+            target=loop, args=(r,), name=f"ingest-{r.source.name}", daemon=True
+        )
         for r in runners
     ]
     for t in threads:

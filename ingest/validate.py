@@ -44,7 +44,11 @@ def measurement_problem(m: Measurement, districts: set[str]) -> str | None:
 
 def _time_problem(name: str, value: datetime | None) -> str | None:
     if value is None:
-        return None if name != "occurred_at" and name != "observed_at" else f"{name} is missing"
+        return (
+            None
+            if name != "occurred_at" and name != "observed_at"
+            else f"{name} is missing"
+        )
     if not isinstance(value, datetime) or value.tzinfo is None:
         return f"{name} must be a time with a time zone"
     return None

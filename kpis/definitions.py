@@ -59,7 +59,9 @@ KPIS: tuple[Kpi, ...] = (
         labels={"en": "Complaints received today", "ko": "오늘 접수 민원"},
         unit={"en": "requests", "ko": "건"},
         current=lambda w, c: q.events_created("complaints", w.today_start, w.now),
-        previous=lambda w, c: q.events_created("complaints", w.today_start - DAY, w.now - DAY),
+        previous=lambda w, c: q.events_created(
+            "complaints", w.today_start - DAY, w.now - DAY
+        ),
         comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
         scales_with_population=True,
     ),
@@ -78,7 +80,9 @@ KPIS: tuple[Kpi, ...] = (
         domain="complaints",
         labels={"en": "Median hours to close", "ko": "처리 시간 중앙값"},
         unit={"en": "h", "ko": "시간"},
-        current=lambda w, c: q.median_hours_to_close("complaints", w.now - 7 * DAY, w.now),
+        current=lambda w, c: q.median_hours_to_close(
+            "complaints", w.now - 7 * DAY, w.now
+        ),
         previous=lambda w, c: q.median_hours_to_close(
             "complaints", w.now - 14 * DAY, w.now - 7 * DAY
         ),
@@ -134,12 +138,18 @@ KPIS: tuple[Kpi, ...] = (
         labels={"en": "Congested road links", "ko": "정체 구간 비율"},
         unit={"en": "%", "ko": "%"},
         current=lambda w, c: q.share_below(
-            "road_speed", w.now - w.speed_window, w.now,
-            c.congested_below, c.default_congested_below,
+            "road_speed",
+            w.now - w.speed_window,
+            w.now,
+            c.congested_below,
+            c.default_congested_below,
         ),
         previous=lambda w, c: q.share_below(
-            "road_speed", w.now - DAY - w.speed_window, w.now - DAY,
-            c.congested_below, c.default_congested_below,
+            "road_speed",
+            w.now - DAY - w.speed_window,
+            w.now - DAY,
+            c.congested_below,
+            c.default_congested_below,
         ),
         comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
         percent=True,

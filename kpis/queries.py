@@ -112,11 +112,15 @@ def _scalar(conn: Connection, agg: Aggregate, where) -> Any:
 
 def _median(conn: Connection, expr, where) -> float | None:
     """The median through window functions, which both databases have."""
-    ranked = select(
-        expr.label("v"),
-        func.row_number().over(order_by=expr).label("rn"),
-        func.count().over().label("n"),
-    ).where(*where).subquery()
+    ranked = (
+        select(
+            expr.label("v"),
+            func.row_number().over(order_by=expr).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(*where)
+        .subquery()
+    )
     middle = _middle_rows(ranked)
     return conn.execute(select(func.avg(ranked.c.v)).where(middle)).scalar()
 
@@ -128,12 +132,18 @@ def _middle_rows(ranked) -> ColumnElement[bool]:
 
 def _grouped_median(conn: Connection, agg: Aggregate) -> dict[str, float]:
     district = agg.table.c.district_code
-    ranked = select(
-        district.label("d"),
-        agg.expr.label("v"),
-        func.row_number().over(partition_by=district, order_by=agg.expr).label("rn"),
-        func.count().over(partition_by=district).label("n"),
-    ).where(*agg.where, district.is_not(None)).subquery()
+    ranked = (
+        select(
+            district.label("d"),
+            agg.expr.label("v"),
+            func.row_number()
+            .over(partition_by=district, order_by=agg.expr)
+            .label("rn"),
+            func.count().over(partition_by=district).label("n"),
+        )
+        .where(*agg.where, district.is_not(None))
+        .subquery()
+    )
     middle = _middle_rows(ranked)
     rows = conn.execute(
         select(ranked.c.d, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.d)
@@ -146,7 +156,11 @@ def events_created(domain: str, start: datetime, end: datetime) -> Aggregate:
     return Aggregate(
         events,
         func.count(),
-        (events.c.domain == domain, events.c.occurred_at >= start, events.c.occurred_at < end),
+        (
+            events.c.domain == domain,
+            events.c.occurred_at >= start,
+            events.c.occurred_at < end,
+        ),
         counts=True,
     )
 
@@ -169,7 +183,11 @@ def median_hours_to_close(domain: str, start: datetime, end: datetime) -> Aggreg
     return Aggregate(
         events,
         hours_between(events.c.occurred_at, events.c.closed_at),
-        (events.c.domain == domain, events.c.closed_at >= start, events.c.closed_at < end),
+        (
+            events.c.domain == domain,
+            events.c.closed_at >= start,
+            events.c.closed_at < end,
+        ),
         median=True,
     )
 
@@ -203,7 +221,9 @@ def highest_active_severity(
     rank = case(SEVERITY_RANK, value=events.c.severity, else_=0)
     where = list(active_alert(at))
     if district is not None:
-        where.append(or_(events.c.district_code == district, events.c.district_code.is_(None)))
+        where.append(
+            or_(events.c.district_code == district, events.c.district_code.is_(None))
+        )
     best = conn.execute(select(func.max(rank)).where(*where)).scalar()
     if best is None:
         return None
@@ -224,11 +244,18 @@ def series_mean(series: str, start: datetime, end: datetime) -> Aggregate:
 
 
 def share_below(
-    series: str, start: datetime, end: datetime, thresholds: dict[str, float], default: float
+    series: str,
+    start: datetime,
+    end: datetime,
+    thresholds: dict[str, float],
+    default: float,
 ) -> Aggregate:
     """Share of readings under their category's threshold (congested links)."""
     limit = case(
-        *((measurements.c.category == name, literal(v)) for name, v in thresholds.items()),
+        *(
+            (measurements.c.category == name, literal(v))
+            for name, v in thresholds.items()
+        ),
         else_=literal(default),
     )
     below = case((measurements.c.value < limit, 1.0), else_=0.0)

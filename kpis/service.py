@@ -93,9 +93,11 @@ class KpiService:
 
     # -- what pages ask --------------------------------------------------------------
     def tiles(self, district: str | None = None) -> list[KpiValue]:
-        return self._cached("tiles", district, lambda c, w: [
-            self.compute(c, kpi, w, district) for kpi in KPIS
-        ])
+        return self._cached(
+            "tiles",
+            district,
+            lambda c, w: [self.compute(c, kpi, w, district) for kpi in KPIS],
+        )
 
     def map_values(self, kpi_id: str) -> dict[str, float | None]:
         """One KPI for every district, for the choropleth."""
@@ -105,23 +107,33 @@ class KpiService:
             agg = kpi.current(w, self.context)
             found = q.run(conn, agg, q.ALL_DISTRICTS)
             empty = found.get(q.ALL_DISTRICTS, 0 if agg.counts else None)
-            return {d.code: _as_float(found.get(d.code, empty)) for d in self.profile.districts}
+            return {
+                d.code: _as_float(found.get(d.code, empty))
+                for d in self.profile.districts
+            }
 
         return self._cached("map", kpi_id, build)
 
-    def active_alerts(self, district: str | None = None, limit: int = 12) -> list[AlertRow]:
+    def active_alerts(
+        self, district: str | None = None, limit: int = 12
+    ) -> list[AlertRow]:
         def build(conn: Connection, w: Window) -> list[AlertRow]:
             where = list(q.active_alert(w.now))
             if district:
                 where.append(
-                    (events.c.district_code == district) | events.c.district_code.is_(None)
+                    (events.c.district_code == district)
+                    | events.c.district_code.is_(None)
                 )
             rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
             rows = conn.execute(
                 select(
-                    events.c.source_id, events.c.category, events.c.title,
-                    events.c.severity, events.c.district_code,
-                    events.c.occurred_at, events.c.expires_at,
+                    events.c.source_id,
+                    events.c.category,
+                    events.c.title,
+                    events.c.severity,
+                    events.c.district_code,
+                    events.c.occurred_at,
+                    events.c.expires_at,
                 )
                 .where(*where)
                 .order_by(rank.desc(), events.c.occurred_at.desc())
@@ -137,8 +149,11 @@ class KpiService:
         def build(conn: Connection, w: Window) -> list[EventRow]:
             rows = conn.execute(
                 select(
-                    events.c.domain, events.c.title, events.c.status,
-                    events.c.district_code, events.c.occurred_at,
+                    events.c.domain,
+                    events.c.title,
+                    events.c.status,
+                    events.c.district_code,
+                    events.c.occurred_at,
                 )
                 .where(events.c.occurred_at <= w.now)
                 .order_by(events.c.occurred_at.desc())
@@ -190,8 +205,12 @@ class KpiService:
             detail = q.highest_active_severity(conn, w.now, district)
         target = self._target(kpi, district)
         return KpiValue(
-            kpi.id, value, previous, self._status(kpi, value, previous, target, detail),
-            target, detail,
+            kpi.id,
+            value,
+            previous,
+            self._status(kpi, value, previous, target, detail),
+            target,
+            detail,
         )
 
     def _target(self, kpi: Kpi, district: str | None) -> float | None:
@@ -199,13 +218,20 @@ class KpiService:
         if t is None:
             return None
         if district and kpi.scales_with_population:
-            share = self.profile.districts_by_code[district].population / self.profile.population
+            share = (
+                self.profile.districts_by_code[district].population
+                / self.profile.population
+            )
             return t.target * share
         return t.target
 
     def _status(
-        self, kpi: Kpi, value: float | None, previous: float | None,
-        target: float | None, severity: str | None,
+        self,
+        kpi: Kpi,
+        value: float | None,
+        previous: float | None,
+        target: float | None,
+        severity: str | None,
     ) -> str:
         if value is None:
             return NO_DATA
@@ -223,7 +249,9 @@ class KpiService:
             return GOOD if basis >= target else WATCH if basis >= watch else ALERT
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT
 
-    def _cached(self, what: str, arg: Any, build: Callable[[Connection, Window], Any]) -> Any:
+    def _cached(
+        self, what: str, arg: Any, build: Callable[[Connection, Window], Any]
+    ) -> Any:
         now = self.clock()
         bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
         with self.engine.connect() as conn:

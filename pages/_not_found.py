@@ -11,8 +11,11 @@ def not_found(what: str) -> html.Div:
         [
             html.H1("Not found", className="display-5"),
             html.P(what, id="not-found-reason", className="lead"),
-            dcc.Link("Back to the city overview", href=dash.get_relative_path("/"),
-                     className="btn btn-outline-light"),
+            dcc.Link(
+                "Back to the city overview",
+                href=dash.get_relative_path("/"),
+                className="btn btn-outline-light",
+            ),
         ],
         id="not-found",
         className="not-found",

@@ -11,8 +11,8 @@ from dash import MATCH, Input, Output, callback, dcc, html
 from citywall import runtime
 from components.city_map import city_map_figure, map_config
 from components.format import change, number
-from components.tile import STATUS_MARK, STATUS_WORD
 from components.ticker import alert_ticker_items
+from components.tile import STATUS_MARK, STATUS_WORD
 from kpis.definitions import KPIS_BY_ID
 from kpis.service import KpiValue
 from pages._not_found import not_found
@@ -25,7 +25,9 @@ def title(code: str | None = None, **_query: str) -> str:
     return f"CityWall — {district.name('en')}" if district else "CityWall — district"
 
 
-dash.register_page(__name__, path_template="/district/<code>", title=title, name="District")
+dash.register_page(
+    __name__, path_template="/district/<code>", title=title, name="District"
+)
 
 
 def layout(code: str | None = None, **_query: str) -> html.Div:
@@ -41,10 +43,17 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
     kpi = KPIS_BY_ID["complaints_open"]
     return html.Div(
         [
-            dcc.Link("← City overview", href=dash.get_relative_path("/"), className="crumb"),
+            dcc.Link(
+                "← City overview", href=dash.get_relative_path("/"), className="crumb"
+            ),
             html.H1(
-                [district.name(lang), html.Span(district.name(profile.local_language),
-                                                className="district-local")],
+                [
+                    district.name(lang),
+                    html.Span(
+                        district.name(profile.local_language),
+                        className="district-local",
+                    ),
+                ],
                 className="district-title",
             ),
             html.P(
@@ -55,15 +64,20 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        html.Div(id={"type": "district-body", "code": code},
-                                 children=district_body(code)),
+                        html.Div(
+                            id={"type": "district-body", "code": code},
+                            children=district_body(code),
+                        ),
                         xl=7,
                     ),
                     dbc.Col(
                         # Built once: graphs are never re-created on a timer.
                         dcc.Graph(
                             figure=city_map_figure(
-                                profile, kpi, service.map_values(kpi.id), lang,
+                                profile,
+                                kpi,
+                                service.map_values(kpi.id),
+                                lang,
                                 highlight=code,
                             ),
                             config=map_config(staticPlot=True),
@@ -73,8 +87,10 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
                     ),
                 ]
             ),
-            dcc.Interval(id={"type": "district-refresh", "code": code},
-                         interval=profile.refresh_seconds * 1000),
+            dcc.Interval(
+                id={"type": "district-refresh", "code": code},
+                interval=profile.refresh_seconds * 1000,
+            ),
         ],
         id="district-page",
     )
@@ -90,10 +106,16 @@ def district_body(code: str) -> list:
     return [
         dbc.Table(
             [
-                html.Thead(html.Tr([
-                    html.Th("Indicator"), html.Th(district.name(lang)),
-                    html.Th("Status"), html.Th(profile.name(lang)),
-                ])),
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Indicator"),
+                            html.Th(district.name(lang)),
+                            html.Th("Status"),
+                            html.Th(profile.name(lang)),
+                        ]
+                    )
+                ),
                 html.Tbody([_comparison_row(d, c, lang) for d, c in zip(mine, city)]),
             ],
             className="district-table",
@@ -112,10 +134,17 @@ def _comparison_row(mine: KpiValue, city: KpiValue, lang: str) -> html.Tr:
     return html.Tr(
         [
             html.Td(kpi.labels.get(lang, kpi.labels["en"])),
-            html.Td([html.Span(number(kpi, mine.value), className="cell-value"),
-                     f" {unit}", html.Div(change(mine), className="cell-change")]),
-            html.Td(f"{STATUS_MARK[mine.status]} {STATUS_WORD[mine.status]}",
-                    className=f"status-{mine.status}"),
+            html.Td(
+                [
+                    html.Span(number(kpi, mine.value), className="cell-value"),
+                    f" {unit}",
+                    html.Div(change(mine), className="cell-change"),
+                ]
+            ),
+            html.Td(
+                f"{STATUS_MARK[mine.status]} {STATUS_WORD[mine.status]}",
+                className=f"status-{mine.status}",
+            ),
             html.Td(f"{number(kpi, city.value)} {unit}"),
         ],
         id={"type": "district-kpi", "kpi": kpi.id},

@@ -24,19 +24,28 @@ DEFAULT_METRIC = "complaints_open"
 def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
     profile = runtime.profile()
     lang = profile.default_language
-    metric = metric if metric in KPIS_BY_ID and KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
+    metric = (
+        metric if metric in KPIS_BY_ID and KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
+    )
     service = runtime.kpi_service()
     kpi = KPIS_BY_ID[metric]
     return html.Div(
         [
             html.Div(
                 [
-                    html.Div(id="freshness", className="freshness",
-                             children=freshness(service.newest_data())),
-                    html.Div(id="alert-ticker", className="ticker",
-                             children=html.Div(
-                                 alert_ticker_items(service.active_alerts(), profile, lang),
-                                 className="ticker-track")),
+                    html.Div(
+                        id="freshness",
+                        className="freshness",
+                        children=freshness(service.newest_data()),
+                    ),
+                    html.Div(
+                        id="alert-ticker",
+                        className="ticker",
+                        children=html.Div(
+                            alert_ticker_items(service.active_alerts(), profile, lang),
+                            className="ticker-track",
+                        ),
+                    ),
                 ],
                 className="overview-strip",
             ),
@@ -48,18 +57,25 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                             html.H2("Just happened", className="feed-heading"),
                             html.Div(
                                 id="event-feed",
-                                children=event_feed(service.latest_events(), profile, lang),
+                                children=event_feed(
+                                    service.latest_events(), profile, lang
+                                ),
                             ),
                         ],
-                        xl=7, className="tiles-col",
+                        xl=7,
+                        className="tiles-col",
                     ),
                     dbc.Col(
                         [
                             dcc.Dropdown(
                                 id="map-metric",
                                 options=[
-                                    {"label": k.labels.get(lang, k.labels["en"]), "value": k.id}
-                                    for k in KPIS if k.on_map
+                                    {
+                                        "label": k.labels.get(lang, k.labels["en"]),
+                                        "value": k.id,
+                                    }
+                                    for k in KPIS
+                                    if k.on_map
                                 ],
                                 value=metric,
                                 clearable=False,
@@ -73,15 +89,19 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                                 config=map_config(scrollZoom=False),
                                 className="city-map",
                             ),
-                            html.Div("Click a district to open its page.",
-                                     className="map-hint"),
+                            html.Div(
+                                "Click a district to open its page.",
+                                className="map-hint",
+                            ),
                         ],
                         xl=5,
                     ),
                 ],
                 className="g-3",
             ),
-            dcc.Interval(id="overview-refresh", interval=profile.refresh_seconds * 1000),
+            dcc.Interval(
+                id="overview-refresh", interval=profile.refresh_seconds * 1000
+            ),
         ],
         className="overview",
     )
@@ -98,7 +118,9 @@ def freshness(newest: datetime | None) -> list:
     if newest is None:
         return [html.Span("No data yet", className="stale")]
     interval = max((s.interval_seconds for s in profile.sources), default=60)
-    late = datetime.now(timezone.utc) - newest > timedelta(seconds=max(3 * interval, 120))
+    late = datetime.now(timezone.utc) - newest > timedelta(
+        seconds=max(3 * interval, 120)
+    )
     text = f"Data as of {local_time(newest, profile.timezone, with_date=True)}"
     if late:
         return [html.Span(f"STALE — {text}", className="stale")]
@@ -128,7 +150,8 @@ def refresh(_n: int | None, metric: str):
     else:
         figure = city_map_patch(profile, kpi, values, lang)
     ticker = html.Div(
-        alert_ticker_items(service.active_alerts(), profile, lang), className="ticker-track"
+        alert_ticker_items(service.active_alerts(), profile, lang),
+        className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
     return tiles(lang), figure, ticker, freshness(service.newest_data()), feed

@@ -4,10 +4,10 @@ the ingest can put a whole batch in one transaction."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
-import math
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,9 @@ from store.schema import (
 DATA_VERSION = "data_version"
 
 
-def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]
+) -> None:
     """Insert rows; a row whose key exists replaces the stored values.
 
     One compiled statement runs over all rows (executemany), which both drivers batch.
@@ -58,7 +60,9 @@ MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 
 
-def upsert_events(conn: Connection, source: str, batch: Iterable[Event], now: datetime) -> int:
+def upsert_events(
+    conn: Connection, source: str, batch: Iterable[Event], now: datetime
+) -> int:
     rows = []
     for e in batch:
         row = _row(e, EVENT_FIELDS)
@@ -78,7 +82,9 @@ def upsert_measurements(
     return len(rows)
 
 
-def _last_per_key(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+def _last_per_key(
+    rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """One row per key, the last one winning: a statement may not touch a row twice."""
     return list({tuple(r[k] for k in keys): r for r in rows}.values())
 
@@ -87,7 +93,8 @@ def quarantine_records(
     conn: Connection, source: str, rejects: Iterable[Rejected], now: datetime
 ) -> int:
     rows = [
-        {"source": source, "received_at": now, **_row(r, REJECTED_FIELDS)} for r in rejects
+        {"source": source, "received_at": now, **_row(r, REJECTED_FIELDS)}
+        for r in rejects
     ]
     if rows:
         conn.execute(quarantine.insert(), rows)

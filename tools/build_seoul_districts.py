@@ -32,13 +32,18 @@ def main() -> None:
         TOLERANCE_DEG,
     )
     features = []
-    for geom, meta in sorted(zip(simplified, (m for _, m in seoul)), key=lambda p: p[1]["code"]):
+    for geom, meta in sorted(
+        zip(simplified, (m for _, m in seoul)), key=lambda p: p[1]["code"]
+    ):
         geom = shapely.set_precision(geom, 10**-DECIMALS)
         features.append(
             {
                 "type": "Feature",
                 "id": meta["code"],
-                "properties": {"code": meta["code"], "name_ko": meta["sigungu"].removeprefix("서울시")},
+                "properties": {
+                    "code": meta["code"],
+                    "name_ko": meta["sigungu"].removeprefix("서울시"),
+                },
                 "geometry": json.loads(shapely.to_geojson(geom)),
             }
         )
@@ -49,7 +54,9 @@ def main() -> None:
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")))
-    print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} KB, {len(features)} districts)")
+    print(
+        f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} KB, {len(features)} districts)"
+    )
 
 
 if __name__ == "__main__":

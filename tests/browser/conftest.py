@@ -31,7 +31,9 @@ def wall_app(tmp_path_factory):
     profile_text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
     boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
     profile_text = profile_text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
-    profile_text = profile_text.replace("backfill_days = 30", f"backfill_days = {BACKFILL_DAYS}")
+    profile_text = profile_text.replace(
+        "backfill_days = 30", f"backfill_days = {BACKFILL_DAYS}"
+    )
     profile_text = profile_text.replace("refresh_seconds = 10", "refresh_seconds = 2")
     profile_path = folder / "seoul.toml"
     profile_path.write_text(profile_text, encoding="utf-8")
@@ -42,7 +44,12 @@ def wall_app(tmp_path_factory):
     from citywall import runtime
     from citywall.cli import ingest_command
 
-    for cached in (runtime.settings, runtime.profile, runtime.engine, runtime.kpi_service):
+    for cached in (
+        runtime.settings,
+        runtime.profile,
+        runtime.engine,
+        runtime.kpi_service,
+    ):
         cached.cache_clear()
     assert ingest_command(None) == 0
     import app as wall

@@ -26,7 +26,10 @@ def test_overview_shows_every_tile_with_a_number(wall):
     for tile in tiles:
         assert NUMBER.match(tile["value"]), f"{tile['id']} shows {tile['value']!r}"
         assert "status-nodata" not in tile["cls"], tile["id"]
-    assert len(wall.driver.find_elements(By.CSS_SELECTOR, "#city-map .choroplethlocation")) == 25
+    assert (
+        len(wall.driver.find_elements(By.CSS_SELECTOR, "#city-map .choroplethlocation"))
+        == 25
+    )
     labels = wall.driver.execute_script(
         "return [...document.querySelectorAll('#city-map .scattergeo text')].map(t => t.textContent)"
     )

@@ -51,12 +51,23 @@ def test_landmarks_fall_in_their_districts(seoul):
 
 
 def test_broken_profile_lists_every_problem(tmp_path):
-    (tmp_path / "b.geojson").write_text(json.dumps({
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {"code": "1"},
-                      "geometry": {"type": "Polygon",
-                                   "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}],
-    }))
+    (tmp_path / "b.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "1"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     (tmp_path / "city.toml").write_text(
         '[city]\nid = "x"\nname = "X"\ntimezone = "Mars/Olympus"\nboundaries = "b.geojson"\n'
         '[[districts]]\ncode = "2"\nname = { en = "Two" }\npopulation = 1\n'
@@ -66,8 +77,13 @@ def test_broken_profile_lists_every_problem(tmp_path):
     with pytest.raises(ProfileError) as raised:
         load_profile(tmp_path / "city.toml")
     text = str(raised.value)
-    for expected in ("Mars/Olympus", "not a valid polygon", "district 2 has no polygon",
-                     "not listed in [[districts]]", "used twice"):
+    for expected in (
+        "Mars/Olympus",
+        "not a valid polygon",
+        "district 2 has no polygon",
+        "not listed in [[districts]]",
+        "used twice",
+    ):
         assert expected in text, expected
 
 

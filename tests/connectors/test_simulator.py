@@ -23,7 +23,9 @@ def pull_all(sim: SimulatorConnector, times: list[datetime]):
             batches += 1
             cursor = batch.next_cursor
             events.update({e.source_id: e for e in batch.events})
-            readings.update({(m.series, m.place, m.observed_at): m for m in batch.measurements})
+            readings.update(
+                {(m.series, m.place, m.observed_at): m for m in batch.measurements}
+            )
             if not batch.more:
                 break
     return events, readings, batches
@@ -69,13 +71,17 @@ def test_first_pull_fills_the_newest_day_then_history_follows(seoul):
 
 def test_rush_hour_is_slower_than_the_night(month, seoul):
     _, readings, _ = month
+
     def mean_speed(local_hour: int, road_class: str) -> float:
         return statistics.mean(
-            m.value for m in readings.values()
-            if m.series == "road_speed" and m.category == road_class
+            m.value
+            for m in readings.values()
+            if m.series == "road_speed"
+            and m.category == road_class
             and m.observed_at.astimezone(seoul.timezone).hour == local_hour
             and m.observed_at.astimezone(seoul.timezone).weekday() < 5
         )
+
     assert mean_speed(8, "arterial") < 0.75 * mean_speed(3, "arterial")
     assert mean_speed(18, "arterial") < 0.75 * mean_speed(3, "arterial")
     assert mean_speed(3, "expressway") > mean_speed(3, "arterial") + 20
@@ -91,8 +97,11 @@ def test_pm25_stays_in_a_plausible_range(month):
 
 def test_complaints_match_the_configured_rate_with_traffic_the_largest(month, seoul):
     events, _, _ = month
-    complaints = [e for e in events.values() if e.domain == "complaints"
-                  and NOW - timedelta(days=28) <= e.occurred_at < NOW]
+    complaints = [
+        e
+        for e in events.values()
+        if e.domain == "complaints" and NOW - timedelta(days=28) <= e.occurred_at < NOW
+    ]
     per_day = len(complaints) / 28
     configured = seoul.sources[0].options["complaints_per_day"]
     # weekends are quieter (55 %), so the weekly mean sits below the weekday rate

@@ -47,8 +47,13 @@ def runner(engine, seoul, connector) -> SourceRunner:
 
 
 def good_event(i: int, **changes) -> Event:
-    fields = dict(source_id=f"e{i}", domain="safety", category="fire",
-                  occurred_at=NOW - timedelta(minutes=i), district_code="11110")
+    fields = dict(
+        source_id=f"e{i}",
+        domain="safety",
+        category="fire",
+        occurred_at=NOW - timedelta(minutes=i),
+        district_code="11110",
+    )
     return Event(**(fields | changes))
 
 
@@ -97,16 +102,22 @@ def test_bad_records_are_quarantined_and_the_rest_of_the_batch_lands(engine, seo
 
 
 def test_a_failing_source_records_its_error_and_keeps_its_cursor(engine, seoul):
-    connector = Scripted(Batch(events=[good_event(1)], next_cursor="c1"),
-                         TimeoutError("read timed out"),
-                         Batch(events=[good_event(2)], next_cursor="c2"))
+    connector = Scripted(
+        Batch(events=[good_event(1)], next_cursor="c1"),
+        TimeoutError("read timed out"),
+        Batch(events=[good_event(2)], next_cursor="c2"),
+    )
     feed = runner(engine, seoul, connector)
     assert feed.run().error is None
     failed = feed.run()
     assert failed.error == "TimeoutError: read timed out"
     with engine.connect() as conn:
         state = conn.execute(select(source_state)).mappings().one()
-        runs = conn.execute(select(source_runs.c.error).order_by(source_runs.c.id)).scalars().all()
+        runs = (
+            conn.execute(select(source_runs.c.error).order_by(source_runs.c.id))
+            .scalars()
+            .all()
+        )
     assert state["cursor"] == "c1" and "timed out" in state["last_error"]
     assert runs == [None, "TimeoutError: read timed out"]
     feed.run()
@@ -134,7 +145,9 @@ def test_a_crash_mid_commit_loses_and_duplicates_nothing(engine, seoul, monkeypa
 
 
 def test_only_a_batch_that_stored_something_bumps_the_data_version(engine, seoul):
-    feed = runner(engine, seoul, Scripted(Batch(next_cursor="c"), Batch(events=[good_event(1)])))
+    feed = runner(
+        engine, seoul, Scripted(Batch(next_cursor="c"), Batch(events=[good_event(1)]))
+    )
     with engine.connect() as conn:
         start = writes.data_version(conn)
     feed.run()

@@ -31,6 +31,8 @@ def test_cache_backend_round_trips_kpi_values(kind, tmp_path):
 
 
 def test_redis_cache_without_url_says_how_to_fix(tmp_path):
-    settings = replace(Settings.from_env(), cache="redis", redis_url="", data_dir=tmp_path)
+    settings = replace(
+        Settings.from_env(), cache="redis", redis_url="", data_dir=tmp_path
+    )
     with pytest.raises(ValueError, match="CITYWALL_REDIS_URL"):
         make_cache(settings)

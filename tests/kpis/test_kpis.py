@@ -20,7 +20,9 @@ from kpis.service import KpiService
 from store import connect
 from tests.conftest import BACKENDS, store_on
 
-NOW = datetime(2026, 3, 18, 2, 37, 11, tzinfo=timezone.utc)  # 11:37 in Seoul, a Wednesday
+NOW = datetime(
+    2026, 3, 18, 2, 37, 11, tzinfo=timezone.utc
+)  # 11:37 in Seoul, a Wednesday
 DISTRICT = "11680"  # Gangnam-gu
 
 
@@ -39,7 +41,10 @@ def _fill(engine, seoul):
     source = seoul.sources[0]
     options = source.options | {"backfill_days": 15}
     runner = SourceRunner(
-        engine, seoul, source, connector=SimulatorConnector(seoul, options),
+        engine,
+        seoul,
+        source,
+        connector=SimulatorConnector(seoul, options),
         clock=lambda: NOW,
     )
     run_until_caught_up(runner)
@@ -58,7 +63,10 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
     day = pd.Timedelta(days=1)
     if district:
         alerts_scope = ev["district_code"].isna() | (ev["district_code"] == district)
-        ev_scope = ev[(ev["district_code"] == district) | (ev["domain"] == "disaster") & alerts_scope]
+        ev_scope = ev[
+            (ev["district_code"] == district)
+            | (ev["domain"] == "disaster") & alerts_scope
+        ]
         ms = ms[ms["district_code"] == district]
     else:
         ev_scope = ev
@@ -72,7 +80,10 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
 
     def open_at(df, at):
         return float(
-            ((df["occurred_at"] <= at) & (df["closed_at"].isna() | (df["closed_at"] > at))).sum()
+            (
+                (df["occurred_at"] <= at)
+                & (df["closed_at"].isna() | (df["closed_at"] > at))
+            ).sum()
         )
 
     def median_close(df, start, end):
@@ -89,11 +100,19 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
         return float(live.sum())
 
     def mean(series, start, end):
-        rows = ms[(ms["series"] == series) & (ms["observed_at"] > start) & (ms["observed_at"] <= end)]
+        rows = ms[
+            (ms["series"] == series)
+            & (ms["observed_at"] > start)
+            & (ms["observed_at"] <= end)
+        ]
         return None if rows.empty else float(rows["value"].mean())
 
     def congested(start, end):
-        rows = ms[(ms["series"] == "road_speed") & (ms["observed_at"] > start) & (ms["observed_at"] <= end)]
+        rows = ms[
+            (ms["series"] == "road_speed")
+            & (ms["observed_at"] > start)
+            & (ms["observed_at"] <= end)
+        ]
         if rows.empty:
             return None
         limit = rows["category"].map(
@@ -103,17 +122,32 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
 
     window = seoul.speed_window
     return {
-        "complaints_today": (created(complaints, midnight, now), created(complaints, midnight - day, now - day)),
+        "complaints_today": (
+            created(complaints, midnight, now),
+            created(complaints, midnight - day, now - day),
+        ),
         "complaints_open": (open_at(complaints, now), open_at(complaints, now - day)),
         "complaints_median_hours": (
             median_close(complaints, now - 7 * day, now),
             median_close(complaints, now - 14 * day, now - 7 * day),
         ),
-        "safety_incidents_24h": (created(safety, now - day, now), created(safety, now - 8 * day, now - day) / 7),
+        "safety_incidents_24h": (
+            created(safety, now - day, now),
+            created(safety, now - 8 * day, now - day) / 7,
+        ),
         "disaster_active_alerts": (active(now), active(now - day)),
-        "pm25_avg": (mean("pm25", now - pd.Timedelta(hours=1), now), mean("pm25", now - day - pd.Timedelta(hours=1), now - day)),
-        "road_avg_speed": (mean("road_speed", now - window, now), mean("road_speed", now - day - window, now - day)),
-        "road_congested_share": (congested(now - window, now), congested(now - day - window, now - day)),
+        "pm25_avg": (
+            mean("pm25", now - pd.Timedelta(hours=1), now),
+            mean("pm25", now - day - pd.Timedelta(hours=1), now - day),
+        ),
+        "road_avg_speed": (
+            mean("road_speed", now - window, now),
+            mean("road_speed", now - day - window, now - day),
+        ),
+        "road_congested_share": (
+            congested(now - window, now),
+            congested(now - day - window, now - day),
+        ),
     }[kpi_id]
 
 
@@ -121,7 +155,9 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
 @pytest.mark.parametrize("kpi", KPIS, ids=[k.id for k in KPIS])
 def test_kpi_equals_independent_computation(filled, seoul, kpi, district):
     engine, ev, ms = filled
-    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    service = KpiService(
+        engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window
+    )
     with engine.connect() as conn:
         got = service.compute(conn, kpi, service.window(NOW), district)
     value, previous = expected(kpi.id, ev, ms, seoul, district)
@@ -133,7 +169,9 @@ def test_kpi_equals_independent_computation(filled, seoul, kpi, district):
 
 def test_map_values_equal_each_districts_own_value(filled, seoul):
     engine, ev, ms = filled
-    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    service = KpiService(
+        engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window
+    )
     for kpi in KPIS:
         by_district = service.map_values(kpi.id)
         assert set(by_district) == {d.code for d in seoul.districts}
@@ -142,12 +180,17 @@ def test_map_values_equal_each_districts_own_value(filled, seoul):
             if value is None:
                 assert by_district[code] is None
             else:
-                assert by_district[code] == pytest.approx(value, rel=1e-7), (kpi.id, code)
+                assert by_district[code] == pytest.approx(value, rel=1e-7), (
+                    kpi.id,
+                    code,
+                )
 
 
 def test_status_follows_targets_and_direction(filled, seoul):
     engine, _, _ = filled
-    service = KpiService(engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window)
+    service = KpiService(
+        engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window
+    )
     for value in service.tiles():
         kpi = next(k for k in KPIS if k.id == value.kpi_id)
         target = seoul.targets[kpi.id]
@@ -155,37 +198,52 @@ def test_status_follows_targets_and_direction(filled, seoul):
             continue
         limit = target.target * target.watch_ratio
         if kpi.higher_is_better:
-            want = "good" if value.value >= target.target else "watch" if value.value >= limit else "alert"
+            want = (
+                "good"
+                if value.value >= target.target
+                else "watch"
+                if value.value >= limit
+                else "alert"
+            )
         else:
-            want = "good" if value.value <= target.target else "watch" if value.value <= limit else "alert"
+            want = (
+                "good"
+                if value.value <= target.target
+                else "watch"
+                if value.value <= limit
+                else "alert"
+            )
         assert value.status == want, kpi.id
 
 
-def test_new_batch_reaches_cached_tiles_at_once(filled, seoul):
+def test_new_batch_reaches_cached_tiles_at_once(engine, seoul):
     """A cache keyed by the data version never serves a value older than the store."""
     from flask_caching.backends.simplecache import SimpleCache
 
+    from citywall.profile import SourceConfig
     from connectors.base import Batch, Event
-    from ingest.runner import SourceRunner as Runner
 
-    engine, _, _ = filled
-    service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: NOW)
-    before = {v.kpi_id: v.value for v in service.tiles()}
-
-    class OneComplaint:
+    class OneComplaintAPull:
         protocol = "test"
+        pulled = 0
 
         def pull(self, cursor, now):
+            self.pulled += 1
             return Batch(events=[Event(
-                source_id="fresh-1", domain="complaints", category="noise",
+                source_id=f"fresh-{self.pulled}", domain="complaints", category="noise",
                 occurred_at=NOW - timedelta(minutes=1), district_code=DISTRICT,
             )])
 
-    Runner(engine, seoul, seoul.sources[0].__class__("extra", "test", 60, {}),
-           connector=OneComplaint(), clock=lambda: NOW).run()
-    after = {v.kpi_id: v.value for v in service.tiles()}
-    assert after["complaints_today"] == before["complaints_today"] + 1
-    assert after["complaints_open"] == before["complaints_open"] + 1
+    feed = SourceRunner(engine, seoul, SourceConfig("feed", "test", 60, {}),
+                        connector=OneComplaintAPull(), clock=lambda: NOW)
+    service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: NOW)
+    feed.run()
+    first = {v.kpi_id: v.value for v in service.tiles()}
+    assert service.tiles() == service.tiles()  # served from the cache
+    feed.run()
+    second = {v.kpi_id: v.value for v in service.tiles()}
+    assert (first["complaints_today"], second["complaints_today"]) == (1, 2)
+    assert (first["complaints_open"], second["complaints_open"]) == (1, 2)
 
 
 def test_latest_events_are_the_newest_up_to_now(filled, seoul):

@@ -24,8 +24,15 @@ T0 = datetime(2026, 11, 20, 9, 30, tzinfo=KST)
 
 def _complaint(status: str = "received", closed: datetime | None = None) -> Event:
     return Event(
-        source_id="req-1", domain="complaints", category="noise", occurred_at=T0,
-        status=status, closed_at=closed, district_code="11680", lon=127.05, lat=37.51,
+        source_id="req-1",
+        domain="complaints",
+        category="noise",
+        occurred_at=T0,
+        status=status,
+        closed_at=closed,
+        district_code="11680",
+        lon=127.05,
+        lat=37.51,
         attrs={"lifecycle": [[status, T0.isoformat()]]},
     )
 
@@ -67,10 +74,20 @@ def test_measurements_are_keyed_by_series_place_and_time(engine):
     reading = Measurement("pm25", "11680", T0, 21.0, district_code="11680")
     with engine.begin() as conn:
         writes.upsert_measurements(conn, "air", [reading])
-        writes.upsert_measurements(conn, "air", [reading.__class__("pm25", "11680", T0, 23.5)])
-        writes.upsert_measurements(conn, "air", [Measurement("pm25", "11680", T0 + timedelta(hours=1), 30.0)])
+        writes.upsert_measurements(
+            conn, "air", [reading.__class__("pm25", "11680", T0, 23.5)]
+        )
+        writes.upsert_measurements(
+            conn, "air", [Measurement("pm25", "11680", T0 + timedelta(hours=1), 30.0)]
+        )
     with engine.connect() as conn:
-        values = conn.execute(select(measurements.c.value).order_by(measurements.c.observed_at)).scalars().all()
+        values = (
+            conn.execute(
+                select(measurements.c.value).order_by(measurements.c.observed_at)
+            )
+            .scalars()
+            .all()
+        )
     assert values == [23.5, 30.0]
 
 
@@ -118,12 +135,18 @@ def test_quarantine_keeps_reason_and_excerpt(engine):
         writes.quarantine_records(conn, "a", [Rejected("bad time", "{...}", "r9")], T0)
     with engine.connect() as conn:
         row = conn.execute(select(quarantine)).mappings().one()
-    assert (row["reason"], row["excerpt"], row["source_id"]) == ("bad time", "{...}", "r9")
+    assert (row["reason"], row["excerpt"], row["source_id"]) == (
+        "bad time",
+        "{...}",
+        "r9",
+    )
 
 
 def test_districts_match_the_profile(engine, seoul):
     with engine.connect() as conn:
-        rows = conn.execute(select(districts).order_by(districts.c.code)).mappings().all()
+        rows = (
+            conn.execute(select(districts).order_by(districts.c.code)).mappings().all()
+        )
     assert [r["code"] for r in rows] == [d.code for d in seoul.districts]
     gangnam = next(r for r in rows if r["code"] == "11680")
     assert (gangnam["name_en"], gangnam["name_local"]) == ("Gangnam-gu", "강남구")
