@@ -1,0 +1,99 @@
+"""The `citywall` command as a user runs it: ingest a profile, serve the wall."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.fixture
+def small_city(tmp_path) -> dict[str, str]:
+    """The Seoul profile with a two-day backfill, and a fresh data folder."""
+    text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
+    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
+    text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
+    text = text.replace("backfill_days = 30", "backfill_days = 2")
+    profile = tmp_path / "seoul.toml"
+    profile.write_text(text, encoding="utf-8")
+    env = os.environ | {
+        "CITYWALL_PROFILE": str(profile),
+        "CITYWALL_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("CITYWALL_DATABASE_URL", None)
+    return env
+
+
+def citywall(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "citywall.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ingest_once_prints_a_summary_per_source_and_stores(small_city):
+    done = citywall("ingest", "--once", env=small_city)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("demo: fetched ")
+    assert "rejected 0" in done.stdout and "ok" in done.stdout
+    assert Path(small_city["CITYWALL_DATA_DIR"], "citywall.db").stat().st_size > 100_000
+    again = citywall("ingest", "--once", "--source", "demo", env=small_city)
+    assert again.returncode == 0
+    assert "stored 0," in again.stdout or "stored 1," in again.stdout
+
+
+def test_ingest_of_an_unknown_source_fails_clearly(small_city):
+    done = citywall("ingest", "--once", "--source", "nope", env=small_city)
+    assert done.returncode != 0
+    assert "no source named ['nope']" in done.stderr
+
+
+def test_serve_starts_the_wall_with_live_ingest(small_city):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "citywall.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=small_city,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the wall did not answer within 60 s")
+        assert page.status_code == 200 and "CityWall" in page.text
+        layout = requests.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=10)
+        assert layout.status_code == 200 and "clock" in layout.text
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "demo: fetched" in output
+    assert "Traceback" not in output
