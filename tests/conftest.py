@@ -24,6 +24,18 @@ from store import connect
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def seoul_profile_copy(folder: Path, backfill_days: int, refresh_seconds: int = 10) -> Path:
+    """The Seoul profile written to ``folder`` with a shorter backfill (and refresh)."""
+    text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
+    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
+    text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
+    text = text.replace("backfill_days = 30", f"backfill_days = {backfill_days}")
+    text = text.replace("refresh_seconds = 10", f"refresh_seconds = {refresh_seconds}")
+    path = folder / "seoul.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def seoul():
     return load_profile(PROJECT_ROOT / "cities" / "seoul.toml")

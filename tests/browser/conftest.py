@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import seoul_profile_copy
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 BACKFILL_DAYS = 15  # enough for every KPI's comparison period
@@ -28,15 +30,7 @@ def wall_app(tmp_path_factory):
     """The Dash app on a 15-day demo store, imported once per test session."""
     _require_browser()
     folder = tmp_path_factory.mktemp("wall")
-    profile_text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
-    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
-    profile_text = profile_text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
-    profile_text = profile_text.replace(
-        "backfill_days = 30", f"backfill_days = {BACKFILL_DAYS}"
-    )
-    profile_text = profile_text.replace("refresh_seconds = 10", "refresh_seconds = 2")
-    profile_path = folder / "seoul.toml"
-    profile_path.write_text(profile_text, encoding="utf-8")
+    profile_path = seoul_profile_copy(folder, BACKFILL_DAYS, refresh_seconds=2)
     os.environ["CITYWALL_PROFILE"] = str(profile_path)
     os.environ["CITYWALL_DATA_DIR"] = str(folder / "data")
     os.environ.pop("CITYWALL_DATABASE_URL", None)

@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import seoul_profile_copy
 
 
 @pytest.fixture
 def small_city(tmp_path) -> dict[str, str]:
     """The Seoul profile with a two-day backfill, and a fresh data folder."""
-    text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
-    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
-    text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
-    text = text.replace("backfill_days = 30", "backfill_days = 2")
-    profile = tmp_path / "seoul.toml"
-    profile.write_text(text, encoding="utf-8")
+    profile = seoul_profile_copy(tmp_path, backfill_days=2)
     env = os.environ | {
         "CITYWALL_PROFILE": str(profile),
         "CITYWALL_DATA_DIR": str(tmp_path / "data"),
