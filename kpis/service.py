@@ -20,7 +20,7 @@ from citywall.profile import CityProfile
 from kpis import queries as q
 from kpis.definitions import KPIS, KPIS_BY_ID, Kpi, KpiContext, Window
 from store import writes
-from store.schema import events, measurements
+from store.schema import events, measurements, source_state
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
@@ -52,6 +52,15 @@ class AlertRow:
     district_code: str | None
     occurred_at: datetime
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    stale: bool  # no success within three of its intervals
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,30 @@ class KpiService:
             return [EventRow(*r) for r in rows]
 
         return self._cached("latest", limit, build)
+
+    def source_health(self) -> list[SourceHealth]:
+        """Each source of the profile: last success, last error, and whether it is
+        stale (no success within three of its intervals)."""
+
+        def build(conn: Connection, w: Window) -> list[SourceHealth]:
+            states = {r.source: r for r in conn.execute(select(source_state)).all()}
+            health = []
+            for source in self.profile.sources:
+                state = states.get(source.name)
+                ok_at = state.last_success_at if state else None
+                late = timedelta(seconds=3 * source.interval_seconds)
+                health.append(
+                    SourceHealth(
+                        name=source.name,
+                        last_success_at=ok_at,
+                        last_error_at=state.last_error_at if state else None,
+                        last_error=state.last_error if state else None,
+                        stale=ok_at is None or w.now - ok_at > late,
+                    )
+                )
+            return health
+
+        return self._cached("health", None, build)
 
     def newest_data(self) -> datetime | None:
         """The time of the newest record in the store, events or measurements."""

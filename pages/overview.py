@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,7 +11,7 @@ from dash import Input, Output, callback, ctx, dcc, html
 from citywall import runtime
 from components.city_map import city_map_figure, city_map_patch, map_config
 from components.event_feed import event_feed
-from components.format import local_time
+from components.freshness import freshness_strip
 from components.ticker import alert_ticker_items
 from components.tile import kpi_tile
 from kpis.definitions import KPIS, KPIS_BY_ID
@@ -36,7 +36,7 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                     html.Div(
                         id="freshness",
                         className="freshness",
-                        children=freshness(service.newest_data()),
+                        children=freshness(),
                     ),
                     html.Div(
                         id="alert-ticker",
@@ -112,19 +112,14 @@ def tiles(lang: str, district: str | None = None) -> list:
     return [kpi_tile(KPIS_BY_ID[v.kpi_id], v, lang) for v in values]
 
 
-def freshness(newest: datetime | None) -> list:
-    """The newest data's time, and a loud warning when the feeds have gone quiet."""
-    profile = runtime.profile()
-    if newest is None:
-        return [html.Span("No data yet", className="stale")]
-    interval = max((s.interval_seconds for s in profile.sources), default=60)
-    late = datetime.now(timezone.utc) - newest > timedelta(
-        seconds=max(3 * interval, 120)
+def freshness() -> list:
+    service = runtime.kpi_service()
+    return freshness_strip(
+        service.newest_data(),
+        service.source_health(),
+        runtime.profile(),
+        datetime.now(timezone.utc),
     )
-    text = f"Data as of {local_time(newest, profile.timezone, with_date=True)}"
-    if late:
-        return [html.Span(f"STALE — {text}", className="stale")]
-    return [html.Span(text)]
 
 
 @callback(
@@ -154,7 +149,7 @@ def refresh(_n: int | None, metric: str):
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    return tiles(lang), figure, ticker, freshness(service.newest_data()), feed
+    return tiles(lang), figure, ticker, freshness(), feed
 
 
 @callback(

@@ -24,7 +24,9 @@ from store import connect
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def seoul_profile_copy(folder: Path, backfill_days: int, refresh_seconds: int = 10) -> Path:
+def seoul_profile_copy(
+    folder: Path, backfill_days: int, refresh_seconds: int = 10
+) -> Path:
     """The Seoul profile written to ``folder`` with a shorter backfill (and refresh)."""
     text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
     boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"

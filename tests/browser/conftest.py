@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,21 @@ def wall_app(tmp_path_factory):
     ):
         cached.cache_clear()
     assert ingest_command(None) == 0
+    # keep the feeds live while the browser looks, as `make run` does
+    from ingest.runner import run_forever, runners_for
+
+    stop = threading.Event()
+    feeder = threading.Thread(
+        target=run_forever,
+        args=(runners_for(runtime.engine(), runtime.profile()), stop),
+        daemon=True,
+    )
+    feeder.start()
     import app as wall
 
-    return wall.app
+    yield wall.app
+    stop.set()
+    feeder.join(timeout=30)
 
 
 @pytest.fixture

@@ -34,7 +34,9 @@ def test_overview_shows_every_tile_with_a_number(wall):
         "return [...document.querySelectorAll('#city-map .scattergeo text')].map(t => t.textContent)"
     )
     assert any("Gangnam" in t for t in labels), "district names show without hovering"
-    assert "Data as of" in wall.find_element("#freshness").text
+    freshness = wall.find_element("#freshness").text
+    assert "Data as of" in freshness and "STALE" not in freshness
+    assert "● demo" in freshness and "stale" not in freshness  # the feed is live
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wall.driver.save_screenshot(str(SCREENSHOTS / "overview-1920x1080.png"))
     assert wall.get_logs() == []

@@ -229,13 +229,25 @@ def test_new_batch_reaches_cached_tiles_at_once(engine, seoul):
 
         def pull(self, cursor, now):
             self.pulled += 1
-            return Batch(events=[Event(
-                source_id=f"fresh-{self.pulled}", domain="complaints", category="noise",
-                occurred_at=NOW - timedelta(minutes=1), district_code=DISTRICT,
-            )])
+            return Batch(
+                events=[
+                    Event(
+                        source_id=f"fresh-{self.pulled}",
+                        domain="complaints",
+                        category="noise",
+                        occurred_at=NOW - timedelta(minutes=1),
+                        district_code=DISTRICT,
+                    )
+                ]
+            )
 
-    feed = SourceRunner(engine, seoul, SourceConfig("feed", "test", 60, {}),
-                        connector=OneComplaintAPull(), clock=lambda: NOW)
+    feed = SourceRunner(
+        engine,
+        seoul,
+        SourceConfig("feed", "test", 60, {}),
+        connector=OneComplaintAPull(),
+        clock=lambda: NOW,
+    )
     service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: NOW)
     feed.run()
     first = {v.kpi_id: v.value for v in service.tiles()}
