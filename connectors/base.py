@@ -87,10 +87,6 @@ class Connector(Protocol):
         ...
 
 
-class ConnectorError(Exception):
-    """A source failed as a whole (unreachable, refused, unreadable)."""
-
-
 def excerpt(raw: object, limit: int = 500) -> str:
     """A bounded, printable excerpt of a raw record for the quarantine table."""
     text = raw if isinstance(raw, str) else repr(raw)

@@ -30,13 +30,14 @@ def test_a_quiet_source_turns_stale_with_its_last_success_and_error(engine, seou
     demo = seoul.sources[0]  # interval 5 s: stale after 15 s without success
     assert demo.interval_seconds == 5
     connector = Flaky()
-    SourceRunner(
+    feed = SourceRunner(
         engine,
         seoul,
         SourceConfig(demo.name, "test", 5, {}),
         connector=connector,
         clock=lambda: now[0],
-    ).run()
+    )
+    feed.run()
     service = KpiService(engine, seoul, clock=lambda: now[0])
 
     now[0] = T0 + timedelta(seconds=10)
@@ -44,13 +45,7 @@ def test_a_quiet_source_turns_stale_with_its_last_success_and_error(engine, seou
     assert (fresh.name, fresh.stale, fresh.last_success_at) == ("demo", False, T0)
 
     connector.fail = True
-    SourceRunner(
-        engine,
-        seoul,
-        SourceConfig(demo.name, "test", 5, {}),
-        connector=connector,
-        clock=lambda: now[0],
-    ).run()
+    feed.run()
     now[0] = T0 + timedelta(seconds=20)
     (quiet,) = service.source_health()
     assert quiet.stale and quiet.last_success_at == T0
