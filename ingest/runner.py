@@ -93,15 +93,41 @@ class SourceRunner:
         summary.rejected = len(batch.rejected)
         summary.stored = len(batch.events) + len(batch.measurements)
         summary.more = batch.more
-        with self.engine.begin() as conn:
-            writes.upsert_events(conn, self.source.name, batch.events, started)
-            writes.upsert_measurements(conn, self.source.name, batch.measurements)
-            writes.quarantine_records(conn, self.source.name, batch.rejected, started)
-            writes.record_success(conn, self.source.name, batch.next_cursor, started)
-            summary.seconds = time.perf_counter() - t0
-            self._record_run(conn, summary, started)
-            if summary.stored:
-                writes.bump_data_version(conn)
+        # A batch that names no next cursor leaves the cursor where it stood.
+        cursor = batch.next_cursor if batch.next_cursor is not None else cursor
+        try:
+            with self.engine.begin() as conn:
+                writes.upsert_events(conn, self.source.name, batch.events, started)
+                writes.upsert_measurements(conn, self.source.name, batch.measurements)
+                writes.quarantine_records(
+                    conn, self.source.name, batch.rejected, started
+                )
+                writes.record_success(conn, self.source.name, cursor, started)
+                summary.seconds = time.perf_counter() - t0
+                self._record_run(conn, summary, started)
+                if summary.stored:
+                    writes.bump_data_version(conn)
+        except Exception as exc:
+            # the batch rolled back; leave a trace for the health view, then let
+            # the caller decide (the loop retries on the next interval)
+            error = f"store write failed: {type(exc).__name__}: {exc}"[:2000]
+            log.warning("source %s: %s", self.source.name, error)
+            failed_run = RunSummary(
+                self.source.name, summary.fetched, 0, 0, time.perf_counter() - t0, error
+            )
+            # two transactions: the error state survives even if the run log fails
+            for record in (
+                lambda c: writes.record_failure(c, self.source.name, error, started),
+                lambda c: self._record_run(c, failed_run, started),
+            ):
+                try:
+                    with self.engine.begin() as conn:
+                        record(conn)
+                except Exception:  # the store itself is down: nothing more to do
+                    log.exception(
+                        "could not record the failure of %s", self.source.name
+                    )
+            raise
         return summary
 
     def prepare(self, batch: Batch) -> Batch:

@@ -7,10 +7,27 @@ with the reason, never silently dropped or half-stored.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 
+from sqlalchemy import String, Table
+
 from connectors.base import DOMAINS, Event, Measurement
+from store.schema import events, measurements
+
+
+def _text_limits(table: Table) -> dict[str, int]:
+    return {
+        c.name: c.type.length
+        for c in table.columns
+        if isinstance(c.type, String) and c.type.length
+    }
+
+
+# What the store can hold, read from the schema so the two never disagree.
+EVENT_TEXT_LIMITS = _text_limits(events)
+MEASUREMENT_TEXT_LIMITS = _text_limits(measurements)
 
 
 def event_problem(e: Event, districts: set[str]) -> str | None:
@@ -27,6 +44,12 @@ def event_problem(e: Event, districts: set[str]) -> str | None:
         return "closed_at is before occurred_at"
     if e.district_code is not None and e.district_code not in districts:
         return f"district_code {e.district_code!r} is not a district of this city"
+    if problem := _text_problem(e, EVENT_TEXT_LIMITS):
+        return problem
+    try:
+        json.dumps(e.attrs, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return f"attrs are not plain JSON: {exc}"
     return _position_problem(e.lon, e.lat)
 
 
@@ -39,7 +62,17 @@ def measurement_problem(m: Measurement, districts: set[str]) -> str | None:
         return problem
     if m.district_code is not None and m.district_code not in districts:
         return f"district_code {m.district_code!r} is not a district of this city"
+    if problem := _text_problem(m, MEASUREMENT_TEXT_LIMITS):
+        return problem
     return _position_problem(m.lon, m.lat)
+
+
+def _text_problem(record: object, limits: dict[str, int]) -> str | None:
+    for name, limit in limits.items():
+        value = getattr(record, name, None)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            return f"{name} must be text of at most {limit} characters"
+    return None
 
 
 def _time_problem(name: str, value: datetime | None) -> str | None:

@@ -1,9 +1,21 @@
-"""Shared fixtures: the Seoul profile and a store on each backend.
+"""Shared test fixtures, in separate blocks so more can be appended safely.
 
-Store tests run on SQLite and on PostgreSQL. PostgreSQL needs
-CITYWALL_TEST_POSTGRES_URL; each test gets a schema of its own, dropped afterwards.
-Without the URL the PostgreSQL cases skip, except in CI, where they fail: a test
-skipped in CI is a test not run.
+Blocks:
+
+1. Project paths and city profiles: ``PROJECT_ROOT``, the ``seoul`` fixture and
+   ``seoul_profile_copy`` (a Seoul profile with a shorter backfill).
+2. Test services: ``service_url`` gives a service's URL from the environment; it
+   skips the test locally when unset and fails it in CI, where a skipped test is a
+   test not run.
+3. A store on each backend: ``store_url`` (parametrised "sqlite" / "postgresql")
+   and ``engine`` (tables made, Seoul's districts loaded). PostgreSQL needs
+   CITYWALL_TEST_POSTGRES_URL, e.g.
+   ``postgresql+psycopg://postgres@127.0.0.1:5432/test``; each test gets a schema of
+   its own, dropped afterwards. ``BACKENDS`` and ``store_on`` serve fixtures with a
+   wider scope (see tests/kpis).
+
+Add further blocks (browser fixtures, ...) below the last one, each with its own
+header comment; tests/browser/conftest.py holds the fixtures of the browser tests.
 """
 
 from __future__ import annotations
@@ -17,76 +29,111 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from citywall.profile import load_profile
+from citywall.profile import CityProfile, load_profile
 from ingest.runner import prepare_store
 from store import connect
 
+# ---------------------------------------------------------------------------------
+# 1. Project paths and city profiles
+# ---------------------------------------------------------------------------------
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def seoul() -> CityProfile:
+    """The reference profile, loaded once: profiles are immutable."""
+    return load_profile(PROJECT_ROOT / "cities/seoul.toml")
 
 
 def seoul_profile_copy(
     folder: Path, backfill_days: int, refresh_seconds: int = 10
 ) -> Path:
     """The Seoul profile written to ``folder`` with a shorter backfill (and refresh)."""
-    text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
+    text_ = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
     boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
-    text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
-    text = text.replace("backfill_days = 30", f"backfill_days = {backfill_days}")
-    text = text.replace("refresh_seconds = 10", f"refresh_seconds = {refresh_seconds}")
+    text_ = text_.replace('"seoul/districts.geojson"', f'"{boundaries}"')
+    text_ = text_.replace("backfill_days = 30", f"backfill_days = {backfill_days}")
+    text_ = text_.replace(
+        "refresh_seconds = 10", f"refresh_seconds = {refresh_seconds}"
+    )
     path = folder / "seoul.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text_, encoding="utf-8")
     return path
 
 
-@pytest.fixture(scope="session")
-def seoul():
-    return load_profile(PROJECT_ROOT / "cities" / "seoul.toml")
+# ---------------------------------------------------------------------------------
+# 2. Test services: skip locally without them, fail in CI
+# ---------------------------------------------------------------------------------
+
+
+def in_ci() -> bool:
+    """CI services (GitHub Actions, GitLab, ...) set CI=true."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def service_url(env: str, what: str) -> str:
     """The URL of a test service from ``env``; skip without it, but fail in CI."""
-    url = os.environ.get(env)
+    url = os.environ.get(env, "").strip()
     if not url:
-        reason = f"set {env} to run the {what} tests"
-        if os.environ.get("CI"):
-            pytest.fail(f"{what} tests must run in CI: {reason}")
-        pytest.skip(reason)
+        if in_ci():
+            pytest.fail(f"{what} tests must run in CI: set {env}")
+        pytest.skip(f"{what} tests skipped: set {env} to run them")
     return url
 
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# ---------------------------------------------------------------------------------
+# 3. A store on each backend
+# ---------------------------------------------------------------------------------
+
+POSTGRES_ENV = "CITYWALL_TEST_POSTGRES_URL"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _with_search_path(base: str, schema: str) -> str:
+    """``base`` with connections set to ``schema`` (psycopg's libpq ``options``)."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
 
 
 @contextmanager
 def store_on(backend: str, folder: Path) -> Iterator[str]:
-    """A URL of an empty store on ``backend``, removed afterwards."""
+    """The URL of an empty store on ``backend``, removed afterwards."""
     if backend == "sqlite":
         yield f"sqlite:///{folder}/store.db"
         return
-    base = service_url("CITYWALL_TEST_POSTGRES_URL", "PostgreSQL")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    base = service_url(POSTGRES_ENV, "PostgreSQL")
+    schema = f"citywall_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
     try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield _with_search_path(base, schema)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
         admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request, tmp_path):
+def store_url(request, tmp_path) -> Iterator[str]:
+    """An empty store of this test's own, on SQLite and on PostgreSQL."""
     with store_on(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture
 def engine(store_url, seoul):
-    """An empty store with the tables and Seoul's 25 districts."""
+    """A store with every table and Seoul's 25 districts, disposed afterwards."""
     eng = connect(store_url)
-    prepare_store(eng, seoul)
-    yield eng
-    eng.dispose()
+    try:
+        prepare_store(eng, seoul)
+        yield eng
+    finally:
+        eng.dispose()

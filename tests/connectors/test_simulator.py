@@ -8,27 +8,55 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import shapely
 
+from connectors.base import Batch
 from connectors.simulator import SimulatorConnector
 
 NOW = datetime(2026, 3, 18, 2, 37, tzinfo=timezone.utc)  # a Wednesday, 11:37 in Seoul
+CAP_SEVERITIES = {"Minor", "Moderate", "Severe", "Extreme"}
 
 
-def pull_all(sim: SimulatorConnector, times: list[datetime]):
-    """Pull until caught up at each time; the last version of each record wins."""
-    events, readings, cursor, batches = {}, {}, None, 0
+def options(seoul, **extra):
+    """The profile's demo options with a 3-day backfill (and any overrides)."""
+    return seoul.sources[0].options | {"backfill_days": 3} | extra
+
+
+def drain(sim: SimulatorConnector, cursor: str | None, now: datetime):
+    """Pull at ``now`` until the source has nothing more ready."""
+    batches: list[Batch] = []
+    while True:
+        batch = sim.pull(cursor, now)
+        batches.append(batch)
+        cursor = batch.next_cursor
+        if not batch.more:
+            return batches, cursor
+
+
+def final_state(batches: list[Batch]):
+    """What a store holds after the batches: the last version of each record."""
+    events, readings = {}, {}
+    for batch in batches:
+        events.update({e.source_id: e for e in batch.events})
+        readings.update(
+            {(m.series, m.place, m.observed_at): m for m in batch.measurements}
+        )
+    return events, readings
+
+
+def pull_all(sim: SimulatorConnector, times: list[datetime], cursor=None):
+    """Catch up at each of ``times`` in turn; the final state and the batches."""
+    batches: list[Batch] = []
     for t in times:
-        while True:
-            batch = sim.pull(cursor, t)
-            batches += 1
-            cursor = batch.next_cursor
-            events.update({e.source_id: e for e in batch.events})
-            readings.update(
-                {(m.series, m.place, m.observed_at): m for m in batch.measurements}
-            )
-            if not batch.more:
-                break
-    return events, readings, batches
+        more, cursor = drain(sim, cursor, t)
+        batches += more
+    return (*final_state(batches), batches)
+
+
+@pytest.fixture(scope="module")
+def three_days(seoul):
+    """A wall's first start with a 3-day backfill (Sunday noon to Wednesday noon)."""
+    return pull_all(SimulatorConnector(seoul, options(seoul)), [NOW])
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +65,52 @@ def month(seoul):
     return pull_all(SimulatorConnector(seoul, seoul.sources[0].options), [NOW])
 
 
-def options(seoul, **extra):
-    return seoul.sources[0].options | {"backfill_days": 3} | extra
+def local(t: datetime, seoul) -> datetime:
+    return t.astimezone(seoul.timezone)
 
 
-def test_same_seed_gives_the_same_city(seoul):
-    a = pull_all(SimulatorConnector(seoul, options(seoul)), [NOW])
-    b = pull_all(SimulatorConnector(seoul, options(seoul)), [NOW])
-    other = pull_all(SimulatorConnector(seoul, options(seoul, seed=7)), [NOW])
-    assert a[0] == b[0] and a[1] == b[1]
-    assert a[0] != other[0]
+# -- determinism ---------------------------------------------------------------------
 
 
-def test_live_pulls_in_small_steps_end_where_one_big_pull_ends(seoul):
+def test_two_simulators_with_the_same_seed_produce_identical_records(seoul):
+    a = SimulatorConnector(seoul, options(seoul))
+    b = SimulatorConnector(seoul, options(seoul))
+    first_a, first_b = a.pull(None, NOW), b.pull(None, NOW)
+    assert first_a.events and first_a.measurements
+    assert first_a.events == first_b.events
+    assert first_a.measurements == first_b.measurements
+    assert first_a.next_cursor == first_b.next_cursor
+    second_a = a.pull(first_a.next_cursor, NOW)
+    second_b = b.pull(first_b.next_cursor, NOW)
+    assert second_a.events == second_b.events
+    assert second_a.measurements == second_b.measurements
+
+
+def test_a_different_seed_gives_a_different_city(seoul):
+    a = SimulatorConnector(seoul, options(seoul)).pull(None, NOW)
+    other = SimulatorConnector(seoul, options(seoul, seed=7)).pull(None, NOW)
+    assert [e.occurred_at for e in a.events] != [e.occurred_at for e in other.events]
+    assert [m.value for m in a.measurements] != [m.value for m in other.measurements]
+
+
+# -- chunking ------------------------------------------------------------------------
+
+
+def test_one_pull_over_a_span_equals_two_pulls_over_its_halves(seoul):
+    a, b, c = NOW, NOW + timedelta(hours=7, minutes=13), NOW + timedelta(hours=20)
+    whole, _ = drain(SimulatorConnector(seoul, options(seoul)), a.isoformat(), c)
+    sim = SimulatorConnector(seoul, options(seoul))
+    first, cursor = drain(sim, a.isoformat(), b)
+    second, _ = drain(sim, cursor, c)
+    assert first[-1].events and second[-1].events
+    events_whole, readings_whole = final_state(whole)
+    events_split, readings_split = final_state(first + second)
+    assert events_split == events_whole
+    assert readings_split == readings_whole
+    assert all(a <= m.observed_at < c for m in readings_whole.values())
+
+
+def test_a_wall_polled_every_few_minutes_ends_where_one_big_pull_ends(seoul):
     end = NOW + timedelta(hours=30)
     steps = [NOW + timedelta(minutes=m) for m in (0, 7, 61, 200)] + [end]
     big = pull_all(SimulatorConnector(seoul, options(seoul)), [NOW, end])
@@ -58,88 +119,167 @@ def test_live_pulls_in_small_steps_end_where_one_big_pull_ends(seoul):
     assert big[1] == small[1]
 
 
-def test_first_pull_fills_the_newest_day_then_history_follows(seoul):
+def test_a_backfill_ends_in_the_state_of_a_wall_that_ran_through_those_days(
+    seoul, three_days
+):
+    events, readings, _ = three_days
+    start = min(m.observed_at for m in readings.values())
+    assert NOW - timedelta(days=3, hours=1) <= start <= NOW - timedelta(days=3)
+    live = SimulatorConnector(seoul, options(seoul))
+    live_events, live_readings, _ = pull_all(live, [NOW], cursor=start.isoformat())
+    created_since = {k: e for k, e in events.items() if e.occurred_at >= start}
+    assert created_since == {
+        k: e for k, e in live_events.items() if e.occurred_at >= start
+    }
+    assert readings == live_readings
+
+
+def test_a_short_backfill_still_shows_the_whole_open_backlog(three_days, month):
+    """Open complaints and active alerts do not depend on how far back one looks."""
+
+    def still_open(events):
+        return {
+            k: e.status
+            for k, e in events.items()
+            if e.status not in ("closed", "expired")
+        }
+
+    short, long = still_open(three_days[0]), still_open(month[0])
+    assert short == long
+    window = min(m.observed_at for m in three_days[1].values())
+    older = [k for k in short if three_days[0][k].occurred_at < window]
+    assert len(older) > 100, "complaints opened before the backfill are still open"
+
+
+def test_the_first_pull_fills_the_newest_day_then_history_follows(seoul):
     sim = SimulatorConnector(seoul, options(seoul))
     first = sim.pull(None, NOW)
     assert first.more, "the history is still to come"
-    newest = max(e.occurred_at for e in first.events)
-    assert NOW - newest < timedelta(minutes=30)
+    assert NOW - max(e.occurred_at for e in first.events) < timedelta(minutes=30)
     assert min(m.observed_at for m in first.measurements) >= NOW - timedelta(hours=25)
     second = sim.pull(first.next_cursor, NOW)
     assert max(m.observed_at for m in second.measurements) <= NOW - timedelta(hours=23)
 
 
-def test_rush_hour_is_slower_than_the_night(month, seoul):
-    _, readings, _ = month
+# -- realism -------------------------------------------------------------------------
 
-    def mean_speed(local_hour: int, road_class: str) -> float:
-        return statistics.mean(
-            m.value
-            for m in readings.values()
-            if m.series == "road_speed"
-            and m.category == road_class
-            and m.observed_at.astimezone(seoul.timezone).hour == local_hour
-            and m.observed_at.astimezone(seoul.timezone).weekday() < 5
+
+def mean_speed(readings, seoul, local_hour: int, road_class: str) -> float:
+    """Mean weekday speed of a road class in one local hour."""
+    values = [
+        m.value
+        for m in readings.values()
+        if m.series == "road_speed"
+        and m.category == road_class
+        and local(m.observed_at, seoul).hour == local_hour
+        and local(m.observed_at, seoul).weekday() < 5
+    ]
+    assert len(values) > 50, (local_hour, road_class)
+    return statistics.mean(values)
+
+
+def test_weekday_morning_rush_is_clearly_slower_than_the_night(three_days, seoul):
+    _, readings, _ = three_days
+    rush = mean_speed(readings, seoul, 8, "arterial")
+    night = mean_speed(readings, seoul, 3, "arterial")
+    assert rush < 0.75 * night
+    assert 15 < rush < 30 and 30 < night < 48  # TOPIS-like arterial speeds
+
+
+def test_expressways_are_faster_than_arterials(three_days, seoul):
+    _, readings, _ = three_days
+    speeds = [m for m in readings.values() if m.series == "road_speed"]
+    by_class = {
+        cls: statistics.mean(m.value for m in speeds if m.category == cls)
+        for cls in ("arterial", "expressway")
+    }
+    assert {m.category for m in speeds} == {"arterial", "expressway"}
+    assert by_class["expressway"] > by_class["arterial"] + 15
+    for hour in (3, 8):
+        assert mean_speed(readings, seoul, hour, "expressway") > mean_speed(
+            readings, seoul, hour, "arterial"
         )
-
-    assert mean_speed(8, "arterial") < 0.75 * mean_speed(3, "arterial")
-    assert mean_speed(18, "arterial") < 0.75 * mean_speed(3, "arterial")
-    assert mean_speed(3, "expressway") > mean_speed(3, "arterial") + 20
+    assert min(m.value for m in speeds) >= 3
 
 
 def test_pm25_stays_in_a_plausible_range(month):
     _, readings, _ = month
     values = [m.value for m in readings.values() if m.series == "pm25"]
-    assert len(values) >= 25 * 24 * 29
-    assert 1 <= min(values) and max(values) < 200
-    assert 10 < statistics.mean(values) < 60
+    assert len(values) >= 25 * 24 * 29  # every district, every hour
+    assert 1 <= min(values) and max(values) <= 200
+    assert 10 <= statistics.mean(values) <= 60
 
 
-def test_complaints_match_the_configured_rate_with_traffic_the_largest(month, seoul):
+def test_complaints_arrive_at_the_configured_daily_rate(month, seoul):
     events, _, _ = month
+    days = 30
     complaints = [
         e
         for e in events.values()
-        if e.domain == "complaints" and NOW - timedelta(days=28) <= e.occurred_at < NOW
+        if e.domain == "complaints"
+        and NOW - timedelta(days=days) <= e.occurred_at < NOW
     ]
-    per_day = len(complaints) / 28
     configured = seoul.sources[0].options["complaints_per_day"]
-    # weekends are quieter (55 %), so the weekly mean sits below the weekday rate
-    assert 0.75 * configured < per_day < 1.05 * configured
-    top, _ = Counter(e.category for e in complaints).most_common(1)[0]
+    assert 0.8 * configured <= len(complaints) / days <= 1.2 * configured
+
+
+def test_the_complaints_per_day_option_sets_the_rate(seoul):
+    def per_day(rate: float) -> float:
+        sim = SimulatorConnector(seoul, options(seoul, complaints_per_day=rate))
+        batch = sim.pull(NOW.isoformat(), NOW + timedelta(days=1))
+        return sum(
+            e.domain == "complaints" and e.occurred_at >= NOW for e in batch.events
+        )
+
+    low, high = per_day(100), per_day(1000)
+    assert 0.8 * 100 <= low <= 1.2 * 100  # a Wednesday-Thursday: a weekday
+    assert 8 <= high / low <= 12
+
+
+def test_traffic_is_the_largest_complaint_category(month):
+    events, _, _ = month
+    categories = Counter(
+        e.category for e in events.values() if e.domain == "complaints"
+    )
+    (top, top_n), (_, second_n) = categories.most_common(2)
     assert top == "traffic"
+    assert 0.25 < top_n / categories.total() < 0.36  # 응답소: about 30 %
+    assert top_n > 2 * second_n
 
 
-def test_a_complaint_goes_from_received_to_closed(seoul):
-    sim = SimulatorConnector(seoul, options(seoul))
+def test_a_complaint_moves_from_received_to_closed_over_successive_pulls(seoul):
+    sim = SimulatorConnector(seoul, options(seoul, backfill_days=1))
+    order = ["received", "assigned", "in_progress", "closed"]
     seen: dict[str, list[str]] = {}
     cursor = None
     for hours in range(0, 24 * 8, 6):
-        t = NOW + timedelta(hours=hours)
-        while True:
-            batch = sim.pull(cursor, t)
-            cursor = batch.next_cursor
-            for e in batch.events:
-                if e.domain == "complaints":
-                    seen.setdefault(e.source_id, []).append(e.status)
-                    assert (e.closed_at is not None) == (e.status == "closed")
-            if not batch.more:
-                break
-    order = ["received", "assigned", "in_progress", "closed"]
+        batches, cursor = drain(sim, cursor, NOW + timedelta(hours=hours))
+        for e in (e for b in batches for e in b.events if e.domain == "complaints"):
+            assert e.status in order
+            assert (e.closed_at is not None) == (e.status == "closed"), e
+            if e.closed_at is not None:
+                assert e.closed_at == e.updated_at > e.occurred_at
+            steps = [name for name, _ in e.attrs["lifecycle"]]
+            assert steps == order[: len(steps)] and steps[-1] == e.status
+            seen.setdefault(e.source_id, []).append(e.status)
     journeys = [s for s in seen.values() if s[0] == "received" and s[-1] == "closed"]
-    assert journeys, "some complaint is followed from its arrival to its closing"
-    for statuses in journeys:
+    assert len(journeys) > 10, "complaints are followed from arrival to closing"
+    assert any(len(set(s)) == 4 for s in journeys), "some pass through every step"
+    for statuses in seen.values():
         ranks = [order.index(s) for s in statuses]
-        assert ranks == sorted(ranks), statuses
+        assert ranks == sorted(ranks), statuses  # never back to an earlier step
 
 
-def test_disaster_alerts_carry_cap_severities_and_expire(month):
-    events, _, _ = month
-    alerts = [e for e in events.values() if e.domain == "disaster"]
-    assert len(alerts) > 60
-    assert {e.severity for e in alerts} <= {"Minor", "Moderate", "Severe", "Extreme"}
+def test_disaster_alerts_carry_cap_severities(month, three_days):
+    for events, _, _ in (month, three_days):
+        alerts = [e for e in events.values() if e.domain == "disaster"]
+        assert alerts
+        assert {e.severity for e in alerts} <= CAP_SEVERITIES
+    alerts = [e for e in month[0].values() if e.domain == "disaster"]
+    assert len(alerts) > 60  # about 4 a day
     assert any(e.severity in ("Severe", "Extreme") for e in alerts)
     assert all(e.expires_at > e.occurred_at for e in alerts)
+    assert {e.status for e in alerts} <= {"active", "expired"}
     assert any(e.district_code is None for e in alerts), "some alerts are city-wide"
     # March in Seoul: fine dust, not heat waves
     assert not any(e.category == "heat_wave" for e in alerts)
@@ -150,5 +290,14 @@ def test_every_place_is_a_district_of_the_profile(month, seoul):
     codes = {d.code for d in seoul.districts}
     assert {e.district_code for e in events.values()} - {None} <= codes
     assert {m.district_code for m in readings.values()} == codes
+    # and each placed event lies inside its district
+    for code in codes:
+        placed = [e for e in events.values() if e.district_code == code]
+        inside = shapely.contains_xy(
+            seoul.districts_by_code[code].geometry.buffer(1e-6),
+            [e.lon for e in placed],
+            [e.lat for e in placed],
+        )
+        assert placed and inside.all(), code
     safety = [e for e in events.values() if e.domain == "safety"]
     assert all(e.attrs["agency"] for e in safety)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from connectors.base import Event, Measurement, Rejected
 from store import writes
@@ -15,14 +15,15 @@ from store.schema import (
     measurements,
     metadata,
     quarantine,
+    source_runs,
     source_state,
 )
 
 KST = timezone(timedelta(hours=9))
-T0 = datetime(2026, 11, 20, 9, 30, tzinfo=KST)
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=KST)  # 00:30 UTC
 
 
-def _complaint(status: str = "received", closed: datetime | None = None) -> Event:
+def complaint(status: str = "received", closed: datetime | None = None) -> Event:
     return Event(
         source_id="req-1",
         domain="complaints",
@@ -37,118 +38,252 @@ def _complaint(status: str = "received", closed: datetime | None = None) -> Even
     )
 
 
-def test_store_has_every_table(engine):
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_a_new_store_has_every_table(engine):
     assert set(inspect(engine).get_table_names()) >= set(metadata.tables)
+    for table in (events, measurements, quarantine, source_state, source_runs):
+        assert count(engine, table) == 0
 
 
-def test_a_record_pulled_twice_is_stored_once_and_updated(engine):
+def test_each_test_gets_a_store_of_its_own(engine, tmp_path):
+    if engine.dialect.name == "sqlite":
+        assert engine.url.database.startswith(str(tmp_path))
+    else:
+        with engine.connect() as conn:
+            schema = conn.execute(text("select current_schema()")).scalar_one()
+        assert schema.startswith("citywall_test_")
+        assert "events" in inspect(engine).get_table_names(schema=schema)
+
+
+def test_a_record_pulled_twice_with_a_new_status_is_stored_once_updated(engine):
     with engine.begin() as conn:
-        writes.upsert_events(conn, "open311", [_complaint()], T0)
+        writes.upsert_events(conn, "open311", [complaint()], T0)
+    with engine.connect() as conn:
+        first_id = conn.execute(select(events.c.id)).scalar_one()
     closed = T0 + timedelta(hours=30)
     with engine.begin() as conn:
-        writes.upsert_events(conn, "open311", [_complaint("closed", closed)], closed)
+        writes.upsert_events(conn, "open311", [complaint("closed", closed)], closed)
     with engine.connect() as conn:
         rows = conn.execute(select(events)).mappings().all()
     assert len(rows) == 1
-    assert rows[0]["status"] == "closed"
-    assert rows[0]["closed_at"] == closed
-    assert rows[0]["attrs"] == {"lifecycle": [["closed", T0.isoformat()]]}
+    row = rows[0]
+    assert row["id"] == first_id  # updated in place, not deleted and re-inserted
+    assert row["status"] == "closed"
+    assert row["closed_at"] == closed
+    assert row["ingested_at"] == closed
+    assert row["updated_at"] == T0  # no updated_at given: the occurrence time
+    assert row["attrs"] == {"lifecycle": [["closed", T0.isoformat()]]}
 
 
-def test_same_source_id_from_two_sources_is_two_records(engine):
+def test_the_same_source_id_from_two_sources_is_two_records(engine):
     with engine.begin() as conn:
-        writes.upsert_events(conn, "a", [_complaint()], T0)
-        writes.upsert_events(conn, "b", [_complaint()], T0)
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(events)).scalar() == 2
+        writes.upsert_events(conn, "a", [complaint()], T0)
+        writes.upsert_events(conn, "b", [complaint()], T0)
+    assert count(engine, events) == 2
 
 
 def test_duplicates_inside_one_batch_keep_the_last(engine):
     with engine.begin() as conn:
-        writes.upsert_events(conn, "a", [_complaint(), _complaint("assigned")], T0)
+        writes.upsert_events(conn, "a", [complaint(), complaint("assigned")], T0)
     with engine.connect() as conn:
         assert conn.execute(select(events.c.status)).scalars().all() == ["assigned"]
 
 
-def test_measurements_are_keyed_by_series_place_and_time(engine):
+def test_a_reading_is_stored_once_per_series_place_and_time(engine):
     reading = Measurement("pm25", "11680", T0, 21.0, district_code="11680")
+    later = Measurement("pm25", "11680", T0 + timedelta(hours=1), 30.0)
     with engine.begin() as conn:
         writes.upsert_measurements(conn, "air", [reading])
+    with engine.begin() as conn:
         writes.upsert_measurements(
-            conn, "air", [reading.__class__("pm25", "11680", T0, 23.5)]
+            conn, "air", [Measurement("pm25", "11680", T0, 23.5), later]
         )
-        writes.upsert_measurements(
-            conn, "air", [Measurement("pm25", "11680", T0 + timedelta(hours=1), 30.0)]
-        )
+        # another series at the same place and time is another reading
+        writes.upsert_measurements(conn, "air", [Measurement("pm10", "11680", T0, 40)])
     with engine.connect() as conn:
-        values = (
-            conn.execute(
-                select(measurements.c.value).order_by(measurements.c.observed_at)
+        rows = conn.execute(
+            select(measurements.c.series, measurements.c.value).order_by(
+                measurements.c.series, measurements.c.observed_at
             )
-            .scalars()
-            .all()
-        )
-    assert values == [23.5, 30.0]
+        ).all()
+    assert [tuple(r) for r in rows] == [("pm10", 40.0), ("pm25", 23.5), ("pm25", 30.0)]
 
 
 def test_times_come_back_as_the_same_instant_in_utc(engine):
     with engine.begin() as conn:
-        writes.upsert_events(conn, "a", [_complaint()], T0)
+        writes.upsert_events(conn, "a", [complaint()], T0)
+        writes.upsert_measurements(conn, "air", [Measurement("pm25", "x", T0, 1.0)])
     with engine.connect() as conn:
-        stored = conn.execute(select(events.c.occurred_at)).scalar()
-    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
-    assert stored == T0
-    assert stored.hour == 0 and stored.minute == 30
+        occurred = conn.execute(select(events.c.occurred_at)).scalar_one()
+        observed = conn.execute(select(measurements.c.observed_at)).scalar_one()
+    for stored in (occurred, observed):
+        assert stored.utcoffset() == timedelta(0)
+        assert stored == T0
+        assert (stored.day, stored.hour, stored.minute) == (20, 0, 30)
 
 
-def test_naive_times_are_refused(engine):
-    naive = Measurement("pm25", "x", datetime(2026, 1, 1), 1.0)
-    with pytest.raises(Exception, match="naive datetime"):
-        with engine.begin() as conn:
-            writes.upsert_measurements(conn, "a", [naive])
-
-
-def test_data_version_rises_with_each_bump(engine):
+def test_times_given_in_different_zones_sort_and_filter_by_instant(engine):
+    # 09:00 in Seoul is 00:00 UTC, an hour before 01:00 UTC
+    seoul_nine = Measurement("pm25", "a", datetime(2026, 1, 1, 9, tzinfo=KST), 1.0)
+    utc_one = Measurement(
+        "pm25", "b", datetime(2026, 1, 1, 1, tzinfo=timezone.utc), 2.0
+    )
     with engine.begin() as conn:
+        writes.upsert_measurements(conn, "air", [utc_one, seoul_nine])
+    since = datetime(2026, 1, 1, 9, 30, tzinfo=KST)  # 00:30 UTC
+    with engine.connect() as conn:
+        ordered = (
+            conn.execute(
+                select(measurements.c.place).order_by(measurements.c.observed_at)
+            )
+            .scalars()
+            .all()
+        )
+        after = (
+            conn.execute(
+                select(measurements.c.place).where(measurements.c.observed_at >= since)
+            )
+            .scalars()
+            .all()
+        )
+    assert ordered == ["a", "b"]
+    assert after == ["b"]
+
+
+def test_naive_times_are_refused_and_nothing_is_written(engine):
+    naive = Measurement("pm25", "x", datetime(2026, 1, 1), 1.0)
+    good = Measurement("pm25", "y", T0, 1.0)
+    with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
+        writes.upsert_measurements(conn, "a", [good])
+        writes.upsert_measurements(conn, "a", [naive])
+    with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
+        writes.upsert_events(conn, "a", [complaint()], datetime(2026, 1, 1))
+    assert count(engine, measurements) == 0
+    assert count(engine, events) == 0
+
+
+def test_data_version_starts_at_zero_and_rises_with_each_bump(engine):
+    with engine.connect() as conn:
         assert writes.data_version(conn) == 0
+    with engine.begin() as conn:
         assert writes.bump_data_version(conn) == 1
         assert writes.bump_data_version(conn) == 2
-    with engine.connect() as conn:
-        assert writes.data_version(conn) == 2
-
-
-def test_source_state_keeps_cursor_and_last_error(engine):
     with engine.begin() as conn:
+        assert writes.bump_data_version(conn) == 3
+    with engine.connect() as conn:
+        assert writes.data_version(conn) == 3
+
+
+def test_a_rolled_back_bump_leaves_the_data_version(engine):
+    with engine.begin() as conn:
+        writes.bump_data_version(conn)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        writes.bump_data_version(conn)
+        raise RuntimeError("batch failed")
+    with engine.connect() as conn:
+        assert writes.data_version(conn) == 1
+
+
+def test_source_state_keeps_the_cursor_through_a_failure(engine):
+    with engine.connect() as conn:
         assert writes.read_cursor(conn, "demo") is None
+    with engine.begin() as conn:
         writes.record_success(conn, "demo", "c1", T0)
         writes.record_failure(conn, "demo", "boom", T0 + timedelta(minutes=5))
     with engine.connect() as conn:
         assert writes.read_cursor(conn, "demo") == "c1"  # a failure keeps the cursor
+        assert writes.read_cursor(conn, "other") is None
         state = conn.execute(select(source_state)).mappings().one()
     assert state["last_success_at"] == T0
     assert state["last_error"] == "boom"
     assert state["last_error_at"] == T0 + timedelta(minutes=5)
 
-
-def test_quarantine_keeps_reason_and_excerpt(engine):
+    recovered = T0 + timedelta(minutes=10)
     with engine.begin() as conn:
-        writes.quarantine_records(conn, "a", [Rejected("bad time", "{...}", "r9")], T0)
+        writes.record_success(conn, "demo", "c2", recovered)
     with engine.connect() as conn:
-        row = conn.execute(select(quarantine)).mappings().one()
-    assert (row["reason"], row["excerpt"], row["source_id"]) == (
-        "bad time",
-        "{...}",
-        "r9",
+        assert writes.read_cursor(conn, "demo") == "c2"
+        state = conn.execute(select(source_state)).mappings().one()
+    assert state["last_success_at"] == recovered
+    assert state["last_error_at"] < state["last_success_at"]  # it has recovered
+
+
+def test_a_failure_of_a_new_source_has_no_cursor(engine):
+    with engine.begin() as conn:
+        writes.record_failure(conn, "new", "connection refused", T0)
+    with engine.connect() as conn:
+        state = conn.execute(select(source_state)).mappings().one()
+    assert (state["source"], state["cursor"], state["last_success_at"]) == (
+        "new",
+        None,
+        None,
     )
+    assert state["last_error"] == "connection refused"
 
 
-def test_districts_match_the_profile(engine, seoul):
+def test_a_run_is_recorded_with_its_counts(engine):
+    with engine.begin() as conn:
+        writes.record_run(
+            conn,
+            source="demo",
+            started_at=T0,
+            finished_at=T0 + timedelta(seconds=2),
+            fetched=10,
+            stored=8,
+            rejected=2,
+            error=None,
+        )
+    with engine.connect() as conn:
+        run = conn.execute(select(source_runs)).mappings().one()
+    assert (run["fetched"], run["stored"], run["rejected"]) == (10, 8, 2)
+    assert run["finished_at"] - run["started_at"] == timedelta(seconds=2)
+    assert run["error"] is None
+
+
+def test_quarantine_keeps_reason_excerpt_and_source_id(engine):
+    with engine.begin() as conn:
+        n = writes.quarantine_records(
+            conn,
+            "a",
+            [Rejected("bad time", "{...}", "r9"), Rejected("no id", "{}")],
+            T0,
+        )
+    assert n == 2
+    with engine.connect() as conn:
+        rows = conn.execute(select(quarantine).order_by(quarantine.c.id)).mappings()
+        got = [(r["source"], r["reason"], r["excerpt"], r["source_id"]) for r in rows]
+    assert got == [("a", "bad time", "{...}", "r9"), ("a", "no id", "{}", None)]
+
+
+def test_sync_districts_loads_seoul_25_gu_with_their_area(engine, seoul):
     with engine.connect() as conn:
         rows = (
             conn.execute(select(districts).order_by(districts.c.code)).mappings().all()
         )
-    assert [r["code"] for r in rows] == [d.code for d in seoul.districts]
+    codes = [r["code"] for r in rows]
+    assert len(rows) == 25
+    assert codes[0] == "11110" and codes[-1] == "11740"
+    assert codes == sorted(d.code for d in seoul.districts)
     gangnam = next(r for r in rows if r["code"] == "11680")
     assert (gangnam["name_en"], gangnam["name_local"]) == ("Gangnam-gu", "강남구")
-    # Seoul is 605 km²
-    assert 590 < sum(r["area_km2"] for r in rows) < 620
+    assert gangnam["population"] == 555900
+    assert 35 < gangnam["area_km2"] < 45  # Gangnam-gu is 39.5 km²
+    assert 127.0 < gangnam["centroid_lon"] < 127.12
+    assert 37.46 < gangnam["centroid_lat"] < 37.54
+    assert all(r["area_km2"] > 0 for r in rows)
+    assert 580 <= sum(r["area_km2"] for r in rows) <= 630  # Seoul is 605 km²
+    assert sum(r["population"] for r in rows) == seoul.population
+
+
+def test_syncing_districts_again_changes_nothing(engine, seoul):
+    with engine.connect() as conn:
+        before = conn.execute(select(districts).order_by(districts.c.code)).all()
+    with engine.begin() as conn:
+        writes.sync_districts(conn, seoul)
+    with engine.connect() as conn:
+        after = conn.execute(select(districts).order_by(districts.c.code)).all()
+    assert after == before and len(after) == 25
