@@ -1,0 +1,88 @@
+"""Reading the loosely typed values feeds send: times, numbers, identifiers.
+
+Each reader raises ``ValueError`` with a message fit for the quarantine table, so a
+connector can turn one bad field into one rejected record.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import Any
+
+
+def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
+    """W3C/ISO 8601 text (``Z`` or an offset), or epoch seconds/milliseconds.
+
+    A time without a zone (Socrata's floating timestamps, sloppy servers) is read in
+    ``naive_zone``, the city's own zone.
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValueError(f"{field} is missing")
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if abs(value) > 1e11 else value  # ms since 1973
+        if not math.isfinite(seconds):
+            raise ValueError(f"{field} {value!r} is not a time")
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"{field} {value!r} is not a time")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{field} {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=naive_zone)
+    return parsed.astimezone(timezone.utc)
+
+
+def optional_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_time(value, naive_zone, field)
+
+
+def parse_number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{field} {value!r} is not a number")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{field} {value!r} is not a finite number")
+    return number
+
+
+def optional_number(value: Any, field: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_number(value, field)
+
+
+def position(lon: Any, lat: Any) -> tuple[float | None, float | None]:
+    """Both coordinates or neither; (0, 0) is "no position" in many feeds."""
+    x, y = optional_number(lon, "longitude"), optional_number(lat, "latitude")
+    if x is None or y is None or (x == 0 and y == 0):
+        return None, None
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise ValueError(f"position ({x}, {y}) is off the globe")
+    return x, y
+
+
+def identifier(value: Any, field: str = "id") -> str:
+    if value is None or isinstance(value, (bool, dict, list)):
+        raise ValueError(f"{field} is missing")
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{field} is missing")
+    return text
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """A category key from a label: "Pot Hole / Road" → "pot_hole_road"."""
+    return _SLUG.sub("_", text.lower()).strip("_")[:64] or "other"
