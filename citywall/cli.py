@@ -11,6 +11,13 @@ import sys
 import threading
 
 from citywall import runtime
+from citywall.profile import ProfileError
+from connectors import UnknownConnector
+from connectors.feed import SourceOptionsError
+from ingest.runner import UnknownSource
+
+# What a user fixes in the profile: told plainly, without a traceback.
+ConfigurationError = (ProfileError, SourceOptionsError, UnknownConnector, UnknownSource)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,9 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.command == "ingest":
-        return ingest_command(args.source, loop=args.loop)
-    return serve_command(args)
+    try:
+        if args.command == "ingest":
+            return ingest_command(args.source, loop=args.loop)
+        return serve_command(args)
+    except ConfigurationError as exc:
+        print(f"citywall: {exc}", file=sys.stderr)
+        return 2
 
 
 def ingest_command(sources: list[str] | None, loop: bool = False) -> int:

@@ -33,6 +33,8 @@ class Event:
     closed_at: datetime | None = None
     expires_at: datetime | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    # further districts the event covers (a warning area over several districts)
+    areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +60,33 @@ class Rejected:
     source_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A later message retracting an event this source sent before (a CAP Cancel or
+    Update); the event keeps its fields and only changes status."""
+
+    source_id: str
+    status: str  # "cancelled" or "superseded": final, a re-sent original stays so
+    at: datetime
+
+
 @dataclass(slots=True)
 class Batch:
     """What one pull produced.
 
     ``next_cursor`` is where the following pull starts once this batch is committed;
-    ``more`` says the source has more ready now (a backfill in chunks).
+    ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
+    counts records that were read but are not for this wall (a quake far away, a
+    CAP test message): records in = stored + rejected + ignored.
     """
 
     events: list[Event] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    status_changes: list[StatusChange] = field(default_factory=list)
     next_cursor: str | None = None
     more: bool = False
+    ignored: int = 0
 
     @property
     def size(self) -> int:

@@ -169,7 +169,9 @@ class HttpClient:
                 status=r.status_code,
                 body=b"".join(chunks),
                 headers=dict(r.headers),
-                validators=Validators(r.headers.get("ETag"), r.headers.get("Last-Modified")),
+                validators=Validators(
+                    r.headers.get("ETag"), r.headers.get("Last-Modified")
+                ),
                 not_modified=r.status_code == 304,
             )
 
@@ -208,4 +210,3 @@ def _kind(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "connection failed"
     return f"incomplete response ({type(exc).__name__})"
-

@@ -18,7 +18,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import numpy as np
@@ -557,7 +557,7 @@ class SimulatorConnector:
 
 def _floor(t: datetime, step: timedelta) -> datetime:
     seconds = step.total_seconds()
-    return datetime.fromtimestamp(t.timestamp() // seconds * seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(t.timestamp() // seconds * seconds, tz=UTC)
 
 
 def _ceil(t: datetime, step: timedelta) -> datetime:

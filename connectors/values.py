@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 
@@ -24,7 +24,7 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
         seconds = value / 1000 if abs(value) > 1e11 else value  # ms since 1973
         if not math.isfinite(seconds):
             raise ValueError(f"{field} {value!r} is not a time")
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        return datetime.fromtimestamp(seconds, UTC)
     if not isinstance(value, str):
         raise ValueError(f"{field} {value!r} is not a time")
     text = value.strip()
@@ -34,7 +34,7 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
         raise ValueError(f"{field} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def optional_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None:

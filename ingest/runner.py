@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
+class UnknownSource(LookupError):
+    pass
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -40,6 +44,7 @@ class RunSummary:
     fetched: int = 0
     stored: int = 0
     rejected: int = 0
+    ignored: int = 0
     seconds: float = 0.0
     error: str | None = None
     more: bool = False
@@ -48,7 +53,8 @@ class RunSummary:
         status = f"error: {self.error}" if self.error else "ok"
         return (
             f"{self.source}: fetched {self.fetched}, stored {self.stored}, "
-            f"rejected {self.rejected}, {self.seconds:.1f} s, {status}"
+            f"rejected {self.rejected}, ignored {self.ignored}, "
+            f"{self.seconds:.1f} s, {status}"
         )
 
 
@@ -89,7 +95,8 @@ class SourceRunner:
             return summary
 
         batch = self.prepare(batch)
-        summary.fetched = batch.size
+        summary.fetched = batch.size + batch.ignored
+        summary.ignored = batch.ignored
         summary.rejected = len(batch.rejected)
         summary.stored = len(batch.events) + len(batch.measurements)
         summary.more = batch.more
@@ -98,6 +105,9 @@ class SourceRunner:
         try:
             with self.engine.begin() as conn:
                 writes.upsert_events(conn, self.source.name, batch.events, started)
+                writes.apply_status_changes(
+                    conn, self.source.name, batch.status_changes
+                )
                 writes.upsert_measurements(conn, self.source.name, batch.measurements)
                 writes.quarantine_records(
                     conn, self.source.name, batch.rejected, started
@@ -105,7 +115,7 @@ class SourceRunner:
                 writes.record_success(conn, self.source.name, cursor, started)
                 summary.seconds = time.perf_counter() - t0
                 self._record_run(conn, summary, started)
-                if summary.stored:
+                if summary.stored or batch.status_changes:
                     writes.bump_data_version(conn)
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
@@ -113,7 +123,10 @@ class SourceRunner:
             error = f"store write failed: {type(exc).__name__}: {exc}"[:2000]
             log.warning("source %s: %s", self.source.name, error)
             failed_run = RunSummary(
-                self.source.name, summary.fetched, 0, 0, time.perf_counter() - t0, error
+                self.source.name,
+                fetched=summary.fetched,
+                seconds=time.perf_counter() - t0,
+                error=error,
             )
             # two transactions: the error state survives even if the run log fails
             for record in (
@@ -193,7 +206,7 @@ def runners_for(
     wanted = set(names) if names else None
     unknown = (wanted or set()) - {s.name for s in profile.sources}
     if unknown:
-        raise KeyError(f"no source named {sorted(unknown)} in the profile")
+        raise UnknownSource(f"no source named {sorted(unknown)} in the profile")
     locator = DistrictLocator(profile)
     return [
         SourceRunner(engine, profile, s, locator=locator)
@@ -212,6 +225,7 @@ def run_until_caught_up(
         total.fetched += summary.fetched
         total.stored += summary.stored
         total.rejected += summary.rejected
+        total.ignored += summary.ignored
         total.seconds += summary.seconds
         total.error = summary.error
         if on_batch:

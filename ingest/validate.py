@@ -44,6 +44,8 @@ def event_problem(e: Event, districts: set[str]) -> str | None:
         return "closed_at is before occurred_at"
     if e.district_code is not None and e.district_code not in districts:
         return f"district_code {e.district_code!r} is not a district of this city"
+    if not isinstance(e.areas, tuple) or not set(e.areas) <= districts:
+        return f"areas {e.areas!r} must be district codes of this city"
     if problem := _text_problem(e, EVENT_TEXT_LIMITS):
         return problem
     try:

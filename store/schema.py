@@ -62,6 +62,21 @@ events = Table(
     Index("ix_events_domain_status", "domain", "status"),
 )
 
+# The further districts an event covers: a warning area over several districts.
+# The event's own district_code is its primary one (where it is, or most of it).
+event_areas = Table(
+    "event_areas",
+    metadata,
+    Column(
+        "event_id",
+        RowId,
+        ForeignKey("events.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("district_code", String(16), ForeignKey("districts.code"), primary_key=True),
+    Index("ix_event_areas_district", "district_code"),
+)
+
 measurements = Table(
     "measurements",
     metadata,

@@ -5,19 +5,30 @@ the ingest can put a whole batch in one transaction."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.base import Event, Measurement, Rejected
+from connectors.base import Event, Measurement, Rejected, StatusChange
 from store.schema import (
     districts,
+    event_areas,
     events,
     measurements,
     quarantine,
@@ -25,14 +36,20 @@ from store.schema import (
     source_state,
     store_meta,
 )
+from store.types import UTCDateTime
 
 DATA_VERSION = "data_version"
 
 
 def upsert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    overrides: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
-    """Insert rows; a row whose key exists replaces the stored values.
+    """Insert rows; a row whose key exists replaces the stored values (or takes the
+    expressions in ``overrides``, which may read the stored row).
 
     One compiled statement runs over all rows (executemany), which both drivers batch.
     """
@@ -47,6 +64,8 @@ def upsert(
         for c in table.columns
         if c.name not in keys and not c.primary_key and c.name in rows[0]
     }
+    if overrides:
+        changed |= overrides(stmt.excluded)
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed), rows)
 
 
@@ -55,7 +74,8 @@ def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
-EVENT_FIELDS = tuple(f.name for f in fields(Event))
+EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "areas")
+FINAL_STATUSES = ("cancelled", "superseded")
 MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 
@@ -63,14 +83,84 @@ REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 def upsert_events(
     conn: Connection, source: str, batch: Iterable[Event], now: datetime
 ) -> int:
-    rows = []
+    rows, areas = [], {}
     for e in batch:
         row = _row(e, EVENT_FIELDS)
         row["updated_at"] = e.updated_at or e.occurred_at
         row.update(source=source, ingested_at=now)
         rows.append(row)
-    upsert(conn, events, _last_per_key(rows, ("source_id",)), ["source", "source_id"])
+        if e.areas:
+            areas[e.source_id] = e.areas
+
+    # a retracted event stays retracted when its original is sent again
+    def keep_final(excluded: Any) -> dict[str, Any]:
+        return {
+            "status": case(
+                # literal values: an expanding IN cannot run in executemany
+                (
+                    events.c.status.in_([literal(s) for s in FINAL_STATUSES]),
+                    events.c.status,
+                ),
+                else_=excluded.status,
+            )
+        }
+
+    upsert(
+        conn,
+        events,
+        _last_per_key(rows, ("source_id",)),
+        ["source", "source_id"],
+        overrides=keep_final,
+    )
+    if areas:
+        _replace_areas(conn, source, areas)
     return len(rows)
+
+
+def _replace_areas(
+    conn: Connection, source: str, areas: dict[str, tuple[str, ...]]
+) -> None:
+    ids = dict(
+        conn.execute(
+            select(events.c.source_id, events.c.id).where(
+                events.c.source == source, events.c.source_id.in_(list(areas))
+            )
+        ).all()
+    )
+    conn.execute(delete(event_areas).where(event_areas.c.event_id.in_(ids.values())))
+    conn.execute(
+        event_areas.insert(),
+        [
+            {"event_id": ids[sid], "district_code": code}
+            for sid, codes in areas.items()
+            for code in dict.fromkeys(codes)
+        ],
+    )
+
+
+def apply_status_changes(
+    conn: Connection, source: str, changes: Iterable[StatusChange]
+) -> None:
+    """Retract events this source sent before; unknown ones are left alone."""
+    rows = [
+        {"s": source, "sid": c.source_id, "st": c.status, "at": c.at} for c in changes
+    ]
+    if rows:
+        conn.execute(
+            update(events)
+            .where(
+                events.c.source == bindparam("s"),
+                events.c.source_id == bindparam("sid"),
+            )
+            .values(
+                status=bindparam("st"),
+                updated_at=bindparam("at", type_=UTCDateTime()),
+                closed_at=func.coalesce(
+                    events.c.closed_at, bindparam("at", type_=UTCDateTime())
+                ),
+            ),
+            rows,
+        )
 
 
 def upsert_measurements(

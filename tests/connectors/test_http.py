@@ -18,7 +18,9 @@ def client(**settings) -> tuple[HttpClient, list[float]]:
 
 
 def test_a_500_then_success_is_retried_with_backoff(feed_server):
-    url = feed_server.route("/feed", Reply("oops", 500), Reply("oops", 503), '{"ok": 1}')
+    url = feed_server.route(
+        "/feed", Reply("oops", 500), Reply("oops", 503), '{"ok": 1}'
+    )
     http, naps = client()
     assert http.get(url).body == b'{"ok": 1}'
     assert len(feed_server.hits("/feed")) == 3
@@ -26,7 +28,9 @@ def test_a_500_then_success_is_retried_with_backoff(feed_server):
 
 
 def test_retry_after_is_honoured(feed_server):
-    url = feed_server.route("/feed", Reply("busy", 429, headers={"Retry-After": "3"}), "{}")
+    url = feed_server.route(
+        "/feed", Reply("busy", 429, headers={"Retry-After": "3"}), "{}"
+    )
     http, naps = client()
     http.get(url)
     assert naps == [3.0]

@@ -1,0 +1,54 @@
+"""What the HTTP connectors share: options, the HTTP client, the city's zone and a
+JSON cursor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from citywall.profile import CityProfile
+from connectors.http import HttpClient, HttpSettings
+
+
+class SourceOptionsError(ValueError):
+    """The source's options in the profile cannot work; says which and why."""
+
+
+class FeedConnector:
+    """Base of the connectors that read a feed over HTTP."""
+
+    protocol = "feed"
+    secret_options: tuple[str, ...] = ()  # option names whose values stay hidden
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        self.profile = profile
+        self.options = dict(options)
+        self.zone = (
+            ZoneInfo(options["timezone"]) if "timezone" in options else profile.timezone
+        )
+        secrets = tuple(str(options[k]) for k in self.secret_options if options.get(k))
+        self.http = HttpClient(HttpSettings.from_options(options), secrets=secrets)
+
+    def require(self, name: str) -> Any:
+        value = self.options.get(name)
+        if value in (None, ""):
+            raise SourceOptionsError(
+                f"the {self.protocol} connector needs option `{name}`"
+            )
+        return value
+
+
+def load_cursor(cursor: str | None) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    try:
+        loaded = json.loads(cursor)
+    except json.JSONDecodeError:
+        return {}  # a cursor from another connector version: start afresh
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def dump_cursor(state: Mapping[str, Any]) -> str:
+    return json.dumps(state, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,211 @@
+"""A column mapping from a profile: turns rows of any table-shaped feed (Socrata,
+CSV, JSON) into events or measurements.
+
+    [sources.options.record]          # constants
+    kind = "event"                    # or "measurement"
+    domain = "safety"
+    category = "incident"             # used when the row has no category
+    [sources.options.columns]         # record field = source column
+    source_id = "case_number"
+    occurred_at = "date"
+    category = "primary_type"
+    location = "location"             # a point column (GeoJSON, lat/lon object)
+    [sources.options.categories]      # optional: source value = category
+    THEFT = "theft"
+
+Only mapped columns are read, so a feed's other columns (names, phone numbers)
+never reach the store; ``attrs`` lists extra columns to keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from citywall.profile import CityProfile
+from connectors.base import DOMAINS, Event, Measurement
+from connectors.feed import SourceOptionsError
+from connectors.privacy import PERSONAL_FIELDS, scrub_text
+from connectors.values import (
+    identifier,
+    optional_time,
+    parse_number,
+    parse_time,
+    position,
+    slug,
+)
+
+EVENT_FIELDS = {
+    "source_id", "occurred_at", "category", "title", "status", "severity",
+    "district", "lat", "lon", "location", "updated_at", "closed_at", "expires_at",
+}  # fmt: skip
+MEASUREMENT_FIELDS = {
+    "series", "place", "observed_at", "value", "category", "district", "lat", "lon",
+    "location",
+}  # fmt: skip
+REQUIRED = {
+    "event": ("source_id", "occurred_at"),
+    "measurement": ("place", "observed_at", "value"),
+}
+
+
+@dataclass(frozen=True)
+class RecordMapping:
+    kind: str
+    constants: Mapping[str, Any]
+    columns: Mapping[str, str]
+    categories: Mapping[str, str] = field(default_factory=dict)
+    closed_statuses: frozenset[str] = frozenset({"closed", "completed", "resolved"})
+    attrs: tuple[str, ...] = ()
+    district_lookup: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(
+        cls, options: Mapping[str, Any], profile: CityProfile
+    ) -> RecordMapping:
+        record = dict(options.get("record", {}))
+        columns = dict(options.get("columns", {}))
+        kind = record.pop("kind", "event")
+        problems = []
+        if kind not in REQUIRED:
+            problems.append(f"record.kind {kind!r} must be 'event' or 'measurement'")
+        else:
+            allowed = EVENT_FIELDS if kind == "event" else MEASUREMENT_FIELDS
+            unknown = sorted(set(columns) - allowed)
+            if unknown:
+                problems.append(f"columns {unknown} are not fields of a {kind}")
+            for name in REQUIRED[kind]:
+                if name not in columns and name not in record:
+                    problems.append(f"map `{name}` in columns (or give it in record)")
+            if kind == "event":
+                if record.get("domain") not in DOMAINS:
+                    problems.append(f"record.domain must be one of {DOMAINS}")
+            elif "series" not in record and "series" not in columns:
+                problems.append("record.series names the measured series")
+        personal = sorted(set(options.get("attrs", [])) & PERSONAL_FIELDS)
+        if personal:
+            problems.append(f"attrs {personal} would store personal data")
+        if problems:
+            raise SourceOptionsError("; ".join(problems))
+        return cls(
+            kind=kind,
+            constants=record,
+            columns=columns,
+            categories=dict(options.get("categories", {})),
+            closed_statuses=frozenset(
+                s.lower() for s in options.get("closed_statuses", cls.closed_statuses)
+            ),
+            attrs=tuple(options.get("attrs", [])),
+            district_lookup=district_lookup(profile),
+        )
+
+    def to_record(self, row: Mapping[str, Any], zone: tzinfo) -> Event | Measurement:
+        """One row as a record; ``ValueError`` says what is wrong with it."""
+        if not isinstance(row, Mapping):
+            raise ValueError(f"a row must be an object, not {type(row).__name__}")
+        if self.kind == "measurement":
+            return self._measurement(row, zone)
+        return self._event(row, zone)
+
+    def _get(self, row: Mapping[str, Any], name: str) -> Any:
+        column = self.columns.get(name)
+        if column is None:
+            return self.constants.get(name)
+        value = row.get(column)
+        if isinstance(value, str):
+            value = value.strip()
+        return value if value not in (None, "") else self.constants.get(name)
+
+    def _place(
+        self, row: Mapping[str, Any]
+    ) -> tuple[float | None, float | None, str | None]:
+        lon, lat = self._location(row)
+        district = self._get(row, "district")
+        code = None
+        if district is not None:
+            code = self.district_lookup.get(str(district).strip().casefold())
+            if code is None:
+                raise ValueError(
+                    f"district {district!r} is not a district of this city"
+                )
+        return lon, lat, code
+
+    def _location(self, row: Mapping[str, Any]) -> tuple[float | None, float | None]:
+        point = self._get(row, "location")
+        if isinstance(point, Mapping):
+            if "coordinates" in point:  # GeoJSON Point (Socrata "point" columns)
+                coordinates = point.get("coordinates") or [None, None]
+                return position(*coordinates[:2])
+            return position(point.get("longitude"), point.get("latitude"))
+        if point not in (None, ""):
+            raise ValueError(f"location {point!r} is not a point")
+        return position(self._get(row, "lon"), self._get(row, "lat"))
+
+    def _category(self, row: Mapping[str, Any]) -> str:
+        raw = self._get(row, "category")
+        if raw is None:
+            raise ValueError("category is missing (map it or give record.category)")
+        raw = str(raw)
+        return self.categories.get(raw) or slug(raw)
+
+    def _event(self, row: Mapping[str, Any], zone: tzinfo) -> Event:
+        lon, lat, code = self._place(row)
+        closed_at = optional_time(self._get(row, "closed_at"), zone, "closed_at")
+        status_raw = self._get(row, "status")
+        closed = closed_at is not None or (
+            status_raw is not None and str(status_raw).lower() in self.closed_statuses
+        )
+        attrs = {
+            name: row[name]
+            for name in self.attrs
+            if row.get(name) not in (None, "")
+            and not isinstance(row[name], (dict, list))
+        }
+        return Event(
+            source_id=identifier(self._get(row, "source_id"), "source_id"),
+            domain=str(self.constants["domain"]),
+            category=self._category(row),
+            occurred_at=parse_time(self._get(row, "occurred_at"), zone, "occurred_at"),
+            title=scrub_text(str(self._get(row, "title") or ""))[:300],
+            status="closed" if closed else "open",
+            severity=_text_or_none(self._get(row, "severity")),
+            district_code=code,
+            lon=lon,
+            lat=lat,
+            updated_at=optional_time(self._get(row, "updated_at"), zone, "updated_at"),
+            closed_at=closed_at,
+            expires_at=optional_time(self._get(row, "expires_at"), zone, "expires_at"),
+            attrs=attrs,
+        )
+
+    def _measurement(self, row: Mapping[str, Any], zone: tzinfo) -> Measurement:
+        lon, lat, code = self._place(row)
+        category = self._get(row, "category")
+        return Measurement(
+            series=identifier(self._get(row, "series"), "series"),
+            place=identifier(self._get(row, "place"), "place"),
+            observed_at=parse_time(self._get(row, "observed_at"), zone, "observed_at"),
+            value=parse_number(self._get(row, "value"), "value"),
+            category=self.categories.get(str(category), str(category))
+            if category is not None
+            else None,
+            district_code=code,
+            lon=lon,
+            lat=lat,
+        )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def district_lookup(profile: CityProfile) -> dict[str, str]:
+    """District codes by code and by every name, case-folded: feeds write either."""
+    lookup = {}
+    for d in profile.districts:
+        lookup[d.code.casefold()] = d.code
+        for name in d.names.values():
+            lookup[name.casefold()] = d.code
+    return lookup
