@@ -153,7 +153,9 @@ def test_the_same_rows_in_two_pulls_are_stored_once(feed_server, ingest):
 
 
 def test_an_empty_answer_keeps_the_cursor(feed_server, ingest):
-    url = feed_server.route("/r.json", json.dumps([incident(1, "2026-11-20T01:00:00")]), "[]")
+    url = feed_server.route(
+        "/r.json", json.dumps([incident(1, "2026-11-20T01:00:00")]), "[]"
+    )
     ingest.use(safety_source(url))
     ingest()
     before = cursor_of(ingest.engine(), "incidents")
@@ -212,9 +214,11 @@ value = "counts"
     assert summary_numbers(done.out)["stored"] == 1001
     assert len(feed_server.hits("/resource/65db-xm6k.json")) == 2  # paging stopped
     with ingest.engine().connect() as conn:
-        first = conn.execute(
-            select(measurements).order_by(measurements.c.observed_at)
-        ).mappings().first()
+        first = (
+            conn.execute(select(measurements).order_by(measurements.c.observed_at))
+            .mappings()
+            .first()
+        )
     # 15:45 in Seattle (PDT, UTC-7) on 2016-09-21
     assert first["observed_at"] == datetime(2016, 9, 21, 22, 45, tzinfo=UTC)
     assert first["value"] == 100.0 and first["place"] == "100009424"

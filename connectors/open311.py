@@ -1,0 +1,248 @@
+"""Open311 GeoReport v2 (civic complaints), JSON or XML.
+
+Requests are pulled incrementally in time windows, by ``updated_datetime`` (the
+``updated_after`` / ``updated_before`` extension most servers offer, so closures
+of old requests arrive too) or by ``requested_datetime`` (the spec's ``start_date``
+/ ``end_date``), page by page. A server that ignores paging is caught (the same
+page twice) and the window is halved instead, so a busy day never loses requests
+beyond the server's cap. Requester details some servers echo (names, e-mail,
+phone, device id, photos) are dropped here; free text loses e-mails and phones.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from citywall.profile import CityProfile
+from connectors import safexml
+from connectors.base import Batch, Event, Rejected, excerpt
+from connectors.feed import (
+    FeedConnector,
+    SourceOptionsError,
+    dump_cursor,
+    load_cursor,
+)
+from connectors.http import FetchError
+from connectors.privacy import scrub_text, without_personal_fields
+from connectors.values import identifier, optional_time, parse_time, position, slug
+
+CLOSED = frozenset({"closed", "resolved", "completed", "archived"})
+MIN_WINDOW = timedelta(minutes=1)
+SERVICES_TTL_SECONDS = 24 * 3600
+WINDOW_PARAMS = {
+    "updated": ("updated_after", "updated_before"),
+    "requested": ("start_date", "end_date"),
+}
+
+
+class Open311Connector(FeedConnector):
+    protocol = "open311"
+    secret_options = ("api_key",)
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        self.base = str(self.require("url")).rstrip("/")
+        self.format = options.get("format", "json")
+        if self.format not in ("json", "xml"):
+            raise SourceOptionsError("open311 option `format` must be 'json' or 'xml'")
+        window = options.get("window", "updated")
+        if window not in WINDOW_PARAMS:
+            raise SourceOptionsError(
+                f"open311 option `window` must be one of {list(WINDOW_PARAMS)}"
+            )
+        self.after_param, self.before_param = WINDOW_PARAMS[window]
+        self.after_param = options.get("after_param", self.after_param)
+        self.before_param = options.get("before_param", self.before_param)
+        self.window = timedelta(hours=float(options.get("window_hours", 24)))
+        self.lookback = timedelta(days=float(options.get("lookback_days", 7)))
+        self.overlap = timedelta(minutes=float(options.get("overlap_minutes", 5)))
+        self.page_size = int(options.get("page_size", 100))
+        self.paging = bool(options.get("paging", True))
+        self.categories: dict[str, str] = dict(options.get("categories", {}))
+        self.use_service_list = bool(options.get("service_list", True))
+        self._services: dict[str, dict[str, Any]] = {}
+        self._services_at = -SERVICES_TTL_SECONDS
+
+    # -- requests -------------------------------------------------------------
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        state = load_cursor(cursor)
+        after = _time(state.get("after")) or now - self.lookback
+        until = _time(state.get("until")) or min(after + self.window, now)
+        page = int(state.get("page", 1))
+        rows = self._requests(after, until, page)
+
+        batch = Batch()
+        for row in rows:
+            try:
+                batch.events.append(self._event(row))
+            except ValueError as exc:
+                batch.rejected.append(Rejected(str(exc), excerpt(row), _row_id(row)))
+
+        full = len(rows) >= self.page_size
+        repeated = page > 1 and rows and _row_id(rows[0]) == state.get("first")
+        if full and (not self.paging or repeated) and until - after > MIN_WINDOW:
+            # the server caps its answer and cannot page: ask for half the span
+            half = after + (until - after) / 2
+            batch.next_cursor = dump_cursor(_window(after, half, 1))
+            batch.more = True
+        elif full and self.paging and not repeated:
+            batch.next_cursor = dump_cursor(
+                _window(after, until, page + 1) | {"first": _row_id(rows[0])}
+            )
+            batch.more = True
+        else:
+            # the window is complete; the next one overlaps it a little, as
+            # servers stamp updates a moment after they happen
+            start = max(until - self.overlap, after)
+            batch.next_cursor = dump_cursor(_window(start, None, 1))
+            batch.more = now - until > self.overlap  # else wait for the interval
+        return batch
+
+    def _requests(self, after: datetime, until: datetime, page: int) -> list[Any]:
+        params: dict[str, Any] = {
+            self.after_param: _w3c(after),
+            self.before_param: _w3c(until),
+        }
+        if self.paging:
+            params |= {"page": page, "page_size": self.page_size}
+        return self._get_list("requests", params, "request")
+
+    def _event(self, raw: Any) -> Event:
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"a request must be an object, not {type(raw).__name__}")
+        row = without_personal_fields(raw)
+        request_id = row.get("service_request_id")
+        if request_id in (None, ""):
+            raise ValueError(
+                "service_request_id is missing (a token-only request is not yet "
+                "accepted by the city)"
+            )
+        requested = parse_time(
+            row.get("requested_datetime"), self.zone, "requested_datetime"
+        )
+        updated = optional_time(
+            row.get("updated_datetime"), self.zone, "updated_datetime"
+        )
+        status_raw = str(row.get("status") or "open").strip().lower()
+        closed = status_raw in CLOSED
+        lon, lat = position(row.get("long"), row.get("lat"))
+        code = None if row.get("service_code") is None else str(row["service_code"])
+        attrs = {
+            "service_code": code,
+            "agency": _clean(row.get("agency_responsible")),
+            "address": _clean(row.get("address")),
+            "status_notes": scrub_text(_clean(row.get("status_notes"))),
+            "description": scrub_text(_clean(row.get("description"), 500)),
+            "expected_at": _iso(
+                optional_time(
+                    row.get("expected_datetime"), self.zone, "expected_datetime"
+                )
+            ),
+            "status_raw": status_raw if status_raw not in ("open", "closed") else None,
+        }
+        return Event(
+            source_id=identifier(request_id, "service_request_id"),
+            domain="complaints",
+            category=self._category(code, row.get("service_name")),
+            occurred_at=requested,
+            title=_clean(row.get("service_name"), 300) or "Service request",
+            status="closed" if closed else "open",
+            lon=lon,
+            lat=lat,
+            updated_at=updated,
+            closed_at=(updated or requested) if closed else None,
+            attrs={k: v for k, v in attrs.items() if v is not None},
+        )
+
+    # -- categories from the service list -------------------------------------
+
+    def _category(self, code: str | None, name: Any) -> str:
+        if code is not None and code in self.categories:
+            return self.categories[code]
+        service = self.services().get(code or "", {})
+        label = service.get("group") or service.get("service_name") or name
+        return slug(str(label)) if label else "other"
+
+    def services(self) -> dict[str, dict[str, Any]]:
+        """The server's service list by code, refreshed daily; a failure to read it
+        only costs the group names (requests still carry the service name)."""
+        if not self.use_service_list:
+            return {}
+        if time.monotonic() - self._services_at > SERVICES_TTL_SECONDS:
+            self._services_at = time.monotonic()
+            try:
+                listed = self._get_list("services", {}, "service")
+            except (FetchError, ValueError):
+                listed = []
+            self._services = {
+                str(s["service_code"]): s
+                for s in listed
+                if isinstance(s, Mapping) and s.get("service_code") is not None
+            }
+        return self._services
+
+    # -- transport --------------------------------------------------------------
+
+    def _get_list(self, resource: str, params: dict[str, Any], item: str) -> list[Any]:
+        for name in ("jurisdiction_id", "api_key"):
+            if self.options.get(name):
+                params[name] = self.options[name]
+        body = self.http.get(
+            f"{self.base}/{resource}.{self.format}", params=params
+        ).body
+        if self.format == "xml":
+            root = safexml.parse(body)
+            if safexml.local(root.tag) == "errors":
+                raise FetchError(_errors([safexml.as_dict(e) for e in root]))
+            return [safexml.as_dict(e) for e in safexml.children(root, item)]
+        data = json.loads(body)
+        if isinstance(data, Mapping):  # some servers wrap the list
+            data = next((v for v in data.values() if isinstance(v, list)), None)
+        if not isinstance(data, list):
+            raise ValueError(f"{resource}.json is not a list")
+        if data and all(
+            isinstance(d, Mapping) and "code" in d and "description" in d
+            and "service_request_id" not in d and "service_code" not in d
+            for d in data
+        ):  # fmt: skip
+            raise FetchError(_errors(data))
+        return data
+
+
+def _errors(errors: list[Mapping[str, Any]]) -> str:
+    listed = "; ".join(f"{e.get('code')}: {e.get('description')}" for e in errors)
+    return f"the Open311 server answered with errors: {listed}"
+
+
+def _window(after: datetime, until: datetime | None, page: int) -> dict[str, Any]:
+    return {"after": _iso(after), "until": _iso(until), "page": page}
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _w3c(value: datetime) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _clean(value: Any, limit: int = 300) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text[:limit] or None
+
+
+def _row_id(row: Any) -> str | None:
+    if isinstance(row, Mapping) and row.get("service_request_id") is not None:
+        return str(row["service_request_id"])
+    return None
