@@ -1,0 +1,157 @@
+"""USGS earthquake GeoJSON: the summary feeds (``…/summary/all_day.geojson``) or an
+FDSN event query (``…/fdsnws/event/1/query?format=geojson``).
+
+Only quakes whose epicentre lies within ``radius_km`` of the city count; the rest
+are read and ignored (not rejected). A quake stays on the wall as an active
+disaster event for ``active_hours``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import shapely
+from pyproj import Geod
+
+from citywall.profile import CityProfile
+from connectors.base import Batch, Event, Rejected, excerpt
+from connectors.feed import FeedConnector, dump_cursor, load_cursor
+from connectors.http import Validators
+from connectors.values import identifier, optional_number, parse_time, position, slug
+
+GEOD = Geod(ellps="WGS84")
+# PAGER alert levels (estimated losses) as CAP severities
+PAGER_SEVERITY = {
+    "red": "Extreme",
+    "orange": "Severe",
+    "yellow": "Moderate",
+    "green": "Minor",
+}
+
+
+def severity_of(magnitude: float | None, alert: str | None) -> str:
+    """PAGER's level when USGS has assessed the impact, else the magnitude's."""
+    if alert in PAGER_SEVERITY:
+        return PAGER_SEVERITY[alert]
+    if magnitude is None:
+        return "Unknown"
+    if magnitude >= 7:
+        return "Extreme"
+    if magnitude >= 6:
+        return "Severe"
+    if magnitude >= 5:
+        return "Moderate"
+    return "Minor"
+
+
+class UsgsConnector(FeedConnector):
+    protocol = "usgs"
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        self.url = self.require("url")
+        self.radius_km = float(options.get("radius_km", 500))
+        self.min_magnitude = float(options.get("min_magnitude", 0))
+        self.active = timedelta(hours=float(options.get("active_hours", 24)))
+        self.query = bool(options.get("query", "fdsnws" in self.url))
+        self.lookback = timedelta(days=float(options.get("lookback_days", 7)))
+        centre = shapely.union_all([d.geometry for d in profile.districts]).centroid
+        self.lon, self.lat = centre.x, centre.y
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        state = load_cursor(cursor)
+        params = None
+        if self.query:  # let the server filter; the radius check below still holds
+            params = {
+                "format": "geojson",
+                "starttime": (now - self.lookback).strftime("%Y-%m-%dT%H:%M:%S"),
+                "latitude": round(self.lat, 4),
+                "longitude": round(self.lon, 4),
+                "maxradiuskm": self.radius_km,
+                "minmagnitude": self.min_magnitude,
+                "orderby": "time",
+            }
+        response = self.http.get(
+            self.url,
+            params=params,
+            validators=Validators.from_json(state.get("http")),
+        )
+        if response.not_modified:
+            return Batch(next_cursor=cursor)
+        collection = json.loads(response.body)
+        if not isinstance(collection, Mapping) or not isinstance(
+            collection.get("features"), list
+        ):
+            raise ValueError("not a GeoJSON FeatureCollection of earthquakes")
+
+        batch = Batch(next_cursor=dump_cursor({"http": response.validators.to_json()}))
+        for feature in collection["features"]:
+            try:
+                event = self._event(feature)
+            except (ValueError, TypeError, KeyError) as exc:
+                reason = (
+                    str(exc) if isinstance(exc, ValueError) else f"malformed: {exc!r}"
+                )
+                batch.rejected.append(Rejected(reason, excerpt(json.dumps(feature))))
+                continue
+            if event is None:
+                batch.ignored += 1
+            else:
+                batch.events.append(event)
+        return batch
+
+    def _event(self, feature: Mapping[str, Any]) -> Event | None:
+        props = feature.get("properties") or {}
+        geometry = feature.get("geometry") or {}
+        coordinates = geometry.get("coordinates") or []
+        if len(coordinates) < 2:
+            raise ValueError("the quake has no epicentre")
+        lon, lat = position(coordinates[0], coordinates[1])
+        if lon is None:
+            raise ValueError("the quake has no epicentre")
+        depth = optional_number(
+            coordinates[2] if len(coordinates) > 2 else None, "depth"
+        )
+        magnitude = optional_number(props.get("mag"), "mag")
+        _, _, metres = GEOD.inv(self.lon, self.lat, lon, lat)
+        distance_km = metres / 1000
+        if distance_km > self.radius_km or (magnitude or 0) < self.min_magnitude:
+            return None
+        occurred = parse_time(props.get("time"), self.zone, "time")
+        alert = props.get("alert")
+        attrs = {
+            "magnitude": magnitude,
+            "magnitude_type": props.get("magType"),
+            "depth_km": depth,
+            "place": props.get("place"),
+            "distance_km": round(distance_km, 1),
+            "felt": props.get("felt"),
+            "cdi": props.get("cdi"),
+            "mmi": props.get("mmi"),
+            "pager_alert": alert,
+            "tsunami": bool(props.get("tsunami")),
+            "significance": props.get("sig"),
+            "review_status": props.get("status"),
+            "url": props.get("url"),
+        }
+        return Event(
+            source_id=identifier(feature.get("id") or props.get("code"), "id"),
+            domain="disaster",
+            category=slug(str(props.get("type") or "earthquake")),
+            occurred_at=occurred,
+            title=str(props.get("title") or f"M {magnitude} - {props.get('place')}")[
+                :300
+            ],
+            status="open",
+            severity=severity_of(magnitude, alert),
+            lon=lon,
+            lat=lat,
+            updated_at=parse_time(props["updated"], self.zone, "updated")
+            if props.get("updated") is not None
+            else None,
+            expires_at=occurred + self.active,
+            attrs={k: v for k, v in attrs.items() if v is not None},
+        )

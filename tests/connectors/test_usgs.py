@@ -1,0 +1,132 @@
+"""USGS earthquake GeoJSON through `citywall ingest`, against the local feed server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from store.schema import events
+from tests.connectors.conftest import fixture_bytes, real_fixture
+from tests.connectors.feedserver import Reply
+from tests.connectors.harness import (
+    IngestCli,
+    counts,
+    cursor_of,
+    quarantine_reasons,
+    summary_numbers,
+)
+
+
+def source(url: str, **extra: object) -> str:
+    options = {"url": url, "radius_km": 500, "retries": 0} | extra
+    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
+    return f"""
+[[sources]]
+name = "quakes"
+connector = "usgs"
+interval_seconds = 60
+[sources.options]
+{lines}
+"""
+
+
+@pytest.fixture
+def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
+    return IngestCli(monkeypatch, capsys, tmp_path)
+
+
+def quakes(ingest: IngestCli) -> dict[str, dict]:
+    with ingest.engine().connect() as conn:
+        return {
+            r["source_id"]: dict(r)
+            for r in conn.execute(select(events)).mappings().all()
+        }
+
+
+def test_quakes_near_the_city_land_and_far_ones_are_ignored(feed_server, ingest):
+    url = feed_server.route(
+        "/summary/2.5_week.geojson",
+        Reply(fixture_bytes("usgs/korea_week.geojson"), etag='"w1"'),
+    )
+    ingest.use(source(url))
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 6, "stored": 3, "rejected": 2, "ignored": 1
+    }  # fmt: skip
+    assert quarantine_reasons(ingest.engine(), "quakes") == [
+        "the quake has no epicentre",
+        "mag 'strong' is not a number",
+    ]
+    got = quakes(ingest)
+    assert set(got) == {"us7000aaa1", "us7000aaa2", "us7000aaa6"}  # not Honshu
+    near = got["us7000aaa1"]
+    assert near["domain"] == "disaster" and near["category"] == "earthquake"
+    assert near["occurred_at"] == datetime.fromtimestamp(1795550400, UTC)
+    assert near["expires_at"] - near["occurred_at"] == timedelta(hours=24)
+    assert near["severity"] == "Minor" and near["district_code"] is None
+    assert near["attrs"]["depth_km"] == 9.8 and near["attrs"]["felt"] == 312
+    assert 20 < near["attrs"]["distance_km"] < 40
+    assert got["us7000aaa2"]["severity"] == "Moderate"  # PAGER yellow
+    blast = got["us7000aaa6"]
+    assert blast["category"] == "quarry_blast" and blast["severity"] == "Unknown"
+
+
+def test_an_unchanged_feed_is_not_read_again(feed_server, ingest):
+    url = feed_server.route(
+        "/f.geojson", Reply(fixture_bytes("usgs/korea_week.geojson"), etag='"w1"')
+    )
+    ingest.use(source(url))
+    ingest()
+    cursor = cursor_of(ingest.engine(), "quakes")
+    again = ingest()
+    assert "fetched 0" in again.out
+    assert feed_server.hits("/f.geojson")[1].headers["If-None-Match"] == '"w1"'
+    assert cursor_of(ingest.engine(), "quakes") == cursor
+    assert counts(ingest.engine(), "quakes")["events"] == 3
+
+
+def test_a_query_endpoint_is_asked_for_the_city_only(feed_server, ingest):
+    url = feed_server.route(
+        "/fdsnws/event/1/query", fixture_bytes("usgs/korea_week.geojson")
+    )
+    ingest.use(source(url, min_magnitude=3))
+    ingest()
+    asked = feed_server.hits("/fdsnws/event/1/query")[0]
+    assert asked.param("format") == "geojson" and asked.param("maxradiuskm") == "500.0"
+    assert 37.4 < float(asked.param("latitude")) < 37.7
+    assert 126.8 < float(asked.param("longitude")) < 127.2
+    assert set(quakes(ingest)) == {"us7000aaa1", "us7000aaa2"}  # M3+ only
+
+
+def test_a_ten_megabyte_feed_lands_and_a_limit_refuses_it(feed_server, ingest):
+    template = json.loads(fixture_bytes("usgs/korea_week.geojson"))["features"][0]
+    features = [
+        template | {"id": f"us{n:08d}", "properties": template["properties"]}
+        for n in range(18_500)
+    ]
+    body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    assert len(body) > 10 * 2**20
+    url = feed_server.route("/big.geojson", body)
+    ingest.use(source(url, max_payload_mb=5))
+    refused = ingest()
+    assert refused.exit_code == 1 and "exceeds 5 MB" in refused.out
+    assert counts(ingest.engine(), "quakes")["events"] == 0
+    ingest.use(source(url))  # the default limit, 32 MB
+    done = ingest()
+    assert done.exit_code == 0 and summary_numbers(done.out)["stored"] == 18_500
+
+
+def test_recorded_significant_week(feed_server, ingest):
+    url = feed_server.route(
+        "/significant_week.geojson",
+        real_fixture("usgs/usgs_significant_week_2017.geojson"),
+    )
+    ingest.use(source(url, radius_km=20_000))  # the whole planet, for this test
+    done = ingest()
+    assert summary_numbers(done.out)["stored"] == 4
+    fais = quakes(ingest)["us2000c1zn"]
+    assert fais["attrs"]["tsunami"] is True and fais["attrs"]["mmi"] == 6.08
+    assert fais["attrs"]["depth_km"] == 20.27 and fais["severity"] == "Minor"
