@@ -23,11 +23,12 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from store.schema import events, measurements
+from store.schema import event_areas, events, measurements
 
 ALL_DISTRICTS = "*"  # scope: one value per district
 
@@ -61,8 +62,10 @@ def _hours_postgresql(element, compiler, **kw):
 class Aggregate:
     """``expr`` over the rows of ``table`` that satisfy ``where``.
 
-    ``citywide_rows`` marks rows with no district that apply to every district (a
-    city-wide alert); ``median`` asks for the median of ``expr`` instead.
+    ``citywide_rows`` marks event rows that may cover more than their own district:
+    with no district they apply to every district (a city-wide alert), and
+    ``event_areas`` lists the further districts of the others (a warning area);
+    ``median`` asks for the median of ``expr`` instead.
     """
 
     table: Table
@@ -83,25 +86,51 @@ def run(conn: Connection, agg: Aggregate, scope: str | None) -> Any:
     if scope is None:
         return _scalar(conn, agg, agg.where)
     if scope != ALL_DISTRICTS:
-        in_scope = district == scope
-        if agg.citywide_rows:
-            in_scope = or_(in_scope, district.is_(None))
+        in_scope = event_in_district(scope) if agg.citywide_rows else district == scope
         return _scalar(conn, agg, (*agg.where, in_scope))
     if agg.median:
         return _grouped_median(conn, agg)
-    grouped = dict(
-        conn.execute(
+    if agg.citywide_rows:
+        covered = _event_coverage()
+        query = (
+            select(covered.c.d, agg.expr)
+            .select_from(events.join(covered, covered.c.event_id == events.c.id))
+            .where(*agg.where)
+            .group_by(covered.c.d)
+        )
+    else:
+        query = (
             select(district, agg.expr)
             .where(*agg.where, district.is_not(None))
             .group_by(district)
-        ).all()
-    )
+        )
+    grouped = dict(conn.execute(query).all())
     if agg.citywide_rows:
         shared = _scalar(conn, agg, (*agg.where, district.is_(None))) or 0
         return {code: (value or 0) + shared for code, value in grouped.items()} | {
             ALL_DISTRICTS: shared
         }
     return grouped
+
+
+def event_in_district(code: str) -> ColumnElement[bool]:
+    """Events that concern a district: in it, city-wide, or covering it."""
+    return or_(
+        events.c.district_code == code,
+        events.c.district_code.is_(None),
+        events.c.id.in_(
+            select(event_areas.c.event_id).where(event_areas.c.district_code == code)
+        ),
+    )
+
+
+def _event_coverage():
+    """(event_id, district) for every district an event covers, its own included."""
+    own = select(
+        events.c.id.label("event_id"), events.c.district_code.label("d")
+    ).where(events.c.district_code.is_not(None))
+    further = select(event_areas.c.event_id, event_areas.c.district_code.label("d"))
+    return union(own, further).subquery()
 
 
 def _scalar(conn: Connection, agg: Aggregate, where) -> Any:
@@ -208,8 +237,11 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
         events.c.domain == "disaster",
         events.c.occurred_at <= at,
         or_(events.c.expires_at.is_(None), events.c.expires_at > at),
-        events.c.status != "cancelled",
+        events.c.status.not_in(RETRACTED),
     )
+
+
+RETRACTED = ("cancelled", "superseded")  # by a later CAP Cancel or Update
 
 
 SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
@@ -221,9 +253,7 @@ def highest_active_severity(
     rank = case(SEVERITY_RANK, value=events.c.severity, else_=0)
     where = list(active_alert(at))
     if district is not None:
-        where.append(
-            or_(events.c.district_code == district, events.c.district_code.is_(None))
-        )
+        where.append(event_in_district(district))
     best = conn.execute(select(func.max(rank)).where(*where)).scalar()
     if best is None:
         return None

@@ -129,10 +129,7 @@ class KpiService:
         def build(conn: Connection, w: Window) -> list[AlertRow]:
             where = list(q.active_alert(w.now))
             if district:
-                where.append(
-                    (events.c.district_code == district)
-                    | events.c.district_code.is_(None)
-                )
+                where.append(q.event_in_district(district))
             rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
             rows = conn.execute(
                 select(

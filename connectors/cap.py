@@ -1,0 +1,454 @@
+"""CAP 1.2 (disaster and public-safety alerts, OASIS), and CAP 1.1/1.0 alike.
+
+The source may be one CAP document, an Atom feed whose entries embed alerts, link
+to them or carry ``cap:`` index fields, or an RSS feed whose items link to alerts.
+Every ``info`` block is read (they are language variants); the wall shows the one in
+the city's language. The alert's areas — polygons, circles, geocodes — become the
+districts they intersect: a warning over three districts counts in all three.
+``Update`` and ``Cancel`` messages retract the alerts they reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import shapely
+from pyproj import Geod
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from citywall.profile import CityProfile
+from connectors import safexml
+from connectors.base import Batch, Event, Rejected, StatusChange, excerpt
+from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.http import FetchError, Validators
+from connectors.values import optional_time, parse_time, slug
+
+SEVERITY_ORDER = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
+GEOD = Geod(ellps="WGS84")
+CIRCLE_SEGMENTS = 64
+
+
+@dataclass
+class Info:
+    language: str
+    event: str
+    severity: str
+    urgency: str | None
+    certainty: str | None
+    categories: list[str]
+    headline: str | None
+    description: str | None
+    instruction: str | None
+    effective: datetime | None
+    onset: datetime | None
+    expires: datetime | None
+    sender_name: str | None
+    web: str | None
+    area_desc: list[str] = field(default_factory=list)
+    shapes: list[BaseGeometry] = field(default_factory=list)
+    geocodes: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Alert:
+    identifier: str
+    sender: str
+    sent: datetime
+    status: str
+    msg_type: str
+    references: list[str]
+    infos: list[Info]
+
+    @property
+    def key(self) -> str:
+        return f"{self.sender},{self.identifier}"[:200]
+
+
+class CapConnector(FeedConnector):
+    protocol = "cap"
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        self.url = self.require("url")
+        self.follow_links = bool(options.get("follow_links", True))
+        self.max_links = int(options.get("max_links", 200))
+        self.statuses = set(options.get("statuses", ["Actual"]))
+        self.languages = [
+            lang.lower()
+            for lang in options.get(
+                "languages", [profile.default_language, profile.local_language]
+            )
+        ]
+        self.default_active = timedelta(hours=float(options.get("active_hours", 24)))
+        unlocated = options.get("unlocated", "citywide")
+        if unlocated not in ("citywide", "ignore"):
+            raise SourceOptionsError("cap option `unlocated` is 'citywide' or 'ignore'")
+        self.unlocated_citywide = unlocated == "citywide"
+        # {"valueName": {"value": ["district code", ...]}}; a value that is itself a
+        # district code needs no entry
+        self.geocodes: dict[str, dict[str, list[str]]] = dict(
+            options.get("geocodes", {})
+        )
+        self.districts = profile.districts
+        self.tree = shapely.STRtree([d.geometry for d in profile.districts])
+
+    # -- pulling --------------------------------------------------------------
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        state = load_cursor(cursor)
+        response = self.http.get(
+            self.url, validators=Validators.from_json(state.get("http"))
+        )
+        if response.not_modified:
+            return Batch(next_cursor=cursor)
+        root = safexml.parse(response.body)
+        batch = Batch()
+        complete = True  # every linked alert read: the index may be skipped next time
+        for origin, element in self._alert_elements(root):
+            if isinstance(element, Exception):
+                batch.rejected.append(Rejected(str(element), excerpt(origin)))
+                complete &= not isinstance(element, FetchError)
+                continue
+            try:
+                alert = self._alert(element)
+            except ValueError as exc:
+                batch.rejected.append(Rejected(str(exc), excerpt(origin)))
+                continue
+            self._add(batch, alert)
+        validators = response.validators.to_json() if complete else {}
+        batch.next_cursor = dump_cursor({"http": validators})
+        return batch
+
+    def _alert_elements(
+        self, root: Element
+    ) -> Iterator[tuple[str, Element | Exception]]:
+        kind = safexml.local(root.tag)
+        if kind == "alert":
+            yield self.url, root
+        elif kind == "feed":  # Atom
+            for entry in safexml.children(root, "entry"):
+                yield from self._from_entry(entry)
+        elif kind == "rss":
+            channel = safexml.child(root, "channel")
+            items = [] if channel is None else list(safexml.children(channel, "item"))
+            for item in items[: self.max_links]:
+                link = safexml.text(item, "link")
+                if link:
+                    yield link, self._linked(link)
+                else:
+                    yield (
+                        safexml.text(item, "title") or "item",
+                        ValueError("RSS item has no link to a CAP alert"),
+                    )
+        else:
+            raise ValueError(f"not a CAP alert, Atom or RSS feed: <{kind}>")
+
+    def _from_entry(self, entry: Element) -> Iterator[tuple[str, Element | Exception]]:
+        embedded = next(
+            (e for e in entry.iter() if safexml.local(e.tag) == "alert"), None
+        )
+        if embedded is not None and embedded is not entry:
+            yield safexml.text(entry, "id") or "entry", embedded
+            return
+        link = _entry_link(entry)
+        if link and self.follow_links:
+            yield link, self._linked(link)
+        elif (
+            safexml.child(entry, "effective") is not None
+            or safexml.child(entry, "msgType") is not None
+        ):
+            yield link or "entry", _index_entry_as_alert(entry)
+        else:
+            yield (
+                safexml.text(entry, "id") or "entry",
+                ValueError("Atom entry neither embeds nor links a CAP alert"),
+            )
+
+    def _linked(self, url: str) -> Element | Exception:
+        try:
+            return safexml.parse(self.http.get(url).body)
+        except (FetchError, ValueError) as exc:
+            return (
+                exc
+                if isinstance(exc, FetchError)
+                else ValueError(f"linked alert {url}: {exc}")
+            )
+
+    # -- reading an alert -------------------------------------------------------
+
+    def _alert(self, element: Element) -> Alert:
+        if safexml.local(element.tag) != "alert":
+            raise ValueError(f"expected <alert>, found <{safexml.local(element.tag)}>")
+        identifier = safexml.text(element, "identifier")
+        sender = safexml.text(element, "sender")
+        if not identifier or not sender:
+            raise ValueError("CAP alert without identifier or sender")
+        msg_type = safexml.text(element, "msgType") or ""
+        if msg_type not in ("Alert", "Update", "Cancel", "Ack", "Error"):
+            raise ValueError(f"msgType {msg_type!r} is not a CAP message type")
+        return Alert(
+            identifier=identifier,
+            sender=sender,
+            sent=parse_time(safexml.text(element, "sent"), self.zone, "sent"),
+            status=safexml.text(element, "status") or "",
+            msg_type=msg_type,
+            references=(safexml.text(element, "references") or "").split(),
+            infos=[self._info(i) for i in safexml.children(element, "info")],
+        )
+
+    def _info(self, info: Element) -> Info:
+        severity = safexml.text(info, "severity") or "Unknown"
+        if severity not in SEVERITY_ORDER:
+            raise ValueError(f"severity {severity!r} is not a CAP severity")
+        read = Info(
+            language=(safexml.text(info, "language") or "en-US").lower(),
+            event=safexml.text(info, "event") or "alert",
+            severity=severity,
+            urgency=safexml.text(info, "urgency"),
+            certainty=safexml.text(info, "certainty"),
+            categories=[
+                c.text.strip() for c in safexml.children(info, "category") if c.text
+            ],
+            headline=safexml.text(info, "headline"),
+            description=safexml.text(info, "description"),
+            instruction=safexml.text(info, "instruction"),
+            effective=optional_time(
+                safexml.text(info, "effective"), self.zone, "effective"
+            ),
+            onset=optional_time(safexml.text(info, "onset"), self.zone, "onset"),
+            expires=optional_time(safexml.text(info, "expires"), self.zone, "expires"),
+            sender_name=safexml.text(info, "senderName"),
+            web=safexml.text(info, "web"),
+        )
+        for area in safexml.children(info, "area"):
+            if desc := safexml.text(area, "areaDesc"):
+                read.area_desc.append(desc)
+            for polygon in safexml.children(area, "polygon"):
+                read.shapes.append(_polygon(polygon.text or ""))
+            for circle in safexml.children(area, "circle"):
+                read.shapes.append(_circle(circle.text or ""))
+            for geocode in safexml.children(area, "geocode"):
+                name, value = (
+                    safexml.text(geocode, "valueName"),
+                    safexml.text(geocode, "value"),
+                )
+                if name and value:
+                    read.geocodes.append((name, value))
+        return read
+
+    # -- alert to records -------------------------------------------------------
+
+    def _add(self, batch: Batch, alert: Alert) -> None:
+        if alert.status not in self.statuses or alert.msg_type in ("Ack", "Error"):
+            batch.ignored += 1  # tests, exercises, acknowledgements: not for the wall
+            return
+        covered = self._districts(alert)
+        if covered is None:
+            batch.ignored += 1  # the alert's area lies outside the city
+            return
+        retraction = "cancelled" if alert.msg_type == "Cancel" else "superseded"
+        for reference in alert.references:
+            parts = reference.split(",")
+            if len(parts) >= 2:
+                key = f"{parts[0]},{parts[1]}"[:200]
+                batch.status_changes.append(StatusChange(key, retraction, alert.sent))
+        batch.events.append(self._event(alert, covered))
+
+    def _event(self, alert: Alert, covered: list[str]) -> Event:
+        shown = self._preferred(alert.infos)
+        severity = max(
+            (i.severity for i in alert.infos),
+            key=SEVERITY_ORDER.index,
+            default="Unknown",
+        )
+        expiries = [i.expires for i in alert.infos if i.expires]
+        starts = shown.onset or shown.effective if shown else None
+        occurred = starts or alert.sent
+        cancelled = alert.msg_type == "Cancel"
+        all_districts = len(covered) == len(self.districts)
+        return Event(
+            source_id=alert.key,
+            domain="disaster",
+            category=slug(shown.event) if shown else "alert",
+            occurred_at=occurred,
+            title=((shown.headline or shown.event) if shown else alert.identifier)[
+                :300
+            ],
+            status="cancelled" if cancelled else "open",
+            severity=severity,
+            district_code=None if all_districts or not covered else covered[0],
+            updated_at=alert.sent,
+            closed_at=alert.sent if cancelled else None,
+            expires_at=max(expiries) if expiries else occurred + self.default_active,
+            areas=() if all_districts else tuple(covered[1:]),
+            attrs=_attrs(alert, shown),
+        )
+
+    def _preferred(self, infos: list[Info]) -> Info | None:
+        for wanted in self.languages:
+            for info in infos:
+                if info.language == wanted or info.language.split("-")[0] == wanted:
+                    return info
+        return infos[0] if infos else None
+
+    def _districts(self, alert: Alert) -> list[str] | None:
+        """The districts the alert covers, the most covered first; None when its
+        area lies outside the city."""
+        codes = {d.code for d in self.districts}
+        from_geocodes: set[str] = set()
+        shapes: list[BaseGeometry] = []
+        geocoded = False
+        for info in alert.infos:
+            shapes += info.shapes
+            for name, value in info.geocodes:
+                geocoded = True
+                mapped = self.geocodes.get(name, {}).get(value)
+                if mapped is not None:
+                    from_geocodes |= set(mapped) & codes
+                elif value in codes:
+                    from_geocodes.add(value)
+        # geocodes we cannot map name places elsewhere, not "no place"
+        if not shapes and not geocoded:
+            return [d.code for d in self.districts] if self.unlocated_citywide else None
+        overlap: dict[str, float] = dict.fromkeys(from_geocodes, float("inf"))
+        if shapes:
+            area = shapely.union_all(shapes)
+            for i in self.tree.query(area, predicate="intersects"):
+                district = self.districts[int(i)]
+                share = district.geometry.intersection(area).area
+                overlap[district.code] = max(overlap.get(district.code, 0.0), share)
+        if not overlap:
+            return None
+        return sorted(overlap, key=lambda c: (-overlap[c], c))
+
+
+def _attrs(alert: Alert, shown: Info | None) -> dict[str, Any]:
+    languages = {
+        i.language: {
+            k: v
+            for k, v in (
+                ("headline", i.headline),
+                ("event", i.event),
+                ("description", (i.description or "")[:1000] or None),
+                ("instruction", (i.instruction or "")[:1000] or None),
+            )
+            if v
+        }
+        for i in alert.infos
+    }
+    attrs = {
+        "identifier": alert.identifier,
+        "sender": alert.sender,
+        "msg_type": alert.msg_type,
+        "references": alert.references or None,
+        "languages": languages or None,
+    }
+    if shown:
+        attrs |= {
+            "urgency": shown.urgency,
+            "certainty": shown.certainty,
+            "cap_categories": shown.categories or None,
+            "instruction": (shown.instruction or "")[:1000] or None,
+            "area": "; ".join(shown.area_desc)[:500] or None,
+            "sender_name": shown.sender_name,
+            "web": shown.web,
+        }
+    return {k: v for k, v in attrs.items() if v is not None}
+
+
+def _polygon(text: str) -> Polygon:
+    """CAP polygons are "lat,lon lat,lon …" (latitude first), first point = last."""
+    try:
+        points = [tuple(map(float, pair.split(","))) for pair in text.split()]
+        ring = [(lon, lat) for lat, lon in points]
+    except ValueError:
+        raise ValueError(f"polygon {text[:60]!r} is not 'lat,lon' pairs") from None
+    if len(ring) < 4 or any(not (-90 <= lat <= 90) for _, lat in ring):
+        raise ValueError(f"polygon {text[:60]!r} is not a closed ring of 4+ points")
+    return shapely.make_valid(Polygon(ring))
+
+
+def _circle(text: str) -> Polygon:
+    """A CAP circle "lat,lon radius" (kilometres) as a geodesic polygon."""
+    try:
+        centre, radius = text.split()
+        lat, lon = map(float, centre.split(","))
+        radius_m = float(radius) * 1000
+    except ValueError:
+        raise ValueError(f"circle {text[:60]!r} is not 'lat,lon radius'") from None
+    azimuths = [360 * k / CIRCLE_SEGMENTS for k in range(CIRCLE_SEGMENTS)]
+    lons, lats, _ = GEOD.fwd(
+        [lon] * CIRCLE_SEGMENTS,
+        [lat] * CIRCLE_SEGMENTS,
+        azimuths,
+        [radius_m] * CIRCLE_SEGMENTS,
+    )
+    if radius_m == 0:
+        return shapely.Point(lon, lat).buffer(1e-6)
+    return Polygon(zip(lons, lats))
+
+
+def _entry_link(entry: Element) -> str | None:
+    links = list(safexml.children(entry, "link"))
+    for link in links:  # prefer the CAP document itself
+        if "cap" in (link.get("type") or ""):
+            return link.get("href")
+    return links[0].get("href") if links else None
+
+
+def _index_entry_as_alert(entry: Element) -> Element | Exception:
+    """An index entry with ``cap:`` fields (NWS style), shaped as a CAP alert, for
+    feeds whose linked documents are not reachable or not wanted."""
+    try:
+        alert = Element("alert")
+        identifier = safexml.text(entry, "id")
+        sent = safexml.text(entry, "updated") or safexml.text(entry, "published")
+        author = safexml.child(entry, "author")
+        sender = (author is not None and safexml.text(author, "name")) or "atom-index"
+        for name, value in (
+            ("identifier", identifier),
+            ("sender", sender),
+            ("sent", sent),
+            ("status", safexml.text(entry, "status")),
+            ("msgType", safexml.text(entry, "msgType")),
+        ):
+            _sub(alert, name, value)
+        info = _sub(alert, "info", None)
+        for name in (
+            "category",
+            "urgency",
+            "severity",
+            "certainty",
+            "effective",
+            "expires",
+        ):
+            _sub(info, name, safexml.text(entry, name))
+        _sub(
+            info, "event", safexml.text(entry, "event") or safexml.text(entry, "title")
+        )
+        _sub(info, "headline", safexml.text(entry, "title"))
+        _sub(info, "description", safexml.text(entry, "summary"))
+        area = _sub(info, "area", None)
+        _sub(area, "areaDesc", safexml.text(entry, "areaDesc"))
+        for polygon in safexml.children(entry, "polygon"):
+            _sub(area, "polygon", polygon.text)
+        for geocode in safexml.children(entry, "geocode"):
+            target = _sub(area, "geocode", None)
+            _sub(target, "valueName", safexml.text(geocode, "valueName"))
+            _sub(target, "value", safexml.text(geocode, "value"))
+        return alert
+    except Exception as exc:  # noqa: BLE001 — one odd entry must not stop the feed
+        return ValueError(f"index entry not readable: {exc}")
+
+
+def _sub(parent: Element, name: str, value: str | None) -> Element:
+    child = Element(name)
+    if value is not None:
+        child.text = value
+    parent.append(child)
+    return child
