@@ -1,0 +1,268 @@
+"""GTFS-realtime (transit): TripUpdates, VehiclePositions and Alerts, protobuf.
+
+Each pull turns the feeds' current snapshot into measurements — mean delay and the
+on-time share, per route and per district (a trip is in the district where its
+vehicle is) — and service alerts into traffic events. An alert that leaves the feed
+has ended and is closed. Delays come from the feed's own ``delay`` fields: a feed
+that only gives predicted times (no static timetable here) yields no delay.
+Vehicle labels and licence plates are never read into records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from statistics import fmean
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from google.transit import gtfs_realtime_pb2 as rt
+
+from citywall.geo import DistrictLocator
+from citywall.profile import CityProfile
+from connectors.base import Batch, Event, Measurement, Rejected, StatusChange
+from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.http import Validators
+from connectors.values import slug
+
+FEEDS = ("trip_updates_url", "vehicle_positions_url", "alerts_url")
+SEVERITY_LEVEL = {"INFO": "Minor", "WARNING": "Moderate", "SEVERE": "Severe"}
+EFFECT_SEVERITY = {"NO_SERVICE": "Severe", "SIGNIFICANT_DELAYS": "Moderate"}
+DELAY, ON_TIME, VEHICLES = (
+    "transit_delay_s",
+    "transit_on_time_share",
+    "transit_vehicles",
+)
+
+
+class GtfsRealtimeConnector(FeedConnector):
+    protocol = "gtfs_realtime"
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        self.urls = {name: options[name] for name in FEEDS if options.get(name)}
+        if not self.urls:
+            raise SourceOptionsError(
+                f"the gtfs_realtime connector needs one of {FEEDS}"
+            )
+        # on time: at most this early or late (seconds); the common 1 min / 5 min rule
+        self.early = float(options.get("early_seconds", 60))
+        self.late = float(options.get("late_seconds", 300))
+        self.languages = [profile.default_language, profile.local_language]
+        self.locator = DistrictLocator(profile)
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        state = load_cursor(cursor)
+        validators = state.get("http", {})
+        feeds: dict[str, rt.FeedMessage] = {}
+        for name, url in self.urls.items():
+            response = self.http.get(
+                url, validators=Validators.from_json(validators.get(name))
+            )
+            if response.not_modified:
+                continue
+            message = rt.FeedMessage()
+            try:
+                message.ParseFromString(response.body)
+            except DecodeError as exc:
+                raise ValueError(f"{name}: not a GTFS-realtime feed ({exc})") from exc
+            feeds[name] = message
+            validators[name] = response.validators.to_json()
+
+        batch = Batch()
+        if "trip_updates_url" in feeds:
+            positions = _positions(feeds.get("vehicle_positions_url"))
+            self._delays(feeds["trip_updates_url"], positions, batch, now)
+        if "vehicle_positions_url" in feeds:
+            self._vehicles(feeds["vehicle_positions_url"], batch, now)
+        open_alerts = state.get("open_alerts", [])
+        if "alerts_url" in feeds:
+            current = self._alerts(feeds["alerts_url"], batch, now)
+            batch.status_changes += [
+                StatusChange(gone, "closed", now)
+                for gone in sorted(set(open_alerts) - set(current))
+            ]
+            open_alerts = sorted(current)
+        batch.next_cursor = dump_cursor(
+            {"http": validators, "open_alerts": open_alerts}
+        )
+        return batch
+
+    # -- delays -------------------------------------------------------------------
+
+    def _delays(
+        self,
+        feed: rt.FeedMessage,
+        positions: dict[str, tuple[float, float]],
+        batch: Batch,
+        now: datetime,
+    ) -> None:
+        observed = _minute(feed.header.timestamp, now)
+        by_route: dict[str, list[float]] = defaultdict(list)
+        trips: list[tuple[str, float]] = []  # (trip key, delay)
+        for entity in feed.entity:
+            if not entity.HasField("trip_update"):
+                continue
+            update = entity.trip_update
+            if not update.trip.trip_id and not update.trip.route_id:
+                batch.rejected.append(
+                    Rejected(
+                        "trip update names neither trip nor route",
+                        str(entity)[:500],
+                        entity.id,
+                    )
+                )
+                continue
+            delay = _delay(update)
+            if delay is None:
+                batch.ignored += 1  # predicted times only: no delay to measure
+                continue
+            by_route[update.trip.route_id or "unknown"].append(delay)
+            trips.append((update.trip.trip_id or update.vehicle.id, delay))
+        by_district: dict[str, list[float]] = defaultdict(list)
+        placed = [(key, d) for key, d in trips if key in positions]
+        if placed:
+            codes = self.locator.locate(
+                [positions[k][0] for k, _ in placed],
+                [positions[k][1] for k, _ in placed],
+            )
+            for (_, delay), code in zip(placed, codes):
+                if code:
+                    by_district[code].append(delay)
+        for route, delays in sorted(by_route.items()):
+            batch.measurements += self._summaries(
+                f"route:{route}", delays, observed, None
+            )
+        for code, delays in sorted(by_district.items()):
+            batch.measurements += self._summaries(
+                f"district:{code}", delays, observed, code
+            )
+
+    def _summaries(
+        self, place: str, delays: list[float], observed: datetime, district: str | None
+    ) -> list[Measurement]:
+        on_time = sum(-self.early <= d <= self.late for d in delays) / len(delays)
+        return [
+            Measurement(DELAY, place, observed, fmean(delays), "transit", district),
+            Measurement(ON_TIME, place, observed, on_time, "transit", district),
+        ]
+
+    def _vehicles(self, feed: rt.FeedMessage, batch: Batch, now: datetime) -> None:
+        observed = _minute(feed.header.timestamp, now)
+        counts: dict[str, int] = defaultdict(int)
+        for entity in feed.entity:
+            if entity.HasField("vehicle"):
+                counts[entity.vehicle.trip.route_id or "unknown"] += 1
+        batch.measurements += [
+            Measurement(VEHICLES, f"route:{route}", observed, n, "transit")
+            for route, n in sorted(counts.items())
+        ]
+
+    # -- alerts --------------------------------------------------------------------
+
+    def _alerts(self, feed: rt.FeedMessage, batch: Batch, now: datetime) -> set[str]:
+        current = set()
+        sent = _time(feed.header.timestamp) or now
+        for entity in feed.entity:
+            if not entity.HasField("alert"):
+                continue
+            alert = entity.alert
+            if not entity.id:
+                batch.rejected.append(
+                    Rejected("alert entity without id", str(entity)[:500])
+                )
+                continue
+            starts = [_time(p.start) for p in alert.active_period if p.start]
+            ends = [_time(p.end) for p in alert.active_period if p.end]
+            effect = rt.Alert.Effect.Name(alert.effect)
+            level = (
+                rt.Alert.SeverityLevel.Name(alert.severity_level)
+                if alert.HasField("severity_level")
+                else ""
+            )
+            header = self._text(alert.header_text)
+            routes = sorted({e.route_id for e in alert.informed_entity if e.route_id})
+            current.add(entity.id)
+            batch.events.append(
+                Event(
+                    source_id=entity.id,
+                    domain="traffic",
+                    category=f"transit_{slug(effect)}",
+                    occurred_at=min(starts) if starts else sent,
+                    title=(header or effect.replace("_", " ").capitalize())[:300],
+                    status="open",
+                    severity=SEVERITY_LEVEL.get(level)
+                    or EFFECT_SEVERITY.get(effect, "Minor"),
+                    updated_at=sent,
+                    expires_at=max(ends) if ends else None,
+                    attrs={
+                        k: v
+                        for k, v in {
+                            "cause": rt.Alert.Cause.Name(alert.cause),
+                            "effect": effect,
+                            "routes": routes or None,
+                            "agencies": sorted(
+                                {
+                                    e.agency_id
+                                    for e in alert.informed_entity
+                                    if e.agency_id
+                                }
+                            )
+                            or None,
+                            "description": (self._text(alert.description_text) or "")[
+                                :1000
+                            ]
+                            or None,
+                            "url": self._text(alert.url),
+                        }.items()
+                        if v is not None
+                    },
+                )
+            )
+        return current
+
+    def _text(self, translated: rt.TranslatedString) -> str | None:
+        options = {
+            (t.language or "").lower(): t.text.strip() for t in translated.translation
+        }
+        for wanted in self.languages:
+            for language, text in options.items():
+                if language.split("-")[0] == wanted and text:
+                    return text
+        return next((t for t in options.values() if t), None)
+
+
+def _delay(update: rt.TripUpdate) -> float | None:
+    """The trip's current delay: the first stop event that gives one, else the
+    trip-level delay (GTFS-rt 2.0, experimental)."""
+    for stop in update.stop_time_update:
+        for event in (stop.arrival, stop.departure):
+            if event.HasField("delay"):
+                return float(event.delay)
+    return float(update.delay) if update.HasField("delay") else None
+
+
+def _positions(feed: rt.FeedMessage | None) -> dict[str, tuple[float, float]]:
+    """Vehicle positions by trip id and by vehicle id."""
+    found: dict[str, tuple[float, float]] = {}
+    for entity in feed.entity if feed else ():
+        vehicle = entity.vehicle
+        if entity.HasField("vehicle") and vehicle.HasField("position"):
+            where = (vehicle.position.longitude, vehicle.position.latitude)
+            if where == (0.0, 0.0):
+                continue
+            for key in (vehicle.trip.trip_id, vehicle.vehicle.id):
+                if key:
+                    found[key] = where
+    return found
+
+
+def _time(posix: int) -> datetime | None:
+    return datetime.fromtimestamp(posix, UTC) if posix else None
+
+
+def _minute(posix: int, fallback: datetime) -> datetime:
+    """Snapshots in the same minute are one reading (a re-pull replaces it)."""
+    moment = _time(posix) or fallback
+    return moment.replace(second=0, microsecond=0)
