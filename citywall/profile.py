@@ -78,6 +78,7 @@ class CityProfile:
     speed_window: timedelta
     boundaries_path: Path
     boundaries_source: str
+    folder: Path  # the profile's folder: relative paths in source options start here
 
     def name(self, language: str | None = None) -> str:
         return self.names.get(language or self.default_language) or self.id
@@ -166,6 +167,7 @@ def load_profile(path: Path | str) -> CityProfile:
         ),
         boundaries_path=boundaries_path,
         boundaries_source=city.get("boundaries_source", ""),
+        folder=path.parent.resolve(),
     )
 
 
