@@ -105,7 +105,7 @@ def test_link_speeds_land_with_district_and_road_class(feed_server, ingest, seou
     wall = KpiService(ingest.engine(), seoul)
     tiles = {t.kpi_id: t.value for t in wall.tiles()}
     assert tiles["road_avg_speed"] == pytest.approx((12 + 28 + 25) / 3)
-    assert tiles["road_congested_share"] == pytest.approx(200 / 3)  # percent
+    assert tiles["road_congested_share"] == pytest.approx(2 / 3)  # shown as 67 %
 
 
 def test_xml_answers_are_read_the_same_way(feed_server, ingest):
