@@ -1,0 +1,106 @@
+"""CSV or JSON tables from a file or a URL, for any source without an API: a
+shelter list, a daily export of the fire service, a spreadsheet someone publishes.
+
+Rows become records through the profile's column mapping (``connectors.mapping``);
+the whole table is read on each pull and upserts keep it idempotent, so a table
+that only grows or changes in place just works. An unchanged file or an unchanged
+URL (ETag / Last-Modified) is not read again.
+
+    [sources.options]
+    path = "exports/shelters.csv"     # relative to the profile; or url = "https://…"
+    format = "csv"                    # or "json" (guessed from the name)
+    delimiter = ";"                   # csv only
+    records = "data.items"            # json only: where the list of rows is
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from citywall.profile import CityProfile
+from connectors.base import Batch, Event, Rejected, excerpt
+from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.http import PayloadTooLarge, Validators
+from connectors.mapping import RecordMapping
+
+
+class TabularConnector(FeedConnector):
+    protocol = "tabular"
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        if bool(options.get("path")) == bool(options.get("url")):
+            raise SourceOptionsError("the tabular connector needs `path` or `url`")
+        self.path = profile.folder / options["path"] if options.get("path") else None
+        self.url = options.get("url")
+        name = str(options.get("path") or options.get("url")).lower().split("?")[0]
+        self.format = options.get("format") or (
+            "json" if name.endswith(".json") else "csv"
+        )
+        if self.format not in ("csv", "json"):
+            raise SourceOptionsError("tabular option `format` is 'csv' or 'json'")
+        self.delimiter = str(options.get("delimiter", ","))
+        self.encoding = str(options.get("encoding", "utf-8-sig"))  # BOMs from Excel
+        self.records = options.get("records")
+        self.mapping = RecordMapping.from_options(options, profile)
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        state = load_cursor(cursor)
+        body, version = self._read(state)
+        if body is None:
+            return Batch(next_cursor=cursor)  # unchanged since the last pull
+        batch = Batch(next_cursor=dump_cursor(version))
+        for n, row in enumerate(self._rows(body), start=1):
+            try:
+                record = self.mapping.to_record(row, self.zone)
+            except ValueError as exc:
+                batch.rejected.append(
+                    Rejected(f"row {n}: {exc}", excerpt(json.dumps(row)))
+                )
+                continue
+            if isinstance(record, Event):
+                batch.events.append(record)
+            else:
+                batch.measurements.append(record)
+        return batch
+
+    def _read(self, state: dict[str, Any]) -> tuple[bytes | None, dict[str, Any]]:
+        if self.url:
+            response = self.http.get(
+                self.url, validators=Validators.from_json(state.get("http"))
+            )
+            version = {"http": response.validators.to_json()}
+            return (None if response.not_modified else response.body), version
+        assert self.path is not None
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"table {self.path} not found") from None
+        version = {"file": [stat.st_mtime_ns, stat.st_size]}
+        if state.get("file") == version["file"]:
+            return None, version
+        if stat.st_size > self.http.settings.max_bytes:
+            raise PayloadTooLarge(
+                f"table {self.path} exceeds {self.http.settings.max_bytes / 2**20:g} MB"
+            )
+        return self.path.read_bytes(), version
+
+    def _rows(self, body: bytes) -> list[Any]:
+        text = body.decode(self.encoding)
+        if self.format == "csv":
+            return list(
+                csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+            )
+        data: Any = json.loads(text)
+        for key in str(self.records).split(".") if self.records else ():
+            if not isinstance(data, Mapping) or key not in data:
+                raise ValueError(f"JSON has no `{self.records}` list of records")
+            data = data[key]
+        if not isinstance(data, list):
+            raise ValueError("JSON records must be a list (set `records` to find it)")
+        return data

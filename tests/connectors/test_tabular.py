@@ -1,0 +1,200 @@
+"""CSV and JSON tables, from a file or a URL, through `citywall ingest`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from store.schema import events, measurements
+from tests.connectors.feedserver import Reply
+from tests.connectors.harness import (
+    IngestCli,
+    counts,
+    quarantine_reasons,
+    summary_numbers,
+)
+
+# A fire service's daily export as a spreadsheet saves it: a BOM, `;`, Korean
+# headers, local times without a zone, a district given by name.
+FIRE_CSV = (
+    "\ufeff출동번호;발생일시;유형;자치구;상태;종료일시;신고자\n"
+    "F-1001;2026-11-24 21:05:00;화재;강남구;종료;2026-11-24 22:10:00;김민수\n"
+    "F-1002;2026-11-24 23:40:00;구조;Jongno-gu;출동;;이영희\n"
+    "F-1003;어제;화재;강남구;출동;;박지훈\n"
+    "F-1004;2026-11-25 01:15:00;화재;Atlantis;출동;;최수진\n"
+)
+
+
+def fire_source(**where: str) -> str:
+    target = "\n".join(f'{k} = "{v}"' for k, v in where.items())
+    return f"""
+[[sources]]
+name = "fire"
+connector = "tabular"
+interval_seconds = 3600
+[sources.options]
+{target}
+format = "csv"
+delimiter = ";"
+closed_statuses = ["종료"]
+[sources.options.record]
+kind = "event"
+domain = "safety"
+[sources.options.columns]
+source_id = "출동번호"
+occurred_at = "발생일시"
+category = "유형"
+district = "자치구"
+status = "상태"
+closed_at = "종료일시"
+[sources.options.categories]
+"화재" = "fire"
+"구조" = "rescue"
+"""
+
+
+@pytest.fixture
+def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
+    return IngestCli(monkeypatch, capsys, tmp_path)
+
+
+def stored(ingest: IngestCli) -> dict[str, dict]:
+    with ingest.engine().connect() as conn:
+        return {
+            r["source_id"]: dict(r) for r in conn.execute(select(events)).mappings()
+        }
+
+
+def test_a_csv_file_with_local_conventions(ingest, tmp_path):
+    (tmp_path / "fire.csv").write_text(FIRE_CSV, encoding="utf-8")
+    ingest.use(fire_source(path="fire.csv"))
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 4, "stored": 2, "rejected": 2, "ignored": 0
+    }  # fmt: skip
+    assert quarantine_reasons(ingest.engine(), "fire") == [
+        "row 3: occurred_at '어제' is not an ISO 8601 time",
+        "row 4: district 'Atlantis' is not a district of this city",
+    ]
+    got = stored(ingest)
+    fire = got["F-1001"]
+    assert fire["category"] == "fire" and fire["district_code"] == "11680"
+    assert fire["status"] == "closed"
+    assert fire["closed_at"] == datetime(2026, 11, 24, 13, 10, tzinfo=UTC)
+    assert (
+        got["F-1002"]["district_code"] == "11110" and got["F-1002"]["status"] == "open"
+    )
+    assert "김민수" not in json.dumps(list(got.values()), default=str)  # unmapped
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_changed_one_is(ingest, tmp_path):
+    table = tmp_path / "fire.csv"
+    table.write_text(FIRE_CSV, encoding="utf-8")
+    ingest.use(fire_source(path="fire.csv"))
+    ingest()
+    assert "fetched 0" in ingest().out
+    table.write_text(
+        FIRE_CSV + "F-1005;2026-11-25 02:00:00;구조;마포구;출동;;\n", encoding="utf-8"
+    )
+    os.utime(table, ns=(1, 2_000_000_000_000_000_000))
+    again = ingest()
+    assert summary_numbers(again.out)["stored"] == 3
+    assert counts(ingest.engine(), "fire")["events"] == 3  # two again, one new
+
+
+def test_a_json_url_with_records_inside(feed_server, ingest):
+    payload = {
+        "meta": {"station_count": 3},
+        "data": {
+            "items": [
+                {
+                    "station": "111123",
+                    "gu": "11110",
+                    "time": "2026-11-25T10:00:00+09:00",
+                    "pm25": 18,
+                },
+                {
+                    "station": "111261",
+                    "gu": "11680",
+                    "time": "2026-11-25T10:00:00+09:00",
+                    "pm25": "41",
+                },
+                {
+                    "station": "111291",
+                    "gu": "11650",
+                    "time": "2026-11-25T10:00:00+09:00",
+                    "pm25": None,
+                },
+                {
+                    "station": "111301",
+                    "gu": "11440",
+                    "time": "2026-11-25T10:00:00+09:00",
+                    "pm25": 22,
+                    "extra": [1],
+                },
+            ]
+        },
+    }
+    url = feed_server.route("/air.json", Reply(json.dumps(payload), etag='"a1"'))
+    ingest.use(f"""
+[[sources]]
+name = "air"
+connector = "tabular"
+[sources.options]
+url = "{url}"
+records = "data.items"
+[sources.options.record]
+kind = "measurement"
+series = "pm25"
+[sources.options.columns]
+place = "station"
+district = "gu"
+observed_at = "time"
+value = "pm25"
+""")
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 4, "stored": 3, "rejected": 1, "ignored": 0
+    }  # fmt: skip
+    assert quarantine_reasons(ingest.engine(), "air") == [
+        "row 3: value None is not a number"
+    ]
+    with ingest.engine().connect() as conn:
+        rows = {r["place"]: r for r in conn.execute(select(measurements)).mappings()}
+    assert (
+        rows["111261"]["value"] == 41.0 and rows["111261"]["district_code"] == "11680"
+    )
+    assert rows["111261"]["observed_at"] == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    ingest()
+    assert feed_server.hits("/air.json")[1].headers["If-None-Match"] == '"a1"'
+
+
+def test_a_json_document_that_is_not_a_table_fails_clearly(feed_server, ingest):
+    url = feed_server.route("/air.json", '{"data": {"count": 0}}')
+    ingest.use(f"""
+[[sources]]
+name = "air"
+connector = "tabular"
+[sources.options]
+url = "{url}"
+records = "data.items"
+[sources.options.record]
+kind = "measurement"
+series = "pm25"
+[sources.options.columns]
+place = "station"
+observed_at = "time"
+value = "pm25"
+""")
+    done = ingest()
+    assert done.exit_code == 1 and "JSON has no `data.items` list" in done.out
+
+
+def test_a_missing_file_fails_the_run_not_the_wall(ingest):
+    ingest.use(fire_source(path="nowhere.csv"))
+    done = ingest()
+    assert done.exit_code == 1 and "nowhere.csv not found" in done.out
