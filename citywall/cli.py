@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import json
 import logging
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 from citywall import runtime
 from citywall.profile import ProfileError
@@ -46,6 +48,31 @@ def main(argv: list[str] | None = None) -> int:
         "--source", action="append", help="only this source (repeatable)"
     )
 
+    city = sub.add_parser("city", help="set up a new city: init a profile, check one")
+    city_sub = city.add_subparsers(dest="city_command", required=True)
+    init = city_sub.add_parser(
+        "init", help="write a profile from a district boundary GeoJSON"
+    )
+    init.add_argument("boundaries", type=Path, help="GeoJSON of the districts")
+    init.add_argument("--id", required=True, help="short id, e.g. guayaquil")
+    init.add_argument("--name", required=True, help="the city's name")
+    init.add_argument(
+        "--timezone", required=True, help="IANA zone, e.g. America/Guayaquil"
+    )
+    init.add_argument("--language", default="en", help="display language (en, es, ko)")
+    init.add_argument("--code-property", default="code", help="property with the code")
+    init.add_argument("--name-property", default="name", help="property with the name")
+    init.add_argument("--population-property", help="property with the population")
+    init.add_argument("--crs", help="the file's CRS if not WGS84, e.g. EPSG:32717")
+    init.add_argument(
+        "--simplify", type=float, default=20.0, help="simplify edges by metres (0: off)"
+    )
+    init.add_argument(
+        "--out", type=Path, default=Path("cities"), help="profiles folder"
+    )
+    check = city_sub.add_parser("check", help="list everything wrong with a profile")
+    check.add_argument("profile", type=Path)
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -53,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             return ingest_command(args.source, loop=args.loop)
+        if args.command == "city":
+            return city_command(args)
         return serve_command(args)
     except ConfigurationError as exc:
         print(f"citywall: {exc}", file=sys.stderr)
@@ -86,6 +115,44 @@ def ingest_command(sources: list[str] | None, loop: bool = False) -> int:
         print(summary.line())
         failed |= summary.error is not None
     return 1 if failed else 0
+
+
+def city_command(args: argparse.Namespace) -> int:
+    from citywall.onboarding import InitOptions, OnboardingError, check_city, init_city
+
+    if args.city_command == "check":
+        report = check_city(args.profile)
+        for note in report.notes:
+            print(f"  {note}")
+        for problem in report.problems:
+            print(f"  problem: {problem}", file=sys.stderr)
+        print(
+            f"{args.profile}: ok"
+            if report.ok
+            else f"{args.profile}: {len(report.problems)} problem(s)"
+        )
+        return 0 if report.ok else 1
+    try:
+        path = init_city(
+            InitOptions(
+                boundaries=args.boundaries,
+                city_id=args.id,
+                name=args.name,
+                timezone=args.timezone,
+                language=args.language,
+                code_property=args.code_property,
+                name_property=args.name_property,
+                population_property=args.population_property,
+                crs=args.crs,
+                simplify_metres=args.simplify,
+                output_dir=args.out,
+            )
+        )
+    except (OnboardingError, OSError, json.JSONDecodeError) as exc:
+        print(f"citywall city init: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}; next: citywall city check {path}")
+    return 0
 
 
 def serve_command(args: argparse.Namespace) -> int:

@@ -136,7 +136,7 @@ def load_profile(path: Path | str) -> CityProfile:
         tz = ZoneInfo("UTC")
 
     boundaries_path = (path.parent / city.get("boundaries", "")).resolve()
-    shapes = _read_boundaries(boundaries_path, problems)
+    shapes = _read_boundaries(boundaries_path, problems) if "boundaries" in city else {}
     districts = _districts(raw.get("districts", []), shapes, problems)
     sources = _sources(raw.get("sources", []), problems)
     targets = {
@@ -174,7 +174,7 @@ def load_profile(path: Path | str) -> CityProfile:
 def _read_boundaries(path: Path, problems: list[str]) -> dict[str, BaseGeometry]:
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except OSError:
         problems.append(f"boundaries file {path} not found: fix [city] boundaries")
         return {}
     except json.JSONDecodeError as exc:

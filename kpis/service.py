@@ -248,12 +248,16 @@ class KpiService:
         if t is None:
             return None
         if district and kpi.scales_with_population:
-            share = (
-                self.profile.districts_by_code[district].population
-                / self.profile.population
-            )
-            return t.target * share
+            return t.target * self._district_share(district)
         return t.target
+
+    def _district_share(self, code: str) -> float:
+        """The district's share of the city: by population, else by area."""
+        district = self.profile.districts_by_code[code]
+        if self.profile.population > 0:
+            return district.population / self.profile.population
+        total = sum(d.geometry.area for d in self.profile.districts)
+        return district.geometry.area / total if total else 0.0
 
     def _status(
         self,

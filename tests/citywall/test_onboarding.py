@@ -1,0 +1,167 @@
+"""`citywall city init` and `citywall city check`: a new city from one file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyproj import Transformer
+
+from citywall.cli import main
+from citywall.profile import load_profile
+from tests.conftest import PROJECT_ROOT
+
+TO_UTM17S = Transformer.from_crs(4326, 32717, always_xy=True)
+
+
+def square(lon: float, lat: float, size: float = 0.02) -> list[list[float]]:
+    """A square of ``size`` degrees, projected to UTM 17S (metres)."""
+    corners = [
+        (lon, lat),
+        (lon + size, lat),
+        (lon + size, lat + size),
+        (lon, lat + size),
+    ]
+    ring = [list(TO_UTM17S.transform(x, y)) for x, y in corners]
+    return [*ring, ring[0]]
+
+
+def parishes(tmp_path: Path, overlap: bool = False) -> Path:
+    """Three parishes near Guayaquil (lon -79.9, lat -2.2), in UTM 17S metres with
+    a legacy `crs` member, as a municipal GIS exports them."""
+    shift = 0.01 if overlap else 0.02
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "DPA_PARROQ": code,
+                "DPA_DESPAR": name,
+                "POB": pop,
+                "extra": 1,
+            },
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [square(-79.92 + k * shift, -2.22)],
+            },
+        }
+        for k, (code, name, pop) in enumerate(
+            [
+                ("090150", "Tarqui", 1050826),
+                ("090112", "Ximena", 546254),
+                ("090111", "Urdaneta", 22680),
+            ]
+        )
+    ]
+    path = tmp_path / "parroquias.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {
+                    "type": "name",
+                    "properties": {"name": "urn:ogc:def:crs:EPSG::32717"},
+                },
+                "features": features,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def init(tmp_path: Path, boundaries: Path, *extra: str) -> int:
+    return main(
+        [
+            "city", "init", str(boundaries), "--id", "gye", "--name", "Guayaquil",
+            "--timezone", "America/Guayaquil", "--language", "es",
+            "--code-property", "DPA_PARROQ", "--name-property", "DPA_DESPAR",
+            "--population-property", "POB", "--out", str(tmp_path / "cities"), *extra,
+        ]
+    )  # fmt: skip
+
+
+def test_init_writes_a_profile_that_loads_and_checks(tmp_path, capsys):
+    assert init(tmp_path, parishes(tmp_path)) == 0
+    path = tmp_path / "cities" / "gye.toml"
+    assert f"next: citywall city check {path}" in capsys.readouterr().out
+    profile = load_profile(path)
+    assert [d.code for d in profile.districts] == ["090150", "090112", "090111"]
+    assert profile.districts_by_code["090150"].names == {"es": "Tarqui"}
+    assert profile.districts_by_code["090150"].population == 1050826
+    assert profile.timezone.key == "America/Guayaquil"
+    assert profile.default_language == "es"
+    # reprojected from UTM 17S back to degrees
+    tarqui = profile.districts_by_code["090150"].geometry
+    assert tarqui.bounds == pytest.approx((-79.92, -2.22, -79.90, -2.20), abs=1e-4)
+    assert [s.connector for s in profile.sources] == ["simulator"]
+    assert main(["city", "check", str(path)]) == 0
+    assert "Guayaquil: 3 districts, 1 source(s)" in capsys.readouterr().out
+
+
+def test_init_names_the_properties_it_could_not_find(tmp_path, capsys):
+    code = main(
+        [
+            "city", "init", str(parishes(tmp_path)), "--id", "gye", "--name", "G",
+            "--timezone", "America/Guayaquil", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "lacks `code` or `name`" in err and "'DPA_PARROQ'" in err
+
+
+def test_init_refuses_an_unknown_zone_or_crs(tmp_path, capsys):
+    boundaries = parishes(tmp_path)
+    assert main(["city", "init", str(boundaries), "--id", "x", "--name", "X",
+                 "--timezone", "Mars/Olympus", "--out", str(tmp_path)]) == 2  # fmt: skip
+    assert "not an IANA zone" in capsys.readouterr().err
+    assert init(tmp_path, boundaries, "--crs", "EPSG:999999") == 2
+    assert "unknown CRS 'EPSG:999999'" in capsys.readouterr().err
+
+
+def test_check_lists_every_problem(tmp_path, capsys):
+    assert init(tmp_path, parishes(tmp_path, overlap=True)) == 0
+    path = tmp_path / "cities" / "gye.toml"
+    text = path.read_text(encoding="utf-8")
+    text += """
+[[sources]]
+name = "nowhere"
+connector = "telepathy"
+
+[[sources]]
+name = "quakes"
+connector = "usgs"
+interval_seconds = 0
+options = { url = "ftp://quakes.example/feed" }
+
+[[sources]]
+name = "311"
+connector = "open311"
+options = { format = "yaml", url = "https://311.example/v2" }
+"""
+    path.write_text(text, encoding="utf-8")
+    assert main(["city", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "districts 090150 and 090112 overlap (50.0% of the smaller)" in err
+    assert "source 'nowhere': unknown connector 'telepathy'" in err
+    assert "source 'quakes': interval_seconds must be positive" in err
+    assert (
+        "source 'quakes': url 'ftp://quakes.example/feed' is not an http(s) URL" in err
+    )
+    assert "source '311': open311 option `format` must be 'json' or 'xml'" in err
+
+
+def test_check_reports_a_broken_profile_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "broken.toml"
+    path.write_text('[city]\nid = "x"\ntimezone = "Nowhere/City"\n', encoding="utf-8")
+    assert main(["city", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "[city] needs `name`" in err and "not an IANA zone" in err
+
+
+def test_the_shipped_profiles_pass_the_check(capsys):
+    shipped = sorted((PROJECT_ROOT / "cities").glob("*.toml"))
+    assert len(shipped) >= 2  # Seoul and a city outside Korea
+    for profile in shipped:
+        assert main(["city", "check", str(profile)]) == 0, capsys.readouterr().err
