@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dash import html
+from dash import dcc, html
 
 from citywall.profile import CityProfile
 from components.format import local_time
@@ -20,6 +20,7 @@ def freshness_strip(
     health: list[SourceHealth],
     profile: CityProfile,
     now: datetime,
+    sources_href: str = "/sources",  # under a path prefix: dash.get_relative_path
 ) -> list:
     if newest is None:
         items = [html.Span("No data yet", className="stale")]
@@ -43,8 +44,9 @@ def freshness_strip(
         else:
             label = f"● {source.name}"
         items.append(
-            html.Span(
+            dcc.Link(
                 label,
+                href=sources_href,
                 title=f"last error: {source.last_error}" if source.last_error else "",
                 className=f"source-badge {'source-stale' if source.stale else 'source-ok'}",
                 id={"type": "source-badge", "source": source.name},

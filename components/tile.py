@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.format import change, number, trend_arrow
+from components.format import change, local_time, number, trend_arrow
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 
@@ -19,9 +21,20 @@ STATUS_WORD = {
 }
 
 
-def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
+def kpi_tile(
+    kpi: Kpi, value: KpiValue, lang: str = "en", zone: tzinfo | None = None
+) -> dbc.Col:
     trend = trend_arrow(value)
     detail = f" · highest {value.detail}" if value.detail else ""
+    stale = []
+    if value.stale:
+        # never show old numbers as live: say how old they are
+        since = (
+            f"STALE since {local_time(value.stale_since, zone or UTC, with_date=True)}"
+            if value.stale_since
+            else "STALE: source never delivered"
+        )
+        stale = [html.Div(since, className="tile-stale")]
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -47,9 +60,11 @@ def kpi_tile(kpi: Kpi, value: KpiValue, lang: str = "en") -> dbc.Col:
                         f"{STATUS_MARK[value.status]} {STATUS_WORD[value.status]}{detail}",
                         className="tile-status",
                     ),
+                    *stale,
                 ]
             ),
-            className=f"kpi-tile status-{value.status}",
+            className=f"kpi-tile status-{value.status}"
+            + (" kpi-tile-stale" if value.stale else ""),
             id={"type": "kpi-tile", "kpi": kpi.id},
         ),
         xs=12,

@@ -113,6 +113,9 @@ class SourceRunner:
                     conn, self.source.name, batch.rejected, started
                 )
                 writes.record_success(conn, self.source.name, cursor, started)
+                writes.record_feeds(
+                    conn, self.source.name, batch.events, batch.measurements
+                )
                 summary.seconds = time.perf_counter() - t0
                 self._record_run(conn, summary, started)
                 if summary.stored or batch.status_changes:

@@ -42,6 +42,12 @@ class Kpi:
     scales_with_population: bool = False  # district target = city target × share
     status_on_change: bool = False  # judge value / previous against the target
     on_map: bool = True
+    series: str | None = None  # the measurement series it reads; None: events
+
+    @property
+    def feed(self) -> str:
+        """What a source must deliver for this KPI (see ``store.writes.feeds_of``)."""
+        return f"series:{self.series}" if self.series else f"events:{self.domain}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="pm25_avg",
         domain="disaster",
+        series="pm25",
         labels={"en": "PM2.5, last hour", "ko": "초미세먼지 (1시간)"},
         unit={"en": "µg/m³", "ko": "µg/m³"},
         current=lambda w, c: q.series_mean("pm25", w.now - H, w.now),
@@ -122,6 +129,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="road_avg_speed",
         domain="traffic",
+        series="road_speed",
         labels={"en": "Average road speed", "ko": "평균 도로 속도"},
         unit={"en": "km/h", "ko": "km/h"},
         current=lambda w, c: q.series_mean("road_speed", w.now - w.speed_window, w.now),
@@ -135,6 +143,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="road_congested_share",
         domain="traffic",
+        series="road_speed",
         labels={"en": "Congested road links", "ko": "정체 구간 비율"},
         unit={"en": "%", "ko": "%"},
         current=lambda w, c: q.share_below(

@@ -8,7 +8,7 @@ while every screen refreshing in between shares one computation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
@@ -20,7 +20,14 @@ from citywall.profile import CityProfile
 from kpis import queries as q
 from kpis.definitions import KPIS, KPIS_BY_ID, Kpi, KpiContext, Window
 from store import writes
-from store.schema import events, measurements, source_state
+from store.schema import (
+    events,
+    measurements,
+    quarantine,
+    source_feeds,
+    source_runs,
+    source_state,
+)
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
@@ -34,6 +41,10 @@ class KpiValue:
     status: str
     target: float | None
     detail: str | None = None  # e.g. the highest active alert severity
+    # every source that feeds this KPI is stale: the value is as of this time
+    # (None with stale=True: the feeding sources never delivered)
+    stale: bool = False
+    stale_since: datetime | None = None
 
     @property
     def change(self) -> float | None:
@@ -61,6 +72,21 @@ class SourceHealth:
     last_error_at: datetime | None
     last_error: str | None
     stale: bool  # no success within three of its intervals
+    connector: str = ""
+    interval_seconds: float = 0.0
+    feeds: tuple[str, ...] = ()  # "events:safety", "series:road_speed", ...
+    last_run_at: datetime | None = None
+    last_run_fetched: int | None = None
+    last_run_stored: int | None = None
+    last_run_rejected: int | None = None
+    quarantined_24h: int = 0
+
+    @property
+    def failing(self) -> bool:
+        """The last attempt failed (an error newer than the last success)."""
+        return self.last_error_at is not None and (
+            self.last_success_at is None or self.last_error_at > self.last_success_at
+        )
 
 
 @dataclass(frozen=True)
@@ -102,11 +128,27 @@ class KpiService:
 
     # -- what pages ask --------------------------------------------------------------
     def tiles(self, district: str | None = None) -> list[KpiValue]:
-        return self._cached(
-            "tiles",
-            district,
-            lambda c, w: [self.compute(c, kpi, w, district) for kpi in KPIS],
-        )
+        """Every KPI for the city or a district, each marked stale when all the
+        sources that feed it are."""
+        health = self.source_health()
+
+        def build(conn: Connection, w: Window) -> list[KpiValue]:
+            return [
+                self._with_staleness(self.compute(conn, kpi, w, district), kpi, health)
+                for kpi in KPIS
+            ]
+
+        return self._cached("tiles", district, build)
+
+    @staticmethod
+    def _with_staleness(
+        value: KpiValue, kpi: Kpi, health: list[SourceHealth]
+    ) -> KpiValue:
+        feeding = [h for h in health if kpi.feed in h.feeds]
+        if not feeding or not all(h.stale for h in feeding):
+            return value
+        known = [h.last_success_at for h in feeding if h.last_success_at]
+        return replace(value, stale=True, stale_since=max(known) if known else None)
 
     def map_values(self, kpi_id: str) -> dict[str, float | None]:
         """One KPI for every district, for the choropleth."""
@@ -175,11 +217,31 @@ class KpiService:
 
         def build(conn: Connection, w: Window) -> list[SourceHealth]:
             states = {r.source: r for r in conn.execute(select(source_state)).all()}
+            feeds: dict[str, list[str]] = {}
+            for source, feed in conn.execute(
+                select(source_feeds.c.source, source_feeds.c.feed).order_by(
+                    source_feeds.c.feed
+                )
+            ):
+                feeds.setdefault(source, []).append(feed)
+            quarantined = dict(
+                conn.execute(
+                    select(quarantine.c.source, func.count())
+                    .where(quarantine.c.received_at > w.now - timedelta(days=1))
+                    .group_by(quarantine.c.source)
+                ).all()
+            )
             health = []
             for source in self.profile.sources:
                 state = states.get(source.name)
                 ok_at = state.last_success_at if state else None
                 late = timedelta(seconds=3 * source.interval_seconds)
+                run = conn.execute(
+                    select(source_runs)
+                    .where(source_runs.c.source == source.name)
+                    .order_by(source_runs.c.started_at.desc())
+                    .limit(1)
+                ).first()
                 health.append(
                     SourceHealth(
                         name=source.name,
@@ -187,6 +249,14 @@ class KpiService:
                         last_error_at=state.last_error_at if state else None,
                         last_error=state.last_error if state else None,
                         stale=ok_at is None or w.now - ok_at > late,
+                        connector=source.connector,
+                        interval_seconds=source.interval_seconds,
+                        feeds=tuple(feeds.get(source.name, ())),
+                        last_run_at=run.finished_at if run else None,
+                        last_run_fetched=run.fetched if run else None,
+                        last_run_stored=run.stored if run else None,
+                        last_run_rejected=run.rejected if run else None,
+                        quarantined_24h=quarantined.get(source.name, 0),
                     )
                 )
             return health

@@ -109,7 +109,8 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
 
 def tiles(lang: str, district: str | None = None) -> list:
     values = runtime.kpi_service().tiles(district)
-    return [kpi_tile(KPIS_BY_ID[v.kpi_id], v, lang) for v in values]
+    zone = runtime.profile().timezone
+    return [kpi_tile(KPIS_BY_ID[v.kpi_id], v, lang, zone) for v in values]
 
 
 def freshness() -> list:
@@ -119,6 +120,7 @@ def freshness() -> list:
         service.source_health(),
         runtime.profile(),
         datetime.now(timezone.utc),
+        sources_href=dash.get_relative_path("/sources"),
     )
 
 

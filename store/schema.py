@@ -104,6 +104,15 @@ source_state = Table(
     Column("last_error", Text),
 )
 
+# What each source has delivered ("events:safety", "series:road_speed"), so the wall
+# can tell which tiles go stale when a source does.
+source_feeds = Table(
+    "source_feeds",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("feed", String(80), primary_key=True),
+)
+
 source_runs = Table(
     "source_runs",
     metadata,

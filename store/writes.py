@@ -32,6 +32,7 @@ from store.schema import (
     events,
     measurements,
     quarantine,
+    source_feeds,
     source_runs,
     source_state,
     store_meta,
@@ -221,6 +222,25 @@ def record_success(
     conn: Connection, source: str, cursor: str | None, now: datetime
 ) -> None:
     upsert_state(conn, source, cursor=cursor, last_success_at=now)
+
+
+def record_feeds(
+    conn: Connection,
+    source: str,
+    events_: Iterable[Event],
+    measurements_: Iterable[Measurement],
+) -> None:
+    """Note what kinds of records a source delivers (kept once per kind)."""
+    feeds = {f"events:{e.domain}" for e in events_} | {
+        f"series:{m.series}"[:80] for m in measurements_
+    }
+    if not feeds:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(source_feeds).on_conflict_do_nothing(),
+        [{"source": source, "feed": f} for f in sorted(feeds)],
+    )
 
 
 def record_failure(conn: Connection, source: str, error: str, now: datetime) -> None:

@@ -64,3 +64,89 @@ def test_a_source_never_loaded_says_so(engine, seoul):
     assert (
         freshness_strip(None, [never], seoul, T0)[-1].children == "◆ demo never loaded"
     )
+
+
+class Scripted:
+    """Delivers the given batch, or fails once told to."""
+
+    protocol = "test"
+
+    def __init__(self, batch_for):
+        self.batch_for, self.fail = batch_for, False
+
+    def pull(self, cursor, now):
+        if self.fail:
+            raise TimeoutError("no answer")
+        return self.batch_for(now)
+
+
+def test_a_tile_whose_sources_are_all_stale_says_since_when(engine, seoul):
+    from dataclasses import replace
+
+    from components.tile import kpi_tile
+    from connectors.base import Event, Measurement, Rejected
+    from kpis.definitions import KPIS_BY_ID
+
+    incidents = SourceConfig("incidents", "test", 60, {})
+    speeds = SourceConfig("speeds", "test", 60, {})
+    city = replace(seoul, sources=(incidents, speeds))
+    now = [T0]
+
+    def incident_batch(at):
+        return Batch(
+            events=[
+                Event(f"i{at.timestamp()}", "safety", "fire", at, district_code="11680")
+            ],
+            rejected=[Rejected("bad time", "{}")],
+            next_cursor="c",
+        )
+
+    def speed_batch(at):
+        return Batch(
+            measurements=[
+                Measurement("road_speed", "L1", at, 30.0, "arterial", "11680")
+            ],
+            next_cursor="c",
+        )
+
+    feeds = {
+        name: (Scripted(batch), SourceConfig(name, "test", 60, {}))
+        for name, batch in (("incidents", incident_batch), ("speeds", speed_batch))
+    }
+    runners = {
+        name: SourceRunner(engine, city, cfg, connector=c, clock=lambda: now[0])
+        for name, (c, cfg) in feeds.items()
+    }
+    for runner in runners.values():
+        runner.run()
+    service = KpiService(engine, city, clock=lambda: now[0])
+    assert not any(t.stale for t in service.tiles())
+
+    feeds["incidents"][0].fail = True
+    now[0] = T0 + timedelta(minutes=4)  # past three intervals of 60 s
+    for runner in runners.values():
+        runner.run()
+    tiles = {t.kpi_id: t for t in service.tiles()}
+    assert tiles["safety_incidents_24h"].stale
+    assert tiles["safety_incidents_24h"].stale_since == T0
+    assert not tiles["road_avg_speed"].stale  # its source is fresh
+    assert not tiles["complaints_today"].stale  # no source feeds it: nothing to say
+    assert tiles["safety_incidents_24h"].value == 1  # the value is kept, marked old
+
+    rendered = str(
+        kpi_tile(
+            KPIS_BY_ID["safety_incidents_24h"],
+            tiles["safety_incidents_24h"],
+            "en",
+            seoul.timezone,
+        )
+    )
+    assert "STALE since 2026-03-18 11:00:00" in rendered
+
+    health = {h.name: h for h in service.source_health()}
+    assert health["incidents"].feeds == ("events:safety",)
+    assert health["speeds"].feeds == ("series:road_speed",)
+    assert health["incidents"].failing and not health["speeds"].failing
+    assert health["incidents"].last_error == "TimeoutError: no answer"
+    assert health["speeds"].last_run_stored == 1
+    assert health["incidents"].quarantined_24h == 1
