@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument(
         "--loop", action="store_true", help="keep pulling, each source on its interval"
     )
+    mode.add_argument(
+        "--backfill",
+        action="store_true",
+        help="like --once, with a progress bar per source (for long histories)",
+    )
     ingest.add_argument(
         "--source", action="append", help="only this source (repeatable)"
     )
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.command == "ingest":
-            return ingest_command(args.source, loop=args.loop)
+            return ingest_command(args.source, loop=args.loop, backfill=args.backfill)
         if args.command == "city":
             return city_command(args)
         return serve_command(args)
@@ -88,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def ingest_command(sources: list[str] | None, loop: bool = False) -> int:
+def ingest_command(
+    sources: list[str] | None, loop: bool = False, backfill: bool = False
+) -> int:
     from ingest.runner import (
         prepare_store,
         run_forever,
@@ -109,12 +116,33 @@ def ingest_command(sources: list[str] | None, loop: bool = False) -> int:
         return 0
     failed = False
     for runner in runners:
-        summary = run_until_caught_up(
-            runner, on_batch=lambda s: print(f"  … {s.line()}", file=sys.stderr)
-        )
+        if backfill:
+            summary = _with_progress_bar(runner, run_until_caught_up)
+        else:
+            summary = run_until_caught_up(
+                runner, on_batch=lambda s: print(f"  … {s.line()}", file=sys.stderr)
+            )
         print(summary.line())
         failed |= summary.error is not None
     return 1 if failed else 0
+
+
+def _with_progress_bar(runner, run_until_caught_up):
+    """Records per second and running totals while a long history comes in."""
+    from tqdm import tqdm
+
+    with tqdm(
+        desc=runner.source.name, unit=" records", file=sys.stderr, dynamic_ncols=True
+    ) as bar:
+        totals = {"stored": 0, "rejected": 0}
+
+        def on_batch(summary) -> None:
+            totals["stored"] += summary.stored
+            totals["rejected"] += summary.rejected
+            bar.update(summary.fetched)
+            bar.set_postfix(totals, refresh=False)
+
+        return run_until_caught_up(runner, on_batch=on_batch)
 
 
 def city_command(args: argparse.Namespace) -> int:

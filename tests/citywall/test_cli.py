@@ -48,6 +48,16 @@ def test_ingest_once_prints_a_summary_per_source_and_stores(small_city):
     assert "stored 0," in again.stdout or "stored 1," in again.stdout
 
 
+def test_backfill_shows_a_progress_bar_and_the_same_summary(small_city):
+    done = citywall("ingest", "--backfill", env=small_city)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("demo: fetched ") and "ok" in done.stdout
+    bar = done.stderr.replace("\r", "\n").splitlines()
+    assert any(line.startswith("demo: ") and " records" in line for line in bar)
+    stored = int(done.stdout.split("stored ")[1].split(",")[0])
+    assert stored > 1000 and f"stored={stored}" in done.stderr
+
+
 def test_ingest_of_an_unknown_source_fails_clearly(small_city):
     done = citywall("ingest", "--once", "--source", "nope", env=small_city)
     assert done.returncode != 0
