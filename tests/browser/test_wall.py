@@ -91,3 +91,18 @@ def test_wall_lists_what_just_happened(wall):
     assert len(items) == 8
     assert all(re.match(r"^\d\d:\d\d", item) for item in items), items
     assert wall.get_logs() == []
+
+
+def test_a_source_badge_opens_the_sources_page(wall):
+    badge = wall.wait_for_element("#freshness a.source-badge", timeout=20)
+    badge.click()
+    wall.wait_for_element(".source-table", timeout=20)
+    row = wall.find_element(".source-table tbody tr")
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[0].startswith("demo") and "simulator, every 5 s" in cells[0]
+    assert cells[1] == "ok"
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cells[2])  # last success
+    delivers = cells[6]
+    for feed in ("complaints", "safety", "disaster", "road_speed", "pm25"):
+        assert feed in delivers
+    assert wall.get_logs() == []
