@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.connectors.feedserver import FeedServer
+from tests.connectors.harness import IngestCli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures" / "real"
@@ -21,6 +22,12 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
+    """`citywall ingest` on a profile of the test's own (``ingest.use(sources)``)."""
+    return IngestCli(monkeypatch, capsys, tmp_path)
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -3,6 +3,7 @@ local feed server, then reading what landed."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,21 @@ def city_with_sources(folder: Path, sources_toml: str) -> Path:
     path = folder / "city.toml"
     path.write_text(text + "\n" + sources_toml, encoding="utf-8")
     return path
+
+
+def source_block(
+    name: str, connector: str, options: dict, interval_seconds: float = 60
+) -> str:
+    """A ``[[sources]]`` block; option values are scalars or lists (JSON = TOML)."""
+    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
+    return f"""
+[[sources]]
+name = "{name}"
+connector = "{connector}"
+interval_seconds = {interval_seconds}
+[sources.options]
+{lines}
+"""
 
 
 @dataclass

@@ -3,10 +3,8 @@ feed server; what the wall then counts per district."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from connectors import safexml
@@ -19,6 +17,7 @@ from tests.connectors.harness import (
     IngestCli,
     counts,
     quarantine_reasons,
+    source_block,
     summary_numbers,
 )
 from tests.connectors.test_open311 import BOMB
@@ -76,21 +75,7 @@ def reference(identifier: str, sent: datetime | None = None) -> str:
 
 
 def source(url: str, **extra: object) -> str:
-    options = {"url": url, "retries": 0} | extra
-    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
-    return f"""
-[[sources]]
-name = "kma"
-connector = "cap"
-interval_seconds = 60
-[sources.options]
-{lines}
-"""
-
-
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
+    return source_block("kma", "cap", {"url": url, "retries": 0} | extra)
 
 
 def stored(ingest: IngestCli) -> dict[str, dict]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
 from google.transit import gtfs_realtime_pb2 as rt
 from sqlalchemy import select
 
 from store.schema import events, measurements
 from tests.connectors.conftest import real_fixture
 from tests.connectors.feedserver import Reply
-from tests.connectors.harness import IngestCli, summary_numbers
+from tests.connectors.harness import IngestCli, source_block, summary_numbers
 
 STAMP = 1795670400  # 2026-11-26T05:20:00Z
 GANGNAM = (127.0473, 37.5172)
@@ -85,21 +84,7 @@ def alerts(*ids: str) -> bytes:
 
 
 def source(**urls: str) -> str:
-    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in urls.items())
-    return f"""
-[[sources]]
-name = "buses"
-connector = "gtfs_realtime"
-interval_seconds = 30
-[sources.options]
-retries = 0
-{lines}
-"""
-
-
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
+    return source_block("buses", "gtfs_realtime", {"retries": 0} | urls, 30)
 
 
 def readings(ingest: IngestCli) -> dict[tuple[str, str], dict]:

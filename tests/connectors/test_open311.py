@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from store.schema import events, source_state
@@ -16,6 +15,7 @@ from tests.connectors.harness import (
     counts,
     cursor_of,
     quarantine_reasons,
+    source_block,
     summary_numbers,
 )
 
@@ -42,17 +42,10 @@ def source(base: str, fmt: str = "json", **extra: object) -> str:
         "retries": 1,
         "backoff_seconds": 0.01,
     } | extra
-    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
-    return f"""
-[[sources]]
-name = "311"
-connector = "open311"
-interval_seconds = 120
-[sources.options]
-{lines}
-[sources.options.categories]
-"RD-07" = "roads"
-"""
+    return (
+        source_block("311", "open311", options, 120)
+        + '[sources.options.categories]\n"RD-07" = "roads"\n'
+    )
 
 
 def request(n: int, **fields: object) -> dict:
@@ -68,11 +61,6 @@ def request(n: int, **fields: object) -> dict:
         "long": 127.0473,
         "unexpected_extension": {"nested": True},
     } | fields
-
-
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
 
 
 def stored_events(ingest: IngestCli) -> dict[str, dict]:

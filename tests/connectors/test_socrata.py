@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from store.schema import events, measurements
 from tests.connectors.conftest import real_fixture
 from tests.connectors.feedserver import Reply
 from tests.connectors.harness import (
-    IngestCli,
     counts,
     cursor_of,
     quarantine_reasons,
@@ -65,11 +63,6 @@ lon = "longitude"
 THEFT = "theft"
 ASSAULT = "assault"
 """
-
-
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
 
 
 def test_pages_are_followed_to_the_end_and_every_row_lands(feed_server, ingest):

@@ -6,7 +6,6 @@ import json
 import os
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from store.schema import events, measurements
@@ -57,9 +56,24 @@ closed_at = "종료일시"
 """
 
 
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
+def air_source(url: str, with_district: bool = True) -> str:
+    """Hourly PM2.5 per station, as a JSON document with the rows inside."""
+    district = 'district = "gu"\n' if with_district else ""
+    return f"""
+[[sources]]
+name = "air"
+connector = "tabular"
+[sources.options]
+url = "{url}"
+records = "data.items"
+[sources.options.record]
+kind = "measurement"
+series = "pm25"
+[sources.options.columns]
+place = "station"
+{district}observed_at = "time"
+value = "pm25"
+"""
 
 
 def stored(ingest: IngestCli) -> dict[str, dict]:
@@ -140,22 +154,8 @@ def test_a_json_url_with_records_inside(feed_server, ingest):
         },
     }
     url = feed_server.route("/air.json", Reply(json.dumps(payload), etag='"a1"'))
-    ingest.use(f"""
-[[sources]]
-name = "air"
-connector = "tabular"
-[sources.options]
-url = "{url}"
-records = "data.items"
-[sources.options.record]
-kind = "measurement"
-series = "pm25"
-[sources.options.columns]
-place = "station"
-district = "gu"
-observed_at = "time"
-value = "pm25"
-""")
+    ingest.use(air_source(url))
+
     done = ingest()
     assert summary_numbers(done.out) == {
         "fetched": 4, "stored": 3, "rejected": 1, "ignored": 0
@@ -175,21 +175,8 @@ value = "pm25"
 
 def test_a_json_document_that_is_not_a_table_fails_clearly(feed_server, ingest):
     url = feed_server.route("/air.json", '{"data": {"count": 0}}')
-    ingest.use(f"""
-[[sources]]
-name = "air"
-connector = "tabular"
-[sources.options]
-url = "{url}"
-records = "data.items"
-[sources.options.record]
-kind = "measurement"
-series = "pm25"
-[sources.options.columns]
-place = "station"
-observed_at = "time"
-value = "pm25"
-""")
+    ingest.use(air_source(url, with_district=False))
+
     done = ingest()
     assert done.exit_code == 1 and "JSON has no `data.items` list" in done.out
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from store.schema import events
@@ -16,26 +15,14 @@ from tests.connectors.harness import (
     counts,
     cursor_of,
     quarantine_reasons,
+    source_block,
     summary_numbers,
 )
 
 
 def source(url: str, **extra: object) -> str:
     options = {"url": url, "radius_km": 500, "retries": 0} | extra
-    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
-    return f"""
-[[sources]]
-name = "quakes"
-connector = "usgs"
-interval_seconds = 60
-[sources.options]
-{lines}
-"""
-
-
-@pytest.fixture
-def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
-    return IngestCli(monkeypatch, capsys, tmp_path)
+    return source_block("quakes", "usgs", options)
 
 
 def quakes(ingest: IngestCli) -> dict[str, dict]:
