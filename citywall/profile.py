@@ -81,7 +81,12 @@ class CityProfile:
     folder: Path  # the profile's folder: relative paths in source options start here
 
     def name(self, language: str | None = None) -> str:
-        return self.names.get(language or self.default_language) or self.id
+        """The city's name in ``language``, else in its own display language."""
+        return (
+            self.names.get(language or self.default_language)
+            or self.names.get(self.default_language)
+            or next(iter(self.names.values()), self.id)
+        )
 
     @cached_property
     def districts_by_code(self) -> dict[str, District]:

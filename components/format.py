@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from citywall.profile import CityProfile, District
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 
@@ -43,3 +44,14 @@ def local_time(t: datetime | None, tz: ZoneInfo, with_date: bool = False) -> str
         return "—"
     fmt = "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S"
     return t.astimezone(tz).strftime(fmt)
+
+
+def district_facts(profile: CityProfile, district: District, lang: str) -> str:
+    """Code and population; a profile without populations says so."""
+    if not profile.population:
+        return f"Code {district.code} · population not in the profile"
+    share = district.population / profile.population
+    return (
+        f"Code {district.code} · population {district.population:,} "
+        f"({share:.1%} of {profile.name(lang)})"
+    )

@@ -9,7 +9,13 @@ from dash import dcc, html
 from citywall.profile import CityProfile
 
 
-def page_shell(profile: CityProfile, lang: str = "en") -> html.Div:
+def page_shell(profile: CityProfile, lang: str | None = None) -> html.Div:
+    lang = lang or profile.default_language
+    local = (
+        [html.Span(profile.name(profile.local_language), className="brand-local")]
+        if profile.local_language != lang
+        else []
+    )
     return html.Div(
         [
             dcc.Location(id="nav", refresh="callback-nav"),
@@ -20,10 +26,7 @@ def page_shell(profile: CityProfile, lang: str = "en") -> html.Div:
                             [
                                 html.Span("CityWall", className="brand-mark"),
                                 html.Span(profile.name(lang), className="brand-city"),
-                                html.Span(
-                                    profile.name(profile.local_language),
-                                    className="brand-local",
-                                ),
+                                *local,
                             ],
                             href=dash.get_relative_path("/"),
                             className="navbar-brand",

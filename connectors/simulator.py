@@ -200,8 +200,11 @@ class SimulatorConnector:
         self.speed_step = timedelta(minutes=float(options.get("speed_minutes", 15)))
         self.tz = profile.timezone
         self.codes = [d.code for d in profile.districts]
-        population = np.array([d.population for d in profile.districts], dtype=float)
-        self.district_weights = population / population.sum()
+        # where things happen: by population, or by area for a profile without it
+        weights = np.array([d.population for d in profile.districts], dtype=float)
+        if weights.sum() <= 0:
+            weights = np.array([d.geometry.area for d in profile.districts])
+        self.district_weights = weights / weights.sum()
         self.points = self._point_pools(40)
         self.links = self._road_links(int(options.get("links_per_district", 4)))
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}

@@ -10,7 +10,7 @@ from dash import MATCH, Input, Output, callback, dcc, html
 
 from citywall import runtime
 from components.city_map import city_map_figure, map_config
-from components.format import change, number
+from components.format import change, district_facts, number
 from components.ticker import alert_ticker_items
 from components.tile import STATUS_MARK, STATUS_WORD
 from kpis.definitions import KPIS_BY_ID
@@ -49,18 +49,20 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
             html.H1(
                 [
                     district.name(lang),
-                    html.Span(
-                        district.name(profile.local_language),
-                        className="district-local",
+                    *(
+                        [
+                            html.Span(
+                                district.name(profile.local_language),
+                                className="district-local",
+                            )
+                        ]
+                        if profile.local_language != lang
+                        else []
                     ),
                 ],
                 className="district-title",
             ),
-            html.P(
-                f"Code {code} · population {district.population:,} "
-                f"({district.population / profile.population:.1%} of {profile.name(lang)})",
-                className="district-facts",
-            ),
+            html.P(district_facts(profile, district, lang), className="district-facts"),
             dbc.Row(
                 [
                     dbc.Col(

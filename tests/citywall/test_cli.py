@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,7 +66,9 @@ def test_ingest_of_an_unknown_source_fails_clearly(small_city):
     assert "no source named ['nope']" in done.stderr
 
 
-def test_serve_starts_the_wall_with_live_ingest(small_city):
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
+    """`citywall serve` on a free port: (its URL, its output once stopped)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -79,26 +83,34 @@ def test_serve_starts_the_wall_with_live_ingest(small_city):
             "--workers",
             "1",
         ],
-        env=small_city,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                requests.get(url, timeout=2)
                 break
             except requests.ConnectionError:
                 time.sleep(0.5)
         else:
             pytest.fail("the wall did not answer within 60 s")
-        assert page.status_code == 200 and "CityWall" in page.text
-        layout = requests.get(f"http://127.0.0.1:{port}/_dash-layout", timeout=10)
-        assert layout.status_code == 200 and "clock" in layout.text
+        yield url, output
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=30)
-    assert "demo: fetched" in output
-    assert "Traceback" not in output
+        output.append(server.communicate(timeout=30)[0])
+
+
+def test_serve_starts_the_wall_with_live_ingest(small_city):
+    with serving(small_city) as (url, output):
+        page = requests.get(f"{url}/", timeout=10)
+        assert page.status_code == 200 and "CityWall" in page.text
+        layout = requests.get(f"{url}/_dash-layout", timeout=10)
+        assert layout.status_code == 200 and "clock" in layout.text
+    assert "demo: fetched" in output[0]
+    assert "Traceback" not in output[0]
