@@ -38,6 +38,7 @@ def traffic_info(link_id: str, speed: str, travel: str = "177") -> str:
     )
 
 
+LINK_IDS = [line.split(",")[0] for line in LINKS.splitlines()[1:]]
 NO_DATA = json.dumps(
     {"RESULT": {"CODE": "INFO-200", "MESSAGE": "해당하는 데이터가 없습니다."}}
 )
