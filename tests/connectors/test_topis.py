@@ -110,13 +110,7 @@ def test_link_speeds_land_with_district_and_road_class(feed_server, ingest, seou
 
 
 def test_xml_answers_are_read_the_same_way(feed_server, ingest):
-    for link_id in (
-        "1220003800",
-        "1220003900",
-        "1180001200",
-        "1110000500",
-        "1110000600",
-    ):
+    for link_id in LINK_IDS:
         feed_server.route(
             path(link_id, "xml"),
             f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -132,13 +126,7 @@ def test_xml_answers_are_read_the_same_way(feed_server, ingest):
 
 def test_a_refused_key_fails_the_run_without_showing_the_key(feed_server, ingest):
     refused = "<RESULT><CODE>INFO-100</CODE><MESSAGE>인증키가 유효하지 않습니다.</MESSAGE></RESULT>"
-    for link_id in (
-        "1220003800",
-        "1220003900",
-        "1180001200",
-        "1110000500",
-        "1110000600",
-    ):
+    for link_id in LINK_IDS:
         feed_server.route(path(link_id, "xml"), refused)
     ingest.use(source(feed_server.base, "xml"))
     done = ingest()
