@@ -6,21 +6,31 @@ server at `app:server`.
 
 from __future__ import annotations
 
-import dash
+from dash import Input, Output, callback
 
-from citywall import runtime
-from components.shell import page_shell
+from citywall import i18n, runtime
+from citywall.web import create_app
+from components.shell import header, is_embed, page_shell
 
-app = dash.Dash(
-    __name__,
-    use_pages=True,
-    title="CityWall",
-    update_title=None,  # no "Updating..." flicker in the tab on every refresh
-    suppress_callback_exceptions=True,
-)
-app.server.secret_key = runtime.settings().secret_key or None
+app = create_app(runtime.settings())
 server = app.server
-app.layout = lambda: page_shell(runtime.profile())
+app.layout = page_shell
+
+
+@callback(
+    Output("shell-header", "children"),
+    Output("wall-root", "className"),
+    Input("nav", "pathname"),
+    Input("nav", "search"),
+)
+def draw_header(pathname: str | None, search: str | None):
+    """The header in the address's language; embeds get none."""
+    if is_embed(pathname):
+        return None, "wall-root embed"
+    profile = runtime.profile()
+    lang = i18n.language_of(search, profile.default_language)
+    return header(profile, lang, pathname or "/", search or ""), "wall-root"
+
 
 if __name__ == "__main__":
     app.run(debug=False)

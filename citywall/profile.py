@@ -40,7 +40,13 @@ class District:
     geometry: BaseGeometry = field(repr=False, compare=False)
 
     def name(self, language: str = "en") -> str:
-        return self.names.get(language) or next(iter(self.names.values()))
+        # place names are proper nouns: a language without its own (Spanish for a
+        # Seoul district) uses the romanised English name, else the first given
+        return (
+            self.names.get(language)
+            or self.names.get("en")
+            or next(iter(self.names.values()))
+        )
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,22 @@ SETTINGS: dict[str, Setting] = {
     "redis_url": Setting(
         "CITYWALL_REDIS_URL", "", "Redis URL for CITYWALL_CACHE=redis."
     ),
+    "url_prefix": Setting(
+        "CITYWALL_URL_PREFIX",
+        "/",
+        "Path the wall is published under, e.g. /intranet/citywall/.",
+    ),
+    "proxy_strips_prefix": Setting(
+        "CITYWALL_PROXY_STRIPS_PREFIX",
+        "false",
+        "true when the reverse proxy removes the prefix before passing requests on.",
+    ),
+    "frame_ancestors": Setting(
+        "CITYWALL_FRAME_ANCESTORS",
+        "",
+        "Origins allowed to embed the wall in an iframe, space-separated "
+        "(e.g. https://intranet.city.example); the wall's own origin always is.",
+    ),
     "secret_key": Setting(
         "CITYWALL_SECRET_KEY", "", "Flask secret key; set it when several workers run."
     ),
@@ -60,6 +76,9 @@ class Settings:
     cache: str
     redis_url: str
     secret_key: str = field(repr=False)
+    url_prefix: str = "/"
+    proxy_strips_prefix: bool = False
+    frame_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: str) -> "Settings":
@@ -76,4 +95,14 @@ class Settings:
             cache=raw["cache"],
             redis_url=raw["redis_url"],
             secret_key=raw["secret_key"],
+            url_prefix=_prefix(raw["url_prefix"]),
+            proxy_strips_prefix=raw["proxy_strips_prefix"].lower()
+            in ("1", "true", "yes"),
+            frame_ancestors=tuple(raw["frame_ancestors"].split()),
         )
+
+
+def _prefix(path: str) -> str:
+    """A prefix as Dash wants it: one leading and one trailing slash."""
+    inner = path.strip().strip("/")
+    return f"/{inner}/" if inner else "/"

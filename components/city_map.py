@@ -11,8 +11,9 @@ import dash
 import plotly.graph_objects as go
 from dash import Patch
 
+from citywall import i18n
 from citywall.profile import CityProfile
-from components.format import number
+from components.format import number, unit
 from kpis.definitions import Kpi
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
@@ -22,7 +23,7 @@ def _labels(
     profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str
 ) -> list[str]:
     return [
-        f"{d.name(lang).removesuffix('-gu')}<br><b>{number(kpi, values.get(d.code))}</b>"
+        f"{_short(d.name(lang))}<br><b>{number(kpi, values.get(d.code), lang)}</b>"
         for d in profile.districts
     ]
 
@@ -54,6 +55,104 @@ def city_map_figure(
     lang: str = "en",
     highlight: str | None = None,
 ) -> go.Figure:
+    """One KPI per district, its value printed on each district."""
+    return district_map(
+        profile,
+        _z(profile, kpi, values),
+        _labels(profile, kpi, values, lang),
+        unit(kpi, lang),
+        reverse=kpi.higher_is_better,
+        highlight=highlight,
+    )
+
+
+def counts_map_figure(
+    profile: CityProfile,
+    counts: dict[str, int],
+    points: list[dict],
+    lang: str,
+    colour_title: str,
+    highlight: str | None = None,
+) -> go.Figure:
+    """Records per district, and the records themselves as points (grouped into
+    cells with their count when there are too many to draw one by one)."""
+    fig = district_map(
+        profile,
+        count_z(profile, counts),
+        count_labels(profile, counts, lang),
+        colour_title,
+        reverse=False,
+        highlight=highlight,
+    )
+    fig.add_trace(points_trace(points))
+    return fig
+
+
+def count_z(profile: CityProfile, counts: dict[str, int]) -> list[int]:
+    return [counts.get(d.code, 0) for d in profile.districts]
+
+
+def count_labels(profile: CityProfile, counts: dict[str, int], lang: str) -> list[str]:
+    return [
+        f"{_short(d.name(lang))}<br><b>{i18n.number(counts.get(d.code, 0), lang)}</b>"
+        for d in profile.districts
+    ]
+
+
+def _short(name: str) -> str:
+    """Seoul's "-gu" is implied on a map of its districts."""
+    return name.removesuffix("-gu")
+
+
+MAX_POINTS = 600  # beyond this the points are grouped into cells
+CELL_DEGREES = 0.01  # about 1 km
+
+
+def points_trace(points: list[dict]) -> go.Scattergeo:
+    located = [
+        p for p in points if p.get("lat") is not None and p.get("lon") is not None
+    ]
+    if len(located) <= MAX_POINTS:
+        return go.Scattergeo(
+            lon=[p["lon"] for p in located],
+            lat=[p["lat"] for p in located],
+            customdata=[p["id"] for p in located],
+            mode="markers",
+            marker=dict(size=9, color="#F0E442", line=dict(color="#000", width=1)),
+            hovertemplate="%{customdata}<extra></extra>",
+            name="records",
+        )
+    cells: dict[tuple[int, int], list[dict]] = {}
+    for p in located:
+        key = (round(p["lon"] / CELL_DEGREES), round(p["lat"] / CELL_DEGREES))
+        cells.setdefault(key, []).append(p)
+    groups = list(cells.values())
+    return go.Scattergeo(
+        lon=[sum(p["lon"] for p in g) / len(g) for g in groups],
+        lat=[sum(p["lat"] for p in g) / len(g) for g in groups],
+        # a cell of one record still opens it; a bigger cell has no single record
+        customdata=[g[0]["id"] if len(g) == 1 else None for g in groups],
+        text=[str(len(g)) for g in groups],
+        mode="markers",
+        marker=dict(
+            size=[min(8 + 2 * len(g) ** 0.5, 30) for g in groups],
+            color="#F0E442",
+            opacity=0.8,
+            line=dict(color="#000", width=1),
+        ),
+        hovertemplate="%{text}<extra></extra>",
+        name="records",
+    )
+
+
+def district_map(
+    profile: CityProfile,
+    z: list[float | None],
+    labels: list[str],
+    colour_title: str,
+    reverse: bool = False,
+    highlight: str | None = None,
+) -> go.Figure:
     codes = [d.code for d in profile.districts]
     centroids = [d.geometry.representative_point() for d in profile.districts]
     fig = go.Figure(
@@ -62,16 +161,16 @@ def city_map_figure(
                 geojson=profile.geojson,
                 locations=codes,
                 featureidkey="id",
-                z=_z(profile, kpi, values),
+                z=z,
                 customdata=codes,
                 colorscale="Cividis",
-                reversescale=kpi.higher_is_better,
+                reversescale=reverse,
                 marker_line_color=[
                     "#ffffff" if c == highlight else "#0b1220" for c in codes
                 ],
                 marker_line_width=[4 if c == highlight else 1 for c in codes],
                 colorbar=dict(
-                    title=dict(text=kpi.unit.get(lang, kpi.unit["en"]), side="top"),
+                    title=dict(text=colour_title, side="top"),
                     thickness=14,
                     len=0.7,
                     tickfont=dict(color="#e6edf7"),
@@ -81,7 +180,7 @@ def city_map_figure(
             go.Scattergeo(
                 lon=[p.x for p in centroids],
                 lat=[p.y for p in centroids],
-                text=_labels(profile, kpi, values, lang),
+                text=labels,
                 customdata=codes,
                 mode="text",
                 textfont=dict(

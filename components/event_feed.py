@@ -1,46 +1,48 @@
-"""The feed of what just happened: newest events first, with where and when."""
+"""The feed of what just happened: newest events first, with where and when.
+
+Each item links to its record on its domain page (the detail panel opens there).
+"""
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
+from citywall import i18n
+from citywall.i18n import t
 from citywall.profile import CityProfile
-from components.format import local_time
+from components.format import place, status_word
+from components.links import href
+from kpis.definitions import DOMAINS_BY_ID
 from kpis.service import EventRow
 
-# Words, not emoji: a wall's browser may have no emoji font.
-DOMAIN_LABEL = {
-    "safety": "Safety",
-    "complaints": "Complaint",
-    "disaster": "Alert",
-    "traffic": "Traffic",
-}
 
-
-def event_feed(rows: list[EventRow], profile: CityProfile, lang: str = "en") -> html.Ul:
+def event_feed(rows: list[EventRow], profile: CityProfile, lang: str) -> html.Ul:
     items = [
         html.Li(
-            [
-                html.Span(
-                    local_time(r.occurred_at, profile.timezone)[:5],
-                    className="feed-time",
-                ),
-                html.Span(
-                    DOMAIN_LABEL.get(r.domain, r.domain), className="feed-domain"
-                ),
-                html.Span(r.title, className="feed-title"),
-                html.Span(
-                    profile.districts_by_code[r.district_code].name(lang)
-                    if r.district_code in profile.districts_by_code
-                    else profile.name(lang),
-                    className="feed-place",
-                ),
-                html.Span(r.status.replace("_", " "), className="feed-status"),
-            ],
+            dcc.Link(
+                [
+                    html.Span(
+                        i18n.clock(r.occurred_at, profile.timezone, lang),
+                        className="feed-time",
+                    ),
+                    # words, not emoji: a wall's browser may have no emoji font
+                    html.Span(t(lang, f"feed.{r.domain}"), className="feed-domain"),
+                    html.Span(r.title, className="feed-title"),
+                    html.Span(
+                        place(profile, r.district_code, lang), className="feed-place"
+                    ),
+                    html.Span(status_word(r.status, lang), className="feed-status"),
+                ],
+                href=href(DOMAINS_BY_ID[r.domain].path, lang, record=r.id)
+                if r.domain in DOMAINS_BY_ID
+                else None,
+                className="feed-link",
+            ),
             className=f"feed-item domain-{r.domain}",
         )
         for r in rows
     ]
     return html.Ul(
-        items or [html.Li("Nothing yet", className="feed-item")], className="event-feed"
+        items or [html.Li(t(lang, "feed.nothing"), className="feed-item")],
+        className="event-feed",
     )

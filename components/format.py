@@ -1,32 +1,33 @@
-"""Numbers, changes and times as a wall shows them."""
+"""Numbers, changes and names as the wall shows them, in the viewer's language."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
+from citywall import i18n
+from citywall.i18n import t
 from citywall.profile import CityProfile, District
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 
 
-def number(kpi: Kpi, value: float | None) -> str:
+def number(kpi: Kpi, value: float | None, lang: str = "en") -> str:
+    """A KPI's value: its decimals, a share as a percentage, the language's
+    grouping and decimal marks."""
     if value is None:
         return "—"
     if kpi.percent:
-        return f"{value * 100:.1f}"
-    return f"{value:,.{kpi.decimals}f}"
+        return i18n.number(value * 100, lang, 1)
+    return i18n.number(value, lang, kpi.decimals)
 
 
-def change(value: KpiValue) -> str:
+def change(value: KpiValue, lang: str = "en") -> str:
     """Signed relative change, or the absolute one when the comparison is zero."""
     if value.value is None or value.previous is None:
-        return "no comparison"
+        return t(lang, "change.none")
     if value.change is None:
         delta = value.value - value.previous
-        return "no change" if delta == 0 else f"{delta:+,.0f}"
+        return t(lang, "change.flat") if delta == 0 else i18n.signed(delta, lang)
     percent = round(value.change * 100)
-    return "±0%" if percent == 0 else f"{percent:+d}%"
+    return "±0%" if percent == 0 else f"{i18n.signed(percent, lang)}%"
 
 
 def trend_arrow(value: KpiValue) -> str:
@@ -39,19 +40,38 @@ def trend_arrow(value: KpiValue) -> str:
     return "↑" if delta > 0 else "↓" if delta < 0 else "→"
 
 
-def local_time(t: datetime | None, tz: ZoneInfo, with_date: bool = False) -> str:
-    if t is None:
-        return "—"
-    fmt = "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S"
-    return t.astimezone(tz).strftime(fmt)
+def label(kpi: Kpi, lang: str) -> str:
+    return i18n.pick(lang, kpi.labels)
+
+
+def unit(kpi: Kpi, lang: str) -> str:
+    return i18n.pick(lang, kpi.unit)
+
+
+def category(domain: str, name: str, lang: str) -> str:
+    """A record category in words; a feed's own category passes through."""
+    return i18n.t_or(lang, f"category.{name}", name.replace("_", " "))
+
+
+def status_word(status: str, lang: str) -> str:
+    return i18n.t_or(lang, f"record_status.{status}", status.replace("_", " "))
+
+
+def place(profile: CityProfile, district_code: str | None, lang: str) -> str:
+    district = profile.districts_by_code.get(district_code or "")
+    return district.name(lang) if district else t(lang, "place.citywide")
 
 
 def district_facts(profile: CityProfile, district: District, lang: str) -> str:
     """Code and population; a profile without populations says so."""
     if not profile.population:
-        return f"Code {district.code} · population not in the profile"
+        return t(lang, "district.facts_no_population", code=district.code)
     share = district.population / profile.population
-    return (
-        f"Code {district.code} · population {district.population:,} "
-        f"({share:.1%} of {profile.name(lang)})"
+    return t(
+        lang,
+        "district.facts",
+        code=district.code,
+        population=i18n.number(district.population, lang),
+        share=i18n.number(share * 100, lang, 1),
+        city=profile.name(lang),
     )

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from dash import dcc, html
 
+from citywall import i18n
+from citywall.i18n import t
 from citywall.profile import CityProfile
-from components.format import local_time
 from kpis.service import SourceHealth
 
 
@@ -20,26 +21,33 @@ def freshness_strip(
     health: list[SourceHealth],
     profile: CityProfile,
     now: datetime,
-    sources_href: str = "/sources",  # under a path prefix: dash.get_relative_path
+    lang: str,
+    sources_href: str = "/sources",  # under a path prefix: components.links.href
 ) -> list:
+    zone = profile.timezone
     if newest is None:
-        items = [html.Span("No data yet", className="stale")]
+        items = [html.Span(t(lang, "freshness.no_data"), className="stale")]
     else:
         interval = max((s.interval_seconds for s in profile.sources), default=60)
         late = now - newest > timedelta(seconds=max(3 * interval, 120))
-        text = f"Data as of {local_time(newest, profile.timezone, with_date=True)}"
+        text = t(lang, "freshness.as_of", time=i18n.day_and_clock(newest, zone, lang))
         items = [
             html.Span(
-                f"STALE — {text}" if late else text, className="stale" if late else ""
+                t(lang, "freshness.stale", text=text) if late else text,
+                className="stale" if late else "",
             )
         ]
     for source in health:
-        since = local_time(source.last_success_at, profile.timezone)[:5]
         if source.stale:
-            label = (
-                f"◆ {source.name} stale since {since}"
+            label = "◆ " + (
+                t(
+                    lang,
+                    "freshness.source_stale",
+                    source=source.name,
+                    time=i18n.clock(source.last_success_at, zone, lang),
+                )
                 if source.last_success_at
-                else f"◆ {source.name} never loaded"
+                else t(lang, "freshness.source_never", source=source.name)
             )
         else:
             label = f"● {source.name}"
@@ -47,7 +55,9 @@ def freshness_strip(
             dcc.Link(
                 label,
                 href=sources_href,
-                title=f"last error: {source.last_error}" if source.last_error else "",
+                title=t(lang, "freshness.last_error", error=source.last_error)
+                if source.last_error
+                else "",
                 className=f"source-badge {'source-stale' if source.stale else 'source-ok'}",
                 id={"type": "source-badge", "source": source.name},
             )

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.format import local_time
+from citywall import i18n
+from citywall.i18n import t
 from kpis.service import SourceHealth
 
 
@@ -23,36 +24,36 @@ def state_of(source: SourceHealth) -> tuple[str, str]:
     return "ok", "source-ok"
 
 
+COLUMNS = (
+    "source",
+    "state",
+    "last_success",
+    "last_run",
+    "quarantined",
+    "last_error",
+    "delivers",
+)
+
+
 def source_table(
-    health: list[SourceHealth], zone: ZoneInfo, now: datetime
+    health: list[SourceHealth], zone: ZoneInfo, now: datetime, lang: str
 ) -> dbc.Table:
     header = html.Thead(
-        html.Tr(
-            [
-                html.Th(h)
-                for h in (
-                    "Source",
-                    "State",
-                    "Last success",
-                    "Last run (fetched / stored / rejected)",
-                    "Quarantined 24 h",
-                    "Last error",
-                    "Delivers",
-                )
-            ]
-        )
+        html.Tr([html.Th(t(lang, f"sources.column.{c}")) for c in COLUMNS])
     )
     rows = []
     for s in health:
         word, css = state_of(s)
         run = (
-            f"{local_time(s.last_run_at, zone)} · {s.last_run_fetched} / "
-            f"{s.last_run_stored} / {s.last_run_rejected}"
+            f"{i18n.clock(s.last_run_at, zone, lang, seconds=True)} · "
+            f"{i18n.number(s.last_run_fetched, lang)} / "
+            f"{i18n.number(s.last_run_stored, lang)} / "
+            f"{i18n.number(s.last_run_rejected, lang)}"
             if s.last_run_at
             else "—"
         )
         error = (
-            f"{local_time(s.last_error_at, zone, with_date=True)} — {s.last_error}"
+            f"{i18n.day_and_clock(s.last_error_at, zone, lang)} — {s.last_error}"
             if s.last_error
             else "—"
         )
@@ -63,14 +64,24 @@ def source_table(
                         [
                             html.Div(s.name, className="source-name"),
                             html.Small(
-                                f"{s.connector}, every {s.interval_seconds:g} s"
+                                t(
+                                    lang,
+                                    "sources.every",
+                                    connector=s.connector,
+                                    seconds=i18n.number(s.interval_seconds, lang),
+                                )
                             ),
                         ]
                     ),
-                    html.Td(html.Span(word, className=f"source-badge {css}")),
-                    html.Td(local_time(s.last_success_at, zone, with_date=True)),
+                    html.Td(
+                        html.Span(
+                            t(lang, f"sources.state.{word}"),
+                            className=f"source-badge {css}",
+                        )
+                    ),
+                    html.Td(i18n.day_and_clock(s.last_success_at, zone, lang)),
                     html.Td(run),
-                    html.Td(str(s.quarantined_24h)),
+                    html.Td(i18n.number(s.quarantined_24h, lang)),
                     html.Td(
                         error[:300], className="source-error", title=s.last_error or ""
                     ),

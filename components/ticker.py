@@ -4,31 +4,30 @@ from __future__ import annotations
 
 from dash import html
 
+from citywall import i18n
+from citywall.i18n import t
 from citywall.profile import CityProfile
-from components.format import local_time
 from kpis.service import AlertRow
 
 
-def alert_ticker_items(
-    alerts: list[AlertRow], profile: CityProfile, lang: str = "en"
-) -> list:
+def alert_ticker_items(alerts: list[AlertRow], profile: CityProfile, lang: str) -> list:
     if not alerts:
         return [
-            html.Span(
-                "No active disaster alerts", className="ticker-item severity-none"
-            )
+            html.Span(t(lang, "ticker.none"), className="ticker-item severity-none")
         ]
     items = []
     for a in alerts:
-        place = (
-            profile.districts_by_code[a.district_code].name(lang)
-            if a.district_code in profile.districts_by_code
-            else profile.name(lang) + " (city-wide)"
+        district = profile.districts_by_code.get(a.district_code or "")
+        where = (
+            district.name(lang)
+            if district
+            else t(lang, "ticker.citywide", city=profile.name(lang))
         )
-        until = local_time(a.expires_at, profile.timezone)[:5]
+        severity = t(lang, f"severity.{a.severity or 'Unknown'}")
+        until = i18n.clock(a.expires_at, profile.timezone, lang)
         items.append(
             html.Span(
-                f"{a.severity or 'Unknown'} · {a.title} · {place} · until {until}",
+                f"{severity} · {a.title} · {where} · {t(lang, 'ticker.until', time=until)}",
                 className=f"ticker-item severity-{(a.severity or 'unknown').lower()}",
             )
         )

@@ -1,66 +1,140 @@
-"""The KPI tile: value, unit, change against the previous period, status."""
+"""The KPI tile: value, unit, change, sparkline, status, freshness, and its links.
+
+The label leads to the KPI's domain page (filtered like the tile); a small link
+downloads the tile's numbers as CSV.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
+from datetime import tzinfo
+from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
-from components.format import change, local_time, number, trend_arrow
+from citywall import i18n
+from citywall.i18n import t
+from components.format import change, label, number, trend_arrow, unit
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 
 # Status is told by an icon and a word as well as by colour (colour-blind viewers).
 STATUS_MARK = {"good": "●", "watch": "▲", "alert": "◆", "nodata": "○"}
-STATUS_WORD = {
-    "good": "on target",
-    "watch": "watch",
-    "alert": "off target",
-    "nodata": "no data",
+# Okabe–Ito colours, the same as the CSS status colours.
+STATUS_COLOUR = {
+    "good": "#009E73",
+    "watch": "#E69F00",
+    "alert": "#D55E00",
+    "nodata": "#8899aa",
 }
 
 
+def status_text(status: str, lang: str) -> str:
+    return f"{STATUS_MARK[status]} {t(lang, f'status.{status}')}"
+
+
+def sparkline(values: list[float | None], colour: str) -> str:
+    """A tiny SVG line as a data URI: an image, not a Graph, so refreshing a tile
+    never creates a plotly figure (or leaks one)."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return ""
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    span = (high - low) or 1.0
+    last = max(len(values) - 1, 1)
+    points = " ".join(
+        f"{i * 100 / last:.1f},{28 - (v - low) * 26 / span:.1f}" for i, v in known
+    )
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 30' "
+        "preserveAspectRatio='none'><polyline fill='none' stroke='"
+        f"{colour}' stroke-width='2' vector-effect='non-scaling-stroke' "
+        f"points='{points}'/></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
+
+
 def kpi_tile(
-    kpi: Kpi, value: KpiValue, lang: str = "en", zone: tzinfo | None = None
+    kpi: Kpi,
+    value: KpiValue,
+    lang: str,
+    zone: tzinfo,
+    *,
+    history: list[float | None] | None = None,
+    href: str | None = None,
+    csv_href: str | None = None,
+    new_tab: bool = False,  # inside an iframe: open the page in a tab of its own
+    full_width: bool = False,
 ) -> dbc.Col:
     trend = trend_arrow(value)
-    detail = f" · highest {value.detail}" if value.detail else ""
+    detail = (
+        " · " + t(lang, "tile.highest", severity=t(lang, f"severity.{value.detail}"))
+        if value.detail
+        else ""
+    )
     stale = []
     if value.stale:
         # never show old numbers as live: say how old they are
         since = (
-            f"STALE since {local_time(value.stale_since, zone or UTC, with_date=True)}"
+            t(
+                lang,
+                "tile.stale_since",
+                time=i18n.day_and_clock(value.stale_since, zone, lang),
+            )
             if value.stale_since
-            else "STALE: source never delivered"
+            else t(lang, "tile.stale_never")
         )
         stale = [html.Div(since, className="tile-stale")]
+    line = sparkline([*(history or []), value.value], STATUS_COLOUR[value.status])
+    title = html.Div(label(kpi, lang), className="tile-label")
+    if href and new_tab:
+        link = html.A(
+            title, href=href, target="_blank", className="tile-link stretched-link"
+        )
+    elif href:
+        link = dcc.Link(title, href=href, className="tile-link stretched-link")
+    else:
+        link = title
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
                 [
-                    html.Div(
-                        kpi.labels.get(lang, kpi.labels["en"]), className="tile-label"
-                    ),
+                    link,
                     html.Div(
                         [
-                            html.Span(number(kpi, value.value), className="tile-value"),
                             html.Span(
-                                kpi.unit.get(lang, kpi.unit["en"]),
-                                className="tile-unit",
+                                number(kpi, value.value, lang), className="tile-value"
                             ),
+                            html.Span(unit(kpi, lang), className="tile-unit"),
                         ],
                         className="tile-main",
                     ),
+                    html.Img(
+                        src=line,
+                        className="tile-spark",
+                        alt=t(lang, "tile.sparkline"),
+                    )
+                    if line
+                    else None,
                     html.Div(
-                        f"{trend} {change(value)} {kpi.comparison.get(lang, kpi.comparison['en'])}",
+                        f"{trend} {change(value, lang)} {i18n.pick(lang, kpi.comparison)}",
                         className="tile-change",
                     ),
                     html.Div(
-                        f"{STATUS_MARK[value.status]} {STATUS_WORD[value.status]}{detail}",
+                        status_text(value.status, lang) + detail,
                         className="tile-status",
                     ),
                     *stale,
+                    html.A(
+                        "CSV",
+                        href=csv_href,
+                        className="tile-csv",
+                        title=t(lang, "tile.csv"),
+                        download=f"{kpi.id}.csv",
+                    )
+                    if csv_href
+                    else None,
                 ]
             ),
             className=f"kpi-tile status-{value.status}"
@@ -68,6 +142,6 @@ def kpi_tile(
             id={"type": "kpi-tile", "kpi": kpi.id},
         ),
         xs=12,
-        sm=6,
-        xl=3,
+        sm=12 if full_width else 6,
+        xl=12 if full_width else 3,
     )

@@ -43,6 +43,8 @@ class Kpi:
     status_on_change: bool = False  # judge value / previous against the target
     on_map: bool = True
     series: str | None = None  # the measurement series it reads; None: events
+    # a count that grows with the district's size: compared per resident
+    per_resident: bool = False
 
     @property
     def feed(self) -> str:
@@ -62,81 +64,128 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="complaints_today",
         domain="complaints",
-        labels={"en": "Complaints received today", "ko": "오늘 접수 민원"},
-        unit={"en": "requests", "ko": "건"},
+        labels={
+            "en": "Complaints received today",
+            "ko": "오늘 접수 민원",
+            "es": "Reclamos recibidos hoy",
+        },
+        unit={"en": "requests", "ko": "건", "es": "reclamos"},
         current=lambda w, c: q.events_created("complaints", w.today_start, w.now),
         previous=lambda w, c: q.events_created(
             "complaints", w.today_start - DAY, w.now - DAY
         ),
-        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        comparison={
+            "en": "vs same time yesterday",
+            "ko": "어제 같은 시각 대비",
+            "es": "vs. ayer a la misma hora",
+        },
         scales_with_population=True,
+        per_resident=True,
     ),
     Kpi(
         id="complaints_open",
         domain="complaints",
-        labels={"en": "Open complaints backlog", "ko": "미처리 민원"},
-        unit={"en": "open", "ko": "건"},
+        labels={
+            "en": "Open complaints backlog",
+            "ko": "미처리 민원",
+            "es": "Reclamos pendientes",
+        },
+        unit={"en": "open", "ko": "건", "es": "abiertos"},
         current=lambda w, c: q.events_open_at("complaints", w.now),
         previous=lambda w, c: q.events_open_at("complaints", w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         scales_with_population=True,
+        per_resident=True,
     ),
     Kpi(
         id="complaints_median_hours",
         domain="complaints",
-        labels={"en": "Median hours to close", "ko": "처리 시간 중앙값"},
-        unit={"en": "h", "ko": "시간"},
+        labels={
+            "en": "Median hours to close",
+            "ko": "처리 시간 중앙값",
+            "es": "Mediana de horas hasta el cierre",
+        },
+        unit={"en": "h", "ko": "시간", "es": "h"},
         current=lambda w, c: q.median_hours_to_close(
             "complaints", w.now - 7 * DAY, w.now
         ),
         previous=lambda w, c: q.median_hours_to_close(
             "complaints", w.now - 14 * DAY, w.now - 7 * DAY
         ),
-        comparison={"en": "vs the 7 days before", "ko": "직전 7일 대비"},
+        comparison={
+            "en": "vs the 7 days before",
+            "ko": "직전 7일 대비",
+            "es": "vs. los 7 días previos",
+        },
         decimals=1,
     ),
     Kpi(
         id="safety_incidents_24h",
         domain="safety",
-        labels={"en": "Safety incidents, last 24 h", "ko": "안전사고 (24시간)"},
-        unit={"en": "incidents", "ko": "건"},
+        labels={
+            "en": "Safety incidents, last 24 h",
+            "ko": "안전사고 (24시간)",
+            "es": "Incidentes de seguridad, 24 h",
+        },
+        unit={"en": "incidents", "ko": "건", "es": "incidentes"},
         current=lambda w, c: q.events_created("safety", w.now - DAY, w.now),
         previous=lambda w, c: q.events_created("safety", w.now - 8 * DAY, w.now - DAY),
-        comparison={"en": "vs 7-day daily average", "ko": "7일 일평균 대비"},
+        comparison={
+            "en": "vs 7-day daily average",
+            "ko": "7일 일평균 대비",
+            "es": "vs. promedio diario de 7 días",
+        },
         previous_divisor=7.0,
         status_on_change=True,
+        per_resident=True,
     ),
     Kpi(
         id="disaster_active_alerts",
         domain="disaster",
-        labels={"en": "Active disaster alerts", "ko": "발령 중 재난 경보"},
-        unit={"en": "alerts", "ko": "건"},
+        labels={
+            "en": "Active disaster alerts",
+            "ko": "발령 중 재난 경보",
+            "es": "Alertas de desastre activas",
+        },
+        unit={"en": "alerts", "ko": "건", "es": "alertas"},
         current=lambda w, c: q.alerts_active_at(w.now),
         previous=lambda w, c: q.alerts_active_at(w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
     ),
     Kpi(
         id="pm25_avg",
         domain="disaster",
         series="pm25",
-        labels={"en": "PM2.5, last hour", "ko": "초미세먼지 (1시간)"},
-        unit={"en": "µg/m³", "ko": "µg/m³"},
+        labels={
+            "en": "PM2.5, last hour",
+            "ko": "초미세먼지 (1시간)",
+            "es": "PM2.5, última hora",
+        },
+        unit={"en": "µg/m³", "ko": "µg/m³", "es": "µg/m³"},
         current=lambda w, c: q.series_mean("pm25", w.now - H, w.now),
         previous=lambda w, c: q.series_mean("pm25", w.now - DAY - H, w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비"},
+        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         decimals=1,
     ),
     Kpi(
         id="road_avg_speed",
         domain="traffic",
         series="road_speed",
-        labels={"en": "Average road speed", "ko": "평균 도로 속도"},
-        unit={"en": "km/h", "ko": "km/h"},
+        labels={
+            "en": "Average road speed",
+            "ko": "평균 도로 속도",
+            "es": "Velocidad media en vías",
+        },
+        unit={"en": "km/h", "ko": "km/h", "es": "km/h"},
         current=lambda w, c: q.series_mean("road_speed", w.now - w.speed_window, w.now),
         previous=lambda w, c: q.series_mean(
             "road_speed", w.now - DAY - w.speed_window, w.now - DAY
         ),
-        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        comparison={
+            "en": "vs same time yesterday",
+            "ko": "어제 같은 시각 대비",
+            "es": "vs. ayer a la misma hora",
+        },
         higher_is_better=True,
         decimals=1,
     ),
@@ -144,8 +193,12 @@ KPIS: tuple[Kpi, ...] = (
         id="road_congested_share",
         domain="traffic",
         series="road_speed",
-        labels={"en": "Congested road links", "ko": "정체 구간 비율"},
-        unit={"en": "%", "ko": "%"},
+        labels={
+            "en": "Congested road links",
+            "ko": "정체 구간 비율",
+            "es": "Tramos congestionados",
+        },
+        unit={"en": "%", "ko": "%", "es": "%"},
         current=lambda w, c: q.share_below(
             "road_speed",
             w.now - w.speed_window,
@@ -160,10 +213,36 @@ KPIS: tuple[Kpi, ...] = (
             c.congested_below,
             c.default_congested_below,
         ),
-        comparison={"en": "vs same time yesterday", "ko": "어제 같은 시각 대비"},
+        comparison={
+            "en": "vs same time yesterday",
+            "ko": "어제 같은 시각 대비",
+            "es": "vs. ayer a la misma hora",
+        },
         percent=True,
     ),
 )
 
 KPIS_BY_ID = {k.id: k for k in KPIS}
-DOMAINS_ORDER = ("complaints", "safety", "disaster", "traffic")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain page: the events it lists and the measurement series it charts."""
+
+    id: str  # events.domain
+    path: str  # its page
+    series: str | None = None
+    series_kpi: str | None = None  # the KPI whose unit and decimals the chart uses
+
+    @property
+    def kpis(self) -> tuple[Kpi, ...]:
+        return tuple(k for k in KPIS if k.domain == self.id)
+
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain("traffic", "/traffic", series="road_speed", series_kpi="road_avg_speed"),
+    Domain("safety", "/safety"),
+    Domain("disaster", "/disasters", series="pm25", series_kpi="pm25_avg"),
+    Domain("complaints", "/complaints"),
+)
+DOMAINS_BY_ID = {d.id: d for d in DOMAINS}

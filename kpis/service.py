@@ -18,7 +18,9 @@ from sqlalchemy import Connection, Engine, case, func, select
 
 from citywall.profile import CityProfile
 from kpis import queries as q
+from kpis import records
 from kpis.definitions import KPIS, KPIS_BY_ID, Kpi, KpiContext, Window
+from kpis.records import RecordFilter
 from store import writes
 from store.schema import (
     events,
@@ -56,6 +58,7 @@ class KpiValue:
 
 @dataclass(frozen=True)
 class AlertRow:
+    id: int
     source_id: str
     category: str
     title: str
@@ -91,6 +94,7 @@ class SourceHealth:
 
 @dataclass(frozen=True)
 class EventRow:
+    id: int
     domain: str
     title: str
     status: str
@@ -175,6 +179,7 @@ class KpiService:
             rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
             rows = conn.execute(
                 select(
+                    events.c.id,
                     events.c.source_id,
                     events.c.category,
                     events.c.title,
@@ -197,6 +202,7 @@ class KpiService:
         def build(conn: Connection, w: Window) -> list[EventRow]:
             rows = conn.execute(
                 select(
+                    events.c.id,
                     events.c.domain,
                     events.c.title,
                     events.c.status,
@@ -275,6 +281,85 @@ class KpiService:
             return max(found) if found else None
 
         return self._cached("newest", None, build)
+
+    def history(self, district: str | None = None, hours: int = 24) -> dict:
+        """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
+        sparklines. Past hours do not move, so this is computed once an hour (a
+        record arriving late for a past hour shows from the next hour on)."""
+        now = self.clock()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        key = f"cw:{self.profile.id}:history:{district}:{hours}:{hour.isoformat()}"
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
+        result: dict[str, list[float | None]] = {}
+        with self.engine.connect() as conn:
+            for kpi in KPIS:
+                values = []
+                for at in points:
+                    agg = kpi.current(self.window(at), self.context)
+                    value = _as_float(q.run(conn, agg, district))
+                    values.append(value or 0.0 if agg.counts else value)
+                result[kpi.id] = values
+        self.cache.set(key, result, timeout=7200)
+        return result
+
+    # -- the records behind the KPIs (domain pages, tables, CSV) -------------------
+    def records(self, f: RecordFilter, limit: int | None = 1000) -> list[dict]:
+        return self._cached(
+            "records",
+            (f, limit),
+            lambda conn, w: records.latest(conn, f, w.now, limit),
+        )
+
+    def record_total(self, f: RecordFilter) -> int:
+        return self._cached("total", f, lambda conn, w: records.total(conn, f, w.now))
+
+    def counts_over_time(self, f: RecordFilter) -> list[tuple[int, str, int]]:
+        offset = self._utc_offset_seconds()
+        return self._cached(
+            "over_time",
+            f,
+            lambda conn, w: records.counts_over_time(conn, f, w.now, offset),
+        )
+
+    def series_over_time(self, series: str, f: RecordFilter) -> list[tuple[int, float]]:
+        offset = self._utc_offset_seconds()
+        return self._cached(
+            "series_over_time",
+            (series, f),
+            lambda conn, w: records.series_over_time(conn, series, f, w.now, offset),
+        )
+
+    def by_category(self, f: RecordFilter) -> dict[str, int]:
+        return self._cached(
+            "by_category", f, lambda conn, w: records.by_category(conn, f, w.now)
+        )
+
+    def by_district(self, f: RecordFilter) -> dict[str, int]:
+        return self._cached(
+            "by_district", f, lambda conn, w: records.by_district(conn, f, w.now)
+        )
+
+    def categories(self, domain: str) -> list[str]:
+        """The categories a domain had in the last 30 days (the filter's choices)."""
+        return self._cached(
+            "categories",
+            domain,
+            lambda conn, w: records.categories(
+                conn, domain, w.now - timedelta(days=30)
+            ),
+        )
+
+    def record(self, event_id: int) -> dict | None:
+        return self._cached(
+            "record", event_id, lambda conn, w: records.one(conn, event_id)
+        )
+
+    def _utc_offset_seconds(self) -> int:
+        offset = self.clock().astimezone(self.profile.timezone).utcoffset()
+        return int(offset.total_seconds()) if offset else 0
 
     def data_version(self) -> int:
         with self.engine.connect() as conn:

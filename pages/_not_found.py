@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import dash
 from dash import dcc, html
 
+from citywall.i18n import t
+from components.links import href
 
-def not_found(what: str) -> html.Div:
+
+def not_found(what: str, lang: str) -> html.Div:
     return html.Div(
         [
-            html.H1("Not found", className="display-5"),
+            html.H1(t(lang, "not_found.title"), className="display-5"),
             html.P(what, id="not-found-reason", className="lead"),
             dcc.Link(
-                "Back to the city overview",
-                href=dash.get_relative_path("/"),
+                t(lang, "not_found.back"),
+                href=href("/", lang),
                 className="btn btn-outline-light",
             ),
         ],

@@ -1,4 +1,5 @@
-"""One district beside the city: the same KPIs, its map and its alerts."""
+"""One district beside the city and the other districts: the same KPIs, per resident
+where that is fair, its rank, its map and its alerts."""
 
 from __future__ import annotations
 
@@ -6,23 +7,31 @@ import re
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, callback, dcc, html
+from dash import MATCH, Input, Output, State, callback, dcc, html
 
-from citywall import runtime
+from citywall import i18n, runtime
+from citywall.i18n import t
+from citywall.profile import CityProfile
+from components.breadcrumbs import breadcrumbs
 from components.city_map import city_map_figure, map_config
-from components.format import change, district_facts, number
+from components.format import change, district_facts, label, number, unit
+from components.links import href
+from components.ranking import Rank, rank_of
 from components.ticker import alert_ticker_items
-from components.tile import STATUS_MARK, STATUS_WORD
-from kpis.definitions import KPIS_BY_ID
+from components.tile import status_text
+from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
 from kpis.service import KpiValue
 from pages._not_found import not_found
 
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
+PER = 10_000  # "per 10,000 residents"
 
 
-def title(code: str | None = None, **_query: str) -> str:
-    district = runtime.profile().districts_by_code.get(code or "")
-    return f"CityWall — {district.name('en')}" if district else "CityWall — district"
+def title(code: str | None = None, lang: str | None = None, **_query: str) -> str:
+    profile = runtime.profile()
+    lang = i18n.resolve(lang, profile.default_language)
+    district = profile.districts_by_code.get(code or "")
+    return f"CityWall — {district.name(lang)}" if district else "CityWall"
 
 
 dash.register_page(
@@ -30,51 +39,44 @@ dash.register_page(
 )
 
 
-def layout(code: str | None = None, **_query: str) -> html.Div:
+def layout(code: str | None = None, lang: str | None = None, **_query: str):
     if code is None:  # Dash builds a validation layout with no arguments
         return html.Div(id="district-page")
     profile = runtime.profile()
+    lang = i18n.resolve(lang, profile.default_language)
     # path templates also match "/district/1/extra": only a known code passes
     if not CODE.match(code) or code not in profile.districts_by_code:
-        return not_found(f"No district with code {code!r} in {profile.name()}.")
-    lang = profile.default_language
+        return not_found(
+            t(lang, "not_found.district", code=code, city=profile.name(lang)), lang
+        )
     district = profile.districts_by_code[code]
     service = runtime.kpi_service()
     kpi = KPIS_BY_ID["complaints_open"]
+    local = (
+        [html.Span(district.name(profile.local_language), className="district-local")]
+        if profile.local_language != lang
+        else []
+    )
     return html.Div(
         [
-            dcc.Link(
-                "← City overview", href=dash.get_relative_path("/"), className="crumb"
+            breadcrumbs(
+                [(t(lang, "nav.overview"), href("/", lang))], district.name(lang)
             ),
-            html.H1(
-                [
-                    district.name(lang),
-                    *(
-                        [
-                            html.Span(
-                                district.name(profile.local_language),
-                                className="district-local",
-                            )
-                        ]
-                        if profile.local_language != lang
-                        else []
-                    ),
-                ],
-                className="district-title",
-            ),
+            html.H1([district.name(lang), *local], className="district-title"),
             html.P(district_facts(profile, district, lang), className="district-facts"),
             dbc.Row(
                 [
                     dbc.Col(
                         html.Div(
                             id={"type": "district-body", "code": code},
-                            children=district_body(code),
+                            children=district_body(code, lang),
                         ),
                         xl=7,
                     ),
                     dbc.Col(
                         # Built once: graphs are never re-created on a timer.
                         dcc.Graph(
+                            id="district-map",
                             figure=city_map_figure(
                                 profile,
                                 kpi,
@@ -82,7 +84,7 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
                                 lang,
                                 highlight=code,
                             ),
-                            config=map_config(staticPlot=True),
+                            config=map_config(scrollZoom=False),
                             className="district-map",
                         ),
                         xl=5,
@@ -98,27 +100,34 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
     )
 
 
-def district_body(code: str) -> list:
-    """The refreshed part: the district's KPIs beside the city's, and its alerts."""
+def district_body(code: str, lang: str) -> list:
+    """The refreshed part: the district's KPIs beside the city's, its rank among
+    the districts, and its alerts."""
     profile = runtime.profile()
-    lang = profile.default_language
     district = profile.districts_by_code[code]
     service = runtime.kpi_service()
     mine, city = service.tiles(code), service.tiles(None)
+    per_resident = profile.population > 0
+    head = [
+        t(lang, "district.indicator"),
+        district.name(lang),
+        t(lang, "district.per_resident", per=i18n.number(PER, lang))
+        if per_resident
+        else None,
+        t(lang, "district.status"),
+        profile.name(lang),
+        t(lang, "district.rank"),
+    ]
     return [
         dbc.Table(
             [
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th("Indicator"),
-                            html.Th(district.name(lang)),
-                            html.Th("Status"),
-                            html.Th(profile.name(lang)),
-                        ]
-                    )
+                html.Thead(html.Tr([html.Th(h) for h in head if h is not None])),
+                html.Tbody(
+                    [
+                        _comparison_row(profile, code, d, c, lang, per_resident)
+                        for d, c in zip(mine, city)
+                    ]
                 ),
-                html.Tbody([_comparison_row(d, c, lang) for d, c in zip(mine, city)]),
             ],
             className="district-table",
             id="district-kpis",
@@ -130,36 +139,99 @@ def district_body(code: str) -> list:
     ]
 
 
-def _comparison_row(mine: KpiValue, city: KpiValue, lang: str) -> html.Tr:
+def _rank(profile: CityProfile, kpi: Kpi, code: str, per_resident: bool) -> Rank | None:
+    if not kpi.on_map:
+        return None
+    values = runtime.kpi_service().map_values(kpi.id)
+    if per_resident and kpi.per_resident:
+        values = {
+            c: None if v is None else v / profile.districts_by_code[c].population
+            for c, v in values.items()
+            if profile.districts_by_code[c].population > 0
+        }
+    return rank_of(code, values, kpi.higher_is_better)
+
+
+def _comparison_row(
+    profile: CityProfile,
+    code: str,
+    mine: KpiValue,
+    city: KpiValue,
+    lang: str,
+    per_resident: bool,
+) -> html.Tr:
     kpi = KPIS_BY_ID[mine.kpi_id]
-    unit = kpi.unit.get(lang, kpi.unit["en"])
-    return html.Tr(
-        [
-            html.Td(kpi.labels.get(lang, kpi.labels["en"])),
+    population = profile.districts_by_code[code].population
+    rank = _rank(profile, kpi, code, per_resident)
+    cells = [
+        html.Td(
+            dcc.Link(
+                label(kpi, lang),
+                href=href(DOMAINS_BY_ID[kpi.domain].path, lang, district=code),
+            )
+        ),
+        html.Td(
+            [
+                html.Span(number(kpi, mine.value, lang), className="cell-value"),
+                f" {unit(kpi, lang)}",
+                html.Div(change(mine, lang), className="cell-change"),
+            ]
+        ),
+    ]
+    if per_resident:
+        cells.append(
             html.Td(
-                [
-                    html.Span(number(kpi, mine.value), className="cell-value"),
-                    f" {unit}",
-                    html.Div(change(mine), className="cell-change"),
-                ]
-            ),
-            html.Td(
-                f"{STATUS_MARK[mine.status]} {STATUS_WORD[mine.status]}",
-                className=f"status-{mine.status}",
-            ),
-            html.Td(f"{number(kpi, city.value)} {unit}"),
-        ],
-        id={"type": "district-kpi", "kpi": kpi.id},
-    )
+                i18n.number(mine.value * PER / population, lang, 1)
+                if kpi.per_resident and mine.value is not None and population
+                else "—",
+                className="cell-per-resident",
+            )
+        )
+    cells += [
+        html.Td(status_text(mine.status, lang), className=f"status-{mine.status}"),
+        html.Td(f"{number(kpi, city.value, lang)} {unit(kpi, lang)}"),
+        html.Td(
+            t(
+                lang,
+                "district.rank_of",
+                rank=rank.position,
+                of=rank.of,
+            )
+            if rank
+            else "—",
+            className="cell-rank",
+            title=t(lang, "district.rank_per_resident")
+            if per_resident and kpi.per_resident
+            else t(lang, "district.rank_help"),
+        ),
+    ]
+    return html.Tr(cells, id={"type": "district-kpi", "kpi": kpi.id})
 
 
 @callback(
     Output({"type": "district-body", "code": MATCH}, "children"),
     Input({"type": "district-refresh", "code": MATCH}, "n_intervals"),
+    State("nav", "search"),
     prevent_initial_call=True,
 )
-def refresh(_n: int) -> list:
+def refresh(_n: int, search: str | None) -> list:
     code = dash.ctx.triggered_id["code"]
-    if code not in runtime.profile().districts_by_code:
+    profile = runtime.profile()
+    if code not in profile.districts_by_code:
         return dash.no_update
-    return district_body(code)
+    return district_body(code, i18n.language_of(search, profile.default_language))
+
+
+@callback(
+    Output("nav", "href", allow_duplicate=True),
+    Input("district-map", "clickData"),
+    State("nav", "search"),
+    prevent_initial_call=True,
+)
+def open_other_district(click: dict | None, search: str | None):
+    """A click on another district opens its page."""
+    code = (click or {}).get("points", [{}])[0].get("customdata")
+    profile = runtime.profile()
+    if code not in profile.districts_by_code:
+        return dash.no_update
+    return href(f"/district/{code}", i18n.language_of(search, profile.default_language))

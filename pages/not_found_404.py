@@ -2,10 +2,13 @@
 
 import dash
 
+from citywall import i18n, runtime
+from citywall.i18n import t
 from pages._not_found import not_found
 
 dash.register_page(__name__, title="CityWall — not found")
 
 
-def layout(**_query: str):
-    return not_found("There is no page at this address.")
+def layout(lang: str | None = None, **_query: str):
+    lang = i18n.resolve(lang, runtime.profile().default_language)
+    return not_found(t(lang, "not_found.no_page"), lang)

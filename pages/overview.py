@@ -6,24 +6,29 @@ from datetime import datetime, timezone
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
-from citywall import runtime
+from citywall import i18n, runtime
+from citywall.i18n import t
 from components.city_map import city_map_figure, city_map_patch, map_config
 from components.event_feed import event_feed
+from components.format import label
 from components.freshness import freshness_strip
+from components.links import href
 from components.ticker import alert_ticker_items
-from components.tile import kpi_tile
 from kpis.definitions import KPIS, KPIS_BY_ID
+from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
 
 DEFAULT_METRIC = "complaints_open"
 
 
-def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
+def layout(
+    metric: str = DEFAULT_METRIC, lang: str | None = None, **_query: str
+) -> html.Div:
     profile = runtime.profile()
-    lang = profile.default_language
+    lang = i18n.resolve(lang, profile.default_language)
     metric = (
         metric if metric in KPIS_BY_ID and KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
     )
@@ -36,7 +41,7 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                     html.Div(
                         id="freshness",
                         className="freshness",
-                        children=freshness(),
+                        children=freshness(lang),
                     ),
                     html.Div(
                         id="alert-ticker",
@@ -53,8 +58,13 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                 [
                     dbc.Col(
                         [
-                            dbc.Row(id="tiles", children=tiles(lang), className="g-3"),
-                            html.H2("Just happened", className="feed-heading"),
+                            dbc.Row(
+                                id="tiles", children=kpi_tiles(lang), className="g-3"
+                            ),
+                            html.H2(
+                                t(lang, "overview.just_happened"),
+                                className="feed-heading",
+                            ),
                             html.Div(
                                 id="event-feed",
                                 children=event_feed(
@@ -70,10 +80,7 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                             dcc.Dropdown(
                                 id="map-metric",
                                 options=[
-                                    {
-                                        "label": k.labels.get(lang, k.labels["en"]),
-                                        "value": k.id,
-                                    }
+                                    {"label": label(k, lang), "value": k.id}
                                     for k in KPIS
                                     if k.on_map
                                 ],
@@ -90,7 +97,7 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
                                 className="city-map",
                             ),
                             html.Div(
-                                "Click a district to open its page.",
+                                t(lang, "overview.map_hint"),
                                 className="map-hint",
                             ),
                         ],
@@ -107,20 +114,15 @@ def layout(metric: str = DEFAULT_METRIC, **_query: str) -> html.Div:
     )
 
 
-def tiles(lang: str, district: str | None = None) -> list:
-    values = runtime.kpi_service().tiles(district)
-    zone = runtime.profile().timezone
-    return [kpi_tile(KPIS_BY_ID[v.kpi_id], v, lang, zone) for v in values]
-
-
-def freshness() -> list:
+def freshness(lang: str) -> list:
     service = runtime.kpi_service()
     return freshness_strip(
         service.newest_data(),
         service.source_health(),
         runtime.profile(),
         datetime.now(timezone.utc),
-        sources_href=dash.get_relative_path("/sources"),
+        lang,
+        sources_href=href("/sources", lang),
     )
 
 
@@ -132,13 +134,14 @@ def freshness() -> list:
     Output("event-feed", "children"),
     Input("overview-refresh", "n_intervals"),
     Input("map-metric", "value"),
+    State("nav", "search"),
     # The timer stops while a refresh runs, so refreshes can never pile up.
     running=[(Output("overview-refresh", "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh(_n: int | None, metric: str):
+def refresh(_n: int | None, metric: str, search: str | None):
     profile = runtime.profile()
-    lang = profile.default_language
+    lang = i18n.language_of(search, profile.default_language)
     service = runtime.kpi_service()
     kpi = KPIS_BY_ID.get(metric, KPIS_BY_ID[DEFAULT_METRIC])
     values = service.map_values(kpi.id)
@@ -151,19 +154,21 @@ def refresh(_n: int | None, metric: str):
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    return tiles(lang), figure, ticker, freshness(), feed
+    return kpi_tiles(lang), figure, ticker, freshness(lang), feed
 
 
 @callback(
-    Output("nav", "href"),
+    Output("nav", "href", allow_duplicate=True),
     Input("city-map", "clickData"),
+    State("nav", "search"),
     prevent_initial_call=True,
 )
-def open_district(click: dict | None):
+def open_district(click: dict | None, search: str | None):
     """A click on a district goes to its page (drill-down by link)."""
     if not click or not click.get("points"):
         return dash.no_update
     code = click["points"][0].get("customdata") or click["points"][0].get("location")
     if code not in runtime.profile().districts_by_code:
         return dash.no_update
-    return dash.get_relative_path(f"/district/{code}")
+    lang = i18n.language_of(search, runtime.profile().default_language)
+    return href(f"/district/{code}", lang)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
-from citywall import runtime
+from citywall import i18n, runtime
+from citywall.i18n import t
 from components.source_table import source_table
 
 dash.register_page(
@@ -15,32 +16,30 @@ dash.register_page(
 )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    lang = i18n.resolve(lang, runtime.profile().default_language)
     return html.Div(
         [
-            html.H2("Sources", className="page-title"),
-            html.P(
-                "A source is stale when it has not delivered for three of its "
-                "intervals; the tiles it feeds then say since when.",
-                className="page-lead",
-            ),
-            html.Div(id="source-health", children=_table()),
+            html.H2(t(lang, "nav.sources"), className="page-title"),
+            html.P(t(lang, "sources.lead"), className="page-lead"),
+            html.Div(id="source-health", children=_table(lang)),
             dcc.Interval(id="source-refresh", interval=10_000),
         ],
         className="sources-page",
     )
 
 
-def _table():
+def _table(lang: str):
     profile = runtime.profile()
     health = runtime.kpi_service().source_health()
-    return source_table(health, profile.timezone, datetime.now(UTC))
+    return source_table(health, profile.timezone, datetime.now(UTC), lang)
 
 
 @callback(
     Output("source-health", "children"),
     Input("source-refresh", "n_intervals"),
+    State("nav", "search"),
     prevent_initial_call=True,
 )
-def refresh(_n: int | None):
-    return _table()
+def refresh(_n: int | None, search: str | None):
+    return _table(i18n.language_of(search, runtime.profile().default_language))

@@ -49,9 +49,10 @@ def test_guayaquil_runs_on_the_wall(tmp_path):
     }
     env.pop("CITYWALL_DATABASE_URL", None)
     with serving(env) as (url, output):
-        shell = json.dumps(requests.get(f"{url}/_dash-layout", timeout=20).json())
+        shell = json.dumps(_header(url))
         assert '"Guayaquil"' in shell and '"America/Guayaquil"' in shell
         assert '"guayaquil"' not in shell  # the name, never the bare id
+        assert '"Resumen"' in shell  # in the profile's language, Spanish
     assert "demo: fetched" in output[0] and "Traceback" not in output[0]
 
     # what the wall then shows, from the store the server filled
@@ -66,5 +67,28 @@ def test_guayaquil_runs_on_the_wall(tmp_path):
     tarqui = city.districts_by_code["tarqui"]
     assert (
         district_facts(city, tarqui, "es")
-        == "Code tarqui · population not in the profile"
+        == "Código tarqui · población no indicada en el perfil"
     )
+
+
+def _header(url: str) -> dict:
+    """The shell's header as the server draws it for the browser at /."""
+    response = requests.post(
+        f"{url}/_dash-update-component",
+        json={
+            "output": "..shell-header.children...wall-root.className..",
+            "outputs": [
+                {"id": "shell-header", "property": "children"},
+                {"id": "wall-root", "property": "className"},
+            ],
+            "inputs": [
+                {"id": "nav", "property": "pathname", "value": "/"},
+                {"id": "nav", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["nav.pathname"],
+            "state": [],
+        },
+        timeout=20,
+    )
+    response.raise_for_status()
+    return response.json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from components.format import change, number, trend_arrow
 from components.tile import kpi_tile
 from kpis.definitions import KPIS_BY_ID
@@ -22,7 +24,7 @@ def _texts(component) -> list[str]:
 
 def test_tile_shows_value_unit_change_and_status_in_words():
     kpi = KPIS_BY_ID["road_avg_speed"]
-    tile = kpi_tile(kpi, KpiValue(kpi.id, 18.25, 24.0, "alert", 25.0))
+    tile = kpi_tile(kpi, KpiValue(kpi.id, 18.25, 24.0, "alert", 25.0), "en", UTC)
     text = " ".join(_texts(tile))
     assert "18.2" in text and "km/h" in text
     assert "↓ -24% vs same time yesterday" in text
@@ -30,11 +32,22 @@ def test_tile_shows_value_unit_change_and_status_in_words():
     assert "status-alert" in tile.children.className
 
 
+def test_the_tile_speaks_the_viewers_language():
+    kpi = KPIS_BY_ID["complaints_open"]
+    value = KpiValue(kpi.id, 12345.0, 12000.0, "watch", 2500.0)
+    korean = " ".join(_texts(kpi_tile(kpi, value, "ko", UTC)))
+    spanish = " ".join(_texts(kpi_tile(kpi, value, "es", UTC)))
+    assert "미처리 민원" in korean and "12,345" in korean and "▲ 주의" in korean
+    assert "Reclamos pendientes" in spanish and "12.345" in spanish
+    assert "+3% vs. hace 24 h" in spanish and "▲ vigilar" in spanish
+
+
 def test_share_kpis_show_percent_and_missing_values_show_a_dash():
     share = KPIS_BY_ID["road_congested_share"]
     assert number(share, 0.1234) == "12.3"
     assert number(share, None) == "—"
     assert number(KPIS_BY_ID["complaints_open"], 12345.0) == "12,345"
+    assert number(share, 0.1234, "es") == "12,3"  # the language's decimal mark
 
 
 def test_changes_round_honestly():

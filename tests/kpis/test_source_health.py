@@ -51,7 +51,7 @@ def test_a_quiet_source_turns_stale_with_its_last_success_and_error(engine, seou
     assert quiet.stale and quiet.last_success_at == T0
     assert quiet.last_error == "ConnectionError: feed unreachable"
 
-    strip = freshness_strip(T0, [quiet], seoul, now[0])
+    strip = freshness_strip(T0, [quiet], seoul, now[0], "en")
     badge = strip[-1]
     assert badge.children == "◆ demo stale since 11:00"  # 02:00 UTC is 11:00 in Seoul
     assert "feed unreachable" in badge.title
@@ -62,7 +62,7 @@ def test_a_source_never_loaded_says_so(engine, seoul):
     (never,) = service.source_health()
     assert never.stale and never.last_success_at is None
     assert (
-        freshness_strip(None, [never], seoul, T0)[-1].children == "◆ demo never loaded"
+        freshness_strip(None, [never], seoul, T0, "en")[-1].children == "◆ demo never loaded"
     )
 
 
@@ -141,7 +141,7 @@ def test_a_tile_whose_sources_are_all_stale_says_since_when(engine, seoul):
             seoul.timezone,
         )
     )
-    assert "STALE since 2026-03-18 11:00:00" in rendered
+    assert "STALE since Mar 18 11:00" in rendered
 
     health = {h.name: h for h in service.source_health()}
     assert health["incidents"].feeds == ("events:safety",)

@@ -1,0 +1,113 @@
+"""The web app: Dash under the configured path prefix, the CSV downloads, and the
+framing policy for the intranet.
+
+Behind a proxy that keeps the prefix (``/intranet/citywall/...`` reaches us as is)
+Dash serves and links under it; behind one that strips it, Dash serves at ``/`` and
+still links under the prefix the browser sees. Both are configuration only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import dash
+from flask import Response, abort, request
+
+from citywall import i18n, runtime
+from citywall.csv_export import records_csv, tile_csv
+from citywall.settings import Settings
+from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
+from kpis.records import PERIODS, RecordFilter
+
+ORIGIN = re.compile(r"^(https?://[A-Za-z0-9.-]+(:\d+)?|'self'|'none')$")
+
+
+def create_app(settings: Settings) -> dash.Dash:
+    routes = "/" if settings.proxy_strips_prefix else settings.url_prefix
+    app = dash.Dash(
+        "app",
+        use_pages=True,
+        pages_folder=str(_project_root() / "pages"),
+        assets_folder=str(_project_root() / "assets"),
+        title="CityWall",
+        update_title=None,  # no "Updating..." flicker in the tab on every refresh
+        suppress_callback_exceptions=True,
+        requests_pathname_prefix=settings.url_prefix,
+        routes_pathname_prefix=routes,
+    )
+    app.server.secret_key = settings.secret_key or None
+    _add_downloads(app, routes)
+    _add_framing_policy(app, settings.frame_ancestors)
+    return app
+
+
+def _project_root():
+    from citywall.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT
+
+
+def frame_ancestors(allowed: tuple[str, ...]) -> str:
+    bad = [o for o in allowed if not ORIGIN.match(o)]
+    if bad:
+        raise ValueError(
+            f"CITYWALL_FRAME_ANCESTORS: {bad} are not origins like "
+            "https://intranet.city.example"
+        )
+    return " ".join(("'self'", *allowed))
+
+
+def _add_framing_policy(app: dash.Dash, allowed: tuple[str, ...]) -> None:
+    """Only the wall itself and the configured intranet origins may frame it."""
+    policy = f"frame-ancestors {frame_ancestors(allowed)}"
+
+    @app.server.after_request
+    def _frame_policy(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+
+def _add_downloads(app: dash.Dash, routes: str) -> None:
+    @app.server.route(f"{routes}csv/tile/<kpi_id>")
+    def tile_download(kpi_id: str) -> Response:
+        if kpi_id not in KPIS_BY_ID:
+            abort(404)
+        profile = runtime.profile()
+        district = _district_arg(profile)
+        lang = i18n.resolve(request.args.get("lang"), profile.default_language)
+        body = tile_csv(runtime.kpi_service(), profile, kpi_id, district, lang)
+        return _csv(body, f"{kpi_id}{'-' + district if district else ''}.csv")
+
+    @app.server.route(f"{routes}csv/records/<domain>")
+    def records_download(domain: str) -> Response:
+        if domain not in DOMAINS_BY_ID:
+            abort(404)
+        profile = runtime.profile()
+        period = request.args.get("period") or "24h"
+        if period not in PERIODS:
+            abort(400, f"period must be one of {', '.join(PERIODS)}")
+        f = RecordFilter(
+            domain=domain,
+            district=_district_arg(profile),
+            category=request.args.get("category") or None,
+            period=period,
+        )
+        lang = i18n.resolve(request.args.get("lang"), profile.default_language)
+        body = records_csv(runtime.kpi_service(), profile, f, lang)
+        return _csv(body, f"{domain}-{period}.csv")
+
+
+def _district_arg(profile) -> str | None:
+    district = request.args.get("district") or None
+    if district is not None and district not in profile.districts_by_code:
+        abort(404, f"no district {district!r}")
+    return district
+
+
+def _csv(body: str, filename: str) -> Response:
+    # a byte-order mark so that spreadsheet programs read Korean as UTF-8
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,20 @@
+"""Links inside the wall: under the path prefix, with the view's filters and language.
+
+Every link goes through ``href`` so that a page served behind the intranet's proxy
+(``/intranet/citywall/...``) links to its own prefix, and so that a chosen language
+follows the viewer from page to page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+
+
+def href(path: str, lang: str | None = None, **params: str | int | None) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    if lang:
+        query["lang"] = lang
+    relative = dash.get_relative_path(path)
+    return relative + ("?" + urlencode(query) if query else "")

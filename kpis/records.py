@@ -1,0 +1,218 @@
+"""What the domain pages show beside the KPIs: the records behind them.
+
+A ``RecordFilter`` (domain, district, category, period) is what a staff member picks
+on a page and what the page's URL keeps; every query here answers for one filter:
+the latest records, counts over time, by category and by district, map points, and
+one record in full. The same filter drives the page, its table and its CSV, so what
+is downloaded is what is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    func,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from kpis.queries import event_in_district
+from store.schema import event_areas, events, measurements
+
+PERIODS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+# Bars per period: hours for a day or a week, days for a month.
+BUCKET_SECONDS = {"24h": 3600, "7d": 3600 * 6, "30d": 86400}
+DEFAULT_PERIOD = "24h"
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """One view of a domain. Small and hashable: it is part of cache keys."""
+
+    domain: str
+    district: str | None = None
+    category: str | None = None
+    period: str = DEFAULT_PERIOD
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise ValueError(f"unknown period {self.period!r}; use one of {PERIODS}")
+
+    def since(self, now: datetime) -> datetime:
+        return now - PERIODS[self.period]
+
+
+class epoch_bucket(FunctionElement):
+    """Start of the ``seconds``-long bucket holding a time, in epoch seconds, with
+    buckets aligned to the city's local clock (``offset`` seconds east of UTC)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_bucket, "sqlite")
+def _bucket_sqlite(element, compiler, **kw):
+    at, seconds, offset = list(element.clauses)
+    epoch = f"CAST(strftime('%s', {compiler.process(at, **kw)}) AS INTEGER)"
+    s, o = compiler.process(seconds, **kw), compiler.process(offset, **kw)
+    return f"((({epoch} + {o}) / {s}) * {s} - {o})"
+
+
+@compiles(epoch_bucket, "postgresql")
+def _bucket_postgresql(element, compiler, **kw):
+    at, seconds, offset = list(element.clauses)
+    epoch = f"CAST(EXTRACT(EPOCH FROM {compiler.process(at, **kw)}) AS BIGINT)"
+    s, o = compiler.process(seconds, **kw), compiler.process(offset, **kw)
+    return f"(FLOOR(({epoch} + {o}) / {s}::float) * {s} - {o})::bigint"
+
+
+def _where(f: RecordFilter, now: datetime) -> list[ColumnElement[bool]]:
+    where = [
+        events.c.domain == f.domain,
+        events.c.occurred_at > f.since(now),
+        events.c.occurred_at <= now,
+    ]
+    if f.district:
+        where.append(event_in_district(f.district))
+    if f.category:
+        where.append(events.c.category == f.category)
+    return where
+
+
+RECORD_COLUMNS = (
+    events.c.id,
+    events.c.occurred_at,
+    events.c.category,
+    events.c.title,
+    events.c.status,
+    events.c.severity,
+    events.c.district_code,
+    events.c.closed_at,
+    events.c.lat,
+    events.c.lon,
+)
+
+
+def latest(conn: Connection, f: RecordFilter, now: datetime, limit: int | None):
+    """The filter's records, newest first (all of them when ``limit`` is None)."""
+    query: Select = (
+        select(*RECORD_COLUMNS)
+        .where(*_where(f, now))
+        .order_by(events.c.occurred_at.desc(), events.c.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def total(conn: Connection, f: RecordFilter, now: datetime) -> int:
+    return conn.execute(select(func.count()).where(*_where(f, now))).scalar() or 0
+
+
+def counts_over_time(
+    conn: Connection, f: RecordFilter, now: datetime, offset_seconds: int
+) -> list[tuple[int, str, int]]:
+    """(bucket start in epoch seconds, category, count), oldest first."""
+    bucket = epoch_bucket(
+        events.c.occurred_at, BUCKET_SECONDS[f.period], offset_seconds
+    ).label("bucket")
+    rows = conn.execute(
+        select(bucket, events.c.category, func.count())
+        .where(*_where(f, now))
+        .group_by(bucket, events.c.category)
+        .order_by(bucket)
+    ).all()
+    return [(int(b), c, int(n)) for b, c, n in rows]
+
+
+def by_category(conn: Connection, f: RecordFilter, now: datetime) -> dict[str, int]:
+    rows = conn.execute(
+        select(events.c.category, func.count())
+        .where(*_where(f, now))
+        .group_by(events.c.category)
+        .order_by(func.count().desc())
+    ).all()
+    return {c: int(n) for c, n in rows}
+
+
+def by_district(conn: Connection, f: RecordFilter, now: datetime) -> dict[str, int]:
+    """Per district, counting an area event in every district it covers; city-wide
+    records are not anyone's (they show in the city total)."""
+    where = _where(f, now)
+    own = select(events.c.id, events.c.district_code.label("d")).where(
+        *where, events.c.district_code.is_not(None)
+    )
+    further = (
+        select(events.c.id, event_areas.c.district_code.label("d"))
+        .select_from(events.join(event_areas, event_areas.c.event_id == events.c.id))
+        .where(*where)
+    )
+    covered = own.union(further).subquery()
+    rows = conn.execute(select(covered.c.d, func.count()).group_by(covered.c.d)).all()
+    return {d: int(n) for d, n in rows}
+
+
+def categories(conn: Connection, domain: str, since: datetime) -> list[str]:
+    rows = conn.execute(
+        select(events.c.category)
+        .where(events.c.domain == domain, events.c.occurred_at > since)
+        .distinct()
+        .order_by(events.c.category)
+    ).all()
+    return [r[0] for r in rows]
+
+
+def one(conn: Connection, event_id: int) -> dict[str, Any] | None:
+    """One record in full: its columns, attributes and every district it covers."""
+    row = conn.execute(select(events).where(events.c.id == event_id)).first()
+    if row is None:
+        return None
+    record = dict(row._mapping)
+    record["areas"] = [
+        r[0]
+        for r in conn.execute(
+            select(event_areas.c.district_code)
+            .where(event_areas.c.event_id == event_id)
+            .order_by(event_areas.c.district_code)
+        )
+    ]
+    return record
+
+
+def series_over_time(
+    conn: Connection,
+    series: str,
+    f: RecordFilter,
+    now: datetime,
+    offset_seconds: int,
+) -> list[tuple[int, float]]:
+    """Mean of a measurement series per bucket over the filter's period and district."""
+    bucket = epoch_bucket(
+        measurements.c.observed_at, BUCKET_SECONDS[f.period], offset_seconds
+    ).label("bucket")
+    where = [
+        measurements.c.series == series,
+        measurements.c.observed_at > f.since(now),
+        measurements.c.observed_at <= now,
+    ]
+    if f.district:
+        where.append(measurements.c.district_code == f.district)
+    rows = conn.execute(
+        select(bucket, func.avg(measurements.c.value))
+        .where(*where)
+        .group_by(bucket)
+        .order_by(bucket)
+    ).all()
+    return [(int(b), float(v)) for b, v in rows]

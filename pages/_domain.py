@@ -1,0 +1,385 @@
+"""A domain page (traffic, safety, disasters, complaints), shared by the four.
+
+Everything a staff member picks (district, category, period, language) lives in the
+address: changing a filter navigates to the new address and the page is drawn from
+it, so a bookmark or a shared link shows exactly the same view. The page refreshes
+its numbers on the wall's timer; the map is patched, never re-created.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, Patch, State, callback, ctx, dcc, html
+
+from citywall import i18n, runtime
+from citywall.i18n import t
+from components.breadcrumbs import breadcrumbs
+from components.charts import breakdown_figure, series_figure, timeline_figure
+from components.city_map import (
+    count_labels,
+    count_z,
+    counts_map_figure,
+    map_config,
+    points_trace,
+)
+from components.format import category, label
+from components.links import href
+from components.record_detail import record_detail
+from components.record_table import record_grid, record_rows
+from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
+from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
+from pages._tiles import kpi_tiles
+
+TABLE_ROWS = 1000  # newest first; the CSV holds all of them
+
+
+def page_options(domain_id: str) -> dict:
+    """What ``dash.register_page`` needs for one domain's page."""
+    domain = DOMAINS_BY_ID[domain_id]
+    return {
+        "path": domain.path,
+        "title": lambda **q: (
+            f"CityWall — {t(_lang(q.get('lang')), f'domain.{domain_id}')}"
+        ),
+        "name": domain_id,
+        "layout": lambda **query: domain_layout(domain, **query),
+    }
+
+
+def _lang(asked: str | None) -> str:
+    return i18n.resolve(asked, runtime.profile().default_language)
+
+
+def filter_from(domain: Domain, query: dict) -> RecordFilter:
+    """The view the address asks for; anything unknown falls back to the default."""
+    profile = runtime.profile()
+    district = query.get("district")
+    period = query.get("period")
+    return RecordFilter(
+        domain=domain.id,
+        district=district if district in profile.districts_by_code else None,
+        category=query.get("category") or None,
+        period=period if period in PERIODS else DEFAULT_PERIOD,
+    )
+
+
+def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html.Div:
+    profile = runtime.profile()
+    lang = _lang(lang)
+    f = filter_from(domain, query)
+    service = runtime.kpi_service()
+    record = _record_arg(query.get("record"), domain)
+    name = t(lang, f"domain.{domain.id}")
+    trail = [(t(lang, "nav.overview"), href("/", lang))]
+    here = name
+    if f.district:
+        district = profile.districts_by_code[f.district]
+        trail.append((district.name(lang), href(f"/district/{f.district}", lang)))
+    return html.Div(
+        [
+            dcc.Store(id="domain-view", data=_view(f, lang)),
+            breadcrumbs(trail, here),
+            html.H2(
+                [
+                    name,
+                    html.Span(
+                        profile.districts_by_code[f.district].name(lang)
+                        if f.district
+                        else profile.name(lang),
+                        className="page-scope",
+                    ),
+                ],
+                className="page-title",
+            ),
+            _filters(domain, f, lang),
+            dbc.Row(
+                id="domain-tiles",
+                children=kpi_tiles(lang, f.district, domain.kpis),
+                className="g-3 mb-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.H3(t(lang, "domain.map"), className="section-title"),
+                            dcc.Graph(
+                                id="domain-map",
+                                figure=counts_map_figure(
+                                    profile,
+                                    service.by_district(f),
+                                    service.records(f, TABLE_ROWS),
+                                    lang,
+                                    t(lang, "domain.records_unit"),
+                                    highlight=f.district,
+                                ),
+                                config=map_config(scrollZoom=False),
+                                className="domain-map",
+                            ),
+                            html.Div(t(lang, "domain.map_hint"), className="map-hint"),
+                        ],
+                        xl=5,
+                    ),
+                    dbc.Col(
+                        [
+                            html.H3(
+                                t(lang, f"period.title_{f.period}"),
+                                className="section-title",
+                            ),
+                            dcc.Graph(
+                                id="domain-timeline",
+                                figure=timeline_figure(
+                                    service.counts_over_time(f),
+                                    domain.id,
+                                    profile.timezone,
+                                    lang,
+                                ),
+                                config={"displayModeBar": False},
+                            ),
+                            *_series_block(domain, f, lang),
+                        ],
+                        xl=4,
+                    ),
+                    dbc.Col(
+                        [
+                            html.H3(
+                                t(lang, "domain.by_category"),
+                                className="section-title",
+                            ),
+                            dcc.Graph(
+                                id="domain-breakdown",
+                                figure=breakdown_figure(
+                                    service.by_category(f), domain.id, lang
+                                ),
+                                config={"displayModeBar": False},
+                            ),
+                        ],
+                        xl=3,
+                    ),
+                ],
+                className="g-3",
+            ),
+            html.Div(
+                [
+                    html.H3(t(lang, "domain.latest"), className="section-title"),
+                    html.Span(
+                        id="record-count",
+                        children=_count_text(service.record_total(f), lang),
+                        className="record-count",
+                    ),
+                    html.A(
+                        t(lang, "domain.download_csv"),
+                        id="records-csv",
+                        href=href(
+                            f"/csv/records/{domain.id}",
+                            lang,
+                            district=f.district,
+                            category=f.category,
+                            period=f.period,
+                        ),
+                        download=f"{domain.id}-{f.period}.csv",
+                        className="btn btn-sm btn-outline-light",
+                    ),
+                ],
+                className="records-head",
+            ),
+            record_grid(
+                record_rows(service.records(f, TABLE_ROWS), profile, domain.id, lang),
+                domain.id,
+                lang,
+            ),
+            dbc.Offcanvas(
+                record_detail(record, profile, lang) if record else None,
+                id="record-panel",
+                title=t(lang, "records.detail"),
+                is_open=record is not None,
+                placement="end",
+                style={"width": "min(560px, 100vw)"},
+            ),
+            dcc.Interval(id="domain-refresh", interval=profile.refresh_seconds * 1000),
+        ],
+        className=f"domain-page domain-{domain.id}",
+        id="domain-page",
+    )
+
+
+def _view(f: RecordFilter, lang: str) -> dict:
+    return {
+        "domain": f.domain,
+        "district": f.district,
+        "category": f.category,
+        "period": f.period,
+        "lang": lang,
+    }
+
+
+def _record_arg(raw: str | None, domain: Domain) -> dict | None:
+    """The record a link asks to open (``?record=123``), if it is this domain's."""
+    if not raw or not raw.isdigit():
+        return None
+    record = runtime.kpi_service().record(int(raw))
+    return record if record and record["domain"] == domain.id else None
+
+
+def _count_text(total: int, lang: str) -> str:
+    shown = min(total, TABLE_ROWS)
+    return t(
+        lang,
+        "domain.count",
+        shown=i18n.number(shown, lang),
+        total=i18n.number(total, lang),
+    )
+
+
+def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
+    profile = runtime.profile()
+    categories = runtime.kpi_service().categories(domain.id)
+    if f.category and f.category not in categories:
+        categories = [*categories, f.category]
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.Dropdown(
+                    id="filter-district",
+                    options=[
+                        {"label": d.name(lang), "value": d.code}
+                        for d in sorted(profile.districts, key=lambda d: d.name(lang))
+                    ],
+                    value=f.district,
+                    placeholder=t(lang, "filters.all_districts"),
+                ),
+                md=4,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="filter-category",
+                    options=[
+                        {"label": category(domain.id, c, lang), "value": c}
+                        for c in categories
+                    ],
+                    value=f.category,
+                    placeholder=t(lang, "filters.all_categories"),
+                ),
+                md=4,
+            ),
+            dbc.Col(
+                dbc.RadioItems(
+                    id="filter-period",
+                    options=[
+                        {"label": t(lang, f"period.{p}"), "value": p} for p in PERIODS
+                    ],
+                    value=f.period,
+                    inline=True,
+                    className="period-switch",
+                ),
+                md=4,
+            ),
+        ],
+        className="filters g-2 mb-3",
+    )
+
+
+def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
+    if not domain.series:
+        return []
+    kpi = KPIS_BY_ID[domain.series_kpi] if domain.series_kpi else None
+    name = label(kpi, lang) if kpi else domain.series
+    return [
+        html.H3(t(lang, "domain.series_title", name=name), className="section-title"),
+        dcc.Graph(
+            id="domain-series",
+            figure=series_figure(
+                runtime.kpi_service().series_over_time(domain.series, f),
+                name,
+                runtime.profile().timezone,
+                lang,
+            ),
+            config={"displayModeBar": False},
+        ),
+    ]
+
+
+@callback(
+    Output("nav", "href", allow_duplicate=True),
+    Input("filter-district", "value"),
+    Input("filter-category", "value"),
+    Input("filter-period", "value"),
+    Input("domain-breakdown", "clickData"),
+    State("domain-view", "data"),
+    prevent_initial_call=True,
+)
+def apply_filters(district, category_, period, bar_click, view):
+    """A new filter is a new address: bookmarkable, shareable, reloadable."""
+    if ctx.triggered_id == "domain-breakdown":
+        points = (bar_click or {}).get("points") or [{}]
+        category_ = points[0].get("customdata") or category_
+    wanted = {"district": district, "category": category_, "period": period}
+    if all(wanted[k] == view.get(k) for k in wanted):
+        return dash.no_update
+    domain = DOMAINS_BY_ID[view["domain"]]
+    return href(domain.path, view["lang"], **wanted)
+
+
+@callback(
+    Output("record-panel", "is_open"),
+    Output("record-panel", "children"),
+    Output("nav", "href", allow_duplicate=True),
+    Input("record-grid", "cellClicked"),
+    Input("domain-map", "clickData"),
+    State("domain-view", "data"),
+    prevent_initial_call=True,
+)
+def open_record(cell, map_click, view):
+    """A row or a point opens the record; a district on the map opens its page."""
+    lang = view["lang"]
+    record_id = None
+    if ctx.triggered_id == "record-grid" and cell:
+        record_id = cell.get("rowId")
+    elif ctx.triggered_id == "domain-map" and map_click:
+        point = (map_click.get("points") or [{}])[0]
+        if point.get("curveNumber") == 0:  # the choropleth: a district
+            code = point.get("customdata")
+            if code in runtime.profile().districts_by_code:
+                return dash.no_update, dash.no_update, href(f"/district/{code}", lang)
+            return dash.no_update, dash.no_update, dash.no_update
+        record_id = point.get("customdata")
+    if record_id is None:
+        return dash.no_update, dash.no_update, dash.no_update
+    record = runtime.kpi_service().record(int(record_id))
+    if record is None:
+        return True, html.P(t(lang, "records.gone")), dash.no_update
+    return True, record_detail(record, runtime.profile(), lang), dash.no_update
+
+
+@callback(
+    Output("domain-tiles", "children"),
+    Output("domain-map", "figure"),
+    Output("domain-timeline", "figure"),
+    Output("domain-breakdown", "figure"),
+    Output("record-grid", "rowData"),
+    Output("record-count", "children"),
+    Input("domain-refresh", "n_intervals"),
+    State("domain-view", "data"),
+    running=[(Output("domain-refresh", "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+def refresh(_n, view):
+    profile = runtime.profile()
+    service = runtime.kpi_service()
+    domain = DOMAINS_BY_ID[view["domain"]]
+    lang = view["lang"]
+    f = filter_from(domain, view)
+    records = service.records(f, TABLE_ROWS)
+    counts = service.by_district(f)
+    patch = Patch()  # only the numbers and the points change
+    patch["data"][0]["z"] = count_z(profile, counts)
+    patch["data"][1]["text"] = count_labels(profile, counts, lang)
+    patch["data"][2] = points_trace(records).to_plotly_json()
+    return (
+        kpi_tiles(lang, f.district, domain.kpis),
+        patch,
+        timeline_figure(service.counts_over_time(f), domain.id, profile.timezone, lang),
+        breakdown_figure(service.by_category(f), domain.id, lang),
+        record_rows(records, profile, domain.id, lang),
+        _count_text(service.record_total(f), lang),
+    )

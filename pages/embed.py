@@ -1,0 +1,92 @@
+"""Chrome-less routes for the intranet's iframes.
+
+``/embed/tile/<kpi>?district=…&lang=…`` is one KPI tile; ``/embed/<page>`` (for
+example ``/embed/complaints?district=11680`` or ``/embed/district/11680``) is any
+page without the header. Each refreshes itself on the wall's timer.
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from citywall import i18n, runtime
+from citywall.i18n import t
+from kpis.definitions import KPIS_BY_ID
+from pages._not_found import not_found
+from pages._tiles import kpi_tiles
+
+dash.register_page(
+    __name__, path_template="/embed/<target>", title="CityWall", name="Embed"
+)
+
+
+def layout(target: str | None = None, lang: str | None = None, **query: str):
+    if target is None:  # the validation layout
+        return html.Div(id="embed")
+    profile = runtime.profile()
+    lang = i18n.resolve(lang, profile.default_language)
+    if target.startswith("tile/"):
+        return _tile(target.removeprefix("tile/"), query.get("district"), lang)
+    page = _page_for(target)
+    if page is None:
+        return not_found(t(lang, "not_found.no_page"), lang)
+    return html.Div(page["layout"](lang=lang, **_path_args(target), **query))
+
+
+def _page_for(target: str) -> dict | None:
+    """The registered page an embed route shows (never the embed page itself)."""
+    first = target.split("/", 1)[0]
+    path = "/" if first in ("", "overview") else f"/{first}"
+    for page in dash.page_registry.values():
+        if page["module"] == __name__:
+            continue
+        if page.get("path") == path or (
+            first == "district" and page.get("path_template") == "/district/<code>"
+        ):
+            return page
+    return None
+
+
+def _path_args(target: str) -> dict:
+    parts = target.split("/", 1)
+    return {"code": parts[1]} if parts[0] == "district" and len(parts) == 2 else {}
+
+
+def _tile(kpi_id: str, district: str | None, lang: str):
+    profile = runtime.profile()
+    if kpi_id not in KPIS_BY_ID:
+        return not_found(t(lang, "not_found.kpi", kpi=kpi_id), lang)
+    if district and district not in profile.districts_by_code:
+        return not_found(
+            t(lang, "not_found.district", code=district, city=profile.name(lang)), lang
+        )
+    view = {"kpi": kpi_id, "district": district, "lang": lang}
+    return html.Div(
+        [
+            dcc.Store(id="embed-tile-view", data=view),
+            html.Div(id="embed-tile", children=_tile_body(view)),
+            dcc.Interval(
+                id="embed-tile-refresh", interval=profile.refresh_seconds * 1000
+            ),
+        ],
+        className="embed-tile",
+    )
+
+
+def _tile_body(view: dict) -> list:
+    # full width, and its links open the full page in a tab of its own
+    return kpi_tiles(
+        view["lang"], view["district"], (KPIS_BY_ID[view["kpi"]],), full_width=True
+    )
+
+
+@callback(
+    Output("embed-tile", "children"),
+    Input("embed-tile-refresh", "n_intervals"),
+    State("embed-tile-view", "data"),
+    running=[(Output("embed-tile-refresh", "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+def refresh(_n, view):
+    return _tile_body(view)
