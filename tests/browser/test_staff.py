@@ -1,0 +1,251 @@
+"""What city staff do on their desks, in headless chromium at 1920×1080: every page,
+every drill-down path, bookmarked filters, the language switch and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from citywall import i18n
+from kpis.definitions import DOMAINS, KPIS_BY_ID
+from tests.browser.conftest import SCREENSHOTS
+
+PAGES = {
+    "overview": "/",
+    **{d.id: d.path for d in DOMAINS},
+    "district": "/district/11680",
+    "sources": "/sources",
+}
+READY = {  # what each page shows once it is drawn
+    "overview": "#city-map .choroplethlocation",
+    "district": "#district-kpis .cell-value",
+    "sources": ".source-table tbody tr",
+}
+
+
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def _grid_rows(wall) -> list[dict]:
+    """The rows the grid displays (the current page), as text per column."""
+    return wall.driver.execute_script(
+        """return [...document.querySelectorAll('#record-grid .ag-center-cols-container .ag-row')]
+            .map(r => Object.fromEntries([...r.querySelectorAll('.ag-cell')]
+            .map(c => [c.getAttribute('col-id'), c.textContent])))"""
+    )
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_draws_without_console_errors(wall, name):
+    wall.driver.get(wall.server_url + PAGES[name])
+    ready = READY.get(name, "#domain-map .choroplethlocation")
+    wall.wait_for_element(ready, timeout=30)
+    if name not in READY:  # a domain page: tiles, map, charts and the table of records
+        wall.wait_for_element("#record-grid .ag-row", timeout=30)
+        wall.wait_for_element("#domain-timeline .bars, #domain-timeline .annotation")
+        assert len(wall.find_elements("#domain-map .choroplethlocation")) == 25
+        tiles = wall.find_elements(".kpi-tile")
+        domain = next(d for d in DOMAINS if d.id == name)
+        assert len(tiles) == len(domain.kpis)
+        assert wall.find_element(".breadcrumb").text.startswith("Overview")
+    if name != "district":  # the page's own entry in the header is marked
+        active = wall.wait_for_element(".wall-navbar .nav-link.active")
+        expected = "Overview" if name == "overview" else i18n.t("en", f"nav.{name}")
+        assert active.text == (
+            expected
+            if name in ("overview", "sources")
+            else i18n.t("en", f"domain.{name}")
+        )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wall.driver.save_screenshot(str(SCREENSHOTS / f"{name}-1920x1080.png"))
+    assert wall.get_logs() == []
+
+
+def test_a_tile_opens_its_domain_page_for_its_district(wall):
+    wall.driver.get(wall.server_url + "/district/11680")
+    wall.wait_for_element("#district-kpis .cell-value", timeout=30)
+    wall.find_element("#district-kpis a[href*='/complaints']").click()
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    assert _query(wall.driver.current_url)["district"] == "11680"
+    assert "Gangnam-gu" in wall.find_element("#filter-district").text
+    places = {row["place"] for row in _grid_rows(wall)}
+    assert places == {"Gangnam-gu"}, places
+    # the tiles on that page are the district's, and lead on with the district
+    tile_link = wall.find_element(".kpi-tile a.tile-link")
+    assert "district=11680" in tile_link.get_attribute("href")
+    # overview tile -> the city's domain page
+    wall.driver.get(wall.server_url + "/")
+    wall.wait_for_element(".kpi-tile a.tile-link", timeout=30)
+    wall.find_element("[id*='road_avg_speed'].kpi-tile a.tile-link").click()
+    wall.wait_for_element("#domain-series .scatterlayer", timeout=30)
+    assert urlparse(wall.driver.current_url).path == "/traffic"
+    assert wall.get_logs() == []
+
+
+def test_a_row_and_a_point_open_the_record_and_breadcrumbs_lead_back(wall):
+    wall.driver.get(wall.server_url + "/safety?district=11680&period=7d")
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    first = wall.find_element("#record-grid .ag-center-cols-container .ag-row")
+    row_id = first.get_attribute("row-id")
+    cell = first.find_element(By.CSS_SELECTOR, "[col-id='title']")
+    title = cell.text
+    wall.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", cell)
+    cell.click()
+    panel = wall.wait_for_element("#record-detail", timeout=20)
+    assert panel.get_attribute("data-record") == row_id
+    wall.wait_for_text_to_equal(".record-title", title, timeout=10)
+    assert "Lifecycle" in panel.text  # dispatched -> arrived -> ... with times
+    wall.find_element(".offcanvas .btn-close").click()
+    wall.wait_for_no_elements(".offcanvas.show, .offcanvas-backdrop", timeout=10)
+
+    # a point on the map: the panel opens on that record
+    point = wall.wait_for_element("#domain-map .scattergeo .point", timeout=20)
+    wall.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", point)
+    ActionChains(wall.driver).move_to_element(point).click().perform()
+    panel = wall.wait_for_element("#record-detail", timeout=20)
+    assert panel.get_attribute("data-record").isdigit()
+    wall.find_element(".offcanvas .btn-close").click()
+    wall.wait_for_no_elements(".offcanvas.show, .offcanvas-backdrop", timeout=10)
+
+    # breadcrumbs: Overview › Gangnam-gu › Safety
+    crumbs = wall.find_elements(".breadcrumb-item")
+    assert [c.text for c in crumbs] == ["Overview", "Gangnam-gu", "Safety"]
+    crumbs[1].find_element(By.TAG_NAME, "a").click()
+    wall.wait_for_contains_text(".district-title", "Gangnam-gu", timeout=20)
+    wall.find_element(".breadcrumb-item a").click()
+    wall.wait_for_element("#city-map .choroplethlocation", timeout=20)
+    assert wall.get_logs() == []
+
+
+def test_a_district_on_a_domain_map_opens_its_page(wall):
+    # a category with no records: no points lie over the district to click
+    wall.driver.get(wall.server_url + "/complaints?category=none_such")
+    wall.wait_for_element("#domain-map .choroplethlocation", timeout=30)
+    shapes = wall.find_elements("#domain-map .choroplethlocation")
+    ActionChains(wall.driver).move_to_element(shapes[22]).click().perform()
+    wall.wait_for_contains_text(".district-title", "Gangnam-gu", timeout=20)
+    assert wall.get_logs() == []
+
+
+def test_what_just_happened_opens_the_record(wall):
+    item = wall.wait_for_element("#event-feed .feed-link", timeout=30)
+    href = item.get_attribute("href")
+    item.click()
+    panel = wall.wait_for_element("#record-detail", timeout=30)
+    assert panel.get_attribute("data-record") == _query(href)["record"]
+    assert wall.get_logs() == []
+
+
+def test_a_bookmarked_view_comes_back_as_it_was(wall):
+    url = "/complaints?district=11680&category=noise&period=7d&lang=ko"
+    wall.driver.get(wall.server_url + url)
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    assert "강남구" in wall.find_element("#filter-district").text
+    assert "소음" in wall.find_element("#filter-category").text
+    checked = wall.driver.execute_script(
+        "return document.querySelector('#filter-period input:checked').value"
+    )
+    assert checked == "7d"
+    rows = _grid_rows(wall)
+    assert rows and {r["category"] for r in rows} == {"소음"}
+    assert {r["place"] for r in rows} == {"강남구"}
+    assert wall.find_element(".nav-link.active").text == "민원"
+
+    # a new choice goes into the address, and a reload keeps it
+    wall.driver.execute_script(
+        "document.querySelector(\"#filter-period input[value='30d']\").click()"
+    )
+    _wait_for_query(wall, "period", "30d")
+    wall.driver.refresh()
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    query = _query(wall.driver.current_url)
+    assert query == {
+        "district": "11680",
+        "category": "noise",
+        "period": "30d",
+        "lang": "ko",
+    }
+    assert "최근 30일" in wall.find_element("#domain-page").text
+    assert wall.get_logs() == []
+
+
+def _wait_for_query(wall, key: str, value: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if _query(wall.driver.current_url).get(key) == value:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{key}={value} never reached {wall.driver.current_url}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "overview", "label", "number"),
+    [
+        ("ko", "개요", "미처리 민원", re.compile(r"^[\d,]+$")),
+        ("es", "Resumen", "Reclamos pendientes", re.compile(r"^[\d.]+$")),
+    ],
+)
+def test_the_language_switch(wall, lang, overview, label, number):
+    wall.driver.get(wall.server_url + "/complaints?district=11680&period=7d")
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    wall.find_element(f".lang-link[href*='lang={lang}']").click()
+    wall.wait_for_contains_text(".wall-navbar", overview, timeout=20)
+    query = _query(wall.driver.current_url)
+    assert query["lang"] == lang and query["district"] == "11680"  # view kept
+    tile = wall.wait_for_element(
+        "[id*='complaints_open'].kpi-tile .tile-label", timeout=20
+    )
+    assert tile.text == label
+    value = wall.find_element("[id*='complaints_open'].kpi-tile .tile-value").text
+    assert number.match(value), value
+    # the grid's own words too
+    assert i18n.t(lang, "grid.page") in wall.find_element("#record-grid").text
+    assert wall.get_logs() == []
+
+
+def test_the_csv_of_a_tile_holds_the_tile(wall):
+    wall.driver.get(wall.server_url + "/district/11680?lang=es")
+    wall.wait_for_element("#district-kpis", timeout=30)
+    wall.driver.get(wall.server_url + "/?lang=es")
+    selector = "[id*='road_avg_speed'].kpi-tile"
+    wall.wait_for_element(f"{selector} .tile-value", timeout=30)
+    href = wall.find_element(f"{selector} .tile-csv").get_attribute("href")
+    # the feed is live: compare a tile and a CSV taken within the same moment
+    for _ in range(5):
+        before = wall.find_element(f"{selector} .tile-value").text
+        body = requests.get(href, timeout=20)
+        after = wall.find_element(f"{selector} .tile-value").text
+        (row,) = csv.DictReader(io.StringIO(body.content.decode("utf-8-sig")))
+        shown = i18n.number(float(row["value"]), "es", KPIS_BY_ID[row["kpi"]].decimals)
+        if before == after == shown:
+            break
+    else:
+        pytest.fail(f"tile {before!r}/{after!r}, CSV {row['value']} ({shown!r})")
+    assert body.headers["Content-Type"].startswith("text/csv")
+    assert row["label"] == "Velocidad media en vías" and row["unit"] == "km/h"
+    assert row["status"] in ("good", "watch", "alert")
+
+
+def test_the_csv_of_a_table_holds_its_filter(wall):
+    wall.driver.get(wall.server_url + "/safety?district=11680&period=24h")
+    wall.wait_for_element("#record-grid .ag-row", timeout=30)
+    href = wall.find_element("#records-csv").get_attribute("href")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(requests.get(href, timeout=20).text.lstrip("\ufeff"))
+        )
+    )
+    assert rows and {r["district_code"] for r in rows} == {"11680"}
+    shown = wall.find_element("#record-count").text
+    total = int(re.search(r"of ([\d,]+)", shown).group(1).replace(",", ""))
+    assert abs(len(rows) - total) <= 3  # the feed is live between the two reads
