@@ -73,7 +73,8 @@ def _bucket_sqlite(element, compiler, **kw):
 @compiles(epoch_bucket, "postgresql")
 def _bucket_postgresql(element, compiler, **kw):
     at, seconds, offset = list(element.clauses)
-    epoch = f"CAST(EXTRACT(EPOCH FROM {compiler.process(at, **kw)}) AS BIGINT)"
+    # FLOOR: a cast would round 14:59:59.6 into the next hour
+    epoch = f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(at, **kw)})) AS BIGINT)"
     s, o = compiler.process(seconds, **kw), compiler.process(offset, **kw)
     return f"(FLOOR(({epoch} + {o}) / {s}::float) * {s} - {o})::bigint"
 

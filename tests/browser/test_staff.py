@@ -97,7 +97,9 @@ def test_a_row_and_a_point_open_the_record_and_breadcrumbs_lead_back(wall):
     row_id = first.get_attribute("row-id")
     cell = first.find_element(By.CSS_SELECTOR, "[col-id='title']")
     title = cell.text
-    wall.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", cell)
+    wall.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", cell
+    )
     cell.click()
     panel = wall.wait_for_element("#record-detail", timeout=20)
     assert panel.get_attribute("data-record") == row_id
@@ -108,7 +110,9 @@ def test_a_row_and_a_point_open_the_record_and_breadcrumbs_lead_back(wall):
 
     # a point on the map: the panel opens on that record
     point = wall.wait_for_element("#domain-map .scattergeo .point", timeout=20)
-    wall.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", point)
+    wall.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", point
+    )
     ActionChains(wall.driver).move_to_element(point).click().perform()
     panel = wall.wait_for_element("#record-detail", timeout=20)
     assert panel.get_attribute("data-record").isdigit()

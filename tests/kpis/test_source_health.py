@@ -62,7 +62,8 @@ def test_a_source_never_loaded_says_so(engine, seoul):
     (never,) = service.source_health()
     assert never.stale and never.last_success_at is None
     assert (
-        freshness_strip(None, [never], seoul, T0, "en")[-1].children == "◆ demo never loaded"
+        freshness_strip(None, [never], seoul, T0, "en")[-1].children
+        == "◆ demo never loaded"
     )
 
 
