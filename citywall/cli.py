@@ -212,7 +212,8 @@ def serve_command(args: argparse.Namespace) -> int:
 
             return server
 
-    print(f"CityWall is on http://{args.host}:{args.port}", flush=True)
+    prefix = runtime.settings().url_prefix
+    print(f"CityWall is on http://{args.host}:{args.port}{prefix}", flush=True)
     Wall().run()
     return 0
 

@@ -1,0 +1,164 @@
+"""The city intranet: the wall behind a real reverse proxy under a path prefix, its
+tiles and pages in iframes of another origin, and only the allowed origins.
+
+Three servers on 127.0.0.1, as in a city hall: `citywall serve` (gunicorn), a
+reverse proxy (werkzeug's HTTP proxy) that publishes it under /intranet/citywall/,
+and the intranet's own pages on other ports, one allowed to frame the wall and one
+not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import requests
+from werkzeug.middleware.http_proxy import ProxyMiddleware
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.citywall.test_cli import serving
+from tests.conftest import seoul_profile_copy
+
+PREFIX = "/intranet/citywall/"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _server(app, port: int) -> Iterator[None]:
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _not_here(environ, start_response):
+    return Response("not on this server", status=404)(environ, start_response)
+
+
+def _intranet_page(frames: list[str]):
+    body = "".join(
+        f'<iframe src="{src}" width="600" height="420" title="CityWall"></iframe>'
+        for src in frames
+    )
+    html = f"<!doctype html><html><body><h1>Intranet</h1>{body}</body></html>"
+
+    def app(environ, start_response):
+        return Response(html, mimetype="text/html")(environ, start_response)
+
+    return app
+
+
+@pytest.fixture(scope="module", params=["proxy keeps the prefix", "proxy strips it"])
+def intranet(request, tmp_path_factory):
+    """(proxy URL of the wall, allowed intranet origin port, other origin port)."""
+    strips = request.param == "proxy strips it"
+    folder = tmp_path_factory.mktemp("intranet")
+    allowed_port, other_port, proxy_port = _free_port(), _free_port(), _free_port()
+    env = os.environ | {
+        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1, refresh_seconds=2)),
+        "CITYWALL_DATA_DIR": str(folder / "data"),
+        "CITYWALL_URL_PREFIX": PREFIX,
+        "CITYWALL_PROXY_STRIPS_PREFIX": "true" if strips else "false",
+        "CITYWALL_FRAME_ANCESTORS": f"http://127.0.0.1:{allowed_port}",
+    }
+    env.pop("CITYWALL_DATABASE_URL", None)
+    with serving(env) as (wall_url, _output):
+        proxy = ProxyMiddleware(
+            _not_here,
+            {PREFIX: {"target": wall_url + "/", "remove_prefix": strips}},
+        )
+        # the intranet reaches the wall by another host name: another origin
+        wall = f"http://localhost:{proxy_port}{PREFIX}"
+        with _server(proxy, proxy_port):
+            yield wall, allowed_port, other_port
+
+
+def test_the_wall_answers_under_the_prefix_only(intranet):
+    wall, _, _ = intranet
+    page = requests.get(wall, timeout=30)
+    assert page.status_code == 200
+    config = json.loads(
+        re.search(r'id="_dash-config"[^>]*>(.*?)</script>', page.text, re.S).group(1)
+    )
+    assert config["requests_pathname_prefix"] == PREFIX
+    # every script and stylesheet the page names comes through the proxy
+    assets = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+    assert assets and all(a.startswith(PREFIX) for a in assets), assets
+    origin = wall.removesuffix(PREFIX)
+    for asset in assets:
+        assert requests.get(origin + asset, timeout=30).status_code == 200, asset
+    for path in ("_dash-layout", "_dash-dependencies"):
+        assert requests.get(wall + path, timeout=30).status_code == 200
+    csv = requests.get(wall + "csv/tile/complaints_open?district=11680", timeout=30)
+    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("kpi,")
+    root = wall.removesuffix(PREFIX) + "/"
+    assert requests.get(root, timeout=30).status_code == 404  # nothing outside it
+
+
+def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
+    wall, allowed_port, _ = intranet
+    frames = [
+        f"{wall}embed/tile/complaints_open?district=11680&lang=es",
+        f"{wall}embed/complaints?district=11680&lang=ko",
+    ]
+    with _server(_intranet_page(frames), allowed_port):
+        driver = dash_duo.driver
+        driver.get(f"http://127.0.0.1:{allowed_port}/")
+        iframes = driver.find_elements("css selector", "iframe")
+        assert len(iframes) == 2
+
+        driver.switch_to.frame(iframes[0])
+        dash_duo.wait_for_element(".kpi-tile .tile-value", timeout=60)
+        assert dash_duo.find_element(".tile-label").text == "Reclamos pendientes"
+        assert not driver.find_elements("css selector", ".wall-navbar")  # no chrome
+        # it refreshes by itself inside the frame
+        driver.execute_script("document.querySelector('.kpi-tile').dataset.old = 1")
+        dash_duo.wait_for_no_elements(".kpi-tile[data-old]", timeout=30)
+        # its links stay under the prefix
+        link = dash_duo.find_element(".tile-link").get_attribute("href")
+        assert link.startswith(wall + "complaints?")
+        driver.switch_to.default_content()
+
+        driver.switch_to.frame(iframes[1])
+        dash_duo.wait_for_element("#record-grid .ag-row", timeout=60)
+        assert "민원" in dash_duo.find_element(".page-title").text
+        assert not driver.find_elements("css selector", ".wall-navbar")
+        csv_link = dash_duo.find_element("#records-csv").get_attribute("href")
+        assert csv_link.startswith(wall + "csv/records/complaints?")
+        driver.switch_to.default_content()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / "intranet-embeds.png"))
+        assert dash_duo.get_logs() == []
+
+
+def test_another_origin_may_not_frame_the_wall(dash_duo, intranet):
+    wall, _, other_port = intranet
+    frames = [f"{wall}embed/tile/complaints_open"]
+    with _server(_intranet_page(frames), other_port):
+        driver = dash_duo.driver
+        driver.get(f"http://127.0.0.1:{other_port}/")
+        iframe = driver.find_element("css selector", "iframe")
+        driver.switch_to.frame(iframe)
+        # the browser refuses to draw it: no tile ever appears in the frame
+        with pytest.raises(Exception):
+            dash_duo.wait_for_element(".kpi-tile", timeout=8)
+        driver.switch_to.default_content()
+        logs = dash_duo.get_logs() or []
+        assert any("frame-ancestors" in entry["message"] for entry in logs), logs
