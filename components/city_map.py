@@ -118,7 +118,10 @@ def points_trace(points: list[dict]) -> go.Scattergeo:
             lat=[p["lat"] for p in located],
             customdata=[p["id"] for p in located],
             mode="markers",
-            marker=dict(size=9, color="#F0E442", line=dict(color="#000", width=1)),
+            # small and white: the district names and numbers stay readable
+            marker=dict(
+                size=6, color="#ffffff", opacity=0.8, line=dict(color="#000", width=1)
+            ),
             hovertemplate="%{customdata}<extra></extra>",
             name="records",
         )
@@ -136,8 +139,8 @@ def points_trace(points: list[dict]) -> go.Scattergeo:
         mode="markers",
         marker=dict(
             size=[min(8 + 2 * len(g) ** 0.5, 30) for g in groups],
-            color="#F0E442",
-            opacity=0.8,
+            color="#ffffff",
+            opacity=0.7,
             line=dict(color="#000", width=1),
         ),
         hovertemplate="%{text}<extra></extra>",

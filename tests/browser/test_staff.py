@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 from citywall import i18n
 from kpis.definitions import DOMAINS, KPIS_BY_ID
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.contrast import CONTRAST_FAILURES
 
 PAGES = {
     "overview": "/",
@@ -64,6 +65,8 @@ def test_every_page_draws_without_console_errors(wall, name):
             if name in ("overview", "sources")
             else i18n.t("en", f"domain.{name}")
         )
+    # every piece of text readable: WCAG 2.1 AA contrast
+    assert wall.driver.execute_script(CONTRAST_FAILURES) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wall.driver.save_screenshot(str(SCREENSHOTS / f"{name}-1920x1080.png"))
     assert wall.get_logs() == []
