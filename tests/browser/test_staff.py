@@ -123,8 +123,13 @@ def test_a_row_and_a_point_open_the_record_and_breadcrumbs_lead_back(wall):
     wall.wait_for_no_elements(".offcanvas.show, .offcanvas-backdrop", timeout=10)
 
     # breadcrumbs: Overview › Gangnam-gu › Safety
+    wall.driver.execute_script("window.scrollTo(0, 0)")
     crumbs = wall.find_elements(".breadcrumb-item")
-    assert [c.text for c in crumbs] == ["Overview", "Gangnam-gu", "Safety"]
+    assert [c.get_attribute("textContent") for c in crumbs] == [
+        "Overview",
+        "Gangnam-gu",
+        "Safety",
+    ]
     crumbs[1].find_element(By.TAG_NAME, "a").click()
     wall.wait_for_contains_text(".district-title", "Gangnam-gu", timeout=20)
     wall.find_element(".breadcrumb-item a").click()
