@@ -20,6 +20,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from citywall.i18n import LANGUAGES
+
 
 class ProfileError(ValueError):
     """The profile cannot be used; the message lists each problem and its fix."""
@@ -70,6 +72,16 @@ class RoadClass:
 
 
 @dataclass(frozen=True)
+class MapTiles:
+    """A tile server for the maps (an intranet's own, say); without one the maps
+    are the district shapes on a blank background."""
+
+    url: str  # raster tiles, https://tiles.city.example/{z}/{x}/{y}.png
+    attribution: str = ""
+    glyphs_url: str = ""  # MapLibre fonts for the labels, .../{fontstack}/{range}.pbf
+
+
+@dataclass(frozen=True)
 class CityProfile:
     id: str
     names: dict[str, str]
@@ -85,6 +97,7 @@ class CityProfile:
     boundaries_path: Path
     boundaries_source: str
     folder: Path  # the profile's folder: relative paths in source options start here
+    tiles: MapTiles | None = None
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -154,6 +167,12 @@ def load_profile(path: Path | str) -> CityProfile:
         kpi: Target(float(t["target"]), float(t.get("watch_ratio", 1.25)))
         for kpi, t in raw.get("targets", {}).items()
     }
+    tiles = _tiles(raw.get("map", {}), problems)
+    language = city.get("default_language", "en")
+    if language not in LANGUAGES:
+        problems.append(
+            f"[city] default_language {language!r}: CityWall speaks {', '.join(LANGUAGES)}"
+        )
     road_classes = {
         name: RoadClass(float(c["congested"]), float(c["slow"]))
         for name, c in raw.get("traffic", {}).get("road_classes", {}).items()
@@ -179,6 +198,23 @@ def load_profile(path: Path | str) -> CityProfile:
         boundaries_path=boundaries_path,
         boundaries_source=city.get("boundaries_source", ""),
         folder=path.parent.resolve(),
+        tiles=tiles,
+    )
+
+
+def _tiles(table: dict, problems: list[str]) -> MapTiles | None:
+    url = table.get("tile_url", "")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")) or "{z}" not in url:
+        problems.append(
+            f"[map] tile_url {url!r} must be an http(s) URL with {{z}}, {{x}} and {{y}}"
+        )
+        return None
+    return MapTiles(
+        url=url,
+        attribution=str(table.get("attribution", "")),
+        glyphs_url=str(table.get("glyphs_url", "")),
     )
 
 

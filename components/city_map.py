@@ -1,4 +1,5 @@
-"""The district choropleth, drawn with no tile server.
+"""The district maps: with no tile server by default, over the city's own tiles
+when the profile names a tile server ([map] tile_url).
 
 plotly's d3-based geo traces render offline, labels included (the MapLibre map
 traces fetch glyphs from the internet), so a wall with no internet still shows every
@@ -6,6 +7,8 @@ district's name and value without hovering.
 """
 
 from __future__ import annotations
+
+import math
 
 import dash
 import plotly.graph_objects as go
@@ -84,7 +87,7 @@ def counts_map_figure(
         reverse=False,
         highlight=highlight,
     )
-    fig.add_trace(points_trace(points))
+    fig.add_trace(points_trace(points, tiles=profile.tiles is not None))
     return fig
 
 
@@ -108,20 +111,20 @@ MAX_POINTS = 600  # beyond this the points are grouped into cells
 CELL_DEGREES = 0.01  # about 1 km
 
 
-def points_trace(points: list[dict]) -> go.Scattergeo:
+def points_trace(points: list[dict], tiles: bool = False) -> go.Scattergeo:
+    """Records as points on the map; on a tile map the same on MapLibre."""
+    trace = go.Scattermap if tiles else go.Scattergeo
     located = [
         p for p in points if p.get("lat") is not None and p.get("lon") is not None
     ]
     if len(located) <= MAX_POINTS:
-        return go.Scattergeo(
+        return trace(
             lon=[p["lon"] for p in located],
             lat=[p["lat"] for p in located],
             customdata=[p["id"] for p in located],
             mode="markers",
             # small and white: the district names and numbers stay readable
-            marker=dict(
-                size=6, color="#ffffff", opacity=0.8, line=dict(color="#000", width=1)
-            ),
+            marker=_marker(tiles, size=6, opacity=0.8),
             hovertemplate="%{customdata}<extra></extra>",
             name="records",
         )
@@ -130,22 +133,25 @@ def points_trace(points: list[dict]) -> go.Scattergeo:
         key = (round(p["lon"] / CELL_DEGREES), round(p["lat"] / CELL_DEGREES))
         cells.setdefault(key, []).append(p)
     groups = list(cells.values())
-    return go.Scattergeo(
+    return trace(
         lon=[sum(p["lon"] for p in g) / len(g) for g in groups],
         lat=[sum(p["lat"] for p in g) / len(g) for g in groups],
         # a cell of one record still opens it; a bigger cell has no single record
         customdata=[g[0]["id"] if len(g) == 1 else None for g in groups],
         text=[str(len(g)) for g in groups],
         mode="markers",
-        marker=dict(
-            size=[min(8 + 2 * len(g) ** 0.5, 30) for g in groups],
-            color="#ffffff",
-            opacity=0.7,
-            line=dict(color="#000", width=1),
+        marker=_marker(
+            tiles, size=[min(8 + 2 * len(g) ** 0.5, 30) for g in groups], opacity=0.7
         ),
         hovertemplate="%{text}<extra></extra>",
         name="records",
     )
+
+
+def _marker(tiles: bool, **style) -> dict:
+    """White points with a black rim (MapLibre circles have no rim)."""
+    marker = {"color": "#ffffff", **style}
+    return marker if tiles else marker | {"line": {"color": "#000", "width": 1}}
 
 
 def district_map(
@@ -156,6 +162,8 @@ def district_map(
     reverse: bool = False,
     highlight: str | None = None,
 ) -> go.Figure:
+    if profile.tiles is not None:
+        return tile_map(profile, z, labels, colour_title, reverse, highlight)
     codes = [d.code for d in profile.districts]
     centroids = [d.geometry.representative_point() for d in profile.districts]
     fig = go.Figure(
@@ -220,3 +228,97 @@ def city_map_patch(
     patch["data"][0]["z"] = _z(profile, kpi, values)
     patch["data"][1]["text"] = _labels(profile, kpi, values, lang)
     return patch
+
+
+def tile_map(
+    profile: CityProfile,
+    z: list[float | None],
+    labels: list[str],
+    colour_title: str,
+    reverse: bool = False,
+    highlight: str | None = None,
+) -> go.Figure:
+    """The same map over the city's own tile server (MapLibre). The labels need
+    the server's fonts: without ``glyphs_url`` they are left out (a label layer
+    would fetch fonts from the internet) and the names show on hover."""
+    tiles = profile.tiles
+    assert tiles is not None
+    codes = [d.code for d in profile.districts]
+    centroids = [d.geometry.representative_point() for d in profile.districts]
+    style: dict = {
+        "version": 8,
+        "sources": {
+            "city": {
+                "type": "raster",
+                "tiles": [tiles.url],
+                "tileSize": 256,
+                "attribution": tiles.attribution,
+            }
+        },
+        "layers": [{"id": "city", "type": "raster", "source": "city"}],
+    }
+    if tiles.glyphs_url:
+        style["glyphs"] = tiles.glyphs_url
+    names = [d.name() for d in profile.districts]
+    fig = go.Figure(
+        [
+            go.Choroplethmap(
+                geojson=profile.geojson,
+                locations=codes,
+                featureidkey="id",
+                z=z,
+                customdata=codes,
+                text=names,
+                colorscale="Cividis",
+                reversescale=reverse,
+                marker_opacity=0.6,
+                marker_line_color=[
+                    "#ffffff" if c == highlight else "#0b1220" for c in codes
+                ],
+                marker_line_width=[4 if c == highlight else 1 for c in codes],
+                colorbar={
+                    "title": {"text": colour_title, "side": "top"},
+                    "thickness": 14,
+                    "len": 0.7,
+                    "tickfont": {"color": "#e6edf7"},
+                },
+                hovertemplate="%{text}<extra></extra>",
+            ),
+            go.Scattermap(
+                lon=[p.x for p in centroids],
+                lat=[p.y for p in centroids],
+                text=labels,
+                customdata=codes,
+                mode="text" if tiles.glyphs_url else "markers",
+                marker={"size": 1, "opacity": 0},
+                textfont={"color": "#ffffff", "size": 14},
+                hoverinfo="skip",
+            ),
+        ]
+    )
+    minx, miny, maxx, maxy = _bounds(profile)
+    span = max(maxx - minx, (maxy - miny) * 1.3, 1e-6)
+    fig.update_layout(
+        map={
+            "style": style,
+            "center": {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2},
+            # a city about 600 px wide: 256 px cover 360° at zoom 0
+            "zoom": math.log2(360 * 600 / 256 / span),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        font={"color": "#e6edf7", "family": FONT},
+        uirevision="city-map",
+        showlegend=False,
+    )
+    return fig
+
+
+def _bounds(profile: CityProfile) -> tuple[float, float, float, float]:
+    boxes = [d.geometry.bounds for d in profile.districts]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

@@ -374,7 +374,8 @@ def refresh(_n, view):
     patch = Patch()  # only the numbers and the points change
     patch["data"][0]["z"] = count_z(profile, counts)
     patch["data"][1]["text"] = count_labels(profile, counts, lang)
-    patch["data"][2] = points_trace(records).to_plotly_json()
+    tiles = profile.tiles is not None
+    patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
     return (
         kpi_tiles(lang, f.district, domain.kpis),
         patch,

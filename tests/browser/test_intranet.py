@@ -12,40 +12,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import requests
 from werkzeug.middleware.http_proxy import ProxyMiddleware
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.servers import free_port, serve_wsgi
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 
 PREFIX = "/intranet/citywall/"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _server(app, port: int) -> Iterator[None]:
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def _not_here(environ, start_response):
@@ -70,7 +48,7 @@ def intranet(request, tmp_path_factory):
     """(proxy URL of the wall, allowed intranet origin port, other origin port)."""
     strips = request.param == "proxy strips it"
     folder = tmp_path_factory.mktemp("intranet")
-    allowed_port, other_port, proxy_port = _free_port(), _free_port(), _free_port()
+    allowed_port, other_port, proxy_port = free_port(), free_port(), free_port()
     env = os.environ | {
         "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1, refresh_seconds=2)),
         "CITYWALL_DATA_DIR": str(folder / "data"),
@@ -86,7 +64,7 @@ def intranet(request, tmp_path_factory):
         )
         # the intranet reaches the wall by another host name: another origin
         wall = f"http://localhost:{proxy_port}{PREFIX}"
-        with _server(proxy, proxy_port):
+        with serve_wsgi(proxy, proxy_port):
             yield wall, allowed_port, other_port
 
 
@@ -118,7 +96,7 @@ def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
         f"{wall}embed/tile/complaints_open?district=11680&lang=es",
         f"{wall}embed/complaints?district=11680&lang=ko",
     ]
-    with _server(_intranet_page(frames), allowed_port):
+    with serve_wsgi(_intranet_page(frames), allowed_port):
         driver = dash_duo.driver
         driver.get(f"http://127.0.0.1:{allowed_port}/")
         iframes = driver.find_elements("css selector", "iframe")
@@ -151,7 +129,7 @@ def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
 def test_another_origin_may_not_frame_the_wall(dash_duo, intranet):
     wall, _, other_port = intranet
     frames = [f"{wall}embed/tile/complaints_open"]
-    with _server(_intranet_page(frames), other_port):
+    with serve_wsgi(_intranet_page(frames), other_port):
         driver = dash_duo.driver
         driver.get(f"http://127.0.0.1:{other_port}/")
         iframe = driver.find_element("css selector", "iframe")
