@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Engine, case, func, select
 from citywall.profile import CityProfile
 from kpis import queries as q
 from kpis import records
-from kpis.definitions import KPIS, KPIS_BY_ID, Kpi, KpiContext, Window
+from kpis import definitions
+from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
 from store import writes
 from store.schema import (
@@ -139,7 +140,7 @@ class KpiService:
         def build(conn: Connection, w: Window) -> list[KpiValue]:
             return [
                 self._with_staleness(self.compute(conn, kpi, w, district), kpi, health)
-                for kpi in KPIS
+                for kpi in definitions.KPIS
             ]
 
         return self._cached("tiles", district, build)
@@ -156,7 +157,7 @@ class KpiService:
 
     def map_values(self, kpi_id: str) -> dict[str, float | None]:
         """One KPI for every district, for the choropleth."""
-        kpi = KPIS_BY_ID[kpi_id]
+        kpi = definitions.KPIS_BY_ID[kpi_id]
 
         def build(conn: Connection, w: Window) -> dict[str, float | None]:
             agg = kpi.current(w, self.context)
@@ -295,7 +296,7 @@ class KpiService:
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
         result: dict[str, list[float | None]] = {}
         with self.engine.connect() as conn:
-            for kpi in KPIS:
+            for kpi in definitions.KPIS:
                 values = []
                 for at in points:
                     agg = kpi.current(self.window(at), self.context)

@@ -16,7 +16,7 @@ from components.format import label
 from components.freshness import freshness_strip
 from components.links import href
 from components.ticker import alert_ticker_items
-from kpis.definitions import KPIS, KPIS_BY_ID
+from kpis import definitions
 from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
@@ -30,10 +30,10 @@ def layout(
     profile = runtime.profile()
     lang = i18n.resolve(lang, profile.default_language)
     metric = (
-        metric if metric in KPIS_BY_ID and KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
+        metric if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
     )
     service = runtime.kpi_service()
-    kpi = KPIS_BY_ID[metric]
+    kpi = definitions.KPIS_BY_ID[metric]
     return html.Div(
         [
             html.Div(
@@ -81,7 +81,7 @@ def layout(
                                 id="map-metric",
                                 options=[
                                     {"label": label(k, lang), "value": k.id}
-                                    for k in KPIS
+                                    for k in definitions.KPIS
                                     if k.on_map
                                 ],
                                 value=metric,
@@ -143,7 +143,7 @@ def refresh(_n: int | None, metric: str, search: str | None):
     profile = runtime.profile()
     lang = i18n.language_of(search, profile.default_language)
     service = runtime.kpi_service()
-    kpi = KPIS_BY_ID.get(metric, KPIS_BY_ID[DEFAULT_METRIC])
+    kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
     values = service.map_values(kpi.id)
     if ctx.triggered_id == "map-metric":
         figure = city_map_figure(profile, kpi, values, lang)
