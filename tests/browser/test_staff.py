@@ -31,6 +31,14 @@ READY = {  # what each page shows once it is drawn
 }
 
 
+def _js(wall, selector: str, prop: str = "textContent") -> str:
+    """A property read in one step: tiles are rebuilt on the page's timer, so an
+    element found a moment ago may be gone when asked for its text."""
+    return wall.driver.execute_script(
+        "return document.querySelector(arguments[0])[arguments[1]]", selector, prop
+    )
+
+
 def _query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
@@ -82,8 +90,7 @@ def test_a_tile_opens_its_domain_page_for_its_district(wall):
     places = {row["place"] for row in _grid_rows(wall)}
     assert places == {"Gangnam-gu"}, places
     # the tiles on that page are the district's, and lead on with the district
-    tile_link = wall.find_element(".kpi-tile a.tile-link")
-    assert "district=11680" in tile_link.get_attribute("href")
+    assert "district=11680" in _js(wall, ".kpi-tile a.tile-link", "href")
     # overview tile -> the city's domain page
     wall.driver.get(wall.server_url + "/")
     wall.wait_for_element(".kpi-tile a.tile-link", timeout=30)
@@ -214,14 +221,16 @@ def test_the_language_switch(wall, lang, overview, label, number):
     wall.wait_for_contains_text(".wall-navbar", overview, timeout=20)
     query = _query(wall.driver.current_url)
     assert query["lang"] == lang and query["district"] == "11680"  # view kept
-    tile = wall.wait_for_element(
-        "[id*='complaints_open'].kpi-tile .tile-label", timeout=20
+    # the page is drawn again in the new language (the header may come first)
+    wall.wait_for_text_to_equal(
+        "[id*='complaints_open'].kpi-tile .tile-label", label, timeout=20
     )
-    assert tile.text == label
-    value = wall.find_element("[id*='complaints_open'].kpi-tile .tile-value").text
+    value, grid = wall.driver.execute_script(
+        """return [document.querySelector("[id*='complaints_open'].kpi-tile .tile-value")
+                   .textContent, document.querySelector('#record-grid').innerText]"""
+    )
     assert number.match(value), value
-    # the grid's own words too
-    assert i18n.t(lang, "grid.page") in wall.find_element("#record-grid").text
+    assert i18n.t(lang, "grid.page") in grid  # the grid's own words too
     assert wall.get_logs() == []
 
 
@@ -231,12 +240,12 @@ def test_the_csv_of_a_tile_holds_the_tile(wall):
     wall.driver.get(wall.server_url + "/?lang=es")
     selector = "[id*='road_avg_speed'].kpi-tile"
     wall.wait_for_element(f"{selector} .tile-value", timeout=30)
-    href = wall.find_element(f"{selector} .tile-csv").get_attribute("href")
+    href = _js(wall, f"{selector} .tile-csv", "href")
     # the feed is live: compare a tile and a CSV taken within the same moment
     for _ in range(5):
-        before = wall.find_element(f"{selector} .tile-value").text
+        before = _js(wall, f"{selector} .tile-value")
         body = requests.get(href, timeout=20)
-        after = wall.find_element(f"{selector} .tile-value").text
+        after = _js(wall, f"{selector} .tile-value")
         (row,) = csv.DictReader(io.StringIO(body.content.decode("utf-8-sig")))
         shown = i18n.number(float(row["value"]), "es", KPIS_BY_ID[row["kpi"]].decimals)
         if before == after == shown:
