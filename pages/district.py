@@ -17,9 +17,11 @@ from components.city_map import city_map_figure, map_config
 from components.format import change, district_facts, label, number, unit
 from components.links import href
 from components.ranking import Rank, rank_of
+from components.score_card import score_card, score_number
 from components.ticker import alert_ticker_items
 from components.tile import status_text
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
+from kpis.score import scores_for
 from kpis.service import KpiValue
 from pages._not_found import not_found
 
@@ -108,6 +110,9 @@ def district_body(code: str, lang: str) -> list:
     service = runtime.kpi_service()
     mine, city = service.tiles(code), service.tiles(None)
     per_resident = profile.population > 0
+    domains = tuple(DOMAINS_BY_ID)
+    my_score, my_domains = scores_for(KPIS_BY_ID, mine, domains)
+    city_score, _ = scores_for(KPIS_BY_ID, city, domains)
     head = [
         t(lang, "district.indicator"),
         district.name(lang),
@@ -119,6 +124,22 @@ def district_body(code: str, lang: str) -> list:
         t(lang, "district.rank"),
     ]
     return [
+        html.Div(
+            [
+                *score_card(my_score, my_domains, lang)[:3],
+                html.Div(
+                    t(
+                        lang,
+                        "score.city_was",
+                        city=profile.name(lang),
+                        value=score_number(city_score.value, lang),
+                    ),
+                    className="score-hint",
+                ),
+            ],
+            className="score-card district-score",
+            id="district-score",
+        ),
         dbc.Table(
             [
                 html.Thead(html.Tr([html.Th(h) for h in head if h is not None])),

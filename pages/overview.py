@@ -17,6 +17,8 @@ from components.freshness import freshness_strip
 from components.links import href
 from components.ticker import alert_ticker_items
 from kpis import definitions
+from components.score_card import score_card, score_explanation
+from kpis.score import Score, scores_for
 from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
@@ -30,7 +32,9 @@ def layout(
     profile = runtime.profile()
     lang = i18n.resolve(lang, profile.default_language)
     metric = (
-        metric if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map else DEFAULT_METRIC
+        metric
+        if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map
+        else DEFAULT_METRIC
     )
     service = runtime.kpi_service()
     kpi = definitions.KPIS_BY_ID[metric]
@@ -58,6 +62,12 @@ def layout(
                 [
                     dbc.Col(
                         [
+                            html.Button(
+                                html.Div(id="city-score", children=_score_card(lang)),
+                                id="score-card",
+                                className="score-card",
+                                title=t(lang, "score.hint"),
+                            ),
                             dbc.Row(
                                 id="tiles", children=kpi_tiles(lang), className="g-3"
                             ),
@@ -106,12 +116,29 @@ def layout(
                 ],
                 className="g-3",
             ),
+            dbc.Offcanvas(
+                id="score-panel",
+                title=t(lang, "score.title"),
+                placement="end",
+                style={"width": "min(640px, 100vw)"},
+            ),
             dcc.Interval(
                 id="overview-refresh", interval=profile.refresh_seconds * 1000
             ),
         ],
         className="overview",
     )
+
+
+def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
+    values = runtime.kpi_service().tiles(district)
+    domains = tuple(d.id for d in definitions.DOMAINS)
+    return scores_for(definitions.KPIS_BY_ID, values, domains)
+
+
+def _score_card(lang: str) -> list:
+    city, domains = _scores()
+    return score_card(city, domains, lang)
 
 
 def freshness(lang: str) -> list:
@@ -132,6 +159,7 @@ def freshness(lang: str) -> list:
     Output("alert-ticker", "children"),
     Output("freshness", "children"),
     Output("event-feed", "children"),
+    Output("city-score", "children"),
     Input("overview-refresh", "n_intervals"),
     Input("map-metric", "value"),
     State("nav", "search"),
@@ -154,7 +182,21 @@ def refresh(_n: int | None, metric: str, search: str | None):
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    return kpi_tiles(lang), figure, ticker, freshness(lang), feed
+    return kpi_tiles(lang), figure, ticker, freshness(lang), feed, _score_card(lang)
+
+
+@callback(
+    Output("score-panel", "is_open"),
+    Output("score-panel", "children"),
+    Input("score-card", "n_clicks"),
+    State("nav", "search"),
+    prevent_initial_call=True,
+)
+def explain_score(_clicks: int | None, search: str | None):
+    """A click on the score shows every KPI's score, worst first."""
+    lang = i18n.language_of(search, runtime.profile().default_language)
+    city, _ = _scores()
+    return True, score_explanation(city, lang)
 
 
 @callback(

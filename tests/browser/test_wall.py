@@ -106,3 +106,23 @@ def test_a_source_badge_opens_the_sources_page(wall):
     for feed in ("complaints", "safety", "disaster", "traffic", "road_speed", "pm25"):
         assert feed in delivers
     assert wall.get_logs() == []
+
+
+def test_the_city_score_explains_itself(wall):
+    """One number for the city, each domain's, and on a click the KPIs that pull it
+    down, worst first, whose mean is the number shown."""
+    wall.wait_for_element("#city-score .score-value", timeout=20)
+    assert re.match(r"^\d\.\d\d$", wall.find_element("#city-score .score-value").text)
+    assert len(wall.driver.find_elements(By.CSS_SELECTOR, ".score-chip")) == 4
+    wall.find_element("#score-card").click()
+    wall.wait_for_element("#score-explanation", timeout=20)
+    parts = wall.driver.execute_script(
+        """return [...document.querySelectorAll('#score-explanation tbody tr')]
+            .map(r => r.lastChild.textContent)"""
+    )
+    assert len(parts) == len(KPIS)
+    scored = [float(p) for p in parts if re.match(r"^\d\.\d\d$", p)]
+    assert scored == sorted(scored), "what pulls the score down comes first"
+    shown = float(wall.find_element("#city-score .score-value").text)
+    assert abs(sum(scored) / len(scored) - shown) <= 0.01 + 0.005 * len(scored)
+    assert wall.get_logs() == []

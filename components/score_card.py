@@ -1,0 +1,108 @@
+"""The city score on the wall: one number, its trend, each domain's, and on a click
+the KPIs that pull it down."""
+
+from __future__ import annotations
+
+from dash import html
+
+from citywall import i18n
+from citywall.i18n import t
+from components.format import label
+from kpis.definitions import DOMAINS, KPIS_BY_ID
+from kpis.score import Score
+
+
+def _arrow(score: Score) -> str:
+    if score.value is None or score.previous is None:
+        return "→"
+    delta = round(score.value - score.previous, 2)
+    return "↑" if delta > 0 else "↓" if delta < 0 else "→"
+
+
+def _band(value: float | None) -> str:
+    """The score's status: on target at 1 and above, watch down to 0.8."""
+    if value is None:
+        return "nodata"
+    return "good" if value >= 1.0 else "watch" if value >= 0.8 else "alert"
+
+
+def score_number(value: float | None, lang: str) -> str:
+    return i18n.number(value, lang, 2)
+
+
+def score_card(city: Score, domains: dict[str, Score], lang: str) -> list:
+    """The inside of the score card (the card itself is the button that explains)."""
+    return [
+        html.Div(t(lang, "score.title"), className="score-label"),
+        html.Div(
+            [
+                html.Span(score_number(city.value, lang), className="score-value"),
+                html.Span(
+                    f"{_arrow(city)} {t(lang, 'score.was', value=score_number(city.previous, lang))}",
+                    className="score-trend",
+                ),
+            ],
+            className=f"score-main score-{_band(city.value)}",
+        ),
+        html.Div(
+            [
+                html.Span(
+                    [
+                        html.Span(t(lang, f"domain.{d.id}"), className="score-domain"),
+                        " ",
+                        html.B(score_number(domains[d.id].value, lang)),
+                        f" {_arrow(domains[d.id])}",
+                    ],
+                    className=f"score-chip score-{_band(domains[d.id].value)}",
+                    id={"type": "domain-score", "domain": d.id},
+                )
+                for d in DOMAINS
+                if d.id in domains
+            ],
+            className="score-domains",
+        ),
+        html.Div(t(lang, "score.hint"), className="score-hint"),
+    ]
+
+
+def score_explanation(score: Score, lang: str) -> html.Div:
+    """Every KPI's score, worst first: what pulls the score down."""
+    rows = []
+    for part in score.parts:
+        kpi = KPIS_BY_ID[part.kpi_id]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(label(kpi, lang)),
+                    html.Td(t(lang, f"domain.{kpi.domain}")),
+                    html.Td(
+                        score_number(part.score, lang)
+                        if part.score is not None
+                        else t(lang, "status.nodata"),
+                        className=f"score-{_band(part.score)}",
+                    ),
+                ],
+                id={"type": "score-part", "kpi": part.kpi_id},
+            )
+        )
+    return html.Div(
+        [
+            html.P(t(lang, "score.explain")),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(t(lang, "district.indicator")),
+                                html.Th(t(lang, "score.domain")),
+                                html.Th(t(lang, "score.title")),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                className="table table-sm score-table",
+            ),
+        ],
+        id="score-explanation",
+    )
