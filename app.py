@@ -10,7 +10,7 @@ from dash import Input, Output, callback
 
 from citywall import i18n, runtime
 from citywall.web import create_app
-from components.shell import header, is_embed, page_shell
+from components.shell import chromeless, header, page_shell
 
 app = create_app(runtime.settings())
 server = app.server
@@ -24,9 +24,10 @@ app.layout = page_shell
     Input("nav", "search"),
 )
 def draw_header(pathname: str | None, search: str | None):
-    """The header in the address's language; embeds get none."""
-    if is_embed(pathname):
-        return None, "wall-root embed"
+    """The header in the address's language; embeds and the kiosk get none."""
+    mode = chromeless(pathname)
+    if mode:
+        return None, f"wall-root {mode}"
     profile = runtime.profile()
     lang = i18n.language_of(search, profile.default_language)
     return header(profile, lang, pathname or "/", search or ""), "wall-root"

@@ -72,6 +72,24 @@ class RoadClass:
 
 
 @dataclass(frozen=True)
+class RotationStep:
+    """One page of the kiosk's rotation: where, for how long, with which filters."""
+
+    page: str  # "/", "/complaints", "/district/11680"
+    seconds: float
+    query: dict[str, str] = field(default_factory=dict)
+
+
+DEFAULT_ROTATION = (
+    RotationStep("/", 60),
+    RotationStep("/traffic", 30),
+    RotationStep("/safety", 30),
+    RotationStep("/disasters", 30),
+    RotationStep("/complaints", 30),
+)
+
+
+@dataclass(frozen=True)
 class MapTiles:
     """A tile server for the maps (an intranet's own, say); without one the maps
     are the district shapes on a blank background."""
@@ -98,6 +116,7 @@ class CityProfile:
     boundaries_source: str
     folder: Path  # the profile's folder: relative paths in source options start here
     tiles: MapTiles | None = None
+    rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -168,6 +187,7 @@ def load_profile(path: Path | str) -> CityProfile:
         for kpi, t in raw.get("targets", {}).items()
     }
     tiles = _tiles(raw.get("map", {}), problems)
+    rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
     language = city.get("default_language", "en")
     if language not in LANGUAGES:
         problems.append(
@@ -199,7 +219,33 @@ def load_profile(path: Path | str) -> CityProfile:
         boundaries_source=city.get("boundaries_source", ""),
         folder=path.parent.resolve(),
         tiles=tiles,
+        rotation=rotation,
     )
+
+
+def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:
+    """The kiosk's pages, in order; the same page may come twice with other filters."""
+    if rows is None:
+        return DEFAULT_ROTATION
+    steps = []
+    for i, row in enumerate(rows if isinstance(rows, list) else [None]):
+        page = row.get("page") if isinstance(row, dict) else None
+        seconds = row.get("seconds") if isinstance(row, dict) else None
+        if not isinstance(page, str) or not page.startswith("/"):
+            problems.append(
+                f"[wall] rotation #{i + 1}: `page` must be a path such as \"/complaints\""
+            )
+            continue
+        if not isinstance(seconds, int | float) or seconds <= 0:
+            problems.append(
+                f"[wall] rotation #{i + 1} ({page}): `seconds` must be a positive number"
+            )
+            continue
+        query = {str(k): str(v) for k, v in dict(row.get("query", {})).items()}
+        steps.append(RotationStep(page, float(seconds), query))
+    if not steps and not problems:
+        problems.append("[wall] rotation is empty: list at least one page")
+    return tuple(steps)
 
 
 def _tiles(table: dict, problems: list[str]) -> MapTiles | None:

@@ -1,8 +1,9 @@
 """The page shell: the city's header, the pages, the language switch and the clock.
 
 The header is drawn from the address (path and ``?lang=``) by a callback, so the
-same shell serves every language, and embed routes (``/embed/...``) get none of it:
-an intranet iframe shows only the page or the tile.
+same shell serves every language; embed routes (``/embed/...``) and the kiosk
+(``/wall``) get none of it: an intranet iframe shows only the page or the tile, and
+the wall screen its own strip.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from components.links import href
 from kpis.definitions import DOMAINS
 
 EMBED_PREFIX = "/embed/"
+KIOSK = "/wall"
 
 
 def page_shell() -> html.Div:
@@ -36,10 +38,14 @@ def page_shell() -> html.Div:
     )
 
 
-def is_embed(pathname: str | None) -> bool:
-    """The route without the proxy's prefix starts with /embed/."""
-    path = dash.strip_relative_path(pathname or "/") or ""
-    return ("/" + path + "/").startswith(EMBED_PREFIX)
+def chromeless(pathname: str | None) -> str | None:
+    """ "embed" or "kiosk" for the routes shown without the header, else None."""
+    path = "/" + (dash.strip_relative_path(pathname or "/") or "")
+    if (path + "/").startswith(EMBED_PREFIX):
+        return "embed"
+    if path == KIOSK:
+        return "kiosk"
+    return None
 
 
 def header(profile: CityProfile, lang: str, pathname: str, search: str) -> dbc.Navbar:

@@ -14,6 +14,7 @@ from citywall import i18n, runtime
 from citywall.i18n import t
 from kpis.definitions import KPIS_BY_ID
 from pages._not_found import not_found
+from pages._routes import page_layout
 from pages._tiles import kpi_tiles
 
 dash.register_page(
@@ -28,29 +29,10 @@ def layout(target: str | None = None, lang: str | None = None, **query: str):
     lang = i18n.resolve(lang, profile.default_language)
     if target.startswith("tile/"):
         return _tile(target.removeprefix("tile/"), query.get("district"), lang)
-    page = _page_for(target)
+    page = page_layout(target, lang=lang, **query)
     if page is None:
         return not_found(t(lang, "not_found.no_page"), lang)
-    return html.Div(page["layout"](lang=lang, **_path_args(target), **query))
-
-
-def _page_for(target: str) -> dict | None:
-    """The registered page an embed route shows (never the embed page itself)."""
-    first = target.split("/", 1)[0]
-    path = "/" if first in ("", "overview") else f"/{first}"
-    for page in dash.page_registry.values():
-        if page["module"] == __name__:
-            continue
-        if page.get("path") == path or (
-            first == "district" and page.get("path_template") == "/district/<code>"
-        ):
-            return page
-    return None
-
-
-def _path_args(target: str) -> dict:
-    parts = target.split("/", 1)
-    return {"code": parts[1]} if parts[0] == "district" and len(parts) == 2 else {}
+    return html.Div(page)
 
 
 def _tile(kpi_id: str, district: str | None, lang: str):

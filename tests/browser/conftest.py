@@ -4,6 +4,7 @@ ingest path, and the app served by dash[testing] in headless chromium."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -32,6 +33,15 @@ def wall_app(tmp_path_factory):
     _require_browser()
     folder = tmp_path_factory.mktemp("wall")
     profile_path = seoul_profile_copy(folder, BACKFILL_DAYS, refresh_seconds=2)
+    # the kiosk's rotation ten times faster: a test sees several pages go by
+    profile_path.write_text(
+        re.sub(
+            r"(\{ page = \"[^\"]+\", seconds = )(\d+)",
+            lambda m: f"{m.group(1)}{int(m.group(2)) // 10}",
+            profile_path.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
     os.environ["CITYWALL_PROFILE"] = str(profile_path)
     os.environ["CITYWALL_DATA_DIR"] = str(folder / "data")
     os.environ.pop("CITYWALL_DATABASE_URL", None)

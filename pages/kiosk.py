@@ -1,0 +1,190 @@
+"""The kiosk: the wall screen itself, at its own route (/wall), with no header.
+
+It shows the profile's rotation of pages, each for its own time and with its own
+filters, with a discreet countdown, the clock in the city's zone and the time of
+the newest data. The operator steps with the keyboard: → or N next, ← or P
+previous, space or K pause and resume (assets/20-kiosk.js presses the strip's
+buttons). The countdown runs in the browser; the server is asked only when the page
+changes, for that page's layout.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+
+from citywall import i18n, runtime
+from citywall.i18n import t
+from citywall.profile import RotationStep
+from components.freshness import freshness_strip
+from components.links import href
+from pages._not_found import not_found
+from pages._routes import page_layout
+
+dash.register_page(__name__, path="/wall", title="CityWall", name="Wall")
+
+
+def _title(step: RotationStep, lang: str) -> str:
+    profile = runtime.profile()
+    first, _, rest = step.page.strip("/").partition("/")
+    if first == "district" and rest in profile.districts_by_code:
+        name = profile.districts_by_code[rest].name(lang)
+    elif first in ("", "overview"):
+        name = t(lang, "nav.overview")
+    elif first == "disasters":
+        name = t(lang, "domain.disaster")
+    else:
+        name = t(lang, f"domain.{first}") if first else first
+    district = profile.districts_by_code.get(step.query.get("district", ""))
+    return f"{name} · {district.name(lang)}" if district else name
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    profile = runtime.profile()
+    lang = i18n.resolve(lang, profile.default_language)
+    steps = [
+        {
+            "page": s.page,
+            "seconds": s.seconds,
+            "query": s.query,
+            "title": _title(s, lang),
+        }
+        for s in profile.rotation
+    ]
+    words = {
+        "next": t(lang, "kiosk.next", seconds="{s}"),
+        "paused": t(lang, "kiosk.paused"),
+    }
+    return html.Div(
+        [
+            dcc.Store(id="kiosk-steps", data=steps),
+            dcc.Store(id="kiosk-words", data=words),
+            dcc.Store(
+                id="kiosk-state",
+                data={"index": 0, "remaining": steps[0]["seconds"], "paused": False},
+            ),
+            dcc.Store(id="kiosk-index", data=0),
+            html.Div(
+                [
+                    html.Span(profile.name(lang), className="kiosk-city"),
+                    html.Span(
+                        id="kiosk-clock",
+                        className="kiosk-clock",
+                        **{"data-timezone": str(profile.timezone), "data-lang": lang},
+                    ),
+                    html.Span(str(profile.timezone), className="kiosk-zone"),
+                    html.Span(
+                        id="kiosk-freshness",
+                        className="kiosk-freshness",
+                        children=_freshness(lang),
+                    ),
+                    html.Span(id="kiosk-countdown", className="kiosk-countdown"),
+                    html.Button("‹", id="kiosk-prev", title=t(lang, "kiosk.prev")),
+                    html.Button("Ⅱ", id="kiosk-pause", title=t(lang, "kiosk.pause")),
+                    html.Button("›", id="kiosk-next", title=t(lang, "kiosk.next_now")),
+                ],
+                className="kiosk-strip",
+            ),
+            html.Div(id="kiosk-stage", children=_stage(steps[0], lang)),
+            dcc.Interval(id="kiosk-tick", interval=1000),
+            dcc.Interval(id="kiosk-refresh", interval=profile.refresh_seconds * 1000),
+        ],
+        id="kiosk",
+        className="kiosk",
+    )
+
+
+def _stage(step: dict, lang: str):
+    shown = page_layout(step["page"], lang=lang, **step["query"])
+    if shown is None:
+        return not_found(t(lang, "not_found.no_page"), lang)
+    return html.Div(shown, className="kiosk-page", **{"data-page": step["page"]})
+
+
+def _freshness(lang: str) -> list:
+    service = runtime.kpi_service()
+    return freshness_strip(
+        service.newest_data(),
+        service.source_health(),
+        runtime.profile(),
+        datetime.now(UTC),
+        lang,
+        sources_href=href("/sources", lang),
+    )
+
+
+# The rotation runs in the browser: a tick, the operator's keys (as button presses)
+# and the state {index, remaining, paused}; the index store changes only on a new page.
+clientside_callback(
+    """
+    function(_tick, _next, _prev, _pause, state, steps, words) {
+        const fired = (dash_clientside.callback_context.triggered || [])
+            .map(t => t.prop_id.split('.')[0]);
+        const n = steps.length;
+        const s = Object.assign({}, state);
+        const go = (i) => { s.index = (i + n) % n; s.remaining = steps[s.index].seconds; };
+        if (fired.includes('kiosk-pause')) { s.paused = !s.paused; }
+        else if (fired.includes('kiosk-next')) { go(s.index + 1); }
+        else if (fired.includes('kiosk-prev')) { go(s.index - 1); }
+        else if (!s.paused) {
+            s.remaining -= 1;
+            if (s.remaining <= 0) { go(s.index + 1); }
+        }
+        const where = `${s.index + 1}/${n} · ${steps[s.index].title}`;
+        const next = steps[(s.index + 1) % n].title;
+        const text = s.paused ? `${where} · ${words.paused}`
+            : `${where} · ${next} ${words.next.replace('{s}', Math.ceil(s.remaining))}`;
+        return [s, s.index === state.index ? dash_clientside.no_update : s.index, text];
+    }
+    """,
+    Output("kiosk-state", "data"),
+    Output("kiosk-index", "data"),
+    Output("kiosk-countdown", "children"),
+    Input("kiosk-tick", "n_intervals"),
+    Input("kiosk-next", "n_clicks"),
+    Input("kiosk-prev", "n_clicks"),
+    Input("kiosk-pause", "n_clicks"),
+    State("kiosk-state", "data"),
+    State("kiosk-steps", "data"),
+    State("kiosk-words", "data"),
+)
+
+clientside_callback(
+    """
+    function(_n, zone, lang) {
+        return new Intl.DateTimeFormat(lang || 'en', {
+            timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit',
+            weekday: 'short', day: 'numeric', month: 'short', hourCycle: 'h23'
+        }).format(new Date());
+    }
+    """,
+    Output("kiosk-clock", "children"),
+    Input("kiosk-tick", "n_intervals"),
+    State("kiosk-clock", "data-timezone"),
+    State("kiosk-clock", "data-lang"),
+)
+
+
+@callback(
+    Output("kiosk-stage", "children"),
+    Input("kiosk-index", "data"),
+    State("kiosk-steps", "data"),
+    State("nav", "search"),
+    prevent_initial_call=True,
+)
+def show_page(index: int, steps: list[dict], search: str | None):
+    lang = i18n.language_of(search, runtime.profile().default_language)
+    return _stage(steps[index % len(steps)], lang)
+
+
+@callback(
+    Output("kiosk-freshness", "children"),
+    Input("kiosk-refresh", "n_intervals"),
+    State("nav", "search"),
+    running=[(Output("kiosk-refresh", "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+def refresh_freshness(_n, search: str | None):
+    return _freshness(i18n.language_of(search, runtime.profile().default_language))

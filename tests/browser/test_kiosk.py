@@ -1,0 +1,104 @@
+"""The kiosk at /wall: no header, the profile's rotation with each page's own time
+and filters, a countdown, the operator's keys, and the same wall at 3840×2160.
+
+The browser tests' profile runs the rotation ten times faster than Seoul's:
+overview 6 s, traffic 3 s, safety 3 s (24 h), disasters 3 s (7 days),
+complaints 3 s, Gangnam-gu 2 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from tests.browser.conftest import SCREENSHOTS
+
+
+def _page(wall) -> str | None:
+    return wall.driver.execute_script(
+        "const p = document.querySelector('#kiosk-stage .kiosk-page');"
+        "return p ? p.dataset.page : null"
+    )
+
+
+def _wait_for_page(wall, page: str, timeout: float = 15) -> float:
+    """Seconds until the stage shows ``page``."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if _page(wall) == page:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"{page} never showed; the stage has {_page(wall)}")
+
+
+def _press(wall, key) -> None:
+    ActionChains(wall.driver).send_keys(key).perform()
+
+
+def test_the_kiosk_turns_pages_each_for_its_own_time(wall):
+    wall.driver.get(wall.server_url + "/wall")
+    wall.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=30)
+    assert not wall.driver.find_elements("css selector", ".wall-navbar")
+    assert _page(wall) == "/"
+    assert wall.find_element("#kiosk-countdown").text.startswith("1/6 · Overview")
+    assert "Data as of" in wall.find_element("#kiosk-freshness").text
+    overview = _wait_for_page(wall, "/traffic")
+    traffic = _wait_for_page(wall, "/safety")
+    assert 3.5 < overview + traffic < 11.5  # about 6 s shown, then about 3 s
+    assert traffic < overview
+    wall.wait_for_element("#kiosk-stage #record-grid .ag-row", timeout=20)
+    # each page with its own filters: the disasters page over 7 days
+    _wait_for_page(wall, "/disasters")
+    wall.wait_for_element("#kiosk-stage .period-switch input:checked", timeout=20)
+    checked = wall.driver.execute_script(
+        "return document.querySelector('#kiosk-stage .period-switch input:checked').value"
+    )
+    assert checked == "7d"
+    _wait_for_page(wall, "/district/11680", timeout=20)
+    wall.wait_for_element("#kiosk-stage .district-title", timeout=20)
+    _wait_for_page(wall, "/", timeout=20)  # and round again
+    assert wall.get_logs() == []
+
+
+def test_the_operator_steps_and_pauses_with_the_keyboard(wall):
+    wall.driver.get(wall.server_url + "/wall")
+    wall.wait_for_element("#kiosk-stage .kpi-tile", timeout=30)
+    _press(wall, Keys.ARROW_RIGHT)
+    assert _wait_for_page(wall, "/traffic", timeout=5) < 3  # at once, not after 6 s
+    _press(wall, Keys.ARROW_LEFT)
+    _wait_for_page(wall, "/", timeout=5)
+    _press(wall, Keys.SPACE)
+    wall.wait_for_contains_text("#kiosk-countdown", "paused", timeout=5)
+    time.sleep(8)  # longer than the overview's 6 s: paused, it stays
+    assert _page(wall) == "/"
+    _press(wall, Keys.SPACE)
+    _wait_for_page(wall, "/traffic", timeout=10)
+    assert wall.get_logs() == []
+
+
+def test_the_wall_scales_from_1920_to_3840(wall):
+    sizes = {}
+    for width, height in ((1920, 1080), (3840, 2160)):
+        wall.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        wall.driver.get(wall.server_url + "/wall")
+        wall.wait_for_element("#kiosk-stage #city-map .scattergeo text", timeout=30)
+        sizes[width] = wall.driver.execute_script(
+            """const px = (s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
+            return {value: px('.tile-value'), label: px('.tile-label'),
+                    clock: px('#kiosk-clock'), page: document.documentElement.scrollWidth}"""
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(SCREENSHOTS / f"wall-{width}x{height}.png"))
+    small, big = sizes[1920], sizes[3840]
+    # the same wall, twice as large: nothing re-flows or spills sideways
+    for key in ("value", "label", "clock"):
+        assert 1.9 < big[key] / small[key] < 2.1, (key, small, big)
+    assert small["page"] <= 1920 and big["page"] <= 3840
+    # legible from five metres at 1920×1080: values ≥ 40 px, labels ≥ 18 px
+    assert small["value"] >= 40 and small["label"] >= 18
+    assert wall.get_logs() == []
