@@ -14,7 +14,11 @@ from components.shell import chromeless, header, page_shell
 
 app = create_app(runtime.settings())
 server = app.server
-app.layout = page_shell
+app.layout = lambda: page_shell(
+    app.server.config["CITYWALL_BUILD"],
+    # a few refreshes: a wall picks up a new deploy within a minute
+    check_seconds=max(10.0, 3 * runtime.profile().refresh_seconds),
+)
 
 
 @callback(

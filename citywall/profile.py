@@ -233,7 +233,7 @@ def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:
         seconds = row.get("seconds") if isinstance(row, dict) else None
         if not isinstance(page, str) or not page.startswith("/"):
             problems.append(
-                f"[wall] rotation #{i + 1}: `page` must be a path such as \"/complaints\""
+                f'[wall] rotation #{i + 1}: `page` must be a path such as "/complaints"'
             )
             continue
         if not isinstance(seconds, int | float) or seconds <= 0:

@@ -8,6 +8,8 @@ still links under the prefix the browser sees. Both are configuration only.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 
 import dash
@@ -20,6 +22,24 @@ from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 
 ORIGIN = re.compile(r"^(https?://[A-Za-z0-9.-]+(:\d+)?|'self'|'none')$")
+
+
+def build_id() -> str:
+    """What this deploy is: CITYWALL_BUILD when the deploy names itself (a release
+    tag, a commit), else a digest of the code and assets. Every worker of a deploy
+    gets the same id; a server restarted on the same code too, so only a new deploy
+    makes the walls reload."""
+    named = os.environ.get("CITYWALL_BUILD")
+    if named:
+        return named
+    digest = hashlib.sha256()
+    root = _project_root()
+    for folder in ("citywall", "components", "pages", "kpis", "assets"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".css", ".js", ".toml"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def create_app(settings: Settings) -> dash.Dash:
@@ -37,6 +57,15 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     app.server.secret_key = settings.secret_key or None
     _add_downloads(app, routes)
+    build = build_id()
+    app.server.config["CITYWALL_BUILD"] = build
+
+    @app.server.route(f"{routes}_citywall/build")
+    def current_build() -> Response:
+        response = Response(f'{{"build": "{build}"}}', mimetype="application/json")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     _add_framing_policy(app, settings.frame_ancestors)
     return app
 

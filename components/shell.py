@@ -24,10 +24,19 @@ EMBED_PREFIX = "/embed/"
 KIOSK = "/wall"
 
 
-def page_shell() -> html.Div:
+def refresh_id(page: str) -> dict[str, str]:
+    """The id of a page's refresh timer: one pattern for all, so the watchdog
+    below can reach every timer on the screen."""
+    return {"type": "refresh", "page": page}
+
+
+def page_shell(build: str = "", check_seconds: float = 30) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="nav", refresh="callback-nav"),
+            # the deploy this page came from; a wall reloads itself after a new one
+            dcc.Store(id="build-id", data=build),
+            dcc.Interval(id="build-check", interval=check_seconds * 1000),
             html.Div(id="shell-header"),
             dcc.Interval(id="clock-tick", interval=1000),
             dbc.Container(dash.page_container, fluid=True, className="wall-body"),
@@ -136,4 +145,49 @@ dash.clientside_callback(
     dash.Input("clock-tick", "n_intervals"),
     dash.State("clock-box", "data-timezone"),
     dash.State("clock-box", "data-lang"),
+)
+
+
+# A wall runs for days: when the server comes back from a restart the callbacks
+# resume by themselves, but a new deploy's layout needs a reload. Every half-minute the
+# page asks which deploy is serving; a different one reloads it. An unreachable
+# server is not a new deploy: the page waits.
+dash.clientside_callback(
+    """
+    function(_n, build) {
+        const url = (document.getElementById('_dash-config')
+            ? JSON.parse(document.getElementById('_dash-config').textContent)
+                .requests_pathname_prefix
+            : '/') + '_citywall/build';
+        fetch(url, {cache: 'no-store'})
+            .then(r => r.ok ? r.json() : null)
+            .then(j => { if (j && build && j.build !== build) { window.location.reload(); } })
+            .catch(() => null);
+        return window.dash_clientside.no_update;
+    }
+    """,
+    dash.Output("build-check", "disabled"),
+    dash.Input("build-check", "n_intervals"),
+    dash.State("build-id", "data"),
+    prevent_initial_call=True,
+)
+
+
+# Dash's `running=` disables a refresh timer while its callback runs, so refreshes
+# never pile up; but when the server does not answer (a restart, a network cut)
+# Dash 4.4 never turns the timer back on, and the wall would freeze for good. The
+# watchdog turns every refresh timer on again at each build check; at worst a
+# refresh slower than the check overlaps once.
+dash.clientside_callback(
+    """
+    function(_n) {
+        const outputs = window.dash_clientside.callback_context.outputs_list || [];
+        return outputs.map(() => false);
+    }
+    """,
+    dash.Output(
+        {"type": "refresh", "page": dash.ALL}, "disabled", allow_duplicate=True
+    ),
+    dash.Input("build-check", "n_intervals"),
+    prevent_initial_call=True,
 )

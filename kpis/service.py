@@ -17,9 +17,8 @@ from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine, case, func, select
 
 from citywall.profile import CityProfile
+from kpis import definitions, records
 from kpis import queries as q
-from kpis import records
-from kpis import definitions
 from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
 from store import writes

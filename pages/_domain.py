@@ -27,6 +27,7 @@ from components.format import category, label
 from components.links import href
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
+from components.shell import refresh_id
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._tiles import kpi_tiles
@@ -196,7 +197,9 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 placement="end",
                 style={"width": "min(560px, 100vw)"},
             ),
-            dcc.Interval(id="domain-refresh", interval=profile.refresh_seconds * 1000),
+            dcc.Interval(
+                id=refresh_id("domain"), interval=profile.refresh_seconds * 1000
+            ),
         ],
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
@@ -358,9 +361,9 @@ def open_record(cell, map_click, view):
     Output("domain-breakdown", "figure"),
     Output("record-grid", "rowData"),
     Output("record-count", "children"),
-    Input("domain-refresh", "n_intervals"),
+    Input(refresh_id("domain"), "n_intervals"),
     State("domain-view", "data"),
-    running=[(Output("domain-refresh", "disabled"), True, False)],
+    running=[(Output(refresh_id("domain"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
 def refresh(_n, view):

@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from citywall import i18n, runtime
 from citywall.i18n import t
+from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._not_found import not_found
 from pages._routes import page_layout
@@ -49,7 +50,7 @@ def _tile(kpi_id: str, district: str | None, lang: str):
             dcc.Store(id="embed-tile-view", data=view),
             html.Div(id="embed-tile", children=_tile_body(view)),
             dcc.Interval(
-                id="embed-tile-refresh", interval=profile.refresh_seconds * 1000
+                id=refresh_id("embed-tile"), interval=profile.refresh_seconds * 1000
             ),
         ],
         className="embed-tile",
@@ -65,9 +66,9 @@ def _tile_body(view: dict) -> list:
 
 @callback(
     Output("embed-tile", "children"),
-    Input("embed-tile-refresh", "n_intervals"),
+    Input(refresh_id("embed-tile"), "n_intervals"),
     State("embed-tile-view", "data"),
-    running=[(Output("embed-tile-refresh", "disabled"), True, False)],
+    running=[(Output(refresh_id("embed-tile"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
 def refresh(_n, view):

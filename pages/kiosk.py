@@ -20,6 +20,7 @@ from citywall.i18n import t
 from citywall.profile import RotationStep
 from components.freshness import freshness_strip
 from components.links import href
+from components.shell import refresh_id
 from pages._not_found import not_found
 from pages._routes import page_layout
 
@@ -89,7 +90,9 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             ),
             html.Div(id="kiosk-stage", children=_stage(steps[0], lang)),
             dcc.Interval(id="kiosk-tick", interval=1000),
-            dcc.Interval(id="kiosk-refresh", interval=profile.refresh_seconds * 1000),
+            dcc.Interval(
+                id=refresh_id("kiosk"), interval=profile.refresh_seconds * 1000
+            ),
         ],
         id="kiosk",
         className="kiosk",
@@ -181,9 +184,9 @@ def show_page(index: int, steps: list[dict], search: str | None):
 
 @callback(
     Output("kiosk-freshness", "children"),
-    Input("kiosk-refresh", "n_intervals"),
+    Input(refresh_id("kiosk"), "n_intervals"),
     State("nav", "search"),
-    running=[(Output("kiosk-refresh", "disabled"), True, False)],
+    running=[(Output(refresh_id("kiosk"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
 def refresh_freshness(_n, search: str | None):

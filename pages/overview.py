@@ -15,9 +15,10 @@ from components.event_feed import event_feed
 from components.format import label
 from components.freshness import freshness_strip
 from components.links import href
+from components.score_card import score_card, score_explanation
+from components.shell import refresh_id
 from components.ticker import alert_ticker_items
 from kpis import definitions
-from components.score_card import score_card, score_explanation
 from kpis.score import Score, scores_for
 from pages._tiles import kpi_tiles
 
@@ -123,7 +124,7 @@ def layout(
                 style={"width": "min(640px, 100vw)"},
             ),
             dcc.Interval(
-                id="overview-refresh", interval=profile.refresh_seconds * 1000
+                id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
             ),
         ],
         className="overview",
@@ -160,11 +161,11 @@ def freshness(lang: str) -> list:
     Output("freshness", "children"),
     Output("event-feed", "children"),
     Output("city-score", "children"),
-    Input("overview-refresh", "n_intervals"),
+    Input(refresh_id("overview"), "n_intervals"),
     Input("map-metric", "value"),
     State("nav", "search"),
     # The timer stops while a refresh runs, so refreshes can never pile up.
-    running=[(Output("overview-refresh", "disabled"), True, False)],
+    running=[(Output(refresh_id("overview"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, metric: str, search: str | None):

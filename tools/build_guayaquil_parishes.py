@@ -68,7 +68,9 @@ def main(source: Path, target: Path) -> None:
         )
     assert len({f["properties"]["code"] for f in features}) == 16
     target.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        json.dumps(
+            {"type": "FeatureCollection", "features": features}, ensure_ascii=False
+        ),
         encoding="utf-8",
     )
 

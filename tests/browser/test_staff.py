@@ -155,9 +155,12 @@ def test_a_district_on_a_domain_map_opens_its_page(wall):
 
 
 def test_what_just_happened_opens_the_record(wall):
-    item = wall.wait_for_element("#event-feed .feed-link", timeout=30)
-    href = item.get_attribute("href")
-    item.click()
+    wall.wait_for_element("#event-feed .feed-link", timeout=30)
+    # read and click in one step: the feed is rebuilt on the wall's timer
+    href = wall.driver.execute_script(
+        "const a = document.querySelector('#event-feed .feed-link'); a.click();"
+        "return a.href"
+    )
     panel = wall.wait_for_element("#record-detail", timeout=30)
     assert panel.get_attribute("data-record") == _query(href)["record"]
     assert wall.get_logs() == []

@@ -67,11 +67,15 @@ def test_ingest_of_an_unknown_source_fails_clearly(small_city):
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
-    """`citywall serve` on a free port: (its URL, its output once stopped)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def serving(
+    env: dict[str, str], port: int | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """`citywall serve` on a port (a free one unless given): (its URL, its output
+    once stopped)."""
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     server = subprocess.Popen(
         [
             sys.executable,

@@ -8,13 +8,12 @@ import os
 
 import requests
 
+from citywall.profile import load_profile
 from components.city_map import city_map_figure
 from components.format import district_facts
 from kpis.definitions import KPIS_BY_ID
 from kpis.service import KpiService
 from store import connect
-
-from citywall.profile import load_profile
 from tests.citywall.test_cli import serving
 from tests.conftest import PROJECT_ROOT
 

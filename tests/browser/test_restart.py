@@ -1,0 +1,55 @@
+"""A wall left alone for days: the server stops and comes back, and the wall goes on
+by itself; a new deploy and the wall reloads itself to run the new code."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import requests
+
+from tests.browser.servers import free_port
+from tests.citywall.test_cli import serving
+from tests.conftest import seoul_profile_copy
+
+
+def _tiles_refresh(dash_duo, timeout: float = 30) -> None:
+    dash_duo.driver.execute_script(
+        "document.querySelectorAll('.kpi-tile').forEach(t => t.dataset.old = '1')"
+    )
+    dash_duo.wait_for_no_elements(".kpi-tile[data-old]", timeout=timeout)
+
+
+def test_the_wall_outlives_a_restart_and_reloads_for_a_new_deploy(dash_duo, tmp_path):
+    port = free_port()
+    env = os.environ | {
+        "CITYWALL_PROFILE": str(seoul_profile_copy(tmp_path, 1, refresh_seconds=2)),
+        "CITYWALL_DATA_DIR": str(tmp_path / "data"),
+        "CITYWALL_BUILD": "release-1",
+    }
+    env.pop("CITYWALL_DATABASE_URL", None)
+    with serving(env, port) as (url, _):
+        dash_duo.driver.get(url + "/")
+        dash_duo.wait_for_element(".kpi-tile .tile-value", timeout=60)
+        dash_duo.driver.execute_script("window.__sameDocument = true")
+        _tiles_refresh(dash_duo)
+    # the server is gone for a while: the wall keeps its last picture
+    time.sleep(6)
+    assert dash_duo.find_element(".kpi-tile .tile-value").text
+    with serving(env, port) as (url, _):
+        _tiles_refresh(dash_duo, timeout=60)  # refreshing again, by itself
+        assert dash_duo.driver.execute_script("return window.__sameDocument") is True
+    env["CITYWALL_BUILD"] = "release-2"
+    with serving(env, port) as (url, _):
+        assert requests.get(url + "/_citywall/build", timeout=10).json() == {
+            "build": "release-2"
+        }
+        # within a few checks the page reloads itself onto the new deploy
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if dash_duo.driver.execute_script("return window.__sameDocument") is None:
+                break
+            time.sleep(1)
+        else:
+            raise AssertionError("the wall never reloaded for the new deploy")
+        dash_duo.wait_for_element(".kpi-tile .tile-value", timeout=60)
