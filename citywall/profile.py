@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from citywall.i18n import LANGUAGES
+from citywall.ladder import DEFAULT_LADDER, Ladder, load_ladder
 
 
 class ProfileError(ValueError):
@@ -117,6 +118,7 @@ class CityProfile:
     folder: Path  # the profile's folder: relative paths in source options start here
     tiles: MapTiles | None = None
     rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
+    ladder: Ladder = DEFAULT_LADDER
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -188,6 +190,7 @@ def load_profile(path: Path | str) -> CityProfile:
     }
     tiles = _tiles(raw.get("map", {}), problems)
     rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
+    ladder = load_ladder(raw.get("disaster"), problems)
     language = city.get("default_language", "en")
     if language not in LANGUAGES:
         problems.append(
@@ -220,6 +223,7 @@ def load_profile(path: Path | str) -> CityProfile:
         folder=path.parent.resolve(),
         tiles=tiles,
         rotation=rotation,
+        ladder=ladder,
     )
 
 

@@ -21,6 +21,8 @@ from kpis import definitions, records
 from kpis import queries as q
 from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
+from kpis.stages import StageState, evaluate
+from store import stages as stage_store
 from store import writes
 from store.schema import (
     events,
@@ -360,6 +362,29 @@ class KpiService:
     def _utc_offset_seconds(self) -> int:
         offset = self.clock().astimezone(self.profile.timezone).utcoffset()
         return int(offset.total_seconds()) if offset else 0
+
+    # -- the disaster stage ----------------------------------------------------------
+    def stage(self) -> StageState:
+        """The city's stage now (an operator's override wins over the rules), logged
+        the first time it is seen, with since when it holds."""
+
+        def build(conn: Connection, w: Window) -> StageState:
+            override = stage_store.active_override(conn, w.now)
+            if override is not None:
+                return StageState(override.level, manual=True, reason=override.reason)
+            return evaluate(conn, self.profile.ladder, w.now)
+
+        state = self._cached("stage", None, build)
+        with self.engine.begin() as conn:
+            stage_store.log_change(
+                conn, state.level, state.manual, state.summary(), self.clock()
+            )
+            last = stage_store.last_logged(conn)
+        return replace(state, since=last.at if last is not None else None)
+
+    def stage_history(self, limit: int = 50) -> list:
+        with self.engine.connect() as conn:
+            return stage_store.history(conn, limit)
 
     def data_version(self) -> int:
         with self.engine.connect() as conn:

@@ -138,6 +138,32 @@ quarantine = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# Every change of the city's disaster stage, in order (seq is unique, so two
+# workers noticing the same change log it once).
+stage_log = Table(
+    "stage_log",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("previous", Integer),
+    Column("manual", Integer, nullable=False, default=0),
+    Column("cause", Text, nullable=False, default=""),
+)
+
+# Stages set by hand by an operator; the newest uncleared one in force wins.
+stage_overrides = Table(
+    "stage_overrides",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("level", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime),
+    Column("cleared_at", UTCDateTime),
+)
+
 # One row per counter; "data_version" rises with every committed batch so caches
 # keyed by it never serve a value older than the store.
 store_meta = Table(

@@ -1,0 +1,147 @@
+"""The city's disaster stage now: the ladder's rules over the store, or an
+operator's override, with what raised it and which districts it concerns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from citywall.ladder import Ladder, StageRule
+from kpis import queries as q
+from store.schema import event_areas, events
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One record (or reading) that raised the stage, as the wall tells it."""
+
+    rule: StageRule
+    event_id: int | None
+    title: str
+    severity: str | None
+    districts: tuple[str, ...]  # empty: the whole city
+    value: float | None = None  # a magnitude, a PM2.5 mean
+
+
+@dataclass(frozen=True)
+class StageState:
+    level: int
+    manual: bool = False
+    reason: str = ""  # an operator's reason
+    causes: tuple[Cause, ...] = field(default_factory=tuple)
+    since: datetime | None = None  # when the log first saw this stage
+
+    @property
+    def districts(self) -> tuple[str, ...]:
+        """The districts the raising records cover; empty when one covers all."""
+        if any(not c.districts for c in self.causes):
+            return ()
+        return tuple(sorted({d for c in self.causes for d in c.districts}))
+
+    def summary(self) -> str:
+        if self.manual:
+            return f"set by hand: {self.reason}"
+        return "; ".join(c.title for c in self.causes) or "no rule matches"
+
+
+def _alerts(conn: Connection, now: datetime) -> list:
+    return conn.execute(
+        select(
+            events.c.id,
+            events.c.title,
+            events.c.category,
+            events.c.severity,
+            events.c.district_code,
+            events.c.attrs,
+        ).where(*q.active_alert(now))
+    ).all()
+
+
+def _quakes(conn: Connection, now: datetime) -> list:
+    return conn.execute(
+        select(
+            events.c.id,
+            events.c.title,
+            events.c.severity,
+            events.c.district_code,
+            events.c.attrs,
+        ).where(
+            events.c.domain == "disaster",
+            events.c.category == "earthquake",
+            events.c.occurred_at > now - timedelta(hours=24),
+            events.c.occurred_at <= now,
+            events.c.status.not_in(q.RETRACTED),
+        )
+    ).all()
+
+
+def _coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...]:
+    if own is None:
+        return ()
+    further = conn.execute(
+        select(event_areas.c.district_code).where(event_areas.c.event_id == event_id)
+    ).scalars()
+    return tuple(sorted({own, *further}))
+
+
+def _matches(rule: StageRule, row) -> bool:
+    attrs = row.attrs or {}
+    return (
+        (not rule.severity or row.severity in rule.severity)
+        and (not rule.urgency or attrs.get("urgency") in rule.urgency)
+        and (not rule.categories or row.category in rule.categories)
+    )
+
+
+def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
+    """The stage the rules give now: the highest stage any rule reaches."""
+    found: list[Cause] = []
+    alerts = quakes = None
+    pm25 = None
+    for rule in ladder.rules:
+        if rule.when == "alert":
+            alerts = _alerts(conn, now) if alerts is None else alerts
+            found += [
+                Cause(
+                    rule,
+                    a.id,
+                    a.title,
+                    a.severity,
+                    _coverage(conn, a.id, a.district_code),
+                )
+                for a in alerts
+                if _matches(rule, a)
+            ]
+        elif rule.when == "quake":
+            quakes = _quakes(conn, now) if quakes is None else quakes
+            for quake in quakes:
+                magnitude = (quake.attrs or {}).get("magnitude")
+                if isinstance(magnitude, int | float) and magnitude >= (
+                    rule.magnitude or 0
+                ):
+                    found.append(
+                        Cause(
+                            rule,
+                            quake.id,
+                            quake.title,
+                            quake.severity,
+                            _coverage(conn, quake.id, quake.district_code),
+                            float(magnitude),
+                        )
+                    )
+        elif rule.when == "pm25":
+            if pm25 is None:
+                pm25 = q.run(
+                    conn, q.series_mean("pm25", now - timedelta(hours=1), now), None
+                )
+            if pm25 is not None and pm25 > (rule.above or 0):
+                found.append(
+                    Cause(rule, None, f"PM2.5 {pm25:.0f} µg/m³", None, (), pm25)
+                )
+    if not found:
+        return StageState(ladder.lowest.level)
+    level = max(c.rule.stage for c in found)
+    top = {c.event_id: c for c in found if c.rule.stage == level}
+    return StageState(level, causes=tuple(top.values()))

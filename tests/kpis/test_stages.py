@@ -1,0 +1,142 @@
+"""The disaster stage: raised by the ladder's rules on alerts, quakes and PM2.5,
+set by hand by an operator, back to normal when the alerts end, every change logged
+once, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from connectors.base import Event, Measurement
+from kpis.service import KpiService
+from store import stages as stage_store
+from store import writes
+
+T0 = datetime(2026, 7, 14, 3, 0, tzinfo=UTC)
+
+
+def _alert(
+    source_id,
+    severity,
+    urgency="Expected",
+    district="11680",
+    areas=(),
+    hours=6,
+    category="heavy_rain",
+    status="active",
+    **attrs,
+):
+    return Event(
+        source_id=source_id,
+        domain="disaster",
+        category=category,
+        occurred_at=T0 - timedelta(minutes=10),
+        title=f"{severity} {category.replace('_', ' ')} warning",
+        status=status,
+        severity=severity,
+        district_code=district,
+        expires_at=T0 + timedelta(hours=hours),
+        attrs={"urgency": urgency, **attrs},
+        areas=areas,
+    )
+
+
+def _store(engine, *batch):
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "cap", batch, T0)
+        writes.bump_data_version(conn)
+
+
+def test_no_alert_is_the_first_stage(engine, seoul):
+    state = KpiService(engine, seoul, clock=lambda: T0).stage()
+    assert state.level == 1 and not state.manual and state.causes == ()
+
+
+def test_alerts_raise_the_stage_and_name_the_districts(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    _store(engine, _alert("a1", "Moderate"))
+    assert wall.stage().level == 2
+    now[0] += timedelta(seconds=10)
+    _store(engine, _alert("a2", "Severe", district="11650", areas=("11680", "11710")))
+    state = wall.stage()
+    assert state.level == 3
+    assert [c.event_id is not None for c in state.causes] == [True]
+    assert state.districts == ("11650", "11680", "11710")  # Seocho, Gangnam, Songpa
+    now[0] += timedelta(seconds=10)
+    _store(engine, _alert("a3", "Severe", urgency="Immediate", district=None))
+    state = wall.stage()
+    assert state.level == 4 and state.districts == ()  # a city-wide alert: all of it
+    # the alerts expire: back to normal
+    now[0] = T0 + timedelta(hours=7)
+    assert wall.stage().level == 1
+    with engine.connect() as conn:
+        levels = [r.level for r in reversed(stage_store.history(conn))]
+    assert levels == [2, 3, 4, 1]  # each change once, however often the wall asked
+
+
+def test_a_cancelled_alert_lowers_the_stage(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    _store(engine, _alert("x", "Extreme"))
+    assert wall.stage().level == 5
+    now[0] += timedelta(seconds=10)
+    _store(engine, _alert("x", "Extreme", status="cancelled"))
+    assert wall.stage().level == 1
+
+
+def test_quakes_and_fine_dust_raise_it_too(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    quake = Event(
+        source_id="us7000abcd",
+        domain="disaster",
+        category="earthquake",
+        occurred_at=T0 - timedelta(hours=2),
+        title="M 5.4 - 12 km SSW of Seoul",
+        status="open",
+        expires_at=T0 + timedelta(hours=22),  # the USGS connector's active window
+        severity="Moderate",
+        district_code="11680",
+        attrs={"magnitude": 5.4},
+    )
+    _store(engine, quake)
+    state = wall.stage()
+    assert state.level == 3 and state.causes[0].value == 5.4
+    now[0] = T0 + timedelta(days=2)  # the quake is two days old: normal again
+    assert wall.stage().level == 1
+    with engine.begin() as conn:
+        writes.upsert_measurements(
+            conn,
+            "air",
+            [
+                Measurement(
+                    "pm25", f"station-{i}", now[0] - timedelta(minutes=20), 95.0
+                )
+                for i in range(3)
+            ],
+        )
+        writes.bump_data_version(conn)
+    state = wall.stage()
+    assert state.level == 2 and "PM2.5 95" in state.causes[0].title
+
+
+def test_an_operator_sets_the_stage_by_hand_and_hands_it_back(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    with engine.begin() as conn:
+        stage_store.set_override(conn, 5, "typhoon landfall expected", now[0], None)
+    state = wall.stage()
+    assert (state.level, state.manual, state.reason) == (
+        5,
+        True,
+        "typhoon landfall expected",
+    )
+    assert state.since == now[0]
+    now[0] += timedelta(minutes=1)
+    with engine.begin() as conn:
+        stage_store.clear_overrides(conn, now[0])
+    assert wall.stage().level == 1
+    with engine.connect() as conn:
+        log = list(reversed(stage_store.history(conn)))
+    assert [(r.level, bool(r.manual)) for r in log] == [(5, True), (1, False)]
+    assert log[0].cause == "set by hand: typhoon landfall expected"
