@@ -154,6 +154,36 @@ def _marker(tiles: bool, **style) -> dict:
     return marker if tiles else marker | {"line": {"color": "#000", "width": 1}}
 
 
+def _districts_coloured(
+    profile: CityProfile,
+    z: list[float | None],
+    colour_title: str,
+    reverse: bool,
+    highlight: str | None,
+) -> dict:
+    """The choropleth's data and colours, the same on either kind of map."""
+    codes = [d.code for d in profile.districts]
+    return {
+        "geojson": profile.geojson,
+        "locations": codes,
+        "featureidkey": "id",
+        "z": z,
+        "customdata": codes,
+        "colorscale": "Cividis",
+        "reversescale": reverse,
+        "marker_line_color": [
+            "#ffffff" if c == highlight else "#0b1220" for c in codes
+        ],
+        "marker_line_width": [4 if c == highlight else 1 for c in codes],
+        "colorbar": {
+            "title": {"text": colour_title, "side": "top"},
+            "thickness": 14,
+            "len": 0.7,
+            "tickfont": {"color": "#e6edf7"},
+        },
+    }
+
+
 def district_map(
     profile: CityProfile,
     z: list[float | None],
@@ -169,23 +199,7 @@ def district_map(
     fig = go.Figure(
         [
             go.Choropleth(
-                geojson=profile.geojson,
-                locations=codes,
-                featureidkey="id",
-                z=z,
-                customdata=codes,
-                colorscale="Cividis",
-                reversescale=reverse,
-                marker_line_color=[
-                    "#ffffff" if c == highlight else "#0b1220" for c in codes
-                ],
-                marker_line_width=[4 if c == highlight else 1 for c in codes],
-                colorbar=dict(
-                    title=dict(text=colour_title, side="top"),
-                    thickness=14,
-                    len=0.7,
-                    tickfont=dict(color="#e6edf7"),
-                ),
+                **_districts_coloured(profile, z, colour_title, reverse, highlight),
                 hovertemplate="%{customdata}<extra></extra>",
             ),
             go.Scattergeo(
@@ -263,25 +277,9 @@ def tile_map(
     fig = go.Figure(
         [
             go.Choroplethmap(
-                geojson=profile.geojson,
-                locations=codes,
-                featureidkey="id",
-                z=z,
-                customdata=codes,
+                **_districts_coloured(profile, z, colour_title, reverse, highlight),
                 text=names,
-                colorscale="Cividis",
-                reversescale=reverse,
                 marker_opacity=0.6,
-                marker_line_color=[
-                    "#ffffff" if c == highlight else "#0b1220" for c in codes
-                ],
-                marker_line_width=[4 if c == highlight else 1 for c in codes],
-                colorbar={
-                    "title": {"text": colour_title, "side": "top"},
-                    "thickness": 14,
-                    "len": 0.7,
-                    "tickfont": {"color": "#e6edf7"},
-                },
                 hovertemplate="%{text}<extra></extra>",
             ),
             go.Scattermap(
