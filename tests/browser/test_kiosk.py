@@ -33,6 +33,16 @@ def _wait_for_page(wall, page: str, timeout: float = 15) -> float:
     raise AssertionError(f"{page} never showed; the stage has {_page(wall)}")
 
 
+def _wait_for_step(wall, n: int, timeout: float = 40) -> float:
+    """The moment the countdown says step ``n`` of the rotation is showing."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if wall.find_element("#kiosk-countdown").text.startswith(f"{n}/6 "):
+            return time.monotonic()
+        time.sleep(0.05)
+    raise AssertionError(f"step {n} never came")
+
+
 def _press(wall, key) -> None:
     ActionChains(wall.driver).send_keys(key).perform()
 
@@ -44,10 +54,15 @@ def test_the_kiosk_turns_pages_each_for_its_own_time(wall):
     assert _page(wall) == "/"
     assert wall.find_element("#kiosk-countdown").text.startswith("1/6 · Overview")
     assert "Data as of" in wall.find_element("#kiosk-freshness").text
-    overview = _wait_for_page(wall, "/traffic")
-    traffic = _wait_for_page(wall, "/safety")
-    assert 3.5 < overview + traffic < 11.5  # about 6 s shown, then about 3 s
-    assert traffic < overview
+    # each page for its own time, as the countdown turns (the browser's clock,
+    # not the server's speed): traffic 3 s, then Gangnam-gu 2 s, the overview 6 s
+    to_traffic, to_safety, to_district, to_overview, to_traffic_again = (
+        _wait_for_step(wall, n) for n in (2, 3, 6, 1, 2)
+    )
+    assert 2.0 < to_safety - to_traffic < 4.5
+    assert 1.0 < to_overview - to_district < 3.5
+    assert 5.0 < to_traffic_again - to_overview < 7.5
+    _wait_for_page(wall, "/traffic")
     wall.wait_for_element("#kiosk-stage #record-grid .ag-row", timeout=20)
     # each page with its own filters: the disasters page over 7 days
     _wait_for_page(wall, "/disasters")
@@ -65,18 +80,19 @@ def test_the_kiosk_turns_pages_each_for_its_own_time(wall):
 def test_the_operator_steps_and_pauses_with_the_keyboard(wall):
     wall.driver.get(wall.server_url + "/wall")
     wall.wait_for_element("#kiosk-stage .kpi-tile", timeout=30)
-    _press(wall, Keys.ARROW_RIGHT)
-    # at once (the overview's own time is 6 s), and the next page follows
-    wall.wait_for_contains_text("#kiosk-countdown", "2/6", timeout=2)
-    _wait_for_page(wall, "/traffic", timeout=10)
-    _press(wall, Keys.ARROW_LEFT)
-    _wait_for_page(wall, "/", timeout=5)
+    # paused first, so that the rotation's own clock cannot move a page meanwhile
     _press(wall, Keys.SPACE)
     wall.wait_for_contains_text("#kiosk-countdown", "paused", timeout=5)
+    _press(wall, Keys.ARROW_RIGHT)
+    wall.wait_for_contains_text("#kiosk-countdown", "2/6", timeout=2)  # at once
+    _wait_for_page(wall, "/traffic", timeout=10)
+    _press(wall, Keys.ARROW_LEFT)
+    _wait_for_page(wall, "/", timeout=10)
     time.sleep(8)  # longer than the overview's 6 s: paused, it stays
     assert _page(wall) == "/"
-    _press(wall, Keys.SPACE)
-    _wait_for_page(wall, "/traffic", timeout=10)
+    assert "paused" in wall.find_element("#kiosk-countdown").text
+    _press(wall, Keys.SPACE)  # resumed: the overview's 6 s run out, then traffic
+    _wait_for_page(wall, "/traffic", timeout=15)
     assert wall.get_logs() == []
 
 
