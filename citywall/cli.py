@@ -78,6 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     check = city_sub.add_parser("check", help="list everything wrong with a profile")
     check.add_argument("profile", type=Path)
 
+    stage = sub.add_parser(
+        "stage", help="the disaster stage: show it, set it by hand, hand it back"
+    )
+    stage_sub = stage.add_subparsers(dest="stage_command", required=True)
+    stage_sub.add_parser("show", help="the stage now, why, and its recent changes")
+    stage_set = stage_sub.add_parser(
+        "set", help="set the stage by hand (it wins over the rules until `auto`)"
+    )
+    stage_set.add_argument("level", type=int)
+    stage_set.add_argument("--reason", required=True, help="shown on the wall")
+    stage_set.add_argument(
+        "--hours", type=float, help="hand it back to the rules after this long"
+    )
+    stage_sub.add_parser("auto", help="hand the stage back to the rules")
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -87,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return ingest_command(args.source, loop=args.loop, backfill=args.backfill)
         if args.command == "city":
             return city_command(args)
+        if args.command == "stage":
+            return stage_command(args)
         return serve_command(args)
     except ConfigurationError as exc:
         print(f"citywall: {exc}", file=sys.stderr)
@@ -109,6 +126,9 @@ def ingest_command(
     if loop:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        threading.Thread(
+            target=watch_stage, args=(stop,), name="stage", daemon=True
+        ).start()
         try:
             run_forever(runners, stop)
         except KeyboardInterrupt:
@@ -125,6 +145,21 @@ def ingest_command(
         print(summary.line())
         failed |= summary.error is not None
     return 1 if failed else 0
+
+
+STAGE_CHECK_SECONDS = 30
+
+
+def watch_stage(stop: threading.Event, every: float = STAGE_CHECK_SECONDS) -> None:
+    """Evaluate the disaster stage on a timer so that every change is logged when
+    it happens, with or without a wall open (an alert that expires changes it too)."""
+    log = logging.getLogger("citywall.stage")
+    while not stop.is_set():
+        try:
+            runtime.kpi_service().stage()
+        except Exception:  # the store is down: the next round tries again
+            log.exception("stage check failed")
+        stop.wait(every)
 
 
 def _with_progress_bar(runner, run_until_caught_up):
@@ -181,6 +216,57 @@ def city_command(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {path}; next: citywall city check {path}")
     return 0
+
+
+def stage_command(args: argparse.Namespace) -> int:
+    """An operator's hand on the stage; every change lands in the stage log."""
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.runner import prepare_store
+    from store import stages as stage_store
+
+    engine, profile = runtime.engine(), runtime.profile()
+    prepare_store(engine, profile)
+    now = datetime.now(UTC)
+    if args.stage_command == "set":
+        levels = [s.level for s in profile.ladder.stages]
+        if args.level not in levels:
+            print(
+                f"citywall stage set: {args.level} is not a stage of {profile.id}'s "
+                f"ladder ({', '.join(map(str, levels))})",
+                file=sys.stderr,
+            )
+            return 2
+        if not args.reason.strip():
+            print("citywall stage set: --reason must say why", file=sys.stderr)
+            return 2
+        until = now + timedelta(hours=args.hours) if args.hours else None
+        with engine.begin() as conn:
+            stage_store.set_override(conn, args.level, args.reason.strip(), now, until)
+    elif args.stage_command == "auto":
+        with engine.begin() as conn:
+            stage_store.clear_overrides(conn, now)
+    service = runtime.kpi_service()
+    view = service.disaster()  # logs the change now, not at a wall's next refresh
+    stage = view.stage
+    print(
+        f"stage {view.state.level} of {view.stages} ({stage.name('en')}), "
+        f"since {_local(view.state.since, profile)}: {view.state.summary()}"
+    )
+    if view.layout:
+        print(
+            f"  the wall shows its disaster layout (from stage {profile.ladder.layout_from})"
+        )
+    if args.stage_command == "show":
+        print("recent changes:")
+        for row in service.stage_history(10):
+            before = "—" if row.previous is None else row.previous
+            print(f"  {_local(row.at, profile)}  {before} → {row.level}  {row.cause}")
+    return 0
+
+
+def _local(at, profile) -> str:
+    return at.astimezone(profile.timezone).strftime("%Y-%m-%d %H:%M %Z") if at else "—"
 
 
 def serve_command(args: argparse.Namespace) -> int:

@@ -25,7 +25,9 @@ In the profile:
     when = "pm25"                # the city's PM2.5 over the last hour above
     above = 75.0
 
-A profile without [disaster] gets ``DEFAULT_LADDER``.
+A profile without [disaster] gets ``DEFAULT_LADDER``; one that leaves out its stages
+or its rules gets the default ones (``[disaster] layout_from = 4`` alone is enough to
+move the threshold).
 """
 
 from __future__ import annotations
@@ -147,7 +149,10 @@ KINDS = ("alert", "quake", "pm25")
 def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
     if not table:
         return DEFAULT_LADDER
-    stages = []
+    if "stages" not in table:
+        stages = list(DEFAULT_LADDER.stages)
+    else:
+        stages = []
     for i, row in enumerate(table.get("stages", [])):
         try:
             stages.append(
@@ -162,7 +167,12 @@ def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
             problems.append(f"[[disaster.stages]] #{i + 1} needs an integer `level`")
     stages.sort(key=lambda s: s.level)
     levels = {s.level for s in stages}
-    rules = []
+    # the default rules only where the ladder has their stages
+    rules = (
+        []
+        if "rules" in table
+        else [r for r in DEFAULT_LADDER.rules if r.stage in levels]
+    )
     for i, row in enumerate(table.get("rules", [])):
         when = row.get("when")
         if when not in KINDS:
@@ -190,4 +200,8 @@ def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
     if not stages:
         problems.append("[disaster] has no [[disaster.stages]]")
         return DEFAULT_LADDER
-    return Ladder(tuple(stages), tuple(rules), int(table.get("layout_from", 3)))
+    layout_from = table.get("layout_from", 3)
+    if not isinstance(layout_from, int):
+        problems.append("[disaster] `layout_from` must be a stage's level (an integer)")
+        layout_from = 3
+    return Ladder(tuple(stages), tuple(rules), layout_from)

@@ -244,6 +244,28 @@ def city_map_patch(
     return patch
 
 
+def outline_districts(
+    target: Patch | go.Figure,
+    profile: CityProfile,
+    codes: tuple[str, ...],
+    colour: str,
+) -> Patch | go.Figure:
+    """Outline the districts a disaster concerns in the stage's colour, on a new
+    figure or a refresh's patch (every district's line is set, so the outlines go
+    when the stage comes down)."""
+    concerned = set(codes)
+    colours = [colour if d.code in concerned else "#0b1220" for d in profile.districts]
+    widths = [5 if d.code in concerned else 1 for d in profile.districts]
+    if isinstance(target, go.Figure):
+        target.data[0].marker.line.color = colours
+        target.data[0].marker.line.width = widths
+        return target
+    line = target["data"][0]["marker"]["line"]
+    line["color"] = colours
+    line["width"] = widths
+    return target
+
+
 def tile_map(
     profile: CityProfile,
     z: list[float | None],

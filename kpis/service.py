@@ -17,11 +17,12 @@ from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine, case, func, select
 
 from citywall.profile import CityProfile
+from kpis import alerts as alert_briefs
 from kpis import definitions, records
 from kpis import queries as q
 from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
-from kpis.stages import StageState, evaluate
+from kpis.stages import DisasterView, StageState, disaster_view, evaluate
 from store import stages as stage_store
 from store import writes
 from store.schema import (
@@ -369,7 +370,8 @@ class KpiService:
         the first time it is seen, with since when it holds."""
 
         def build(conn: Connection, w: Window) -> StageState:
-            override = stage_store.active_override(conn, w.now)
+            # the clock, not the bucket: an override set a second ago holds now
+            override = stage_store.active_override(conn, self.clock())
             if override is not None:
                 return StageState(override.level, manual=True, reason=override.reason)
             return evaluate(conn, self.profile.ladder, w.now)
@@ -381,6 +383,19 @@ class KpiService:
             )
             last = stage_store.last_logged(conn)
         return replace(state, since=last.at if last is not None else None)
+
+    def disaster(self) -> DisasterView:
+        """The stage with what the wall shows of it: its place on the ladder, the
+        disaster layout or not, the active alerts in full, the districts concerned."""
+        alerts = self._cached(
+            "briefs", None, lambda conn, w: alert_briefs.briefs(conn, w.now)
+        )
+        return disaster_view(
+            self.stage(),
+            self.profile.ladder,
+            alerts,
+            [d.code for d in self.profile.districts],
+        )
 
     def stage_history(self, limit: int = 50) -> list:
         with self.engine.connect() as conn:

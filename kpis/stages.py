@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from citywall.ladder import Ladder, StageRule
+from citywall.ladder import Ladder, Stage, StageRule
 from kpis import queries as q
-from store.schema import event_areas, events
+from kpis.alerts import AlertBrief, coverage
+from store.schema import events
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,6 @@ def _quakes(conn: Connection, now: datetime) -> list:
     ).all()
 
 
-def _coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...]:
-    if own is None:
-        return ()
-    further = conn.execute(
-        select(event_areas.c.district_code).where(event_areas.c.event_id == event_id)
-    ).scalars()
-    return tuple(sorted({own, *further}))
-
-
 def _matches(rule: StageRule, row) -> bool:
     attrs = row.attrs or {}
     return (
@@ -109,7 +101,7 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                     a.id,
                     a.title,
                     a.severity,
-                    _coverage(conn, a.id, a.district_code),
+                    coverage(conn, a.id, a.district_code),
                 )
                 for a in alerts
                 if _matches(rule, a)
@@ -127,7 +119,7 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                             quake.id,
                             quake.title,
                             quake.severity,
-                            _coverage(conn, quake.id, quake.district_code),
+                            coverage(conn, quake.id, quake.district_code),
                             float(magnitude),
                         )
                     )
@@ -145,3 +137,41 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
     level = max(c.rule.stage for c in found)
     top = {c.event_id: c for c in found if c.rule.stage == level}
     return StageState(level, causes=tuple(top.values()))
+
+
+@dataclass(frozen=True)
+class DisasterView:
+    """What the wall shows of the stage: the state, its stage on the ladder, whether
+    the wall turns to its disaster layout, the active alerts and the districts to
+    outline on the map."""
+
+    state: StageState
+    stage: Stage
+    stages: int  # how many the ladder has
+    layout: bool
+    alerts: tuple[AlertBrief, ...]
+    affected: tuple[str, ...]
+
+
+def disaster_view(
+    state: StageState,
+    ladder: Ladder,
+    alerts: list[AlertBrief],
+    district_codes: list[str],
+) -> DisasterView:
+    layout = state.level >= ladder.layout_from
+    if state.causes:
+        # a cause covering the whole city outlines every district
+        affected = state.districts or tuple(district_codes)
+    else:  # set by hand: the districts of the active alerts, else the whole city
+        affected = tuple(sorted({d for a in alerts for d in a.districts}))
+        if not alerts or any(not a.districts for a in alerts):
+            affected = tuple(district_codes)
+    return DisasterView(
+        state=state,
+        stage=ladder.stage(state.level),
+        stages=len(ladder.stages),
+        layout=layout,
+        alerts=tuple(alerts),
+        affected=affected if layout else (),
+    )

@@ -6,6 +6,10 @@ the newest data. The operator steps with the keyboard: → or N next, ← or P
 previous, space or K pause and resume (assets/20-kiosk.js presses the strip's
 buttons). The countdown runs in the browser; the server is asked only when the page
 changes, for that page's layout.
+
+The strip always shows the city's disaster stage. From the ladder's `layout_from`
+up the rotation holds on the overview in its disaster layout until the stage comes
+down (the operator can still step away with the keys).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from citywall.profile import RotationStep
 from components.freshness import freshness_strip
 from components.links import href
 from components.shell import refresh_id
+from components.stage_banner import stage_text, text_colour_on
 from pages._not_found import not_found
 from pages._routes import page_layout
 
@@ -58,15 +63,24 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         "next": t(lang, "kiosk.next", seconds="{s}"),
         "paused": t(lang, "kiosk.paused"),
     }
+    alarm = _alarm(lang)
+    # in a disaster the wall holds on the disaster layout (index -1)
+    first = -1 if alarm else 0
     return html.Div(
         [
             dcc.Store(id="kiosk-steps", data=steps),
             dcc.Store(id="kiosk-words", data=words),
+            dcc.Store(id="kiosk-alarm", data=alarm),
             dcc.Store(
                 id="kiosk-state",
-                data={"index": 0, "remaining": steps[0]["seconds"], "paused": False},
+                data={
+                    "index": first,
+                    "remaining": steps[0]["seconds"],
+                    "paused": False,
+                    "alarm": alarm is not None,
+                },
             ),
-            dcc.Store(id="kiosk-index", data=0),
+            dcc.Store(id="kiosk-index", data=first),
             html.Div(
                 [
                     html.Span(profile.name(lang), className="kiosk-city"),
@@ -81,6 +95,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                         className="kiosk-freshness",
                         children=_freshness(lang),
                     ),
+                    html.Span(id="kiosk-stage-slot", children=_stage_badge(lang)),
                     html.Span(id="kiosk-countdown", className="kiosk-countdown"),
                     html.Button("‹", id="kiosk-prev", title=t(lang, "kiosk.prev")),
                     html.Button("Ⅱ", id="kiosk-pause", title=t(lang, "kiosk.pause")),
@@ -88,7 +103,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="kiosk-strip",
             ),
-            html.Div(id="kiosk-stage", children=_stage(steps[0], lang)),
+            html.Div(id="kiosk-stage", children=_stage(_step(steps, first), lang)),
             dcc.Interval(id="kiosk-tick", interval=1000),
             dcc.Interval(
                 id=refresh_id("kiosk"), interval=profile.refresh_seconds * 1000
@@ -96,6 +111,38 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         ],
         id="kiosk",
         className="kiosk",
+    )
+
+
+DISASTER_STEP = {"page": "/", "seconds": 0, "query": {}, "title": ""}
+
+
+def _step(steps: list[dict], index: int) -> dict:
+    return DISASTER_STEP if index < 0 else steps[index % len(steps)]
+
+
+def _alarm(lang: str) -> dict | None:
+    """Set while the stage is at or above the ladder's disaster layout."""
+    view = runtime.kpi_service().disaster()
+    if not view.layout:
+        return None
+    return {
+        "level": view.state.level,
+        "text": t(lang, "stage.held", level=view.state.level),
+    }
+
+
+def _stage_badge(lang: str) -> html.Span:
+    view = runtime.kpi_service().disaster()
+    return html.Span(
+        stage_text(view, lang),
+        id="kiosk-stage-badge",
+        className="kiosk-stage-badge",
+        style={
+            "backgroundColor": view.stage.colour,
+            "color": text_colour_on(view.stage.colour),
+        },
+        **{"data-level": str(view.state.level)},
     )
 
 
@@ -122,23 +169,34 @@ def _freshness(lang: str) -> list:
 # and the state {index, remaining, paused}; the index store changes only on a new page.
 clientside_callback(
     """
-    function(_tick, _next, _prev, _pause, state, steps, words) {
+    function(_tick, _next, _prev, _pause, alarm, state, steps, words) {
         const fired = (dash_clientside.callback_context.triggered || [])
             .map(t => t.prop_id.split('.')[0]);
         const n = steps.length;
         const s = Object.assign({}, state);
         const go = (i) => { s.index = (i + n) % n; s.remaining = steps[s.index].seconds; };
-        if (fired.includes('kiosk-pause')) { s.paused = !s.paused; }
-        else if (fired.includes('kiosk-next')) { go(s.index + 1); }
-        else if (fired.includes('kiosk-prev')) { go(s.index - 1); }
-        else if (!s.paused) {
+        if (fired.includes('kiosk-alarm')) {
+            // a disaster holds the wall on its layout (-1); its end resumes the rotation
+            if (alarm && !s.alarm) { s.index = -1; }
+            else if (!alarm && s.alarm && s.index < 0) { go(0); }
+            s.alarm = !!alarm;
+        }
+        else if (fired.includes('kiosk-pause')) { s.paused = !s.paused; }
+        else if (fired.includes('kiosk-next')) { go(s.index < 0 ? 0 : s.index + 1); }
+        else if (fired.includes('kiosk-prev')) { go(s.index < 0 ? n - 1 : s.index - 1); }
+        else if (!s.paused && !s.alarm) {
             s.remaining -= 1;
             if (s.remaining <= 0) { go(s.index + 1); }
         }
-        const where = `${s.index + 1}/${n} · ${steps[s.index].title}`;
-        const next = steps[(s.index + 1) % n].title;
-        const text = s.paused ? `${where} · ${words.paused}`
-            : `${where} · ${next} ${words.next.replace('{s}', Math.ceil(s.remaining))}`;
+        let text;
+        if (s.index < 0) { text = alarm ? alarm.text : ''; }
+        else {
+            const where = `${s.index + 1}/${n} · ${steps[s.index].title}`;
+            const next = steps[(s.index + 1) % n].title;
+            text = s.paused ? `${where} · ${words.paused}`
+                : s.alarm && alarm ? `${where} · ${alarm.text}`
+                : `${where} · ${next} ${words.next.replace('{s}', Math.ceil(s.remaining))}`;
+        }
         return [s, s.index === state.index ? dash_clientside.no_update : s.index, text];
     }
     """,
@@ -149,6 +207,7 @@ clientside_callback(
     Input("kiosk-next", "n_clicks"),
     Input("kiosk-prev", "n_clicks"),
     Input("kiosk-pause", "n_clicks"),
+    Input("kiosk-alarm", "data"),
     State("kiosk-state", "data"),
     State("kiosk-steps", "data"),
     State("kiosk-words", "data"),
@@ -179,15 +238,20 @@ clientside_callback(
 )
 def show_page(index: int, steps: list[dict], search: str | None):
     lang = i18n.language_of(search, runtime.profile().default_language)
-    return _stage(steps[index % len(steps)], lang)
+    return _stage(_step(steps, index), lang)
 
 
 @callback(
     Output("kiosk-freshness", "children"),
+    Output("kiosk-stage-slot", "children"),
+    Output("kiosk-alarm", "data"),
     Input(refresh_id("kiosk"), "n_intervals"),
     State("nav", "search"),
+    State("kiosk-alarm", "data"),
     running=[(Output(refresh_id("kiosk"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh_freshness(_n, search: str | None):
-    return _freshness(i18n.language_of(search, runtime.profile().default_language))
+def refresh_strip(_n, search: str | None, alarm: dict | None):
+    lang = i18n.language_of(search, runtime.profile().default_language)
+    now = _alarm(lang)
+    return _freshness(lang), _stage_badge(lang), dash.no_update if now == alarm else now

@@ -10,16 +10,24 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from citywall import i18n, runtime
 from citywall.i18n import t
-from components.city_map import city_map_figure, city_map_patch, map_config
+from components.city_map import (
+    city_map_figure,
+    city_map_patch,
+    map_config,
+    outline_districts,
+)
+from components.disaster_panel import disaster_panel
 from components.event_feed import event_feed
 from components.format import label
 from components.freshness import freshness_strip
 from components.links import href
 from components.score_card import score_card, score_explanation
 from components.shell import refresh_id
+from components.stage_banner import stage_banner
 from components.ticker import alert_ticker_items
 from kpis import definitions
 from kpis.score import Score, scores_for
+from kpis.stages import DisasterView
 from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
@@ -39,8 +47,16 @@ def layout(
     )
     service = runtime.kpi_service()
     kpi = definitions.KPIS_BY_ID[metric]
+    disaster = service.disaster()
+    figure = outline_districts(
+        city_map_figure(profile, kpi, service.map_values(metric), lang),
+        profile,
+        disaster.affected,
+        disaster.stage.colour,
+    )
     return html.Div(
         [
+            html.Div(id="stage-banner", children=stage_banner(disaster, profile, lang)),
             html.Div(
                 [
                     html.Div(
@@ -63,6 +79,11 @@ def layout(
                 [
                     dbc.Col(
                         [
+                            html.Div(
+                                id="disaster-panel",
+                                className="disaster-panel",
+                                children=_panel(disaster, lang),
+                            ),
                             html.Button(
                                 html.Div(id="city-score", children=_score_card(lang)),
                                 id="score-card",
@@ -72,15 +93,20 @@ def layout(
                             dbc.Row(
                                 id="tiles", children=kpi_tiles(lang), className="g-3"
                             ),
-                            html.H2(
-                                t(lang, "overview.just_happened"),
-                                className="feed-heading",
-                            ),
                             html.Div(
-                                id="event-feed",
-                                children=event_feed(
-                                    service.latest_events(), profile, lang
-                                ),
+                                [
+                                    html.H2(
+                                        t(lang, "overview.just_happened"),
+                                        className="feed-heading",
+                                    ),
+                                    html.Div(
+                                        id="event-feed",
+                                        children=event_feed(
+                                            service.latest_events(), profile, lang
+                                        ),
+                                    ),
+                                ],
+                                className="feed-block",
                             ),
                         ],
                         xl=7,
@@ -101,9 +127,7 @@ def layout(
                             ),
                             dcc.Graph(
                                 id="city-map",
-                                figure=city_map_figure(
-                                    profile, kpi, service.map_values(metric), lang
-                                ),
+                                figure=figure,
                                 config=map_config(scrollZoom=False),
                                 className="city-map",
                             ),
@@ -127,8 +151,20 @@ def layout(
                 id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
             ),
         ],
-        className="overview",
+        id="overview",
+        className=_root_class(disaster),
     )
+
+
+def _root_class(disaster: DisasterView) -> str:
+    """Above the ladder's threshold the overview turns to its disaster layout."""
+    return "overview disaster-layout" if disaster.layout else "overview"
+
+
+def _panel(disaster: DisasterView, lang: str) -> list:
+    if not disaster.layout:
+        return []
+    return disaster_panel(disaster.alerts, runtime.profile(), lang)
 
 
 def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
@@ -161,6 +197,9 @@ def freshness(lang: str) -> list:
     Output("freshness", "children"),
     Output("event-feed", "children"),
     Output("city-score", "children"),
+    Output("stage-banner", "children"),
+    Output("disaster-panel", "children"),
+    Output("overview", "className"),
     Input(refresh_id("overview"), "n_intervals"),
     Input("map-metric", "value"),
     State("nav", "search"),
@@ -174,16 +213,30 @@ def refresh(_n: int | None, metric: str, search: str | None):
     service = runtime.kpi_service()
     kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
     values = service.map_values(kpi.id)
+    disaster = service.disaster()
     if ctx.triggered_id == "map-metric":
         figure = city_map_figure(profile, kpi, values, lang)
     else:
         figure = city_map_patch(profile, kpi, values, lang)
+    figure = outline_districts(
+        figure, profile, disaster.affected, disaster.stage.colour
+    )
     ticker = html.Div(
         alert_ticker_items(service.active_alerts(), profile, lang),
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    return kpi_tiles(lang), figure, ticker, freshness(lang), feed, _score_card(lang)
+    return (
+        kpi_tiles(lang),
+        figure,
+        ticker,
+        freshness(lang),
+        feed,
+        _score_card(lang),
+        stage_banner(disaster, profile, lang),
+        _panel(disaster, lang),
+        _root_class(disaster),
+    )
 
 
 @callback(

@@ -47,9 +47,14 @@ def seoul() -> CityProfile:
 
 
 def seoul_profile_copy(
-    folder: Path, backfill_days: int, refresh_seconds: int = 10
+    folder: Path,
+    backfill_days: int,
+    refresh_seconds: int = 10,
+    alerts_per_day: int | None = None,
+    extra: str = "",
 ) -> Path:
-    """The Seoul profile written to ``folder`` with a shorter backfill (and refresh)."""
+    """The Seoul profile written to ``folder`` with a shorter backfill (and refresh),
+    optionally another rate of simulated alerts and more TOML at the end."""
     text_ = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
     boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
     text_ = text_.replace('"seoul/districts.geojson"', f'"{boundaries}"')
@@ -57,8 +62,12 @@ def seoul_profile_copy(
     text_ = text_.replace(
         "refresh_seconds = 10", f"refresh_seconds = {refresh_seconds}"
     )
+    if alerts_per_day is not None:
+        text_ = text_.replace(
+            "alerts_per_day = 4", f"alerts_per_day = {alerts_per_day}"
+        )
     path = folder / "seoul.toml"
-    path.write_text(text_, encoding="utf-8")
+    path.write_text(text_ + extra, encoding="utf-8")
     return path
 
 

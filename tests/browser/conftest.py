@@ -16,6 +16,7 @@ from tests.conftest import seoul_profile_copy
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 BACKFILL_DAYS = 15  # enough for every KPI's comparison period
+NEVER_DISASTER_LAYOUT = "\n[disaster]\nlayout_from = 6\n"
 
 
 def _require_browser() -> None:
@@ -32,7 +33,11 @@ def wall_app(tmp_path_factory):
     """The Dash app on a 15-day demo store, imported once per test session."""
     _require_browser()
     folder = tmp_path_factory.mktemp("wall")
-    profile_path = seoul_profile_copy(folder, BACKFILL_DAYS, refresh_seconds=2)
+    # The demo's own alerts come and go with the clock: the shared wall stays in its
+    # normal layout (test_disaster.py raises the stage on a wall of its own).
+    profile_path = seoul_profile_copy(
+        folder, BACKFILL_DAYS, refresh_seconds=2, extra=NEVER_DISASTER_LAYOUT
+    )
     # the kiosk's rotation ten times faster: a test sees several pages go by
     profile_path.write_text(
         re.sub(

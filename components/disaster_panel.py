@@ -1,0 +1,77 @@
+"""The disaster layout's alert panel: each active alert's headline, severity,
+districts, what to do, and issued and expiry times, most severe first."""
+
+from __future__ import annotations
+
+from dash import html
+
+from citywall import i18n
+from citywall.i18n import t
+from citywall.profile import CityProfile
+from components.format import category
+from components.links import href
+from components.stage_banner import affected_text
+from kpis.alerts import AlertBrief
+
+
+def _card(alert: AlertBrief, profile: CityProfile, lang: str) -> html.Div:
+    zone = profile.timezone
+    expires = (
+        i18n.day_and_clock(alert.expires_at, zone, lang)
+        if alert.expires_at
+        else t(lang, "stage.no_expiry")
+    )
+    instruction = alert.text(lang, "instruction")
+    severity = alert.severity or "Unknown"
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(
+                        t(lang, f"severity.{severity}"), className="alert-severity"
+                    ),
+                    html.A(
+                        alert.text(lang, "headline"),
+                        href=href("/disasters", lang, record=alert.id),
+                        className="alert-headline",
+                    ),
+                ],
+                className="alert-head",
+            ),
+            html.Div(
+                f"{category('disaster', alert.category, lang)} · "
+                + affected_text(alert.districts, profile, lang),
+                className="alert-where",
+            ),
+            html.Div(
+                t(
+                    lang,
+                    "stage.issued",
+                    issued=i18n.day_and_clock(alert.issued_at, zone, lang),
+                    expires=expires,
+                ),
+                className="alert-times",
+            ),
+            html.Div(
+                [
+                    html.Span(t(lang, "stage.instruction") + ":", className="alert-do"),
+                    " ",
+                    instruction,
+                ],
+                className="alert-instruction",
+            )
+            if instruction
+            else None,
+        ],
+        className=f"alert-card alert-{severity.lower()}",
+        **{"data-event": str(alert.id)},
+    )
+
+
+def disaster_panel(
+    alerts: tuple[AlertBrief, ...], profile: CityProfile, lang: str
+) -> list:
+    heading = html.H2(t(lang, "stage.alerts"), className="feed-heading")
+    if not alerts:
+        return [heading, html.Div(t(lang, "ticker.none"), className="alert-none")]
+    return [heading, *(_card(a, profile, lang) for a in alerts)]

@@ -1,0 +1,85 @@
+"""Active alerts told in full for the disaster layout: headline, what to do, who is
+concerned, issued and expiry, in the wall's language when the feed sent it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, case, select
+
+from kpis import queries as q
+from store.schema import event_areas, events
+
+
+@dataclass(frozen=True)
+class AlertBrief:
+    id: int
+    category: str
+    title: str
+    severity: str | None
+    districts: tuple[str, ...]  # empty: the whole city
+    issued_at: datetime
+    expires_at: datetime | None
+    instruction: str | None
+    sender: str | None
+    # a multilingual CAP alert's texts by language code ("ko-KR": {"headline": …})
+    languages: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def text(self, lang: str, key: str) -> str | None:
+        """The headline or instruction in ``lang`` when the feed sent it in that
+        language, else the one the connector kept."""
+        for code, texts in self.languages.items():
+            if code.lower().split("-")[0] == lang and texts.get(key):
+                return texts[key]
+        return self.title if key == "headline" else self.instruction
+
+
+def coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...]:
+    """The districts an event covers: its own and its further areas; empty when it
+    has no district (city-wide)."""
+    if own is None:
+        return ()
+    further = conn.execute(
+        select(event_areas.c.district_code).where(event_areas.c.event_id == event_id)
+    ).scalars()
+    return tuple(sorted({own, *further}))
+
+
+def briefs(conn: Connection, now: datetime, limit: int = 6) -> list[AlertBrief]:
+    """The active alerts, most severe first, then newest."""
+    rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
+    rows = conn.execute(
+        select(
+            events.c.id,
+            events.c.category,
+            events.c.title,
+            events.c.severity,
+            events.c.district_code,
+            events.c.occurred_at,
+            events.c.expires_at,
+            events.c.attrs,
+        )
+        .where(*q.active_alert(now))
+        .order_by(rank.desc(), events.c.occurred_at.desc(), events.c.id.desc())
+        .limit(limit)
+    ).all()
+    found = []
+    for r in rows:
+        attrs = r.attrs or {}
+        languages = attrs.get("languages")
+        found.append(
+            AlertBrief(
+                id=r.id,
+                category=r.category,
+                title=r.title,
+                severity=r.severity,
+                districts=coverage(conn, r.id, r.district_code),
+                issued_at=r.occurred_at,
+                expires_at=r.expires_at,
+                instruction=attrs.get("instruction"),
+                sender=attrs.get("sender_name") or attrs.get("sender"),
+                languages=languages if isinstance(languages, dict) else {},
+            )
+        )
+    return found
