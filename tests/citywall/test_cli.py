@@ -118,3 +118,102 @@ def test_serve_starts_the_wall_with_live_ingest(small_city):
         assert layout.status_code == 200 and "clock" in layout.text
     assert "demo: fetched" in output[0]
     assert "Traceback" not in output[0]
+
+
+def test_an_operator_sets_the_stage_and_hands_it_back(small_city):
+    shown = citywall("stage", "show", env=small_city)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("stage 1 of 5 (Normal), since ")
+    done = citywall(
+        "stage",
+        "set",
+        "4",
+        "--reason",
+        "typhoon landfall",
+        "--hours",
+        "2",
+        env=small_city,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "stage 4 of 5 (Alert)" in done.stdout
+    assert "set by hand: typhoon landfall" in done.stdout
+    assert "disaster layout" in done.stdout
+    wrong = citywall("stage", "set", "9", "--reason", "x", env=small_city)
+    assert wrong.returncode == 2
+    assert "9 is not a stage of seoul's ladder (1, 2, 3, 4, 5)" in wrong.stderr
+    back = citywall("stage", "auto", env=small_city)
+    assert back.returncode == 0 and back.stdout.startswith("stage 1 of 5 (Normal)")
+    log = citywall("stage", "show", env=small_city).stdout.splitlines()
+    changes = log[log.index("recent changes:") + 1 :]
+    assert [c.split()[3:6] for c in changes] == [
+        ["4", "→", "1"],
+        ["1", "→", "4"],
+        ["—", "→", "1"],
+    ]
+    assert changes[1].endswith("set by hand: typhoon landfall")
+
+
+def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkeypatch):
+    """An alert that comes and goes while nobody looks is still in the log."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from citywall import cli, runtime
+    from connectors.base import Event
+    from store import stages as stage_store
+    from store import writes
+
+    for key in ("CITYWALL_PROFILE", "CITYWALL_DATA_DIR"):
+        monkeypatch.setenv(key, small_city[key])
+    monkeypatch.delenv("CITYWALL_DATABASE_URL", raising=False)
+    for cached in (
+        runtime.settings,
+        runtime.profile,
+        runtime.engine,
+        runtime.kpi_service,
+    ):
+        cached.cache_clear()
+    try:
+        engine = runtime.engine()
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            writes.upsert_events(
+                conn,
+                "cap",
+                [
+                    Event(
+                        source_id="x1",
+                        domain="disaster",
+                        category="heavy_rain",
+                        occurred_at=now - timedelta(minutes=1),
+                        title="Extreme rain",
+                        status="active",
+                        severity="Extreme",
+                        expires_at=now + timedelta(hours=1),
+                    )
+                ],
+                now,
+            )
+            writes.bump_data_version(conn)
+        stop = threading.Event()
+        watcher = threading.Thread(target=cli.watch_stage, args=(stop, 0.1))
+        watcher.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if stage_store.last_logged(conn) is not None:
+                    break
+            time.sleep(0.1)
+        stop.set()
+        watcher.join(timeout=10)
+        with engine.connect() as conn:
+            last = stage_store.last_logged(conn)
+        assert (last.level, last.cause) == (5, "Extreme rain")
+    finally:
+        for cached in (
+            runtime.settings,
+            runtime.profile,
+            runtime.engine,
+            runtime.kpi_service,
+        ):
+            cached.cache_clear()

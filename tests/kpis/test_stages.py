@@ -140,3 +140,72 @@ def test_an_operator_sets_the_stage_by_hand_and_hands_it_back(engine, seoul):
         log = list(reversed(stage_store.history(conn)))
     assert [(r.level, bool(r.manual)) for r in log] == [(5, True), (1, False)]
     assert log[0].cause == "set by hand: typhoon landfall expected"
+
+
+def test_the_wall_turns_to_its_disaster_layout_above_the_threshold(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    _store(engine, _alert("m", "Moderate"))
+    view = wall.disaster()
+    # stage 2 is below Rio's layout_from (3): the normal wall, nothing outlined
+    assert (view.state.level, view.layout, view.affected) == (2, False, ())
+    assert view.stage.name("en") == "Mobilisation" and view.stages == 5
+    now[0] += timedelta(seconds=10)
+    _store(
+        engine,
+        _alert(
+            "s",
+            "Severe",
+            urgency="Immediate",
+            district="11650",
+            areas=("11680",),
+            instruction="Move to higher floors.",
+            languages={
+                "ko-KR": {"headline": "호우 경보", "instruction": "높은 층으로 대피"},
+                "en-US": {"headline": "Heavy rain warning"},
+            },
+        ),
+    )
+    view = wall.disaster()
+    assert (view.state.level, view.layout) == (4, True)
+    assert view.stage.colour == "#D55E00"
+    assert view.affected == ("11650", "11680")  # what raised it, not the Moderate one
+    severe, moderate = view.alerts  # most severe first
+    assert (severe.severity, moderate.severity) == ("Severe", "Moderate")
+    assert severe.districts == ("11650", "11680")
+    assert severe.expires_at == T0 + timedelta(hours=6)
+    # the feed's own language when it sent one, else the text the connector kept
+    assert severe.text("ko", "headline") == "호우 경보"
+    assert severe.text("ko", "instruction") == "높은 층으로 대피"
+    assert severe.text("en", "instruction") == "Move to higher floors."
+    assert severe.text("es", "headline") == "Severe heavy rain warning"
+
+
+def test_a_stage_set_by_hand_concerns_the_whole_city_without_alerts(engine, seoul):
+    now = [T0]
+    wall = KpiService(engine, seoul, clock=lambda: now[0])
+    with engine.begin() as conn:
+        stage_store.set_override(conn, 3, "river level rising", now[0], None)
+    view = wall.disaster()
+    assert view.layout and view.state.manual
+    assert view.affected == tuple(d.code for d in seoul.districts)
+    assert view.alerts == ()
+
+
+def test_a_profile_may_move_only_the_threshold(tmp_path):
+    from citywall.ladder import DEFAULT_LADDER, load_ladder
+
+    problems: list[str] = []
+    ladder = load_ladder({"layout_from": 4}, problems)
+    assert problems == []
+    assert ladder.stages == DEFAULT_LADDER.stages
+    assert ladder.rules == DEFAULT_LADDER.rules
+    assert ladder.layout_from == 4
+    # own stages without rules: the default rules that reach those stages only
+    ladder = load_ladder(
+        {"stages": [{"level": 1, "colour": "#009E73"}, {"level": 2}]}, problems
+    )
+    assert problems == []
+    assert {r.stage for r in ladder.rules} == {2}
+    load_ladder({"layout_from": "high"}, problems)
+    assert problems == ["[disaster] `layout_from` must be a stage's level (an integer)"]
