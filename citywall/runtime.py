@@ -59,3 +59,11 @@ def kpi_service() -> KpiService:
     return KpiService(
         engine(), p, cache=make_cache(settings()), speed_window=p.speed_window
     )
+
+
+@lru_cache(maxsize=1)
+def camera_frames():
+    """One frame source per process: walls asking for the same camera share a fetch."""
+    from citywall.camera_frames import FrameSource
+
+    return FrameSource(zone=profile().timezone)

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectors.base import ACCESS_LEVELS
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -54,6 +56,11 @@ SETTINGS: dict[str, Setting] = {
         "Origins allowed to embed the wall in an iframe, space-separated "
         "(e.g. https://intranet.city.example); the wall's own origin always is.",
     ),
+    "camera_access": Setting(
+        "CITYWALL_CAMERA_ACCESS",
+        "public",
+        "Widest camera access level this wall shows: public, staff or restricted.",
+    ),
     "secret_key": Setting(
         "CITYWALL_SECRET_KEY", "", "Flask secret key; set it when several workers run."
     ),
@@ -79,6 +86,7 @@ class Settings:
     url_prefix: str = "/"
     proxy_strips_prefix: bool = False
     frame_ancestors: tuple[str, ...] = ()
+    camera_access: str = "public"
 
     @classmethod
     def from_env(cls, **overrides: str) -> "Settings":
@@ -99,7 +107,18 @@ class Settings:
             proxy_strips_prefix=raw["proxy_strips_prefix"].lower()
             in ("1", "true", "yes"),
             frame_ancestors=tuple(raw["frame_ancestors"].split()),
+            camera_access=_access(raw["camera_access"]),
         )
+
+
+def _access(level: str) -> str:
+    level = level.strip().lower()
+    if level not in ACCESS_LEVELS:
+        raise ValueError(
+            f"CITYWALL_CAMERA_ACCESS must be one of {', '.join(ACCESS_LEVELS)}, "
+            f"not {level!r}"
+        )
+    return level
 
 
 def _prefix(path: str) -> str:

@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     app.server.secret_key = settings.secret_key or None
     _add_downloads(app, routes)
+    _add_camera_frames(app, routes)
     build = build_id()
     app.server.config["CITYWALL_BUILD"] = build
 
@@ -124,6 +125,29 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
         lang = i18n.resolve(request.args.get("lang"), profile.default_language)
         body = records_csv(runtime.kpi_service(), profile, f, lang)
         return _csv(body, f"{domain}-{period}.csv")
+
+
+def _add_camera_frames(app: dash.Dash, routes: str) -> None:
+    """A camera's latest picture, fetched by the server (never by the browser);
+    cameras above the wall's access level are refused."""
+    from kpis.cameras import allowed
+
+    @app.server.route(f"{routes}_citywall/camera/<int:camera_id>.jpg")
+    def camera_frame(camera_id: int) -> Response:
+        camera = runtime.kpi_service().camera(camera_id)
+        if camera is None:
+            abort(404)
+        if not allowed(camera.access, runtime.settings().camera_access):
+            abort(403)
+        frame = runtime.camera_frames().frame(
+            str(camera.id), camera.name, camera.snapshot_url, camera.stream_url
+        )
+        response = Response(frame.jpeg, mimetype="image/jpeg")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Camera-State"] = frame.state
+        if frame.taken_at is not None:
+            response.headers["X-Camera-Taken-At"] = frame.taken_at.isoformat()
+        return response
 
 
 def _district_arg(profile) -> str | None:

@@ -8,10 +8,12 @@ from dash import html
 from citywall import i18n
 from citywall.i18n import t
 from citywall.profile import CityProfile
+from components.camera_grid import camera_grid
 from components.format import category
 from components.links import href
 from components.stage_banner import affected_text
 from kpis.alerts import AlertBrief
+from kpis.cameras import CameraRow
 
 
 def _card(alert: AlertBrief, profile: CityProfile, lang: str) -> html.Div:
@@ -69,9 +71,20 @@ def _card(alert: AlertBrief, profile: CityProfile, lang: str) -> html.Div:
 
 
 def disaster_panel(
-    alerts: tuple[AlertBrief, ...], profile: CityProfile, lang: str
+    alerts: tuple[AlertBrief, ...],
+    profile: CityProfile,
+    lang: str,
+    cameras: list[CameraRow],
 ) -> list:
+    """The alerts, then live pictures from the districts concerned."""
     heading = html.H2(t(lang, "stage.alerts"), className="feed-heading")
-    if not alerts:
-        return [heading, html.Div(t(lang, "ticker.none"), className="alert-none")]
-    return [heading, *(_card(a, profile, lang) for a in alerts)]
+    if alerts:
+        shown = [heading, *(_card(a, profile, lang) for a in alerts)]
+    else:
+        shown = [heading, html.Div(t(lang, "ticker.none"), className="alert-none")]
+    if cameras:
+        shown += [
+            html.H2(t(lang, "cameras.in_area"), className="feed-heading"),
+            camera_grid(cameras, profile, lang, "cameras.none"),
+        ]
+    return shown

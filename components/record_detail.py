@@ -9,7 +9,9 @@ from dash import html
 from citywall import i18n
 from citywall.i18n import t
 from citywall.profile import CityProfile
+from components.camera_grid import nearest_cameras_block
 from components.format import category, place, status_word
+from kpis.cameras import CameraRow
 
 # attributes shown as their own rows, in this order; other keys follow as they come
 KNOWN_ATTRS = (
@@ -27,7 +29,13 @@ KNOWN_ATTRS = (
 HIDDEN_ATTRS = {"lifecycle", "languages"}
 
 
-def record_detail(record: dict, profile: CityProfile, lang: str) -> html.Div:
+def record_detail(
+    record: dict,
+    profile: CityProfile,
+    lang: str,
+    cameras: list[CameraRow] | None = None,
+) -> html.Div:
+    """The record; with ``cameras``, the nearest ones' live pictures below."""
     zone = profile.timezone
 
     def when(key: str) -> str:
@@ -85,6 +93,11 @@ def record_detail(record: dict, profile: CityProfile, lang: str) -> html.Div:
             html.H3(record["title"], className="record-title"),
             html.Table(html.Tbody(table), className="table table-sm record-table"),
             *lifecycle,
+            *(
+                nearest_cameras_block(cameras, profile, lang)
+                if cameras is not None
+                else []
+            ),
         ],
         id="record-detail",
         **{"data-record": str(record["id"])},

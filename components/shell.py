@@ -67,7 +67,7 @@ def header(profile: CityProfile, lang: str, pathname: str, search: str) -> dbc.N
     pages = (
         [("/", "nav.overview")]
         + [(d.path, f"domain.{d.id}") for d in DOMAINS]
-        + [("/sources", "nav.sources")]
+        + [("/cameras", "nav.cameras"), ("/sources", "nav.sources")]
     )
     links = [
         dbc.NavItem(

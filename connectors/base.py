@@ -1,7 +1,7 @@
 """The contract every connector keeps: payload in, normalised records out.
 
 A connector turns what a source sends into two kinds of records (events and
-measurements) plus rejects that carry the reason they were refused. It does no I/O
+measurements), and cameras for a camera registry, plus rejects that carry the reason they were refused. It does no I/O
 beyond its own fetch and keeps no state beyond the cursor the ingest hands it, so
 the ingest alone decides what is committed and when the cursor moves.
 """
@@ -51,6 +51,28 @@ class Measurement:
     lat: float | None = None
 
 
+ACCESS_LEVELS = ("public", "staff", "restricted")  # who may see a camera, widest first
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """A camera of the city's registry: where it is and where its pictures are.
+
+    ``snapshot_url`` answers one JPEG per request; ``stream_url`` is an MJPEG
+    stream (multipart/x-mixed-replace) of which the wall takes one frame at a time.
+    """
+
+    camera_id: str
+    name: str
+    lon: float
+    lat: float
+    provider: str
+    snapshot_url: str | None = None
+    stream_url: str | None = None
+    access: str = "public"
+    district_code: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A record the connector could not normalise, kept with the reason."""
@@ -84,13 +106,19 @@ class Batch:
     measurements: list[Measurement] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     status_changes: list[StatusChange] = field(default_factory=list)
+    cameras: list[Camera] = field(default_factory=list)
     next_cursor: str | None = None
     more: bool = False
     ignored: int = 0
 
     @property
     def size(self) -> int:
-        return len(self.events) + len(self.measurements) + len(self.rejected)
+        return (
+            len(self.events)
+            + len(self.measurements)
+            + len(self.cameras)
+            + len(self.rejected)
+        )
 
 
 class Connector(Protocol):

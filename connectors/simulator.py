@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Measurement
+from connectors.base import Batch, Camera, Event, Measurement
 
 HOUR = timedelta(hours=1)
 BACKFILL_CHUNK = timedelta(days=1)
@@ -206,7 +206,8 @@ PM25 = "pm25"
 class SimulatorConnector:
     """Simulated feeds for the city of a profile. Options: seed, backfill_days,
     links_per_district, complaints_per_day, safety_incidents_per_day, alerts_per_day,
-    traffic_incidents_per_day, speed_minutes (cadence of road speeds)."""
+    traffic_incidents_per_day, speed_minutes (cadence of road speeds),
+    cameras_per_district (their pictures are drawn by the wall: ``demo://`` URLs)."""
 
     protocol: ClassVar[str] = "simulator"
 
@@ -230,6 +231,7 @@ class SimulatorConnector:
         self.district_weights = weights / weights.sum()
         self.points = self._point_pools(40)
         self.links = self._road_links(int(options.get("links_per_district", 4)))
+        self.cameras_per_district = int(options.get("cameras_per_district", 2))
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
 
     # -- the connector contract ------------------------------------------------------
@@ -265,12 +267,35 @@ class SimulatorConnector:
         events = [e for s in STREAMS for e in self.events(s, start, end, first)]
         state = state | {"live": end.isoformat()}
         history_left = state.get("history_end", "") > state.get("history_start", "")
+        # the camera registry with the first pull, then again every hour
+        listed = first or _floor(start, HOUR) != _floor(end, HOUR)
         return Batch(
             events=events,
             measurements=self.road_speeds(start, end) + self.pm25(start, end),
+            cameras=self.cameras() if listed else [],
             next_cursor=json.dumps(state),
             more=end < now or history_left,
         )
+
+    def cameras(self) -> list[Camera]:
+        """A few street cameras per district; every second one for staff only."""
+        found = []
+        for i, district in enumerate(self.profile.districts):
+            for k in range(self.cameras_per_district):
+                lon, lat = self.points[i, -1 - k]
+                camera_id = f"demo-{district.code}-{k + 1}"
+                found.append(
+                    Camera(
+                        camera_id=camera_id,
+                        name=f"{district.name()} CCTV {k + 1}",
+                        lon=round(float(lon), 6),
+                        lat=round(float(lat), 6),
+                        provider="CityWall demo",
+                        snapshot_url=f"demo://camera/{camera_id}",
+                        access="public" if k % 2 == 0 else "staff",
+                    )
+                )
+        return found
 
     def _history(self, state: dict[str, str], now: datetime) -> Batch:
         end = datetime.fromisoformat(state["history_end"])

@@ -22,7 +22,7 @@ import connectors
 from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile, SourceConfig
 from connectors.base import Batch, Connector, Rejected, excerpt
-from ingest.validate import event_problem, measurement_problem
+from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import writes
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,9 @@ class SourceRunner:
         summary.fetched = batch.size + batch.ignored
         summary.ignored = batch.ignored
         summary.rejected = len(batch.rejected)
-        summary.stored = len(batch.events) + len(batch.measurements)
+        summary.stored = (
+            len(batch.events) + len(batch.measurements) + len(batch.cameras)
+        )
         summary.more = batch.more
         # A batch that names no next cursor leaves the cursor where it stood.
         cursor = batch.next_cursor if batch.next_cursor is not None else cursor
@@ -109,6 +111,7 @@ class SourceRunner:
                     conn, self.source.name, batch.status_changes
                 )
                 writes.upsert_measurements(conn, self.source.name, batch.measurements)
+                writes.upsert_cameras(conn, self.source.name, batch.cameras, started)
                 writes.quarantine_records(
                     conn, self.source.name, batch.rejected, started
                 )
@@ -149,7 +152,7 @@ class SourceRunner:
     def prepare(self, batch: Batch) -> Batch:
         """Validate every record and give each placed record its district."""
         rejected = list(batch.rejected)
-        events, measurements = [], []
+        events, measurements, cameras = [], [], []
         for e in batch.events:
             if problem := event_problem(e, self.districts):
                 rejected.append(Rejected(problem, excerpt(e), e.source_id or None))
@@ -160,10 +163,16 @@ class SourceRunner:
                 rejected.append(Rejected(problem, excerpt(m), f"{m.series}/{m.place}"))
             else:
                 measurements.append(m)
+        for c in batch.cameras:
+            if problem := camera_problem(c, self.districts):
+                rejected.append(Rejected(problem, excerpt(c), c.camera_id or None))
+            else:
+                cameras.append(c)
         return dataclasses.replace(
             batch,
             events=self._placed(events),
             measurements=self._placed(measurements),
+            cameras=self._placed(cameras),
             rejected=rejected,
         )
 

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import String, Table
 
-from connectors.base import DOMAINS, Event, Measurement
-from store.schema import events, measurements
+from connectors.base import ACCESS_LEVELS, DOMAINS, Camera, Event, Measurement
+from store.schema import cameras, events, measurements
 
 
 def _text_limits(table: Table) -> dict[str, int]:
@@ -28,6 +28,7 @@ def _text_limits(table: Table) -> dict[str, int]:
 # What the store can hold, read from the schema so the two never disagree.
 EVENT_TEXT_LIMITS = _text_limits(events)
 MEASUREMENT_TEXT_LIMITS = _text_limits(measurements)
+CAMERA_TEXT_LIMITS = _text_limits(cameras)
 
 
 def event_problem(e: Event, districts: set[str]) -> str | None:
@@ -67,6 +68,30 @@ def measurement_problem(m: Measurement, districts: set[str]) -> str | None:
     if problem := _text_problem(m, MEASUREMENT_TEXT_LIMITS):
         return problem
     return _position_problem(m.lon, m.lat)
+
+
+def camera_problem(c: Camera, districts: set[str]) -> str | None:
+    if not c.camera_id or not c.name or not c.provider:
+        return "camera_id, name and provider are required"
+    if c.access not in ACCESS_LEVELS:
+        return f"access {c.access!r} is not one of {ACCESS_LEVELS}"
+    urls = [u for u in (c.snapshot_url, c.stream_url) if u]
+    if not urls:
+        return "a camera needs a snapshot_url or a stream_url"
+    for url in urls:
+        if not isinstance(url, str) or not url.startswith(
+            ("http://", "https://", "demo://")
+        ):
+            return f"{url!r} is not an http(s) URL"
+    if c.district_code is not None and c.district_code not in districts:
+        return f"district_code {c.district_code!r} is not a district of this city"
+    if problem := _text_problem(c, CAMERA_TEXT_LIMITS):
+        return problem
+    if not all(
+        isinstance(v, (int, float)) and math.isfinite(v) for v in (c.lon, c.lat)
+    ):
+        return "a camera needs a position (lon, lat)"
+    return _position_problem(c.lon, c.lat)
 
 
 def _text_problem(record: object, limits: dict[str, int]) -> str | None:

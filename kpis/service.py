@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
+from itertools import zip_longest
 from typing import Any
 
 from flask_caching.backends.base import BaseCache
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine, case, func, select
 
 from citywall.profile import CityProfile
 from kpis import alerts as alert_briefs
+from kpis import cameras as camera_rows
 from kpis import definitions, records
 from kpis import queries as q
 from kpis.definitions import Kpi, KpiContext, Window
@@ -396,6 +398,37 @@ class KpiService:
             alerts,
             [d.code for d in self.profile.districts],
         )
+
+    # -- cameras -----------------------------------------------------------------
+    def cameras(
+        self, widest: str = "public", district: str | None = None
+    ) -> list[camera_rows.CameraRow]:
+        """The cameras this wall may show (up to access level ``widest``)."""
+        found = self._cached(
+            "cameras", widest, lambda conn, w: camera_rows.listed(conn, w.now, widest)
+        )
+        return [c for c in found if district is None or c.district_code == district]
+
+    def nearest_cameras(
+        self, lon: float, lat: float, n: int = 4, widest: str = "public"
+    ) -> list[camera_rows.CameraRow]:
+        return camera_rows.nearest(self.cameras(widest), lon, lat, n)
+
+    def cameras_in(
+        self, districts: tuple[str, ...], n: int = 4, widest: str = "public"
+    ) -> list[camera_rows.CameraRow]:
+        """Up to ``n`` cameras spread over ``districts`` (one per district first)."""
+        by_district: dict[str, list] = {}
+        for c in self.cameras(widest):
+            if c.district_code in districts:
+                by_district.setdefault(c.district_code, []).append(c)
+        # round robin: the first camera of each district, then the second, …
+        rounds = zip_longest(*(by_district[d] for d in sorted(by_district)))
+        return [c for group in rounds for c in group if c is not None][:n]
+
+    def camera(self, camera_id: int) -> camera_rows.CameraRow | None:
+        with self.engine.connect() as conn:
+            return camera_rows.one(conn, camera_id)
 
     def stage_history(self, limit: int = 50) -> list:
         with self.engine.connect() as conn:

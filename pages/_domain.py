@@ -190,7 +190,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 lang,
             ),
             dbc.Offcanvas(
-                record_detail(record, profile, lang) if record else None,
+                _detail(record, lang) if record else None,
                 id="record-panel",
                 title=t(lang, "records.detail"),
                 is_open=record is not None,
@@ -204,6 +204,22 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
     )
+
+
+NEAREST_CAMERAS = 4
+
+
+def _detail(record: dict, lang: str) -> html.Div:
+    """A record's panel: with the nearest cameras when it has a place."""
+    cameras = None
+    if record.get("lat") is not None and record.get("lon") is not None:
+        cameras = runtime.kpi_service().nearest_cameras(
+            record["lon"],
+            record["lat"],
+            NEAREST_CAMERAS,
+            widest=runtime.settings().camera_access,
+        )
+    return record_detail(record, runtime.profile(), lang, cameras)
 
 
 def _view(f: RecordFilter, lang: str) -> dict:
@@ -351,7 +367,7 @@ def open_record(cell, map_click, view):
     record = runtime.kpi_service().record(int(record_id))
     if record is None:
         return True, html.P(t(lang, "records.gone")), dash.no_update
-    return True, record_detail(record, runtime.profile(), lang), dash.no_update
+    return True, _detail(record, lang), dash.no_update
 
 
 @callback(

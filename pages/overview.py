@@ -33,6 +33,7 @@ from pages._tiles import kpi_tiles
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
 
 DEFAULT_METRIC = "complaints_open"
+DISASTER_CAMERAS = 4  # live pictures from the districts concerned
 
 
 def layout(
@@ -164,7 +165,10 @@ def _root_class(disaster: DisasterView) -> str:
 def _panel(disaster: DisasterView, lang: str) -> list:
     if not disaster.layout:
         return []
-    return disaster_panel(disaster.alerts, runtime.profile(), lang)
+    cameras = runtime.kpi_service().cameras_in(
+        disaster.affected, DISASTER_CAMERAS, widest=runtime.settings().camera_access
+    )
+    return disaster_panel(disaster.alerts, runtime.profile(), lang, cameras)
 
 
 def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:

@@ -138,6 +138,26 @@ quarantine = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# The cameras the wall may show, from any source (a registry in the profile, a
+# feed); pictures are fetched through the wall's server, never stored.
+cameras = Table(
+    "cameras",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("camera_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("district_code", String(20)),
+    Column("snapshot_url", Text),
+    Column("stream_url", Text),
+    Column("access", String(20), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "camera_id", name="uq_cameras_source_camera"),
+)
+
 # Every change of the city's disaster stage, in order (seq is unique, so two
 # workers noticing the same change log it once).
 stage_log = Table(

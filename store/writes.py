@@ -25,8 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.base import Event, Measurement, Rejected, StatusChange
+from connectors.base import Camera, Event, Measurement, Rejected, StatusChange
 from store.schema import (
+    cameras,
     districts,
     event_areas,
     events,
@@ -79,6 +80,7 @@ EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "areas")
 FINAL_STATUSES = ("cancelled", "superseded")
 MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
+CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
 
 
 def upsert_events(
@@ -178,6 +180,17 @@ def _last_per_key(
 ) -> list[dict[str, Any]]:
     """One row per key, the last one winning: a statement may not touch a row twice."""
     return list({tuple(r[k] for k in keys): r for r in rows}.values())
+
+
+def upsert_cameras(
+    conn: Connection, source: str, batch: Iterable[Camera], now: datetime
+) -> int:
+    """A source's cameras, replaced in place; ``seen_at`` says when it last listed
+    each (a camera its registry no longer lists drops off the wall)."""
+    rows = [_row(c, CAMERA_FIELDS) | {"source": source, "seen_at": now} for c in batch]
+    keys = ("source", "camera_id")
+    upsert(conn, cameras, _last_per_key(rows, keys), list(keys))
+    return len(rows)
 
 
 def quarantine_records(

@@ -23,11 +23,13 @@ PAGES = {
     **{d.id: d.path for d in DOMAINS},
     "district": "/district/11680",
     "sources": "/sources",
+    "cameras": "/cameras",
 }
 READY = {  # what each page shows once it is drawn
     "overview": "#city-map .choroplethlocation",
     "district": "#district-kpis .cell-value",
     "sources": ".source-table tbody tr",
+    "cameras": ".camera-grid .camera-card",
 }
 
 
@@ -70,7 +72,7 @@ def test_every_page_draws_without_console_errors(wall, name):
         expected = "Overview" if name == "overview" else i18n.t("en", f"nav.{name}")
         assert active.text == (
             expected
-            if name in ("overview", "sources")
+            if name in ("overview", "sources", "cameras")
             else i18n.t("en", f"domain.{name}")
         )
     # every piece of text readable: WCAG 2.1 AA contrast

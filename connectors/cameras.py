@@ -1,0 +1,119 @@
+"""A camera registry: written in the profile, or read from a provider's JSON feed.
+
+    [[sources]]
+    name = "its-cameras"
+    connector = "cameras"
+    interval_seconds = 3600
+    options = { url = "https://cameras.example.city/list.json", provider = "City ITS",
+                access = "public", fields = { id = "cctvId", lat = "y", lon = "x" } }
+
+    [[sources]]
+    name = "police-cameras"
+    connector = "cameras"
+    options = { provider = "Police", access = "restricted", cameras = [
+      { id = "p-1", name = "City Hall plaza", lon = 126.978, lat = 37.566,
+        stream_url = "http://10.2.0.11/mjpg/video.mjpg" },
+    ] }
+
+A feed is a JSON list of cameras, or an object holding one under ``list_key``
+(``cameras`` by default). Each camera: ``id``, ``name``, ``lon``, ``lat``, and a
+``snapshot_url`` (one JPEG per request) or a ``stream_url`` (MJPEG); optionally its
+own ``provider`` and ``access`` (public, staff or restricted). A camera missing any
+of these is quarantined with the reason; the others land.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from citywall.profile import CityProfile
+from connectors.base import ACCESS_LEVELS, Batch, Camera, Rejected, excerpt
+from connectors.feed import FeedConnector, SourceOptionsError
+from connectors.values import identifier, parse_number
+
+FIELDS = (
+    "id",
+    "name",
+    "lon",
+    "lat",
+    "snapshot_url",
+    "stream_url",
+    "provider",
+    "access",
+)
+
+
+class CamerasConnector(FeedConnector):
+    protocol = "cameras"
+
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
+        super().__init__(profile, options)
+        self.url = options.get("url")
+        self.registry = options.get("cameras")
+        if not self.url and self.registry is None:
+            raise SourceOptionsError(
+                "the cameras connector needs option `url` (a feed) or `cameras` "
+                "(a list in the profile)"
+            )
+        if self.registry is not None and not isinstance(self.registry, list):
+            raise SourceOptionsError("option `cameras` must be a list of cameras")
+        self.provider = str(options.get("provider") or "cameras")
+        self.access = str(options.get("access", "public"))
+        if self.access not in ACCESS_LEVELS:
+            raise SourceOptionsError(
+                f"option `access` must be one of {', '.join(ACCESS_LEVELS)}"
+            )
+        self.fields = {name: name for name in FIELDS} | dict(options.get("fields", {}))
+        self.list_key = str(options.get("list_key", "cameras"))
+
+    def pull(self, cursor: str | None, now: datetime) -> Batch:
+        rows = self.registry if self.registry is not None else self._feed()
+        batch = Batch()
+        for raw in rows:
+            try:
+                batch.cameras.append(self.camera(raw))
+            except (ValueError, TypeError, AttributeError) as exc:
+                source_id = (
+                    raw.get(self.fields["id"]) if isinstance(raw, dict) else None
+                )
+                batch.rejected.append(
+                    Rejected(
+                        str(exc), excerpt(raw), str(source_id) if source_id else None
+                    )
+                )
+        return batch
+
+    def _feed(self) -> list:
+        body = self.http.get(self.url).body
+        data = json.loads(body)
+        if isinstance(data, dict):
+            data = data.get(self.list_key)
+        if not isinstance(data, list):
+            raise ValueError(
+                f"the camera feed holds no list (nor a list under `{self.list_key}`)"
+            )
+        return data
+
+    def camera(self, raw: Any) -> Camera:
+        if not isinstance(raw, dict):
+            raise ValueError("a camera must be an object")
+        get = {name: raw.get(key) for name, key in self.fields.items()}
+        snapshot, stream = get["snapshot_url"] or None, get["stream_url"] or None
+        if not snapshot and not stream:
+            raise ValueError("a camera needs a snapshot_url or a stream_url")
+        access = str(get["access"] or self.access)
+        if access not in ACCESS_LEVELS:
+            raise ValueError(f"access {access!r} is not one of {ACCESS_LEVELS}")
+        return Camera(
+            camera_id=identifier(get["id"]),
+            name=identifier(get["name"], "name"),
+            lon=parse_number(get["lon"], "lon"),
+            lat=parse_number(get["lat"], "lat"),
+            provider=str(get["provider"] or self.provider),
+            snapshot_url=str(snapshot) if snapshot else None,
+            stream_url=str(stream) if stream else None,
+            access=access,
+        )
