@@ -17,7 +17,9 @@ FRAME_SECONDS = 5  # how often a shown frame is renewed
 
 
 def camera_card(camera: CameraRow, profile: CityProfile, lang: str) -> html.Figure:
-    facts = [camera.provider, place(profile, camera.district_code, lang)]
+    facts = [camera.provider]
+    if camera.district_code:  # a camera outside the districts has no place to name
+        facts.append(place(profile, camera.district_code, lang))
     if camera.distance_m is not None:
         facts.insert(
             0, t(lang, "cameras.distance", metres=i18n.number(camera.distance_m, lang))

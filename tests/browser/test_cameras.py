@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from PIL import Image
+from sqlalchemy import delete
 
 from connectors.base import Camera
 from kpis.records import RecordFilter
 from store import writes
+from store.schema import cameras
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
 
@@ -51,7 +53,7 @@ def camera_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def incident(wall, camera_server) -> dict:
+def incident(wall, camera_server) -> Iterator[dict]:
     """A safety incident with a place, and test cameras next to it (one public,
     one for staff only) in the wall's store."""
     from citywall import runtime
@@ -88,7 +90,11 @@ def incident(wall, camera_server) -> dict:
             datetime.now(UTC),
         )
         writes.bump_data_version(conn)
-    return record
+    yield record
+    # the shared wall's other tests see only the demo's cameras
+    with runtime.engine().begin() as conn:
+        conn.execute(delete(cameras).where(cameras.c.source == "test-cameras"))
+        writes.bump_data_version(conn)
 
 
 def _frame_colour(wall, selector: str) -> list[int] | None:
@@ -184,7 +190,7 @@ def test_the_camera_wall_shows_every_camera_it_may(wall, incident, size):
         ".gridTemplateColumns.split(' ').length"
     )
     assert columns >= 4
-    wall.driver.save_screenshot(str(SCREENSHOTS / f"cameras-{width}x{height}.png"))
+    wall.driver.save_screenshot(str(SCREENSHOTS / f"camera-wall-{width}x{height}.png"))
     assert wall.get_logs() == []
 
 
