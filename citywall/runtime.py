@@ -67,3 +67,10 @@ def camera_frames():
     from citywall.camera_frames import FrameSource
 
     return FrameSource(zone=profile().timezone)
+
+
+def reset() -> None:
+    """Forget every handle, so the next call reads the environment again (tests,
+    a process that switches city)."""
+    for handle in (settings, profile, engine, kpi_service, camera_frames):
+        handle.cache_clear()

@@ -14,6 +14,19 @@ from store.schema import cameras
 # a camera its registry has not listed for this long has left it
 LISTED_WITHIN = timedelta(days=7)
 EARTH_RADIUS_M = 6_371_000
+# in the order of CameraRow's fields
+COLUMNS = (
+    cameras.c.id,
+    cameras.c.camera_id,
+    cameras.c.name,
+    cameras.c.provider,
+    cameras.c.lon,
+    cameras.c.lat,
+    cameras.c.district_code,
+    cameras.c.access,
+    cameras.c.snapshot_url,
+    cameras.c.stream_url,
+)
 
 
 @dataclass(frozen=True)
@@ -38,18 +51,7 @@ def allowed(access: str, widest: str) -> bool:
 
 def listed(conn: Connection, now: datetime, widest: str) -> list[CameraRow]:
     rows = conn.execute(
-        select(
-            cameras.c.id,
-            cameras.c.camera_id,
-            cameras.c.name,
-            cameras.c.provider,
-            cameras.c.lon,
-            cameras.c.lat,
-            cameras.c.district_code,
-            cameras.c.access,
-            cameras.c.snapshot_url,
-            cameras.c.stream_url,
-        )
+        select(*COLUMNS)
         .where(
             cameras.c.seen_at > now - LISTED_WITHIN,
             cameras.c.access.in_([a for a in ACCESS_LEVELS if allowed(a, widest)]),
@@ -60,20 +62,7 @@ def listed(conn: Connection, now: datetime, widest: str) -> list[CameraRow]:
 
 
 def one(conn: Connection, camera_id: int) -> CameraRow | None:
-    row = conn.execute(
-        select(
-            cameras.c.id,
-            cameras.c.camera_id,
-            cameras.c.name,
-            cameras.c.provider,
-            cameras.c.lon,
-            cameras.c.lat,
-            cameras.c.district_code,
-            cameras.c.access,
-            cameras.c.snapshot_url,
-            cameras.c.stream_url,
-        ).where(cameras.c.id == camera_id)
-    ).first()
+    row = conn.execute(select(*COLUMNS).where(cameras.c.id == camera_id)).first()
     return CameraRow(*row) if row else None
 
 

@@ -54,13 +54,7 @@ def wall_app(tmp_path_factory):
     from citywall import runtime
     from citywall.cli import ingest_command
 
-    for cached in (
-        runtime.settings,
-        runtime.profile,
-        runtime.engine,
-        runtime.kpi_service,
-    ):
-        cached.cache_clear()
+    runtime.reset()
     assert ingest_command(None) == 0
     # keep the feeds live while the browser looks, as `make run` does
     from ingest.runner import run_forever, runners_for

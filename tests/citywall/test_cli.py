@@ -166,13 +166,7 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
     for key in ("CITYWALL_PROFILE", "CITYWALL_DATA_DIR"):
         monkeypatch.setenv(key, small_city[key])
     monkeypatch.delenv("CITYWALL_DATABASE_URL", raising=False)
-    for cached in (
-        runtime.settings,
-        runtime.profile,
-        runtime.engine,
-        runtime.kpi_service,
-    ):
-        cached.cache_clear()
+    runtime.reset()
     try:
         engine = runtime.engine()
         now = datetime.now(UTC)
@@ -210,10 +204,4 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
             last = stage_store.last_logged(conn)
         assert (last.level, last.cause) == (5, "Extreme rain")
     finally:
-        for cached in (
-            runtime.settings,
-            runtime.profile,
-            runtime.engine,
-            runtime.kpi_service,
-        ):
-            cached.cache_clear()
+        runtime.reset()
