@@ -122,6 +122,8 @@ def _wait_for_colour(wall, selector: str, timeout: float = 15) -> list[int]:
 
 
 def test_an_incident_shows_its_nearest_cameras_live(wall, incident):
+    from citywall import runtime
+
     wall.driver.get(f"{wall.server_url}/safety?record={incident['id']}")
     wall.wait_for_element("#record-detail .camera-card", timeout=30)
     cards = wall.driver.execute_script(
@@ -129,6 +131,17 @@ def test_an_incident_shows_its_nearest_cameras_live(wall, incident):
         ".map(c => c.querySelector('.camera-name').textContent + ' | '"
         " + c.querySelector('.camera-facts').textContent)"
     )
+    # what Seoul's wall showed: time, place, category, agency, lifecycle with times
+    panel = wall.driver.execute_script(
+        "return document.getElementById('record-detail').innerText"
+    )
+    full = runtime.kpi_service().record(incident["id"])
+    assert "Responding agency" in panel and full["attrs"]["agency"] in panel
+    assert "Occurred" in panel and "Place" in panel and "Category" in panel
+    steps = wall.driver.execute_script(
+        "return document.querySelectorAll('#record-detail .lifecycle li').length"
+    )
+    assert steps == len(full["attrs"]["lifecycle"]) >= 1
     # nearest first, at most four, the staff-only camera not among them
     assert len(cards) == 4
     assert cards[0].startswith("Test camera at the incident | 0 m away · Test ITS")
