@@ -26,6 +26,7 @@ from components.freshness import freshness_strip
 from components.links import href
 from components.shell import refresh_id
 from components.stage_banner import stage_text, text_colour_on
+from kpis.stages import DisasterView
 from pages._not_found import not_found
 from pages._routes import page_layout
 
@@ -63,7 +64,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         "next": t(lang, "kiosk.next", seconds="{s}"),
         "paused": t(lang, "kiosk.paused"),
     }
-    alarm = _alarm(lang)
+    view = runtime.kpi_service().disaster()
+    alarm = _alarm(view, lang)
     # in a disaster the wall holds on the disaster layout (index -1)
     first = -1 if alarm else 0
     return html.Div(
@@ -95,7 +97,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                         className="kiosk-freshness",
                         children=_freshness(lang),
                     ),
-                    html.Span(id="kiosk-stage-slot", children=_stage_badge(lang)),
+                    html.Span(id="kiosk-stage-slot", children=_stage_badge(view, lang)),
                     html.Span(id="kiosk-countdown", className="kiosk-countdown"),
                     html.Button("‹", id="kiosk-prev", title=t(lang, "kiosk.prev")),
                     html.Button("Ⅱ", id="kiosk-pause", title=t(lang, "kiosk.pause")),
@@ -121,9 +123,8 @@ def _step(steps: list[dict], index: int) -> dict:
     return DISASTER_STEP if index < 0 else steps[index % len(steps)]
 
 
-def _alarm(lang: str) -> dict | None:
+def _alarm(view: DisasterView, lang: str) -> dict | None:
     """Set while the stage is at or above the ladder's disaster layout."""
-    view = runtime.kpi_service().disaster()
     if not view.layout:
         return None
     return {
@@ -132,8 +133,7 @@ def _alarm(lang: str) -> dict | None:
     }
 
 
-def _stage_badge(lang: str) -> html.Span:
-    view = runtime.kpi_service().disaster()
+def _stage_badge(view: DisasterView, lang: str) -> html.Span:
     return html.Span(
         stage_text(view, lang),
         id="kiosk-stage-badge",
@@ -253,5 +253,7 @@ def show_page(index: int, steps: list[dict], search: str | None):
 )
 def refresh_strip(_n, search: str | None, alarm: dict | None):
     lang = i18n.language_of(search, runtime.profile().default_language)
-    now = _alarm(lang)
-    return _freshness(lang), _stage_badge(lang), dash.no_update if now == alarm else now
+    view = runtime.kpi_service().disaster()
+    now = _alarm(view, lang)
+    badge = _stage_badge(view, lang)
+    return _freshness(lang), badge, dash.no_update if now == alarm else now

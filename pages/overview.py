@@ -28,6 +28,7 @@ from components.ticker import alert_ticker_items
 from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
+from pages._changed import only_changed
 from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
@@ -151,6 +152,7 @@ def layout(
             dcc.Interval(
                 id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
             ),
+            dcc.Store(id="overview-sent"),
         ],
         id="overview",
         className=_root_class(disaster),
@@ -204,14 +206,16 @@ def freshness(lang: str) -> list:
     Output("stage-banner", "children"),
     Output("disaster-panel", "children"),
     Output("overview", "className"),
+    Output("overview-sent", "data"),
     Input(refresh_id("overview"), "n_intervals"),
     Input("map-metric", "value"),
     State("nav", "search"),
+    State("overview-sent", "data"),
     # The timer stops while a refresh runs, so refreshes can never pile up.
     running=[(Output(refresh_id("overview"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh(_n: int | None, metric: str, search: str | None):
+def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
     profile = runtime.profile()
     lang = i18n.language_of(search, profile.default_language)
     service = runtime.kpi_service()
@@ -230,7 +234,7 @@ def refresh(_n: int | None, metric: str, search: str | None):
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    return (
+    outputs = (
         kpi_tiles(lang),
         figure,
         ticker,
@@ -241,6 +245,11 @@ def refresh(_n: int | None, metric: str, search: str | None):
         _panel(disaster, lang),
         _root_class(disaster),
     )
+    # a new metric's figure always goes out: the one on the page is another KPI's
+    shown, digests = only_changed(
+        outputs, sent, always=(1,) if ctx.triggered_id == "map-metric" else ()
+    )
+    return (*shown, digests)
 
 
 @callback(
