@@ -28,9 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from kpis.rollup_queries import (
+    ALL_DISTRICTS,  # scope: one value per district
+    EventCount,
+    MedianHoursToClose,
+    Memo,
+    OpenAt,
+    no_memo,
+)
 from store.schema import event_areas, events, measurements
-
-ALL_DISTRICTS = "*"  # scope: one value per district
 
 
 class hours_between(FunctionElement):
@@ -76,12 +82,15 @@ class Aggregate:
     counts: bool = False  # a count: no rows means 0, not "no data"
 
 
-def run(conn: Connection, agg: Aggregate, scope: str | None) -> Any:
+def run(conn: Connection, agg: Any, scope: str | None, memo: Memo = no_memo) -> Any:
     """The aggregate for the city (scope None), one district, or ALL_DISTRICTS.
 
     For ALL_DISTRICTS the answer maps district codes to values; with city-wide rows
     the key ALL_DISTRICTS holds the value of a district with no rows of its own.
+    Aggregates read from the rollups (``kpis.rollup_queries``) answer themselves.
     """
+    if not isinstance(agg, Aggregate):
+        return agg.run(conn, scope, memo)
     district = agg.table.c.district_code
     if scope is None:
         return _scalar(conn, agg, agg.where)
@@ -91,7 +100,7 @@ def run(conn: Connection, agg: Aggregate, scope: str | None) -> Any:
     if agg.median:
         return _grouped_median(conn, agg)
     if agg.citywide_rows:
-        covered = _event_coverage()
+        covered = _event_coverage(agg.where)
         query = (
             select(covered.c.d, agg.expr)
             .select_from(events.join(covered, covered.c.event_id == events.c.id))
@@ -124,12 +133,17 @@ def event_in_district(code: str) -> ColumnElement[bool]:
     )
 
 
-def _event_coverage():
-    """(event_id, district) for every district an event covers, its own included."""
+def _event_coverage(where):
+    """(event_id, district) for every district the events matching ``where`` cover,
+    their own included."""
     own = select(
         events.c.id.label("event_id"), events.c.district_code.label("d")
-    ).where(events.c.district_code.is_not(None))
-    further = select(event_areas.c.event_id, event_areas.c.district_code.label("d"))
+    ).where(*where, events.c.district_code.is_not(None))
+    further = (
+        select(event_areas.c.event_id, event_areas.c.district_code.label("d"))
+        .select_from(event_areas.join(events, events.c.id == event_areas.c.event_id))
+        .where(*where)
+    )
     return union(own, further).subquery()
 
 
@@ -181,34 +195,25 @@ def _grouped_median(conn: Connection, agg: Aggregate) -> dict[str, float]:
 
 
 # -- the building blocks of the declared KPIs ---------------------------------------
-def events_created(domain: str, start: datetime, end: datetime) -> Aggregate:
-    return Aggregate(
-        events,
-        func.count(),
-        (
-            events.c.domain == domain,
-            events.c.occurred_at >= start,
-            events.c.occurred_at < end,
-        ),
-        counts=True,
-    )
+def events_created(domain: str, start: datetime, end: datetime) -> EventCount:
+    return EventCount(domain, start, end)
 
 
-def events_open_at(domain: str, at: datetime) -> Aggregate:
+def events_open_at(domain: str, at: datetime) -> OpenAt:
     """Events that had started and not yet closed at ``at`` (the backlog then)."""
-    return Aggregate(
-        events,
-        func.count(),
-        (
-            events.c.domain == domain,
-            events.c.occurred_at <= at,
-            or_(events.c.closed_at.is_(None), events.c.closed_at > at),
-        ),
-        counts=True,
-    )
+    return OpenAt(domain, at)
 
 
-def median_hours_to_close(domain: str, start: datetime, end: datetime) -> Aggregate:
+def median_hours_to_close(
+    domain: str, start: datetime, end: datetime
+) -> MedianHoursToClose:
+    return MedianHoursToClose(domain, start, end)
+
+
+def median_hours_to_close_rows(
+    domain: str, start: datetime, end: datetime
+) -> Aggregate:
+    """The same median from the rows: exact, for a district's share of them."""
     return Aggregate(
         events,
         hours_between(events.c.occurred_at, events.c.closed_at),

@@ -24,12 +24,12 @@ from kpis import definitions, records
 from kpis import queries as q
 from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
+from kpis.rollup_queries import Memo, no_memo
 from kpis.stages import DisasterView, StageState, disaster_view, evaluate
 from store import stages as stage_store
 from store import writes
 from store.schema import (
     events,
-    measurements,
     quarantine,
     source_feeds,
     source_runs,
@@ -37,6 +37,7 @@ from store.schema import (
 )
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
+PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
 
@@ -141,13 +142,15 @@ class KpiService:
         sources that feed it are."""
         health = self.source_health()
 
-        def build(conn: Connection, w: Window) -> list[KpiValue]:
+        def build(conn: Connection, w: Window, memo: Memo) -> list[KpiValue]:
             return [
-                self._with_staleness(self.compute(conn, kpi, w, district), kpi, health)
+                self._with_staleness(
+                    self.compute(conn, kpi, w, district, memo), kpi, health
+                )
                 for kpi in definitions.KPIS
             ]
 
-        return self._cached("tiles", district, build)
+        return self._cached("tiles", district, build, memoised=True)
 
     @staticmethod
     def _with_staleness(
@@ -163,16 +166,16 @@ class KpiService:
         """One KPI for every district, for the choropleth."""
         kpi = definitions.KPIS_BY_ID[kpi_id]
 
-        def build(conn: Connection, w: Window) -> dict[str, float | None]:
+        def build(conn: Connection, w: Window, memo: Memo) -> dict[str, float | None]:
             agg = kpi.current(w, self.context)
-            found = q.run(conn, agg, q.ALL_DISTRICTS)
+            found = q.run(conn, agg, q.ALL_DISTRICTS, memo)
             empty = found.get(q.ALL_DISTRICTS, 0 if agg.counts else None)
             return {
                 d.code: _as_float(found.get(d.code, empty))
                 for d in self.profile.districts
             }
 
-        return self._cached("map", kpi_id, build)
+        return self._cached("map", kpi_id, build, memoised=True)
 
     def active_alerts(
         self, district: str | None = None, limit: int = 12
@@ -205,20 +208,27 @@ class KpiService:
         """The newest incidents, complaints and alerts: what just happened."""
 
         def build(conn: Connection, w: Window) -> list[EventRow]:
-            rows = conn.execute(
-                select(
-                    events.c.id,
-                    events.c.domain,
-                    events.c.title,
-                    events.c.status,
-                    events.c.district_code,
-                    events.c.occurred_at,
+            # the newest of each domain, then the newest of those: each query reads
+            # a few entries of the (domain, occurred_at) index
+            rows = [
+                row
+                for d in definitions.DOMAINS
+                for row in conn.execute(
+                    select(
+                        events.c.id,
+                        events.c.domain,
+                        events.c.title,
+                        events.c.status,
+                        events.c.district_code,
+                        events.c.occurred_at,
+                    )
+                    .where(events.c.domain == d.id, events.c.occurred_at <= w.now)
+                    .order_by(events.c.occurred_at.desc())
+                    .limit(limit)
                 )
-                .where(events.c.occurred_at <= w.now)
-                .order_by(events.c.occurred_at.desc())
-                .limit(limit)
-            ).all()
-            return [EventRow(*r) for r in rows]
+            ]
+            rows.sort(key=lambda r: (r.occurred_at, r.id), reverse=True)
+            return [EventRow(*r) for r in rows[:limit]]
 
         return self._cached("latest", limit, build)
 
@@ -277,15 +287,7 @@ class KpiService:
     def newest_data(self) -> datetime | None:
         """The time of the newest record in the store, events or measurements."""
 
-        def build(conn: Connection, w: Window) -> datetime | None:
-            newest_event = conn.execute(select(func.max(events.c.updated_at))).scalar()
-            newest_reading = conn.execute(
-                select(func.max(measurements.c.observed_at))
-            ).scalar()
-            found = [t for t in (newest_event, newest_reading) if t is not None]
-            return max(found) if found else None
-
-        return self._cached("newest", None, build)
+        return self._cached("newest", None, lambda conn, w: writes.newest_data(conn))
 
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
@@ -300,11 +302,12 @@ class KpiService:
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
         result: dict[str, list[float | None]] = {}
         with self.engine.connect() as conn:
+            memo = self._memo(conn)
             for kpi in definitions.KPIS:
                 values = []
                 for at in points:
                     agg = kpi.current(self.window(at), self.context)
-                    value = _as_float(q.run(conn, agg, district))
+                    value = _as_float(q.run(conn, agg, district, memo))
                     values.append(value or 0.0 if agg.counts else value)
                 result[kpi.id] = values
         self.cache.set(key, result, timeout=7200)
@@ -449,11 +452,16 @@ class KpiService:
         )
 
     def compute(
-        self, conn: Connection, kpi: Kpi, w: Window, district: str | None = None
+        self,
+        conn: Connection,
+        kpi: Kpi,
+        w: Window,
+        district: str | None = None,
+        memo: Memo = no_memo,
     ) -> KpiValue:
         current = kpi.current(w, self.context)
-        value = _as_float(q.run(conn, current, district))
-        previous = _as_float(q.run(conn, kpi.previous(w, self.context), district))
+        value = _as_float(q.run(conn, current, district, memo))
+        previous = _as_float(q.run(conn, kpi.previous(w, self.context), district, memo))
         if current.counts:
             value, previous = value or 0.0, previous or 0.0
         if previous is not None:
@@ -512,20 +520,50 @@ class KpiService:
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT
 
     def _cached(
-        self, what: str, arg: Any, build: Callable[[Connection, Window], Any]
+        self,
+        what: str,
+        arg: Any,
+        build: Callable[..., Any],
+        memoised: bool = False,
     ) -> Any:
+        """``build(conn, window)`` for this moment's bucket, cached under the data
+        version; with ``memoised`` it also gets the memo of past hours
+        (``build(conn, window, memo)``)."""
         now = self.clock()
         bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
         with self.engine.connect() as conn:
-            version = writes.data_version(conn)
+            version, past = writes.versions(conn)
             key = f"cw:{self.profile.id}:{what}:{arg}:{version}:{bucket}"
             found = self.cache.get(key)
             if found is not None:
                 return found
             w = self.window(datetime.fromtimestamp(bucket, timezone.utc))
-            result = build(conn, w)
+            if memoised:
+                result = build(conn, w, self._memo_at(past))
+            else:
+                result = build(conn, w)
         self.cache.set(key, result, timeout=max(self.bucket_seconds * 4, 60))
         return result
+
+    def _memo(self, conn: Connection) -> Memo:
+        return self._memo_at(writes.versions(conn)[1])
+
+    def _memo_at(self, past_version: int) -> Memo:
+        """What the rollups said of hours already over, kept until a batch changes
+        one of them (the past version rises) or for two days at most."""
+        prefix = f"cw:{self.profile.id}:past:{past_version}:"
+
+        def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+            name = prefix + ":".join(
+                v.isoformat() if isinstance(v, datetime) else str(v) for v in key
+            )
+            found = self.cache.get(name)
+            if found is None:
+                found = compute()
+                self.cache.set(name, found, timeout=PAST_TIMEOUT)
+            return found
+
+        return memo
 
 
 def _as_float(value: Any) -> float | None:

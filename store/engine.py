@@ -20,7 +20,17 @@ def connect(url: str, *, create: bool = True) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
     if create:
         metadata.create_all(engine)
+        _add_new_indexes(engine)
     return engine
+
+
+def _add_new_indexes(engine: Engine) -> None:
+    """Indexes added to a table after a store was made (``create_all`` only makes
+    the indexes of tables it creates)."""
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def _sqlite_engine(url: str) -> Engine:

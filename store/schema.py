@@ -59,6 +59,7 @@ events = Table(
     UniqueConstraint("source", "source_id", name="uq_events_source_record"),
     Index("ix_events_domain_occurred", "domain", "occurred_at"),
     Index("ix_events_domain_closed", "domain", "closed_at"),
+    Index("ix_events_domain_expires", "domain", "expires_at"),
     Index("ix_events_domain_status", "domain", "status"),
 )
 
@@ -182,6 +183,59 @@ stage_overrides = Table(
     Column("set_at", UTCDateTime, nullable=False),
     Column("until", UTCDateTime),
     Column("cleared_at", UTCDateTime),
+)
+
+# -- rollups: kept up to date by the ingest, in the batch's transaction, so no
+# refresh scans raw rows. District '' stands for "no district" (a key column cannot
+# be NULL). ``store.rollups`` maintains them and can rebuild them from the rows.
+
+# Events opened (by occurred_at) and closed (by closed_at) per UTC hour.
+event_hourly = Table(
+    "event_hourly",
+    metadata,
+    Column("domain", String(16), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("district_code", String(16), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("opened", Integer, nullable=False, default=0),
+    Column("closed", Integer, nullable=False, default=0),
+)
+
+# All-time totals per domain and district: with the hourly rollup they give the
+# backlog open at any moment (opened before it minus closed before it).
+event_totals = Table(
+    "event_totals",
+    metadata,
+    Column("domain", String(16), primary_key=True),
+    Column("district_code", String(16), primary_key=True),
+    Column("opened", BigInteger, nullable=False, default=0),
+    Column("closed", BigInteger, nullable=False, default=0),
+)
+
+# How long closed events took: per closing hour and district, a histogram of the
+# hours to close on a log scale (bucket b holds durations near 1.01**b hours), so a
+# median over days reads buckets instead of every closed record. District '*'
+# holds the whole city's histogram (fewer rows than adding up the districts').
+close_hours_histogram = Table(
+    "close_hours_histogram",
+    metadata,
+    Column("domain", String(16), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("district_code", String(16), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", Integer, nullable=False, default=0),
+)
+
+# Measurements per series, district and UTC hour: count and sum (the mean and the
+# charts over days come from here).
+measurement_hourly = Table(
+    "measurement_hourly",
+    metadata,
+    Column("series", String(64), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("district_code", String(16), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("total", Float, nullable=False),
 )
 
 # One row per counter; "data_version" rises with every committed batch so caches

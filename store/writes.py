@@ -5,16 +5,15 @@ the ingest can put a whole batch in one transaction."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import shapely
 from sqlalchemy import (
     Connection,
-    Table,
     bindparam,
     case,
     delete,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import Camera, Event, Measurement, Rejected, StatusChange
+from store import rollups
 from store.schema import (
     cameras,
     districts,
@@ -39,36 +39,10 @@ from store.schema import (
     store_meta,
 )
 from store.types import UTCDateTime
+from store.upsert import upsert
 
 DATA_VERSION = "data_version"
-
-
-def upsert(
-    conn: Connection,
-    table: Table,
-    rows: Sequence[dict[str, Any]],
-    keys: list[str],
-    overrides: Callable[[Any], dict[str, Any]] | None = None,
-) -> None:
-    """Insert rows; a row whose key exists replaces the stored values (or takes the
-    expressions in ``overrides``, which may read the stored row).
-
-    One compiled statement runs over all rows (executemany), which both drivers batch.
-    """
-    if not rows:
-        return
-    if conn.dialect.name not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"no upsert for {conn.dialect.name}")
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    changed = {
-        c.name: stmt.excluded[c.name]
-        for c in table.columns
-        if c.name not in keys and not c.primary_key and c.name in rows[0]
-    }
-    if overrides:
-        changed |= overrides(stmt.excluded)
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
 
 
 def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -78,6 +52,7 @@ def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "areas")
 FINAL_STATUSES = ("cancelled", "superseded")
+FACT_KEYS = rollups.EventFacts._fields
 MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
@@ -108,15 +83,15 @@ def upsert_events(
             )
         }
 
-    upsert(
-        conn,
-        events,
-        _last_per_key(rows, ("source_id",)),
-        ["source", "source_id"],
-        overrides=keep_final,
+    rows = _last_per_key(rows, ("source_id",))
+    before = rollups.stored_facts(conn, source, [r["source_id"] for r in rows])
+    upsert(conn, events, rows, ["source", "source_id"], overrides=keep_final)
+    rollups.apply_event_changes(
+        conn, before, [rollups.EventFacts(*(r[k] for k in FACT_KEYS)) for r in rows]
     )
     if areas:
         _replace_areas(conn, source, areas)
+    note_newest(conn, (r["updated_at"] for r in rows))
     return len(rows)
 
 
@@ -149,6 +124,8 @@ def apply_status_changes(
         {"s": source, "sid": c.source_id, "st": c.status, "at": c.at} for c in changes
     ]
     if rows:
+        ids = [r["sid"] for r in rows]
+        before = rollups.stored_facts(conn, source, ids)
         conn.execute(
             update(events)
             .where(
@@ -164,6 +141,9 @@ def apply_status_changes(
             ),
             rows,
         )
+        rollups.apply_event_changes(
+            conn, before, rollups.stored_facts(conn, source, ids)
+        )
 
 
 def upsert_measurements(
@@ -172,6 +152,11 @@ def upsert_measurements(
     rows = [_row(m, MEASUREMENT_FIELDS) | {"source": source} for m in batch]
     keys = ("series", "place", "observed_at")
     upsert(conn, measurements, _last_per_key(rows, keys), list(keys))
+    hour_of = rollups.hour_of
+    rollups.refresh_measurement_hours(
+        conn, {(r["series"], hour_of(r["observed_at"])) for r in rows}
+    )
+    note_newest(conn, (r["observed_at"] for r in rows))
     return len(rows)
 
 
@@ -216,6 +201,46 @@ def bump_data_version(conn: Connection) -> int:
         upsert(conn, store_meta, [{"key": DATA_VERSION, "value": 1}], ["key"])
         return 1
     return int(updated)
+
+
+def note_newest(conn: Connection, times: Iterable[datetime]) -> None:
+    """Keep the time of the newest record (the wall's "data as of"), so no refresh
+    looks for it among millions of rows."""
+    newest = max(times, default=None)
+    if newest is None:
+        return
+    micros = int(newest.timestamp() * 1_000_000)
+    upsert(
+        conn,
+        store_meta,
+        [{"key": NEWEST_DATA, "value": micros}],
+        ["key"],
+        overrides=lambda excluded: {
+            "value": case(
+                (excluded.value > store_meta.c.value, excluded.value),
+                else_=store_meta.c.value,
+            )
+        },
+    )
+
+
+def newest_data(conn: Connection) -> datetime | None:
+    micros = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == NEWEST_DATA)
+    ).scalar()
+    return None if micros is None else datetime.fromtimestamp(micros / 1e6, UTC)
+
+
+def versions(conn: Connection) -> tuple[int, int]:
+    """The data version and the past version (see ``store.rollups``), at once."""
+    found = dict(
+        conn.execute(
+            select(store_meta.c.key, store_meta.c.value).where(
+                store_meta.c.key.in_((DATA_VERSION, rollups.PAST_VERSION))
+            )
+        ).all()
+    )
+    return int(found.get(DATA_VERSION, 0)), int(found.get(rollups.PAST_VERSION, 0))
 
 
 def data_version(conn: Connection) -> int:

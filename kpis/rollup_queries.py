@@ -1,0 +1,323 @@
+"""KPI aggregates read from the rollups, exact to the second.
+
+A window rarely starts and ends on whole hours: its whole hours come from the hourly
+rollups and the two partial hours at its ends from the rows (an index range of at
+most an hour each), so a count over a week reads a few thousand rollup rows and a
+few hundred records, however many millions the store holds.
+
+Each aggregate answers for the city (scope None), one district, or every district
+at once (``ALL_DISTRICTS``), like ``kpis.queries.Aggregate``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from store.rollups import (
+    NO_DISTRICT,
+    WHOLE_CITY,
+    bucket_hours,
+    close_bucket,
+    hour_of,
+)
+from store.schema import close_hours_histogram, event_hourly, event_totals, events
+
+ALL_DISTRICTS = "*"
+HOUR = timedelta(hours=1)
+
+# A memo keeps what the rollups say of whole past hours: ``memo(key, compute)``
+# answers the stored value for ``key`` or computes and stores it. The KPI layer's
+# memo is keyed by the store's *past version*, which the ingest raises only when a
+# batch changes an hour already over, so a live batch (today's records) leaves
+# every past sum in place and a refresh reads only the current hour again.
+Memo = Callable[[tuple, Callable[[], Any]], Any]
+
+
+def no_memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+def _whole_hours(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The whole hours inside [start, end), or None if there are none."""
+    first = hour_of(start)
+    if first < start:
+        first += HOUR
+    last = hour_of(end)
+    return (first, last) if first < last else None
+
+
+def _edges(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) outside its whole hours (all of it without any)."""
+    whole = _whole_hours(start, end)
+    if whole is None:
+        return [(start, end)]
+    return [(a, b) for a, b in ((start, whole[0]), (whole[1], end)) if a < b]
+
+
+def _per_district(rows) -> dict[str | None, float]:
+    return {(d or None): v for d, v in rows}
+
+
+def _in_scope(found: dict[str | None, float], scope: str | None) -> Any:
+    """One number for the city or a district; per district for ALL_DISTRICTS."""
+    if scope is None:
+        return sum(v or 0 for v in found.values())
+    if scope == ALL_DISTRICTS:
+        return {d: v for d, v in found.items() if d is not None}
+    return found.get(scope, 0)
+
+
+def _merge(*parts: dict[str | None, float]) -> dict[str | None, float]:
+    total: dict[str | None, float] = {}
+    for part in parts:
+        for d, v in part.items():
+            total[d] = total.get(d, 0) + (v or 0)
+    return total
+
+
+@dataclass(frozen=True)
+class EventCount:
+    """Events of a domain that opened (``what="opened"``: occurred) or closed in
+    [start, end)."""
+
+    domain: str
+    start: datetime
+    end: datetime
+    what: str = "opened"
+    counts: bool = True
+    median: bool = False
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        whole = _whole_hours(self.start, self.end)
+        parts = [
+            _raw_counts(conn, self.domain, self.what, a, b, scope)
+            for a, b in _edges(self.start, self.end)
+        ]
+        if whole is not None:
+            parts += _hour_sums(conn, self.domain, self.what, *whole, scope, memo)
+        return _in_scope(_merge(*parts), scope)
+
+
+def _district_filter(column, scope: str | None) -> list:
+    if scope is None or scope == ALL_DISTRICTS:
+        return []
+    return [column == scope]
+
+
+def _past_and_present(
+    start: datetime,
+    end: datetime | None,
+    read: Callable[[datetime, datetime | None], Any],
+    key: tuple,
+    memo: Memo,
+) -> list[Any]:
+    """``read`` over the whole hours [start, end) (end None: every later hour) in
+    two parts: the hours already over, memoised, and the current and later ones,
+    read now."""
+    now_hour = hour_of(datetime.now(UTC))
+    past_end = now_hour if end is None else min(end, now_hour)
+    parts = []
+    if start < past_end:
+        parts.append(memo((*key, start, past_end), lambda: read(start, past_end)))
+    present = max(start, now_hour)
+    if end is None or present < end:
+        parts.append(read(present, end))
+    return parts
+
+
+def _hour_sums(
+    conn, domain, what, start, end: datetime | None, scope, memo: Memo
+) -> list[dict[str | None, float]]:
+    return _past_and_present(
+        start,
+        end,
+        lambda a, b: _rollup_counts(conn, domain, what, a, b, scope),
+        ("count", domain, what, scope),
+        memo,
+    )
+
+
+def _rollup_counts(
+    conn, domain, what, start, end: datetime | None, scope
+) -> dict[str | None, float]:
+    """Opened or closed per district in the whole hours [start, end) (end None: to
+    the newest hour)."""
+    column = event_hourly.c[what]
+    before_end = [] if end is None else [event_hourly.c.hour < end]
+    rows = conn.execute(
+        select(event_hourly.c.district_code, func.sum(column))
+        .where(
+            event_hourly.c.domain == domain,
+            event_hourly.c.hour >= start,
+            *before_end,
+            *_district_filter(event_hourly.c.district_code, scope),
+        )
+        .group_by(event_hourly.c.district_code)
+    )
+    return _per_district(rows)
+
+
+def _raw_counts(
+    conn, domain, what, start, end, scope, after_start: bool = False
+) -> dict[str | None, float]:
+    """Opened or closed per district in [start, end) (or (start, end))."""
+    at = events.c.occurred_at if what == "opened" else events.c.closed_at
+    rows = conn.execute(
+        select(events.c.district_code, func.count())
+        .where(
+            events.c.domain == domain,
+            at > start if after_start else at >= start,
+            at < end,
+            *_district_filter(events.c.district_code, scope),
+        )
+        .group_by(events.c.district_code)
+    )
+    return _per_district(rows)
+
+
+@dataclass(frozen=True)
+class OpenAt:
+    """Events of a domain open at ``at``: occurred by then and not closed by then.
+
+    That is every event opened by ``at`` minus every one closed by ``at``: the
+    all-time totals less what opened or closed after ``at`` (a few hours of
+    rollups), never a scan of the history.
+    """
+
+    domain: str
+    at: datetime
+    counts: bool = True
+    median: bool = False
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        totals = conn.execute(
+            select(
+                event_totals.c.district_code,
+                event_totals.c.opened - event_totals.c.closed,
+            ).where(
+                event_totals.c.domain == self.domain,
+                *_district_filter(event_totals.c.district_code, scope),
+            )
+        )
+        found = _merge(_per_district(totals))
+        # what opened (+) or closed (-) after ``at``: the rest of its hour from the
+        # rows, the later whole hours from the rollup (past ones memoised, the
+        # current one read now)
+        first = hour_of(self.at) + HOUR
+        for what, sign in (("opened", 1), ("closed", -1)):
+            parts = [_raw_counts(conn, self.domain, what, self.at, first, scope, True)]
+            parts += _hour_sums(conn, self.domain, what, first, None, scope, memo)
+            for d, v in _merge(*parts).items():
+                found[d] = found.get(d, 0) - sign * v
+        return _in_scope(found, scope)
+
+
+@dataclass(frozen=True)
+class MedianHoursToClose:
+    """Median hours from occurring to closing of the events of a domain closed in
+    [start, end).
+
+    It reads the histograms of close times (buckets 1 % wide, so within 0.5 % of
+    the exact median) of the window's whole hours, and the rows of the partial
+    hours at its ends.
+    """
+
+    domain: str
+    start: datetime
+    end: datetime
+    counts: bool = False
+    median: bool = True
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        parts: list[dict[str, Counter]] = []
+        whole = _whole_hours(self.start, self.end)
+        if whole is not None:
+            parts += _past_and_present(
+                *whole,
+                lambda a, b: _histograms(conn, self.domain, a, b, scope),
+                ("histogram", self.domain, scope),
+                memo,
+            )
+        for a, b in _edges(self.start, self.end):
+            parts.append(_raw_histograms(conn, self.domain, a, b, scope))
+        merged: dict[str, Counter] = defaultdict(Counter)
+        for part in parts:
+            for district, counts in part.items():
+                merged[district].update(counts)
+        if scope == ALL_DISTRICTS:
+            return {
+                d: histogram_median(h) for d, h in merged.items() if d != WHOLE_CITY
+            }
+        return histogram_median(merged.get(scope or WHOLE_CITY, Counter()))
+
+
+def _histograms(
+    conn: Connection, domain: str, start: datetime, end: datetime | None, scope
+) -> dict[str, Counter]:
+    """Close-time histograms per district ('*' the city) over whole hours."""
+    h = close_hours_histogram
+    if scope is None:
+        in_scope = [h.c.district_code == WHOLE_CITY]
+    elif scope == ALL_DISTRICTS:
+        in_scope = [h.c.district_code != WHOLE_CITY]
+    else:
+        in_scope = [h.c.district_code == scope]
+    before_end = [] if end is None else [h.c.hour < end]
+    rows = conn.execute(
+        select(h.c.district_code, h.c.bucket, func.sum(h.c.n))
+        .where(h.c.domain == domain, h.c.hour >= start, *before_end, *in_scope)
+        .group_by(h.c.district_code, h.c.bucket)
+    )
+    found: dict[str, Counter] = defaultdict(Counter)
+    for district, bucket, n in rows:
+        found[district][int(bucket)] += int(n)
+    return dict(found)
+
+
+def _raw_histograms(
+    conn: Connection, domain: str, start: datetime, end: datetime, scope
+) -> dict[str, Counter]:
+    """The same from the rows closed in [start, end) (a partial hour)."""
+    rows = conn.execute(
+        select(events.c.district_code, events.c.occurred_at, events.c.closed_at).where(
+            events.c.domain == domain,
+            events.c.closed_at >= start,
+            events.c.closed_at < end,
+            *_district_filter(events.c.district_code, scope),
+        )
+    )
+    found: dict[str, Counter] = defaultdict(Counter)
+    for district, occurred, closed in rows:
+        bucket = close_bucket((closed - occurred).total_seconds() / 3600)
+        key = WHOLE_CITY if scope is None else district or NO_DISTRICT
+        found[key][bucket] += 1
+    return dict(found)
+
+
+def histogram_median(buckets: dict[int, int]) -> float | None:
+    """The median of a histogram of ``close_bucket`` values: the middle value, or
+    the mean of the two middle ones for an even count."""
+    n = sum(buckets.values())
+    if n <= 0:
+        return None
+    wanted = [(n - 1) // 2, n // 2]  # 0-based ranks of the middle value(s)
+    found: list[float] = []
+    seen = 0
+    for bucket in sorted(buckets):
+        count = buckets[bucket]
+        while wanted and wanted[0] < seen + count:
+            found.append(bucket_hours(bucket))
+            wanted.pop(0)
+        seen += count
+        if not wanted:
+            break
+    return sum(found) / len(found)

@@ -1,0 +1,301 @@
+"""The rollups, kept in step with the rows in each batch's own transaction.
+
+Events change the rollups by difference: what a batch's records contributed before
+it (read from the store) is taken away and what they contribute now is added, so a
+re-sent or corrected record moves its counts instead of counting twice. Measurement
+hours are recomputed from the rows, since a replaced reading stays in its own hour.
+``rebuild`` makes every rollup again from the rows (an older store, a repair).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Connection, DateTime, and_, delete, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from store.schema import (
+    close_hours_histogram,
+    event_hourly,
+    event_totals,
+    events,
+    measurement_hourly,
+    measurements,
+    store_meta,
+)
+from store.upsert import upsert
+
+NO_DISTRICT = ""  # the rollups' key for records with no district
+WHOLE_CITY = "*"  # the histogram's key for the whole city
+PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past hour
+HOUR = timedelta(hours=1)
+BUCKET_RATIO = 1.01  # histogram buckets 1 % wide: a median within 0.5 %
+SHORTEST_HOURS = 1 / 60  # anything closed within a minute counts as a minute
+_LOG_RATIO = math.log(BUCKET_RATIO)
+_CHUNK = 500  # keys per lookup: well under every driver's parameter limit
+
+
+class EventFacts(NamedTuple):
+    """What the rollups read of an event."""
+
+    domain: str
+    category: str
+    district_code: str | None
+    occurred_at: datetime
+    closed_at: datetime | None
+
+
+FACT_COLUMNS = (
+    events.c.domain,
+    events.c.category,
+    events.c.district_code,
+    events.c.occurred_at,
+    events.c.closed_at,
+)
+
+
+def hour_of(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def close_bucket(hours: float) -> int:
+    return round(math.log(max(hours, SHORTEST_HOURS)) / _LOG_RATIO)
+
+
+def bucket_hours(bucket: int) -> float:
+    return BUCKET_RATIO**bucket
+
+
+# -- events ---------------------------------------------------------------------------
+def stored_facts(
+    conn: Connection, source: str, source_ids: Sequence[str]
+) -> list[EventFacts]:
+    """The stored facts of those of ``source_ids`` already in the store."""
+    found: list[EventFacts] = []
+    for i in range(0, len(source_ids), _CHUNK):
+        chunk = source_ids[i : i + _CHUNK]
+        rows = conn.execute(
+            select(*FACT_COLUMNS).where(
+                events.c.source == source, events.c.source_id.in_(chunk)
+            )
+        )
+        found.extend(EventFacts(*r) for r in rows)
+    return found
+
+
+def apply_event_changes(
+    conn: Connection, before: Iterable[EventFacts], after: Iterable[EventFacts]
+) -> None:
+    """Move the rollups from what ``before`` contributed to what ``after`` does."""
+    hourly: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    histogram: dict[tuple, int] = defaultdict(int)
+    for sign, facts in ((-1, before), (1, after)):
+        for f in facts:
+            district = f.district_code or NO_DISTRICT
+            hourly[(f.domain, hour_of(f.occurred_at), district, f.category)][0] += sign
+            totals[(f.domain, district)][0] += sign
+            if f.closed_at is not None:
+                closed_hour = hour_of(f.closed_at)
+                hourly[(f.domain, closed_hour, district, f.category)][1] += sign
+                totals[(f.domain, district)][1] += sign
+                took = (f.closed_at - f.occurred_at).total_seconds() / 3600
+                bucket = close_bucket(took)
+                histogram[(f.domain, closed_hour, district, bucket)] += sign
+                histogram[(f.domain, closed_hour, WHOLE_CITY, bucket)] += sign
+    now_hour = hour_of(datetime.now(UTC))
+    if any(k[1] < now_hour for k, v in hourly.items() if v[0] or v[1]) or any(
+        k[1] < now_hour for k, n in histogram.items() if n
+    ):
+        bump_past_version(conn)
+    _add(
+        conn,
+        event_hourly,
+        [
+            dict(
+                domain=k[0],
+                hour=k[1],
+                district_code=k[2],
+                category=k[3],
+                opened=o,
+                closed=c,
+            )
+            for k, (o, c) in hourly.items()
+            if o or c
+        ],
+        ("opened", "closed"),
+    )
+    _add(
+        conn,
+        event_totals,
+        [
+            dict(domain=k[0], district_code=k[1], opened=o, closed=c)
+            for k, (o, c) in totals.items()
+            if o or c
+        ],
+        ("opened", "closed"),
+    )
+    _add(
+        conn,
+        close_hours_histogram,
+        [
+            dict(domain=k[0], hour=k[1], district_code=k[2], bucket=k[3], n=n)
+            for k, n in histogram.items()
+            if n
+        ],
+        ("n",),
+    )
+
+
+def _add(conn: Connection, table, rows: list[dict], counters: tuple[str, ...]) -> None:
+    """Add each row's counters to the stored ones (a new key starts from zero)."""
+    upsert(
+        conn,
+        table,
+        rows,
+        [c.name for c in table.primary_key],
+        overrides=lambda excluded: {
+            name: table.c[name] + excluded[name] for name in counters
+        },
+    )
+
+
+def bump_past_version(conn: Connection) -> None:
+    """An hour already over has changed: what was memoised of the past is void."""
+    upsert(
+        conn,
+        store_meta,
+        [{"key": PAST_VERSION, "value": 1}],
+        ["key"],
+        overrides=lambda excluded: {"value": store_meta.c.value + 1},
+    )
+
+
+# -- measurements -------------------------------------------------------------------
+class hour_floor(FunctionElement):
+    """The UTC hour a stored time falls in, as the store writes times."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(hour_floor, "sqlite")
+def _hour_floor_sqlite(element, compiler, **kw):
+    (at,) = list(element.clauses)
+    # the same text as the store's own times (UTCDateTime on SQLite)
+    return f"strftime('%Y-%m-%d %H:00:00.000000', {compiler.process(at, **kw)})"
+
+
+@compiles(hour_floor, "postgresql")
+def _hour_floor_postgresql(element, compiler, **kw):
+    (at,) = list(element.clauses)
+    return f"date_trunc('hour', {compiler.process(at, **kw)})"
+
+
+def refresh_measurement_hours(
+    conn: Connection, cells: Iterable[tuple[str, datetime]]
+) -> None:
+    """Recompute the (series, hour) cells a batch wrote into, from the rows."""
+    by_series: dict[str, set[datetime]] = defaultdict(set)
+    for series, hour in cells:
+        by_series[series].add(hour)
+    now_hour = hour_of(datetime.now(UTC))
+    if any(h < now_hour for hours in by_series.values() for h in hours):
+        bump_past_version(conn)
+    for series, hours in by_series.items():
+        ordered = sorted(hours)
+        for start, end in _runs(ordered):
+            conn.execute(
+                delete(measurement_hourly).where(
+                    measurement_hourly.c.series == series,
+                    measurement_hourly.c.hour >= start,
+                    measurement_hourly.c.hour < end,
+                )
+            )
+            _insert_measurement_hours(
+                conn,
+                and_(
+                    measurements.c.series == series,
+                    measurements.c.observed_at >= start,
+                    measurements.c.observed_at < end,
+                ),
+            )
+
+
+def _runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """Sorted hours as spans of consecutive hours: [start, end)."""
+    runs: list[tuple[datetime, datetime]] = []
+    for h in hours:
+        if runs and runs[-1][1] == h:
+            runs[-1] = (runs[-1][0], h + HOUR)
+        else:
+            runs.append((h, h + HOUR))
+    return runs
+
+
+def _insert_measurement_hours(conn: Connection, where) -> None:
+    hour = hour_floor(measurements.c.observed_at)
+    district = func.coalesce(measurements.c.district_code, NO_DISTRICT)
+    conn.execute(
+        measurement_hourly.insert().from_select(
+            ["series", "hour", "district_code", "n", "total"],
+            select(
+                measurements.c.series,
+                hour,
+                district,
+                func.count(),
+                func.sum(measurements.c.value),
+            )
+            .where(where)
+            .group_by(measurements.c.series, hour, district),
+        )
+    )
+
+
+# -- rebuilding ---------------------------------------------------------------------
+def rebuild(conn: Connection, chunk: int = 50_000) -> None:
+    """Every rollup made again from the rows."""
+    bump_past_version(conn)
+    for table in (
+        event_hourly,
+        event_totals,
+        close_hours_histogram,
+        measurement_hourly,
+    ):
+        conn.execute(delete(table))
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            select(events.c.id, *FACT_COLUMNS)
+            .where(events.c.id > last_id)
+            .order_by(events.c.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            break
+        apply_event_changes(conn, (), [EventFacts(*r[1:]) for r in rows])
+        last_id = rows[-1][0]
+    _insert_measurement_hours(conn, measurements.c.series.is_not(None))
+    from store.writes import note_newest  # writes imports this module
+
+    newest = (
+        conn.execute(select(func.max(events.c.updated_at))).scalar(),
+        conn.execute(select(func.max(measurements.c.observed_at))).scalar(),
+    )
+    note_newest(conn, (t for t in newest if t is not None))
+
+
+def missing(conn: Connection) -> bool:
+    """The store has rows but no rollups: written before the rollups existed."""
+    has_events = conn.execute(select(events.c.id).limit(1)).first() is not None
+    has_totals = conn.execute(select(event_totals.c.domain).limit(1)).first()
+    has_readings = conn.execute(select(measurements.c.id).limit(1)).first()
+    has_hours = conn.execute(select(measurement_hourly.c.series).limit(1)).first()
+    return (has_events and has_totals is None) or (
+        has_readings is not None and has_hours is None
+    )
