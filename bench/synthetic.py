@@ -64,11 +64,14 @@ class SyntheticCity:
         volume: Volume = Volume(),
         seed: int = 1,
         chunk: timedelta = timedelta(hours=6),
+        start: datetime | None = None,
     ) -> None:
         self.profile = profile
         self.volume = volume
         self.end = end
-        self.start = end - volume.days * DAY
+        # a later ``end`` with the first run's ``start`` goes on where it stopped:
+        # the draws are keyed by the time since the start
+        self.start = start or end - volume.days * DAY
         self.seed = seed
         self.chunk = chunk
         self.tz = profile.timezone
@@ -202,7 +205,9 @@ class SyntheticCity:
                 -(((hour - 18.6) / 1.6) ** 2) / 2
             )
             noise = rng.normal(0, 0.08, len(self.links))
-            speeds = np.round(np.clip(self.free_flow * (1 - rush) * (1 + noise), 3, None), 1)
+            speeds = np.round(
+                np.clip(self.free_flow * (1 - rush) * (1 + noise), 3, None), 1
+            )
             out.extend(
                 Measurement(
                     "road_speed",
@@ -239,6 +244,51 @@ class SyntheticCity:
                 )
             tick += SPEED_STEP
         return out
+
+    def live(self, now: datetime, seconds: float = 60.0) -> Batch:
+        """What a minute of the live city sends at ``now``: the events of the last
+        ``seconds`` (open, as just reported) and every link's speed at ``now``."""
+        rng = np.random.default_rng([self.seed, 20, int(now.timestamp() * 1000)])
+        events: list[Event] = []
+        for name, per_hour in self.per_hour.items():
+            stream = self.streams[name]
+            n = int(rng.poisson(per_hour * seconds / 3600))
+            names = list(stream.categories)
+            weights = np.array(list(stream.categories.values()))
+            for i in range(n):
+                category = names[rng.choice(len(names), p=weights / weights.sum())]
+                place = self.points[rng.integers(0, len(self.points))]
+                occurred = now - timedelta(seconds=float(rng.uniform(0, seconds)))
+                events.append(
+                    Event(
+                        source_id=f"live-{name}-{now.timestamp():.3f}-{i}",
+                        domain=stream.domain,
+                        category=category,
+                        occurred_at=occurred,
+                        title=TITLES[category],
+                        status="active" if name == "alerts" else stream.first_status,
+                        severity="Moderate" if name == "alerts" else None,
+                        lon=float(place[0]),
+                        lat=float(place[1]),
+                        expires_at=now + timedelta(hours=2)
+                        if name == "alerts"
+                        else None,
+                        attrs=_attrs(category),
+                    )
+                )
+        speeds = np.round(self.free_flow * rng.uniform(0.5, 1.1, len(self.links)), 1)
+        where = self.points[self.links]
+        readings = [
+            Measurement("road_speed", f"L{link:06d}", now, speed, kind, None, lon, lat)
+            for link, speed, kind, lon, lat in zip(
+                self.links.tolist(),
+                speeds.tolist(),
+                self.link_class,
+                where[:, 0].tolist(),
+                where[:, 1].tolist(),
+            )
+        ]
+        return Batch(events=events, measurements=readings)
 
     # -- fixed furniture ---------------------------------------------------------------
     def _points_inside(self, n: int) -> np.ndarray:

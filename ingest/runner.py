@@ -23,7 +23,7 @@ from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile, SourceConfig
 from connectors.base import Batch, Connector, Rejected, excerpt
 from ingest.validate import camera_problem, event_problem, measurement_problem
-from store import writes
+from store import rollups, writes
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +220,13 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def prepare_store(engine: Engine, profile: CityProfile) -> None:
-    """Tables exist (``store.connect`` made them) and hold the profile's districts."""
+    """Tables exist (``store.connect`` made them) and hold the profile's districts;
+    a store written before the rollups existed gets them."""
     with engine.begin() as conn:
         writes.sync_districts(conn, profile)
+        if rollups.missing(conn):
+            log.info("building the rollups from the stored records")
+            rollups.rebuild(conn)
 
 
 def runners_for(

@@ -537,7 +537,10 @@ class KpiService:
             found = self.cache.get(key)
             if found is not None:
                 return found
-            w = self.window(datetime.fromtimestamp(bucket, timezone.utc))
+            # the moment itself, not the bucket's start: a record stamped a second
+            # ago counts as soon as its batch is in (the bucket only lets screens
+            # refreshing together share one computation)
+            w = self.window(now)
             if memoised:
                 result = build(conn, w, self._memo_at(past))
             else:

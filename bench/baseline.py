@@ -1,0 +1,170 @@
+"""The usual Dash way, to compare against: each refresh reads the rows into pandas
+and aggregates them there.
+
+It computes what an overview refresh shows — every tile (value and comparison),
+the map's values per district, the newest events and the active alerts — from the
+same store, with the same definitions, so the benchmark can check that both ways
+give the same numbers before it compares their times.
+
+``read_all=True`` is the way most dashboards start (every event row, the last day
+of measurements); ``read_all=False`` is a careful variant that lets SQL keep only
+the rows the windows can touch, for an honest second line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from citywall.profile import CityProfile
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+RETRACTED = ("cancelled", "superseded")
+EVENT_COLUMNS = (
+    "id, domain, category, title, status, severity, district_code, "
+    "occurred_at, closed_at, expires_at"
+)
+
+
+@dataclass(frozen=True)
+class BaselineRefresh:
+    tiles: dict[str, tuple[float | None, float | None]]  # value, previous
+    map_values: dict[str, float]  # complaints open per district
+    latest: list[int]  # ids of the newest events
+    alerts: list[int]  # ids of the active alerts
+
+
+def _times(engine: Engine, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Stored times as aware UTC timestamps (SQLite keeps text)."""
+    for c in columns:
+        frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601")
+
+
+def read_rows(
+    engine: Engine, now: datetime, read_all: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    since = now - 15 * DAY
+    where = (
+        ""
+        if read_all
+        else "WHERE occurred_at >= :since OR closed_at IS NULL OR closed_at >= :since "
+        "OR (domain = 'disaster' AND (expires_at IS NULL OR expires_at > :since))"
+    )
+    params = {"since": _bind(engine, since), "day": _bind(engine, now - DAY - HOUR)}
+    with engine.connect() as conn:
+        ev = pd.read_sql(
+            text(f"SELECT {EVENT_COLUMNS} FROM events {where}"), conn, params=params
+        )
+        ms = pd.read_sql(
+            text(
+                "SELECT series, category, district_code, observed_at, value "
+                "FROM measurements WHERE observed_at > :day"
+            ),
+            conn,
+            params=params,
+        )
+    _times(engine, ev, ("occurred_at", "closed_at", "expires_at"))
+    _times(engine, ms, ("observed_at",))
+    return ev, ms
+
+
+def _bind(engine: Engine, t: datetime):
+    """A time as the store compares it: text on SQLite, a timestamp elsewhere."""
+    if engine.dialect.name == "sqlite":
+        return t.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+    return t
+
+
+def refresh(
+    engine: Engine,
+    profile: CityProfile,
+    now: datetime,
+    speed_window: timedelta,
+    read_all: bool = True,
+) -> BaselineRefresh:
+    ev, ms = read_rows(engine, now, read_all)
+    local_day = now.astimezone(profile.timezone).date()
+    today = datetime.combine(local_day, time(0), tzinfo=profile.timezone)
+    t = pd.Timestamp(now)
+    today_ts = pd.Timestamp(today.astimezone(timezone.utc))
+
+    def created(domain, start, end):
+        d = ev[ev.domain == domain]
+        return float(((d.occurred_at >= start) & (d.occurred_at < end)).sum())
+
+    def open_at(domain, at):
+        d = ev[ev.domain == domain]
+        return d[(d.occurred_at <= at) & (d.closed_at.isna() | (d.closed_at > at))]
+
+    def median_hours(domain, start, end):
+        d = ev[(ev.domain == domain) & (ev.closed_at >= start) & (ev.closed_at < end)]
+        if d.empty:
+            return None
+        return float(((d.closed_at - d.occurred_at).dt.total_seconds() / 3600).median())
+
+    def alerts_at(at):
+        d = ev[ev.domain == "disaster"]
+        active = (
+            (d.occurred_at <= at)
+            & (d.expires_at.isna() | (d.expires_at > at))
+            & ~d.status.isin(RETRACTED)
+        )
+        return d[active]
+
+    def mean(series, start, end, column="value"):
+        d = ms[
+            (ms.series == series) & (ms.observed_at > start) & (ms.observed_at <= end)
+        ]
+        return None if d.empty else float(d[column].mean())
+
+    classes = profile.road_classes
+    default_limit = (
+        classes["arterial"].congested_below if "arterial" in classes else 15.0
+    )
+    limits = ms.category.map({n: c.congested_below for n, c in classes.items()})
+    ms["congested"] = (ms.value < limits.fillna(default_limit)).astype(float)
+    w = pd.Timedelta(speed_window)
+    complaints_open = open_at("complaints", t)
+    tiles = {
+        "complaints_today": (
+            created("complaints", today_ts, t),
+            created("complaints", today_ts - DAY, t - DAY),
+        ),
+        "complaints_open": (
+            float(len(open_at("complaints", t))),
+            float(len(open_at("complaints", t - DAY))),
+        ),
+        "complaints_median_hours": (
+            median_hours("complaints", t - 7 * DAY, t),
+            median_hours("complaints", t - 14 * DAY, t - 7 * DAY),
+        ),
+        "safety_incidents_24h": (
+            created("safety", t - DAY, t),
+            created("safety", t - 8 * DAY, t - DAY) / 7,
+        ),
+        "disaster_active_alerts": (
+            float(len(alerts_at(t))),
+            float(len(alerts_at(t - DAY))),
+        ),
+        "pm25_avg": (mean("pm25", t - HOUR, t), mean("pm25", t - DAY - HOUR, t - DAY)),
+        "road_avg_speed": (
+            mean("road_speed", t - w, t),
+            mean("road_speed", t - DAY - w, t - DAY),
+        ),
+        "road_congested_share": (
+            mean("road_speed", t - w, t, "congested"),
+            mean("road_speed", t - DAY - w, t - DAY, "congested"),
+        ),
+    }
+    by_district = complaints_open.groupby("district_code").size()
+    happened = ev[ev.occurred_at <= t].nlargest(8, "occurred_at")
+    return BaselineRefresh(
+        tiles=tiles,
+        map_values={d: float(n) for d, n in by_district.items()},
+        latest=happened.id.tolist(),
+        alerts=alerts_at(t).id.tolist(),
+    )

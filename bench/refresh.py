@@ -1,0 +1,104 @@
+"""The overview's refresh, timed at the server: warm, right after a live batch, and
+right after a batch that rewrites past hours.
+
+The wall's own refresh request (built from the running app, as ``bench.load`` builds
+it) is posted to a one-worker gunicorn on 127.0.0.1, one request at a time, so each
+figure is one refresh's server time plus the loopback round trip (about a
+millisecond here). Between the "cold" requests this process lands a minute of the
+live city through the real ingest, so each of them is the first refresh to see a new
+data version.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+
+from bench.dataset import live_runner
+from bench.load import Request, answer_error, percentiles, plan, post, serving
+from bench.synthetic import SyntheticCity
+from citywall.profile import CityProfile
+from ingest.runner import utcnow
+from store import connect
+
+
+@dataclass(frozen=True)
+class RefreshTimes:
+    warm: tuple[float, ...]  # milliseconds
+    cold: tuple[float, ...]  # the first refresh after a live batch
+    backfill: tuple[float, ...]  # the first refresh after a batch of past hours
+
+    @staticmethod
+    def p95(ms: tuple[float, ...]) -> float:
+        return percentiles([x / 1000 for x in ms])[1]
+
+    @staticmethod
+    def median(ms: tuple[float, ...]) -> float:
+        return statistics.median(ms) if ms else 0.0
+
+
+def _timed(session: requests.Session, url: str, request: Request, n: int) -> float:
+    t0 = time.perf_counter()
+    response = post(session, url, request.body(n))
+    ms = (time.perf_counter() - t0) * 1000
+    error = answer_error(response, request)
+    if error:
+        raise RuntimeError(f"the overview refresh failed: {error}")
+    return ms
+
+
+def measure_refresh(
+    database_url: str,
+    profile_path: str,
+    profile: CityProfile,
+    redis_url: str,
+    city: SyntheticCity,
+    warm_seconds: float = 15.0,
+    batches: int = 30,
+    backfills: int = 5,
+) -> RefreshTimes:
+    """Refresh the overview of the store at ``database_url`` again and again for
+    ``warm_seconds``; then ``batches`` times land a live minute of ``city`` and
+    refresh; then ``backfills`` times land a minute three hours back and refresh."""
+    engine = connect(database_url)
+    runner = live_runner(engine, profile, city)
+    try:
+        with serving(database_url, profile_path, redis_url, workers=1) as server:
+            url = server.url
+            (wall,) = plan(url, profile_path, walls=1, staff=0)
+            with requests.Session() as session:
+                n = 0
+
+                def refresh() -> float:
+                    nonlocal n
+                    n += 1
+                    return _timed(session, url, wall, n)
+
+                refresh()  # the worker's first imports and connections
+                warm: list[float] = []
+                stop = time.monotonic() + warm_seconds
+                while time.monotonic() < stop:
+                    warm.append(refresh())
+                cold = []
+                for _ in range(batches):
+                    _land(runner)
+                    cold.append(refresh())
+                    refresh()  # and the wall goes on
+                past = []
+                for i in range(backfills):
+                    runner.clock = lambda i=i: utcnow() - timedelta(hours=3, minutes=i)
+                    _land(runner)
+                    past.append(refresh())
+    finally:
+        engine.dispose()
+    return RefreshTimes(tuple(warm), tuple(cold), tuple(past))
+
+
+def _land(runner) -> None:
+    summary = runner.run()
+    if summary.error or not summary.stored:
+        raise RuntimeError(f"a live batch did not land: {summary.line()}")
