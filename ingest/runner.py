@@ -220,9 +220,10 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def prepare_store(engine: Engine, profile: CityProfile) -> None:
-    """Tables exist (``store.connect`` made them) and hold the profile's districts;
-    a store written before the rollups existed gets them."""
+    """Tables exist (``store.connect`` made them), the store has its identity and
+    the profile's districts; a store written before the rollups existed gets them."""
     with engine.begin() as conn:
+        writes.name_store(conn)
         writes.sync_districts(conn, profile)
         if rollups.missing(conn):
             log.info("building the rollups from the stored records")

@@ -291,18 +291,23 @@ class KpiService:
 
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
-        sparklines. Past hours do not move, so this is computed once an hour (a
-        record arriving late for a past hour shows from the next hour on)."""
+        sparklines. It reads only hours already over, so it is computed once an hour
+        and again when a batch changes one of them (the past version)."""
         now = self.clock()
         hour = now.replace(minute=0, second=0, microsecond=0)
-        key = f"cw:{self.profile.id}:history:{district}:{hours}:{hour.isoformat()}"
+        with self.engine.connect() as conn:
+            v = writes.versions(conn)
+        key = (
+            f"cw:{v.store}:{self.profile.id}:history:{district}:{hours}:"
+            f"{hour.isoformat()}:{v.past}"
+        )
         found = self.cache.get(key)
         if found is not None:
             return found
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
         result: dict[str, list[float | None]] = {}
+        memo = self._memo_at(v.store, v.past)
         with self.engine.connect() as conn:
-            memo = self._memo(conn)
             for kpi in definitions.KPIS:
                 values = []
                 for at in points:
@@ -532,8 +537,8 @@ class KpiService:
         now = self.clock()
         bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
         with self.engine.connect() as conn:
-            version, past = writes.versions(conn)
-            key = f"cw:{self.profile.id}:{what}:{arg}:{version}:{bucket}"
+            store, version, past = writes.versions(conn)
+            key = f"cw:{store}:{self.profile.id}:{what}:{arg}:{version}:{bucket}"
             found = self.cache.get(key)
             if found is not None:
                 return found
@@ -542,19 +547,16 @@ class KpiService:
             # refreshing together share one computation)
             w = self.window(now)
             if memoised:
-                result = build(conn, w, self._memo_at(past))
+                result = build(conn, w, self._memo_at(store, past))
             else:
                 result = build(conn, w)
         self.cache.set(key, result, timeout=max(self.bucket_seconds * 4, 60))
         return result
 
-    def _memo(self, conn: Connection) -> Memo:
-        return self._memo_at(writes.versions(conn)[1])
-
-    def _memo_at(self, past_version: int) -> Memo:
+    def _memo_at(self, store: int, past_version: int) -> Memo:
         """What the rollups said of hours already over, kept until a batch changes
         one of them (the past version rises) or for two days at most."""
-        prefix = f"cw:{self.profile.id}:past:{past_version}:"
+        prefix = f"cw:{store}:{self.profile.id}:past:{past_version}:"
 
         def memo(key: tuple, compute: Callable[[], Any]) -> Any:
             name = prefix + ":".join(

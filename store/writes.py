@@ -5,10 +5,11 @@ the ingest can put a whole batch in one transaction."""
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -42,6 +43,7 @@ from store.types import UTCDateTime
 from store.upsert import upsert
 
 DATA_VERSION = "data_version"
+STORE_ID = "store_id"
 NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
 
 
@@ -231,16 +233,41 @@ def newest_data(conn: Connection) -> datetime | None:
     return None if micros is None else datetime.fromtimestamp(micros / 1e6, UTC)
 
 
-def versions(conn: Connection) -> tuple[int, int]:
-    """The data version and the past version (see ``store.rollups``), at once."""
+class Versions(NamedTuple):
+    """What a cached answer depends on: which store, and how far it has changed."""
+
+    store: int  # made at random with the store: a rebuilt store is another one
+    data: int
+    past: int  # see ``store.rollups``
+
+
+def versions(conn: Connection) -> Versions:
+    """The store's identity, data version and past version, at once."""
     found = dict(
         conn.execute(
             select(store_meta.c.key, store_meta.c.value).where(
-                store_meta.c.key.in_((DATA_VERSION, rollups.PAST_VERSION))
+                store_meta.c.key.in_((STORE_ID, DATA_VERSION, rollups.PAST_VERSION))
             )
         ).all()
     )
-    return int(found.get(DATA_VERSION, 0)), int(found.get(rollups.PAST_VERSION, 0))
+    return Versions(
+        int(found.get(STORE_ID, 0)),
+        int(found.get(DATA_VERSION, 0)),
+        int(found.get(rollups.PAST_VERSION, 0)),
+    )
+
+
+def name_store(conn: Connection, renew: bool = False) -> None:
+    """Give the store its identity if it has none (or a new one: a copy is
+    another store), so that caches shared between stores never mix them up."""
+    identity = secrets.randbits(62)
+    upsert(
+        conn,
+        store_meta,
+        [{"key": STORE_ID, "value": identity}],
+        ["key"],
+        overrides=None if renew else lambda excluded: {"value": store_meta.c.value},
+    )
 
 
 def data_version(conn: Connection) -> int:

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bench import baseline
+from bench.copy import copy_store
 from bench.dataset import StoreInfo, count_rows, kept_store, live_runner, this_hour
 from bench.refresh import measure_refresh
 from bench.synthetic import SyntheticCity, Volume
 from kpis.service import KpiService
 from store.schema import events
-from tests.conftest import seoul_profile_copy, service_url
+from tests.conftest import seoul_profile_copy, service_url, store_on
 
 SMALL = Volume(events=20_000, measurements=60_000, days=7)
 END = datetime(2026, 11, 2, 12, tzinfo=UTC)
@@ -172,3 +173,30 @@ def test_an_unreadable_description_means_build_again(tmp_path: Path):
     (tmp_path / "x.json").write_text("{not json")
     assert StoreInfo.read(tmp_path / "x.json") is None
     assert StoreInfo.read(tmp_path / "missing.json") is None
+
+
+@pytest.mark.postgres
+def test_a_copy_in_postgresql_shows_the_same_wall(small_store, seoul, tmp_path):
+    engine = small_store[2]
+    path = engine.url.database
+    now = this_hour() - timedelta(minutes=17)
+    with store_on("postgresql", tmp_path) as url:
+        copy, rows = copy_store(path, url)
+        try:
+            assert rows >= sum(count_rows(engine))
+            assert count_rows(copy) == count_rows(engine)
+            ours = KpiService(engine, seoul, clock=lambda: now)
+            theirs = KpiService(copy, seoul, clock=lambda: now)
+            assert theirs.tiles() == ours.tiles()
+            assert theirs.map_values("complaints_open") == ours.map_values(
+                "complaints_open"
+            )
+            assert theirs.latest_events() == ours.latest_events()
+            # the ingest goes on in the copy: ids follow on, rollups stay right
+            city = SyntheticCity(
+                seoul, small_store[3].end, SMALL, start=small_store[3].start
+            )
+            assert live_runner(copy, seoul, city).run().error is None
+            assert live_runner(engine, seoul, city).run().error is None
+        finally:
+            copy.dispose()
