@@ -1,6 +1,7 @@
 # The two commands of the README. Each sets itself up and is safe to run again.
 #   make run   install what is needed, then serve the live demo wall of Seoul
 #   make test  install what is needed (browser included), then run every test
+#   make bench the benchmark; its table goes to bench/RESULTS.md and the README
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,13 +10,17 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export SE_CHROMEDRIVER ?= /usr/bin/chromedriver
 export DASH_TEST_CHROMEPATH ?= /usr/bin/chromium
 
-.PHONY: run test browser ingest clean
+.PHONY: run test bench browser ingest clean
 
 run: $(STAMP)
 	$(BIN)/citywall serve
 
 test: $(STAMP) browser
 	$(BIN)/pytest --headless $(PYTEST_ARGS)
+
+# the benchmark (about 30 minutes; the first run also builds the full year)
+bench: $(STAMP) browser
+	$(BIN)/citywall bench $(BENCH_ARGS)
 
 ingest: $(STAMP)
 	$(BIN)/citywall ingest --once

@@ -93,6 +93,25 @@ def machine() -> str:
     )
 
 
+def ensure_database(url: str) -> None:
+    """The bench's PostgreSQL database made if the server has none of that name."""
+    from sqlalchemy import create_engine, make_url
+
+    name = make_url(url).database
+    admin = create_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 def postgres_version(url: str) -> str:
     from store import connect
 
@@ -229,6 +248,7 @@ def run(s: Settings) -> tuple[list[Figure], dict]:
     raw["sample_events"] = sample.events
     raw["ingest_sqlite"], sample_info = ingest_rate(sample_url, profile, sample)
     if s.postgres_url:
+        ensure_database(s.postgres_url)
         raw["ingest_postgresql"], _ = ingest_rate(s.postgres_url, profile, sample)
         raw["postgresql"] = postgres_version(s.postgres_url)
     raw["baseline"] = time_baseline(sample_url, profile)
@@ -439,8 +459,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="of the full year")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("CITYWALL_BENCH_POSTGRES_URL"),
-        help="a PostgreSQL database the bench may fill (its tables are dropped)",
+        default=os.environ.get(
+            "CITYWALL_BENCH_POSTGRES_URL",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/citywall_bench",
+        ),
+        help="a PostgreSQL database the bench may fill, made if missing (its "
+        "CityWall tables are dropped); '' to leave PostgreSQL out",
     )
     parser.add_argument(
         "--redis-url",

@@ -53,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
         "--source", action="append", help="only this source (repeatable)"
     )
 
+    sub.add_parser(
+        "bench",
+        help="run the benchmark (see bench/run.py; --help after it for its options)",
+        add_help=False,
+    )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # its own options, passed through whole
+        from bench.run import main as bench_main
+
+        return bench_main(argv[1:])
+
     city = sub.add_parser("city", help="set up a new city: init a profile, check one")
     city_sub = city.add_subparsers(dest="city_command", required=True)
     init = city_sub.add_parser(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from itertools import zip_longest
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
@@ -37,6 +37,7 @@ from store.schema import (
 )
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
+T = TypeVar("T")
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
@@ -524,6 +525,15 @@ class KpiService:
             return GOOD if basis >= target else WATCH if basis >= watch else ALERT
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT
 
+    def _moment(self, conn: Connection) -> tuple[datetime, str, writes.Versions]:
+        """(now, the cache key of this moment, the store's versions): a moment is
+        one data version in one time bucket, shared by the screens refreshing in
+        it."""
+        now = self.clock()
+        bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
+        v = writes.versions(conn)
+        return now, f"cw:{v.store}:{self.profile.id}:{{}}:{v.data}:{bucket}", v
+
     def _cached(
         self,
         what: str,
@@ -531,14 +541,11 @@ class KpiService:
         build: Callable[..., Any],
         memoised: bool = False,
     ) -> Any:
-        """``build(conn, window)`` for this moment's bucket, cached under the data
-        version; with ``memoised`` it also gets the memo of past hours
-        (``build(conn, window, memo)``)."""
-        now = self.clock()
-        bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
+        """``build(conn, window)`` for this moment, cached; with ``memoised`` it also
+        gets the memo of past hours (``build(conn, window, memo)``)."""
         with self.engine.connect() as conn:
-            store, version, past = writes.versions(conn)
-            key = f"cw:{store}:{self.profile.id}:{what}:{arg}:{version}:{bucket}"
+            now, moment, v = self._moment(conn)
+            key = moment.format(f"{what}:{arg}")
             found = self.cache.get(key)
             if found is not None:
                 return found
@@ -547,11 +554,29 @@ class KpiService:
             # refreshing together share one computation)
             w = self.window(now)
             if memoised:
-                result = build(conn, w, self._memo_at(store, past))
+                result = build(conn, w, self._memo_at(v.store, v.past))
             else:
                 result = build(conn, w)
-        self.cache.set(key, result, timeout=max(self.bucket_seconds * 4, 60))
+        self.cache.set(key, result, timeout=self._moment_timeout)
         return result
+
+    def for_this_moment(self, name: str, build: Callable[[], T]) -> T:
+        """What ``build()`` makes of the store as it is now, made once per moment
+        and shared by every screen and worker: a page's whole refresh, rendered,
+        so that a warm refresh costs one small query and one cache read."""
+        with self.engine.connect() as conn:
+            _, moment, _ = self._moment(conn)
+        key = moment.format(f"moment:{name}")
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        result = build()
+        self.cache.set(key, result, timeout=self._moment_timeout)
+        return result
+
+    @property
+    def _moment_timeout(self) -> int:
+        return max(self.bucket_seconds * 4, 60)
 
     def _memo_at(self, store: int, past_version: int) -> Memo:
         """What the rollups said of hours already over, kept until a batch changes

@@ -5,23 +5,74 @@ so, the timer ticks every few seconds). Sending them again would make the browse
 rebuild the same elements and redraw the same map thousands of times a day, and
 plotly keeps a little of every redraw. Each refresh keeps a digest of every output
 in a store on the page and answers ``no_update`` where the digest is unchanged.
+
+``rendered`` makes a refresh's outputs once per moment (data version and time
+bucket, see ``KpiService.for_this_moment``) as the JSON Dash would send, with
+their digests: every other screen refreshing in that moment, on any worker, gets
+them from the cache without rendering anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dash
 from plotly.utils import PlotlyJSONEncoder
 
 
+def encoded(value: Any) -> str:
+    """What Dash would send, as JSON: components, figures and patches alike."""
+    return json.dumps(value, cls=PlotlyJSONEncoder, sort_keys=True)
+
+
 def digest(value: Any) -> str:
-    """Of what Dash would send: components, figures and patches alike."""
-    text = json.dumps(value, cls=PlotlyJSONEncoder, sort_keys=True)
+    return _digest(encoded(value))
+
+
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+Rendered = tuple[list[str], list[str]]  # each output's JSON, and its digest
+
+
+def rendered(name: str, build: Callable[[], Sequence[Any]]) -> Rendered:
+    """``build()``'s outputs, encoded, made once per moment for every screen that
+    shows ``name`` (which must say everything the outputs depend on but the
+    store and the time: the page, its language, its filters)."""
+    from citywall import runtime
+
+    def encode() -> Rendered:
+        texts = [encoded(v) for v in build()]
+        return texts, [_digest(t) for t in texts]
+
+    return runtime.kpi_service().for_this_moment(name, encode)
+
+
+def view_key(view: Any) -> str:
+    """A short name for a page's view (its filters, language...), for ``rendered``."""
+    return _digest(json.dumps(view, sort_keys=True, default=str))
+
+
+def changed_outputs(
+    made: Rendered, sent: list[str] | None, always: Sequence[int] = ()
+) -> list[Any]:
+    """The rendered outputs with ``no_update`` for each one sent unchanged last
+    time (the positions in ``always`` go out regardless)."""
+    texts, digests = made
+    before = sent if sent and len(sent) == len(digests) else [None] * len(digests)
+    return [
+        json.loads(text) if i in always or d != before[i] else dash.no_update
+        for i, (text, d) in enumerate(zip(texts, digests))
+    ]
+
+
+def outputs(made: Rendered) -> list[Any]:
+    """Every rendered output, for a page that keeps no digests."""
+    return [json.loads(text) for text in made[0]]
 
 
 def only_changed(

@@ -30,6 +30,7 @@ from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
+from pages._changed import outputs, rendered, view_key
 from pages._tiles import kpi_tiles
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
@@ -383,6 +384,10 @@ def open_record(cell, map_click, view):
     prevent_initial_call=True,
 )
 def refresh(_n, view):
+    return outputs(rendered(f"domain:{view_key(view)}", lambda: _outputs(view)))
+
+
+def _outputs(view: dict) -> tuple:
     profile = runtime.profile()
     service = runtime.kpi_service()
     domain = DOMAINS_BY_ID[view["domain"]]

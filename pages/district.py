@@ -23,6 +23,7 @@ from components.tile import status_text
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
 from kpis.score import scores_for
 from kpis.service import KpiValue
+from pages._changed import outputs, rendered
 from pages._not_found import not_found
 
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
@@ -240,7 +241,9 @@ def refresh(_n: int, search: str | None) -> list:
     profile = runtime.profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    return district_body(code, i18n.language_of(search, profile.default_language))
+    lang = i18n.language_of(search, profile.default_language)
+    made = rendered(f"district:{code}:{lang}", lambda: [district_body(code, lang)])
+    return outputs(made)[0]
 
 
 @callback(

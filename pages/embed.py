@@ -14,6 +14,7 @@ from citywall import i18n, runtime
 from citywall.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
+from pages._changed import outputs, rendered, view_key
 from pages._not_found import not_found
 from pages._routes import page_layout
 from pages._tiles import kpi_tiles
@@ -72,4 +73,5 @@ def _tile_body(view: dict) -> list:
     prevent_initial_call=True,
 )
 def refresh(_n, view):
-    return _tile_body(view)
+    made = rendered(f"embed-tile:{view_key(view)}", lambda: [_tile_body(view)])
+    return outputs(made)[0]

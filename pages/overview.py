@@ -28,7 +28,7 @@ from components.ticker import alert_ticker_items
 from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
-from pages._changed import only_changed
+from pages._changed import changed_outputs, rendered
 from pages._tiles import kpi_tiles
 
 dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
@@ -218,11 +218,22 @@ def freshness(lang: str) -> list:
 def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
     profile = runtime.profile()
     lang = i18n.language_of(search, profile.default_language)
-    service = runtime.kpi_service()
     kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
+    # a new metric's figure always goes out whole: the one on the page is another
+    # KPI's; a timer's refresh patches the numbers only
+    new_metric = ctx.triggered_id == "map-metric"
+    made = rendered(
+        f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}",
+        lambda: _outputs(profile, kpi, lang, new_metric),
+    )
+    return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
+
+
+def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
+    service = runtime.kpi_service()
     values = service.map_values(kpi.id)
     disaster = service.disaster()
-    if ctx.triggered_id == "map-metric":
+    if new_metric:
         figure = city_map_figure(profile, kpi, values, lang)
     else:
         figure = city_map_patch(profile, kpi, values, lang)
@@ -234,7 +245,7 @@ def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
         className="ticker-track",
     )
     feed = event_feed(service.latest_events(), profile, lang)
-    outputs = (
+    return (
         kpi_tiles(lang),
         figure,
         ticker,
@@ -245,11 +256,6 @@ def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
         _panel(disaster, lang),
         _root_class(disaster),
     )
-    # a new metric's figure always goes out: the one on the page is another KPI's
-    shown, digests = only_changed(
-        outputs, sent, always=(1,) if ctx.triggered_id == "map-metric" else ()
-    )
-    return (*shown, digests)
 
 
 @callback(

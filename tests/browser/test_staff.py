@@ -68,12 +68,13 @@ def test_every_page_draws_without_console_errors(wall, name):
         assert len(tiles) == len(domain.kpis)
         assert wall.find_element(".breadcrumb").text.startswith("Overview")
     if name != "district":  # the page's own entry in the header is marked
-        active = wall.wait_for_element(".wall-navbar .nav-link.active")
         expected = "Overview" if name == "overview" else i18n.t("en", f"nav.{name}")
-        assert active.text == (
+        # waited for, not read once: the header may be drawn again meanwhile
+        wall.wait_for_text_to_equal(
+            ".wall-navbar .nav-link.active",
             expected
             if name in ("overview", "sources", "cameras")
-            else i18n.t("en", f"domain.{name}")
+            else i18n.t("en", f"domain.{name}"),
         )
     # every piece of text readable: WCAG 2.1 AA contrast
     assert wall.driver.execute_script(CONTRAST_FAILURES) == []
