@@ -48,6 +48,8 @@ import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 10.0  # seconds; an answer slower than this is an error
+# the first refresh of a store reads a year of rollups to fill the memo of past hours
+FIRST_TIMEOUT = 180.0
 START_TIMEOUT = 90.0  # for gunicorn to answer; its workers import the whole app
 STOP_TIMEOUT = 15.0
 BENCH_SECRET = "citywall-bench-not-a-secret"  # one Flask key for every worker
@@ -414,12 +416,14 @@ def answer_error(response: requests.Response, request: Request) -> str | None:
     return None
 
 
-def post(session: requests.Session, url: str, body: dict) -> requests.Response:
+def post(
+    session: requests.Session, url: str, body: dict, timeout: float = TIMEOUT
+) -> requests.Response:
     return session.post(
         f"{url}/{UPDATE_PATH}",
         data=json.dumps(body),
         headers=JSON_HEADERS,
-        timeout=TIMEOUT,
+        timeout=timeout,
     )
 
 
@@ -465,7 +469,7 @@ class App:
         bare = Screen(path, (self.shell,))
         spec = self._server_spec(location, "pathname")
         request = build_request("router", bare, spec, (location, "pathname"))
-        response = post(self.session, self.url, request.body(path))
+        response = post(self.session, self.url, request.body(path), FIRST_TIMEOUT)
         error = answer_error(response, request)
         if error:
             raise RuntimeError(f"the page {path} did not draw: {error}")
@@ -590,7 +594,9 @@ def warm_up(url: str, requests_: list[Request], workers: int) -> None:
 
     def one(request: Request) -> str | None:
         with requests.Session() as session:
-            return answer_error(post(session, url, request.body(1)), request)
+            return answer_error(
+                post(session, url, request.body(1), FIRST_TIMEOUT), request
+            )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for error in pool.map(one, distinct * workers):

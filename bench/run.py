@@ -333,7 +333,8 @@ def figures(raw: dict) -> list[Figure]:
             Figure(
                 f"Overview refresh after a batch of past hours, {_name(store)} (p95)",
                 "—",
-                f"{ms(RefreshTimes.p95(past))} ({len(past)} refreshes)",
+                f"{ms(RefreshTimes.p95(past))} ({len(past)} refreshes); the "
+                f"server's first refresh of the store {ms(times['first'])}",
             )
         )
     base, sample = raw["baseline"], raw["sample_refresh"]

@@ -1,0 +1,111 @@
+"""The benchmark's table: each figure against its target, written where the README
+shows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import run
+
+
+def _raw(**changes) -> dict:
+    refresh = {
+        "warm": [3.0] * 40,
+        "cold": [40.0] * 20,
+        "backfill": [900.0] * 3,
+        "first": 4000.0,
+    }
+    raw = {
+        "started": "2026-11-30T20:00:00+00:00",
+        "machine": "2 cores",
+        "postgresql": "15",
+        "seconds": 1500.0,
+        "sample_events": 1_000_000,
+        "year": {"events": 10_000_321, "measurements": 50_001_000, "built_now": False},
+        "ingest_sqlite": 52_000.0,
+        "ingest_postgresql": 31_000.0,
+        "year_sqlite_refresh": dict(refresh),
+        "year_postgresql_refresh": dict(refresh),
+        "baseline": {"same_numbers": True, "read_all": 9000.0, "careful": 2500.0},
+        "sample_refresh": {"warm": [2.0] * 10, "cold": [30.0] * 10},
+        "load": {
+            "walls": 50,
+            "staff": 100,
+            "every_seconds": 5.0,
+            "seconds": 60.0,
+            "workers": 2,
+            "requests": 1800,
+            "errors": 0,
+            "p50_ms": 5.0,
+            "p95_ms": 20.0,
+            "p99_ms": 40.0,
+            "max_ms": 90.0,
+        },
+        "browser": {
+            "draw_first_s": 2.5,
+            "draw_median_s": 1.1,
+            "draw_max_s": 1.3,
+            "tick_bytes_median": 300,
+            "tick_bytes_max": 30_000,
+            "ticks": 10,
+            "heap": {"1920x1080": {"heap_mb": {"1000": 19.5, "4000": 19.2}}},
+        },
+    }
+    for path, value in changes.items():
+        *outer, last = path.split("__")
+        target = raw
+        for key in outer:
+            target = target[key]
+        target[last] = value
+    return raw
+
+
+def _met(rows: list[run.Figure]) -> dict[str, bool | None]:
+    return {r.what: r.met for r in rows}
+
+
+def test_every_target_met_shows_as_met():
+    rows = run.figures(_raw())
+    assert [r for r in rows if r.met is False] == []
+    assert sum(r.met is True for r in rows) == 12
+    speedup = next(r for r in rows if "usual way" in r.what)
+    assert "300× faster than the baseline after a new batch" in speedup.citywall
+
+
+@pytest.mark.parametrize(
+    "change, missed",
+    [
+        ({"ingest_sqlite": 41_000.0}, "Ingest into SQLite"),
+        (
+            {"year_postgresql_refresh__warm": [3.0] * 30 + [12.0] * 10},
+            "warm, PostgreSQL",
+        ),
+        ({"year_sqlite_refresh__cold": [40.0] * 18 + [150.0] * 2}, "new batch, SQLite"),
+        ({"baseline__read_all": 2000.0}, "usual way"),
+        ({"baseline__same_numbers": False}, "usual way"),
+        ({"load__errors": 1}, "Load"),
+        ({"browser__draw_max_s": 2.4}, "drawn after navigation"),
+        ({"browser__tick_bytes_max": 51_000}, "bytes received"),
+        ({"year__events": 1_000_000}, "synthetic year"),
+        ({"seconds": 1900.0}, "whole benchmark"),
+    ],
+)
+def test_a_missed_target_shows_as_missed(change, missed):
+    rows = run.figures(_raw(**change))
+    failed = [r.what for r in rows if r.met is False]
+    assert len(failed) == 1 and missed in failed[0], failed
+
+
+def test_the_table_goes_into_the_readme_between_its_markers(tmp_path, monkeypatch):
+    readme, results = tmp_path / "README.md", tmp_path / "RESULTS.md"
+    start, end = run.MARKERS
+    readme.write_text(f"# CityWall\n\n{start}\nold table\n{end}\n\nMore.\n")
+    monkeypatch.setattr(run, "README", readme)
+    monkeypatch.setattr(run, "RESULTS", results)
+    table = run.markdown(run.figures(_raw()), _raw())
+    run.write(table)
+    text = readme.read_text()
+    assert "old table" not in text and text.endswith("\n\nMore.\n")
+    assert table in text and table in results.read_text()
+    assert "| Ingest into PostgreSQL (district assignment included) | ≥ 20,000" in table
+    assert "PostgreSQL 15" in table
