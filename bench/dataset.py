@@ -25,6 +25,7 @@ from store import connect
 from store.schema import events, measurements
 
 SOURCE = SourceConfig("synthetic", "synthetic", 60.0, {})
+BATCH_RECORDS = 40_000  # per pull of the year: a backfill's pages, not a live trickle
 LIVE = SourceConfig("synthetic-live", "synthetic", 60.0, {})
 
 
@@ -119,14 +120,22 @@ def load_year(
     volume: Volume,
     end: datetime,
     seed: int = 1,
-    chunk: timedelta = timedelta(hours=6),
+    chunk: timedelta | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Engine, LoadReport]:
-    """A fresh store at ``url`` holding the synthetic year before ``end``."""
+    """A fresh store at ``url`` holding the synthetic year before ``end``, pulled
+    in chunks of ``chunk`` (by default about ``BATCH_RECORDS`` records each)."""
     engine = connect(url)
     prepare_store(engine, profile)
+    chunk = chunk or chunk_for(volume)
     city = SyntheticCity(profile, end, volume, seed=seed, chunk=chunk)
     return engine, ingest(engine, profile, city, progress)
+
+
+def chunk_for(volume: Volume) -> timedelta:
+    """Whole hours holding about ``BATCH_RECORDS`` records."""
+    per_hour = (volume.events + volume.measurements) / (volume.days * 24)
+    return timedelta(hours=max(1, round(BATCH_RECORDS / per_hour)))
 
 
 def kept_store(
@@ -154,7 +163,9 @@ def kept_store(
     else:
         engine = connect(url)
         prepare_store(engine, profile)
-        city = SyntheticCity(profile, end, volume, seed=seed, start=info.start)
+        city = SyntheticCity(
+            profile, end, volume, seed=seed, chunk=chunk_for(volume), start=info.start
+        )
         report = ingest(engine, profile, city, progress)
         info = StoreInfo(info.start, end, seed, volume)
         built = False

@@ -74,6 +74,8 @@ class SourceRunner:
         self.source = source
         self.connector = connector or connectors.build(source, profile)
         self.locator = locator or DistrictLocator(profile)
+        # where each sensor stands, once looked up: (lon, lat) -> district code
+        self._fixed_places: dict[tuple[float, float], str | None] = {}
         self.districts = {d.code for d in profile.districts}
         self.clock = clock
 
@@ -94,7 +96,7 @@ class SourceRunner:
                 self._record_run(conn, summary, started)
             return summary
 
-        batch = self.prepare(batch)
+        batch, districts = self.prepare(batch)
         summary.fetched = batch.size + batch.ignored
         summary.ignored = batch.ignored
         summary.rejected = len(batch.rejected)
@@ -110,7 +112,9 @@ class SourceRunner:
                 writes.apply_status_changes(
                     conn, self.source.name, batch.status_changes
                 )
-                writes.upsert_measurements(conn, self.source.name, batch.measurements)
+                writes.upsert_measurements(
+                    conn, self.source.name, batch.measurements, districts
+                )
                 writes.upsert_cameras(conn, self.source.name, batch.cameras, started)
                 writes.quarantine_records(
                     conn, self.source.name, batch.rejected, started
@@ -149,8 +153,10 @@ class SourceRunner:
             raise
         return summary
 
-    def prepare(self, batch: Batch) -> Batch:
-        """Validate every record and give each placed record its district."""
+    def prepare(self, batch: Batch) -> tuple[Batch, list[str | None]]:
+        """Validate every record and give each placed record its district; the
+        measurements' districts come apart (one per measurement): tens of
+        millions of readings are not worth copying to set one field."""
         rejected = list(batch.rejected)
         events, measurements, cameras = [], [], []
         for e in batch.events:
@@ -168,30 +174,49 @@ class SourceRunner:
                 rejected.append(Rejected(problem, excerpt(c), c.camera_id or None))
             else:
                 cameras.append(c)
-        return dataclasses.replace(
+        prepared = dataclasses.replace(
             batch,
             events=self._placed(events),
-            measurements=self._placed(measurements),
+            measurements=measurements,
             cameras=self._placed(cameras),
             rejected=rejected,
         )
+        return prepared, self._districts(measurements, fixed=True)
 
     def _placed(self, records: list) -> list:
         """Records with coordinates but no district get the district they fall in."""
-        todo = [
-            i
-            for i, r in enumerate(records)
-            if r.district_code is None and r.lon is not None
+        codes = self._districts(records)
+        return [
+            r if r.district_code == code else with_district(r, code)
+            for r, code in zip(records, codes)
         ]
+
+    def _districts(self, records: list, fixed: bool = False) -> list[str | None]:
+        """Each record's district: its own, else the one its point falls in. With
+        ``fixed`` (sensors, which stay where they are) each place is looked up once
+        and remembered."""
+        codes = [r.district_code for r in records]
+        todo = []
+        known = self._fixed_places if fixed else {}
+        for i, r in enumerate(records):
+            if r.district_code is None and r.lon is not None:
+                code = known.get((r.lon, r.lat), _UNKNOWN)
+                if code is _UNKNOWN:
+                    todo.append(i)
+                else:
+                    codes[i] = code
         if not todo:
-            return records
-        codes = self.locator.locate(
+            return codes
+        found = self.locator.locate(
             [records[i].lon for i in todo], [records[i].lat for i in todo]
         )
-        placed = list(records)
-        for i, code in zip(todo, codes):
-            placed[i] = with_district(records[i], code)
-        return placed
+        if fixed and len(known) > MAX_FIXED_PLACES:
+            known.clear()
+        for i, code in zip(todo, found):
+            codes[i] = code
+            if fixed:
+                known[(records[i].lon, records[i].lat)] = code
+        return codes
 
     def _record_run(self, conn, summary: RunSummary, started: datetime) -> None:
         writes.record_run(
@@ -217,6 +242,8 @@ def with_district(record, code: str | None):
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_UNKNOWN = object()
+MAX_FIXED_PLACES = 200_000  # sensors a source may have before the memory starts over
 
 
 def prepare_store(engine: Engine, profile: CityProfile) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -149,9 +149,17 @@ def apply_status_changes(
 
 
 def upsert_measurements(
-    conn: Connection, source: str, batch: Iterable[Measurement]
+    conn: Connection,
+    source: str,
+    batch: Sequence[Measurement],
+    districts: Sequence[str | None] | None = None,
 ) -> int:
+    """Readings, replaced in place by (series, place, time); ``districts`` (one
+    per reading) overrides the readings' own."""
     rows = [_row(m, MEASUREMENT_FIELDS) | {"source": source} for m in batch]
+    if districts is not None:
+        for row, code in zip(rows, districts, strict=True):
+            row["district_code"] = code
     keys = ("series", "place", "observed_at")
     upsert(conn, measurements, _last_per_key(rows, keys), list(keys))
     hour_of = rollups.hour_of

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -19,6 +20,9 @@ from tests.connectors.harness import (
 
 GANGNAM = ("127.0473", "37.5172")
 JONGNO = ("126.9770", "37.5796")
+# the rows' day: yesterday in Seoul, inside the connector's look-back whatever the
+# date the tests run on
+DAY = (datetime.now(ZoneInfo("Asia/Seoul")) - timedelta(days=1)).date().isoformat()
 
 
 def incident(n: int, when: str, where=GANGNAM, **extra) -> dict:
@@ -66,7 +70,7 @@ ASSAULT = "assault"
 
 
 def test_pages_are_followed_to_the_end_and_every_row_lands(feed_server, ingest):
-    rows = [incident(n, f"2026-11-20T0{n}:00:00.000") for n in range(1, 6)]
+    rows = [incident(n, f"{DAY}T0{n}:00:00.000") for n in range(1, 6)]
     url = feed_server.route(
         "/resource/abcd-1234.json",
         json.dumps(rows[0:2]),
@@ -92,25 +96,25 @@ def test_pages_are_followed_to_the_end_and_every_row_lands(feed_server, ingest):
     assert [r["source_id"] for r in stored] == [f"JH{n:06d}" for n in range(1, 6)]
     first = stored[0]
     # a floating time is the city's local time: 01:00 in Seoul is 16:00 UTC
-    assert first["occurred_at"] == datetime(2026, 11, 19, 16, 0, tzinfo=UTC)
+    assert first["occurred_at"] == datetime.fromisoformat(f"{DAY}T01:00:00+09:00")
     assert first["category"] == "theft" and first["district_code"] == "11680"
     assert first["domain"] == "safety" and first["title"] == "incident 1"
     assert "Kim Minsu" not in json.dumps([dict(r) for r in stored], default=str)
     # the next pull starts at the newest time seen, from the first row
     assert json.loads(cursor_of(engine, "incidents")) == {
-        "after": "2026-11-20T05:00:00.000", "offset": 0
+        "after": f"{DAY}T05:00:00.000", "offset": 0
     }  # fmt: skip
 
 
 def test_bad_rows_are_quarantined_and_the_rest_land(feed_server, ingest):
     rows = [
-        incident(1, "2026-11-20T01:00:00.000", JONGNO),
-        incident(2, "2026-11-20T02:00:00.000", ("east", "37.5")),  # wrong type
+        incident(1, f"{DAY}T01:00:00.000", JONGNO),
+        incident(2, f"{DAY}T02:00:00.000", ("east", "37.5")),  # wrong type
         {k: v for k, v in incident(3, "x").items() if k != "date"},  # no time
         incident(4, "yesterday"),  # not a time
-        incident(5, "2026-11-20T05:00:00.000", ("200.0", "37.5")),  # off the globe
+        incident(5, f"{DAY}T05:00:00.000", ("200.0", "37.5")),  # off the globe
         "not an object",
-        incident(7, "2026-11-20T07:00:00+09:00"),  # an explicit offset
+        incident(7, f"{DAY}T07:00:00+09:00"),  # an explicit offset
     ]
     url = feed_server.route("/r.json", json.dumps(rows))
     ingest.use(safety_source(url, page_size=100))
@@ -130,11 +134,11 @@ def test_bad_rows_are_quarantined_and_the_rest_land(feed_server, ingest):
         times = dict(
             conn.execute(select(events.c.source_id, events.c.occurred_at)).all()
         )
-    assert times["JH000007"] == datetime(2026, 11, 19, 22, 0, tzinfo=UTC)
+    assert times["JH000007"] == datetime.fromisoformat(f"{DAY}T07:00:00+09:00")
 
 
 def test_the_same_rows_in_two_pulls_are_stored_once(feed_server, ingest):
-    rows = [incident(n, f"2026-11-20T0{n}:00:00.000") for n in (1, 2, 3)]
+    rows = [incident(n, f"{DAY}T0{n}:00:00.000") for n in (1, 2, 3)]
     url = feed_server.route("/r.json", json.dumps(rows), json.dumps(rows[2:]))
     ingest.use(safety_source(url, page_size=10))
     assert ingest().exit_code == 0
@@ -142,12 +146,12 @@ def test_the_same_rows_in_two_pulls_are_stored_once(feed_server, ingest):
     assert summary_numbers(again.out)["fetched"] == 1
     assert counts(ingest.engine(), "incidents")["events"] == 3
     second = feed_server.hits("/r.json")[1]
-    assert second.param("$where") == "date >= '2026-11-20T03:00:00.000'"
+    assert second.param("$where") == f"date >= '{DAY}T03:00:00.000'"
 
 
 def test_an_empty_answer_keeps_the_cursor(feed_server, ingest):
     url = feed_server.route(
-        "/r.json", json.dumps([incident(1, "2026-11-20T01:00:00")]), "[]"
+        "/r.json", json.dumps([incident(1, f"{DAY}T01:00:00")]), "[]"
     )
     ingest.use(safety_source(url))
     ingest()
@@ -168,7 +172,7 @@ def test_a_failing_portal_fails_the_run_and_keeps_the_cursor(feed_server, ingest
 
 
 def test_a_truncated_page_is_not_half_stored(feed_server, ingest):
-    body = json.dumps([incident(n, "2026-11-20T01:00:00") for n in range(1, 4)])
+    body = json.dumps([incident(n, f"{DAY}T01:00:00") for n in range(1, 4)])
     url = feed_server.route("/r.json", Reply(body, truncate_to=len(body) // 2))
     ingest.use(safety_source(url, page_size=10))
     done = ingest()
