@@ -109,6 +109,11 @@ class EventRow:
     occurred_at: datetime
 
 
+def _in_district(found: dict, code: str, counts: bool) -> Any:
+    """A district's value in a per-district answer (see ``kpis.queries.run``)."""
+    return found.get(code, found.get(q.ALL_DISTRICTS, 0 if counts else None))
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -141,6 +146,8 @@ class KpiService:
     def tiles(self, district: str | None = None) -> list[KpiValue]:
         """Every KPI for the city or a district, each marked stale when all the
         sources that feed it are."""
+        if district in self.profile.districts_by_code:
+            return self._district_tiles()[district]
         health = self.source_health()
 
         def build(conn: Connection, w: Window, memo: Memo) -> list[KpiValue]:
@@ -152,6 +159,34 @@ class KpiService:
             ]
 
         return self._cached("tiles", district, build, memoised=True)
+
+    def _district_tiles(self) -> dict[str, list[KpiValue]]:
+        """Every KPI for every district, from one grouped query per aggregate: the
+        district pages of one moment share a single computation."""
+        health = self.source_health()
+
+        def build(conn: Connection, w: Window, memo: Memo) -> dict:
+            codes = [d.code for d in self.profile.districts]
+            tiles: dict[str, list[KpiValue]] = {code: [] for code in codes}
+            for kpi in definitions.KPIS:
+                current = kpi.current(w, self.context)
+                now_found = q.run(conn, current, q.ALL_DISTRICTS, memo)
+                before = kpi.previous(w, self.context)
+                before_found = q.run(conn, before, q.ALL_DISTRICTS, memo)
+                for code in codes:
+                    value = self._kpi_value(
+                        conn,
+                        kpi,
+                        w,
+                        code,
+                        _in_district(now_found, code, current.counts),
+                        _in_district(before_found, code, before.counts),
+                        current.counts,
+                    )
+                    tiles[code].append(self._with_staleness(value, kpi, health))
+            return tiles
+
+        return self._cached("district_tiles", None, build, memoised=True)
 
     @staticmethod
     def _with_staleness(
@@ -466,9 +501,22 @@ class KpiService:
         memo: Memo = no_memo,
     ) -> KpiValue:
         current = kpi.current(w, self.context)
-        value = _as_float(q.run(conn, current, district, memo))
-        previous = _as_float(q.run(conn, kpi.previous(w, self.context), district, memo))
-        if current.counts:
+        value = q.run(conn, current, district, memo)
+        previous = q.run(conn, kpi.previous(w, self.context), district, memo)
+        return self._kpi_value(conn, kpi, w, district, value, previous, current.counts)
+
+    def _kpi_value(
+        self,
+        conn: Connection,
+        kpi: Kpi,
+        w: Window,
+        district: str | None,
+        value: Any,
+        previous: Any,
+        counts: bool,
+    ) -> KpiValue:
+        value, previous = _as_float(value), _as_float(previous)
+        if counts:
             value, previous = value or 0.0, previous or 0.0
         if previous is not None:
             previous /= kpi.previous_divisor

@@ -172,6 +172,36 @@ def tolerance(kpi_id: str) -> float:
     return 5e-3 if kpi_id == "complaints_median_hours" else 1e-7
 
 
+def test_a_districts_tiles_are_its_own_computation(filled, seoul):
+    """The district pages read every district's tiles from one grouped
+    computation: each is what that district's own queries say."""
+    engine, _, _ = filled
+    service = KpiService(
+        engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window
+    )
+    w = service.window(NOW)
+    with engine.connect() as conn:
+        for code in [d.code for d in seoul.districts]:
+            own = [service.compute(conn, kpi, w, code) for kpi in KPIS]
+            grouped = service.tiles(code)
+            for mine, theirs in zip(grouped, own, strict=True):
+                rel = tolerance(mine.kpi_id)
+                assert (mine.kpi_id, mine.status, mine.target, mine.detail) == (
+                    theirs.kpi_id,
+                    theirs.status,
+                    theirs.target,
+                    theirs.detail,
+                ), code
+                for a, b in (
+                    (mine.value, theirs.value),
+                    (mine.previous, theirs.previous),
+                ):
+                    assert a == (None if b is None else pytest.approx(b, rel=rel)), (
+                        code,
+                        mine.kpi_id,
+                    )
+
+
 def test_map_values_equal_each_districts_own_value(filled, seoul):
     engine, ev, ms = filled
     service = KpiService(
