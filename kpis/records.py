@@ -9,6 +9,8 @@ is downloaded is what is shown.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,13 +21,14 @@ from sqlalchemy import (
     Integer,
     Select,
     func,
+    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.queries import event_in_district
-from store.schema import event_areas, events, measurements
+from store.schema import event_areas, event_hourly, events, measurements
 
 PERIODS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),
@@ -35,6 +38,7 @@ PERIODS: dict[str, timedelta] = {
 # Bars per period: hours for a day or a week, days for a month.
 BUCKET_SECONDS = {"24h": 3600, "7d": 3600 * 6, "30d": 86400}
 DEFAULT_PERIOD = "24h"
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -118,34 +122,87 @@ def latest(conn: Connection, f: RecordFilter, now: datetime, limit: int | None):
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+# -- counts: the whole hours of a city-wide view from the hourly rollup, the partial
+# hours at the window's ends from the rows (a district's view counts the area
+# events covering it, which the rollup does not know: it reads the rows)
+
+
+def _counted(
+    conn: Connection,
+    f: RecordFilter,
+    now: datetime,
+    keys: Callable[[Any], list[ColumnElement]],
+    hourly_ok: bool = True,
+) -> Counter:
+    """Records of the view counted by ``keys(time column)`` (plus the category
+    where a key is ``events.c.category``)."""
+    whole = _whole_hours(f, now) if f.district is None and hourly_ok else None
+    where = _where(f, now)
+    found: Counter = Counter()
+    if whole is not None:
+        first, last = whole
+        h = event_hourly
+        columns = [_as_hourly(k) for k in keys(h.c.hour)]
+        rows = conn.execute(
+            select(*columns, func.sum(h.c.opened))
+            .where(
+                h.c.domain == f.domain,
+                h.c.hour >= first,
+                h.c.hour < last,
+                *([h.c.category == f.category] if f.category else []),
+            )
+            .group_by(*columns)
+        )
+        for *key, n in rows:
+            if n:  # a sum over no rows is NULL
+                found[tuple(key)] += int(n)
+        where.append(or_(events.c.occurred_at < first, events.c.occurred_at >= last))
+    columns = keys(events.c.occurred_at)
+    rows = conn.execute(select(*columns, func.count()).where(*where).group_by(*columns))
+    for *key, n in rows:
+        found[tuple(key)] += int(n)
+    return found
+
+
+def _as_hourly(column: ColumnElement) -> ColumnElement:
+    return event_hourly.c.category if column is events.c.category else column
+
+
+def _whole_hours(f: RecordFilter, now: datetime) -> tuple[datetime, datetime] | None:
+    """[first, last): the whole hours inside the window (since, now]."""
+    first = _floor_hour(f.since(now)) + HOUR
+    last = _floor_hour(now)
+    return (first, last) if first < last else None
+
+
+def _floor_hour(t: datetime) -> datetime:
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
 def total(conn: Connection, f: RecordFilter, now: datetime) -> int:
-    return conn.execute(select(func.count()).where(*_where(f, now))).scalar() or 0
+    return sum(_counted(conn, f, now, lambda _at: []).values())
 
 
 def counts_over_time(
     conn: Connection, f: RecordFilter, now: datetime, offset_seconds: int
 ) -> list[tuple[int, str, int]]:
     """(bucket start in epoch seconds, category, count), oldest first."""
-    bucket = epoch_bucket(
-        events.c.occurred_at, BUCKET_SECONDS[f.period], offset_seconds
-    ).label("bucket")
-    rows = conn.execute(
-        select(bucket, events.c.category, func.count())
-        .where(*_where(f, now))
-        .group_by(bucket, events.c.category)
-        .order_by(bucket)
-    ).all()
-    return [(int(b), c, int(n)) for b, c, n in rows]
+    seconds = BUCKET_SECONDS[f.period]
+    found = _counted(
+        conn,
+        f,
+        now,
+        lambda at: [epoch_bucket(at, seconds, offset_seconds), events.c.category],
+        # an hour is inside one bucket only if the city is a whole hours from UTC
+        hourly_ok=offset_seconds % 3600 == 0,
+    )
+    return sorted((int(b), c, n) for (b, c), n in found.items())
 
 
 def by_category(conn: Connection, f: RecordFilter, now: datetime) -> dict[str, int]:
-    rows = conn.execute(
-        select(events.c.category, func.count())
-        .where(*_where(f, now))
-        .group_by(events.c.category)
-        .order_by(func.count().desc())
-    ).all()
-    return {c: int(n) for c, n in rows}
+    found = _counted(conn, f, now, lambda _at: [events.c.category])
+    ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+    return {c: n for (c,), n in ranked}
 
 
 def by_district(conn: Connection, f: RecordFilter, now: datetime) -> dict[str, int]:

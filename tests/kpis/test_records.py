@@ -74,6 +74,7 @@ FILTERS = [
     RecordFilter("safety", "11110", None, "30d"),
     RecordFilter("disaster", GANGNAM, None, "30d"),
     RecordFilter("traffic", None, "accident", "7d"),
+    RecordFilter("safety", None, None, "30d"),  # whole days from the hourly rollup
 ]
 
 
