@@ -21,7 +21,6 @@ from sqlalchemy import (
     Integer,
     Select,
     func,
-    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -137,8 +136,8 @@ def _counted(
     """Records of the view counted by ``keys(time column)`` (plus the category
     where a key is ``events.c.category``)."""
     whole = _whole_hours(f, now) if f.district is None and hourly_ok else None
-    where = _where(f, now)
     found: Counter = Counter()
+    raw_parts = [_where(f, now)]
     if whole is not None:
         first, last = whole
         h = event_hourly
@@ -156,11 +155,17 @@ def _counted(
         for *key, n in rows:
             if n:  # a sum over no rows is NULL
                 found[tuple(key)] += int(n)
-        where.append(or_(events.c.occurred_at < first, events.c.occurred_at >= last))
+        # the two ends apart: each an index range (an OR of both is not)
+        where = raw_parts.pop()
+        raw_parts = [
+            [*where, events.c.occurred_at < first],
+            [*where, events.c.occurred_at >= last],
+        ]
     columns = keys(events.c.occurred_at)
-    rows = conn.execute(select(*columns, func.count()).where(*where).group_by(*columns))
-    for *key, n in rows:
-        found[tuple(key)] += int(n)
+    for where in raw_parts:
+        query = select(*columns, func.count()).where(*where).group_by(*columns)
+        for *key, n in conn.execute(query):
+            found[tuple(key)] += int(n)
     return found
 
 
