@@ -26,8 +26,6 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
@@ -35,34 +33,10 @@ from kpis.rollup_queries import (
     MedianHoursToClose,
     Memo,
     OpenAt,
+    hours_between,
     no_memo,
 )
 from store.schema import event_areas, events, measurements
-
-
-class hours_between(FunctionElement):
-    """Hours from the first time to the second, in each database's own dialect."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (
-        f"((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 24.0)"
-    )
-
-
-@compiles(hours_between, "postgresql")
-def _hours_postgresql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)})) / 3600.0)"
-    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Float, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from store.rollups import (
     NO_DISTRICT,
@@ -27,6 +29,32 @@ from store.rollups import (
     hour_of,
 )
 from store.schema import close_hours_histogram, event_hourly, event_totals, events
+
+
+class hours_between(FunctionElement):
+    """Hours from the first time to the second, in each database's own dialect."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 24.0)"
+    )
+
+
+@compiles(hours_between, "postgresql")
+def _hours_postgresql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)})) / 3600.0)"
+    )
+
 
 ALL_DISTRICTS = "*"
 HOUR = timedelta(hours=1)
@@ -287,8 +315,10 @@ def _raw_histograms(
     conn: Connection, domain: str, start: datetime, end: datetime, scope
 ) -> dict[str, Counter]:
     """The same from the rows closed in [start, end) (a partial hour)."""
+    took = hours_between(events.c.occurred_at, events.c.closed_at)
     rows = conn.execute(
-        select(events.c.district_code, events.c.occurred_at, events.c.closed_at).where(
+        # the hours computed by the database: no times to parse for each row
+        select(events.c.district_code, took).where(
             events.c.domain == domain,
             events.c.closed_at >= start,
             events.c.closed_at < end,
@@ -296,8 +326,8 @@ def _raw_histograms(
         )
     )
     found: dict[str, Counter] = defaultdict(Counter)
-    for district, occurred, closed in rows:
-        bucket = close_bucket((closed - occurred).total_seconds() / 3600)
+    for district, hours in rows:
+        bucket = close_bucket(hours)
         key = WHOLE_CITY if scope is None else district or NO_DISTRICT
         found[key][bucket] += 1
     return dict(found)
