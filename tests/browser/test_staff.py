@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -247,8 +248,10 @@ def test_the_csv_of_a_tile_holds_the_tile(wall):
     selector = "[id*='road_avg_speed'].kpi-tile"
     wall.wait_for_element(f"{selector} .tile-value", timeout=30)
     href = _js(wall, f"{selector} .tile-csv", "href")
-    # the feed is live: compare a tile and a CSV taken within the same moment
-    for _ in range(5):
+    # the feed is live: compare a tile and a CSV taken within the same moment (the
+    # same data version and 5-second bucket), trying over a few refreshes
+    for attempt in range(20):
+        time.sleep(0.7 if attempt else 0)
         before = _js(wall, f"{selector} .tile-value")
         body = requests.get(href, timeout=20)
         after = _js(wall, f"{selector} .tile-value")
