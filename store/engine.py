@@ -33,6 +33,10 @@ def _add_new_indexes(engine: Engine) -> None:
                 index.create(conn, checkfirst=True)
 
 
+SQLITE_CACHE_KIB = 64 * 1024  # per connection
+SQLITE_MMAP_BYTES = 1024**3  # file pages read through the OS's cache, shared
+
+
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -46,6 +50,10 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # a year of a big city is gigabytes of indexes: SQLite's 2 MB page cache
+        # would make every insert and every rollup read go to the file
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     return engine

@@ -63,19 +63,34 @@ def _sqlite_executemany(conn: Connection, table: Table, stmt, rows) -> None:
     jsons = [i for i, n in enumerate(columns) if isinstance(table.c[n].type, JSON)]
     pick = itemgetter(*columns)
     params = []
+    # a batch repeats its times (every sensor read at one tick) and often its
+    # attribute dicts: each is turned into text once
+    texts: dict[Any, str | None] = {}
+    dumped: dict[int, str] = {}
     for row in rows:
         values = list(pick(row)) if len(columns) > 1 else [pick(row)]
         for i in times:
-            values[i] = sqlite_time(values[i])
+            t = values[i]
+            text = texts.get(t, _MISSING)
+            if text is _MISSING:
+                text = texts[t] = sqlite_time(t)
+            values[i] = text
         for i in jsons:
-            if values[i] is not None:
-                values[i] = json.dumps(values[i])
+            v = values[i]
+            if v is not None:
+                key = id(v)
+                if key not in dumped:
+                    dumped[key] = json.dumps(v)
+                values[i] = dumped[key]
         params.append(values)
     if constants:  # rare: put them where the statement wants them
         for values in params:
             for i, value in sorted(constants.items()):
                 values.insert(i, value)
     conn.exec_driver_sql(str(compiled), [tuple(v) for v in params])
+
+
+_MISSING = object()
 
 
 def sqlite_time(value: datetime | None) -> str | None:
