@@ -76,6 +76,7 @@ class SourceRunner:
         self.locator = locator or DistrictLocator(profile)
         # where each sensor stands, once looked up: (lon, lat) -> district code
         self._fixed_places: dict[tuple[float, float], str | None] = {}
+        self._written = self._analyzed_at = 0  # rows, for _keep_statistics
         self.districts = {d.code for d in profile.districts}
         self.clock = clock
 
@@ -127,6 +128,7 @@ class SourceRunner:
                 self._record_run(conn, summary, started)
                 if summary.stored or batch.status_changes:
                     writes.bump_data_version(conn)
+            self._keep_statistics(summary.stored)
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
@@ -152,6 +154,21 @@ class SourceRunner:
                     )
             raise
         return summary
+
+    def _keep_statistics(self, stored: int) -> None:
+        """On PostgreSQL, ANALYZE each time this source has written a fifth more
+        (50,000 rows at least): a backfill outgrows the planner's statistics long
+        before autovacuum catches up (or never, where it is off), and a plan made
+        for an empty table reads every row of a big one to find a batch's
+        records."""
+        self._written += stored
+        grown = self._written - self._analyzed_at
+        if self.engine.dialect.name != "postgresql" or grown < max(
+            ANALYZE_AFTER_ROWS, self._analyzed_at // 5
+        ):
+            return
+        writes.refresh_statistics(self.engine)
+        self._analyzed_at = self._written
 
     def prepare(self, batch: Batch) -> tuple[Batch, list[str | None]]:
         """Validate every record and give each placed record its district; the
@@ -243,6 +260,7 @@ def with_district(record, code: str | None):
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _UNKNOWN = object()
+ANALYZE_AFTER_ROWS = 50_000
 MAX_FIXED_PLACES = 200_000  # sensors a source may have before the memory starts over
 
 
