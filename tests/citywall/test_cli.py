@@ -98,9 +98,10 @@ def serving(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(url, timeout=2)
+                requests.get(url, timeout=10)
                 break
-            except requests.ConnectionError:
+            # not listening yet, or its workers still importing the app
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.5)
         else:
             pytest.fail("the wall did not answer within 60 s")
