@@ -32,15 +32,7 @@ def upsert(
     if conn.dialect.name not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"no upsert for {conn.dialect.name}")
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    changed = {
-        c.name: stmt.excluded[c.name]
-        for c in table.columns
-        if c.name not in keys and not c.primary_key and c.name in rows[0]
-    }
-    if overrides:
-        changed |= overrides(stmt.excluded)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+    stmt = _on_conflict(dialect.insert(table), table, keys, overrides, rows[0])
     if len(rows) > 1 and conn.dialect.name == "sqlite":
         _sqlite_executemany(conn, table, stmt, rows)
     elif len(rows) > 1:
@@ -70,10 +62,16 @@ def _postgres_unnest(table: Table, keys: list[str], overrides, rows) -> Any:
         for n in names
     ]
     stmt = postgresql.insert(table).from_select(names, select(*values))
+    return _on_conflict(stmt, table, keys, overrides, rows[0])
+
+
+def _on_conflict(stmt, table: Table, keys: list[str], overrides, row: dict) -> Any:
+    """``stmt`` replacing the stored values of a row whose key exists (or taking
+    the expressions in ``overrides``)."""
     changed = {
         c.name: stmt.excluded[c.name]
         for c in table.columns
-        if c.name not in keys and not c.primary_key and c.name in rows[0]
+        if c.name not in keys and not c.primary_key and c.name in row
     }
     if overrides:
         changed |= overrides(stmt.excluded)
