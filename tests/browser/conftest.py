@@ -35,8 +35,14 @@ def wall_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wall")
     # The demo's own alerts come and go with the clock: the shared wall stays in its
     # normal layout (test_disaster.py raises the stage on a wall of its own).
+    # a dozen simulated alerts a day: the disaster page's last 24 hours are never
+    # empty (at four a day, one run in fifty found no alert to list)
     profile_path = seoul_profile_copy(
-        folder, BACKFILL_DAYS, refresh_seconds=2, extra=NEVER_DISASTER_LAYOUT
+        folder,
+        BACKFILL_DAYS,
+        refresh_seconds=2,
+        alerts_per_day=12,
+        extra=NEVER_DISASTER_LAYOUT,
     )
     # the kiosk's rotation ten times faster: a test sees several pages go by
     profile_path.write_text(
