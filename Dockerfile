@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md app.py ./
+COPY access access
 COPY citywall citywall
 COPY connectors connectors
 COPY ingest ingest

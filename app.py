@@ -6,10 +6,15 @@ server at `app:server`.
 
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from datetime import UTC, datetime
 
+from dash import Input, Output, State, callback
+from sqlalchemy.exc import SQLAlchemyError
+
+from access import current, policy
 from citywall import i18n, runtime
 from citywall.web import create_app
+from components.freshness import delay_banner
 from components.shell import chromeless, header, page_shell
 
 app = create_app(runtime.settings())
@@ -18,6 +23,7 @@ app.layout = lambda: page_shell(
     app.server.config["CITYWALL_BUILD"],
     # a few refreshes: a wall picks up a new deploy within a minute
     check_seconds=max(10.0, 3 * runtime.profile().refresh_seconds),
+    health_seconds=runtime.profile().refresh_seconds,
 )
 
 
@@ -34,7 +40,43 @@ def draw_header(pathname: str | None, search: str | None):
         return None, f"wall-root {mode}"
     profile = runtime.profile()
     lang = i18n.language_of(search, profile.default_language)
-    return header(profile, lang, pathname or "/", search or ""), "wall-root"
+    caller = current.identity()
+    return (
+        header(
+            profile,
+            lang,
+            pathname or "/",
+            search or "",
+            may_open=lambda path: policy.allows(
+                caller, policy.page_need(path), runtime.settings().public_kpis
+            ),
+            sign_out=f"{runtime.settings().url_prefix}logout"
+            if caller is not None and caller.via == "login"
+            else None,
+        ),
+        "wall-root",
+    )
+
+
+@callback(
+    Output("delay-banner", "children"),
+    Output("delay-since", "data"),
+    Input("health-tick", "n_intervals"),
+    State("delay-since", "data"),
+    State("nav", "search"),
+    prevent_initial_call=True,
+)
+def data_health(_n: int | None, since: str | None, search: str | None):
+    """While the database does not answer, the page's refreshes fail and it keeps
+    its last good view; this says so, and since when, until data flows again."""
+    try:
+        runtime.kpi_service().data_version()
+    except SQLAlchemyError:
+        since = since or datetime.now(UTC).isoformat()
+        profile = runtime.profile()
+        lang = i18n.language_of(search, profile.default_language)
+        return delay_banner(datetime.fromisoformat(since), profile, lang), since
+    return None, None
 
 
 if __name__ == "__main__":

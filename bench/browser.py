@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from bench.load import identity_headers
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -284,6 +286,11 @@ def _chromium(window: tuple[int, int]) -> webdriver.Chrome:
         )
         driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument", {"source": PAGE_SCRIPT}
+        )
+        # signed in as the intranet's proxy signs staff in
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.setExtraHTTPHeaders", {"headers": identity_headers()}
         )
     except Exception:
         driver.quit()

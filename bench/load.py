@@ -110,7 +110,26 @@ def server_env(
         "CITYWALL_SECRET_KEY": BENCH_SECRET,
         "CITYWALL_URL_PREFIX": "/",
         "CITYWALL_PROXY_STRIPS_PREFIX": "false",
+        # signed in as the intranet's proxy signs users in (see ``signed_in``)
+        "CITYWALL_PROXY_USER_HEADER": USER_HEADER,
+        "CITYWALL_PROXY_ROLE_HEADER": ROLE_HEADER,
+        "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
     }
+
+
+USER_HEADER, ROLE_HEADER = "X-Remote-User", "X-Remote-Role"
+
+
+def identity_headers(role: str = "staff") -> dict[str, str]:
+    """What the city's reverse proxy adds for a signed-in user of ``role``."""
+    return {USER_HEADER: f"bench-{role}", ROLE_HEADER: role}
+
+
+def signed_in(role: str = "staff") -> requests.Session:
+    """An HTTP session the wall takes for a user of ``role``."""
+    session = requests.Session()
+    session.headers.update(identity_headers(role))
+    return session
 
 
 @dataclass(frozen=True)
@@ -172,7 +191,9 @@ def _wait_until_up(served: Server, server: subprocess.Popen) -> None:
                 f"the server exited with {server.returncode}:\n{served.tail()}"
             )
         try:
-            answer = requests.get(f"{served.url}/_dash-layout", timeout=TIMEOUT)
+            answer = requests.get(
+                f"{served.url}/_dash-layout", headers=identity_headers(), timeout=TIMEOUT
+            )
         except requests.RequestException:
             time.sleep(0.2)
             continue
@@ -568,7 +589,7 @@ def _client(
     out: list[Sample],
 ) -> None:
     """Tick at ``start``, then ``every`` seconds after each answer, until ``stop``."""
-    with requests.Session() as session:
+    with signed_in() as session:
         n, next_at = 0, start
         while next_at < stop and not abort.wait(max(0.0, next_at - time.monotonic())):
             n += 1
@@ -593,7 +614,7 @@ def warm_up(url: str, requests_: list[Request], workers: int) -> None:
     distinct = list({r.path: r for r in requests_}.values())
 
     def one(request: Request) -> str | None:
-        with requests.Session() as session:
+        with signed_in() as session:
             return answer_error(
                 post(session, url, request.body(1), FIRST_TIMEOUT), request
             )
@@ -678,7 +699,7 @@ def log_by_kind(samples: list[Sample]) -> None:
 
 def plan(url: str, profile_path: str, walls: int, staff: int) -> list[Request]:
     """One request per client, read from the running app."""
-    with requests.Session() as session:
+    with signed_in() as session:
         app = App(url, session)
         return [
             app.refresh(kind, path)

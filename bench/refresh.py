@@ -28,6 +28,7 @@ from bench.load import (
     plan,
     post,
     serving,
+    signed_in,
 )
 from bench.synthetic import SyntheticCity
 from citywall.profile import CityProfile
@@ -82,7 +83,7 @@ def measure_refresh(
         with serving(database_url, profile_path, redis_url, workers=1) as server:
             url = server.url
             (wall,) = plan(url, profile_path, walls=1, staff=0)
-            with requests.Session() as session:
+            with signed_in() as session:
                 n = 0
 
                 def refresh(timeout: float = TIMEOUT) -> float:

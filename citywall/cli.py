@@ -6,13 +6,16 @@ import argparse
 import atexit
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+from access import commands as access_commands
 from citywall import runtime
+from citywall.logs import configure_logging
 from citywall.profile import ProfileError
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
@@ -104,9 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     stage_sub.add_parser("auto", help="hand the stage back to the rules")
 
+    access_commands.add_parsers(sub)
+
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    # JSON lines for the long-running processes a collector reads; text for a person
+    configure_logging(
+        logging.INFO, "json" if args.command in ("serve", "ingest") else "text"
     )
     try:
         if args.command == "ingest":
@@ -115,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return city_command(args)
         if args.command == "stage":
             return stage_command(args)
+        if args.command in ("account", "screen", "embed-token"):
+            return access_commands.run(args)
         return serve_command(args)
     except ConfigurationError as exc:
         print(f"citywall: {exc}", file=sys.stderr)
@@ -283,6 +291,8 @@ def _local(at, profile) -> str:
 def serve_command(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from citywall.serving import gunicorn_settings
+
     if not args.no_ingest:
         # One pull per source fills the wall (the newest day comes first); the
         # child process then backfills the history and keeps the feeds live, so the
@@ -291,28 +301,74 @@ def serve_command(args: argparse.Namespace) -> int:
 
         engine, profile = runtime.engine(), runtime.profile()
         prepare_store(engine, profile)
+        print(demo_sign_in(engine, runtime.settings()), flush=True)
         for runner in runners_for(engine, profile):
             print(runner.run().line(), flush=True)
         feeder = subprocess.Popen(
             [sys.executable, "-m", "citywall.cli", "ingest", "--loop"]
         )
-        atexit.register(feeder.terminate)
+        master = os.getpid()
+        # gunicorn's workers inherit this hook: only the master stops the feeder
+        atexit.register(lambda: os.getpid() == master and feeder.terminate())
 
     class Wall(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("timeout", 60)
+            for key, value in gunicorn_settings().items():  # logs, metrics
+                self.cfg.set(key, value)
 
         def load(self):
             from app import server
 
             return server
 
-    prefix = runtime.settings().url_prefix
+    settings = runtime.settings()
+    settings.signing_key()  # made once here, before the workers start and read it
+    if args.no_ingest:
+        from ingest.runner import prepare_store
+
+        prepare_store(runtime.engine(), runtime.profile())
+        print(demo_sign_in(runtime.engine(), settings), flush=True)
+    prefix = settings.url_prefix
     print(f"CityWall is on http://{args.host}:{args.port}{prefix}", flush=True)
     Wall().run()
     return 0
+
+
+DEMO_ADMIN = "admin"
+
+
+def demo_sign_in(engine, settings) -> str:
+    """How to sign in. The embedded demo store gets an admin with a random password
+    on its first start (kept in the data folder, readable by its owner only); a
+    configured database never gets an account it was not given."""
+    import os
+    import secrets
+    from datetime import UTC, datetime
+
+    from access import accounts
+    from access.roles import Role
+
+    kept = settings.data_dir / "demo-admin.txt"
+    if not accounts.has_accounts(engine):
+        if not settings.embedded_store:
+            return (
+                "No accounts yet: add one with `citywall account add NAME --role admin`"
+            )
+        password = secrets.token_urlsafe(12)
+        accounts.add_account(
+            engine, DEMO_ADMIN, password, Role.ADMIN, datetime.now(UTC)
+        )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"username: {DEMO_ADMIN}\npassword: {password}\n")
+    if settings.embedded_store and kept.exists():
+        login = kept.read_text().replace("\n", "  ").strip()
+        return f"Demo sign-in ({kept}): {login}"
+    return "Sign in with your account (`citywall account list` shows them)"
 
 
 if __name__ == "__main__":

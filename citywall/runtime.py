@@ -6,7 +6,11 @@ keeps no other state, so any number of workers can serve the same wall.
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.filesystemcache import FileSystemCache
@@ -19,6 +23,9 @@ from citywall.profile import CityProfile, load_profile
 from citywall.settings import Settings
 from kpis.service import KpiService
 from store import connect
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -43,14 +50,70 @@ def make_cache(s: Settings) -> BaseCache:
             raise ValueError("CITYWALL_CACHE=redis needs CITYWALL_REDIS_URL")
         import redis
 
-        return RedisCache(
-            host=redis.Redis.from_url(s.redis_url), key_prefix="citywall:"
+        client = redis.Redis.from_url(
+            s.redis_url,
+            # a Redis that is down is noticed in a second, not a TCP time-out
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
         )
+        shared = RedisCache(host=client, key_prefix="citywall:")
+        return FallbackCache(shared, SimpleCache(threshold=2000))
     if s.cache == "filesystem":
         return FileSystemCache(str(s.data_dir / "cache"), threshold=2000)
     if s.cache == "null":
         return NullCache()
     return SimpleCache(threshold=2000)
+
+
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
+class FallbackCache(BaseCache):
+    """The shared cache, and while it is unreachable this worker's own memory: a
+    Redis outage costs recomputation, never an error or a wrong value (every key
+    names the data version it was computed for). Redis is tried again after
+    ``retry_seconds``."""
+
+    def __init__(self, shared: BaseCache, local: BaseCache, retry_seconds: float = 10):
+        super().__init__()
+        self.shared, self.local, self.retry_seconds = shared, local, retry_seconds
+        self._down_until = 0.0
+
+    @property
+    def shared_up(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _use(self, operation: Callable[[BaseCache], T]) -> T:
+        if self.shared_up:
+            try:
+                return operation(self.shared)
+            except Exception as exc:  # redis-py's errors, whatever the cause
+                log.warning(
+                    "shared cache unreachable (%s): this worker's own cache for %g s",
+                    type(exc).__name__,
+                    self.retry_seconds,
+                )
+                self._down_until = time.monotonic() + self.retry_seconds
+        return operation(self.local)
+
+    def get(self, key: str) -> Any:
+        return self._use(lambda c: c.get(key))
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self._use(lambda c: c.set(key, value, timeout=timeout))
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self._use(lambda c: c.add(key, value, timeout=timeout))
+
+    def delete(self, key: str) -> bool:
+        return self._use(lambda c: c.delete(key))
+
+    def has(self, key: str) -> bool:
+        return self._use(lambda c: c.has(key))
+
+    def clear(self) -> bool:
+        self.local.clear()
+        return self._use(lambda c: c.clear())
 
 
 @lru_cache(maxsize=1)

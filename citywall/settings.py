@@ -6,7 +6,9 @@ repository.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +64,47 @@ SETTINGS: dict[str, Setting] = {
         "Widest camera access level this wall shows: public, staff or restricted.",
     ),
     "secret_key": Setting(
-        "CITYWALL_SECRET_KEY", "", "Flask secret key; set it when several workers run."
+        "CITYWALL_SECRET_KEY",
+        "",
+        "Signs sessions and embed tokens; empty means a random key kept in "
+        "<data_dir>/secret.key (set it when servers on several hosts serve one wall).",
+    ),
+    "public_kpis": Setting(
+        "CITYWALL_PUBLIC_KPIS",
+        "",
+        "KPIs anyone may see without signing in (ids, space-separated); empty "
+        "keeps anonymous access off.",
+    ),
+    "proxy_user_header": Setting(
+        "CITYWALL_PROXY_USER_HEADER",
+        "",
+        "Header in which the intranet's reverse proxy names the signed-in user, "
+        "e.g. X-Remote-User; empty: no proxy sign-in.",
+    ),
+    "proxy_role_header": Setting(
+        "CITYWALL_PROXY_ROLE_HEADER",
+        "",
+        "Header in which the proxy gives the user's role (viewer, staff, admin); "
+        "empty: the role of the account of that name, else viewer.",
+    ),
+    "trusted_proxies": Setting(
+        "CITYWALL_TRUSTED_PROXIES",
+        "",
+        "Addresses or networks of the reverse proxies whose user header is "
+        "believed, space-separated (e.g. 10.0.0.5 10.1.0.0/24).",
+    ),
+    "secure_cookies": Setting(
+        "CITYWALL_SECURE_COOKIES",
+        "auto",
+        "Mark cookies Secure: true, false, or auto (always but over plain HTTP to "
+        "this machine's loopback address, as in the demo).",
+    ),
+    "session_hours": Setting("CITYWALL_SESSION_HOURS", "12", "Hours a sign-in lasts."),
+    "metrics_from": Setting(
+        "CITYWALL_METRICS_FROM",
+        "127.0.0.1 ::1",
+        "Addresses allowed to read /metrics without signing in (the Prometheus "
+        "scraper); admins always may.",
     ),
 }
 
@@ -87,6 +129,13 @@ class Settings:
     proxy_strips_prefix: bool = False
     frame_ancestors: tuple[str, ...] = ()
     camera_access: str = "public"
+    public_kpis: tuple[str, ...] = ()
+    proxy_user_header: str = ""
+    proxy_role_header: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: str = "auto"
+    session_hours: float = 12.0
+    metrics_from: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls, **overrides: str) -> "Settings":
@@ -108,7 +157,66 @@ class Settings:
             in ("1", "true", "yes"),
             frame_ancestors=tuple(raw["frame_ancestors"].split()),
             camera_access=_access(raw["camera_access"]),
+            public_kpis=tuple(raw["public_kpis"].split()),
+            proxy_user_header=raw["proxy_user_header"].strip(),
+            proxy_role_header=raw["proxy_role_header"].strip(),
+            trusted_proxies=_networks(
+                raw["trusted_proxies"], "CITYWALL_TRUSTED_PROXIES"
+            ),
+            secure_cookies=_choice(
+                raw["secure_cookies"],
+                ("true", "false", "auto"),
+                "CITYWALL_SECURE_COOKIES",
+            ),
+            session_hours=float(raw["session_hours"]),
+            metrics_from=_networks(raw["metrics_from"], "CITYWALL_METRICS_FROM"),
         )
+
+    @property
+    def embedded_store(self) -> bool:
+        """The default SQLite file in the data folder (the demo), not a configured
+        database."""
+        return self.database_url == f"sqlite:///{self.data_dir / 'citywall.db'}"
+
+    def signing_key(self) -> str:
+        """The configured secret key, else one made once and kept in the data folder
+        (every worker of this machine reads the same file)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # written aside and renamed: a worker never reads half a key
+            part = path.with_suffix(f".{os.getpid()}")
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            try:
+                os.link(part, path)  # the first writer's key wins
+            except FileExistsError:
+                pass
+            part.unlink()
+        return path.read_text().strip()
+
+
+def _networks(raw: str, name: str) -> tuple[str, ...]:
+    found = tuple(raw.split())
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{name}: {item!r} is not an address or network like 10.0.0.5 "
+                "or 10.1.0.0/24"
+            ) from None
+    return found
+
+
+def _choice(raw: str, allowed: tuple[str, ...], name: str) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return value
 
 
 def _access(level: str) -> str:

@@ -1,5 +1,6 @@
-"""The web app: Dash under the configured path prefix, the CSV downloads, and the
-framing policy for the intranet.
+"""The web app: Dash under the configured path prefix and the CSV downloads; the
+security headers (the framing policy for the intranet among them) and the error
+pages come from citywall.headers.
 
 Behind a proxy that keeps the prefix (``/intranet/citywall/...`` reaches us as is)
 Dash serves and links under it; behind one that strips it, Dash serves at ``/`` and
@@ -10,18 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 
 import dash
 from flask import Response, abort, request
 
+from access import guard as access_guard
+from access.current import role as current_role
+from access.roles import CAMERA_LEVEL_FOR
 from citywall import i18n, runtime
 from citywall.csv_export import records_csv, tile_csv
+from citywall.headers import secure_web_surface
+from citywall.operations import add_operations_routes
 from citywall.settings import Settings
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
-
-ORIGIN = re.compile(r"^(https?://[A-Za-z0-9.-]+(:\d+)?|'self'|'none')$")
 
 
 def build_id() -> str:
@@ -54,8 +57,10 @@ def create_app(settings: Settings) -> dash.Dash:
         suppress_callback_exceptions=True,
         requests_pathname_prefix=settings.url_prefix,
         routes_pathname_prefix=routes,
+        hooks=access_guard.EMBED_HOOKS,
     )
-    app.server.secret_key = settings.secret_key or None
+    access_guard.install(app, settings, routes)
+    add_operations_routes(app.server, routes)
     _add_downloads(app, routes)
     _add_camera_frames(app, routes)
     build = build_id()
@@ -67,7 +72,7 @@ def create_app(settings: Settings) -> dash.Dash:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    _add_framing_policy(app, settings.frame_ancestors)
+    secure_web_surface(app, settings)
     return app
 
 
@@ -75,26 +80,6 @@ def _project_root():
     from citywall.settings import PROJECT_ROOT
 
     return PROJECT_ROOT
-
-
-def frame_ancestors(allowed: tuple[str, ...]) -> str:
-    bad = [o for o in allowed if not ORIGIN.match(o)]
-    if bad:
-        raise ValueError(
-            f"CITYWALL_FRAME_ANCESTORS: {bad} are not origins like "
-            "https://intranet.city.example"
-        )
-    return " ".join(("'self'", *allowed))
-
-
-def _add_framing_policy(app: dash.Dash, allowed: tuple[str, ...]) -> None:
-    """Only the wall itself and the configured intranet origins may frame it."""
-    policy = f"frame-ancestors {frame_ancestors(allowed)}"
-
-    @app.server.after_request
-    def _frame_policy(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", policy)
-        return response
 
 
 def _add_downloads(app: dash.Dash, routes: str) -> None:
@@ -137,7 +122,11 @@ def _add_camera_frames(app: dash.Dash, routes: str) -> None:
         camera = runtime.kpi_service().camera(camera_id)
         if camera is None:
             abort(404)
-        if not allowed(camera.access, runtime.settings().camera_access):
+        # the wall's widest level, narrowed to what the caller's role may see
+        widest = runtime.settings().camera_access
+        if not allowed(camera.access, widest) or not allowed(
+            camera.access, CAMERA_LEVEL_FOR[current_role()]
+        ):
             abort(403)
         frame = runtime.camera_frames().frame(
             str(camera.id), camera.name, camera.snapshot_url, camera.stream_url

@@ -63,3 +63,15 @@ def freshness_strip(
             )
         )
     return items
+
+
+def delay_banner(since: datetime, profile: CityProfile, lang: str) -> html.Div:
+    """The database is not answering: the numbers below are the last good ones."""
+    return html.Div(
+        t(
+            lang,
+            "freshness.delayed",
+            time=i18n.day_and_clock(since, profile.timezone, lang),
+        ),
+        className="delay-banner-text",
+    )

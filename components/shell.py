@@ -8,6 +8,7 @@ the wall screen its own strip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 import dash
@@ -30,10 +31,17 @@ def refresh_id(page: str) -> dict[str, str]:
     return {"type": "refresh", "page": page}
 
 
-def page_shell(build: str = "", check_seconds: float = 30) -> html.Div:
+def page_shell(
+    build: str = "", check_seconds: float = 30, health_seconds: float = 10
+) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="nav", refresh="callback-nav"),
+            # the database answering or not: a banner while the wall shows its last
+            # good view (app.py's data_health), gone when data flows again
+            dcc.Interval(id="health-tick", interval=health_seconds * 1000),
+            dcc.Store(id="delay-since"),
+            html.Div(id="delay-banner", role="status"),
             # the deploy this page came from; a wall reloads itself after a new one
             dcc.Store(id="build-id", data=build),
             dcc.Interval(id="build-check", interval=check_seconds * 1000),
@@ -57,7 +65,16 @@ def chromeless(pathname: str | None) -> str | None:
     return None
 
 
-def header(profile: CityProfile, lang: str, pathname: str, search: str) -> dbc.Navbar:
+def header(
+    profile: CityProfile,
+    lang: str,
+    pathname: str,
+    search: str,
+    may_open: Callable[[str], bool] = lambda _path: True,
+    sign_out: str | None = None,
+) -> dbc.Navbar:
+    """The navigation bar: only the pages the caller's role may open, and a sign
+    out link (``sign_out``: its address) for a built-in login."""
     local = (
         [html.Span(profile.name(profile.local_language), className="brand-local")]
         if profile.local_language != lang
@@ -79,6 +96,7 @@ def header(profile: CityProfile, lang: str, pathname: str, search: str) -> dbc.N
             )
         )
         for path, key in pages
+        if may_open(path)
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -115,6 +133,15 @@ def header(profile: CityProfile, lang: str, pathname: str, search: str) -> dbc.N
                     className="clock-box",
                     **{"data-timezone": str(profile.timezone), "data-lang": lang},
                     id="clock-box",
+                ),
+                *(
+                    [
+                        html.A(
+                            t(lang, "nav.sign_out"), href=sign_out, className="sign-out"
+                        )
+                    ]
+                    if sign_out
+                    else []
                 ),
             ],
             fluid=True,

@@ -8,9 +8,13 @@ the ingest alone decides what is committed and when the cursor moves.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
+
+from connectors.privacy import drop_personal_fields, scrub_text
 
 DOMAINS = ("traffic", "safety", "disaster", "complaints")
 
@@ -75,11 +79,25 @@ class Camera:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """A record the connector could not normalise, kept with the reason."""
+    """A record the connector could not normalise, kept with the reason.
+
+    Reason and excerpt quote the source, so both lose personal numbers and
+    addresses here, whoever built the reject.
+    """
 
     reason: str
     excerpt: str
     source_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", scrub_text(str(self.reason)) or "")
+        object.__setattr__(self, "excerpt", scrub_text(str(self.excerpt)) or "")
+
+
+class PayloadRejected(ValueError):
+    """A whole payload is not what the protocol sends (not JSON, not a list, not a
+    CAP document): the run fails with this reason and the other sources go on.
+    Single bad records never raise it; they become ``Rejected``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +150,14 @@ class Connector(Protocol):
 
 
 def excerpt(raw: object, limit: int = 500) -> str:
-    """A bounded, printable excerpt of a raw record for the quarantine table."""
-    text = raw if isinstance(raw, str) else repr(raw)
+    """A bounded, printable excerpt of a raw record for the quarantine table:
+    objects as JSON without their personal fields, text scrubbed before it is cut
+    (a cut e-mail address no longer looks like one)."""
+    if isinstance(raw, str):
+        text = raw
+    elif isinstance(raw, (Mapping, list, tuple)):
+        text = json.dumps(drop_personal_fields(raw), ensure_ascii=False, default=str)
+    else:
+        text = repr(raw)
+    text = scrub_text(text) or ""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -24,14 +24,21 @@ of these is quarantined with the reason; the others land.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from citywall.profile import CityProfile
-from connectors.base import ACCESS_LEVELS, Batch, Camera, Rejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError
+from connectors.base import (
+    ACCESS_LEVELS,
+    Batch,
+    Camera,
+    PayloadRejected,
+    Rejected,
+    excerpt,
+)
+from connectors.feed import FeedConnector, SourceOptionsError, load_json
+from connectors.privacy import scrub_text
 from connectors.values import identifier, parse_number
 
 FIELDS = (
@@ -87,12 +94,11 @@ class CamerasConnector(FeedConnector):
         return batch
 
     def _feed(self) -> list:
-        body = self.http.get(self.url).body
-        data = json.loads(body)
+        data = load_json(self.http.get(self.url).body, "the camera feed")
         if isinstance(data, dict):
             data = data.get(self.list_key)
         if not isinstance(data, list):
-            raise ValueError(
+            raise PayloadRejected(
                 f"the camera feed holds no list (nor a list under `{self.list_key}`)"
             )
         return data
@@ -109,7 +115,7 @@ class CamerasConnector(FeedConnector):
             raise ValueError(f"access {access!r} is not one of {ACCESS_LEVELS}")
         return Camera(
             camera_id=identifier(get["id"]),
-            name=identifier(get["name"], "name"),
+            name=scrub_text(identifier(get["name"], "name")) or "",
             lon=parse_number(get["lon"], "lon"),
             lat=parse_number(get["lat"], "lat"),
             provider=str(get["provider"] or self.provider),

@@ -6,6 +6,11 @@ Every ``info`` block is read (they are language variants); the wall shows the on
 the city's language. The alert's areas — polygons, circles, geocodes — become the
 districts they intersect: a warning over three districts counts in all three.
 ``Update`` and ``Cancel`` messages retract the alerts they reference.
+
+Alert texts are official broadcasts, yet they are scrubbed like any other text
+from outside (``connectors.privacy``): it costs nothing and a sender may quote a
+hotline or a person. The sender stays as sent: it is the agency's address and
+part of the key that later Update and Cancel messages reference.
 """
 
 from __future__ import annotations
@@ -18,19 +23,29 @@ from xml.etree.ElementTree import Element
 
 import shapely
 from pyproj import Geod
+from shapely.errors import GEOSException
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from citywall.profile import CityProfile
 from connectors import safexml
-from connectors.base import Batch, Event, Rejected, StatusChange, excerpt
+from connectors.base import (
+    Batch,
+    Event,
+    PayloadRejected,
+    Rejected,
+    StatusChange,
+    excerpt,
+)
 from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
 from connectors.http import FetchError, Validators
+from connectors.privacy import scrub_text
 from connectors.values import optional_time, parse_time, slug
 
 SEVERITY_ORDER = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
 GEOD = Geod(ellps="WGS84")
 CIRCLE_SEGMENTS = 64
+MAX_RADIUS_KM = 20_000  # half the way round the Earth: a circle covers it all
 
 
 @dataclass
@@ -146,7 +161,7 @@ class CapConnector(FeedConnector):
                         ValueError("RSS item has no link to a CAP alert"),
                     )
         else:
-            raise ValueError(f"not a CAP alert, Atom or RSS feed: <{kind}>")
+            raise PayloadRejected(f"not a CAP alert, Atom or RSS feed: <{kind}>")
 
     def _from_entry(self, entry: Element) -> Iterator[tuple[str, Element | Exception]]:
         embedded = next(
@@ -207,26 +222,26 @@ class CapConnector(FeedConnector):
             raise ValueError(f"severity {severity!r} is not a CAP severity")
         read = Info(
             language=(safexml.text(info, "language") or "en-US").lower(),
-            event=safexml.text(info, "event") or "alert",
+            event=_prose(info, "event") or "alert",
             severity=severity,
             urgency=safexml.text(info, "urgency"),
             certainty=safexml.text(info, "certainty"),
             categories=[
                 c.text.strip() for c in safexml.children(info, "category") if c.text
             ],
-            headline=safexml.text(info, "headline"),
-            description=safexml.text(info, "description"),
-            instruction=safexml.text(info, "instruction"),
+            headline=_prose(info, "headline"),
+            description=_prose(info, "description"),
+            instruction=_prose(info, "instruction"),
             effective=optional_time(
                 safexml.text(info, "effective"), self.zone, "effective"
             ),
             onset=optional_time(safexml.text(info, "onset"), self.zone, "onset"),
             expires=optional_time(safexml.text(info, "expires"), self.zone, "expires"),
-            sender_name=safexml.text(info, "senderName"),
-            web=safexml.text(info, "web"),
+            sender_name=_prose(info, "senderName"),
+            web=_prose(info, "web"),
         )
         for area in safexml.children(info, "area"):
-            if desc := safexml.text(area, "areaDesc"):
+            if desc := _prose(area, "areaDesc"):
                 read.area_desc.append(desc)
             for polygon in safexml.children(area, "polygon"):
                 read.shapes.append(_polygon(polygon.text or ""))
@@ -361,19 +376,31 @@ def _attrs(alert: Alert, shown: Info | None) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-def _polygon(text: str) -> Polygon:
+def _prose(element: Element, name: str) -> str | None:
+    return scrub_text(safexml.text(element, name))
+
+
+def _on_globe(lat: float, lon: float) -> bool:
+    """Also false for NaN and infinities, which GEOS cannot place."""
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def _polygon(text: str) -> BaseGeometry:
     """CAP polygons are "lat,lon lat,lon …" (latitude first), first point = last."""
     try:
         points = [tuple(map(float, pair.split(","))) for pair in text.split()]
         ring = [(lon, lat) for lat, lon in points]
     except ValueError:
         raise ValueError(f"polygon {text[:60]!r} is not 'lat,lon' pairs") from None
-    if len(ring) < 4 or any(not (-90 <= lat <= 90) for _, lat in ring):
+    if len(ring) < 4 or not all(_on_globe(lat, lon) for lon, lat in ring):
         raise ValueError(f"polygon {text[:60]!r} is not a closed ring of 4+ points")
-    return shapely.make_valid(Polygon(ring))
+    try:
+        return shapely.make_valid(Polygon(ring))
+    except GEOSException as exc:  # an open ring, points GEOS cannot orient
+        raise ValueError(f"polygon {text[:60]!r} is not a valid ring: {exc}") from None
 
 
-def _circle(text: str) -> Polygon:
+def _circle(text: str) -> BaseGeometry:
     """A CAP circle "lat,lon radius" (kilometres) as a geodesic polygon."""
     try:
         centre, radius = text.split()
@@ -381,6 +408,11 @@ def _circle(text: str) -> Polygon:
         radius_m = float(radius) * 1000
     except ValueError:
         raise ValueError(f"circle {text[:60]!r} is not 'lat,lon radius'") from None
+    if not _on_globe(lat, lon) or not (0 <= radius_m <= MAX_RADIUS_KM * 1000):
+        raise ValueError(
+            f"circle {text[:60]!r} needs a centre on the globe and a radius of "
+            f"0-{MAX_RADIUS_KM} km"
+        )
     azimuths = [360 * k / CIRCLE_SEGMENTS for k in range(CIRCLE_SEGMENTS)]
     lons, lats, _ = GEOD.fwd(
         [lon] * CIRCLE_SEGMENTS,

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from citywall.profile import CityProfile
+from connectors.base import PayloadRejected
 from connectors.http import HttpClient, HttpSettings
 
 
@@ -38,6 +39,16 @@ class FeedConnector:
                 f"the {self.protocol} connector needs option `{name}`"
             )
         return value
+
+
+def load_json(body: bytes | str, what: str) -> Any:
+    """The JSON a source sent; anything else is a ``PayloadRejected`` naming
+    ``what`` was expected (garbage, a wrong encoding, nesting no feed needs)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeError
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise PayloadRejected(f"{what} is not JSON: {problem}") from None
 
 
 def load_cursor(cursor: str | None) -> dict[str, Any]:

@@ -21,10 +21,19 @@ from google.transit import gtfs_realtime_pb2 as rt
 
 from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Measurement, Rejected, StatusChange
+from connectors.base import (
+    Batch,
+    Event,
+    Measurement,
+    PayloadRejected,
+    Rejected,
+    StatusChange,
+    excerpt,
+)
 from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
 from connectors.http import Validators
-from connectors.values import slug
+from connectors.privacy import scrub_text
+from connectors.values import EARLIEST, LATEST, slug
 
 FEEDS = ("trip_updates_url", "vehicle_positions_url", "alerts_url")
 SEVERITY_LEVEL = {"INFO": "Minor", "WARNING": "Moderate", "SEVERE": "Severe"}
@@ -66,7 +75,9 @@ class GtfsRealtimeConnector(FeedConnector):
             try:
                 message.ParseFromString(response.body)
             except DecodeError as exc:
-                raise ValueError(f"{name}: not a GTFS-realtime feed ({exc})") from exc
+                raise PayloadRejected(
+                    f"{name}: not a GTFS-realtime feed ({exc})"
+                ) from exc
             feeds[name] = message
             validators[name] = response.validators.to_json()
 
@@ -109,7 +120,7 @@ class GtfsRealtimeConnector(FeedConnector):
                 batch.rejected.append(
                     Rejected(
                         "trip update names neither trip nor route",
-                        str(entity)[:500],
+                        excerpt(str(entity)),
                         entity.id,
                     )
                 )
@@ -170,11 +181,11 @@ class GtfsRealtimeConnector(FeedConnector):
             alert = entity.alert
             if not entity.id:
                 batch.rejected.append(
-                    Rejected("alert entity without id", str(entity)[:500])
+                    Rejected("alert entity without id", excerpt(str(entity)))
                 )
                 continue
-            starts = [_time(p.start) for p in alert.active_period if p.start]
-            ends = [_time(p.end) for p in alert.active_period if p.end]
+            starts = [t for p in alert.active_period if (t := _time(p.start))]
+            ends = [t for p in alert.active_period if (t := _time(p.end))]
             effect = rt.Alert.Effect.Name(alert.effect)
             level = (
                 rt.Alert.SeverityLevel.Name(alert.severity_level)
@@ -224,7 +235,8 @@ class GtfsRealtimeConnector(FeedConnector):
 
     def _text(self, translated: rt.TranslatedString) -> str | None:
         options = {
-            (t.language or "").lower(): t.text.strip() for t in translated.translation
+            (t.language or "").lower(): scrub_text(t.text.strip()) or ""
+            for t in translated.translation
         }
         for wanted in self.languages:
             for language, text in options.items():
@@ -259,7 +271,11 @@ def _positions(feed: rt.FeedMessage | None) -> dict[str, tuple[float, float]]:
 
 
 def _time(posix: int) -> datetime | None:
-    return datetime.fromtimestamp(posix, UTC) if posix else None
+    """A feed's POSIX time; None when absent or beyond any time a wall can mean
+    (a uint64 of garbage would overflow the datetime)."""
+    if not posix or not EARLIEST.timestamp() <= posix < LATEST.timestamp():
+        return None
+    return datetime.fromtimestamp(posix, UTC)
 
 
 def _minute(posix: int, fallback: datetime) -> datetime:

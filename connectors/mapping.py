@@ -14,7 +14,8 @@ CSV, JSON) into events or measurements.
     THEFT = "theft"
 
 Only mapped columns are read, so a feed's other columns (names, phone numbers)
-never reach the store; ``attrs`` lists extra columns to keep.
+never reach the store; ``attrs`` lists extra columns to keep. Every text kept (the
+title, the extra columns) loses e-mail addresses, phone and personal id numbers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from citywall.profile import CityProfile
 from connectors.base import DOMAINS, Event, Measurement
 from connectors.feed import SourceOptionsError
-from connectors.privacy import PERSONAL_FIELDS, scrub_text
+from connectors.privacy import is_personal_field, scrub_text, scrub_value
 from connectors.values import (
     identifier,
     optional_time,
@@ -84,7 +85,7 @@ class RecordMapping:
                     problems.append(f"record.domain must be one of {DOMAINS}")
             elif "series" not in record and "series" not in columns:
                 problems.append("record.series names the measured series")
-        personal = sorted(set(options.get("attrs", [])) & PERSONAL_FIELDS)
+        personal = sorted(a for a in options.get("attrs", []) if is_personal_field(a))
         if personal:
             problems.append(f"attrs {personal} would store personal data")
         if problems:
@@ -136,8 +137,7 @@ class RecordMapping:
         point = self._get(row, "location")
         if isinstance(point, Mapping):
             if "coordinates" in point:  # GeoJSON Point (Socrata "point" columns)
-                coordinates = point.get("coordinates") or [None, None]
-                return position(*coordinates[:2])
+                return _coordinates(point.get("coordinates"))
             return position(point.get("longitude"), point.get("latitude"))
         if point not in (None, ""):
             raise ValueError(f"location {point!r} is not a point")
@@ -148,7 +148,7 @@ class RecordMapping:
         if raw is None:
             raise ValueError("category is missing (map it or give record.category)")
         raw = str(raw)
-        return self.categories.get(raw) or slug(raw)
+        return self.categories.get(raw) or slug(scrub_text(raw) or "")
 
     def _event(self, row: Mapping[str, Any], zone: tzinfo) -> Event:
         lon, lat, code = self._place(row)
@@ -158,7 +158,7 @@ class RecordMapping:
             status_raw is not None and str(status_raw).lower() in self.closed_statuses
         )
         attrs = {
-            name: row[name]
+            name: scrub_value(row[name])
             for name in self.attrs
             if row.get(name) not in (None, "")
             and not isinstance(row[name], (dict, list))
@@ -168,7 +168,7 @@ class RecordMapping:
             domain=str(self.constants["domain"]),
             category=self._category(row),
             occurred_at=parse_time(self._get(row, "occurred_at"), zone, "occurred_at"),
-            title=scrub_text(str(self._get(row, "title") or ""))[:300],
+            title=(scrub_text(str(self._get(row, "title") or "")) or "")[:300],
             status="closed" if closed else "open",
             severity=_text_or_none(self._get(row, "severity")),
             district_code=code,
@@ -195,6 +195,15 @@ class RecordMapping:
             lon=lon,
             lat=lat,
         )
+
+
+def _coordinates(value: Any) -> tuple[float | None, float | None]:
+    """A GeoJSON position [lon, lat(, alt)]; no position when it is null."""
+    if value in (None, []):
+        return None, None
+    if not isinstance(value, list) or len(value) < 2:
+        raise ValueError(f"coordinates {value!r} are not [longitude, latitude]")
+    return position(value[0], value[1])
 
 
 def _text_or_none(value: Any) -> str | None:

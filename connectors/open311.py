@@ -6,12 +6,12 @@ of old requests arrive too) or by ``requested_datetime`` (the spec's ``start_dat
 / ``end_date``), page by page. A server that ignores paging is caught (the same
 page twice) and the window is halved instead, so a busy day never loses requests
 beyond the server's cap. Requester details some servers echo (names, e-mail,
-phone, device id, photos) are dropped here; free text loses e-mails and phones.
+phone, device id, photos) are dropped here; every text kept loses e-mail
+addresses, phone and personal id numbers (``connectors.privacy``).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -19,12 +19,13 @@ from typing import Any
 
 from citywall.profile import CityProfile
 from connectors import safexml
-from connectors.base import Batch, Event, Rejected, excerpt
+from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
 from connectors.feed import (
     FeedConnector,
     SourceOptionsError,
     dump_cursor,
     load_cursor,
+    load_json,
 )
 from connectors.http import FetchError
 from connectors.privacy import scrub_text, without_personal_fields
@@ -134,23 +135,25 @@ class Open311Connector(FeedConnector):
         code = None if row.get("service_code") is None else str(row["service_code"])
         attrs = {
             "service_code": code,
-            "agency": _clean(row.get("agency_responsible")),
-            "address": _clean(row.get("address")),
-            "status_notes": scrub_text(_clean(row.get("status_notes"))),
-            "description": scrub_text(_clean(row.get("description"), 500)),
+            "agency": _text(row.get("agency_responsible")),
+            "address": _text(row.get("address")),
+            "status_notes": _text(row.get("status_notes")),
+            "description": _text(row.get("description"), 500),
             "expected_at": _iso(
                 optional_time(
                     row.get("expected_datetime"), self.zone, "expected_datetime"
                 )
             ),
-            "status_raw": status_raw if status_raw not in ("open", "closed") else None,
+            "status_raw": _text(status_raw)
+            if status_raw not in ("open", "closed")
+            else None,
         }
         return Event(
             source_id=identifier(request_id, "service_request_id"),
             domain="complaints",
             category=self._category(code, row.get("service_name")),
             occurred_at=requested,
-            title=_clean(row.get("service_name"), 300) or "Service request",
+            title=_text(row.get("service_name"), 300) or "Service request",
             status="closed" if closed else "open",
             lon=lon,
             lat=lat,
@@ -166,7 +169,8 @@ class Open311Connector(FeedConnector):
             return self.categories[code]
         service = self.services().get(code or "", {})
         label = service.get("group") or service.get("service_name") or name
-        return slug(str(label)) if label else "other"
+        # a service name is free text too: "Noise (tel. 02-…)" must not become a key
+        return slug(scrub_text(str(label)) or "") if label else "other"
 
     def services(self) -> dict[str, dict[str, Any]]:
         """The server's service list by code, refreshed daily; a failure to read it
@@ -200,11 +204,11 @@ class Open311Connector(FeedConnector):
             if safexml.local(root.tag) == "errors":
                 raise FetchError(_errors([safexml.as_dict(e) for e in root]))
             return [safexml.as_dict(e) for e in safexml.children(root, item)]
-        data = json.loads(body)
+        data = load_json(body, f"{resource}.json")
         if isinstance(data, Mapping):  # some servers wrap the list
             data = next((v for v in data.values() if isinstance(v, list)), None)
         if not isinstance(data, list):
-            raise ValueError(f"{resource}.json is not a list")
+            raise PayloadRejected(f"{resource}.json is not a list")
         if data and all(
             isinstance(d, Mapping) and "code" in d and "description" in d
             and "service_request_id" not in d and "service_code" not in d
@@ -216,7 +220,8 @@ class Open311Connector(FeedConnector):
 
 def _errors(errors: list[Mapping[str, Any]]) -> str:
     listed = "; ".join(f"{e.get('code')}: {e.get('description')}" for e in errors)
-    return f"the Open311 server answered with errors: {listed}"
+    # the server's words land in the run log: scrubbed like any text it sends
+    return f"the Open311 server answered with errors: {scrub_text(listed)}"
 
 
 def _window(after: datetime, until: datetime | None, page: int) -> dict[str, Any]:
@@ -240,6 +245,12 @@ def _clean(value: Any, limit: int = 300) -> str | None:
         return None
     text = str(value).strip()
     return text[:limit] or None
+
+
+def _text(value: Any, limit: int = 300) -> str | None:
+    """Free text from the server, scrubbed before it is cut (a cut address no
+    longer looks like one)."""
+    return _clean(scrub_text(_clean(value, 10 * limit)), limit)
 
 
 def _row_id(row: Any) -> str | None:

@@ -8,18 +8,36 @@ still read the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
 
+from connectors.base import PayloadRejected
 
-class XmlRefused(ValueError):
+
+class XmlRefused(PayloadRejected):
     """The document is not XML we accept; the message says why."""
 
 
+# the encoding named in an XML declaration
+_DECLARED = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([^\"']*)([\"'])")
+
+
 def parse(body: bytes) -> Element:
+    try:
+        return _parse(body)
+    except XmlRefused:
+        raise
+    except (ValueError, LookupError):
+        # expat reads no multi-byte legacy encoding, yet Korean feeds still send
+        # EUC-KR: decode here and hand expat UTF-8
+        return _parse(_as_utf8(body))
+
+
+def _parse(body: bytes) -> Element:
     try:
         return fromstring(
             body, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -28,6 +46,16 @@ def parse(body: bytes) -> Element:
         raise XmlRefused(f"unsafe XML refused ({type(exc).__name__})") from exc
     except ParseError as exc:
         raise XmlRefused(f"malformed XML: {exc}") from exc
+
+
+def _as_utf8(body: bytes) -> bytes:
+    declared = _DECLARED.match(body)
+    name = declared.group(2).decode("ascii", "replace") if declared else "?"
+    try:
+        text = body.decode(name)
+    except (LookupError, UnicodeDecodeError, ValueError) as exc:  # rot13, bogus
+        raise XmlRefused(f"XML in an encoding we cannot read ({name}): {exc}") from None
+    return _DECLARED.sub(rb"\1utf-8\3", text.encode("utf-8"), count=1)
 
 
 def local(tag: str) -> str:

@@ -11,14 +11,13 @@ harmless. Rows become records through the profile's column mapping
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Rejected, excerpt
-from connectors.feed import FeedConnector, dump_cursor, load_cursor
+from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
 from connectors.mapping import RecordMapping
 
 
@@ -53,9 +52,12 @@ class SocrataConnector(FeedConnector):
         }
         token = self.options.get("app_token")
         headers = {"X-App-Token": token} if token else {}
-        rows = json.loads(self.http.get(self.url, params=params, headers=headers).body)
+        body = self.http.get(self.url, params=params, headers=headers).body
+        rows = load_json(body, "the SODA answer")
         if not isinstance(rows, list):
-            raise ValueError(f"SODA answered {type(rows).__name__}, not a list of rows")
+            raise PayloadRejected(
+                f"SODA answered {type(rows).__name__}, not a list of rows"
+            )
 
         batch = Batch()
         newest = after
@@ -63,7 +65,7 @@ class SocrataConnector(FeedConnector):
             try:
                 record = self.mapping.to_record(row, self.zone)
             except ValueError as exc:
-                batch.rejected.append(Rejected(str(exc), excerpt(json.dumps(row))))
+                batch.rejected.append(Rejected(str(exc), excerpt(row)))
                 continue
             (batch.events if isinstance(record, Event) else batch.measurements).append(
                 record

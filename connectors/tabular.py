@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Rejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from connectors.feed import (
+    FeedConnector,
+    SourceOptionsError,
+    dump_cursor,
+    load_cursor,
+    load_json,
+)
 from connectors.http import PayloadTooLarge, Validators
 from connectors.mapping import RecordMapping
 
@@ -59,9 +64,7 @@ class TabularConnector(FeedConnector):
             try:
                 record = self.mapping.to_record(row, self.zone)
             except ValueError as exc:
-                batch.rejected.append(
-                    Rejected(f"row {n}: {exc}", excerpt(json.dumps(row)))
-                )
+                batch.rejected.append(Rejected(f"row {n}: {exc}", excerpt(row)))
                 continue
             if isinstance(record, Event):
                 batch.events.append(record)
@@ -91,16 +94,29 @@ class TabularConnector(FeedConnector):
         return self.path.read_bytes(), version
 
     def _rows(self, body: bytes) -> list[Any]:
-        text = body.decode(self.encoding)
+        try:
+            text = body.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            raise PayloadRejected(
+                f"the table is not {self.encoding} text (set `encoding`): {exc}"
+            ) from None
         if self.format == "csv":
+            return self._csv_rows(text)
+        data: Any = load_json(text, "the table")
+        for key in str(self.records).split(".") if self.records else ():
+            if not isinstance(data, Mapping) or key not in data:
+                raise PayloadRejected(f"JSON has no `{self.records}` list of records")
+            data = data[key]
+        if not isinstance(data, list):
+            raise PayloadRejected(
+                "JSON records must be a list (set `records` to find it)"
+            )
+        return data
+
+    def _csv_rows(self, text: str) -> list[dict[str, Any]]:
+        try:
             return list(
                 csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter)
             )
-        data: Any = json.loads(text)
-        for key in str(self.records).split(".") if self.records else ():
-            if not isinstance(data, Mapping) or key not in data:
-                raise ValueError(f"JSON has no `{self.records}` list of records")
-            data = data[key]
-        if not isinstance(data, list):
-            raise ValueError("JSON records must be a list (set `records` to find it)")
-        return data
+        except csv.Error as exc:  # a field over csv's size limit, a stray NUL…
+            raise PayloadRejected(f"the table is not readable CSV: {exc}") from None

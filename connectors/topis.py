@@ -15,7 +15,6 @@ answer is quarantined with the reason; the others still land.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,8 +22,8 @@ from typing import Any
 
 from citywall.profile import CityProfile
 from connectors import safexml
-from connectors.base import Batch, Measurement, Rejected
-from connectors.feed import FeedConnector, SourceOptionsError
+from connectors.base import Batch, Measurement, PayloadRejected, Rejected, excerpt
+from connectors.feed import FeedConnector, SourceOptionsError, load_json
 from connectors.http import FetchError
 from connectors.values import optional_number, parse_number
 
@@ -74,13 +73,11 @@ class TopisConnector(FeedConnector):
                 speed = parse_number(row.get("prcs_spd"), "prcs_spd")
                 travel = optional_number(row.get("prcs_trv_time"), "prcs_trv_time")
             except ValueError as exc:
-                batch.rejected.append(Rejected(str(exc), json.dumps(row), link.link_id))
+                batch.rejected.append(Rejected(str(exc), excerpt(row), link.link_id))
                 continue
             if speed < 0:
                 batch.rejected.append(
-                    Rejected(
-                        f"speed {speed} is negative", json.dumps(row), link.link_id
-                    )
+                    Rejected(f"speed {speed} is negative", excerpt(row), link.link_id)
                 )
                 continue
             common = {
@@ -97,7 +94,11 @@ class TopisConnector(FeedConnector):
                     Measurement(series=TRAVEL_TIME, value=travel, **common)
                 )
         if self.links and len(failures) == len(self.links):
-            raise failures[0]  # the service itself is down: a failed run, not rejects
+            # the service itself is down or garbled: a failed run, not rejects
+            first = failures[0]
+            raise (
+                first if isinstance(first, FetchError) else PayloadRejected(str(first))
+            )
         return batch
 
     def _row(self, body: bytes, link_id: str) -> dict[str, Any] | None:
@@ -110,13 +111,16 @@ class TopisConnector(FeedConnector):
             message = safexml.text(result, "MESSAGE") if result is not None else None
             rows = [safexml.as_dict(r) for r in safexml.children(root, "row")]
         else:
-            data = json.loads(body)
+            data = load_json(body, "the TrafficInfo answer")
             if not isinstance(data, Mapping):
                 raise ValueError("TrafficInfo answered something other than an object")
-            inner = data.get(SERVICE, data)
-            result = inner.get("RESULT") or data.get("RESULT") or {}
-            code, message = result.get("CODE"), result.get("MESSAGE")
+            inner = _object(data.get(SERVICE, data), SERVICE)
+            result = _object(inner.get("RESULT") or data.get("RESULT"), "RESULT")
+            code, message = _text(result.get("CODE")), result.get("MESSAGE")
             rows = inner.get("row") or []
+            if not isinstance(rows, list):
+                raise ValueError("TrafficInfo `row` is not a list")
+            rows = [r for r in rows if isinstance(r, Mapping)]
         if code == "INFO-200":  # 해당하는 데이터가 없습니다
             return None
         if code not in OK_CODES:
@@ -125,6 +129,19 @@ class TopisConnector(FeedConnector):
             )
         found = [r for r in rows if str(r.get("link_id", link_id)) == link_id]
         return dict(found[0]) if found else None
+
+
+def _text(value: Any) -> str | None:
+    """A result code as text, whatever JSON type a broken answer gives it."""
+    return None if value is None else str(value)
+
+
+def _object(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"TrafficInfo `{name}` is not an object")
+    return value
 
 
 def _links(profile: CityProfile, options: Mapping[str, Any]) -> list[Link]:

@@ -8,7 +8,6 @@ disaster event for ``active_hours``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +16,10 @@ import shapely
 from pyproj import Geod
 
 from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Rejected, excerpt
-from connectors.feed import FeedConnector, dump_cursor, load_cursor
+from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
 from connectors.http import Validators
+from connectors.privacy import scrub_text, scrub_value
 from connectors.values import identifier, optional_number, parse_time, position, slug
 
 GEOD = Geod(ellps="WGS84")
@@ -81,21 +81,18 @@ class UsgsConnector(FeedConnector):
         )
         if response.not_modified:
             return Batch(next_cursor=cursor)
-        collection = json.loads(response.body)
+        collection = load_json(response.body, "the USGS feed")
         if not isinstance(collection, Mapping) or not isinstance(
             collection.get("features"), list
         ):
-            raise ValueError("not a GeoJSON FeatureCollection of earthquakes")
+            raise PayloadRejected("not a GeoJSON FeatureCollection of earthquakes")
 
         batch = Batch(next_cursor=dump_cursor({"http": response.validators.to_json()}))
         for feature in collection["features"]:
             try:
                 event = self._event(feature)
-            except (ValueError, TypeError, KeyError) as exc:
-                reason = (
-                    str(exc) if isinstance(exc, ValueError) else f"malformed: {exc!r}"
-                )
-                batch.rejected.append(Rejected(reason, excerpt(json.dumps(feature))))
+            except ValueError as exc:
+                batch.rejected.append(Rejected(str(exc), excerpt(feature)))
                 continue
             if event is None:
                 batch.ignored += 1
@@ -103,11 +100,14 @@ class UsgsConnector(FeedConnector):
                 batch.events.append(event)
         return batch
 
-    def _event(self, feature: Mapping[str, Any]) -> Event | None:
-        props = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
+    def _event(self, feature: Any) -> Event | None:
+        """The quake as an event; None when it is too far or too small to count."""
+        if not isinstance(feature, Mapping):
+            raise ValueError(f"a feature must be an object, not {_kind(feature)}")
+        props = _object(feature.get("properties"), "properties")
+        geometry = _object(feature.get("geometry"), "geometry")
         coordinates = geometry.get("coordinates") or []
-        if len(coordinates) < 2:
+        if not isinstance(coordinates, list) or len(coordinates) < 2:
             raise ValueError("the quake has no epicentre")
         lon, lat = position(coordinates[0], coordinates[1])
         if lon is None:
@@ -122,11 +122,14 @@ class UsgsConnector(FeedConnector):
             return None
         occurred = parse_time(props.get("time"), self.zone, "time")
         alert = props.get("alert")
+        if alert is not None and not isinstance(alert, str):
+            raise ValueError(f"alert {alert!r} is not a PAGER level")
+        place = _text(props.get("place"))
         attrs = {
             "magnitude": magnitude,
             "magnitude_type": props.get("magType"),
             "depth_km": depth,
-            "place": props.get("place"),
+            "place": place,
             "distance_km": round(distance_km, 1),
             "felt": props.get("felt"),
             "cdi": props.get("cdi"),
@@ -142,9 +145,7 @@ class UsgsConnector(FeedConnector):
             domain="disaster",
             category=slug(str(props.get("type") or "earthquake")),
             occurred_at=occurred,
-            title=str(props.get("title") or f"M {magnitude} - {props.get('place')}")[
-                :300
-            ],
+            title=(_text(props.get("title")) or f"M {magnitude} - {place}")[:300],
             status="open",
             severity=severity_of(magnitude, alert),
             lon=lon,
@@ -153,5 +154,23 @@ class UsgsConnector(FeedConnector):
             if props.get("updated") is not None
             else None,
             expires_at=occurred + self.active,
-            attrs={k: v for k, v in attrs.items() if v is not None},
+            attrs=scrub_value({k: v for k, v in attrs.items() if v is not None}),
         )
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _object(value: Any, name: str) -> Mapping[str, Any]:
+    """A GeoJSON member that must be an object; null reads as empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be an object, not {_kind(value)}")
+    return value
+
+
+def _text(value: Any) -> str | None:
+    """A label from the feed, scrubbed (a "place" is free text)."""
+    return None if value in (None, "") else scrub_text(str(value))

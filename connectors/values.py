@@ -11,6 +11,11 @@ import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+# Times a city wall can mean; beyond them date arithmetic (a quake's active hours,
+# a zone's offset) overflows, so a feed's year 9999 is refused here.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
 
 def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
     """W3C/ISO 8601 text (``Z`` or an offset), or epoch seconds/milliseconds.
@@ -24,6 +29,8 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
         seconds = value / 1000 if abs(value) > 1e11 else value  # ms since 1973
         if not math.isfinite(seconds):
             raise ValueError(f"{field} {value!r} is not a time")
+        if not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+            raise ValueError(f"{field} {value!r} is out of range")
         return datetime.fromtimestamp(seconds, UTC)
     if not isinstance(value, str):
         raise ValueError(f"{field} {value!r} is not a time")
@@ -34,6 +41,8 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
         raise ValueError(f"{field} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
+    if not EARLIEST.year < parsed.year < LATEST.year:  # a year's margin for zones
+        raise ValueError(f"{field} {value!r} is out of range")
     return parsed.astimezone(UTC)
 
 

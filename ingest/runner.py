@@ -23,6 +23,7 @@ from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile, SourceConfig
 from connectors.base import Batch, Connector, Rejected, excerpt
 from ingest.validate import camera_problem, event_problem, measurement_problem
+from store import errors as store_errors
 from store import rollups, writes
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,19 @@ class RunSummary:
     seconds: float = 0.0
     error: str | None = None
     more: bool = False
+
+    def log_fields(self) -> dict:
+        """The counts as fields of a structured log line (the error's text stays
+        in the message: only whether there was one is a field)."""
+        return {
+            "source": self.source,
+            "fetched": self.fetched,
+            "stored": self.stored,
+            "rejected": self.rejected,
+            "ignored": self.ignored,
+            "seconds": round(self.seconds, 3),
+            "failed": self.error is not None,
+        }
 
     def line(self) -> str:
         status = f"error: {self.error}" if self.error else "ok"
@@ -132,7 +146,7 @@ class SourceRunner:
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
-            error = f"store write failed: {type(exc).__name__}: {exc}"[:2000]
+            error = f"store write failed: {store_errors.describe(exc)}"
             log.warning("source %s: %s", self.source.name, error)
             failed_run = RunSummary(
                 self.source.name,
@@ -317,7 +331,7 @@ def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 summary = run_until_caught_up(runner)
-                log.info(summary.line())
+                log.info(summary.line(), extra=summary.log_fields())
             except Exception:  # the store itself failed; keep trying
                 log.exception("ingest of %s failed", runner.source.name)
             stop.wait(runner.source.interval_seconds)

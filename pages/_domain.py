@@ -12,6 +12,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, callback, ctx, dcc, html
 
+from access.current import camera_level, sees_records, view_tag
+from access.policy import needs
+from access.roles import Role
 from citywall import i18n, runtime
 from citywall.i18n import t
 from components.breadcrumbs import breadcrumbs
@@ -45,6 +48,7 @@ def page_options(domain_id: str) -> dict:
             f"CityWall — {t(_lang(q.get('lang')), f'domain.{domain_id}')}"
         ),
         "name": domain_id,
+        "access": "viewer",  # record rows only for staff (see domain_layout)
         "layout": lambda **query: domain_layout(domain, **query),
     }
 
@@ -71,7 +75,8 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     lang = _lang(lang)
     f = filter_from(domain, query)
     service = runtime.kpi_service()
-    record = _record_arg(query.get("record"), domain)
+    record = _record_arg(query.get("record"), domain) if sees_records() else None
+    rows = service.records(f, TABLE_ROWS) if sees_records() else []
     name = t(lang, f"domain.{domain.id}")
     trail = [(t(lang, "nav.overview"), href("/", lang))]
     here = name
@@ -110,7 +115,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                 figure=counts_map_figure(
                                     profile,
                                     service.by_district(f),
-                                    service.records(f, TABLE_ROWS),
+                                    rows,
                                     lang,
                                     t(lang, "domain.records_unit"),
                                     highlight=f.district,
@@ -169,24 +174,16 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                         children=_count_text(service.record_total(f), lang),
                         className="record-count",
                     ),
-                    html.A(
-                        t(lang, "domain.download_csv"),
-                        id="records-csv",
-                        href=href(
-                            f"/csv/records/{domain.id}",
-                            lang,
-                            district=f.district,
-                            category=f.category,
-                            period=f.period,
-                        ),
-                        download=f"{domain.id}-{f.period}.csv",
-                        className="btn btn-sm btn-outline-light",
+                    _csv_link(domain, f, lang)
+                    if sees_records()
+                    else html.Span(
+                        t(lang, "domain.rows_for_staff"), className="rows-note"
                     ),
                 ],
                 className="records-head",
             ),
             record_grid(
-                record_rows(service.records(f, TABLE_ROWS), profile, domain.id, lang),
+                record_rows(rows, profile, domain.id, lang),
                 domain.id,
                 lang,
             ),
@@ -207,6 +204,22 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     )
 
 
+def _csv_link(domain: Domain, f: RecordFilter, lang: str) -> html.A:
+    return html.A(
+        t(lang, "domain.download_csv"),
+        id="records-csv",
+        href=href(
+            f"/csv/records/{domain.id}",
+            lang,
+            district=f.district,
+            category=f.category,
+            period=f.period,
+        ),
+        download=f"{domain.id}-{f.period}.csv",
+        className="btn btn-sm btn-outline-light",
+    )
+
+
 NEAREST_CAMERAS = 4
 
 
@@ -218,7 +231,7 @@ def _detail(record: dict, lang: str) -> html.Div:
             record["lon"],
             record["lat"],
             NEAREST_CAMERAS,
-            widest=runtime.settings().camera_access,
+            widest=camera_level(),
         )
     return record_detail(record, runtime.profile(), lang, cameras)
 
@@ -235,7 +248,8 @@ def _view(f: RecordFilter, lang: str) -> dict:
 
 def _record_arg(raw: str | None, domain: Domain) -> dict | None:
     """The record a link asks to open (``?record=123``), if it is this domain's."""
-    if not raw or not raw.isdigit():
+    # isascii: "²" and "١" are digits to str.isdigit but not to int()
+    if not raw or not raw.isascii() or not raw.isdigit():
         return None
     record = runtime.kpi_service().record(int(raw))
     return record if record and record["domain"] == domain.id else None
@@ -349,6 +363,7 @@ def apply_filters(district, category_, period, bar_click, view):
     State("domain-view", "data"),
     prevent_initial_call=True,
 )
+@needs(Role.STAFF)  # a record's detail is a row: for staff only
 def open_record(cell, map_click, view):
     """A row or a point opens the record; a district on the map opens its page."""
     lang = view["lang"]
@@ -384,7 +399,8 @@ def open_record(cell, map_click, view):
     prevent_initial_call=True,
 )
 def refresh(_n, view):
-    return outputs(rendered(f"domain:{view_key(view)}", lambda: _outputs(view)))
+    made = rendered(f"domain:{view_key(view)}:{view_tag()}", lambda: _outputs(view))
+    return outputs(made)
 
 
 def _outputs(view: dict) -> tuple:
@@ -393,7 +409,7 @@ def _outputs(view: dict) -> tuple:
     domain = DOMAINS_BY_ID[view["domain"]]
     lang = view["lang"]
     f = filter_from(domain, view)
-    records = service.records(f, TABLE_ROWS)
+    records = service.records(f, TABLE_ROWS) if sees_records() else []
     counts = service.by_district(f)
     patch = Patch()  # only the numbers and the points change
     patch["data"][0]["z"] = count_z(profile, counts)

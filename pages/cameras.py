@@ -6,13 +6,18 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from access.current import camera_level
 from citywall import i18n, runtime
 from citywall.i18n import t
 from components.camera_grid import camera_grid
 from components.links import href
 
 dash.register_page(
-    __name__, path="/cameras", title="CityWall — cameras", name="Cameras"
+    __name__,
+    path="/cameras",
+    title="CityWall — cameras",
+    name="Cameras",
+    access="viewer",
 )
 
 
@@ -22,7 +27,7 @@ def layout(
     profile = runtime.profile()
     lang = i18n.resolve(lang, profile.default_language)
     district = district if district in profile.districts_by_code else None
-    cameras = runtime.kpi_service().cameras(runtime.settings().camera_access, district)
+    cameras = runtime.kpi_service().cameras(camera_level(), district)
     return html.Div(
         [
             dcc.Store(id="cameras-lang", data=lang),

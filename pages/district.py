@@ -38,7 +38,11 @@ def title(code: str | None = None, lang: str | None = None, **_query: str) -> st
 
 
 dash.register_page(
-    __name__, path_template="/district/<code>", title=title, name="District"
+    __name__,
+    path_template="/district/<code>",
+    title=title,
+    name="District",
+    access="staff",
 )
 
 

@@ -20,7 +20,11 @@ from pages._routes import page_layout
 from pages._tiles import kpi_tiles
 
 dash.register_page(
-    __name__, path_template="/embed/<target>", title="CityWall", name="Embed"
+    __name__,
+    path_template="/embed/<target>",
+    title="CityWall",
+    name="Embed",
+    access="viewer",
 )
 
 

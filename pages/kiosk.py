@@ -30,7 +30,9 @@ from kpis.stages import DisasterView
 from pages._not_found import not_found
 from pages._routes import page_layout
 
-dash.register_page(__name__, path="/wall", title="CityWall", name="Wall")
+dash.register_page(
+    __name__, path="/wall", title="CityWall", name="Wall", access="viewer"
+)
 
 
 def _title(step: RotationStep, lang: str) -> str:

@@ -6,7 +6,7 @@ from citywall import i18n, runtime
 from citywall.i18n import t
 from pages._not_found import not_found
 
-dash.register_page(__name__, title="CityWall — not found")
+dash.register_page(__name__, title="CityWall — not found", access="public")
 
 
 def layout(lang: str | None = None, **_query: str):

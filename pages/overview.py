@@ -8,6 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
+from access.current import camera_level, sees_records, view_tag
 from citywall import i18n, runtime
 from citywall.i18n import t
 from components.city_map import (
@@ -31,7 +32,9 @@ from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered
 from pages._tiles import kpi_tiles
 
-dash.register_page(__name__, path="/", title="CityWall — overview", name="Overview")
+dash.register_page(
+    __name__, path="/", title="CityWall — overview", name="Overview", access="viewer"
+)
 
 DEFAULT_METRIC = "complaints_open"
 DISASTER_CAMERAS = 4  # live pictures from the districts concerned
@@ -104,7 +107,7 @@ def layout(
                                     html.Div(
                                         id="event-feed",
                                         children=event_feed(
-                                            service.latest_events(), profile, lang
+                                            _latest_events(), profile, lang
                                         ),
                                     ),
                                 ],
@@ -159,6 +162,13 @@ def layout(
     )
 
 
+def _latest_events() -> list:
+    """What just happened. Viewers (the wall screens) get no record rows: only the
+    authorities' alerts, which are public broadcasts."""
+    rows = runtime.kpi_service().latest_events()
+    return rows if sees_records() else [r for r in rows if r.domain == "disaster"]
+
+
 def _root_class(disaster: DisasterView) -> str:
     """Above the ladder's threshold the overview turns to its disaster layout."""
     return "overview disaster-layout" if disaster.layout else "overview"
@@ -168,7 +178,7 @@ def _panel(disaster: DisasterView, lang: str) -> list:
     if not disaster.layout:
         return []
     cameras = runtime.kpi_service().cameras_in(
-        disaster.affected, DISASTER_CAMERAS, widest=runtime.settings().camera_access
+        disaster.affected, DISASTER_CAMERAS, widest=camera_level()
     )
     return disaster_panel(disaster.alerts, runtime.profile(), lang, cameras)
 
@@ -223,7 +233,7 @@ def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
     # KPI's; a timer's refresh patches the numbers only
     new_metric = ctx.triggered_id == "map-metric"
     made = rendered(
-        f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}",
+        f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:{view_tag()}",
         lambda: _outputs(profile, kpi, lang, new_metric),
     )
     return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
@@ -244,7 +254,7 @@ def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
         alert_ticker_items(service.active_alerts(), profile, lang),
         className="ticker-track",
     )
-    feed = event_feed(service.latest_events(), profile, lang)
+    feed = event_feed(_latest_events(), profile, lang)
     return (
         kpi_tiles(lang),
         figure,

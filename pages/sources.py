@@ -12,7 +12,11 @@ from citywall.i18n import t
 from components.source_table import source_table
 
 dash.register_page(
-    __name__, path="/sources", title="CityWall — sources", name="Sources"
+    __name__,
+    path="/sources",
+    title="CityWall — sources",
+    name="Sources",
+    access="admin",
 )
 
 

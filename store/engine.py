@@ -17,7 +17,15 @@ def connect(url: str, *, create: bool = True) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            # a database that is down answers "unreachable" in seconds, never
+            # holds a wall's refresh for the minutes of a TCP time-out
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        )
     if create:
         metadata.create_all(engine)
         _add_new_indexes(engine)
@@ -33,6 +41,7 @@ def _add_new_indexes(engine: Engine) -> None:
                 index.create(conn, checkfirst=True)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
 SQLITE_CACHE_KIB = 64 * 1024  # per connection
 SQLITE_MMAP_BYTES = 1024**3  # file pages read through the OS's cache, shared
 

@@ -246,3 +246,47 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+# -- access: who may sign in. Accounts of the city's own staff, never residents;
+# secrets are kept only as hashes.
+
+# A person signing in with the built-in login (when the intranet's proxy does not
+# sign them in). ``role`` is public, viewer, staff or admin.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+
+# A wall screen's long-lived credential: a one-time enrolment code (a link an admin
+# opens on the screen) becomes a secret kept in the screen's cookie.
+wall_devices = Table(
+    "wall_devices",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("label", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("enrol_hash", String(64), unique=True),
+    Column("enrol_until", UTCDateTime),
+    Column("secret_hash", String(64), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("enrolled_at", UTCDateTime),
+    Column("last_seen_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Failed sign-ins per account and per client address (both keyed by a salted hash):
+# enough failures lock further attempts for a while, across workers.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+)

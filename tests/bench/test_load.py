@@ -16,6 +16,7 @@ from bench.load import (
     post,
     run_load,
     serving,
+    signed_in,
 )
 from citywall.profile import load_profile
 from ingest.runner import prepare_store, run_until_caught_up, runners_for
@@ -53,7 +54,7 @@ def test_a_wall_refresh_brings_every_tile_the_overview_shows(redis_url, demo_sto
         assert {"tiles.children", "city-map.figure", "event-feed.children"} <= (
             wall.expected
         )
-        with requests.Session() as session:
+        with signed_in() as session:
             for request in (wall, *staff):
                 answer = post(session, url, request.body(1))
                 assert answer.status_code == 200

@@ -7,11 +7,15 @@ import os
 import re
 import shutil
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from access import accounts
+from access.roles import Role
 from tests.conftest import seoul_profile_copy
+from tests.signin import TEST_ADMIN, browser_sign_in
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -62,6 +66,7 @@ def wall_app(tmp_path_factory):
 
     runtime.reset()
     assert ingest_command(None) == 0
+    accounts.add_account(runtime.engine(), *TEST_ADMIN, Role.ADMIN, datetime.now(UTC))
     # keep the feeds live while the browser looks, as `make run` does
     from ingest.runner import run_forever, runners_for
 
@@ -87,7 +92,10 @@ def wall(dash_duo, wall_app):
         "Emulation.setDeviceMetricsOverride",
         {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
     )
-    dash_duo.start_server(wall_app)
+    dash_duo.start_server(wall_app, navigate=False)
+    # staff and admins sign in first (test_access.py covers the other roles)
+    browser_sign_in(dash_duo.driver, dash_duo.server.url, *TEST_ADMIN)
+    dash_duo.server_url = dash_duo.server.url
     return dash_duo
 
 

@@ -22,6 +22,7 @@ from store import writes
 from store.schema import cameras
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
+from tests.signin import browser_session
 
 COLOURS = [(220, 40, 40), (40, 80, 230)]  # red, blue, red, … one per request
 
@@ -217,8 +218,12 @@ def test_a_camera_above_the_walls_access_level_is_never_served(wall, incident):
             ).all()
         )
     base = f"{wall.server_url}/_citywall/camera"
-    live = requests.get(f"{base}/{ids['live-1']}.jpg", timeout=10)
+    # signed in as an admin: the wall's own level still holds the staff camera back
+    admin = browser_session(wall.driver)
+    live = admin.get(f"{base}/{ids['live-1']}.jpg", timeout=10)
     assert live.status_code == 200 and live.headers["X-Camera-State"] == "live"
     assert live.headers["Content-Type"] == "image/jpeg"
-    assert requests.get(f"{base}/{ids['staff-1']}.jpg", timeout=10).status_code == 403
-    assert requests.get(f"{base}/999999.jpg", timeout=10).status_code == 404
+    assert admin.get(f"{base}/{ids['staff-1']}.jpg", timeout=10).status_code == 403
+    assert admin.get(f"{base}/999999.jpg", timeout=10).status_code == 404
+    # and no picture at all without signing in
+    assert requests.get(f"{base}/{ids['live-1']}.jpg", timeout=10).status_code == 401

@@ -19,6 +19,7 @@ from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
+from tests.signin import browser_sign_in, demo_admin
 
 GANGNAM, SEOCHO, GWANAK = "11680", "11650", "11620"
 
@@ -96,6 +97,7 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
     with serving(env, free_port()) as (url, _):
         # the operator's side: the same store the server writes
         engine = store_engine.connect(f"sqlite:///{tmp_path / 'data' / 'citywall.db'}")
+        browser_sign_in(driver, url, *demo_admin(tmp_path / "data"))
         driver.get(url + "/wall")
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         assert _js(dash_duo, BADGE_LEVEL) == "1"

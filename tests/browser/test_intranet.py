@@ -20,14 +20,24 @@ from werkzeug.wrappers import Response
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
-from tests.citywall.test_cli import serving
+from tests.citywall.test_cli import citywall, serving
 from tests.conftest import seoul_profile_copy
+from tests.signin import demo_admin, signed_in_session
 
 PREFIX = "/intranet/citywall/"
 
 
 def _not_here(environ, start_response):
     return Response("not on this server", status=404)(environ, start_response)
+
+
+def embed_address(env: dict, wall: str, target: str, district: str | None) -> str:
+    """An embed's address with its token, as an admin makes it."""
+    base = wall.removesuffix(PREFIX)
+    extra = ["--district", district] if district else []
+    made = citywall("embed-token", target, *extra, "--base-url", base, env=env)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
 
 
 def _intranet_page(frames: list[str]):
@@ -65,12 +75,21 @@ def intranet(request, tmp_path_factory):
         # the intranet reaches the wall by another host name: another origin
         wall = f"http://localhost:{proxy_port}{PREFIX}"
         with serve_wsgi(proxy, proxy_port):
-            yield wall, allowed_port, other_port
+            yield wall, allowed_port, other_port, env
 
 
 def test_the_wall_answers_under_the_prefix_only(intranet):
-    wall, _, _ = intranet
-    page = requests.get(wall, timeout=30)
+    wall, _, _, env = intranet
+    # signed out, a page sends the browser to the login page under the prefix
+    refused = requests.get(wall + "traffic?lang=es", timeout=30, allow_redirects=False)
+    assert refused.status_code == 302
+    assert (
+        refused.headers["Location"] == f"{PREFIX}login?next={PREFIX}traffic%3Flang%3Des"
+    )
+    session = signed_in_session(
+        wall.removesuffix("/"), *demo_admin(env["CITYWALL_DATA_DIR"])
+    )
+    page = session.get(wall, timeout=30)
     assert page.status_code == 200
     config = json.loads(
         re.search(r'id="_dash-config"[^>]*>(.*?)</script>', page.text, re.S).group(1)
@@ -83,18 +102,19 @@ def test_the_wall_answers_under_the_prefix_only(intranet):
     for asset in assets:
         assert requests.get(origin + asset, timeout=30).status_code == 200, asset
     for path in ("_dash-layout", "_dash-dependencies"):
-        assert requests.get(wall + path, timeout=30).status_code == 200
-    csv = requests.get(wall + "csv/tile/complaints_open?district=11680", timeout=30)
+        assert session.get(wall + path, timeout=30).status_code == 200
+    csv = session.get(wall + "csv/tile/complaints_open?district=11680", timeout=30)
     assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("kpi,")
     root = wall.removesuffix(PREFIX) + "/"
     assert requests.get(root, timeout=30).status_code == 404  # nothing outside it
 
 
 def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
-    wall, allowed_port, _ = intranet
+    wall, allowed_port, _, env = intranet
+    # the intranet embeds with signed tokens, each scoped to its tile or page
     frames = [
-        f"{wall}embed/tile/complaints_open?district=11680&lang=es",
-        f"{wall}embed/complaints?district=11680&lang=ko",
+        embed_address(env, wall, "tile/complaints_open", "11680") + "&lang=es",
+        embed_address(env, wall, "complaints", "11680") + "&lang=ko",
     ]
     with serve_wsgi(_intranet_page(frames), allowed_port):
         driver = dash_duo.driver
@@ -115,20 +135,26 @@ def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
         driver.switch_to.default_content()
 
         driver.switch_to.frame(iframes[1])
-        dash_duo.wait_for_element("#record-grid .ag-row", timeout=60)
+        dash_duo.wait_for_element("#domain-tiles .kpi-tile .tile-value", timeout=60)
         assert "민원" in dash_duo.find_element(".page-title").text
         assert not driver.find_elements("css selector", ".wall-navbar")
-        csv_link = dash_duo.find_element("#records-csv").get_attribute("href")
-        assert csv_link.startswith(wall + "csv/records/complaints?")
+        # an embed shows aggregates: the totals, never the rows nor their CSV
+        assert dash_duo.find_element(".rows-note").text
+        assert not driver.find_elements("css selector", "#record-grid .ag-row")
+        assert not driver.find_elements("css selector", "#records-csv")
         driver.switch_to.default_content()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SCREENSHOTS / "intranet-embeds.png"))
-        assert dash_duo.get_logs() == []
+        # each frame's first request goes without its token and is answered 401;
+        # Dash's renderer then sends the token with every request (see access.guard)
+        assert [
+            e for e in dash_duo.get_logs() or [] if " 401 " not in e["message"]
+        ] == []
 
 
 def test_another_origin_may_not_frame_the_wall(dash_duo, intranet):
-    wall, _, other_port = intranet
-    frames = [f"{wall}embed/tile/complaints_open"]
+    wall, _, other_port, env = intranet
+    frames = [embed_address(env, wall, "tile/complaints_open", None)]
     with serve_wsgi(_intranet_page(frames), other_port):
         driver = dash_duo.driver
         driver.get(f"http://127.0.0.1:{other_port}/")

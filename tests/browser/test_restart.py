@@ -11,6 +11,7 @@ import requests
 from tests.browser.servers import free_port
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
+from tests.signin import browser_sign_in, demo_admin
 
 COUNT_REFRESHES = """
 window.__refreshed = 0;
@@ -47,6 +48,7 @@ def test_the_wall_outlives_a_restart_and_reloads_for_a_new_deploy(dash_duo, tmp_
     }
     env.pop("CITYWALL_DATABASE_URL", None)
     with serving(env, port) as (url, _):
+        browser_sign_in(dash_duo.driver, url, *demo_admin(tmp_path / "data"))
         dash_duo.driver.get(url + "/")
         dash_duo.wait_for_element(".kpi-tile .tile-value", timeout=60)
         dash_duo.driver.execute_script("window.__sameDocument = true")

@@ -10,7 +10,6 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -18,6 +17,7 @@ from citywall import i18n
 from kpis.definitions import DOMAINS, KPIS_BY_ID
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.contrast import CONTRAST_FAILURES
+from tests.signin import browser_session
 
 PAGES = {
     "overview": "/",
@@ -253,7 +253,7 @@ def test_the_csv_of_a_tile_holds_the_tile(wall):
     for attempt in range(20):
         time.sleep(0.7 if attempt else 0)
         before = _js(wall, f"{selector} .tile-value")
-        body = requests.get(href, timeout=20)
+        body = browser_session(wall.driver).get(href, timeout=20)
         after = _js(wall, f"{selector} .tile-value")
         (row,) = csv.DictReader(io.StringIO(body.content.decode("utf-8-sig")))
         shown = i18n.number(float(row["value"]), "es", KPIS_BY_ID[row["kpi"]].decimals)
@@ -272,7 +272,9 @@ def test_the_csv_of_a_table_holds_its_filter(wall):
     href = wall.find_element("#records-csv").get_attribute("href")
     rows = list(
         csv.DictReader(
-            io.StringIO(requests.get(href, timeout=20).text.lstrip("\ufeff"))
+            io.StringIO(
+                browser_session(wall.driver).get(href, timeout=20).text.lstrip("\ufeff")
+            )
         )
     )
     assert rows and {r["district_code"] for r in rows} == {"11680"}
@@ -317,7 +319,11 @@ def test_a_kpi_declared_in_one_place_shows_on_its_page(wall, monkeypatch):
     assert re.match(r"^[\d.]+$", value), value
     assert label == "Incidentes viales hoy"
     (row,) = csv.DictReader(
-        io.StringIO(requests.get(href, timeout=20).content.decode("utf-8-sig"))
+        io.StringIO(
+            browser_session(wall.driver)
+            .get(href, timeout=20)
+            .content.decode("utf-8-sig")
+        )
     )
     assert row["kpi"] == "traffic_incidents_today" and float(row["value"]) >= 0
     assert wall.get_logs() == []

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from tests.browser.servers import free_port, serve_wsgi
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
+from tests.signin import browser_sign_in, demo_admin
 
 
 def _png(size: int = 256, rgb: tuple[int, int, int] = (28, 40, 64)) -> bytes:
@@ -66,11 +67,12 @@ def tiled_wall(tmp_path_factory):
     }
     env.pop("CITYWALL_DATABASE_URL", None)
     with serve_wsgi(tiles, port), serving(env) as (url, _output):
-        yield url, tiles
+        yield url, tiles, demo_admin(folder / "data")
 
 
 def test_the_map_draws_over_the_citys_tiles(dash_duo, tiled_wall):
-    url, tiles = tiled_wall
+    url, tiles, admin = tiled_wall
+    browser_sign_in(dash_duo.driver, url, *admin)
     dash_duo.driver.get(url + "/")
     dash_duo.wait_for_element("#city-map .maplibregl-canvas", timeout=60)
     deadline = time.monotonic() + 30
@@ -91,7 +93,8 @@ def test_the_map_draws_over_the_citys_tiles(dash_duo, tiled_wall):
 
 
 def test_a_domain_page_puts_its_records_on_the_tiles(dash_duo, tiled_wall):
-    url, _ = tiled_wall
+    url, _, admin = tiled_wall
+    browser_sign_in(dash_duo.driver, url, *admin)
     dash_duo.driver.get(url + "/traffic")
     dash_duo.wait_for_element("#domain-map .maplibregl-canvas", timeout=60)
     dash_duo.wait_for_element("#record-grid .ag-row", timeout=30)

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import seoul_profile_copy
+from tests.signin import demo_admin, signed_in_session
 
 
 @pytest.fixture
@@ -98,7 +99,9 @@ def serving(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(url, timeout=10)
+                # a redirect to the login is an answer (never followed: behind a
+                # proxy that strips the prefix, the login is only there)
+                requests.get(url, timeout=10, allow_redirects=False)
                 break
             # not listening yet, or its workers still importing the app
             except (requests.ConnectionError, requests.Timeout):
@@ -113,11 +116,16 @@ def serving(
 
 def test_serve_starts_the_wall_with_live_ingest(small_city):
     with serving(small_city) as (url, output):
-        page = requests.get(f"{url}/", timeout=10)
+        # access control is on: the demo made an admin and said how to sign in
+        refused = requests.get(f"{url}/", timeout=10, allow_redirects=False)
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+        session = signed_in_session(url, *demo_admin(small_city["CITYWALL_DATA_DIR"]))
+        page = session.get(f"{url}/", timeout=10)
         assert page.status_code == 200 and "CityWall" in page.text
-        layout = requests.get(f"{url}/_dash-layout", timeout=10)
+        layout = session.get(f"{url}/_dash-layout", timeout=10)
         assert layout.status_code == 200 and "clock" in layout.text
     assert "demo: fetched" in output[0]
+    assert "Demo sign-in" in output[0] and "username: admin" in output[0]
     assert "Traceback" not in output[0]
 
 

@@ -16,6 +16,7 @@ from kpis.service import KpiService
 from store import connect
 from tests.citywall.test_cli import serving
 from tests.conftest import PROJECT_ROOT
+from tests.signin import demo_admin, signed_in_session
 
 PROFILE = PROJECT_ROOT / "cities" / "guayaquil.toml"
 
@@ -48,7 +49,8 @@ def test_guayaquil_runs_on_the_wall(tmp_path):
     }
     env.pop("CITYWALL_DATABASE_URL", None)
     with serving(env) as (url, output):
-        shell = json.dumps(_header(url))
+        session = signed_in_session(url, *demo_admin(tmp_path / "data"))
+        shell = json.dumps(_header(session, url))
         assert '"Guayaquil"' in shell and '"America/Guayaquil"' in shell
         assert '"guayaquil"' not in shell  # the name, never the bare id
         assert '"Resumen"' in shell  # in the profile's language, Spanish
@@ -70,9 +72,9 @@ def test_guayaquil_runs_on_the_wall(tmp_path):
     )
 
 
-def _header(url: str) -> dict:
+def _header(session: requests.Session, url: str) -> dict:
     """The shell's header as the server draws it for the browser at /."""
-    response = requests.post(
+    response = session.post(
         f"{url}/_dash-update-component",
         json={
             "output": "..shell-header.children...wall-root.className..",

@@ -1,0 +1,344 @@
+"""The built-in login's accounts, wall-screen credentials and sign-in throttling,
+kept in the store so that every worker sees the same.
+
+Passwords are kept as werkzeug's salted scrypt hashes; wall-screen secrets (random,
+256 bits) as SHA-256 digests, which is enough for a secret nobody can guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, insert, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from access.roles import Role
+from store.schema import accounts, sign_in_failures, wall_devices
+
+USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+MIN_PASSWORD = 12
+ENROLMENT_VALID = timedelta(days=1)
+
+# Throttling: this many failures within the window lock the account (or the client
+# address) for the window. An address gets more tries: a city hall's NAT is shared.
+WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURES = 5
+ADDRESS_FAILURES = 20
+
+# Checked when the account does not exist, so that both cases take the same time.
+_NO_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A request about accounts or devices that cannot be done; says why."""
+
+
+class SignInLocked(Exception):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"too many failed sign-ins: try again after {until:%H:%M} UTC")
+        self.until = until
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: Role
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    label: str
+    role: Role
+    created_at: datetime
+    enrolled_at: datetime | None
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# -- accounts ----------------------------------------------------------------------
+
+
+def add_account(
+    engine: Engine, username: str, password: str, role: Role, now: datetime
+) -> None:
+    if not USERNAME.match(username):
+        raise AccountError(
+            "a username is 1–64 letters, digits or . _ @ - (no spaces), "
+            f"not {username!r}"
+        )
+    _check_password_strength(password)
+    with engine.begin() as conn:
+        if conn.execute(
+            select(accounts.c.id).where(accounts.c.username == username)
+        ).first():
+            raise AccountError(f"an account named {username!r} exists already")
+        conn.execute(
+            insert(accounts).values(
+                username=username,
+                password_hash=generate_password_hash(password),
+                role=role.label,
+                created_at=now,
+            )
+        )
+
+
+def set_password(engine: Engine, username: str, password: str) -> None:
+    _check_password_strength(password)
+    _update_account(engine, username, password_hash=generate_password_hash(password))
+
+
+def set_role(engine: Engine, username: str, role: Role) -> None:
+    _update_account(engine, username, role=role.label)
+
+
+def disable_account(engine: Engine, username: str, now: datetime) -> None:
+    _update_account(engine, username, disabled_at=now)
+
+
+def _update_account(engine: Engine, username: str, **values) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(accounts).where(accounts.c.username == username).values(**values)
+        ).rowcount
+    if not done:
+        raise AccountError(f"no account named {username!r}")
+
+
+def list_accounts(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                accounts.c.username,
+                accounts.c.role,
+                accounts.c.created_at,
+                accounts.c.disabled_at,
+            ).order_by(accounts.c.username)
+        ).all()
+    return [Account(r[0], Role.parse(r[1]), r[2], r[3]) for r in rows]
+
+
+def account_role(engine: Engine, username: str) -> Role | None:
+    """The role of an enabled account (a proxy-signed user without a role header)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(accounts.c.role).where(
+                accounts.c.username == username, accounts.c.disabled_at.is_(None)
+            )
+        ).first()
+    return Role.parse(row[0]) if row else None
+
+
+def has_accounts(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(accounts)).scalar())
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+# -- signing in, throttled ---------------------------------------------------------
+
+
+def sign_in(
+    engine: Engine,
+    username: str,
+    password: str,
+    client: str,
+    now: datetime,
+    salt: str,
+) -> Role | None:
+    """The account's role if the password is right; None if not. Raises SignInLocked
+    while the account or the client address has failed too often."""
+    keys = (
+        (_throttle_key(salt, "account", username.lower()), ACCOUNT_FAILURES),
+        (_throttle_key(salt, "address", client), ADDRESS_FAILURES),
+    )
+    with engine.begin() as conn:
+        for key, _ in keys:
+            locked = conn.execute(
+                select(sign_in_failures.c.locked_until).where(
+                    sign_in_failures.c.key_hash == key
+                )
+            ).scalar()
+            if locked is not None and locked > now:
+                raise SignInLocked(locked)
+        row = conn.execute(
+            select(accounts.c.password_hash, accounts.c.role).where(
+                accounts.c.username == username, accounts.c.disabled_at.is_(None)
+            )
+        ).first()
+        stored = row[0] if row else _NO_ACCOUNT_HASH
+        if check_password_hash(stored, password) and row is not None:
+            conn.execute(
+                sign_in_failures.delete().where(
+                    sign_in_failures.c.key_hash == keys[0][0]
+                )
+            )
+            return Role.parse(row[1])
+        for key, limit in keys:
+            _count_failure(conn, key, limit, now)
+    return None
+
+
+def _throttle_key(salt: str, kind: str, value: str) -> str:
+    # salted: the table never holds a client's address or a guessable name
+    return hmac.new(salt.encode(), f"{kind}:{value}".encode(), "sha256").hexdigest()
+
+
+def _count_failure(conn, key: str, limit: int, now: datetime) -> None:
+    row = conn.execute(
+        select(sign_in_failures.c.failures, sign_in_failures.c.first_at).where(
+            sign_in_failures.c.key_hash == key
+        )
+    ).first()
+    if row is None or now - row[1] > WINDOW:
+        conn.execute(
+            sign_in_failures.delete().where(sign_in_failures.c.key_hash == key)
+        )
+        conn.execute(
+            insert(sign_in_failures).values(key_hash=key, failures=1, first_at=now)
+        )
+        return
+    failures = row[0] + 1
+    conn.execute(
+        update(sign_in_failures)
+        .where(sign_in_failures.c.key_hash == key)
+        .values(
+            failures=failures,
+            locked_until=now + WINDOW if failures >= limit else None,
+        )
+    )
+
+
+# -- wall screens ------------------------------------------------------------------
+
+
+def add_device(
+    engine: Engine, label: str, now: datetime, role: Role = Role.VIEWER
+) -> str:
+    """A new wall screen; returns its one-time enrolment code (valid for a day)."""
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise AccountError("a screen's label is 1–100 characters, e.g. 'lobby-wall'")
+    if role > Role.VIEWER:
+        raise AccountError("a wall screen sees the wall: its role is at most viewer")
+    code = secrets.token_urlsafe(24)
+    with engine.begin() as conn:
+        if conn.execute(
+            select(wall_devices.c.id).where(wall_devices.c.label == label)
+        ).first():
+            raise AccountError(f"a screen labelled {label!r} exists already")
+        conn.execute(
+            insert(wall_devices).values(
+                label=label,
+                role=role.label,
+                enrol_hash=digest(code),
+                enrol_until=now + ENROLMENT_VALID,
+                created_at=now,
+            )
+        )
+    return code
+
+
+def renew_enrolment(engine: Engine, label: str, now: datetime) -> str:
+    """A new enrolment code for a screen (replaced hardware, a cleared browser); the
+    screen's current secret stops working."""
+    code = secrets.token_urlsafe(24)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(wall_devices)
+            .where(wall_devices.c.label == label)
+            .values(
+                enrol_hash=digest(code),
+                enrol_until=now + ENROLMENT_VALID,
+                secret_hash=None,
+                revoked_at=None,
+            )
+        ).rowcount
+    if not done:
+        raise AccountError(f"no screen labelled {label!r}")
+    return code
+
+
+def enrol(engine: Engine, code: str, now: datetime) -> str | None:
+    """Trade a one-time enrolment code for the screen's long-lived secret."""
+    secret = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(wall_devices)
+            .where(
+                wall_devices.c.enrol_hash == digest(code),
+                wall_devices.c.enrol_until > now,
+                wall_devices.c.revoked_at.is_(None),
+            )
+            .values(
+                enrol_hash=None,
+                enrol_until=None,
+                secret_hash=digest(secret),
+                enrolled_at=now,
+                last_seen_at=now,
+            )
+        ).rowcount
+    return secret if done else None
+
+
+def device_for(engine: Engine, secret: str) -> tuple[str, Role] | None:
+    """The label and role of the screen holding this secret, unless revoked."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(wall_devices.c.label, wall_devices.c.role).where(
+                wall_devices.c.secret_hash == digest(secret),
+                wall_devices.c.revoked_at.is_(None),
+            )
+        ).first()
+    return (row[0], Role.parse(row[1])) if row else None
+
+
+def seen(engine: Engine, label: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(wall_devices)
+            .where(wall_devices.c.label == label)
+            .values(last_seen_at=now)
+        )
+
+
+def revoke_device(engine: Engine, label: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(wall_devices)
+            .where(wall_devices.c.label == label)
+            .values(revoked_at=now, enrol_hash=None, enrol_until=None)
+        ).rowcount
+    if not done:
+        raise AccountError(f"no screen labelled {label!r}")
+
+
+def list_devices(engine: Engine) -> list[Device]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                wall_devices.c.id,
+                wall_devices.c.label,
+                wall_devices.c.role,
+                wall_devices.c.created_at,
+                wall_devices.c.enrolled_at,
+                wall_devices.c.last_seen_at,
+                wall_devices.c.revoked_at,
+            ).order_by(wall_devices.c.label)
+        ).all()
+    return [Device(r[0], r[1], Role.parse(r[2]), *r[3:]) for r in rows]

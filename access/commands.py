@@ -1,0 +1,147 @@
+"""``citywall account …``, ``citywall screen …`` and ``citywall embed-token``: an
+admin's hands on who may see the wall, from the server's shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime, timedelta
+
+from access import accounts, embed_tokens
+from access.accounts import AccountError
+from access.embed_tokens import EmbedTokenError
+from access.roles import Role
+
+ROLES = [r.label for r in Role if r > Role.PUBLIC]
+
+
+def add_parsers(sub) -> None:
+    account = sub.add_parser("account", help="built-in login accounts")
+    acc = account.add_subparsers(dest="account_command", required=True)
+    add = acc.add_parser("add", help="add an account (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    pw = acc.add_parser("password", help="set an account's password")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true")
+    role = acc.add_parser("role", help="change an account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    acc.add_parser("disable", help="disable an account").add_argument("username")
+    acc.add_parser("list", help="list the accounts")
+
+    screen = sub.add_parser("screen", help="wall screens' long-lived credentials")
+    scr = screen.add_subparsers(dest="screen_command", required=True)
+    scr.add_parser(
+        "add", help="add a screen; prints its one-time enrolment link"
+    ).add_argument("label")
+    scr.add_parser("renew", help="a new enrolment link for a screen").add_argument(
+        "label"
+    )
+    scr.add_parser("revoke", help="revoke a screen's credential").add_argument("label")
+    scr.add_parser("list", help="list the screens")
+
+    embed = sub.add_parser(
+        "embed-token", help="a signed, expiring address for an intranet iframe"
+    )
+    embed.add_argument("target", help="tile/<kpi> or a page: complaints, overview …")
+    embed.add_argument("--district", help="only this district")
+    embed.add_argument(
+        "--days", type=float, default=90.0, help="valid for (default 90)"
+    )
+    embed.add_argument(
+        "--base-url",
+        default="",
+        help="the wall's address, e.g. https://wall.city.example",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from citywall import runtime
+    from ingest.runner import prepare_store
+
+    engine = runtime.engine()
+    prepare_store(engine, runtime.profile())
+    now = datetime.now(UTC)
+    prefix = runtime.settings().url_prefix
+    try:
+        if args.command == "account":
+            return _account(engine, args, now)
+        if args.command == "screen":
+            return _screen(engine, args, now, prefix)
+        token = embed_tokens.issue(
+            runtime.settings().signing_key(),
+            args.target,
+            args.district,
+            timedelta(days=args.days),
+            now,
+        )
+    except (AccountError, EmbedTokenError) as exc:
+        print(f"citywall {args.command}: {exc}", file=sys.stderr)
+        return 2
+    target = args.target.strip("/").removeprefix("embed/")
+    district = f"district={args.district}&" if args.district else ""
+    print(f"{args.base_url.rstrip('/')}{prefix}embed/{target}?{district}token={token}")
+    return 0
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
+
+
+def _account(engine, args, now: datetime) -> int:
+    cmd = args.account_command
+    if cmd == "add":
+        password = _password(args.password_stdin)
+        accounts.add_account(
+            engine, args.username, password, Role.parse(args.role), now
+        )
+        print(f"account {args.username} ({args.role}) added")
+    elif cmd == "password":
+        accounts.set_password(engine, args.username, _password(args.password_stdin))
+        print(f"password of {args.username} set")
+    elif cmd == "role":
+        accounts.set_role(engine, args.username, Role.parse(args.role))
+        print(f"{args.username} is now {args.role}")
+    elif cmd == "disable":
+        accounts.disable_account(engine, args.username, now)
+        print(f"account {args.username} disabled")
+    else:
+        for a in accounts.list_accounts(engine):
+            state = f"disabled {a.disabled_at:%Y-%m-%d}" if a.disabled_at else "active"
+            print(f"{a.username}\t{a.role.label}\t{state}")
+    return 0
+
+
+def _screen(engine, args, now: datetime, prefix: str) -> int:
+    cmd = args.screen_command
+    if cmd in ("add", "renew"):
+        make = accounts.add_device if cmd == "add" else accounts.renew_enrolment
+        code = make(engine, args.label, now)
+        print(
+            f"open this once on the screen '{args.label}' within 24 hours:\n"
+            f"  {prefix}_citywall/enrol/{code}"
+        )
+    elif cmd == "revoke":
+        accounts.revoke_device(engine, args.label, now)
+        print(f"screen {args.label} revoked: it is refused from its next refresh")
+    else:
+        for d in accounts.list_devices(engine):
+            state = (
+                f"revoked {d.revoked_at:%Y-%m-%d %H:%M}"
+                if d.revoked_at
+                else f"last seen {d.last_seen_at:%Y-%m-%d %H:%M}"
+                if d.last_seen_at
+                else "not enrolled yet"
+            )
+            print(f"{d.label}\t{d.role.label}\t{state}")
+    return 0

@@ -1,0 +1,58 @@
+"""Signing in as a user does, for tests of a served wall: through the login form
+(in a browser or with requests), or with the demo admin `citywall serve` made."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import requests
+
+TEST_ADMIN = ("test-admin", "a-test-admin-password")
+
+
+def demo_admin(data_dir: str | Path) -> tuple[str, str]:
+    """The demo admin `citywall serve` made on its first start."""
+    kept = Path(data_dir, "demo-admin.txt").read_text(encoding="utf-8")
+    fields = dict(line.split(": ", 1) for line in kept.splitlines() if ": " in line)
+    return fields["username"], fields["password"]
+
+
+def signed_in_session(
+    base_url: str, username: str, password: str, session: requests.Session | None = None
+) -> requests.Session:
+    """A requests session holding the wall's session cookie."""
+    session = session or requests.Session()
+    form = session.get(f"{base_url}/login", timeout=30)
+    token = re.search(r"name='csrf' value='([^']+)'", form.text).group(1)
+    done = session.post(
+        f"{base_url}/login",
+        data={"csrf": token, "username": username, "password": password, "next": "/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert done.status_code == 302, done.text
+    return session
+
+
+def browser_sign_in(driver, base_url: str, username: str, password: str) -> None:
+    """Sign in through the login form; the browser keeps the session cookie."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{base_url}/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "sign-in").click()
+    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+
+
+def browser_session(driver) -> requests.Session:
+    """A requests session with the browser's cookies: a download as the signed-in
+    user makes it."""
+    session = requests.Session()
+    for cookie in driver.get_cookies():
+        session.cookies.set(
+            cookie["name"], cookie["value"], path=cookie.get("path", "/")
+        )
+    return session
