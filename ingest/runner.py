@@ -142,7 +142,6 @@ class SourceRunner:
                 self._record_run(conn, summary, started)
                 if summary.stored or batch.status_changes:
                     writes.bump_data_version(conn)
-            self._keep_statistics(summary.stored)
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
@@ -162,11 +161,17 @@ class SourceRunner:
                 try:
                     with self.engine.begin() as conn:
                         record(conn)
-                except Exception:  # the store itself is down: nothing more to do
-                    log.exception(
-                        "could not record the failure of %s", self.source.name
+                except Exception as down:  # the store itself is down
+                    log.warning(
+                        "could not record the failure of %s: %s",
+                        self.source.name,
+                        store_errors.describe(down),
                     )
             raise
+        try:  # the batch is in; fresher statistics are a bonus, tried again later
+            self._keep_statistics(summary.stored)
+        except Exception as exc:
+            log.warning("statistics not refreshed: %s", store_errors.describe(exc))
         return summary
 
     def _keep_statistics(self, stored: int) -> None:
@@ -332,8 +337,16 @@ def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
             try:
                 summary = run_until_caught_up(runner)
                 log.info(summary.line(), extra=summary.log_fields())
-            except Exception:  # the store itself failed; keep trying
-                log.exception("ingest of %s failed", runner.source.name)
+            except Exception as exc:  # the store itself failed; keep trying
+                if store_errors.is_unreachable(exc) or store_errors.is_full(exc):
+                    # said once per round, plainly: no traceback for an outage
+                    log.warning(
+                        "ingest of %s: %s",
+                        runner.source.name,
+                        store_errors.describe(exc),
+                    )
+                else:
+                    log.exception("ingest of %s failed", runner.source.name)
             stop.wait(runner.source.interval_seconds)
 
     threads = [

@@ -509,7 +509,9 @@ def test_a_page_embed_shows_aggregates_and_its_refusals_ask_for_the_token(wall):
         == 403
     )
     # without the token the renderer is told to ask its hook for one
-    asked = frame.post("/_dash-update-component", json=_router_body("/embed/complaints"))
+    asked = frame.post(
+        "/_dash-update-component", json=_router_body("/embed/complaints")
+    )
     assert asked.status_code == 401 and "JWT Expired" in asked.text
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,6 +95,10 @@ def serving(
         text=True,
     )
     output: list[str] = []
+    lines: list[str] = []
+    # drained as it comes: a full pipe would block the server's next log line
+    drain = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    drain.start()
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -111,7 +116,9 @@ def serving(
         yield url, output
     finally:
         server.terminate()
-        output.append(server.communicate(timeout=30)[0])
+        server.wait(timeout=30)
+        drain.join(timeout=30)
+        output.append("".join(lines))
 
 
 def test_serve_starts_the_wall_with_live_ingest(small_city):
