@@ -172,7 +172,8 @@ def _refuse(
     caller: Identity | None, need: Need, rel: str, settings: Settings
 ) -> Response:
     page_view = request.method == "GET" and not rel.startswith(("_", "csv/"))
-    if caller is None and page_view and not rel.startswith("embed/"):
+    anonymous = caller is None or caller.role == Role.PUBLIC
+    if anonymous and page_view and not rel.startswith("embed/"):
         # the address as the browser sees it, prefix included (a proxy may strip it)
         query = request.query_string.decode("latin-1")
         target = settings.url_prefix + rel + (f"?{query}" if query else "")

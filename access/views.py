@@ -121,8 +121,12 @@ def _login_page(prefix: str, wanted: str, error: str | None) -> str:
     message = (
         Markup("<p class='sign-in-error' role='alert'>{}</p>").format(error)
         if error
-        else ""
+        else Markup("")
     )
+    if runtime.settings().public_kpis:  # the city's open data needs no sign-in
+        message += Markup("<p><a href='{}public'>{}</a></p>").format(
+            prefix, "Open data: the KPIs anyone may see"
+        )
     form = Markup(
         "<form method='post' action='{prefix}login'>"
         "<input type='hidden' name='csrf' value='{token}'>"

@@ -92,6 +92,7 @@ ROUTES = {
     f"/district/{DISTRICT}": Role.STAFF,
     f"/embed/district/{DISTRICT}": Role.STAFF,
     "/sources": Role.ADMIN,
+    "/public": Role.PUBLIC,
     # the shell and the callback graph: the same for all, no data (see access.guard)
     "/_dash-layout": None,
     "/_dash-dependencies": None,
@@ -150,6 +151,7 @@ CALLBACK_ROLES = {
     "pages.district.refresh": Role.STAFF,
     "pages.district.open_other_district": Role.STAFF,
     "pages.sources.refresh": Role.ADMIN,
+    "pages.public.refresh": Role.PUBLIC,
 }
 
 
@@ -551,8 +553,27 @@ def test_public_kpis_open_their_tiles_to_anyone_and_nothing_more(wall, monkeypat
         assert anyone.get(f"/embed/tile/{KPI}").status_code == 200
         assert anyone.get(f"/csv/tile/{KPI}").status_code == 200
         assert anyone.get("/embed/tile/traffic_speed").status_code == 403
-        assert anyone.get("/").status_code == 403
         assert anyone.get("/csv/records/complaints").status_code == 403
+        # a page of the wall: sign in first; the login page links the open data
+        refused = anyone.get("/")
+        assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+        assert "/public" in anyone.get("/login").text
+        # the open-data page draws the public KPIs and nothing else
+        drawn = anyone.post("/_dash-update-component", json=_router_body("/public"))
+        assert drawn.status_code == 200
+        assert KPI in drawn.text and "road_avg_speed" not in drawn.text
+        # (the wall's own overview does show that one: the check can fail)
+        staff = client_as(wall, Role.STAFF)
+        assert "road_avg_speed" in staff.post(
+            "/_dash-update-component", json=_router_body("/")
+        ).text
+        entry = _server_callbacks(wall)["pages.public.refresh"]
+        tiles = anyone.post(
+            "/_dash-update-component",
+            json=_body(entry, {"public-lang": "en"}),
+        )
+        assert tiles.status_code == 200 and KPI in tiles.text
+        assert "road_avg_speed" not in tiles.text
     finally:
         monkeypatch.delenv("CITYWALL_PUBLIC_KPIS")
         runtime.settings.cache_clear()

@@ -1,0 +1,73 @@
+"""The KPIs a city opens to everyone (``CITYWALL_PUBLIC_KPIS``), as Seoul opened its
+wall to citizens: their tiles only, refreshing themselves, no record anywhere."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from citywall import i18n, runtime
+from citywall.i18n import t
+from components.shell import refresh_id
+from kpis.definitions import KPIS_BY_ID
+from pages._changed import outputs, rendered
+from pages._tiles import kpi_tiles
+
+dash.register_page(
+    __name__, path="/public", title="CityWall", name="Public", access="public"
+)
+
+
+def public_kpis() -> tuple:
+    """The KPIs the city listed, in its order; unknown ids are left out."""
+    wanted = runtime.settings().public_kpis
+    return tuple(KPIS_BY_ID[k] for k in wanted if k in KPIS_BY_ID)
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    profile = runtime.profile()
+    lang = i18n.resolve(lang, profile.default_language)
+    return html.Div(
+        [
+            html.H2(
+                [
+                    t(lang, "public.title"),
+                    html.Span(profile.name(lang), className="page-scope"),
+                ],
+                className="page-title",
+            ),
+            dcc.Store(id="public-lang", data=lang),
+            html.Div(id="public-tiles", className="row g-3", children=_tiles(lang)),
+            html.P(
+                html.A(
+                    t(lang, "public.staff"),
+                    href=f"{runtime.settings().url_prefix}login",
+                ),
+                className="page-lead",
+            ),
+            dcc.Interval(
+                id=refresh_id("public"), interval=profile.refresh_seconds * 1000
+            ),
+        ],
+        className="public-page",
+    )
+
+
+def _tiles(lang: str) -> list:
+    kpis = public_kpis()
+    if not kpis:  # nothing opened: nothing shown (kpi_tiles would show all)
+        return [html.P(t(lang, "public.none"), className="page-lead")]
+    return kpi_tiles(lang, None, kpis)
+
+
+@callback(
+    Output("public-tiles", "children"),
+    Input(refresh_id("public"), "n_intervals"),
+    State("public-lang", "data"),
+    running=[(Output(refresh_id("public"), "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+def refresh(_n: int | None, lang: str):
+    lang = i18n.resolve(lang, runtime.profile().default_language)
+    keys = ",".join(k.id for k in public_kpis())
+    return outputs(rendered(f"public:{lang}:{keys}", lambda: [_tiles(lang)]))[0]
