@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from dash import Input, Output, State, callback
 from sqlalchemy.exc import SQLAlchemyError
 
-from access import current, policy
+from access import current
 from citywall import i18n, runtime
 from citywall.web import create_app
 from components.freshness import delay_banner
@@ -47,9 +47,7 @@ def draw_header(pathname: str | None, search: str | None):
             lang,
             pathname or "/",
             search or "",
-            may_open=lambda path: policy.allows(
-                caller, policy.page_need(path), runtime.settings().public_kpis
-            ),
+            may_open=current.may_open,
             sign_out=f"{runtime.settings().url_prefix}logout"
             if caller is not None and caller.via == "login"
             else None,

@@ -12,6 +12,7 @@ from access import accounts, embed_tokens
 from access.accounts import AccountError
 from access.embed_tokens import EmbedTokenError
 from access.roles import Role
+from access.views import enrol_link
 
 ROLES = [r.label for r in Role if r > Role.PUBLIC]
 
@@ -129,7 +130,7 @@ def _screen(engine, args, now: datetime, prefix: str) -> int:
         code = make(engine, args.label, now)
         print(
             f"open this once on the screen '{args.label}' within 24 hours:\n"
-            f"  {prefix}_citywall/enrol/{code}"
+            f"  {enrol_link(prefix, code)}"
         )
     elif cmd == "revoke":
         accounts.revoke_device(engine, args.label, now)

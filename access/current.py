@@ -20,6 +20,19 @@ def role() -> Role:
     return identity.role if identity is not None else Role.PUBLIC
 
 
+def may_open(path: str) -> bool:
+    """Whether the caller's role may open the page at ``path``: what the header
+    links to, and what the kiosk agrees to show (its steps come from the browser)."""
+    from access import policy
+    from citywall import runtime
+
+    if not has_request_context():  # the CLI, a test drawing a layout: all is shown
+        return True
+    return policy.allows(
+        identity(), policy.page_need(path), runtime.settings().public_kpis
+    )
+
+
 def sees_records() -> bool:
     """Record rows are for staff: viewers, walls and embeds get aggregates only."""
     return role() >= Role.STAFF

@@ -21,6 +21,13 @@ from citywall import runtime
 from citywall.settings import Settings
 
 CSRF_KEY = "csrf"
+ENROL_ROUTE = "_citywall/enrol/"
+
+
+def enrol_link(prefix: str, code: str) -> str:
+    """The address a new wall screen opens once (the CLI prints it, the admin
+    page shows it)."""
+    return f"{prefix}{ENROL_ROUTE}{code}"
 
 
 def quote_next(path: str) -> str:
@@ -77,7 +84,7 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
         session.clear()
         return redirect(f"{prefix}login")
 
-    @server.route(f"{routes}_citywall/enrol/<code>")
+    @server.route(f"{routes}{ENROL_ROUTE}<code>")
     def enrol(code: str) -> Response:
         """An admin opens the screen's enrolment link once; the screen keeps a
         secret in a cookie for years and never signs itself out."""

@@ -239,34 +239,22 @@ def city_command(args: argparse.Namespace) -> int:
 
 def stage_command(args: argparse.Namespace) -> int:
     """An operator's hand on the stage; every change lands in the stage log."""
-    from datetime import UTC, datetime, timedelta
-
     from ingest.runner import prepare_store
-    from store import stages as stage_store
+    from kpis.stages import StageChangeError
 
     engine, profile = runtime.engine(), runtime.profile()
     prepare_store(engine, profile)
-    now = datetime.now(UTC)
-    if args.stage_command == "set":
-        levels = [s.level for s in profile.ladder.stages]
-        if args.level not in levels:
-            print(
-                f"citywall stage set: {args.level} is not a stage of {profile.id}'s "
-                f"ladder ({', '.join(map(str, levels))})",
-                file=sys.stderr,
-            )
-            return 2
-        if not args.reason.strip():
-            print("citywall stage set: --reason must say why", file=sys.stderr)
-            return 2
-        until = now + timedelta(hours=args.hours) if args.hours else None
-        with engine.begin() as conn:
-            stage_store.set_override(conn, args.level, args.reason.strip(), now, until)
-    elif args.stage_command == "auto":
-        with engine.begin() as conn:
-            stage_store.clear_overrides(conn, now)
     service = runtime.kpi_service()
-    view = service.disaster()  # logs the change now, not at a wall's next refresh
+    try:
+        if args.stage_command == "set":
+            view = service.set_stage(args.level, args.reason, args.hours)
+        elif args.stage_command == "auto":
+            view = service.hand_back_stage()
+        else:
+            view = service.disaster()
+    except StageChangeError as exc:
+        print(f"citywall stage set: {exc}", file=sys.stderr)
+        return 2
     stage = view.stage
     print(
         f"stage {view.state.level} of {view.stages} ({stage.name('en')}), "

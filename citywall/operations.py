@@ -182,6 +182,13 @@ def readiness(deadlines: _Deadlines, strict: bool = False) -> tuple[dict, bool]:
     return body, not reasons
 
 
+def readiness_here(strict: bool = False) -> tuple[dict, bool]:
+    """``readiness`` of the app serving this request, with the deadlines its
+    ``/readyz`` uses: the admin page shows the same answer, a hung database
+    holding no more threads."""
+    return readiness(flask.current_app.extensions[STATE_KEY].deadlines, strict)
+
+
 def _database_check(deadlines: _Deadlines) -> dict:
     started = time.perf_counter()
     try:

@@ -85,6 +85,7 @@ def header(
         [("/", "nav.overview")]
         + [(d.path, f"domain.{d.id}") for d in DOMAINS]
         + [("/cameras", "nav.cameras"), ("/sources", "nav.sources")]
+        + [("/admin", "nav.admin")]
     )
     links = [
         dbc.NavItem(

@@ -25,7 +25,13 @@ from kpis import queries as q
 from kpis.definitions import Kpi, KpiContext, Window
 from kpis.records import RecordFilter
 from kpis.rollup_queries import Memo, no_memo
-from kpis.stages import DisasterView, StageState, disaster_view, evaluate
+from kpis.stages import (
+    DisasterView,
+    StageState,
+    checked_override,
+    disaster_view,
+    evaluate,
+)
 from store import stages as stage_store
 from store import writes
 from store.schema import (
@@ -473,6 +479,25 @@ class KpiService:
     def camera(self, camera_id: int) -> camera_rows.CameraRow | None:
         with self.engine.connect() as conn:
             return camera_rows.one(conn, camera_id)
+
+    def set_stage(
+        self, level: int | None, reason: str, hours: float | None = None
+    ) -> DisasterView:
+        """An operator's stage (``citywall stage set`` and the admin page): it wins
+        over the rules until handed back, or for ``hours``. Raises StageChangeError."""
+        now = self.clock()
+        level, reason, until = checked_override(
+            self.profile.ladder, self.profile.id, level, reason, hours, now
+        )
+        with self.engine.begin() as conn:
+            stage_store.set_override(conn, level, reason, now, until)
+        return self.disaster()  # logs the change now, not at a wall's next refresh
+
+    def hand_back_stage(self) -> DisasterView:
+        """The stage back to the ladder's rules (``citywall stage auto``)."""
+        with self.engine.begin() as conn:
+            stage_store.clear_overrides(conn, self.clock())
+        return self.disaster()
 
     def stage_history(self, limit: int = 50) -> list:
         with self.engine.connect() as conn:

@@ -175,3 +175,44 @@ def disaster_view(
         alerts=tuple(alerts),
         affected=affected if layout else (),
     )
+
+
+class StageChangeError(ValueError):
+    """A manual stage that cannot be set; ``key`` and ``values`` name the problem
+    for a page to say it in the viewer's language (``citywall/locales``)."""
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
+
+
+def checked_override(
+    ladder: Ladder,
+    city: str,
+    level: int | None,
+    reason: str,
+    hours: float | None,
+    now: datetime,
+) -> tuple[int, str, datetime | None]:
+    """(level, reason, until) of an operator's stage, or StageChangeError: a stage
+    of the ladder, a reason the wall can show, a positive time limit if any."""
+    levels = [s.level for s in ladder.stages]
+    if level not in levels:
+        listed = ", ".join(map(str, levels))
+        raise StageChangeError(
+            f"{level} is not a stage of {city}'s ladder ({listed})",
+            "admin.stage_error.level",
+            level=level,
+            levels=listed,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise StageChangeError(
+            "the reason must say why (the wall shows it)", "admin.stage_error.reason"
+        )
+    if hours is not None and hours < 0:
+        raise StageChangeError(
+            f"hours must be positive, not {hours:g}", "admin.stage_error.hours"
+        )
+    until = now + timedelta(hours=hours) if hours else None  # 0 or none: no limit
+    return level, reason, until

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
+from access import current
 from citywall import i18n, runtime
 from citywall.i18n import t
 from citywall.profile import RotationStep
@@ -149,7 +150,9 @@ def _stage_badge(view: DisasterView, lang: str) -> html.Span:
 
 
 def _stage(step: dict, lang: str):
-    shown = page_layout(step["page"], lang=lang, **step["query"])
+    # the steps come from the browser: a page above the caller's role is not drawn
+    allowed = current.may_open(str(step["page"]))
+    shown = page_layout(step["page"], lang=lang, **step["query"]) if allowed else None
     if shown is None:
         return not_found(t(lang, "not_found.no_page"), lang)
     return html.Div(shown, className="kiosk-page", **{"data-page": step["page"]})

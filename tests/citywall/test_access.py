@@ -92,6 +92,7 @@ ROUTES = {
     f"/district/{DISTRICT}": Role.STAFF,
     f"/embed/district/{DISTRICT}": Role.STAFF,
     "/sources": Role.ADMIN,
+    "/admin": Role.ADMIN,
     "/public": Role.PUBLIC,
     # the shell and the callback graph: the same for all, no data (see access.guard)
     "/_dash-layout": None,
@@ -151,6 +152,12 @@ CALLBACK_ROLES = {
     "pages.district.refresh": Role.STAFF,
     "pages.district.open_other_district": Role.STAFF,
     "pages.sources.refresh": Role.ADMIN,
+    "pages.admin.refresh": Role.ADMIN,
+    "pages.admin.add_screen": Role.ADMIN,
+    "pages.admin.revoke_screen": Role.ADMIN,
+    "pages.admin.disable_account": Role.ADMIN,
+    "pages.admin.set_stage": Role.ADMIN,
+    "pages.admin.hand_back": Role.ADMIN,
     "pages.public.refresh": Role.PUBLIC,
 }
 

@@ -1,0 +1,38 @@
+"""The configuration a wall runs on, for its admin: each setting's value and
+whether the environment set it; secrets arrive here already hidden
+(``citywall.effective_settings``)."""
+
+from __future__ import annotations
+
+from dash import html
+
+from citywall.effective_settings import ShownSetting
+from citywall.i18n import t
+from components.plain_table import plain_table
+
+
+def settings_table(shown: list[ShownSetting], lang: str) -> html.Div:
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    [html.Div(s.name, className="admin-name"), html.Small(s.env)],
+                    title=s.help,
+                ),
+                html.Td(
+                    html.Code(s.value) if s.value else t(lang, "admin.empty"),
+                    className="admin-value",
+                ),
+                html.Td(
+                    t(lang, "admin.from_env" if s.from_env else "admin.from_default"),
+                    className="admin-from-env" if s.from_env else "",
+                ),
+            ],
+            id={"type": "admin-setting", "name": s.name},
+        )
+        for s in shown
+    ]
+    headers = ["setting", "value", "origin"]
+    return plain_table(
+        [t(lang, f"admin.column.{h}") for h in headers], rows, "settings-table"
+    )
