@@ -138,6 +138,7 @@ class Server:
 
     url: str
     output: IO[bytes]  # what gunicorn and the app print, tracebacks included
+    pid: int  # gunicorn's master (`citywall serve` itself); workers: its children
 
     def tail(self, lines: int = 40) -> str:
         """The last lines; ``pread`` leaves the offset the server writes at alone."""
@@ -169,7 +170,7 @@ def serving(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group: the workers go with it
         )
-        served = Server(f"http://127.0.0.1:{port}", output)
+        served = Server(f"http://127.0.0.1:{port}", output, server.pid)
         try:
             _wait_until_up(served, server)
             try:
@@ -192,7 +193,9 @@ def _wait_until_up(served: Server, server: subprocess.Popen) -> None:
             )
         try:
             answer = requests.get(
-                f"{served.url}/_dash-layout", headers=identity_headers(), timeout=TIMEOUT
+                f"{served.url}/_dash-layout",
+                headers=identity_headers(),
+                timeout=TIMEOUT,
             )
         except requests.RequestException:
             time.sleep(0.2)
