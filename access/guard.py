@@ -21,6 +21,7 @@ from access.identity import Identity
 from access.policy import OPEN, Need
 from access.roles import Role
 from citywall import runtime
+from citywall.operations import METRICS_PATH, OPEN_PATHS
 from citywall.settings import Settings
 
 log = logging.getLogger("citywall.access")
@@ -36,8 +37,7 @@ OPEN_ROUTES = (
     "_citywall/enrol/",
     "login",
     "logout",
-    "healthz",
-    "readyz",
+    *OPEN_PATHS,
 )
 SCREEN_COOKIE_YEARS = 10
 
@@ -79,7 +79,7 @@ def install(app: dash.Dash, settings: Settings, routes: str) -> None:
         g.identity = caller
         if policy.allows(caller, need, live.public_kpis):
             return None
-        if rel == "metrics" and who.trusted(request.remote_addr, live.metrics_from):
+        if rel == METRICS_PATH and who.trusted(request.remote_addr, live.metrics_from):
             return None
         return _refuse(caller, need, rel, live)
 
@@ -112,7 +112,7 @@ def route_need(app: dash.Dash, rel: str) -> Need:
         return Need(Role.STAFF)
     if rel.startswith("_citywall/camera/"):
         return Need(Role.VIEWER)  # and only the cameras the role may see
-    if rel == "metrics":
+    if rel == METRICS_PATH:
         return Need(Role.ADMIN)
     if rel.startswith("_"):  # any other route of Dash's or ours: closed until listed
         return policy.DENY
