@@ -146,3 +146,38 @@ def engine(store_url, seoul):
         yield eng
     finally:
         eng.dispose()
+
+
+# ---------------------------------------------------------------------------------
+# 4. The web app's environment: a small demo store the runtime points at
+# ---------------------------------------------------------------------------------
+
+# a trusted proxy on the test client's own address: tests sign in by its headers
+PROXY_SIGN_IN = {
+    "CITYWALL_PROXY_USER_HEADER": "X-Remote-User",
+    "CITYWALL_PROXY_ROLE_HEADER": "X-Remote-Role",
+    "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+@contextmanager
+def wall_environment(folder: Path, **extra: str) -> Iterator[None]:
+    """The runtime on an empty one-day Seoul store in ``folder`` (tables and
+    districts made), with ``extra`` settings; the environment restored after."""
+    values = {
+        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1)),
+        "CITYWALL_DATA_DIR": str(folder / "data"),
+        **extra,
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in values.items():
+            mp.setenv(name, value)
+        mp.delenv("CITYWALL_DATABASE_URL", raising=False)
+        from citywall import runtime
+
+        runtime.reset()
+        prepare_store(runtime.engine(), runtime.profile())
+        try:
+            yield
+        finally:
+            runtime.reset()

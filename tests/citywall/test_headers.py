@@ -15,7 +15,7 @@ from dash import Input, Output
 
 from citywall import headers
 from citywall.settings import Settings
-from tests.conftest import seoul_profile_copy
+from tests.conftest import PROXY_SIGN_IN, wall_environment
 
 INTRANET = "https://intranet.city.example"
 ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
@@ -42,25 +42,8 @@ ROUTES = (
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     folder = tmp_path_factory.mktemp("headers")
-    values = {
-        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1)),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-        "CITYWALL_FRAME_ANCESTORS": INTRANET,
-        "CITYWALL_PROXY_USER_HEADER": "X-Remote-User",
-        "CITYWALL_PROXY_ROLE_HEADER": "X-Remote-Role",
-        "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in values.items():
-            mp.setenv(name, value)
-        mp.delenv("CITYWALL_DATABASE_URL", raising=False)
-        from citywall import runtime
-        from ingest.runner import prepare_store
-
-        runtime.reset()
-        prepare_store(runtime.engine(), runtime.profile())
+    with wall_environment(folder, CITYWALL_FRAME_ANCESTORS=INTRANET, **PROXY_SIGN_IN):
         yield
-        runtime.reset()
 
 
 def _app(**overrides: str):

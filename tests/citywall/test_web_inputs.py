@@ -10,7 +10,7 @@ import pytest
 
 from citywall.settings import Settings
 from kpis.definitions import DOMAINS
-from tests.conftest import seoul_profile_copy
+from tests.conftest import PROXY_SIGN_IN, wall_environment
 
 ODD = (
     "x" * 5000,
@@ -43,27 +43,10 @@ ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    env = {
-        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1)),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-        "CITYWALL_PROXY_USER_HEADER": "X-Remote-User",
-        "CITYWALL_PROXY_ROLE_HEADER": "X-Remote-Role",
-        "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in env.items():
-            mp.setenv(name, value)
-        mp.delenv("CITYWALL_DATABASE_URL", raising=False)
-        from citywall import runtime
-        from citywall.web import create_app
-        from ingest.runner import prepare_store
+    from citywall.web import create_app
 
-        runtime.reset()
-        prepare_store(runtime.engine(), runtime.profile())
-        app = create_app(Settings.from_env())
-        yield app.server.test_client()
-        runtime.reset()
+    with wall_environment(tmp_path_factory.mktemp("inputs"), **PROXY_SIGN_IN):
+        yield create_app(Settings.from_env()).server.test_client()
 
 
 def _route(client, pathname: str, search: str = ""):
