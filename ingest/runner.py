@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 
@@ -37,6 +38,13 @@ class UnknownSource(LookupError):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Placement(NamedTuple):
+    """The district of each event and each measurement of a batch, in order."""
+
+    events: list[str | None]
+    measurements: list[str | None]
 
 
 @dataclass
@@ -111,7 +119,7 @@ class SourceRunner:
                 self._record_run(conn, summary, started)
             return summary
 
-        batch, districts = self.prepare(batch)
+        batch, placed = self.prepare(batch)
         summary.fetched = batch.size + batch.ignored
         summary.ignored = batch.ignored
         summary.rejected = len(batch.rejected)
@@ -123,12 +131,14 @@ class SourceRunner:
         cursor = batch.next_cursor if batch.next_cursor is not None else cursor
         try:
             with self.engine.begin() as conn:
-                writes.upsert_events(conn, self.source.name, batch.events, started)
+                writes.upsert_events(
+                    conn, self.source.name, batch.events, started, placed.events
+                )
                 writes.apply_status_changes(
                     conn, self.source.name, batch.status_changes
                 )
                 writes.upsert_measurements(
-                    conn, self.source.name, batch.measurements, districts
+                    conn, self.source.name, batch.measurements, placed.measurements
                 )
                 writes.upsert_cameras(conn, self.source.name, batch.cameras, started)
                 writes.quarantine_records(
@@ -189,10 +199,10 @@ class SourceRunner:
         writes.refresh_statistics(self.engine)
         self._analyzed_at = self._written
 
-    def prepare(self, batch: Batch) -> tuple[Batch, list[str | None]]:
-        """Validate every record and give each placed record its district; the
-        measurements' districts come apart (one per measurement): tens of
-        millions of readings are not worth copying to set one field."""
+    def prepare(self, batch: Batch) -> tuple[Batch, Placement]:
+        """Validate every record and find each event's and measurement's district:
+        its own, else the one its point falls in. The districts come apart (one
+        per record): millions of records are not worth copying to set one field."""
         rejected = list(batch.rejected)
         events, measurements, cameras = [], [], []
         for e in batch.events:
@@ -212,12 +222,15 @@ class SourceRunner:
                 cameras.append(c)
         prepared = dataclasses.replace(
             batch,
-            events=self._placed(events),
+            events=events,
             measurements=measurements,
             cameras=self._placed(cameras),
             rejected=rejected,
         )
-        return prepared, self._districts(measurements, fixed=True)
+        placement = Placement(
+            self._districts(events), self._districts(measurements, fixed=True)
+        )
+        return prepared, placement
 
     def _placed(self, records: list) -> list:
         """Records with coordinates but no district get the district they fall in."""

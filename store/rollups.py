@@ -294,7 +294,7 @@ def missing(conn: Connection) -> bool:
     """The store has rows but no rollups: written before the rollups existed."""
     has_events = conn.execute(select(events.c.id).limit(1)).first() is not None
     has_totals = conn.execute(select(event_totals.c.domain).limit(1)).first()
-    has_readings = conn.execute(select(measurements.c.id).limit(1)).first()
+    has_readings = conn.execute(select(measurements.c.series).limit(1)).first()
     has_hours = conn.execute(select(measurement_hourly.c.series).limit(1)).first()
     return (has_events and has_totals is None) or (
         has_readings is not None and has_hours is None

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -78,10 +79,13 @@ event_areas = Table(
     Index("ix_event_areas_district", "district_code"),
 )
 
+# Clustered on its key, which every reading query ranges over by (series, time):
+# one B-tree per reading on SQLite (WITHOUT ROWID), one index on PostgreSQL. The
+# rowid, the unique (series, place, time) and the (series, time) index it replaces
+# made an insert touch three; a store made before keeps its layout and still works.
 measurements = Table(
     "measurements",
     metadata,
-    Column("id", RowId, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("series", String(64), nullable=False),
     Column("place", String(128), nullable=False),
@@ -91,8 +95,8 @@ measurements = Table(
     Column("lat", Float),
     Column("observed_at", UTCDateTime, nullable=False),
     Column("value", Float, nullable=False),
-    UniqueConstraint("series", "place", "observed_at", name="uq_measurements_point"),
-    Index("ix_measurements_series_observed", "series", "observed_at"),
+    PrimaryKeyConstraint("series", "observed_at", "place", name="pk_measurements"),
+    sqlite_with_rowid=False,
 )
 
 source_state = Table(

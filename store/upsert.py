@@ -8,7 +8,22 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, Text, bindparam, cast, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -23,36 +38,112 @@ def upsert(
     overrides: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """Insert rows; a row whose key exists replaces the stored values (or takes the
-    expressions in ``overrides``, which may read the stored row).
+    expressions in ``overrides``, which may read the stored row)."""
+    if rows:
+        names = list(rows[0])
+        pick = itemgetter(*names)
+        values = (
+            [pick(r) for r in rows] if len(names) > 1 else [(pick(r),) for r in rows]
+        )
+        upsert_values(conn, table, names, values, keys, overrides)
 
-    One compiled statement runs over all rows (executemany), which both drivers batch.
+
+def upsert_values(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple],
+    keys: list[str],
+    overrides: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """``upsert`` for rows given as tuples of the columns ``names``: a writer of
+    millions of records makes its tuples straight from them, without a dict each.
+
+    One statement for the whole batch on both databases.
     """
     if not rows:
         return
     if conn.dialect.name not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"no upsert for {conn.dialect.name}")
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = _on_conflict(dialect.insert(table), table, keys, overrides, rows[0])
-    if len(rows) > 1 and conn.dialect.name == "sqlite":
-        _sqlite_executemany(conn, table, stmt, rows)
-    elif len(rows) > 1:
-        conn.execute(_postgres_unnest(table, keys, overrides, rows))
+    if conn.dialect.name == "sqlite":
+        stmt = _on_conflict(sqlite.insert(table), table, keys, overrides, names)
+        _sqlite_executemany(conn, table, stmt, names, rows)
+    elif len(rows) >= COPY_FROM_ROWS:
+        _postgres_copy(conn, table, names, rows, keys, overrides)
     else:
-        conn.execute(stmt, rows)
+        conn.execute(_postgres_unnest(table, keys, overrides, names, rows))
 
 
-def _postgres_unnest(table: Table, keys: list[str], overrides, rows) -> Any:
+COPY_FROM_ROWS = 200  # below this, one statement's arrays cost less than a COPY
+
+
+def _postgres_copy(conn: Connection, table: Table, names, rows, keys, overrides):
+    """A big batch travels by binary COPY into a temporary twin of the table, then
+    one ``INSERT … SELECT … ON CONFLICT`` moves it in. psycopg writes COPY rows in
+    C; the arrays of ``_postgres_unnest`` are dumped value by value in Python,
+    which was half of PostgreSQL's ingest time."""
+    kinds = [_copy_type(table.c[n]) for n in names]
+    staging = f"staging_{table.name}"
+    columns = ", ".join(f'"{n}" {k}' for n, k in zip(names, kinds))
+    cursor = conn.connection.driver_connection.cursor()
+    # a temporary table lives as long as the connection: made on first use
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({columns})")
+    cursor.execute(f"TRUNCATE {staging}")
+    jsons = [i for i, n in enumerate(names) if isinstance(table.c[n].type, JSON)]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    with cursor.copy(f"COPY {staging} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(kinds)
+        if jsons:
+            dumped: dict[int, str] = {}
+            for row in rows:
+                values = list(row)
+                for i in jsons:
+                    v = values[i]
+                    if v is not None:
+                        if id(v) not in dumped:
+                            dumped[id(v)] = json.dumps(v)
+                        values[i] = dumped[id(v)]
+                copy.write_row(values)
+        else:
+            for row in rows:
+                copy.write_row(row)
+    staged = Table(staging, MetaData(), *(Column(n, table.c[n].type) for n in names))
+    values = [
+        cast(staged.c[n], table.c[n].type) if i in jsons else staged.c[n]
+        for i, n in enumerate(names)
+    ]
+    stmt = postgresql.insert(table).from_select(list(names), select(*values))
+    conn.execute(_on_conflict(stmt, table, keys, overrides, names))
+
+
+def _copy_type(column) -> str:
+    """The PostgreSQL type a column's values are copied as (JSON as text)."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    if isinstance(kind, JSON | Text | String):
+        return "text"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, Integer):  # BigInteger too
+        return "int8"
+    if isinstance(kind, Boolean):
+        return "bool"
+    raise TypeError(f"no COPY type for {column.name}: {kind!r}")
+
+
+def _postgres_unnest(table: Table, keys: list[str], overrides, names, rows) -> Any:
     """One statement for the whole batch: each column's values as one array,
     unnested into rows. An executemany runs the statement once per row on the
     server, which held PostgreSQL's ingest to a few thousand records a second."""
-    names = list(rows[0])
+    columns = list(zip(*rows))
     arrays = [
         bindparam(
             f"u_{n}",
-            _column_values(table.c[n], rows),
+            _column_values(table.c[n], column),
             type_=ARRAY(_array_item(table.c[n])),
         )
-        for n in names
+        for n, column in zip(names, columns)
     ]
     unnested = func.unnest(*arrays).table_valued(*names).render_derived()
     values = [
@@ -62,29 +153,28 @@ def _postgres_unnest(table: Table, keys: list[str], overrides, rows) -> Any:
         for n in names
     ]
     stmt = postgresql.insert(table).from_select(names, select(*values))
-    return _on_conflict(stmt, table, keys, overrides, rows[0])
+    return _on_conflict(stmt, table, keys, overrides, names)
 
 
-def _on_conflict(stmt, table: Table, keys: list[str], overrides, row: dict) -> Any:
+def _on_conflict(stmt, table: Table, keys: list[str], overrides, names) -> Any:
     """``stmt`` replacing the stored values of a row whose key exists (or taking
     the expressions in ``overrides``)."""
     changed = {
         c.name: stmt.excluded[c.name]
         for c in table.columns
-        if c.name not in keys and not c.primary_key and c.name in row
+        if c.name not in keys and not c.primary_key and c.name in names
     }
     if overrides:
         changed |= overrides(stmt.excluded)
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
-def _column_values(column, rows) -> list:
+def _column_values(column, values) -> list:
     if not isinstance(column.type, JSON):
-        return [r[column.name] for r in rows]
+        return list(values)
     dumped: dict[int, str] = {}  # a batch often shares its attribute dicts
     out = []
-    for r in rows:
-        v = r[column.name]
+    for v in values:
         if v is not None and id(v) not in dumped:
             dumped[id(v)] = json.dumps(v)
         out.append(None if v is None else dumped[id(v)])
@@ -96,48 +186,59 @@ def _array_item(column) -> Any:
     return Text() if isinstance(column.type, JSON) else column.type
 
 
-def _sqlite_executemany(conn: Connection, table: Table, stmt, rows) -> None:
-    """The same statement, with the parameters made here: SQLAlchemy's per-value
-    processing costs more than SQLite's own insert at ingest volumes."""
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    names = compiled.positiontup
-    constants = {
-        i: compiled.binds[n].effective_value
-        for i, n in enumerate(names)
-        if n not in table.c  # a constant of the statement (e.g. in a CASE)
-    }
-    columns = [n for n in names if n in table.c]
-    times = [
-        i for i, n in enumerate(columns) if isinstance(table.c[n].type, UTCDateTime)
-    ]
-    jsons = [i for i, n in enumerate(columns) if isinstance(table.c[n].type, JSON)]
-    pick = itemgetter(*columns)
-    params = []
-    # a batch repeats its times (every sensor read at one tick) and often its
-    # attribute dicts: each is turned into text once
+def _sqlite_executemany(conn: Connection, table: Table, stmt, names, rows) -> None:
+    """The statement run over the rows, with the parameters made here: SQLAlchemy's
+    per-value processing costs more than SQLite's own insert at ingest volumes."""
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(names))
+    order = compiled.positiontup
+    if list(order) == list(names):
+        params = rows
+    else:  # the statement wants its columns in another order, or has constants
+        at = {n: i for i, n in enumerate(names)}
+        constants = {n: compiled.binds[n].effective_value for n in order if n not in at}
+        params = [
+            tuple(r[at[n]] if n in at else constants[n] for n in order) for r in rows
+        ]
+    converters = _sqlite_converters(table, order)
+    if converters:
+        params = _converted(params, converters)
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def _sqlite_converters(table: Table, order: Sequence[str]) -> list[tuple[int, Any]]:
+    """(position, kind) of each parameter SQLite cannot take as it is."""
+    found = []
+    for i, n in enumerate(order):
+        if n in table.c and isinstance(table.c[n].type, UTCDateTime):
+            found.append((i, UTCDateTime))
+        elif n in table.c and isinstance(table.c[n].type, JSON):
+            found.append((i, JSON))
+    return found
+
+
+def _converted(rows: Sequence[tuple], converters: list[tuple[int, Any]]) -> list:
+    """Times as the store's text, JSON dumped. A batch repeats its times (every
+    sensor read at one tick) and often its attribute dicts: each is turned into
+    text once."""
     texts: dict[Any, str | None] = {}
     dumped: dict[int, str] = {}
+    out = []
     for row in rows:
-        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
-        for i in times:
-            t = values[i]
-            text = texts.get(t, _MISSING)
-            if text is _MISSING:
-                text = texts[t] = sqlite_time(t)
-            values[i] = text
-        for i in jsons:
+        values = list(row)
+        for i, kind in converters:
             v = values[i]
-            if v is not None:
+            if kind is UTCDateTime:
+                text = texts.get(v, _MISSING)
+                if text is _MISSING:
+                    text = texts[v] = sqlite_time(v)
+                values[i] = text
+            elif v is not None:
                 key = id(v)
                 if key not in dumped:
                     dumped[key] = json.dumps(v)
                 values[i] = dumped[key]
-        params.append(values)
-    if constants:  # rare: put them where the statement wants them
-        for values in params:
-            for i, value in sorted(constants.items()):
-                values.insert(i, value)
-    conn.exec_driver_sql(str(compiled), [tuple(v) for v in params])
+        out.append(tuple(values))
+    return out
 
 
 _MISSING = object()

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,7 +41,7 @@ from store.schema import (
     store_meta,
 )
 from store.types import UTCDateTime
-from store.upsert import upsert
+from store.upsert import upsert, upsert_values
 
 DATA_VERSION = "data_version"
 STORE_ID = "store_id"
@@ -55,20 +56,66 @@ def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
 EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "areas")
 FINAL_STATUSES = ("cancelled", "superseded")
 FACT_KEYS = rollups.EventFacts._fields
-MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
 
 
+EVENT_COLUMNS = (
+    "source_id",
+    "domain",
+    "category",
+    "occurred_at",
+    "title",
+    "status",
+    "severity",
+    "district_code",
+    "lon",
+    "lat",
+    "updated_at",
+    "closed_at",
+    "expires_at",
+    "attrs",
+    "source",
+    "ingested_at",
+)
+if set(EVENT_COLUMNS) != set(EVENT_FIELDS) | {"source", "ingested_at"}:
+    raise RuntimeError("store.writes.EVENT_COLUMNS must name every field of Event")
+_FACTS_OF_EVENT = itemgetter(*(EVENT_COLUMNS.index(k) for k in FACT_KEYS))
+_UPDATED_AT = itemgetter(EVENT_COLUMNS.index("updated_at"))
+
+
 def upsert_events(
-    conn: Connection, source: str, batch: Iterable[Event], now: datetime
+    conn: Connection,
+    source: str,
+    batch: Iterable[Event],
+    now: datetime,
+    districts: Sequence[str | None] | None = None,
 ) -> int:
-    rows, areas = [], {}
-    for e in batch:
-        row = _row(e, EVENT_FIELDS)
-        row["updated_at"] = e.updated_at or e.occurred_at
-        row.update(source=source, ingested_at=now)
-        rows.append(row)
+    """Events, replaced in place by (source, source id); ``districts`` (one per
+    event) overrides the events' own. Returns how many distinct events."""
+    batch = list(batch)
+    codes = districts if districts is not None else [e.district_code for e in batch]
+    rows: dict[str, tuple] = {}  # one per key, the last one winning
+    areas = {}
+    for e, code in zip(batch, codes, strict=True):
+        rows[e.source_id] = (
+            e.source_id,
+            e.domain,
+            e.category,
+            e.occurred_at,
+            e.title,
+            e.status,
+            e.severity,
+            code,
+            e.lon,
+            e.lat,
+            e.updated_at or e.occurred_at,
+            e.closed_at,
+            e.expires_at,
+            e.attrs,
+            source,
+            now,
+        )
         if e.areas:
             areas[e.source_id] = e.areas
 
@@ -85,16 +132,18 @@ def upsert_events(
             )
         }
 
-    rows = _last_per_key(rows, ("source_id",))
-    before = rollups.stored_facts(conn, source, [r["source_id"] for r in rows])
-    upsert(conn, events, rows, ["source", "source_id"], overrides=keep_final)
+    before = rollups.stored_facts(conn, source, list(rows))
+    values = list(rows.values())
+    upsert_values(
+        conn, events, EVENT_COLUMNS, values, ["source", "source_id"], keep_final
+    )
     rollups.apply_event_changes(
-        conn, before, [rollups.EventFacts(*(r[k] for k in FACT_KEYS)) for r in rows]
+        conn, before, [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
     )
     if areas:
         _replace_areas(conn, source, areas)
-    note_newest(conn, (r["updated_at"] for r in rows))
-    return len(rows)
+    note_newest(conn, map(_UPDATED_AT, values))
+    return len(values)
 
 
 def _replace_areas(
@@ -154,20 +203,54 @@ def upsert_measurements(
     batch: Sequence[Measurement],
     districts: Sequence[str | None] | None = None,
 ) -> int:
-    """Readings, replaced in place by (series, place, time); ``districts`` (one
-    per reading) overrides the readings' own."""
-    rows = [_row(m, MEASUREMENT_FIELDS) | {"source": source} for m in batch]
-    if districts is not None:
-        for row, code in zip(rows, districts, strict=True):
-            row["district_code"] = code
-    keys = ("series", "place", "observed_at")
-    upsert(conn, measurements, _last_per_key(rows, keys), list(keys))
-    hour_of = rollups.hour_of
-    rollups.refresh_measurement_hours(
-        conn, {(r["series"], hour_of(r["observed_at"])) for r in rows}
+    """Readings, replaced in place by (series, time, place); ``districts`` (one
+    per reading) overrides the readings' own. Tens of millions of readings: each
+    becomes a tuple straight away, and each distinct time is floored to its hour
+    once."""
+    if not batch:
+        return 0
+    codes = districts if districts is not None else [m.district_code for m in batch]
+    rows = {  # one per key, the last one winning
+        (m.series, m.observed_at, m.place): (
+            source,
+            m.series,
+            m.place,
+            m.category,
+            code,
+            m.lon,
+            m.lat,
+            m.observed_at,
+            m.value,
+        )
+        for m, code in zip(batch, codes, strict=True)
+    }
+    upsert_values(
+        conn,
+        measurements,
+        MEASUREMENT_COLUMNS,
+        list(rows.values()),
+        list(KEY_OF_READING),
     )
-    note_newest(conn, (r["observed_at"] for r in rows))
-    return len(rows)
+    hours = {t: rollups.hour_of(t) for t in {key[1] for key in rows}}
+    rollups.refresh_measurement_hours(
+        conn, {(series, hours[t]) for series, t, _ in rows}
+    )
+    note_newest(conn, hours)
+    return len(batch)
+
+
+MEASUREMENT_COLUMNS = (
+    "source",
+    "series",
+    "place",
+    "category",
+    "district_code",
+    "lon",
+    "lat",
+    "observed_at",
+    "value",
+)
+KEY_OF_READING = ("series", "observed_at", "place")  # the primary key
 
 
 def _last_per_key(

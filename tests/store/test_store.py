@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from connectors.base import Event, Measurement, Rejected
 from store import writes
 from store.schema import (
     districts,
+    event_totals,
     events,
     measurements,
     metadata,
@@ -18,6 +20,7 @@ from store.schema import (
     source_runs,
     source_state,
 )
+from store.upsert import COPY_FROM_ROWS
 
 KST = timezone(timedelta(hours=9))
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=KST)  # 00:30 UTC
@@ -111,6 +114,53 @@ def test_a_reading_is_stored_once_per_series_place_and_time(engine):
             )
         ).all()
     assert [tuple(r) for r in rows] == [("pm10", 40.0), ("pm25", 23.5), ("pm25", 30.0)]
+
+
+def test_a_big_batch_lands_as_a_small_one_does(engine):
+    """A batch of thousands goes another way (PostgreSQL: binary COPY into a
+    temporary table, then one upsert): the same rows, JSON, times and rules."""
+    n = COPY_FROM_ROWS * 3
+    batch = [
+        Event(
+            source_id=f"req-{i}",
+            domain="complaints",
+            category="noise" if i % 2 else "parking",
+            occurred_at=T0 + timedelta(minutes=i),
+            status="cancelled" if i == 7 else "received",
+            district_code="11680",
+            lon=127.05,
+            lat=37.51,
+            attrs={"n": i, "nested": {"ok": True}},
+        )
+        for i in range(n)
+    ]
+    readings = [
+        Measurement("pm25", f"st-{i % 50}", T0 + timedelta(minutes=i // 50), float(i))
+        for i in range(n)
+    ]
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", batch, T0)
+        writes.upsert_measurements(conn, "air", readings)
+    # sent again: the cancelled one stays cancelled, every reading replaced in place
+    again = [dataclasses.replace(e, status="assigned") for e in batch]
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", again, T0)
+        writes.upsert_measurements(
+            conn, "air", [dataclasses.replace(m, value=m.value + 0.5) for m in readings]
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(select(events).order_by(events.c.occurred_at)).all()
+        stored = conn.execute(
+            select(func.count(), func.sum(measurements.c.value))
+        ).one()
+        opened = conn.execute(select(func.sum(event_totals.c.opened))).scalar()
+    assert len(rows) == n
+    assert [r.status for r in rows].count("cancelled") == 1
+    assert rows[7].status == "cancelled" and rows[8].status == "assigned"
+    assert rows[5].attrs == {"n": 5, "nested": {"ok": True}}
+    assert rows[-1].occurred_at == T0 + timedelta(minutes=n - 1)
+    assert tuple(stored) == (n, sum(range(n)) + 0.5 * n)
+    assert opened == n  # the rollups counted each event once
 
 
 def test_times_come_back_as_the_same_instant_in_utc(engine):
