@@ -7,6 +7,10 @@ while every screen refreshing in between shares one computation.
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import threading
+import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
@@ -44,7 +48,12 @@ from store.schema import (
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
+STALE_BUCKETS = 2  # a render of the same data answers for at most two buckets more
+MAKING_SECONDS = 30  # a render's maker that died frees its moment after this
+WAIT_SECONDS = 10.0  # for a render another worker is making, then make it here
+WAIT_POLL_SECONDS = 0.01
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
 
@@ -636,16 +645,71 @@ class KpiService:
     def for_this_moment(self, name: str, build: Callable[[], T]) -> T:
         """What ``build()`` makes of the store as it is now, made once per moment
         and shared by every screen and worker: a page's whole refresh, rendered,
-        so that a warm refresh costs one small query and one cache read."""
+        so that a warm refresh costs one small query and one cache read.
+
+        When only the clock has moved on (the same data, a new bucket), the last
+        render of this data answers at once while one thread, in one worker, makes
+        the new one: dozens of screens never queue behind the twenty-odd pages
+        that all turn cold together at each bucket. A new batch is never answered
+        from an older render: the first refresh after it waits for the new one
+        (made once, the others waiting for it)."""
         with self.engine.connect() as conn:
-            _, moment, _ = self._moment(conn)
+            now, moment, v = self._moment(conn)
         key = moment.format(f"moment:{name}")
         found = self.cache.get(key)
         if found is not None:
             return found
+        bucket = int(now.timestamp()) // self.bucket_seconds
+        last_key = f"cw:{v.store}:{self.profile.id}:last:{name}"
+        last = self.cache.get(last_key)  # (data version, bucket, render)
+        fresh_enough = (
+            last is not None and last[0] == v.data and bucket - last[1] <= STALE_BUCKETS
+        )
+        making = f"{key}:making"
+        if fresh_enough:
+            if self.cache.add(making, 1, timeout=MAKING_SECONDS):
+                self._make_aside(key, last_key, (v.data, bucket), build, making)
+            return last[2]
+        if not self.cache.add(making, 1, timeout=MAKING_SECONDS):
+            made = self._wait_for(key)  # another worker is making this very moment
+            if made is not None:
+                return made
+        try:
+            return self._make(key, last_key, (v.data, bucket), build)
+        finally:
+            self.cache.delete(making)
+
+    def _make(self, key: str, last_key: str, stamp: tuple, build: Callable[[], T]) -> T:
         result = build()
         self.cache.set(key, result, timeout=self._moment_timeout)
+        self.cache.set(last_key, (*stamp, result), timeout=self._moment_timeout)
         return result
+
+    def _make_aside(self, key, last_key, stamp, build, making) -> None:
+        """``_make`` on a thread of its own, in a copy of this request's context
+        (the caller's role and page arguments are part of what ``build`` reads)."""
+        context = contextvars.copy_context()
+
+        def make() -> None:
+            try:
+                context.run(self._make, key, last_key, stamp, build)
+            except Exception:  # the next refresh tries again, in the foreground
+                log.exception("making %s failed", key)
+            finally:
+                self.cache.delete(making)
+
+        threading.Thread(target=make, name="citywall-moment", daemon=True).start()
+
+    def _wait_for(self, key: str) -> Any:
+        """The value another worker is making under ``key``, or None if it does
+        not come within ``WAIT_SECONDS``."""
+        deadline = time_module.monotonic() + WAIT_SECONDS
+        while time_module.monotonic() < deadline:
+            time_module.sleep(WAIT_POLL_SECONDS)
+            found = self.cache.get(key)
+            if found is not None:
+                return found
+        return None
 
     @property
     def _moment_timeout(self) -> int:

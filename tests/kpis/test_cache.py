@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -156,3 +159,97 @@ def test_another_store_at_the_same_version_is_never_served_from_the_cache(
     finally:
         for eng in engines:
             eng.dispose()
+
+
+# -- a page's render: one maker per moment, and the clock alone never makes anyone wait
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Renders:
+    """A page's build: counts its calls; ``hold`` keeps the next ones from
+    finishing until it is set."""
+
+    def __init__(self) -> None:
+        self.made = 0
+        self.hold = threading.Event()
+        self.hold.set()
+        self.started = threading.Event()
+
+    def build(self, value: str):
+        def make() -> str:
+            self.made += 1
+            self.started.set()
+            assert self.hold.wait(10)
+            return value
+
+        return make
+
+
+@pytest.fixture
+def paced(engine, seoul):
+    clock = Clock()
+    service = KpiService(engine, seoul, cache=SimpleCache(), clock=clock)
+    feed, _ = _feed(engine, seoul)
+    feed.run()
+    return service, clock, feed
+
+
+def test_when_only_the_clock_moves_the_last_render_answers_while_one_is_made(paced):
+    service, clock, _ = paced
+    renders = Renders()
+    assert service.for_this_moment("page", renders.build("first")) == "first"
+    clock.now += timedelta(seconds=service.bucket_seconds)  # the next bucket
+    renders.hold.clear()
+    renders.started.clear()
+    # answered at once from the last render, while the new one is being made
+    assert service.for_this_moment("page", renders.build("second")) == "first"
+    assert renders.started.wait(5)
+    assert service.for_this_moment("page", renders.build("third")) == "first"
+    assert renders.made == 2  # one maker for the moment, not one per screen
+    renders.hold.set()
+    deadline = time.monotonic() + 5
+    while service.for_this_moment("page", renders.build("fourth")) != "second":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert renders.made == 2
+
+
+def test_a_new_batch_is_never_answered_from_an_older_render(paced):
+    service, clock, feed = paced
+    assert service.for_this_moment("page", lambda: "before the batch") == (
+        "before the batch"
+    )
+    feed.run()
+    clock.now += timedelta(seconds=service.bucket_seconds)
+    assert service.for_this_moment("page", lambda: "after") == "after"
+
+
+def test_a_render_more_than_two_buckets_old_is_not_served(paced):
+    service, clock, _ = paced
+    assert service.for_this_moment("page", lambda: "old") == "old"
+    clock.now += timedelta(seconds=3 * service.bucket_seconds)
+    assert service.for_this_moment("page", lambda: "new") == "new"
+
+
+def test_screens_asking_for_a_moment_being_made_wait_for_it_not_make_it_again(paced):
+    service, _, _ = paced
+    renders = Renders()
+    renders.hold.clear()
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(service.for_this_moment, "page", renders.build("made"))
+        assert renders.started.wait(5)
+        others = [
+            pool.submit(service.for_this_moment, "page", renders.build("again"))
+            for _ in range(3)
+        ]
+        time.sleep(0.1)
+        renders.hold.set()
+        assert [f.result(10) for f in [first, *others]] == ["made"] * 4
+    assert renders.made == 1
