@@ -64,10 +64,11 @@ HOUR = timedelta(hours=1)
 # memo is keyed by the store's *past version*, which the ingest raises only when a
 # batch changes an hour already over, so a live batch (today's records) leaves
 # every past sum in place and a refresh reads only the current hour again.
-Memo = Callable[[tuple, Callable[[], Any]], Any]
+# ``memo(key, compute, seconds)`` keeps it that long at most (two days by default).
+Memo = Callable[..., Any]
 
 
-def no_memo(key: tuple, compute: Callable[[], Any]) -> Any:
+def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:
     return compute()
 
 

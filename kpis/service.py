@@ -50,6 +50,7 @@ GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
+PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
 STALE_BUCKETS = 2  # a render of the same data answers for at most two buckets more
 MAKING_SECONDS = 30  # a render's maker that died frees its moment after this
 WAIT_SECONDS = 10.0  # for a render another worker is making, then make it here
@@ -186,8 +187,7 @@ class KpiService:
             for kpi in definitions.KPIS:
                 current = kpi.current(w, self.context)
                 now_found = q.run(conn, current, q.ALL_DISTRICTS, memo)
-                before = kpi.previous(w, self.context)
-                before_found = q.run(conn, before, q.ALL_DISTRICTS, memo)
+                before_found = self._previous(conn, kpi, w, q.ALL_DISTRICTS, memo)
                 for code in codes:
                     value = self._kpi_value(
                         conn,
@@ -195,7 +195,7 @@ class KpiService:
                         w,
                         code,
                         _in_district(now_found, code, current.counts),
-                        _in_district(before_found, code, before.counts),
+                        _in_district(before_found, code, current.counts),
                         current.counts,
                     )
                     tiles[code].append(self._with_staleness(value, kpi, health))
@@ -536,8 +536,23 @@ class KpiService:
     ) -> KpiValue:
         current = kpi.current(w, self.context)
         value = q.run(conn, current, district, memo)
-        previous = q.run(conn, kpi.previous(w, self.context), district, memo)
+        previous = self._previous(conn, kpi, w, district, memo)
         return self._kpi_value(conn, kpi, w, district, value, previous, current.counts)
+
+    def _previous(
+        self, conn: Connection, kpi: Kpi, w: Window, scope: str | None, memo: Memo
+    ) -> Any:
+        """The KPI's value to compare with (the same time yesterday, the week
+        before...), to the minute. It is a matter of the past, so it is worked out
+        once a minute, and again when a batch changes a past hour, rather than at
+        every moment: about half of a refresh's queries otherwise."""
+        minute = w.now.replace(second=0, microsecond=0)
+        at_minute = replace(w, now=minute)
+        return memo(
+            ("previous", kpi.id, scope, minute),
+            lambda: q.run(conn, kpi.previous(at_minute, self.context), scope, memo),
+            PREVIOUS_SECONDS,
+        )
 
     def _kpi_value(
         self,
@@ -720,14 +735,16 @@ class KpiService:
         one of them (the past version rises) or for two days at most."""
         prefix = f"cw:{store}:{self.profile.id}:past:{past_version}:"
 
-        def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+        def memo(
+            key: tuple, compute: Callable[[], Any], seconds: int = PAST_TIMEOUT
+        ) -> Any:
             name = prefix + ":".join(
                 v.isoformat() if isinstance(v, datetime) else str(v) for v in key
             )
             found = self.cache.get(name)
             if found is None:
                 found = compute()
-                self.cache.set(name, found, timeout=PAST_TIMEOUT)
+                self.cache.set(name, found, timeout=seconds)
             return found
 
         return memo

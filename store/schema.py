@@ -61,7 +61,8 @@ events = Table(
     Index("ix_events_domain_occurred", "domain", "occurred_at"),
     Index("ix_events_domain_closed", "domain", "closed_at"),
     Index("ix_events_domain_expires", "domain", "expires_at"),
-    Index("ix_events_domain_status", "domain", "status"),
+    # no index on status: every query reads it as "not retracted" over rows that
+    # other indexes found, and each index is one more B-tree for every insert
 )
 
 # The further districts an event covers: a warning area over several districts.

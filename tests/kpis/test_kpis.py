@@ -121,32 +121,33 @@ def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=No
         return float((rows["value"] < limit).mean())
 
     window = seoul.speed_window
+    then = now.floor("min")  # values to compare with are kept to the minute
     return {
         "complaints_today": (
             created(complaints, midnight, now),
-            created(complaints, midnight - day, now - day),
+            created(complaints, midnight - day, then - day),
         ),
-        "complaints_open": (open_at(complaints, now), open_at(complaints, now - day)),
+        "complaints_open": (open_at(complaints, now), open_at(complaints, then - day)),
         "complaints_median_hours": (
             median_close(complaints, now - 7 * day, now),
-            median_close(complaints, now - 14 * day, now - 7 * day),
+            median_close(complaints, then - 14 * day, then - 7 * day),
         ),
         "safety_incidents_24h": (
             created(safety, now - day, now),
-            created(safety, now - 8 * day, now - day) / 7,
+            created(safety, then - 8 * day, then - day) / 7,
         ),
-        "disaster_active_alerts": (active(now), active(now - day)),
+        "disaster_active_alerts": (active(now), active(then - day)),
         "pm25_avg": (
             mean("pm25", now - pd.Timedelta(hours=1), now),
-            mean("pm25", now - day - pd.Timedelta(hours=1), now - day),
+            mean("pm25", then - day - pd.Timedelta(hours=1), then - day),
         ),
         "road_avg_speed": (
             mean("road_speed", now - window, now),
-            mean("road_speed", now - day - window, now - day),
+            mean("road_speed", then - day - window, then - day),
         ),
         "road_congested_share": (
             congested(now - window, now),
-            congested(now - day - window, now - day),
+            congested(then - day - window, then - day),
         ),
     }[kpi_id]
 
