@@ -49,6 +49,10 @@ from store.schema import (
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# (service, its moment) while a render is made: see KpiService._moment
+_PINNED: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
+    "citywall_render_moment", default=None
+)
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
 STALE_BUCKETS = 2  # a render of the same data answers for at most two buckets more
@@ -344,10 +348,8 @@ class KpiService:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
         sparklines. It reads only hours already over, so it is computed once an hour
         and again when a batch changes one of them (the past version)."""
-        now = self.clock()
+        now, _, v = self._moment()
         hour = now.replace(minute=0, second=0, microsecond=0)
-        with self.engine.connect() as conn:
-            v = writes.versions(conn)
         key = (
             f"cw:{v.store}:{self.profile.id}:history:{district}:{hours}:"
             f"{hour.isoformat()}:{v.past}"
@@ -622,13 +624,18 @@ class KpiService:
             return GOOD if basis >= target else WATCH if basis >= watch else ALERT
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT
 
-    def _moment(self, conn: Connection) -> tuple[datetime, str, writes.Versions]:
+    def _moment(self) -> tuple[datetime, str, writes.Versions]:
         """(now, the cache key of this moment, the store's versions): a moment is
         one data version in one time bucket, shared by the screens refreshing in
-        it."""
+        it. Inside a render (``for_this_moment``) every part shares the render's
+        moment: one reading of the versions, one snapshot."""
+        pinned = _PINNED.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
         now = self.clock()
         bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
-        v = writes.versions(conn)
+        with self.engine.connect() as conn:
+            v = writes.versions(conn)
         return now, f"cw:{v.store}:{self.profile.id}:{{}}:{v.data}:{bucket}", v
 
     def _cached(
@@ -640,12 +647,12 @@ class KpiService:
     ) -> Any:
         """``build(conn, window)`` for this moment, cached; with ``memoised`` it also
         gets the memo of past hours (``build(conn, window, memo)``)."""
+        now, moment, v = self._moment()
+        key = moment.format(f"{what}:{arg}")
+        found = self.cache.get(key)
+        if found is not None:
+            return found
         with self.engine.connect() as conn:
-            now, moment, v = self._moment(conn)
-            key = moment.format(f"{what}:{arg}")
-            found = self.cache.get(key)
-            if found is not None:
-                return found
             # the moment itself, not the bucket's start: a record stamped a second
             # ago counts as soon as its batch is in (the bucket only lets screens
             # refreshing together share one computation)
@@ -668,8 +675,8 @@ class KpiService:
         that all turn cold together at each bucket. A new batch is never answered
         from an older render: the first refresh after it waits for the new one
         (made once, the others waiting for it)."""
-        with self.engine.connect() as conn:
-            now, moment, v = self._moment(conn)
+        pinned = self._moment()
+        now, moment, v = pinned
         key = moment.format(f"moment:{name}")
         found = self.cache.get(key)
         if found is not None:
@@ -683,31 +690,39 @@ class KpiService:
         making = f"{key}:making"
         if fresh_enough:
             if self.cache.add(making, 1, timeout=MAKING_SECONDS):
-                self._make_aside(key, last_key, (v.data, bucket), build, making)
+                self._make_aside(key, last_key, pinned, build, making)
             return last[2]
         if not self.cache.add(making, 1, timeout=MAKING_SECONDS):
             made = self._wait_for(key)  # another worker is making this very moment
             if made is not None:
                 return made
         try:
-            return self._make(key, last_key, (v.data, bucket), build)
+            return self._make(key, last_key, pinned, build)
         finally:
             self.cache.delete(making)
 
-    def _make(self, key: str, last_key: str, stamp: tuple, build: Callable[[], T]) -> T:
-        result = build()
+    def _make(
+        self, key: str, last_key: str, pinned: tuple, build: Callable[[], T]
+    ) -> T:
+        token = _PINNED.set((self, pinned))
+        try:
+            result = build()
+        finally:
+            _PINNED.reset(token)
+        now, _, v = pinned
+        bucket = int(now.timestamp()) // self.bucket_seconds
         self.cache.set(key, result, timeout=self._moment_timeout)
-        self.cache.set(last_key, (*stamp, result), timeout=self._moment_timeout)
+        self.cache.set(last_key, (v.data, bucket, result), timeout=self._moment_timeout)
         return result
 
-    def _make_aside(self, key, last_key, stamp, build, making) -> None:
+    def _make_aside(self, key, last_key, pinned, build, making) -> None:
         """``_make`` on a thread of its own, in a copy of this request's context
         (the caller's role and page arguments are part of what ``build`` reads)."""
         context = contextvars.copy_context()
 
         def make() -> None:
             try:
-                context.run(self._make, key, last_key, stamp, build)
+                context.run(self._make, key, last_key, pinned, build)
             except Exception:  # the next refresh tries again, in the foreground
                 log.exception("making %s failed", key)
             finally:

@@ -253,3 +253,17 @@ def test_screens_asking_for_a_moment_being_made_wait_for_it_not_make_it_again(pa
         renders.hold.set()
         assert [f.result(10) for f in [first, *others]] == ["made"] * 4
     assert renders.made == 1
+
+
+def test_every_part_of_one_render_reads_the_store_at_one_moment(paced):
+    """A batch landing while a render is being made shows in the next render, whole,
+    never in half of this one."""
+    service, _, feed = paced
+
+    def render() -> tuple:
+        before = _value(service, "complaints_open")
+        feed.run()  # lands midway
+        return before, _value(service, "complaints_open")
+
+    assert service.for_this_moment("page", render) == (1, 1)
+    assert _value(service, "complaints_open") == 2
