@@ -190,14 +190,18 @@ def _sqlite_executemany(conn: Connection, table: Table, stmt, names, rows) -> No
     """The statement run over the rows, with the parameters made here: SQLAlchemy's
     per-value processing costs more than SQLite's own insert at ingest volumes."""
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(names))
-    order = compiled.positiontup
-    if list(order) == list(names):
-        params = rows
-    else:  # the statement wants its columns in another order, or has constants
-        at = {n: i for i, n in enumerate(names)}
-        constants = {n: compiled.binds[n].effective_value for n in order if n not in at}
+    order = list(compiled.positiontup)
+    at = {n: i for i, n in enumerate(names)}
+    constants = tuple(compiled.binds[n].effective_value for n in order if n not in at)
+    if order == [*names, *order[len(names) :]] and all(
+        n not in at for n in order[len(names) :]
+    ):
+        # the columns as given, then the statement's own constants (in a CASE)
+        params = [(*r, *constants) for r in rows] if constants else rows
+    else:
+        by_name = dict(zip((n for n in order if n not in at), constants))
         params = [
-            tuple(r[at[n]] if n in at else constants[n] for n in order) for r in rows
+            tuple(r[at[n]] if n in at else by_name[n] for n in order) for r in rows
         ]
     converters = _sqlite_converters(table, order)
     if converters:
@@ -217,31 +221,24 @@ def _sqlite_converters(table: Table, order: Sequence[str]) -> list[tuple[int, An
 
 
 def _converted(rows: Sequence[tuple], converters: list[tuple[int, Any]]) -> list:
-    """Times as the store's text, JSON dumped. A batch repeats its times (every
-    sensor read at one tick) and often its attribute dicts: each is turned into
-    text once."""
+    """Times as the store's text, JSON dumped, column by column. A batch repeats
+    its times (every sensor read at one tick) and often its attribute dicts: each
+    is turned into text once."""
+    columns = list(zip(*rows))
     texts: dict[Any, str | None] = {}
     dumped: dict[int, str] = {}
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, kind in converters:
-            v = values[i]
-            if kind is UTCDateTime:
-                text = texts.get(v, _MISSING)
-                if text is _MISSING:
-                    text = texts[v] = sqlite_time(v)
-                values[i] = text
-            elif v is not None:
-                key = id(v)
-                if key not in dumped:
-                    dumped[key] = json.dumps(v)
-                values[i] = dumped[key]
-        out.append(tuple(values))
-    return out
-
-
-_MISSING = object()
+    for i, kind in converters:
+        values = columns[i]
+        if kind is UTCDateTime:
+            for t in set(values).difference(texts):
+                texts[t] = sqlite_time(t)
+            columns[i] = [texts[t] for t in values]
+        else:
+            for v in values:
+                if v is not None and id(v) not in dumped:
+                    dumped[id(v)] = json.dumps(v)
+            columns[i] = [None if v is None else dumped[id(v)] for v in values]
+    return list(zip(*columns))
 
 
 def sqlite_time(value: datetime | None) -> str | None:
