@@ -22,6 +22,7 @@ from citywall import i18n, runtime
 from citywall.csv_export import records_csv, tile_csv
 from citywall.headers import secure_web_surface
 from citywall.operations import add_operations_routes
+from citywall.plotly_bundle import serve_partial_plotly
 from citywall.settings import Settings
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> dash.Dash:
     add_operations_routes(app.server, routes)
     _add_downloads(app, routes)
     _add_camera_frames(app, routes)
+    serve_partial_plotly(app, routes)
     build = build_id()
     app.server.config["CITYWALL_BUILD"] = build
 
