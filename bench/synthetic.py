@@ -247,7 +247,8 @@ class SyntheticCity:
 
     def live(self, now: datetime, seconds: float = 60.0) -> Batch:
         """What a minute of the live city sends at ``now``: the events of the last
-        ``seconds`` (open, as just reported) and every link's speed at ``now``."""
+        ``seconds`` (open, as just reported) and the speeds of the links whose
+        report falls in them."""
         rng = np.random.default_rng([self.seed, 20, int(now.timestamp() * 1000)])
         events: list[Event] = []
         for name, per_hour in self.per_hour.items():
@@ -276,17 +277,28 @@ class SyntheticCity:
                         attrs=_attrs(category),
                     )
                 )
+        # each link reports once every SPEED_STEP, as in the year, at its own phase:
+        # the links whose report falls in this minute (a link a minute would make
+        # the present fifteen times denser than the history it continues)
+        step = SPEED_STEP.total_seconds()
+        t = now.timestamp()
+        phase = np.arange(len(self.links)) * (step / len(self.links))
+        reported = t - np.mod(t - phase, step)
+        due = np.flatnonzero(reported > t - seconds)
         speeds = np.round(self.free_flow * rng.uniform(0.5, 1.1, len(self.links)), 1)
         where = self.points[self.links]
         readings = [
-            Measurement("road_speed", f"L{link:06d}", now, speed, kind, None, lon, lat)
-            for link, speed, kind, lon, lat in zip(
-                self.links.tolist(),
-                speeds.tolist(),
-                self.link_class,
-                where[:, 0].tolist(),
-                where[:, 1].tolist(),
+            Measurement(
+                "road_speed",
+                f"L{self.links[i]:06d}",
+                datetime.fromtimestamp(float(reported[i]), UTC),
+                float(speeds[i]),
+                self.link_class[i],
+                None,
+                float(where[i, 0]),
+                float(where[i, 1]),
             )
+            for i in due.tolist()
         ]
         return Batch(events=events, measurements=readings)
 

@@ -215,7 +215,10 @@ def alerts_active_at(at: datetime) -> Aggregate:
 def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
     # "no expiry or not expired yet" as two index ranges, not an OR: with the OR
     # both databases walk every alert ever issued (40 ms at a year of a big city,
-    # half a millisecond this way)
+    # half a millisecond this way). The domain is named inside only: with it
+    # outside too, SQLite walks every alert issued before ``at`` by its
+    # (domain, occurred) index and checks each against the list (3.7 ms at a year)
+    # instead of fetching the few in force by id (0.03 ms)
     in_force = union_all(
         select(events.c.id).where(
             events.c.domain == "disaster", events.c.expires_at.is_(None)
@@ -225,7 +228,6 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
         ),
     )
     return (
-        events.c.domain == "disaster",
         events.c.id.in_(in_force),
         events.c.occurred_at <= at,
         events.c.status.not_in(RETRACTED),
