@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-import time as time_module
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
@@ -57,8 +56,7 @@ PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
 STALE_BUCKETS = 2  # a render of the same data answers for at most two buckets more
 MAKING_SECONDS = 30  # a render's maker that died frees its moment after this
-WAIT_SECONDS = 10.0  # for a render another worker is making, then make it here
-WAIT_POLL_SECONDS = 0.01
+LAST_SECONDS = 3600  # a page's last render, kept (it serves only its own data)
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
 
@@ -673,8 +671,7 @@ class KpiService:
         render of this data answers at once while one thread, in one worker, makes
         the new one: dozens of screens never queue behind the twenty-odd pages
         that all turn cold together at each bucket. A new batch is never answered
-        from an older render: the first refresh after it waits for the new one
-        (made once, the others waiting for it)."""
+        from an older render: the first refresh after it makes the new one."""
         pinned = self._moment()
         now, moment, v = pinned
         key = moment.format(f"moment:{name}")
@@ -687,19 +684,14 @@ class KpiService:
         fresh_enough = (
             last is not None and last[0] == v.data and bucket - last[1] <= STALE_BUCKETS
         )
-        making = f"{key}:making"
         if fresh_enough:
+            making = f"{key}:making"
             if self.cache.add(making, 1, timeout=MAKING_SECONDS):
                 self._make_aside(key, last_key, pinned, build, making)
             return last[2]
-        if not self.cache.add(making, 1, timeout=MAKING_SECONDS):
-            made = self._wait_for(key)  # another worker is making this very moment
-            if made is not None:
-                return made
-        try:
-            return self._make(key, last_key, pinned, build)
-        finally:
-            self.cache.delete(making)
+        # a worker waiting for another's render would serve no one meanwhile:
+        # each worker makes it (rare: the first refresh after a batch)
+        return self._make(key, last_key, pinned, build)
 
     def _make(
         self, key: str, last_key: str, pinned: tuple, build: Callable[[], T]
@@ -712,7 +704,7 @@ class KpiService:
         now, _, v = pinned
         bucket = int(now.timestamp()) // self.bucket_seconds
         self.cache.set(key, result, timeout=self._moment_timeout)
-        self.cache.set(last_key, (v.data, bucket, result), timeout=self._moment_timeout)
+        self.cache.set(last_key, (v.data, bucket, result), timeout=LAST_SECONDS)
         return result
 
     def _make_aside(self, key, last_key, pinned, build, making) -> None:
@@ -729,17 +721,6 @@ class KpiService:
                 self.cache.delete(making)
 
         threading.Thread(target=make, name="citywall-moment", daemon=True).start()
-
-    def _wait_for(self, key: str) -> Any:
-        """The value another worker is making under ``key``, or None if it does
-        not come within ``WAIT_SECONDS``."""
-        deadline = time_module.monotonic() + WAIT_SECONDS
-        while time_module.monotonic() < deadline:
-            time_module.sleep(WAIT_POLL_SECONDS)
-            found = self.cache.get(key)
-            if found is not None:
-                return found
-        return None
 
     @property
     def _moment_timeout(self) -> int:
