@@ -129,35 +129,39 @@ def refresh(
     ms["congested"] = (ms.value < limits.fillna(default_limit)).astype(float)
     w = pd.Timedelta(speed_window)
     complaints_open = open_at("complaints", t)
+    then = t.floor("min")  # values to compare with, to the minute as CityWall has them
     tiles = {
         "complaints_today": (
             created("complaints", today_ts, t),
-            created("complaints", today_ts - DAY, t - DAY),
+            created("complaints", today_ts - DAY, then - DAY),
         ),
         "complaints_open": (
             float(len(open_at("complaints", t))),
-            float(len(open_at("complaints", t - DAY))),
+            float(len(open_at("complaints", then - DAY))),
         ),
         "complaints_median_hours": (
             median_hours("complaints", t - 7 * DAY, t),
-            median_hours("complaints", t - 14 * DAY, t - 7 * DAY),
+            median_hours("complaints", then - 14 * DAY, then - 7 * DAY),
         ),
         "safety_incidents_24h": (
             created("safety", t - DAY, t),
-            created("safety", t - 8 * DAY, t - DAY) / 7,
+            created("safety", then - 8 * DAY, then - DAY) / 7,
         ),
         "disaster_active_alerts": (
             float(len(alerts_at(t))),
-            float(len(alerts_at(t - DAY))),
+            float(len(alerts_at(then - DAY))),
         ),
-        "pm25_avg": (mean("pm25", t - HOUR, t), mean("pm25", t - DAY - HOUR, t - DAY)),
+        "pm25_avg": (
+            mean("pm25", t - HOUR, t),
+            mean("pm25", then - DAY - HOUR, then - DAY),
+        ),
         "road_avg_speed": (
             mean("road_speed", t - w, t),
-            mean("road_speed", t - DAY - w, t - DAY),
+            mean("road_speed", then - DAY - w, then - DAY),
         ),
         "road_congested_share": (
             mean("road_speed", t - w, t, "congested"),
-            mean("road_speed", t - DAY - w, t - DAY, "congested"),
+            mean("road_speed", then - DAY - w, then - DAY, "congested"),
         ),
     }
     by_district = complaints_open.groupby("district_code").size()
