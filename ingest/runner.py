@@ -23,6 +23,7 @@ import connectors
 from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile, SourceConfig
 from connectors.base import Batch, Connector, Rejected, excerpt
+from ingest.collector import collector_paused
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
 from store import rollups, writes
@@ -103,6 +104,10 @@ class SourceRunner:
         self.clock = clock
 
     def run(self) -> RunSummary:
+        with collector_paused():
+            return self._run()
+
+    def _run(self) -> RunSummary:
         started = self.clock()
         t0 = time.perf_counter()
         summary = RunSummary(self.source.name)

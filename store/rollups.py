@@ -28,7 +28,7 @@ from store.schema import (
     measurements,
     store_meta,
 )
-from store.upsert import upsert
+from store.upsert import upsert, upsert_values
 
 NO_DISTRICT = ""  # the rollups' key for records with no district
 WHOLE_CITY = "*"  # the histogram's key for the whole city
@@ -91,76 +91,82 @@ def stored_facts(
 def apply_event_changes(
     conn: Connection, before: Iterable[EventFacts], after: Iterable[EventFacts]
 ) -> None:
-    """Move the rollups from what ``before`` contributed to what ``after`` does."""
-    hourly: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    """Move the rollups from what ``before`` contributed to what ``after`` does.
+
+    Hours are counted as epoch hours and made times once each at the end: a time
+    zone-aware datetime per record, hashed into a dict key, was most of the
+    ingest's Python time for events."""
+    hourly: dict[tuple, list[int]] = {}  # key -> [opened, closed]
+    totals: dict[tuple, list[int]] = {}
     histogram: dict[tuple, int] = defaultdict(int)
     for sign, facts in ((-1, before), (1, after)):
-        for f in facts:
-            district = f.district_code or NO_DISTRICT
-            hourly[(f.domain, hour_of(f.occurred_at), district, f.category)][0] += sign
-            totals[(f.domain, district)][0] += sign
-            if f.closed_at is not None:
-                closed_hour = hour_of(f.closed_at)
-                hourly[(f.domain, closed_hour, district, f.category)][1] += sign
-                totals[(f.domain, district)][1] += sign
-                took = (f.closed_at - f.occurred_at).total_seconds() / 3600
-                bucket = close_bucket(took)
-                histogram[(f.domain, closed_hour, district, bucket)] += sign
-                histogram[(f.domain, closed_hour, WHOLE_CITY, bucket)] += sign
-    now_hour = hour_of(datetime.now(UTC))
-    if any(k[1] < now_hour for k, v in hourly.items() if v[0] or v[1]) or any(
-        k[1] < now_hour for k, n in histogram.items() if n
-    ):
+        for domain, category, district, occurred_at, closed_at in facts:
+            district = district or NO_DISTRICT
+            opened_at = occurred_at.timestamp()
+            key = (domain, opened_at // 3600, district, category)
+            if (cell := hourly.get(key)) is None:
+                hourly[key] = [sign, 0]
+            else:
+                cell[0] += sign
+            if (total := totals.get((domain, district))) is None:
+                total = totals[(domain, district)] = [0, 0]
+            total[0] += sign
+            if closed_at is not None:
+                closed = closed_at.timestamp()
+                closed_hour = closed // 3600
+                key = (domain, closed_hour, district, category)
+                if (cell := hourly.get(key)) is None:
+                    hourly[key] = [0, sign]
+                else:
+                    cell[1] += sign
+                total[1] += sign
+                bucket = close_bucket((closed - opened_at) / 3600)
+                histogram[(domain, closed_hour, district, bucket)] += sign
+                histogram[(domain, closed_hour, WHOLE_CITY, bucket)] += sign
+    hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
+    histogram = {k: n for k, n in histogram.items() if n}
+    now_hour = datetime.now(UTC).timestamp() // 3600
+    if any(k[1] < now_hour for k in hourly) or any(k[1] < now_hour for k in histogram):
         bump_past_version(conn)
+    hours: dict[float, datetime] = {}
+
+    def hour(epoch_hour: float) -> datetime:
+        if (at := hours.get(epoch_hour)) is None:
+            at = hours[epoch_hour] = datetime.fromtimestamp(epoch_hour * 3600, UTC)
+        return at
+
     _add(
         conn,
         event_hourly,
-        [
-            dict(
-                domain=k[0],
-                hour=k[1],
-                district_code=k[2],
-                category=k[3],
-                opened=o,
-                closed=c,
-            )
-            for k, (o, c) in hourly.items()
-            if o or c
-        ],
-        ("opened", "closed"),
+        ("domain", "hour", "district_code", "category", "opened", "closed"),
+        [(k[0], hour(k[1]), k[2], k[3], o, c) for k, (o, c) in hourly.items()],
     )
     _add(
         conn,
         event_totals,
-        [
-            dict(domain=k[0], district_code=k[1], opened=o, closed=c)
-            for k, (o, c) in totals.items()
-            if o or c
-        ],
-        ("opened", "closed"),
+        ("domain", "district_code", "opened", "closed"),
+        [(*k, o, c) for k, (o, c) in totals.items() if o or c],
     )
     _add(
         conn,
         close_hours_histogram,
-        [
-            dict(domain=k[0], hour=k[1], district_code=k[2], bucket=k[3], n=n)
-            for k, n in histogram.items()
-            if n
-        ],
-        ("n",),
+        ("domain", "hour", "district_code", "bucket", "n"),
+        [(k[0], hour(k[1]), k[2], k[3], n) for k, n in histogram.items()],
     )
 
 
-def _add(conn: Connection, table, rows: list[dict], counters: tuple[str, ...]) -> None:
-    """Add each row's counters to the stored ones (a new key starts from zero)."""
-    upsert(
+def _add(conn: Connection, table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add each row's counters (the columns of ``names`` outside the key) to the
+    stored ones (a new key starts from zero)."""
+    keys = [c.name for c in table.primary_key]
+    upsert_values(
         conn,
         table,
+        names,
         rows,
-        [c.name for c in table.primary_key],
+        keys,
         overrides=lambda excluded: {
-            name: table.c[name] + excluded[name] for name in counters
+            name: table.c[name] + excluded[name] for name in names if name not in keys
         },
     )
 
