@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from itertools import zip_longest
@@ -57,6 +59,7 @@ PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this lo
 STALE_BUCKETS = 2  # a render of the same data answers for at most two buckets more
 MAKING_SECONDS = 30  # a render's maker that died frees its moment after this
 LAST_SECONDS = 3600  # a page's last render, kept (it serves only its own data)
+MAKERS = 2  # threads per process making renders aside
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
 
@@ -720,7 +723,7 @@ class KpiService:
             finally:
                 self.cache.delete(making)
 
-        threading.Thread(target=make, name="citywall-moment", daemon=True).start()
+        _makers().submit(make)
 
     @property
     def _moment_timeout(self) -> int:
@@ -748,3 +751,23 @@ class KpiService:
 
 def _as_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _makers() -> ThreadPoolExecutor:
+    """This process's threads that make renders aside. A few kept threads, not one
+    new thread per render: at a bucket's turn twenty-odd pages go cold together,
+    and as many threads at once would fight the requests for the interpreter and
+    each take a malloc arena of its own, which the worker keeps for good. A forked
+    worker makes its own (threads do not survive a fork)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (
+                os.getpid(),
+                ThreadPoolExecutor(MAKERS, thread_name_prefix="citywall-moment"),
+            )
+        return _pool[1]

@@ -17,7 +17,7 @@ from citywall.runtime import make_cache
 from citywall.settings import Settings
 from connectors.base import Batch, Event
 from ingest.runner import SourceRunner, prepare_store
-from kpis.service import KpiService, KpiValue
+from kpis.service import MAKERS, KpiService, KpiValue
 from store import connect, writes
 from tests.conftest import service_url
 
@@ -266,3 +266,37 @@ def test_every_part_of_one_render_reads_the_store_at_one_moment(paced):
 
     assert service.for_this_moment("page", render) == (1, 1)
     assert _value(service, "complaints_open") == 2
+
+
+def test_pages_turning_cold_together_are_made_aside_by_a_few_kept_threads(paced):
+    """At a bucket's turn every page goes cold at once: their renders queue for
+    the process's few makers instead of each starting a thread of its own."""
+    service, clock, _ = paced
+    pages = [f"page-{i}" for i in range(3 * MAKERS)]
+    for page in pages:
+        service.for_this_moment(page, lambda: "old")
+    clock.now += timedelta(seconds=service.bucket_seconds)
+    lock = threading.Lock()
+    running, most, threads = [0], [0], set()
+    release = threading.Event()
+
+    def build() -> str:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            threads.add(threading.current_thread().name)
+        release.wait(10)
+        with lock:
+            running[0] -= 1
+        return "new"
+
+    assert [service.for_this_moment(p, build) for p in pages] == ["old"] * len(pages)
+    time.sleep(0.2)
+    assert most[0] == MAKERS  # the rest wait their turn
+    release.set()
+    deadline = time.monotonic() + 10
+    while any(service.for_this_moment(p, build) != "new" for p in pages):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert len(threads) == MAKERS
+    assert all(name.startswith("citywall-moment") for name in threads)
