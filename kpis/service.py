@@ -11,8 +11,9 @@ import contextvars
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from itertools import zip_longest
@@ -53,6 +54,30 @@ log = logging.getLogger(__name__)
 # (service, its moment) while a render is made: see KpiService._moment
 _PINNED: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
     "citywall_render_moment", default=None
+)
+
+
+class _SharedConnection:
+    """The one connection every part of a render reads through, opened on first
+    use. A connection per part cost PostgreSQL three round trips each (the pool's
+    ping, BEGIN, ROLLBACK), a third of a cold render's."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def get(self) -> Connection:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+_SHARED: contextvars.ContextVar[_SharedConnection | None] = contextvars.ContextVar(
+    "citywall_render_connection", default=None
 )
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
@@ -361,7 +386,7 @@ class KpiService:
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
         result: dict[str, list[float | None]] = {}
         memo = self._memo_at(v.store, v.past)
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             for kpi in definitions.KPIS:
                 values = []
                 for at in points:
@@ -441,11 +466,17 @@ class KpiService:
             return evaluate(conn, self.profile.ladder, w.now)
 
         state = self._cached("stage", None, build)
-        with self.engine.begin() as conn:
-            stage_store.log_change(
-                conn, state.level, state.manual, state.summary(), self.clock()
-            )
+        with self._connection() as conn:
             last = stage_store.last_logged(conn)
+        if last is None or (last.level, bool(last.manual)) != (
+            state.level,
+            state.manual,
+        ):  # a change: logged in a write transaction of its own (rare)
+            with self.engine.begin() as conn:
+                stage_store.log_change(
+                    conn, state.level, state.manual, state.summary(), self.clock()
+                )
+                last = stage_store.last_logged(conn)
         return replace(state, since=last.at if last is not None else None)
 
     def disaster(self) -> DisasterView:
@@ -489,7 +520,7 @@ class KpiService:
         return [c for group in rounds for c in group if c is not None][:n]
 
     def camera(self, camera_id: int) -> camera_rows.CameraRow | None:
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             return camera_rows.one(conn, camera_id)
 
     def set_stage(
@@ -625,6 +656,22 @@ class KpiService:
             return GOOD if basis >= target else WATCH if basis >= watch else ALERT
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT
 
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection to read through: inside a render the render's own, shared
+        by its parts (and one snapshot on SQLite), else one of its own."""
+        shared = _SHARED.get()
+        if shared is None or shared.engine is not self.engine:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        conn = shared.get()
+        try:
+            yield conn
+        except Exception:
+            conn.rollback()  # a part that failed leaves the next ones a clean slate
+            raise
+
     def _moment(self) -> tuple[datetime, str, writes.Versions]:
         """(now, the cache key of this moment, the store's versions): a moment is
         one data version in one time bucket, shared by the screens refreshing in
@@ -653,7 +700,7 @@ class KpiService:
         found = self.cache.get(key)
         if found is not None:
             return found
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             # the moment itself, not the bucket's start: a record stamped a second
             # ago counts as soon as its batch is in (the bucket only lets screens
             # refreshing together share one computation)
@@ -700,10 +747,14 @@ class KpiService:
         self, key: str, last_key: str, pinned: tuple, build: Callable[[], T]
     ) -> T:
         token = _PINNED.set((self, pinned))
+        shared = _SharedConnection(self.engine)
+        shared_token = _SHARED.set(shared)
         try:
             result = build()
         finally:
+            _SHARED.reset(shared_token)
             _PINNED.reset(token)
+            shared.close()
         now, _, v = pinned
         bucket = int(now.timestamp()) // self.bucket_seconds
         self.cache.set(key, result, timeout=self._moment_timeout)

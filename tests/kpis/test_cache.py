@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_caching.backends.simplecache import SimpleCache
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from citywall.profile import SourceConfig
 from citywall.runtime import make_cache
@@ -300,3 +302,46 @@ def test_pages_turning_cold_together_are_made_aside_by_a_few_kept_threads(paced)
         time.sleep(0.01)
     assert len(threads) == MAKERS
     assert all(name.startswith("citywall-moment") for name in threads)
+
+
+def test_a_render_reads_through_one_connection(paced):
+    """Every part of a cold render (tiles, map, stage, alerts, sparklines) shares
+    one connection: on PostgreSQL each checkout costs three round trips."""
+    service, _, feed = paced
+    service.disaster()  # the stage logged: a change of stage is written apart
+    feed.run()  # a new batch: every part is cold
+    checkouts = []
+    listen = lambda *_: checkouts.append(1)  # noqa: E731
+    event.listen(service.engine, "checkout", listen)
+    try:
+
+        def render() -> tuple:
+            checkouts.clear()  # the moment's own reading of the versions aside
+            return (
+                service.tiles(),
+                service.map_values("complaints_open"),
+                service.disaster(),
+                service.history(),
+            )
+
+        tiles, *_ = service.for_this_moment("page", render)
+    finally:
+        event.remove(service.engine, "checkout", listen)
+    assert len(checkouts) == 1
+    assert {t.kpi_id for t in tiles} >= {"complaints_open"}
+
+
+def test_a_part_that_fails_leaves_the_rest_of_the_render_able_to_read(paced):
+    """On PostgreSQL an error aborts the transaction: the shared connection is
+    rolled back so that the parts after it still read."""
+    service, _, _ = paced
+
+    def broken(conn, w):
+        conn.execute(text("SELECT no_such_column FROM events"))
+
+    def render() -> float | None:
+        with pytest.raises(DBAPIError):
+            service._cached("broken", None, broken)
+        return _value(service, "complaints_open")
+
+    assert service.for_this_moment("page", render) == 1
