@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from store.schema import metadata
+from store.schema import RETIRED_INDEXES, metadata
 
 
 def connect(url: str, *, create: bool = True) -> Engine:
@@ -34,11 +34,14 @@ def connect(url: str, *, create: bool = True) -> Engine:
 
 def _add_new_indexes(engine: Engine) -> None:
     """Indexes added to a table after a store was made (``create_all`` only makes
-    the indexes of tables it creates)."""
+    the indexes of tables it creates), and those retired since dropped: each is
+    one more B-tree for every insert."""
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+        for name in RETIRED_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 CONNECT_TIMEOUT_SECONDS = 5

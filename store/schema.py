@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from store.types import UTCDateTime
@@ -60,10 +61,27 @@ events = Table(
     UniqueConstraint("source", "source_id", name="uq_events_source_record"),
     Index("ix_events_domain_occurred", "domain", "occurred_at"),
     Index("ix_events_domain_closed", "domain", "closed_at"),
-    Index("ix_events_domain_expires", "domain", "expires_at"),
+    # Only alerts expire, and only alerts are looked up by expiry: the other
+    # domains' events (nearly all of them) stay out of this B-tree. SQLite's
+    # planner takes it only with the domain named in it (else it prefers
+    # (domain, closed)); PostgreSQL drops the domain from the lookup as the
+    # index's own condition, and would then read the whole index for the rest.
+    Index(
+        "ix_events_alerts_expires",
+        "domain",
+        "expires_at",
+        sqlite_where=text("domain = 'disaster'"),
+    ).ddl_if(dialect="sqlite"),
+    Index(
+        "ix_events_alerts_expires",
+        "expires_at",
+        postgresql_where=text("domain = 'disaster'"),
+    ).ddl_if(dialect="postgresql"),
     # no index on status: every query reads it as "not retracted" over rows that
     # other indexes found, and each index is one more B-tree for every insert
 )
+# indexes of earlier versions, dropped from a store that still has them
+RETIRED_INDEXES = ("ix_events_domain_status", "ix_events_domain_expires")
 
 # The further districts an event covers: a warning area over several districts.
 # The event's own district_code is its primary one (where it is, or most of it).

@@ -571,9 +571,10 @@ def test_public_kpis_open_their_tiles_to_anyone_and_nothing_more(wall, monkeypat
         assert KPI in drawn.text and "road_avg_speed" not in drawn.text
         # (the wall's own overview does show that one: the check can fail)
         staff = client_as(wall, Role.STAFF)
-        assert "road_avg_speed" in staff.post(
-            "/_dash-update-component", json=_router_body("/")
-        ).text
+        assert (
+            "road_avg_speed"
+            in staff.post("/_dash-update-component", json=_router_body("/")).text
+        )
         entry = _server_callbacks(wall)["pages.public.refresh"]
         tiles = anyone.post(
             "/_dash-update-component",
