@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import queue
 import threading
+import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
@@ -774,7 +775,7 @@ class KpiService:
             finally:
                 self.cache.delete(making)
 
-        _makers().submit(make)
+        _makers(self.engine).submit(make)
 
     @property
     def _moment_timeout(self) -> int:
@@ -804,21 +805,50 @@ def _as_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-_pool_lock = threading.Lock()
+class _Makers:
+    """The few kept threads that make one store's renders aside, in this process.
+
+    A few kept threads, not one new thread per render: at a bucket's turn twenty-odd
+    pages go cold together, and as many threads at once would fight the requests
+    for the interpreter and each take a malloc arena of its own, which the worker
+    keeps for good. Daemons, one set per store's engine: a make stuck on a database
+    that stopped answering holds up neither the process's exit nor the renders of
+    another store."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.jobs.put(job)
+        with self.lock:
+            # a thread killed from outside (a test server's stop) is replaced
+            self.threads = [t for t in self.threads if t.is_alive()]
+            if len(self.threads) < MAKERS:
+                thread = threading.Thread(
+                    target=self._work,
+                    name=f"citywall-moment-{len(self.threads)}",
+                    daemon=True,
+                )
+                thread.start()
+                self.threads.append(thread)
+
+    def _work(self) -> None:
+        while True:
+            self.jobs.get()()
 
 
-def _makers() -> ThreadPoolExecutor:
-    """This process's threads that make renders aside. A few kept threads, not one
-    new thread per render: at a bucket's turn twenty-odd pages go cold together,
-    and as many threads at once would fight the requests for the interpreter and
-    each take a malloc arena of its own, which the worker keeps for good. A forked
-    worker makes its own (threads do not survive a fork)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (
-                os.getpid(),
-                ThreadPoolExecutor(MAKERS, thread_name_prefix="citywall-moment"),
-            )
-        return _pool[1]
+_makers_of: weakref.WeakKeyDictionary[Engine, _Makers] = weakref.WeakKeyDictionary()
+_makers_lock = threading.Lock()
+
+
+def _makers(engine: Engine) -> _Makers:
+    """The makers of ``engine``'s renders in this process (a forked worker makes its
+    own: threads do not survive a fork)."""
+    with _makers_lock:
+        makers = _makers_of.get(engine)
+        if makers is None or makers.pid != os.getpid():
+            makers = _makers_of[engine] = _Makers()
+        return makers

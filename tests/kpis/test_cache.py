@@ -345,3 +345,32 @@ def test_a_part_that_fails_leaves_the_rest_of_the_render_able_to_read(paced):
         return _value(service, "complaints_open")
 
     assert service.for_this_moment("page", render) == 1
+
+
+def test_renders_stuck_on_another_store_hold_up_none_of_this_ones(
+    paced, tmp_path, seoul
+):
+    """A database that stops answering leaves its makers stuck: another store's
+    renders are still made aside."""
+    service, clock, _ = paced
+    other_engine = connect(f"sqlite:///{tmp_path / 'other.db'}")
+    prepare_store(other_engine, seoul)
+    other_clock = Clock()
+    other = KpiService(other_engine, seoul, cache=SimpleCache(), clock=other_clock)
+    stuck = threading.Event()
+    try:
+        pages = [f"page-{i}" for i in range(MAKERS)]
+        for page in pages:
+            other.for_this_moment(page, lambda: "old")
+        other_clock.now += timedelta(seconds=other.bucket_seconds)
+        for page in pages:  # every maker of the other store waits on it
+            other.for_this_moment(page, lambda: stuck.wait(30) and "new")
+        assert service.for_this_moment("page", lambda: "first") == "first"
+        clock.now += timedelta(seconds=service.bucket_seconds)
+        deadline = time.monotonic() + 5
+        while service.for_this_moment("page", lambda: "second") != "second":
+            assert time.monotonic() < deadline, "this store's render never made"
+            time.sleep(0.01)
+    finally:
+        stuck.set()
+        other_engine.dispose()
