@@ -10,6 +10,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -122,12 +123,20 @@ def test_a_row_and_a_point_open_the_record_and_breadcrumbs_lead_back(wall):
     wall.find_element(".offcanvas .btn-close").click()
     wall.wait_for_no_elements(".offcanvas.show, .offcanvas-backdrop", timeout=10)
 
-    # a point on the map: the panel opens on that record
-    point = wall.wait_for_element("#domain-map .scattergeo .point", timeout=20)
-    wall.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", point
-    )
-    ActionChains(wall.driver).move_to_element(point).click().perform()
+    # a point on the map: the panel opens on that record (a refresh may redraw the
+    # map between finding a point and clicking it: then the redrawn one is clicked)
+    for attempt in range(3):
+        point = wall.wait_for_element("#domain-map .scattergeo .point", timeout=20)
+        try:
+            wall.driver.execute_script(
+                "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})",
+                point,
+            )
+            ActionChains(wall.driver).move_to_element(point).click().perform()
+            break
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
     panel = wall.wait_for_element("#record-detail", timeout=20)
     assert panel.get_attribute("data-record").isdigit()
     wall.find_element(".offcanvas .btn-close").click()
