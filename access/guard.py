@@ -7,18 +7,30 @@ or a data route gets 401 (no identity) or 403 (a role too low), never data.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import dash
-from flask import Response, current_app, g, redirect, request, session
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSessionInterface
 
+from access import callbacks, policy, views
 from access import identity as who
-from access import policy, views
 from access.identity import Identity
-from access.policy import OPEN, Need
+from access.policy import ANY_IDENTITY, OPEN, Need
 from access.roles import Role
 from citywall import runtime
 from citywall.operations import METRICS_PATH, OPEN_PATHS
@@ -40,6 +52,11 @@ OPEN_ROUTES = (
     *OPEN_PATHS,
 )
 SCREEN_COOKIE_YEARS = 10
+_EMBEDDING = "citywall_embedding"  # the scope of the embed being drawn, on flask.g
+
+
+class Refused(PermissionError):
+    """A layout or callback called for a caller it is not for."""
 
 
 def cookie_secure(settings: Settings) -> bool:
@@ -72,23 +89,31 @@ def install(app: dash.Dash, settings: Settings, routes: str) -> None:
 
     @server.before_request
     def _guard() -> Response | None:
+        _check_every_call(app)
         rel = _relative(request.path, routes)
-        need = route_need(app, rel)
         live = runtime.settings()  # read per request: tests and reloads change it
         caller = resolve(live, rel)
         g.identity = caller
+        need = route_need(app, rel, caller)
         if policy.allows(caller, need, live.public_kpis):
             return None
         if rel == METRICS_PATH and who.trusted(request.remote_addr, live.metrics_from):
             return None
         return _refuse(caller, need, rel, live)
 
+    @server.errorhandler(Refused)
+    def _refused_inside(refused: Refused) -> Response:
+        # a layout or callback refused what the guard let through: a routing mistake
+        # the second line caught, logged loudly so it gets fixed
+        log.warning("refused inside %s: %s", request.path, refused)
+        return _json_refusal(403, "your role may not see this")
+
 
 def _relative(path: str, routes: str) -> str:
     return path[len(routes) :] if path.startswith(routes) else path.lstrip("/")
 
 
-def route_need(app: dash.Dash, rel: str) -> Need:
+def route_need(app: dash.Dash, rel: str, caller: Identity | None = None) -> Need:
     if rel.startswith(OPEN_ROUTES):
         return OPEN
     if rel in ("_dash-layout", "_dash-dependencies"):
@@ -96,13 +121,9 @@ def route_need(app: dash.Dash, rel: str) -> Need:
         # Dash's renderer can only add an embed's token to later requests
         return OPEN
     if rel == "_dash-update-component":
-        try:
-            body = json.loads(request.get_data(cache=True) or b"{}")
-        except ValueError:
-            return policy.DENY
-        return policy.callback_need(
-            app.callback_map, body if isinstance(body, dict) else {}
-        )
+        if caller is None:  # nobody: refused before a byte of the body is read
+            return ANY_IDENTITY
+        return _callback_need(app)
     if rel.startswith("csv/tile/"):
         kpi = rel.removeprefix("csv/tile/")
         return Need(
@@ -116,7 +137,85 @@ def route_need(app: dash.Dash, rel: str) -> Need:
         return Need(Role.ADMIN)
     if rel.startswith("_"):  # any other route of Dash's or ours: closed until listed
         return policy.DENY
-    return policy.page_need("/" + rel, request.query_string.decode("latin-1"))
+    query = request.query_string.decode("latin-1")
+    return policy.page_need("/" + rel, f"?{query}" if query else "")
+
+
+def _callback_need(app: dash.Dash) -> Need:
+    """What the callback a body asks for needs, judged on the values Dash will pass
+    it (by position); a body that is not JSON, or not what the callback declared,
+    is refused with 400."""
+    try:
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser
+        abort(400, "the body of a callback request is not JSON")
+    output = body.get("output") if isinstance(body, dict) else None
+    entry = app.callback_map.get(output) if isinstance(output, str) else None
+    if entry is None:
+        abort(400, "no such callback")
+    try:
+        values = callbacks.declared_values(entry, body)
+    except callbacks.BodyMismatch as mismatch:
+        abort(400, f"the callback's arguments do not match it: {mismatch}")
+    return policy.callback_need(entry, values, app.strip_relative_path)
+
+
+def _check_every_call(app: dash.Dash) -> None:
+    """The second line: every page layout and every callback checks the caller
+    itself, on the arguments it is actually called with, so that a routing mistake
+    cannot turn into a leak. Done once, when Dash has gathered both (the first
+    request)."""
+    for page in dash.page_registry.values():
+        layout = page.get("layout")
+        if callable(layout) and not getattr(layout, "citywall_checked", False):
+            page["layout"] = _checked_layout(page, layout)
+    for entry in app.callback_map.values():
+        func = entry.get("callback")
+        if func is not None and not getattr(func, "citywall_checked", False):
+            entry["callback"] = _checked_callback(app, entry, func)
+
+
+def _checked_layout(page: dict, layout: Callable) -> Callable:
+    @functools.wraps(layout)
+    def draw(**arguments):
+        if not has_request_context():  # the CLI, a test drawing a layout
+            return layout(**arguments)
+        need = policy.layout_need(page, arguments)
+        outer = g.get(_EMBEDDING)  # an embed drawing this page: its scope applies
+        if need.embed is None and outer is not None:
+            need = replace(need, embed=outer)
+        _require(need, f"page {page['module']} with {sorted(arguments)}")
+        g.setdefault(_EMBEDDING, need.embed)
+        try:
+            return layout(**arguments)
+        finally:
+            if need.embed is not None and outer is None:
+                g.pop(_EMBEDDING, None)
+
+    draw.citywall_checked = True  # type: ignore[attr-defined]
+    return draw
+
+
+def _checked_callback(app: dash.Dash, entry: dict, func: Callable) -> Callable:
+    declared = {**entry, "callback": func}
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        try:
+            values = callbacks.values_of_call(declared, args)
+        except callbacks.BodyMismatch as mismatch:
+            raise Refused(str(mismatch)) from None
+        need = policy.callback_need(declared, values, app.strip_relative_path)
+        _require(need, f"callback {func.__module__}.{func.__name__}")
+        return func(*args, **kwargs)
+
+    call.citywall_checked = True  # type: ignore[attr-defined]
+    return call
+
+
+def _require(need: Need, what: str) -> None:
+    if not policy.allows(g.get("identity"), need, runtime.settings().public_kpis):
+        raise Refused(what)
 
 
 def resolve(settings: Settings, rel: str) -> Identity | None:
@@ -187,7 +286,13 @@ def _refuse(
     )
     if page_view:
         return views.refusal_page(status, caller, settings)
-    body = {"error": "sign in" if status == 401 else "your role may not see this"}
+    return _json_refusal(
+        status, "sign in" if status == 401 else "your role may not see this"
+    )
+
+
+def _json_refusal(status: int, error: str) -> Response:
+    body = {"error": error}
     if status == 401:
         body["dash"] = DASH_RETRY_WORDS  # the renderer retries with an embed's token
     return Response(json.dumps(body), status=status, mimetype="application/json")

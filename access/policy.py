@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qs
 
 import dash
+from dash import _pages
 
+from access.callbacks import Values
 from access.roles import Role
 from kpis.definitions import DOMAINS_BY_ID
 
 ROUTER = "_pages_location"
+EMBED_MODULE = "pages.embed"  # its layout draws other pages: its need is theirs
 
 
 @dataclass(frozen=True)
@@ -46,36 +48,47 @@ def needs(role: Role) -> Callable[[F], F]:
 # -- pages -------------------------------------------------------------------------
 
 
-def page_need(path: str, query: str = "") -> Need:
-    """What the page at ``path`` (without the URL prefix) needs."""
-    args = {k: v[0] for k, v in parse_qs(query.lstrip("?")).items()}
-    first, _, rest = path.strip("/").partition("/")
-    if first == "embed":
-        return _embed_need(rest, args.get("district"))
-    page = _registered_page(path)
+def page_need(path: str, search: str = "") -> Need:
+    """What the page at ``path`` (without the URL prefix) needs when drawn with the
+    query ``search`` ("?district=11680"), decided on the very arguments Dash's
+    router will hand its layout."""
+    page, arguments = page_arguments(path, search)
+    if arguments is None:
+        return DENY
     if page is None:  # the not-found page: anyone who may see something
         return ANY_IDENTITY
+    return layout_need(page, arguments)
+
+
+def page_arguments(path: str, search: str = "") -> tuple[dict | None, dict | None]:
+    """The registered page at ``path`` and the arguments its layout gets, as Dash's
+    router finds them: its own matching and query parsing, so the guard cannot
+    disagree with it. The arguments are None when the address is refused: a query
+    argument named like a path variable (the router would let it replace the
+    variable the guard decided on) or one given twice (the layout would get a list)."""
+    page, variables = _pages._path_to_page(path.strip("/"))
+    query = _pages._parse_query_string(search if search.startswith("?") else "")
+    variables = variables or {}
+    if set(query) & set(variables) or any(isinstance(v, list) for v in query.values()):
+        return page or None, None
+    return page or None, {**variables, **query}
+
+
+def layout_need(page: dict, arguments: dict) -> Need:
+    """What drawing ``page`` with ``arguments`` needs: the rule both the guard (from
+    the request) and the layout itself (from what it was called with) apply."""
+    if page["module"].rsplit(".", 1)[-1] == "not_found_404":  # Dash's not-found page
+        return ANY_IDENTITY
+    if page["module"] == EMBED_MODULE:
+        return _embed_need(
+            str(arguments.get("target") or "overview"), arguments.get("district")
+        )
     return Need(Role.parse(page.get("access", "admin")))
 
 
-def _registered_page(path: str) -> dict | None:
-    wanted = "/" + path.strip("/")
-    first = wanted.split("/")[1]
-    for page in dash.page_registry.values():
-        template = page.get("path_template")
-        if (
-            template
-            and template.split("/")[1] == first
-            and template.count("/") == wanted.count("/")
-        ):
-            return page
-        if page.get("path") == wanted:
-            return page
-    return None
-
-
-def _embed_need(target: str, district: str | None) -> Need:
+def _embed_need(target: str, district: Any) -> Need:
     """An embed needs what its page needs; a tile, a viewer (or its public KPI)."""
+    district = _district({"district": district})
     if target.startswith("tile/"):
         kpi = target.removeprefix("tile/")
         return Need(Role.VIEWER, embed=(target, district), kpi=kpi)
@@ -87,30 +100,32 @@ def _embed_need(target: str, district: str | None) -> Need:
 # -- callbacks ---------------------------------------------------------------------
 
 
-def callback_need(callback_map: dict, body: dict) -> Need:
-    """What a ``_dash-update-component`` request needs, from the callback it runs."""
-    entry = callback_map.get(body.get("output", ""))
-    func = entry.get("callback") if entry else None
+def callback_need(entry: dict, values: Values, relative: Callable[[str], str]) -> Need:
+    """What running the callback of ``entry`` on ``values`` needs (the values by
+    declared id and property, see ``access.callbacks``); ``relative`` turns the
+    browser's pathname into the app's (the URL prefix taken off)."""
+    func = entry.get("callback")
     if func is None:  # not a server callback: Dash answers it with an error anyway
         return DENY
     marked = getattr(func, "citywall_role", None)
-    module = func.__module__
+    module = getattr(func, "__module__", None)
     if module == "dash.dash":  # the page router: what the page asked for needs
-        return page_need(
-            str(_value(body, ROUTER, "pathname") or "/"),
-            str(_value(body, ROUTER, "search") or ""),
-        )
+        try:
+            path = relative(str(values.get((ROUTER, "pathname")) or "/"))
+        except Exception:  # noqa: BLE001 - a path outside the prefix: no page of ours
+            return DENY
+        return page_need(path, str(values.get((ROUTER, "search")) or ""))
     if module == "app":  # the shell's header: nothing but names of pages
         return ANY_IDENTITY
-    if module == "pages.embed":
-        view = _value(body, "embed-tile-view", "data") or {}
+    if module == EMBED_MODULE:
+        view = _view(values, "embed-tile-view")
         kpi = str(view.get("kpi"))
-        return Need(Role.VIEWER, embed=(f"tile/{kpi}", view.get("district")), kpi=kpi)
+        return Need(Role.VIEWER, embed=(f"tile/{kpi}", _district(view)), kpi=kpi)
     if module == "pages._domain":
-        view = _value(body, "domain-view", "data") or {}
+        view = _view(values, "domain-view")
         domain = DOMAINS_BY_ID.get(view.get("domain"))
         target = domain.path.strip("/") if domain else "?"
-        return Need(marked or Role.VIEWER, embed=(target, view.get("district")))
+        return Need(marked or Role.VIEWER, embed=(target, _district(view)))
     if module == "pages.overview":
         return Need(marked or Role.VIEWER, embed=("overview", None))
     page = next((p for p in dash.page_registry.values() if p["module"] == module), None)
@@ -119,14 +134,16 @@ def callback_need(callback_map: dict, body: dict) -> Need:
     return Need(marked or Role.parse(page.get("access", "admin")))
 
 
-def _value(body: dict, component_id: str, prop: str) -> Any:
-    for group in ("inputs", "state"):
-        for item in body.get(group) or []:
-            items = item if isinstance(item, list) else [item]
-            for one in items:
-                if one.get("id") == component_id and one.get("property") == prop:
-                    return one.get("value")
-    return None
+def _district(view: dict) -> str | None:
+    """The district a view names; anything but a code or none names no district
+    a token could allow."""
+    district = view.get("district")
+    return district if district is None or isinstance(district, str) else "?"
+
+
+def _view(values: Values, store_id: str) -> dict:
+    view = values.get((store_id, "data"))
+    return view if isinstance(view, dict) else {}
 
 
 # -- the decision ------------------------------------------------------------------

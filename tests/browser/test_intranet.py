@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
+from tests.citywall.test_access import _router_body
 from tests.citywall.test_cli import citywall, serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import demo_admin, signed_in_session
@@ -107,6 +109,27 @@ def test_the_wall_answers_under_the_prefix_only(intranet):
     assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("kpi,")
     root = wall.removesuffix(PREFIX) + "/"
     assert requests.get(root, timeout=30).status_code == 404  # nothing outside it
+
+
+def test_the_router_under_the_prefix_draws_only_what_a_token_names(intranet):
+    """The router's pathname carries the prefix: the guard takes it off as Dash's
+    router does (it once judged "/intranet/citywall/admin" a page of nobody's)."""
+    wall, _, _, env = intranet
+    address = embed_address(env, wall, "complaints", None)
+    token = parse_qs(urlsplit(address).query)["token"][0]
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def draw(path: str) -> requests.Response:
+        body = _router_body(PREFIX + path)
+        return requests.post(
+            wall + "_dash-update-component", json=body, headers=bearer, timeout=30
+        )
+
+    own = draw("embed/complaints")
+    assert own.status_code == 200 and "rows-note" in own.text
+    for other in ("admin", "sources", "district/11680", "embed/admin", "traffic"):
+        refused = draw(other)
+        assert refused.status_code == 403 and "admin-accounts" not in refused.text
 
 
 def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):

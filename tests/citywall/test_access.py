@@ -173,18 +173,25 @@ def _server_callbacks(app) -> dict[str, dict]:
 
 
 def _body(entry: dict, values: dict | None = None) -> dict:
-    """A request as the renderer sends it, with each input and state's value."""
+    """A request as the renderer sends it, with each input and state's value: a
+    pattern's wildcard as one concrete component ("x"), ``ALL`` as a list of it."""
     values = values or {}
 
+    def item(spec):
+        if not spec["id"].startswith("{"):
+            return {"id": spec["id"], "property": spec["property"]}
+        pattern = json.loads(spec["id"])
+        concrete = {k: "x" if isinstance(v, list) else v for k, v in pattern.items()}
+        return {"id": concrete, "property": spec["property"]}
+
     def items(specs):
-        return [
-            {
-                "id": s["id"] if not s["id"].startswith("{") else json.loads(s["id"]),
-                "property": s["property"],
-                "value": values.get(s["id"]),
-            }
-            for s in specs
-        ]
+        sent = []
+        for s in specs:
+            one = {**item(s), "value": values.get(s["id"])}
+            many = any(v in (["ALL"], ["ALLSMALLER"]) for v in json.loads(
+                s["id"]).values()) if s["id"].startswith("{") else False
+            sent.append([one] if many else one)
+        return sent
 
     return {
         "output": entry["output"],
