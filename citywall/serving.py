@@ -1,6 +1,11 @@
 """What gunicorn needs before it forks its workers: one folder where every worker
-keeps its request metrics, so that a scrape of any worker sums all of them, and
-gunicorn's own log lines in the app's format.
+keeps its request metrics, so that a scrape of any worker sums all of them,
+gunicorn's own log lines in the app's format, and workers a slow client cannot hold.
+
+Workers are threaded (gunicorn's ``gthread``): a client that sends its request a
+byte a second holds one thread of one worker, not the worker, and a connection
+that sends nothing for a few seconds goes back to the worker's poller. A sync
+worker, as before, was held whole: two such sockets stopped ``/healthz`` for all.
 
 This module must not import prometheus_client: the library picks its
 multiprocess mode when it is first imported, so the folder has to be named before.
@@ -17,6 +22,7 @@ from typing import Any
 from citywall.logs import gunicorn_log_config
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+THREADS = 8  # per worker: a wall's refresh is I/O on the store, seldom CPU-bound
 
 
 def prepare_multiprocess_metrics() -> str:
@@ -56,4 +62,6 @@ def gunicorn_settings() -> dict[str, Any]:
         "logconfig_dict": gunicorn_log_config(),
         "accesslog": None,  # the app logs each request itself, with its request id
         "child_exit": worker_exited,
+        "worker_class": "gthread",
+        "threads": THREADS,
     }

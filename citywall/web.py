@@ -27,6 +27,10 @@ from citywall.settings import Settings
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 
+# The largest request body read: a callback's or a sign-in's are a few kilobytes;
+# more is refused with 413 before it is read into memory.
+MAX_REQUEST_BYTES = 1024 * 1024
+
 
 def build_id() -> str:
     """What this deploy is: CITYWALL_BUILD when the deploy names itself (a release
@@ -60,6 +64,7 @@ def create_app(settings: Settings) -> dash.Dash:
         routes_pathname_prefix=routes,
         hooks=access_guard.EMBED_HOOKS,
     )
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     access_guard.install(app, settings, routes)
     add_operations_routes(app.server, routes)
     _add_downloads(app, routes)

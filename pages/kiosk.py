@@ -150,9 +150,17 @@ def _stage_badge(view: DisasterView, lang: str) -> html.Span:
 
 
 def _stage(step: dict, lang: str):
-    # the steps come from the browser: a page above the caller's role is not drawn
-    allowed = current.may_open(str(step["page"]))
-    shown = page_layout(step["page"], lang=lang, **step["query"]) if allowed else None
+    # the steps come from the browser: a page above the caller's role is not drawn,
+    # nor one whose address is not a path and a query of words
+    page, query = step.get("page"), step.get("query") or {}
+    allowed = (
+        isinstance(page, str)
+        and isinstance(query, dict)
+        and all(isinstance(v, str) for v in query.values())
+        and current.may_open(page)
+    )
+    # a step's own language (``query = { lang = "en" }``) wins over the wall's
+    shown = page_layout(page, **{"lang": lang, **query}) if allowed else None
     if shown is None:
         return not_found(t(lang, "not_found.no_page"), lang)
     return html.Div(shown, className="kiosk-page", **{"data-page": step["page"]})

@@ -7,6 +7,7 @@ switched off, so the layouts' and callbacks' own checks are shown to hold alone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -268,3 +269,49 @@ def test_nobody_is_refused_before_the_body_is_read(wall):  # noqa: F811
         )
     runtime.settings.cache_clear()
     assert answer.status_code == 401
+
+
+def test_a_body_past_the_limit_is_refused_before_it_is_read(callers, wall):  # noqa: F811
+    from citywall.web import MAX_REQUEST_BYTES
+
+    viewer, _ = callers["viewer"]
+    big = b'{"output": "x", "pad": "' + b"a" * MAX_REQUEST_BYTES + b'"}'
+    assert viewer.post(ROUTER, data=big, content_type="application/json").status_code == 413
+    # nobody signed in: refused for that, whatever the size (20 MB here)
+    from citywall import runtime
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CITYWALL_PUBLIC_KPIS", raising=False)
+        runtime.settings.cache_clear()
+        huge = wall.server.test_client().post(
+            ROUTER, data=b"[" * (20 * 2**20), content_type="application/json"
+        )
+    runtime.settings.cache_clear()
+    assert huge.status_code == 401
+
+
+def test_a_kiosk_step_with_its_own_language_or_a_forged_query_is_drawn_or_refused(
+    callers, wall  # noqa: F811
+):
+    """Steps come from the browser: a step's ``lang`` is its own language (it gave a
+    500 once), a query that names the path's variable or is not words draws nothing
+    above the caller's role, and nothing fails."""
+    entry = _server_callbacks(wall)["pages.kiosk.show_page"]
+    viewer, _ = callers["viewer"]
+    staff, _ = callers["staff"]
+
+    def show(client, step: dict):
+        body = _body(entry, {"kiosk-index": 0, "kiosk-steps": [step], "nav": "?lang=ko"})
+        answer = client.post(ROUTER, json=body)
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.text
+
+    english = show(viewer, {"page": "/complaints", "query": {"lang": "en"}})
+    assert "Complaints" in english and "rows-note" in english
+    district = {"page": f"/district/{DISTRICT}", "query": {"code": "11110"}}
+    assert "district-body" not in show(viewer, district)
+    drawn = show(staff, district)
+    bodies = re.findall(r"\{[^{}]*district-body[^{}]*\}", drawn)
+    assert bodies and all(DISTRICT in b and "11110" not in b for b in bodies)
+    for odd in ({"page": ["/admin"]}, {"page": "/", "query": {"lang": ["en"]}}):
+        assert ADMIN_MARK not in show(viewer, odd)
