@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateColumn
 
+from citywall.private_files import private_file, private_folder
 from store.schema import RETIRED_INDEXES, metadata
 
 
@@ -28,8 +31,32 @@ def connect(url: str, *, create: bool = True) -> Engine:
         )
     if create:
         metadata.create_all(engine)
+        _add_new_columns(engine)
         _add_new_indexes(engine)
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Columns added to a table after a store was made (``create_all`` only makes
+    missing tables); each new column has a server default for the rows already
+    there. Each is added in a transaction of its own: a second process starting at
+    the same moment finds it added and goes on."""
+    have = {
+        table.name: {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for table in metadata.sorted_tables
+    }
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.name in have[table.name]:
+                continue
+            ddl = CreateColumn(column).compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+            except DBAPIError:
+                columns = inspect(engine).get_columns(table.name)
+                if column.name not in {c["name"] for c in columns}:
+                    raise
 
 
 def _add_new_indexes(engine: Engine) -> None:
@@ -51,8 +78,14 @@ SQLITE_MMAP_BYTES = 1024**3  # file pages read through the OS's cache, shared
 
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    files: tuple[Path, ...] = ()
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        private_folder(path.parent, narrow=False)
+        # made here, empty and owner-only: SQLite gives its WAL and shared-memory
+        # files the database file's mode, so they are owner-only too
+        private_file(path, create=True)
+        files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -67,5 +100,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
+        for path in files:  # a store made by an earlier version: 0644
+            private_file(path)
 
     return engine

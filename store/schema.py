@@ -284,6 +284,9 @@ accounts = Table(
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    # carried in the signed session cookie; signing out, a new password, a new role
+    # or disabling the account raise it, and every session holding another is void
+    Column("session_version", Integer, nullable=False, server_default=text("0")),
 )
 
 # A wall screen's long-lived credential: a one-time enrolment code (a link an admin
@@ -303,8 +306,9 @@ wall_devices = Table(
     Column("revoked_at", UTCDateTime),
 )
 
-# Failed sign-ins per account and per client address (both keyed by a salted hash):
-# enough failures lock further attempts for a while, across workers.
+# Failed sign-ins per account and client address together (keyed by a salted
+# hash): after a few, each further attempt waits longer, across workers.
+# ``locked_until`` is when the next attempt may be made.
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
@@ -312,4 +316,17 @@ sign_in_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime),
+)
+
+# Embed tokens issued: a token carries its row's id, signed, and is refused once
+# the row is revoked. The token itself is never kept.
+embed_tokens = Table(
+    "embed_tokens",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("target", String(200), nullable=False),
+    Column("district", String(16)),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
 )
