@@ -16,13 +16,20 @@ from pathlib import Path
 from access import commands as access_commands
 from citywall import runtime
 from citywall.logs import configure_logging
+from citywall.private_files import UnsafeFile
 from citywall.profile import ProfileError
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
 
 # What a user fixes in the profile: told plainly, without a traceback.
-ConfigurationError = (ProfileError, SourceOptionsError, UnknownConnector, UnknownSource)
+ConfigurationError = (
+    ProfileError,
+    SourceOptionsError,
+    UnknownConnector,
+    UnknownSource,
+    UnsafeFile,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,14 +337,16 @@ DEMO_ADMIN = "admin"
 
 def demo_sign_in(engine, settings) -> str:
     """How to sign in. The embedded demo store gets an admin with a random password
-    on its first start (kept in the data folder, readable by its owner only); a
-    configured database never gets an account it was not given."""
+    on its first start (kept in the data folder, readable by its owner only, and
+    never printed: the output of `serve` goes to logs that are kept); a configured
+    database never gets an account it was not given."""
     import os
     import secrets
     from datetime import UTC, datetime
 
     from access import accounts
     from access.roles import Role
+    from citywall.private_files import private_folder
 
     kept = settings.data_dir / "demo-admin.txt"
     if not accounts.has_accounts(engine):
@@ -349,13 +358,15 @@ def demo_sign_in(engine, settings) -> str:
         accounts.add_account(
             engine, DEMO_ADMIN, password, Role.ADMIN, datetime.now(UTC)
         )
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.data_dir)
         fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(f"username: {DEMO_ADMIN}\npassword: {password}\n")
     if settings.embedded_store and kept.exists():
-        login = kept.read_text().replace("\n", "  ").strip()
-        return f"Demo sign-in ({kept}): {login}"
+        return (
+            f"Demo sign-in: username: {DEMO_ADMIN}, the password is in {kept} "
+            "(readable by you only)"
+        )
     return "Sign in with your account (`citywall account list` shows them)"
 
 

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from citywall.private_files import check_key_file, private_folder
 from connectors.base import ACCESS_LEVELS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -184,8 +185,8 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret.key"
+        private_folder(self.data_dir)
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
             # written aside and renamed: a worker never reads half a key
             part = path.with_suffix(f".{os.getpid()}")
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -196,6 +197,7 @@ class Settings:
             except FileExistsError:
                 pass
             part.unlink()
+        check_key_file(path)
         return path.read_text().strip()
 
 
