@@ -27,7 +27,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from access import callbacks, policy, views
+from access import callbacks, policy, transport, views
 from access import identity as who
 from access.identity import Identity
 from access.policy import ANY_IDENTITY, OPEN, Need
@@ -60,13 +60,9 @@ class Refused(PermissionError):
 
 
 def cookie_secure(settings: Settings) -> bool:
-    """Secure cookies, but over plain HTTP to this machine (the demo), where a
-    browser would otherwise drop them."""
-    if settings.secure_cookies != "auto":
-        return settings.secure_cookies == "true"
-    host = request.host.rsplit(":", 1)[0].strip("[]")
-    loopback = host in ("127.0.0.1", "localhost", "::1")
-    return request.is_secure or not loopback
+    """Secure cookies, but over plain HTTP to this machine (the demo): decided
+    from the settings and a trusted proxy's word (``access.transport``)."""
+    return transport.cookie_secure(settings)
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -97,7 +93,7 @@ def install(app: dash.Dash, settings: Settings, routes: str) -> None:
         need = route_need(app, rel, caller)
         if policy.allows(caller, need, live.public_kpis):
             return None
-        if rel == METRICS_PATH and who.trusted(request.remote_addr, live.metrics_from):
+        if rel == METRICS_PATH and transport.metrics_allowed(live):
             return None
         return _refuse(caller, need, rel, live)
 
