@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 
 import dash
 from flask import Response, abort, request
@@ -80,7 +81,28 @@ def create_app(settings: Settings) -> dash.Dash:
         return response
 
     secure_web_surface(app, settings)
+    app.server.wsgi_app = FirstRequestAlone(app.server.wsgi_app)
     return app
+
+
+class FirstRequestAlone:
+    """Dash finishes setting itself up in its first request (the pages' callbacks
+    copied into the app, the router's callback registered) after marking that done:
+    on a threaded worker a second request meanwhile finds no callbacks. So a
+    process's first request runs alone; the rest run side by side."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self.lock = threading.Lock()
+        self.ready = False
+
+    def __call__(self, environ, start_response):
+        if self.ready:
+            return self.wsgi_app(environ, start_response)
+        with self.lock:  # Flask runs the before-request hooks inside this call
+            answer = self.wsgi_app(environ, start_response)
+            self.ready = True
+            return answer
 
 
 def _project_root():

@@ -4,13 +4,18 @@ keep their answers within a second while slow clients trickle their requests."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import requests
 
-from tests.citywall.test_cli import serving, small_city  # noqa: F401 - a fixture
+from tests.citywall.test_cli import citywall, serving, small_city  # noqa: F401
 
 SLOW_SECONDS = 8.0
 
@@ -56,3 +61,70 @@ def test_two_slowloris_sockets_do_not_stall_healthz(small_city):  # noqa: F811
             for thread in slow:
                 thread.join(timeout=10)
         assert len(took) >= 10 and max(took) < 1.0, took
+
+
+@contextmanager
+def _listening(env: dict[str, str]) -> Iterator[str]:
+    """`citywall serve` (one worker) from the moment its port takes connections:
+    gunicorn's master listens before its worker has imported the app, so what is
+    sent now are the worker's very first requests."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "citywall.cli", "serve", "--no-ingest"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_first_requests_of_a_threaded_worker_all_find_their_callbacks(
+    small_city,  # noqa: F811
+):
+    """Dash completes its set-up inside its first request, after marking it done:
+    requests arriving together on a fresh worker's threads once found no callback
+    (400) until it had finished. Every one of them is answered now."""
+    env = small_city | {
+        "CITYWALL_PROXY_USER_HEADER": "X-Remote-User",
+        "CITYWALL_PROXY_ROLE_HEADER": "X-Remote-Role",
+        "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
+    }
+    staff = {"X-Remote-User": "kim", "X-Remote-Role": "staff"}
+    assert citywall("ingest", "--once", env=env).returncode == 0
+    with _listening(env) as url:
+
+        # the header's callback: one of those Dash copies in during its set-up
+        header = {
+            "output": "..shell-header.children...wall-root.className..",
+            "outputs": [
+                {"id": "shell-header", "property": "children"},
+                {"id": "wall-root", "property": "className"},
+            ],
+            "inputs": [
+                {"id": "nav", "property": "pathname", "value": "/traffic"},
+                {"id": "nav", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["nav.pathname"],
+        }
+
+        def draw(_n: int) -> int:
+            return requests.post(
+                f"{url}/_dash-update-component", json=header, headers=staff, timeout=60
+            ).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            assert sorted(pool.map(draw, range(16))) == [200] * 16
