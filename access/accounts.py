@@ -3,6 +3,13 @@ kept in the store so that every worker sees the same.
 
 Passwords are kept as werkzeug's salted scrypt hashes; wall-screen secrets (random,
 256 bits) as SHA-256 digests, which is enough for a secret nobody can guess.
+
+Sign-ins are throttled per account *and* client address together: a few failures
+are free, then each attempt from there must wait twice as long as the last, up to
+a cap. Nobody can lock an account for others, nor an address (a city hall's NAT,
+a proxy) for everyone behind it. Each account has a session version, carried in
+the signed session: signing out, a new password, a new role or disabling the
+account raise it, and every session that holds an older one is void.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from access.roles import Role
@@ -24,11 +31,13 @@ USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 MIN_PASSWORD = 12
 ENROLMENT_VALID = timedelta(days=1)
 
-# Throttling: this many failures within the window lock the account (or the client
-# address) for the window. An address gets more tries: a city hall's NAT is shared.
-WINDOW = timedelta(minutes=15)
-ACCOUNT_FAILURES = 5
-ADDRESS_FAILURES = 20
+# Throttling, per (account, client address): this many failures are free; then
+# the next attempt waits FIRST_DELAY, each later one twice the one before, at most
+# MAX_DELAY. A quiet day from there forgets the failures.
+FREE_FAILURES = 3
+FIRST_DELAY = timedelta(seconds=5)
+MAX_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)
 
 # Checked when the account does not exist, so that both cases take the same time.
 _NO_ACCOUNT_HASH = generate_password_hash(secrets.token_hex(16))
@@ -39,9 +48,17 @@ class AccountError(ValueError):
 
 
 class SignInLocked(Exception):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"too many failed sign-ins: try again after {until:%H:%M} UTC")
+    """Too many failures of this account from this address: wait ``seconds``."""
+
+    def __init__(self, until: datetime, now: datetime) -> None:
         self.until = until
+        self.seconds = max(1, int((until - now).total_seconds() + 0.999))
+        wait = (
+            f"{self.seconds} seconds"
+            if self.seconds < 120
+            else f"{(self.seconds + 59) // 60} minutes"
+        )
+        super().__init__(f"too many failed sign-ins: try again in {wait}")
 
 
 @dataclass(frozen=True)
@@ -95,11 +112,13 @@ def add_account(
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """A new password; every session of the account is signed out."""
     _check_password_strength(password)
     _update_account(engine, username, password_hash=generate_password_hash(password))
 
 
 def set_role(engine: Engine, username: str, role: Role) -> None:
+    """A new role; every session of the account is signed out."""
     _update_account(engine, username, role=role.label)
 
 
@@ -107,10 +126,18 @@ def disable_account(engine: Engine, username: str, now: datetime) -> None:
     _update_account(engine, username, disabled_at=now)
 
 
+def sign_out_everywhere(engine: Engine, username: str) -> None:
+    """Every session of the account void (the copied cookie of one too)."""
+    _update_account(engine, username)
+
+
 def _update_account(engine: Engine, username: str, **values) -> None:
+    """Change an account; any change signs out its sessions."""
     with engine.begin() as conn:
         done = conn.execute(
-            update(accounts).where(accounts.c.username == username).values(**values)
+            update(accounts)
+            .where(accounts.c.username == username)
+            .values(session_version=accounts.c.session_version + 1, **values)
         ).rowcount
     if not done:
         raise AccountError(f"no account named {username!r}")
@@ -140,6 +167,17 @@ def account_role(engine: Engine, username: str) -> Role | None:
     return Role.parse(row[0]) if row else None
 
 
+def session_of(engine: Engine, username: str) -> tuple[Role, int] | None:
+    """An enabled account's role and session version (what a session must hold)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(accounts.c.role, accounts.c.session_version).where(
+                accounts.c.username == username, accounts.c.disabled_at.is_(None)
+            )
+        ).first()
+    return (Role.parse(row[0]), row[1]) if row else None
+
+
 def has_accounts(engine: Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(select(func.count()).select_from(accounts)).scalar())
@@ -153,6 +191,12 @@ def _check_password_strength(password: str) -> None:
 # -- signing in, throttled ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    role: Role
+    session_version: int
+
+
 def sign_in(
     engine: Engine,
     username: str,
@@ -160,67 +204,70 @@ def sign_in(
     client: str,
     now: datetime,
     salt: str,
-) -> Role | None:
-    """The account's role if the password is right; None if not. Raises SignInLocked
-    while the account or the client address has failed too often."""
-    keys = (
-        (_throttle_key(salt, "account", username.lower()), ACCOUNT_FAILURES),
-        (_throttle_key(salt, "address", client), ADDRESS_FAILURES),
-    )
+) -> SignedIn | None:
+    """The account's role and session version if the password is right; None if
+    not. Raises SignInLocked while this account has failed too often from this
+    client address (the person's own, behind a trusted proxy: see
+    ``access.transport``)."""
+    key = _throttle_key(salt, username.lower(), client)
     with engine.begin() as conn:
-        for key, _ in keys:
-            locked = conn.execute(
-                select(sign_in_failures.c.locked_until).where(
-                    sign_in_failures.c.key_hash == key
-                )
-            ).scalar()
-            if locked is not None and locked > now:
-                raise SignInLocked(locked)
-        row = conn.execute(
-            select(accounts.c.password_hash, accounts.c.role).where(
-                accounts.c.username == username, accounts.c.disabled_at.is_(None)
+        wait = conn.execute(
+            select(sign_in_failures.c.locked_until).where(
+                sign_in_failures.c.key_hash == key
             )
+        ).scalar()
+        if wait is not None and wait > now:
+            raise SignInLocked(wait, now)
+        row = conn.execute(
+            select(
+                accounts.c.password_hash, accounts.c.role, accounts.c.session_version
+            ).where(accounts.c.username == username, accounts.c.disabled_at.is_(None))
         ).first()
         stored = row[0] if row else _NO_ACCOUNT_HASH
         if check_password_hash(stored, password) and row is not None:
             conn.execute(
-                sign_in_failures.delete().where(
-                    sign_in_failures.c.key_hash == keys[0][0]
-                )
+                delete(sign_in_failures).where(sign_in_failures.c.key_hash == key)
             )
-            return Role.parse(row[1])
-        for key, limit in keys:
-            _count_failure(conn, key, limit, now)
+            return SignedIn(Role.parse(row[1]), row[2])
+        _count_failure(conn, key, now)
     return None
 
 
-def _throttle_key(salt: str, kind: str, value: str) -> str:
+def delay_after(failures: int) -> timedelta | None:
+    """How long the next attempt waits after this many failures in a row."""
+    if failures <= FREE_FAILURES:
+        return None
+    doublings = min(failures - FREE_FAILURES - 1, 32)
+    return min(FIRST_DELAY * 2**doublings, MAX_DELAY)
+
+
+def _throttle_key(salt: str, username: str, client: str) -> str:
     # salted: the table never holds a client's address or a guessable name
-    return hmac.new(salt.encode(), f"{kind}:{value}".encode(), "sha256").hexdigest()
+    return hmac.new(
+        salt.encode(), f"pair:{username}\n{client}".encode(), "sha256"
+    ).hexdigest()
 
 
-def _count_failure(conn, key: str, limit: int, now: datetime) -> None:
-    row = conn.execute(
-        select(sign_in_failures.c.failures, sign_in_failures.c.first_at).where(
-            sign_in_failures.c.key_hash == key
-        )
-    ).first()
-    if row is None or now - row[1] > WINDOW:
-        conn.execute(
-            sign_in_failures.delete().where(sign_in_failures.c.key_hash == key)
-        )
-        conn.execute(
-            insert(sign_in_failures).values(key_hash=key, failures=1, first_at=now)
-        )
-        return
-    failures = row[0] + 1
+def _count_failure(conn, key: str, now: datetime) -> None:
+    table = sign_in_failures
+    # the failures of a quiet day are forgotten (and the table stays small)
     conn.execute(
-        update(sign_in_failures)
-        .where(sign_in_failures.c.key_hash == key)
-        .values(
-            failures=failures,
-            locked_until=now + WINDOW if failures >= limit else None,
+        delete(table).where(
+            func.coalesce(table.c.locked_until, table.c.first_at) < now - FORGET_AFTER
         )
+    )
+    failures = conn.execute(
+        select(table.c.failures).where(table.c.key_hash == key)
+    ).scalar()
+    if failures is None:
+        conn.execute(insert(table).values(key_hash=key, failures=1, first_at=now))
+        return
+    failures += 1
+    wait = delay_after(failures)
+    conn.execute(
+        update(table)
+        .where(table.c.key_hash == key)
+        .values(failures=failures, locked_until=now + wait if wait else None)
     )
 
 

@@ -47,9 +47,15 @@ def add_parsers(sub) -> None:
     scr.add_parser("list", help="list the screens")
 
     embed = sub.add_parser(
-        "embed-token", help="a signed, expiring address for an intranet iframe"
+        "embed-token",
+        help="a signed, expiring address for an intranet iframe; "
+        "`embed-token list`, `embed-token revoke ID`",
     )
-    embed.add_argument("target", help="tile/<kpi> or a page: complaints, overview …")
+    embed.add_argument(
+        "target",
+        help="tile/<kpi> or a page: complaints, overview …; or list, or revoke",
+    )
+    embed.add_argument("token_id", nargs="?", type=int, help="with revoke: its id")
     embed.add_argument("--district", help="only this district")
     embed.add_argument(
         "--days", type=float, default=90.0, help="valid for (default 90)"
@@ -74,12 +80,15 @@ def run(args: argparse.Namespace) -> int:
             return _account(engine, args, now)
         if args.command == "screen":
             return _screen(engine, args, now, prefix)
+        if args.target in EMBED_COMMANDS or args.token_id is not None:
+            return _embed_tokens(engine, args, now)
         token = embed_tokens.issue(
             runtime.settings().signing_key(),
             args.target,
             args.district,
             timedelta(days=args.days),
             now,
+            engine,
         )
     except (AccountError, EmbedTokenError) as exc:
         print(f"citywall {args.command}: {exc}", file=sys.stderr)
@@ -145,4 +154,28 @@ def _screen(engine, args, now: datetime, prefix: str) -> int:
                 else "not enrolled yet"
             )
             print(f"{d.label}\t{d.role.label}\t{state}")
+    return 0
+
+
+EMBED_COMMANDS = ("list", "revoke")
+
+
+def _embed_tokens(engine, args, now: datetime) -> int:
+    """``embed-token list`` and ``embed-token revoke ID``."""
+    if args.target == "revoke" and args.token_id is not None:
+        embed_tokens.revoke(engine, args.token_id, now)
+        print(f"embed token {args.token_id} revoked: refused within 10 seconds")
+    elif args.target == "list" and args.token_id is None:
+        for tok in embed_tokens.list_tokens(engine):
+            state = (
+                f"revoked {tok.revoked_at:%Y-%m-%d %H:%M}"
+                if tok.revoked_at
+                else f"expired {tok.expires_at:%Y-%m-%d}"
+                if tok.expires_at <= now
+                else f"valid until {tok.expires_at:%Y-%m-%d}"
+            )
+            place = f"\tdistrict {tok.district}" if tok.district else ""
+            print(f"{tok.id}\t{tok.target}{place}\t{state}")
+    else:
+        raise EmbedTokenError("say `embed-token list` or `embed-token revoke ID`")
     return 0

@@ -4,6 +4,11 @@ A token names its scope — the embed target (``tile/complaints.backlog``,
 ``complaints``) and, optionally, one district — and when it expires. It is signed
 with the server's secret key, so it cannot be widened or extended, and it gives at
 most the viewer role: aggregates, never record rows.
+
+Each token issued is recorded in the store (never the token itself) and carries
+its record's id: an admin lists them and revokes one (``/admin``, ``citywall
+embed-token revoke ID``), and a token without an id, or with a revoked one, opens
+nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Engine, insert, select, update
+
+from store.schema import embed_tokens as issued
 
 SALT = "citywall-embed"
 TARGET = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?$")
@@ -28,11 +36,22 @@ class EmbedScope:
     target: str  # what follows /embed/: "tile/<kpi>" or a page ("complaints")
     district: str | None
     expires: datetime
+    token_id: int | None = None  # its record in the store
 
     def allows(self, target: str, district: str | None) -> bool:
         if target != self.target:
             return False
         return self.district is None or district == self.district
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    target: str
+    district: str | None
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
 def issue(
@@ -41,7 +60,10 @@ def issue(
     district: str | None,
     valid: timedelta,
     now: datetime,
+    engine: Engine | None = None,
 ) -> str:
+    """A new token, recorded in ``engine``'s store (the wall's own when not
+    given) so that it can be revoked."""
     target = target.strip("/").removeprefix("embed/")
     if not TARGET.match(target):
         raise EmbedTokenError(
@@ -49,19 +71,80 @@ def issue(
         )
     if not timedelta(0) < valid <= MAX_VALID:
         raise EmbedTokenError("an embed token is valid for a moment up to a year")
-    payload = {"t": target, "d": district, "e": int((now + valid).timestamp())}
+    if engine is None:
+        from citywall import runtime
+
+        engine = runtime.engine()
+    expires = int((now + valid).timestamp())
+    with engine.begin() as conn:
+        token_id = conn.execute(
+            insert(issued).values(
+                target=target,
+                district=district,
+                issued_at=now,
+                expires_at=datetime.fromtimestamp(expires, tz=now.tzinfo),
+            )
+        ).inserted_primary_key[0]
+    payload = {"i": token_id, "t": target, "d": district, "e": expires}
     return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
 
 
 def read(secret_key: str, token: str, now: datetime) -> EmbedScope | None:
-    """The token's scope, or None if it is forged, damaged or expired."""
+    """The token's scope, or None if it is forged, damaged, expired or has no id
+    (made before tokens could be revoked). Whether it is revoked: ``is_live``."""
     try:
         payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
         scope = EmbedScope(
             target=str(payload["t"]),
             district=payload["d"],
             expires=datetime.fromtimestamp(int(payload["e"]), tz=now.tzinfo),
+            token_id=int(payload["i"]),
         )
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
     return scope if scope.expires > now else None
+
+
+def is_live(engine: Engine, token_id: int | None) -> bool:
+    """Whether the token of this id was issued here and is not revoked."""
+    if token_id is None:
+        return False
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(issued.c.id).where(
+                    issued.c.id == token_id, issued.c.revoked_at.is_(None)
+                )
+            ).first()
+            is not None
+        )
+
+
+def revoke(engine: Engine, token_id: int, now: datetime) -> None:
+    """The token refused from now on (a revoked one keeps its first revocation)."""
+    with engine.begin() as conn:
+        found = conn.execute(
+            select(issued.c.revoked_at).where(issued.c.id == token_id)
+        ).first()
+        if found is None:
+            raise EmbedTokenError(f"no embed token with id {token_id}")
+        if found[0] is None:
+            conn.execute(
+                update(issued).where(issued.c.id == token_id).values(revoked_at=now)
+            )
+
+
+def list_tokens(engine: Engine) -> list[IssuedToken]:
+    """Every token issued, the newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                issued.c.id,
+                issued.c.target,
+                issued.c.district,
+                issued.c.issued_at,
+                issued.c.expires_at,
+                issued.c.revoked_at,
+            ).order_by(issued.c.id.desc())
+        ).all()
+    return [IssuedToken(*r) for r in rows]

@@ -233,7 +233,7 @@ def resolve(settings: Settings, rel: str) -> Identity | None:
     )
     if found:
         return found
-    scopes = who.embed_scopes(current_app.secret_key, _embed_token(rel))
+    scopes = who.embed_scopes(engine, current_app.secret_key, _embed_token(rel))
     if scopes:
         return Identity(Role.VIEWER, "embed", "embed", scopes)
     if settings.public_kpis:

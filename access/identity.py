@@ -7,9 +7,10 @@
    bearer token its requests carry);
 5. anonymous: the public role when the city opened public KPIs, else nobody.
 
-Account and screen lookups are remembered for a few seconds per process, so a
-wall's refreshes do not each ask the database; a revoked screen or a disabled
-account is refused within that time.
+Account, screen and embed-token lookups are remembered for a few seconds per
+process, so a wall's refreshes do not each ask the database; a revoked screen or
+embed token, a disabled account or a session signed out elsewhere is refused
+within that time (at once by the process that signed it out).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from access.embed_tokens import EmbedScope
 from access.roles import Role
 
 SESSION_USER = "user"
+SESSION_VERSION = "v"  # the account's session version when it signed in
 SCREEN_COOKIE = "citywall_screen"
 LOOKUP_SECONDS = 10.0
 
@@ -73,6 +75,9 @@ class _Remembered:
         self._found[key] = (now, value)
         return value
 
+    def forget(self, key: str) -> None:
+        self._found.pop(key, None)
+
     def clear(self) -> None:
         self._found.clear()
 
@@ -109,15 +114,27 @@ def from_proxy(
     return Identity(role or Role.VIEWER, user, "proxy")
 
 
+def session_key(user: str) -> str:
+    """The lookup of an account's role and session version (forget it when it
+    changes)."""
+    return f"session:{user}"
+
+
 def from_session(engine, session: Mapping) -> Identity | None:
     user = session.get(SESSION_USER)
     if not user:
         return None
-    # the account's role now: a disabled account or a lowered role takes effect
-    role = remembered.get(
-        f"account:{user}", lambda: accounts.account_role(engine, user)
-    )
-    return Identity(role, user, "login") if role is not None else None
+    # the account now: disabled, signed out or given another role since this
+    # session began, and the session is void
+    key, version = session_key(user), session.get(SESSION_VERSION)
+    found = remembered.get(key, lambda: accounts.session_of(engine, user))
+    if found is not None and isinstance(version, int) and version > found[1]:
+        # signed in again since this process looked (versions only rise)
+        remembered.forget(key)
+        found = remembered.get(key, lambda: accounts.session_of(engine, user))
+    if found is None or version != found[1]:
+        return None
+    return Identity(found[0], user, "login")
 
 
 def from_screen(engine, cookies: Mapping[str, str]) -> Identity | None:
@@ -137,6 +154,12 @@ def _screen_seen(engine, secret: str) -> tuple[str, Role] | None:
     return found
 
 
-def embed_scopes(secret_key: str, token: str | None) -> tuple[EmbedScope, ...]:
+def embed_scopes(engine, secret_key: str, token: str | None) -> tuple[EmbedScope, ...]:
+    """The token's scope, unless it is forged, expired or revoked."""
     scope = embed_tokens.read(secret_key, token, datetime.now(UTC)) if token else None
-    return (scope,) if scope else ()
+    if scope is None:
+        return ()
+    live = remembered.get(
+        f"embed:{scope.token_id}", lambda: embed_tokens.is_live(engine, scope.token_id)
+    )
+    return (scope,) if live else ()

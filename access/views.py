@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, abort, current_app, redirect, request, session
 from markupsafe import Markup
 
-from access import accounts
+from access import accounts, transport
 from access import identity as who
 from access.accounts import SignInLocked
 from citywall import runtime
@@ -62,25 +62,34 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
         username = request.form.get("username", "").strip()[:64]
         password = request.form.get("password", "")[:1024]
         try:
-            role = accounts.sign_in(
+            signed_in = accounts.sign_in(
                 runtime.engine(),
                 username,
                 password,
-                request.remote_addr or "",
+                transport.client_address(runtime.settings()),
                 datetime.now(UTC),
                 salt=current_app.secret_key,
             )
         except SignInLocked as locked:
-            return _login_page(prefix, wanted, str(locked)), 429
-        if role is None:
+            page = _login_page(prefix, wanted, str(locked))
+            return page, 429, {"Retry-After": str(locked.seconds)}
+        if signed_in is None:
             return _login_page(prefix, wanted, "Wrong username or password."), 401
         session.clear()  # a fresh session: nothing carried over from before sign-in
         session[who.SESSION_USER] = username
+        session[who.SESSION_VERSION] = signed_in.session_version
         session.permanent = True
+        who.remembered.forget(who.session_key(username))
         return redirect(wanted)
 
     @server.route(f"{routes}logout", methods=["GET", "POST"])
     def logout() -> Response:
+        """Signs the account out everywhere: a copy of this cookie (or of the
+        account's other sessions) is refused from now on."""
+        signed_in = who.from_session(runtime.engine(), session)
+        if signed_in is not None:
+            accounts.sign_out_everywhere(runtime.engine(), signed_in.name)
+            who.remembered.forget(who.session_key(signed_in.name))
         session.clear()
         return redirect(f"{prefix}login")
 
@@ -95,7 +104,7 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
                 "This enrolment link was used already or has expired: ask an admin "
                 "for a new one (citywall screen renew <label>).",
             )
-        from access.guard import SCREEN_COOKIE_YEARS, cookie_secure
+        from access.guard import SCREEN_COOKIE_YEARS
 
         response = redirect(f"{prefix}wall")
         response.set_cookie(
@@ -104,7 +113,7 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
             max_age=SCREEN_COOKIE_YEARS * 365 * 86400,
             path=prefix,
             httponly=True,
-            secure=cookie_secure(settings),
+            secure=transport.cookie_secure(runtime.settings()),
             samesite="Lax",
         )
         return response

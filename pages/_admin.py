@@ -3,13 +3,15 @@ layer, the access module or the operations checks, never the store itself."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from dash import html
 
-from access import accounts, current
+from access import accounts, current, embed_tokens
 from citywall import operations, runtime
 from citywall.effective_settings import shown_settings
 from citywall.i18n import t
-from components.access_tables import account_table, screen_table
+from components.access_tables import account_table, screen_table, token_table
 from components.health_panel import health_panel
 from components.settings_table import settings_table
 from components.stage_banner import stage_banner
@@ -38,6 +40,11 @@ def stage_changes(lang: str) -> html.Div:
 def screens(lang: str) -> html.Div:
     devices = accounts.list_devices(runtime.engine())
     return screen_table(devices, runtime.profile().timezone, lang)
+
+
+def tokens(lang: str) -> html.Div:
+    issued = embed_tokens.list_tokens(runtime.engine())
+    return token_table(issued, datetime.now(UTC), runtime.profile().timezone, lang)
 
 
 def me() -> str | None:

@@ -12,8 +12,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from access import accounts
+from access import accounts, embed_tokens
 from access.accounts import AccountError
+from access.embed_tokens import EmbedTokenError
 from access.policy import needs
 from access.roles import Role
 from access.views import enrol_link
@@ -51,6 +52,12 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 lang,
                 html.Div(id="admin-account-message", role="status"),
                 html.Div(part.account_list(lang), id="admin-accounts"),
+            ),
+            _section(
+                "tokens",
+                lang,
+                html.Div(id="admin-token-message", role="status"),
+                html.Div(part.tokens(lang), id="admin-tokens"),
             ),
             _section("config", lang, part.configuration(lang)),
             dcc.Interval(id="admin-refresh", interval=10_000),
@@ -264,6 +271,26 @@ def disable_account(_clicks: list, search: str | None):
     )
 
 
+# -- embed tokens ------------------------------------------------------------------
+
+
+@callback(
+    Output("admin-token-message", "children"),
+    Output("admin-tokens", "children"),
+    Input({"type": "admin-revoke-token", "id": ALL}, "n_clicks"),
+    State("nav", "search"),
+    prevent_initial_call=True,
+)
+@needs(Role.ADMIN)
+def revoke_token(_clicks: list, search: str | None):
+    def revoke(token_id: str, _lang: str) -> None:
+        if not token_id.isdigit():
+            raise EmbedTokenError(f"no embed token with id {token_id!r}")
+        embed_tokens.revoke(runtime.engine(), int(token_id), datetime.now(UTC))
+
+    return _act_on_row(search, "id", revoke, "admin.token_revoked", part.tokens)
+
+
 def _act_on_row(
     search: str | None,
     field: str,
@@ -278,7 +305,7 @@ def _act_on_row(
     lang, name = _lang(search), str(ctx.triggered_id[field])
     try:
         act(name, lang)
-    except AccountError as exc:
+    except (AccountError, EmbedTokenError) as exc:
         return _refused(lang, exc), dash.no_update
     return part.message("ok", t(lang, done, **{field: name})), redraw(lang)
 

@@ -59,7 +59,7 @@ def test_the_admin_page_and_its_callbacks_are_for_admins_only(wall):
     assert staff.get("/admin").status_code == 403
     assert staff.post(UPDATE, json=_router_body("/admin")).status_code == 403
     found = _admin_callbacks(wall)
-    assert len(found) == 6
+    assert len(found) == 7
     for name, entry in found.items():
         assert staff.post(UPDATE, json=_body(entry)).status_code == 403, name
     # a staff's press of "set stage", with every value right, changes nothing
@@ -77,7 +77,7 @@ def test_the_admin_page_and_its_callbacks_are_for_admins_only(wall):
     assert "/admin" in _text(admin.post(UPDATE, json=_body(header, nav)))
     page = admin.post(UPDATE, json=_router_body("/admin"))
     assert page.status_code == 200
-    for section in ("health", "stage", "screens", "accounts", "config"):
+    for section in ("health", "stage", "screens", "accounts", "tokens", "config"):
         assert f"admin-{section}-section" in page.text
 
 
