@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from citywall.i18n import LANGUAGES
 from citywall.ladder import DEFAULT_LADDER, Ladder, load_ladder
+from citywall.network import OPEN_INTERNET, NetworkPolicy, load_network
 
 
 class ProfileError(ValueError):
@@ -119,6 +120,7 @@ class CityProfile:
     tiles: MapTiles | None = None
     rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
     ladder: Ladder = DEFAULT_LADDER
+    network: NetworkPolicy = OPEN_INTERNET  # hosts feeds and cameras may reach
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -191,6 +193,7 @@ def load_profile(path: Path | str) -> CityProfile:
     tiles = _tiles(raw.get("map", {}), problems)
     rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
     ladder = load_ladder(raw.get("disaster"), problems)
+    network = load_network(raw.get("network"), problems)
     language = city.get("default_language", "en")
     if language not in LANGUAGES:
         problems.append(
@@ -224,6 +227,7 @@ def load_profile(path: Path | str) -> CityProfile:
         tiles=tiles,
         rotation=rotation,
         ladder=ladder,
+        network=network,
     )
 
 
