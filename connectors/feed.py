@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from citywall.profile import CityProfile
 from connectors.base import PayloadRejected
+from connectors.errors import secret_values
 from connectors.http import HttpClient, HttpSettings
 
 
@@ -29,8 +30,15 @@ class FeedConnector:
         self.zone = (
             ZoneInfo(options["timezone"]) if "timezone" in options else profile.timezone
         )
-        secrets = tuple(str(options[k]) for k in self.secret_options if options.get(k))
-        self.http = HttpClient(HttpSettings.from_options(options), secrets=secrets)
+        try:
+            settings = HttpSettings.from_options(options)
+        except (TypeError, ValueError) as exc:  # a word where a number goes
+            raise SourceOptionsError(f"the {self.protocol} connector: {exc}") from None
+        self.http = HttpClient(
+            settings,
+            secrets=secret_values(options, self.secret_options),
+            network=profile.network,
+        )
 
     def require(self, name: str) -> Any:
         value = self.options.get(name)

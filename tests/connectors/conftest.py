@@ -25,6 +25,14 @@ def feed_server() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
+def elsewhere() -> Iterator[FeedServer]:
+    """A second feed server, on another port: another origin than ``feed_server``."""
+    server = FeedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def ingest(monkeypatch, capsys, tmp_path) -> IngestCli:
     """`citywall ingest` on a profile of the test's own (``ingest.use(sources)``)."""
     return IngestCli(monkeypatch, capsys, tmp_path)

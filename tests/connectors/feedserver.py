@@ -23,6 +23,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a time-out when > the client's)
     truncate_to: int | None = None  # send only this many bytes of the body
+    trickle: float = 0.0  # seconds between bytes of the whole answer, headers too
     etag: str | None = None
     last_modified: str | None = None
 
@@ -116,6 +117,9 @@ class FeedServer:
                     self.end_headers()
                     return
                 data = reply.data
+                if reply.trickle:
+                    self._trickle(reply, data)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(data)))
@@ -132,6 +136,20 @@ class FeedServer:
                     self.close_connection = True
                     return
                 self.wfile.write(data)
+
+            def _trickle(self, reply: Reply, data: bytes) -> None:
+                """A byte at a time, the status line first: no read time-out ever
+                fires on it, only a deadline for the whole answer."""
+                head = [f"HTTP/1.1 {reply.status} Slow"]
+                fields = {"Content-Type": reply.content_type} | reply.headers
+                fields["Content-Length"] = str(len(data))
+                head += [f"{name}: {value}" for name, value in fields.items()]
+                answer = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+                self.close_connection = True
+                for i in range(len(answer)):
+                    self.wfile.write(answer[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.trickle)
 
             def _not_modified(self, reply: Reply) -> bool:
                 if reply.etag and self.headers.get("If-None-Match") == reply.etag:

@@ -18,14 +18,21 @@ from tests.conftest import PROJECT_ROOT
 RUNTIME_HANDLES = (runtime.settings, runtime.profile, runtime.engine)
 
 
-def city_with_sources(folder: Path, sources_toml: str) -> Path:
-    """Seoul's profile with its demo source replaced by ``sources_toml``."""
+# the feed server listens on the loopback address, which a profile must allow
+LOCAL_FEEDS = '[network]\nallow_hosts = ["127.0.0.1"]\n'
+
+
+def city_with_sources(
+    folder: Path, sources_toml: str, network: str = LOCAL_FEEDS
+) -> Path:
+    """Seoul's profile with its demo source replaced by ``sources_toml``, and the
+    ``network`` table given (by default: the local feed server allowed)."""
     text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
     boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
     text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
     text = re.sub(r"\[\[sources\]\].*?\n\n", "", text, count=1, flags=re.S)
     path = folder / "city.toml"
-    path.write_text(text + "\n" + sources_toml, encoding="utf-8")
+    path.write_text(f"{text}\n{network}\n{sources_toml}", encoding="utf-8")
     return path
 
 
@@ -61,8 +68,8 @@ class IngestCli:
         self.monkeypatch = monkeypatch
         monkeypatch.setenv("CITYWALL_DATABASE_URL", self.db_url)
 
-    def use(self, sources_toml: str) -> None:
-        path = city_with_sources(self.folder, sources_toml)
+    def use(self, sources_toml: str, network: str = LOCAL_FEEDS) -> None:
+        path = city_with_sources(self.folder, sources_toml, network)
         self.monkeypatch.setenv("CITYWALL_PROFILE", str(path))
 
     def __call__(self, *args: str) -> Ingest:

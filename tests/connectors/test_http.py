@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
+from citywall.network import allowing
 from connectors.http import FetchError, HttpClient, HttpSettings, PayloadTooLarge
 from tests.connectors.feedserver import Reply
+
+# the feed server listens on the loopback address, which a profile must allow
+LOCAL = allowing(["127.0.0.1"])
 
 
 def client(**settings) -> tuple[HttpClient, list[float]]:
     naps: list[float] = []
     options = {"timeout_seconds": 0.5, "retries": 2, "backoff_seconds": 0.01}
     return (
-        HttpClient(HttpSettings.from_options(options | settings), sleep=naps.append),
+        HttpClient(
+            HttpSettings.from_options(options | settings),
+            sleep=naps.append,
+            network=LOCAL,
+        ),
         naps,
     )
 
@@ -106,7 +117,122 @@ def test_conditional_requests_get_not_modified(feed_server):
 
 def test_secrets_in_the_path_are_hidden(feed_server):
     url = feed_server.route("/KEY123/json/x", Reply("gone", 410))
-    http = HttpClient(HttpSettings(retries=0), secrets=("KEY123",))
+    http = HttpClient(HttpSettings(retries=0), secrets=("KEY123",), network=LOCAL)
     with pytest.raises(FetchError) as failed:
         http.get(url)
     assert "KEY123" not in str(failed.value) and "/***/json/x" in str(failed.value)
+
+
+# -- where a feed may send the server ---------------------------------------------
+
+
+def test_an_internal_address_is_refused_unless_the_profile_allows_it(feed_server):
+    url = feed_server.route("/feed", '{"ok": 1}')
+    strict = HttpClient(HttpSettings(retries=2, backoff_seconds=0))  # no [network]
+    with pytest.raises(FetchError, match="internal address.*allow_hosts"):
+        strict.get(url)
+    assert feed_server.hits("/feed") == []  # never connected, nor tried again
+    assert client()[0].get(url).body == b'{"ok": 1}'  # allowed: 127.0.0.1
+
+
+def test_every_address_of_a_name_is_checked_and_connected_to(feed_server, monkeypatch):
+    url = feed_server.route("/feed", "{}")
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    # a name for the loopback address is refused like the address itself
+    with pytest.raises(FetchError, match="localhost resolves to 127.0.0.1"):
+        HttpClient(HttpSettings(retries=0)).get(url.replace("127.0.0.1", "localhost"))
+
+    # DNS rebinding: a name that answers a public address when it is checked and
+    # the feed server's address next; the server connects to what it checked
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        address = "192.88.99.1" if len(asked) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    http = HttpClient(HttpSettings(retries=0, timeout_seconds=0.3))
+    with pytest.raises(FetchError):  # the public address does not answer here
+        http.get(f"http://rebind.example:{port}/feed")
+    assert asked == ["rebind.example"]  # resolved once, for the check and the socket
+    assert feed_server.hits("/feed") == []
+
+    # a name with an internal address among its public ones is refused whole
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.88.99.1", port)),
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:127.0.0.1", port, 0, 0)),
+        ],
+    )  # fmt: skip
+    with pytest.raises(FetchError, match="resolves to ::ffff:7f00:1 = 127.0.0.1"):
+        http.get(f"http://mixed.example:{port}/feed")
+
+
+def test_a_redirect_within_the_origin_is_followed_with_the_token(feed_server):
+    url = feed_server.route("/old", Reply("", 301, headers={"Location": "/new"}))
+    feed_server.route("/new", '{"moved": true}')
+    http, _ = client()
+    assert http.get(url, headers={"X-App-Token": "tok-1"}).body == b'{"moved": true}'
+    assert feed_server.hits("/new")[0].headers["X-App-Token"] == "tok-1"
+
+
+def test_a_redirect_to_another_origin_is_refused_and_the_token_never_reaches_it(
+    feed_server, elsewhere
+):
+    there = elsewhere.route("/collect", "[]")
+    url = feed_server.route("/feed", Reply("", 302, headers={"Location": there}))
+    http, naps = client()
+    with pytest.raises(FetchError, match="redirects to another origin") as refused:
+        http.get(url, headers={"X-App-Token": "tok-s3cret"})
+    assert elsewhere.requests == []  # neither the token nor anything else got there
+    assert naps == [] and "tok-s3cret" not in str(refused.value)
+    # the same host on another port is another origin too
+    assert there.startswith("http://127.0.0.1:") and there != url
+
+
+def test_a_source_may_follow_no_redirect_at_all(feed_server):
+    url = feed_server.route("/old", Reply("", 307, headers={"Location": "/new"}))
+    feed_server.route("/new", "{}")
+    http, _ = client(follow_redirects=False)
+    with pytest.raises(FetchError, match="follows no redirect"):
+        http.get(url)
+    assert feed_server.hits("/new") == []
+    with pytest.raises(TypeError, match="follow_redirects` must be true or false"):
+        HttpSettings.from_options({"follow_redirects": "no"})
+
+
+def test_a_server_trickling_its_answer_is_cut_off_at_the_deadline(feed_server):
+    """A byte every 50 ms never trips the 0.5 s read time-out; the fetch as a
+    whole ends at four times it."""
+    url = feed_server.route("/slow", Reply('{"rows": []}' * 20, trickle=0.05))
+    http, _ = client(retries=0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="time-out"):
+        http.get(url)
+    assert time.monotonic() - started < 3.0  # 2 s and a little
+
+
+def test_an_error_page_is_quoted_short_and_without_what_it_holds(feed_server):
+    page = (
+        "<html><head><title>401 Unauthorized</title></head><body>"
+        "<p>token tok-s3cret-123 is not valid for this dataset</p>"
+        + "<p>internal: db01.corp password=hunter2 row data</p>" * 50
+        + "</body></html>"
+    )
+    url = feed_server.route("/feed", Reply(page, 401, "text/html"))
+    http = HttpClient(
+        HttpSettings(retries=0), secrets=("tok-s3cret-123",), network=LOCAL
+    )
+    with pytest.raises(FetchError) as failed:
+        http.get(url)
+    said = str(failed.value)
+    assert said.startswith("HTTP 401 from http://127.0.0.1:")
+    assert "401 Unauthorized" in said  # enough to tell what went wrong
+    assert "tok-s3cret-123" not in said and "hunter2" not in said
+    assert "<" not in said and len(said) < 200

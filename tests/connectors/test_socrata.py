@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from store.schema import events, measurements
+from store.schema import events, measurements, source_state
 from tests.connectors.conftest import real_fixture
 from tests.connectors.feedserver import Reply
 from tests.connectors.harness import (
@@ -242,3 +242,57 @@ colour = "c"
     message = refused.err
     for part in ("columns ['colour']", "map `source_id`", "record.domain", "['email']"):
         assert part in message
+
+
+# -- where the app token may go, and what a failure keeps ----------------------------
+
+
+def _last_error(ingest) -> str | None:
+    with ingest.engine().connect() as conn:
+        return conn.execute(
+            select(source_state.c.last_error).where(
+                source_state.c.source == "incidents"
+            )
+        ).scalar()
+
+
+def test_the_app_token_never_follows_a_redirect_to_another_host(
+    feed_server, elsewhere, ingest
+):
+    there = elsewhere.route("/resource/copy.json", "[]")
+    url = feed_server.route(
+        "/resource/abcd-1234.json", Reply("", 302, headers={"Location": there})
+    )
+    ingest.use(safety_source(url))
+    done = ingest()
+    assert done.exit_code == 1
+    assert elsewhere.requests == []  # no request, so no X-App-Token, got there
+    error = _last_error(ingest)
+    assert "redirects to another origin" in error and "tok-123" not in error
+
+
+def test_a_source_on_an_internal_host_needs_the_profile_to_allow_it(
+    feed_server, ingest
+):
+    url = feed_server.route("/resource/abcd-1234.json", "[]")
+    ingest.use(safety_source(url), network="")  # no [network]: the defaults
+    assert ingest().exit_code == 1
+    assert feed_server.requests == []
+    assert "an internal address: add the host" in _last_error(ingest)
+
+
+def test_an_error_page_is_kept_as_a_short_excerpt_without_the_token(
+    feed_server, ingest
+):
+    page = (
+        "<html><title>403 Forbidden</title><body>app token tok-123 refused"
+        + "<pre>internal: svc-db01 10.0.3.7 config dump</pre>" * 40
+        + "</body></html>"
+    )
+    url = feed_server.route("/r.json", Reply(page, 403, "text/html"))
+    ingest.use(safety_source(url))
+    assert ingest().exit_code == 1
+    error = _last_error(ingest)
+    assert "HTTP 403" in error and "403 Forbidden" in error
+    assert "tok-123" not in error and "<" not in error
+    assert error.count("config dump") <= 1 and len(error) < 250
