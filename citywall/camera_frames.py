@@ -6,6 +6,14 @@ up memory and connections. The server takes a snapshot (one JPEG per request) or
 the first whole frame of an MJPEG stream, keeps it a couple of seconds so that many
 walls share one fetch, and serves it. A camera that does not answer gives a frame
 that says so, with the time of its last picture: never an old picture as if live.
+
+A camera's URL comes from a feed, so it is fetched as feeds are
+(``connectors.http``): only from hosts the profile's ``[network]`` allows, each
+address checked and connected to, redirects within the camera's origin only. A
+fetch has a deadline for the whole of it (a camera sending a byte a second holds
+no web worker past it), and a camera that failed is not asked again for a while:
+its NO SIGNAL frame is served meanwhile. Only a whole JPEG is served, from its
+start marker to its end marker with nothing after it.
 """
 
 from __future__ import annotations
@@ -19,6 +27,15 @@ from zoneinfo import ZoneInfo
 
 import requests
 from PIL import Image, ImageDraw, ImageFont
+
+from citywall.network import OPEN_INTERNET, HostRefused, NetworkPolicy
+from connectors.http import (
+    Deadline,
+    RedirectRefused,
+    guarded_session,
+    on_time,
+    open_url,
+)
 
 JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
 WIDTH, HEIGHT = 640, 360
@@ -45,13 +62,19 @@ class FrameSource:
         max_bytes: int = 4 * 1024 * 1024,
         keep_seconds: float = 2.0,
         zone: ZoneInfo | None = None,
+        network: NetworkPolicy | None = None,
+        retry_seconds: float = 30.0,
     ) -> None:
-        self.timeout = timeout_seconds
+        self.timeout = timeout_seconds  # the whole fetch, connecting to last byte
         self.max_bytes = max_bytes
         self.keep = keep_seconds
+        self.retry = retry_seconds  # a failed camera is asked again after this
         self.zone = zone or ZoneInfo("UTC")
-        self.session = requests.Session()
-        self._frames: dict[str, tuple[float, Frame]] = {}
+        self.session = guarded_session(network or OPEN_INTERNET)
+        # each fetch on a connection of its own: a deadline that cuts one off
+        # never reaches a connection another thread has taken from the pool
+        self.session.headers["Connection"] = "close"
+        self._frames: dict[str, tuple[float, Frame]] = {}  # until, frame
         self._last_live: dict[str, datetime] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -63,10 +86,11 @@ class FrameSource:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # one fetch per camera at a time, however many walls ask
             kept = self._frames.get(key)
-            if kept and time.monotonic() - kept[0] < self.keep:
+            if kept and time.monotonic() < kept[0]:
                 return kept[1]
             frame = self._fetch(key, name, snapshot, stream)
-            self._frames[key] = (time.monotonic(), frame)
+            wait = self.retry if frame.state == "offline" else self.keep
+            self._frames[key] = (time.monotonic() + wait, frame)
             return frame
 
     def _fetch(
@@ -77,8 +101,17 @@ class FrameSource:
         if url.startswith("demo://"):
             return Frame(simulated_frame(name, now, self.zone), "simulated", now)
         try:
-            jpeg = self._snapshot(snapshot) if snapshot else self._first_frame(stream)
-        except (requests.RequestException, FrameError) as exc:
+            with Deadline(self.timeout) as deadline, on_time(deadline):
+                if snapshot:
+                    jpeg = self._snapshot(snapshot)
+                else:
+                    jpeg = self._first_frame(stream)
+        except (
+            requests.RequestException,
+            FrameError,
+            HostRefused,
+            RedirectRefused,
+        ) as exc:
             error = _reason(exc)
             last = self._last_live.get(key)
             return Frame(
@@ -87,8 +120,11 @@ class FrameSource:
         self._last_live[key] = now
         return Frame(jpeg, "live", now)
 
+    def _get(self, url: str) -> requests.Response:
+        return open_url(self.session, url, timeout=self.timeout)
+
     def _snapshot(self, url: str) -> bytes:
-        with self.session.get(url, timeout=self.timeout, stream=True) as r:
+        with self._get(url) as r:
             if r.status_code != 200:
                 raise FrameError(f"HTTP {r.status_code}")
             body = bytearray()
@@ -98,31 +134,87 @@ class FrameSource:
                     raise FrameError("picture too large")
         if not body.startswith(JPEG_START):
             raise FrameError("not a JPEG picture")
+        if jpeg_end(body) != len(body):  # cut short, or something after it
+            raise FrameError("not a whole JPEG picture")
         return bytes(body)
 
     def _first_frame(self, url: str | None) -> bytes:
         """The first whole JPEG of an MJPEG stream (multipart/x-mixed-replace)."""
         if not url:
             raise FrameError("no picture URL")
-        deadline = time.monotonic() + self.timeout
-        with self.session.get(url, timeout=self.timeout, stream=True) as r:
+        with self._get(url) as r:
             if r.status_code != 200:
                 raise FrameError(f"HTTP {r.status_code}")
             buffer = bytearray()
+            start, looked = -1, 0
             for chunk in r.iter_content(16 * 1024):
                 buffer += chunk
-                start = buffer.find(JPEG_START)
-                end = buffer.find(JPEG_END, start + 2) if start >= 0 else -1
-                if end >= 0:
-                    return bytes(buffer[start : end + 2])
+                if start < 0:
+                    start = buffer.find(JPEG_START)
+                    looked = start + 2
+                # walk the frame only once an end marker may have arrived
+                if start >= 0 and buffer.find(JPEG_END, looked) >= 0:
+                    end = jpeg_end(buffer, start)
+                    if end is not None:
+                        return bytes(buffer[start:end])
+                    looked = len(buffer) - 1  # that marker was inside the frame
                 if len(buffer) > self.max_bytes:
                     raise FrameError("no whole frame within the size limit")
-                if time.monotonic() > deadline:
-                    raise FrameError("no whole frame in time")
         raise FrameError("the stream ended before a whole frame")
 
 
+def jpeg_end(data: bytes | bytearray, start: int = 0) -> int | None:
+    """Where the JPEG that starts at ``start`` ends (just after its end marker),
+    walking its segments as a decoder does: an end marker inside metadata (an
+    Exif thumbnail's) does not end it. None while it is incomplete; FrameError
+    when the bytes are not a JPEG's structure."""
+    if data[start : start + 2] != JPEG_START:
+        raise FrameError("not a JPEG picture")
+    i, size = start + 2, len(data)
+    while True:
+        if i + 2 > size:
+            return None
+        if data[i] != 0xFF:
+            raise FrameError("not a whole JPEG picture")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return i + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            i += 2
+            continue
+        if marker in (0x00, 0xD8):
+            raise FrameError("not a whole JPEG picture")
+        if i + 4 > size:
+            return None
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2:
+            raise FrameError("not a whole JPEG picture")
+        i += 2 + length
+        if marker != 0xDA:  # not a scan: the next segment follows
+            continue
+        while True:  # a scan's coded data: up to the next marker that is not
+            i = data.find(b"\xff", i)  # stuffing (FF 00) or a restart (FF Dn)
+            if i < 0 or i + 1 >= size:
+                return None
+            following = data[i + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                i += 2
+            elif following == 0xFF:
+                i += 1
+            else:
+                break
+
+
 def _reason(exc: Exception) -> str:
+    """A few words for the NO SIGNAL frame, which viewers see: never an address,
+    nor anything the camera's server said."""
+    if isinstance(exc, HostRefused):
+        return "address not allowed"
+    if isinstance(exc, RedirectRefused):
+        return "redirect refused"
     if isinstance(exc, requests.Timeout):
         return "no answer in time"
     if isinstance(exc, requests.ConnectionError):

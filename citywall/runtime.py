@@ -126,10 +126,11 @@ def kpi_service() -> KpiService:
 
 @lru_cache(maxsize=1)
 def camera_frames():
-    """One frame source per process: walls asking for the same camera share a fetch."""
+    """One frame source per process: walls asking for the same camera share a
+    fetch. Cameras are reached as feeds are: within the profile's [network]."""
     from citywall.camera_frames import FrameSource
 
-    return FrameSource(zone=profile().timezone)
+    return FrameSource(zone=profile().timezone, network=profile().network)
 
 
 def reset() -> None:
