@@ -18,8 +18,10 @@
 A feed is a JSON list of cameras, or an object holding one under ``list_key``
 (``cameras`` by default). Each camera: ``id``, ``name``, ``lon``, ``lat``, and a
 ``snapshot_url`` (one JPEG per request) or a ``stream_url`` (MJPEG); optionally its
-own ``provider`` and ``access`` (public, staff or restricted). A camera missing any
-of these is quarantined with the reason; the others land.
+own ``provider`` and ``access`` (public, staff or restricted). The source's
+``access`` is the least a camera gets: a camera may ask for a stricter level, never
+a wider one (a feed cannot open a restricted source's camera to the public). A
+camera missing any of these is quarantined with the reason; the others land.
 """
 
 from __future__ import annotations
@@ -110,9 +112,11 @@ class CamerasConnector(FeedConnector):
         snapshot, stream = get["snapshot_url"] or None, get["stream_url"] or None
         if not snapshot and not stream:
             raise ValueError("a camera needs a snapshot_url or a stream_url")
-        access = str(get["access"] or self.access)
-        if access not in ACCESS_LEVELS:
-            raise ValueError(f"access {access!r} is not one of {ACCESS_LEVELS}")
+        own = str(get["access"] or self.access)
+        if own not in ACCESS_LEVELS:
+            raise ValueError(f"access {own!r} is not one of {ACCESS_LEVELS}")
+        # the source's level is the floor: a camera may only narrow who sees it
+        access = max(own, self.access, key=ACCESS_LEVELS.index)
         return Camera(
             camera_id=identifier(get["id"]),
             name=scrub_text(identifier(get["name"], "name")) or "",

@@ -4,6 +4,8 @@ not show is quarantined with the reason; the rest land, in their districts."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from store.schema import cameras
@@ -80,20 +82,46 @@ connector = "cameras"
 interval_seconds = 3600
 [sources.options]
 provider = "Seoul Metropolitan Police Agency"
-access = "restricted"
+access = "staff"
 cameras = [
   { id = "p-1", name = "City Hall plaza", lon = 126.9779, lat = 37.5665, stream_url = "http://10.2.0.11/mjpg/video.mjpg" },
-  { id = "p-2", name = "Gwanghwamun", lon = 126.9769, lat = 37.5759, snapshot_url = "http://10.2.0.12/jpg/image.jpg", access = "staff" },
+  { id = "p-2", name = "Gwanghwamun", lon = 126.9769, lat = 37.5759, snapshot_url = "http://10.2.0.12/jpg/image.jpg", access = "restricted" },
 ]
 """
     )
     done = ingest()
     assert done.exit_code == 0, done.err
     got = stored(ingest)
-    assert got["p-1"]["access"] == "restricted"  # the source's level
-    assert got["p-2"]["access"] == "staff"  # the camera's own
+    assert got["p-1"]["access"] == "staff"  # the source's level
+    assert got["p-2"]["access"] == "restricted"  # the camera's own, stricter
     assert got["p-2"]["district_code"] == "11110"  # Jongno-gu
     assert {c["provider"] for c in got.values()} == {"Seoul Metropolitan Police Agency"}
+
+
+def test_a_camera_cannot_widen_its_sources_access(feed_server, ingest):
+    """A restricted source's feed says a camera is public: it stays restricted,
+    in the store and so on every wall and role that reads it."""
+    listed = [
+        {"id": "r-1", "name": "Station gate", "lon": 126.9707, "lat": 37.5547,
+         "snapshot_url": "http://10.2.0.21/jpg/image.jpg", "access": "public"},
+        {"id": "r-2", "name": "Plaza", "lon": 126.9779, "lat": 37.5665,
+         "snapshot_url": "http://10.2.0.22/jpg/image.jpg", "access": "staff"},
+        {"id": "r-3", "name": "Bridge", "lon": 126.9707, "lat": 37.5300,
+         "snapshot_url": "http://10.2.0.23/jpg/image.jpg"},
+    ]  # fmt: skip
+    url = feed_server.route("/police.json", json.dumps({"cameras": listed}))
+    ingest.use(
+        source_block(
+            "police", "cameras", {"url": url, "retries": 0, "access": "restricted"}
+        )
+    )
+    done = ingest()
+    assert done.exit_code == 0, done.err
+    assert {k: c["access"] for k, c in stored(ingest).items()} == {
+        "r-1": "restricted",
+        "r-2": "restricted",
+        "r-3": "restricted",
+    }
 
 
 def test_a_camera_source_needs_a_feed_or_a_list(ingest):
