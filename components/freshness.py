@@ -1,7 +1,8 @@
 """How fresh the wall is: the newest data's time and each source's health.
 
 A wall must never show old numbers as live: when the feeds go quiet the strip says
-STALE and since when, per source, with the source's last error on hover.
+STALE and since when, per source. A source's last error is shown on hover to
+admins only (``show_errors``): it may quote what a feed's server answered.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def freshness_strip(
     now: datetime,
     lang: str,
     sources_href: str = "/sources",  # under a path prefix: components.links.href
+    show_errors: bool = False,  # the page decides: admins only
 ) -> list:
     zone = profile.timezone
     if newest is None:
@@ -38,26 +40,27 @@ def freshness_strip(
             )
         ]
     for source in health:
-        if source.stale:
-            label = "◆ " + (
-                t(
-                    lang,
-                    "freshness.source_stale",
-                    source=source.name,
-                    time=i18n.clock(source.last_success_at, zone, lang),
-                )
-                if source.last_success_at
-                else t(lang, "freshness.source_never", source=source.name)
+        if not source.stale:
+            said = ""
+        elif source.last_success_at:
+            said = t(
+                lang,
+                "freshness.source_stale",
+                source=source.name,
+                time=i18n.clock(source.last_success_at, zone, lang),
             )
         else:
-            label = f"● {source.name}"
+            said = t(lang, "freshness.source_never", source=source.name)
+        label = f"◆ {said}" if source.stale else f"● {source.name}"
+        if show_errors and source.last_error:
+            hover = t(lang, "freshness.last_error", error=source.last_error)
+        else:  # viewers: stale, and since when; never what a server answered
+            hover = said
         items.append(
             dcc.Link(
                 label,
                 href=sources_href,
-                title=t(lang, "freshness.last_error", error=source.last_error)
-                if source.last_error
-                else "",
+                title=hover,
                 className=f"source-badge {'source-stale' if source.stale else 'source-ok'}",
                 id={"type": "source-badge", "source": source.name},
             )

@@ -4,6 +4,10 @@ The batch, its quarantined rejects, the source's new cursor, the run record and 
 data version all go in one transaction: either the batch landed and the cursor moved,
 or neither happened and the next run pulls the same span again (upserts make that
 harmless). A failing source records its error and never touches the others.
+
+Every error and quarantine reason is worded for storing here, whoever raised it
+(``connectors.errors``): no key, token or header value of the source, no URL query,
+no more than a short excerpt of what a server said.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import connectors
 from citywall.geo import DistrictLocator
 from citywall.profile import CityProfile, SourceConfig
 from connectors.base import Batch, Connector, Rejected, excerpt
+from connectors.errors import redacted, secret_values, stored_error
 from ingest.collector import collector_paused
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
@@ -96,6 +101,9 @@ class SourceRunner:
         self.engine = engine
         self.source = source
         self.connector = connector or connectors.build(source, profile)
+        self.secrets = secret_values(
+            source.options, getattr(self.connector, "secret_options", ())
+        )
         self.locator = locator or DistrictLocator(profile)
         # where each sensor stands, once looked up: (lon, lat) -> district code
         self._fixed_places: dict[tuple[float, float], str | None] = {}
@@ -116,7 +124,7 @@ class SourceRunner:
         try:
             batch = self.connector.pull(cursor, started)
         except Exception as exc:  # a source failing must not stop the others
-            summary.error = f"{type(exc).__name__}: {exc}"
+            summary.error = stored_error(f"{type(exc).__name__}: {exc}", self.secrets)
             summary.seconds = time.perf_counter() - t0
             log.warning("source %s failed: %s", self.source.name, summary.error)
             with self.engine.begin() as conn:
@@ -160,7 +168,9 @@ class SourceRunner:
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
-            error = f"store write failed: {store_errors.describe(exc)}"
+            error = stored_error(
+                f"store write failed: {store_errors.describe(exc)}", self.secrets
+            )
             log.warning("source %s: %s", self.source.name, error)
             failed_run = RunSummary(
                 self.source.name,
@@ -230,12 +240,22 @@ class SourceRunner:
             events=events,
             measurements=measurements,
             cameras=self._placed(cameras),
-            rejected=rejected,
+            rejected=[self._worded(r) for r in rejected],
         )
         placement = Placement(
             self._districts(events), self._districts(measurements, fixed=True)
         )
         return prepared, placement
+
+    def _worded(self, reject: Rejected) -> Rejected:
+        """The reject with a reason fit to store (a fetch error a connector kept as
+        a reason may quote a URL or a server)."""
+        reason = redacted(reject.reason, self.secrets)
+        return (
+            reject
+            if reason == reject.reason
+            else dataclasses.replace(reject, reason=reason)
+        )
 
     def _placed(self, records: list) -> list:
         """Records with coordinates but no district get the district they fall in."""

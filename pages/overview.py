@@ -8,7 +8,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from access.current import camera_level, sees_records, view_tag
+from access.current import camera_level, role, sees_records, view_tag
+from access.roles import Role
 from citywall import i18n, runtime
 from citywall.i18n import t
 from components.city_map import (
@@ -203,7 +204,14 @@ def freshness(lang: str) -> list:
         datetime.now(timezone.utc),
         lang,
         sources_href=href("/sources", lang),
+        show_errors=sees_errors(),
     )
+
+
+def sees_errors() -> bool:
+    """Sources' errors are for admins, as the sources page is: they may quote
+    what a feed's server answered."""
+    return role() >= Role.ADMIN
 
 
 @callback(
@@ -233,7 +241,8 @@ def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
     # KPI's; a timer's refresh patches the numbers only
     new_metric = ctx.triggered_id == "map-metric"
     made = rendered(
-        f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:{view_tag()}",
+        f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:"
+        f"{view_tag()}:{'errors' if sees_errors() else 'stale'}",
         lambda: _outputs(profile, kpi, lang, new_metric),
     )
     return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])

@@ -181,3 +181,21 @@ def wall_environment(folder: Path, **extra: str) -> Iterator[None]:
             yield
         finally:
             runtime.reset()
+
+
+def router_body(pathname: str, search: str = "") -> dict:
+    """The request Dash's page router callback gets when the browser goes to
+    ``pathname`` (and ``search``): post it to ``/_dash-update-component``."""
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }

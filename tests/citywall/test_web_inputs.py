@@ -10,7 +10,7 @@ import pytest
 
 from citywall.settings import Settings
 from kpis.definitions import DOMAINS
-from tests.conftest import PROXY_SIGN_IN, wall_environment
+from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
 
 ODD = (
     "x" * 5000,
@@ -51,19 +51,7 @@ def client(tmp_path_factory):
 
 def _route(client, pathname: str, search: str = ""):
     """What Dash's router callback answers for an address."""
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": pathname},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
+    body = router_body(pathname, search)
     return client.post("/_dash-update-component", json=body, headers=ADMIN)
 
 

@@ -387,3 +387,51 @@ def test_the_locator_finds_the_district_of_each_point(seoul):
     lats = [GANGNAM[1], 37.5665, 37.5145, BUSAN[1]]
     # COEX, Seoul City Hall (Jung-gu), Lotte World Tower (Songpa-gu), Busan
     assert locator.locate(lons, lats) == ["11680", "11140", "11710", None]
+
+
+# -- what a failure may leave in the store -------------------------------------------
+
+
+class Keyed(Scripted):
+    """A connector that declares its `api_key` secret, as the HTTP ones do."""
+
+    secret_options = ("api_key",)
+
+
+def test_a_stored_error_or_reason_holds_no_key_no_query_and_no_page(engine, seoul):
+    key, token = "k3y-0f-the-city", "hdr-t0ken-9"
+    source = SourceConfig(
+        "keyed", "test", 60, {"api_key": key, "headers": {"X-Api-Key": token}}
+    )
+    page = "<html>" + "<p>internal inventory row</p>" * 100 + "</html>"
+    failing = Keyed(
+        Batch(
+            rejected=[
+                Rejected(
+                    f"linked alert https://feed:pw@alerts.example/a.cap?key={key} "
+                    f"failed: HTTP 500 {page}",
+                    "{}",
+                )
+            ],
+            next_cursor="c",
+        ),
+        RuntimeError(
+            f"GET http://10.0.0.5/api/{key}/x?token={token}&page=2 answered "
+            f"Authorization: Bearer {token}\n{page}"
+        ),
+    )
+    feed = SourceRunner(engine, seoul, source, connector=failing, clock=lambda: NOW)
+    feed.run()
+    summary = feed.run()
+    with engine.connect() as conn:
+        (reason,) = conn.execute(select(quarantine.c.reason)).scalars()
+        last_error = conn.execute(select(source_state.c.last_error)).scalar_one()
+        (run_error,) = conn.execute(
+            select(source_runs.c.error).where(source_runs.c.error.is_not(None))
+        ).scalars()
+    assert last_error == run_error == summary.error
+    for stored in (reason, last_error):
+        assert key not in stored and token not in stored and "pw@" not in stored
+        assert "\n" not in stored and len(stored) <= 300  # one line, an excerpt
+        assert stored.count("internal inventory row") < 10
+    assert last_error.startswith("RuntimeError: GET http://10.0.0.5/api/***/x answered")

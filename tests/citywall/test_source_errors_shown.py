@@ -1,0 +1,85 @@
+"""A source's last error is the admins' to read: it may quote what a feed's
+server answered. The overview's freshness strip, drawn and refreshed through the
+real app as the browser asks for it, tells viewers that a source is stale and
+since when, and admins what failed too; a render kept for one never serves the
+other."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from citywall.settings import Settings
+from components.shell import refresh_id
+from store import writes
+from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
+
+ERROR = "HTTP 500 from http://10.0.0.5/status: svc-db01 inventory"
+VIEWER = {"X-Remote-User": "wall-1", "X-Remote-Role": "viewer"}
+STAFF = {"X-Remote-User": "sam", "X-Remote-Role": "staff"}
+ADMIN = {"X-Remote-User": "ops", "X-Remote-Role": "admin"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from citywall import runtime
+    from citywall.web import create_app
+
+    folder = tmp_path_factory.mktemp("errors")
+    # renders kept, as a served wall keeps them: one role's never serves another
+    with wall_environment(folder, CITYWALL_CACHE="simple", **PROXY_SIGN_IN):
+        with runtime.engine().begin() as conn:
+            writes.record_failure(conn, "demo", ERROR, datetime.now(UTC))
+        yield create_app(Settings.from_env()).server.test_client()
+
+
+def _drawn(client, headers: dict) -> str:
+    """The overview as Dash's router callback draws it."""
+    body = router_body("/")
+    response = client.post("/_dash-update-component", json=body, headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    return json.dumps(response.get_json())
+
+
+def _refreshed(client, headers: dict) -> str:
+    """The overview's timer refresh, every output sent whole."""
+    timer = refresh_id("overview")
+    outputs = [
+        ("tiles", "children"), ("city-map", "figure"), ("alert-ticker", "children"),
+        ("freshness", "children"), ("event-feed", "children"),
+        ("city-score", "children"), ("stage-banner", "children"),
+        ("disaster-panel", "children"), ("overview", "className"),
+        ("overview-sent", "data"),
+    ]  # fmt: skip
+    body = {
+        "output": ".." + "...".join(f"{c}.{p}" for c, p in outputs) + "..",
+        "outputs": [{"id": c, "property": p} for c, p in outputs],
+        "inputs": [
+            {"id": timer, "property": "n_intervals", "value": 1},
+            {"id": "map-metric", "property": "value", "value": "complaints_open"},
+        ],
+        "state": [
+            {"id": "nav", "property": "search", "value": ""},
+            {"id": "overview-sent", "property": "data", "value": None},
+        ],
+        "changedPropIds": [
+            json.dumps(timer, sort_keys=True, separators=(",", ":")) + ".n_intervals"
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body, headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    return json.dumps(response.get_json()["response"]["freshness"])
+
+
+def test_viewers_see_a_source_stale_and_admins_see_why(client):
+    for caller in (VIEWER, STAFF):
+        for seen in (_drawn(client, caller), _refreshed(client, caller)):
+            assert "demo never loaded" in seen
+            assert "svc-db01" not in seen and "10.0.0.5" not in seen
+    for seen in (_drawn(client, ADMIN), _refreshed(client, ADMIN)):
+        assert "svc-db01 inventory" in seen
+    # staff's render again, after the admin's (the same records, the same
+    # cameras): each kept for its own
+    assert "svc-db01" not in _refreshed(client, STAFF)
