@@ -91,21 +91,24 @@ SETTINGS: dict[str, Setting] = {
     "trusted_proxies": Setting(
         "CITYWALL_TRUSTED_PROXIES",
         "",
-        "Addresses or networks of the reverse proxies whose user header is "
-        "believed, space-separated (e.g. 10.0.0.5 10.1.0.0/24).",
+        "Addresses or networks of the reverse proxies whose headers are believed "
+        "(user, role, X-Forwarded-For, X-Forwarded-Proto), space-separated "
+        "(e.g. 10.0.0.5 10.1.0.0/24).",
     ),
     "secure_cookies": Setting(
         "CITYWALL_SECURE_COOKIES",
         "auto",
-        "Mark cookies Secure: true, false, or auto (always but over plain HTTP to "
-        "this machine's loopback address, as in the demo).",
+        "Mark cookies Secure: true, false, or auto (a trusted proxy's "
+        "X-Forwarded-Proto decides; else always but over plain HTTP from a browser "
+        "on this machine, as in the demo).",
     ),
     "session_hours": Setting("CITYWALL_SESSION_HOURS", "12", "Hours a sign-in lasts."),
     "metrics_from": Setting(
         "CITYWALL_METRICS_FROM",
         "127.0.0.1 ::1",
-        "Addresses allowed to read /metrics without signing in (the Prometheus "
-        "scraper); admins always may.",
+        "Client addresses allowed to read /metrics without signing in (the "
+        "Prometheus scraper; through a trusted proxy, the address it forwards); "
+        "admins always may.",
     ),
 }
 
