@@ -1,14 +1,22 @@
 """No resident's personal data reaches the store.
 
-Two layers: the patterns of ``connectors.privacy`` one by one (what is removed and
-what must stay), then the whole path: feeds full of personal data go through
-`citywall ingest` and no table's columns nor any stored value may hold it.
+Three layers: the patterns of ``connectors.privacy`` one by one (what is removed and
+what must stay); the scrubber measured on a labelled corpus of complaints in ko/en/es
+(``fixtures/privacy_corpus.tsv``: the share of personal spans removed and of plain
+text wrongly removed, held to bounds); then the whole path: feeds full of personal
+data go through `citywall ingest` and no table's columns nor any stored value may
+hold it.
+
+``pytest tests/connectors/test_privacy.py -k corpus -s`` prints the corpus figures
+that SECURITY.md quotes.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +26,7 @@ from connectors.base import Rejected, excerpt
 from connectors.privacy import (
     EMAIL_REMOVED,
     ID_REMOVED,
+    NAME_REMOVED,
     PHONE_REMOVED,
     drop_personal_fields,
     is_cedula,
@@ -173,10 +182,393 @@ def test_extra_attributes_are_scrubbed_throughout():
     }
 
 
+# Separators and at-signs that once let a number or an address through: Unicode
+# dashes, slashes, spaced separators, the full-width at-sign, (at), [at], arroba.
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "010–1234–5678",  # en dash
+        "010—1234—5678",  # em dash
+        "010−1234−5678",  # minus sign
+        "010－1234－5678",  # full-width hyphen-minus
+        "010‐1234‐5678",  # Unicode hyphen
+        "010‑1234‑5678",  # non-breaking hyphen
+        "010ㅡ1234ㅡ5678",  # Hangul ㅡ typed as a dash
+        "010/1234/5678",
+        "010 - 1234 - 5678",
+        "010 – 1234 – 5678",
+        "+82–10–1234–5678",
+    ],
+)
+def test_phone_numbers_with_any_dash_or_slash_are_removed(phone):
+    assert scrub_text(f"연락처 {phone}로 연락") == f"연락처 {PHONE_REMOVED}로 연락"
+    assert scrub_text(f"Call {phone}.") == f"Call {PHONE_REMOVED}."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bus routes 146/341/360 skip the stop",  # three short numbers, no phone
+        "Routes 7730/7012 delayed",
+        "Se reportaron 25 casas inundadas el 20/11/2026.",
+        "공사 기간 2019–2024년",  # a period, whatever the dash
+        "Plazo de obra: 2025-2026",
+        "예산 2024 2025 2026년 집행",  # years in a row, each later
+        "1990-2011 사이 준공",
+        "ticket 20261120-0042",  # a reference number that starts with its date
+        "Ticket closed on 2026/11/18 at 10:30",
+    ],
+)
+def test_slashes_and_dashes_between_short_numbers_years_and_dates_stay(text):
+    assert scrub_text(text) == text
+
+
+def test_phones_either_side_of_a_slash_both_go():
+    said = "010-1234-5678/010-9876-5432"
+    assert scrub_text(said) == f"{PHONE_REMOVED}/{PHONE_REMOVED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # one run of digits and blanks too long for one phone was once kept whole
+        ("010-1234-5678 010-9876-5432", f"{PHONE_REMOVED} {PHONE_REMOVED}"),
+        ("02 2133 1234 010 1234 5678", f"{PHONE_REMOVED} {PHONE_REMOVED}"),
+        ("연락처 010-2222-3333 2026년부터", f"연락처 {PHONE_REMOVED} 2026년부터"),
+        ("+82 10 1234 5678 010-9876-5432", f"{PHONE_REMOVED} {PHONE_REMOVED}"),
+    ],
+)
+def test_phones_side_by_side_or_beside_a_year_go_one_by_one(text, expected):
+    assert scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("minsu＠example.com", EMAIL_REMOVED),  # full-width
+        ("minsu﹫example.com", EMAIL_REMOVED),  # small form
+        ("minsu(at)example.com", EMAIL_REMOVED),
+        ("jane.doe (at) example.com", EMAIL_REMOVED),
+        ("john [AT] mail.example.org", EMAIL_REMOVED),
+        ("reports[at]neighbors [dot] org", EMAIL_REMOVED),
+        ("maria.perez(arroba)correo.ec", EMAIL_REMOVED),
+        ("hong(골뱅이)naver(점)com", EMAIL_REMOVED),
+        ("minsu@10.0.0.5", EMAIL_REMOVED),  # a numeric host is a host all the same
+        # a particle glued to the address stays with the sentence
+        (
+            "메일 hong@naver.com으로 보내 주세요",
+            f"메일 {EMAIL_REMOVED}으로 보내 주세요",
+        ),
+    ],
+)
+def test_spelled_out_and_full_width_at_signs_are_removed(text, expected):
+    assert scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We met (at) the station.", "Meet @ city hall", "follow @seoul_city"],
+)
+def test_an_at_that_joins_no_domain_stays(text):
+    assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "rrn", ["900101 - 1234567", "900101–1234567", "900101 — 1234567", "900101－1234567"]
+)
+def test_resident_registration_numbers_with_spaced_or_unicode_dashes_are_removed(rrn):
+    assert scrub_text(f"주민번호 {rrn}") == f"주민번호 {ID_REMOVED}"
+
+
+def test_a_cedula_with_a_unicode_dash_is_removed():
+    assert scrub_text(f"C.I. {CEDULAS[0][:9]}–{CEDULAS[0][9]}") == f"C.I. {ID_REMOVED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Caller John Smith reports a pothole", "Caller {} reports a pothole"),
+        ("caller: Lee Ji-eun, callback later", "caller: {}, callback later"),
+        ("Owner Jane Doe refuses", "Owner {} refuses"),
+        ("Name: Kim Minsu.", "Name: {}."),
+        ("My name is David Brown", "My name is {}"),
+        ("Complainant Sarah O'Neil asked", "Complainant {} asked"),
+        ("Caller Daniel Lee's car", "Caller {}'s car"),
+        ("The owner, Mr. Park, was told", "The owner, Mr. {}, was told"),
+        ("김철수 씨 집 앞", "{} 씨 집 앞"),
+        ("박영희님이 신고하셨습니다", "{}님이 신고하셨습니다"),
+        ("남궁민수 님", "{} 님"),
+        ("김철수 선생님께서", "{} 선생님께서"),
+        ("담당 서지훈 주무관이 확인", "담당 {} 주무관이 확인"),
+        ("신고자 김철수가 접수", "신고자 {}가 접수"),
+        ("제 이름은 정수진입니다", "제 이름은 {}입니다"),
+        ("성명: 홍길동, 연락처", "성명: {}, 연락처"),
+        ("외국인 John Smith 씨", "외국인 {} 씨"),
+        ("신고자 John Smith가 접수", "신고자 {}가 접수"),
+        ("Sra. María López llamó", "Sra. {} llamó"),
+        ("El Sr. Pérez dejó escombros", "El Sr. {} dejó escombros"),
+        ("Sra. María de los Ángeles Torres solicita", "Sra. {} solicita"),
+        ("Don José y Doña Carmen Vera", "Don {} y Doña {}"),
+        ("Nombre: Juan Carlos Andrade, teléfono", "Nombre: {}, teléfono"),
+        ("Mi nombre es Ana Zambrano", "Mi nombre es {}"),
+    ],
+)
+def test_names_a_cue_announces_are_removed_and_the_cue_stays(text, expected):
+    assert scrub_text(text) == expected.replace("{}", NAME_REMOVED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Caller ID display is broken",
+        "Caller reports overflowing bins",
+        "Caller Unknown - anonymous tip",
+        "Owner of the parking lot has not cleared the snow",
+        "Owner Association meeting on Friday",
+        "The owner's dog barks",
+        "Street name: Teheran-ro",
+        "Name of the park: Dosan Park",
+        "Don Mills Road is closed",
+        "선생님들이 위험하다고 하십니다",
+        "고객님, 불편을 드려 죄송합니다",
+        "택시 기사님이 승차를 거부했습니다",
+        "구청장님께 건의드립니다",
+        "오늘 날씨가 추워서",
+        "마음씨 좋은 이웃",
+        "김 씨네 가게",  # a surname alone names nobody
+        "박 과장님이 나오신다고",
+        "구청 과장님께",
+        "신고자 본인이 확인",
+        "신고자 정보는 비공개",
+        "신고자 연락 두절",
+        "민원인 요청에 따라",
+        "소유자 불명의 자전거",
+        "Basura frente al Colegio Don Bosco",
+        "la calle Don Bosco y Av. Quito",
+        "Mercado Doña Juana",
+        "Estimado Sr. Alcalde, solicitamos",
+        "El dueño del local no responde",
+        "Nombre de la calle: Pedro Carbo",
+        "Denunciante anónimo reporta ruido",
+    ],
+)
+def test_titles_roles_places_and_cues_without_a_name_stay(text):
+    assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Owner Notification",
+        "Name Change Request",
+        "Dog Owner Complaint",
+        "Caller Callback Request",
+        "Nombre Comercial",
+    ],
+)
+def test_a_service_name_in_title_case_is_no_cue(heading):
+    # every word has a capital there: categories are made of such names
+    assert scrub_text(heading) == heading
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Name: Kim Minsu", "Name: {}"),
+        ("Sra. María López", "Sra. {}"),
+        ("Caller: John Smith", "Caller: {}"),
+    ],
+)
+def test_a_colon_or_an_honorific_holds_in_title_case_too(text, expected):
+    assert scrub_text(text) == expected.replace("{}", NAME_REMOVED)
+
+
+def test_a_number_after_a_cue_goes_as_a_number_not_as_a_name():
+    said = "Stolen bike; owner 900101-1234567 / minsu.kim@example.com"
+    assert scrub_text(said) == f"Stolen bike; owner {ID_REMOVED} / {EMAIL_REMOVED}"
+
+
+# -- the scrubber measured on a labelled corpus --------------------------------------
+
+CORPUS = Path(__file__).parent / "fixtures" / "privacy_corpus.tsv"
+LABEL = re.compile(r"\{\{([npei]):(.+?)\}\}")
+KINDS = {"n": "names", "p": "phones", "e": "e-mails", "i": "id numbers"}
+PLACEHOLDERS = (EMAIL_REMOVED, PHONE_REMOVED, ID_REMOVED, NAME_REMOVED)
+
+# Bounds, and why. Phones, e-mails and id numbers have a shape: every one in the
+# corpus must go, a miss is a bug. Names are found only where a cue announces them
+# and the corpus keeps some with none on purpose, so 1 in 10 may stay. Overall at
+# most 1 in 20 spans left: what is left is mostly a bare name, which says little
+# without the phone or address beside it, and only staff see record text; the
+# scrubber reaches 0.97, so four more misses fail the test. Wrongly removed plain
+# text at most 1 % of its characters, in each language: a complaint must still say
+# what and where, though the corpus is dense with tricky cases (titles, street
+# names, "Caller ID", a shop called Mr. Pizza). The corpus was written by those who
+# wrote the patterns, hence the held-out part reported apart; misses found in real
+# feeds belong in it.
+MIN_RECALL = 0.95
+MIN_RECALL_BY_KIND = {"n": 0.90, "p": 1.0, "e": 1.0, "i": 1.0}
+MAX_FALSE_REMOVAL = 0.01
+MIN_LINES = 200
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A corpus line: its language, its text, where the personal data lies and
+    whether it was held out (written after the patterns were settled)."""
+
+    lang: str
+    text: str
+    spans: tuple[tuple[str, int, int], ...]  # (kind, start, end) in ``text``
+    held_out: bool = False
+
+
+def read_corpus(path: Path = CORPUS) -> list[Labelled]:
+    return parse_corpus(path.read_text(encoding="utf-8"))
+
+
+def parse_corpus(corpus: str) -> list[Labelled]:
+    lines = []
+    held_out = False
+    for raw in corpus.splitlines():
+        if raw.startswith("## held out"):
+            held_out = True
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        lang, marked = raw.split("\t", 1)
+        text, spans, start = [], [], 0
+        for label in LABEL.finditer(marked):
+            text.append(marked[start : label.start()])
+            at = sum(map(len, text))
+            spans.append((label[1], at, at + len(label[2])))
+            text.append(label[2])
+            start = label.end()
+        text.append(marked[start:])
+        lines.append(Labelled(lang, "".join(text), tuple(spans), held_out))
+    return lines
+
+
+def removed_ranges(text: str, scrubbed: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` the scrubber replaced by a placeholder: what is
+    left of ``scrubbed`` once the placeholders are cut out must be ``text``'s own
+    characters, in order."""
+    parts = re.split("(" + "|".join(map(re.escape, PLACEHOLDERS)) + ")", scrubbed)
+    pattern = "".join("(.+?)" if p in PLACEHOLDERS else re.escape(p) for p in parts)
+    match = re.fullmatch(pattern, text, re.DOTALL)
+    assert match, f"the scrubber changed more than it replaced: {scrubbed!r}"
+    return [match.span(g) for g in range(1, (match.lastindex or 0) + 1)]
+
+
+@dataclass
+class Tally:
+    spans: int = 0
+    spans_removed: int = 0
+    plain_chars: int = 0
+    plain_removed: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.spans_removed / self.spans if self.spans else 1.0
+
+    @property
+    def false_removal(self) -> float:
+        return self.plain_removed / self.plain_chars if self.plain_chars else 0.0
+
+
+def measure(lines: list[Labelled]) -> tuple[dict[str, Tally], list[str]]:
+    """Tallies overall ("all"), per language and per kind of span; and a note for
+    every miss and every wrong removal."""
+    tallies: dict[str, Tally] = {}
+    notes = []
+    for line in lines:
+        scrubbed = scrub_text(line.text) or ""
+        gone = set()
+        for start, end in removed_ranges(line.text, scrubbed):
+            gone.update(range(start, end))
+        personal = {i for _, start, end in line.spans for i in range(start, end)}
+        for kind, start, end in line.spans:
+            removed = all(
+                i in gone for i in range(start, end) if not line.text[i].isspace()
+            )
+            for key in ("all", line.lang, kind, *(["held out"] * line.held_out)):
+                tally = tallies.setdefault(key, Tally())
+                tally.spans += 1
+                tally.spans_removed += removed
+            if not removed:
+                notes.append(f"missed {kind}: {line.text[start:end]!r} in {scrubbed!r}")
+        plain = [
+            i
+            for i, ch in enumerate(line.text)
+            if i not in personal and not ch.isspace()
+        ]
+        wrong = [i for i in plain if i in gone]
+        for key in ("all", line.lang, *(["held out"] * line.held_out)):
+            tally = tallies.setdefault(key, Tally())
+            tally.plain_chars += len(plain)
+            tally.plain_removed += len(wrong)
+        if wrong:
+            notes.append(f"wrongly removed from {line.text!r}: {scrubbed!r}")
+    return tallies, notes
+
+
+def report(lines: list[Labelled], tallies: dict[str, Tally]) -> str:
+    rows = [f"{len(lines)} lines"]
+    for key in ("all", "ko", "en", "es", *KINDS, "held out"):
+        t = tallies.get(key)
+        if t is None:
+            continue
+        name = KINDS.get(key, key)
+        row = f"{name:>10}: recall {t.recall:.3f} ({t.spans_removed}/{t.spans})"
+        if t.plain_chars:
+            row += (
+                f", false removal {t.false_removal:.4f}"
+                f" ({t.plain_removed}/{t.plain_chars} characters)"
+            )
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def test_the_corpus_is_large_and_labelled_in_every_language():
+    lines = read_corpus()
+    assert len(lines) >= MIN_LINES
+    for lang in ("ko", "en", "es"):
+        own = [line for line in lines if line.lang == lang]
+        assert len(own) >= 60, lang
+        assert sum(not line.spans for line in own) >= 30, "plain text too"
+        assert {kind for line in own for kind, _, _ in line.spans} >= set(KINDS)
+
+
+def test_measuring_sees_a_miss_and_a_wrong_removal():
+    """The yardstick itself: a name left in and a word taken out both count."""
+    (line,) = parse_corpus("en\tCaller {{n:John Smith}} reports a pothole")
+    tallies, _ = measure([line])
+    assert tallies["all"].recall == 1.0 and tallies["all"].false_removal == 0.0
+    (kept,) = parse_corpus("en\tHe is {{n:John Smith}} and {{n:Ann}}")
+    tallies, notes = measure([kept])
+    assert tallies["all"].recall == 0.0 and len(notes) == 2
+    (plain,) = parse_corpus("en\tCaller Pothole reports a hole")
+    tallies, notes = measure([plain])
+    assert tallies["all"].false_removal == pytest.approx(7 / 25)
+    assert notes and notes[0].startswith("wrongly removed")
+
+
+def test_the_scrubber_meets_its_recall_and_false_removal_bounds_on_the_corpus():
+    lines = read_corpus()
+    tallies, notes = measure(lines)
+    print("\n" + report(lines, tallies) + "\n" + "\n".join(notes))
+    overall = tallies["all"]
+    assert overall.recall >= MIN_RECALL, notes
+    for kind, bound in MIN_RECALL_BY_KIND.items():
+        assert tallies[kind].recall >= bound, (KINDS[kind], notes)
+    assert overall.false_removal <= MAX_FALSE_REMOVAL, notes
+    for lang in ("ko", "en", "es"):
+        assert tallies[lang].false_removal <= MAX_FALSE_REMOVAL, (lang, notes)
+
+
 # -- the store: schema and every stored value ----------------------------------------
 
-# A name can only be kept out by its field: no pattern finds one in free text, so
-# the texts below carry everything but the requester's name.
+# A bare name with no cue before or after it ("Minsu said …") is kept out only by
+# its field: the texts below carry everything but the requester's name.
 REQUESTER = ("Minsu", "김민수", "María José", "Pérez")
 PHONES = ("010-9876-5432", "+82 2 2133 1234", "099 123 4567", "02-555-0101")
 RRNS = ("900101-1234567", "8505152345678", "051231-5123456")
