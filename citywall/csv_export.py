@@ -2,6 +2,10 @@
 
 Both come from the KPI layer with the same arguments the page used, so a tile's CSV
 holds the tile's value (unrounded) and a table's CSV every record of its filter.
+
+Every text cell is written so that a spreadsheet cannot take it for a formula: a
+complaint titled ``=HYPERLINK(…)`` reaches staff as text (OWASP, "CSV Injection").
+Numbers the app holds as numbers (a coordinate, a falling change) stay numbers.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from numbers import Number
 
 from citywall import i18n
 from citywall.profile import CityProfile
@@ -46,21 +51,41 @@ RECORD_COLUMNS = (
 MAX_RECORDS = 100_000  # a month of a big city's complaints; more is an export job
 
 
+# What makes a spreadsheet read a cell as a formula: = + - @, and a tab or carriage
+# return, after which some programs look again (OWASP). The full-width forms an
+# East Asian IME types (＝ ＋ － ＠) cost nothing to cover.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
 def _write(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 has it: the writer then quotes a CR inside a cell as well,
+    # which left bare would start a new row there, one a formula could begin
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(v) for v in row] for row in rows)  # one row at a time
     return out.getvalue()
 
 
-def _text(value: object) -> object:
-    """ISO times; empty cells for no value (never the string "None")."""
+def _cell(value: object) -> object:
+    """A cell as it may be written: ISO times; an empty cell for no value (never
+    the string "None"); numbers as they are (-79.88 is a longitude, no formula);
+    any text, a feed's above all, neutralised."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
+    if isinstance(value, Number):
+        return value  # bool included: True / False start no formula
+    return neutralised(str(value))
+
+
+def neutralised(text: str) -> str:
+    """``text`` behind a single quote when it starts with a formula character, or
+    its first character after blanks does (" =1+1"); as it is otherwise."""
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def tile_csv(
@@ -93,7 +118,7 @@ def tile_csv(
         value.stale,
         value.stale_since,
     )
-    return _write(TILE_COLUMNS, [[_text(v) for v in row]])
+    return _write(TILE_COLUMNS, [row])
 
 
 def records_csv(
@@ -105,9 +130,7 @@ def records_csv(
         RECORD_COLUMNS,
         (
             [
-                _text(
-                    r.get(c) if c != "district_name" else names.get(r["district_code"])
-                )
+                r.get(c) if c != "district_name" else names.get(r["district_code"])
                 for c in RECORD_COLUMNS
             ]
             for r in rows
