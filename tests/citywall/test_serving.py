@@ -42,11 +42,84 @@ def _slowloris(url: str, stop: threading.Event) -> threading.Thread:
     return thread
 
 
-def test_two_slowloris_sockets_do_not_stall_healthz(small_city):  # noqa: F811
+def _slow_camera_server(stop: threading.Event) -> tuple[str, threading.Thread]:
+    """A camera on 127.0.0.1 that answers one byte a second, forever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(4096)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n\r\n":
+                if stop.wait(1.0):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:  # the wall gave up on it: as it should
+                    return
+
+    def serve() -> None:
+        with listener:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", thread
+
+
+def _add_camera(env: dict[str, str], snapshot_url: str) -> int:
+    """A public camera in the wall's store; its id for the frame route."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from connectors.base import Camera
+    from store import connect, writes
+    from store.schema import cameras
+
+    engine = connect(f"sqlite:///{env['CITYWALL_DATA_DIR']}/citywall.db")
+    with engine.begin() as conn:
+        camera = Camera("slow-1", "Slow camera", 126.978, 37.566, "Test", snapshot_url)
+        writes.upsert_cameras(conn, "slow-cameras", [camera], datetime.now(UTC))
+        writes.bump_data_version(conn)
+        found = conn.execute(
+            select(cameras.c.id).where(cameras.c.camera_id == "slow-1")
+        ).scalar_one()
+    engine.dispose()
+    return found
+
+
+def test_a_slow_camera_and_two_slowloris_sockets_do_not_stall_healthz(
+    small_city,  # noqa: F811
+):
+    """Walls asking for a camera that sends a byte a second, and two slowloris
+    sockets: /healthz still answers within a second, every time."""
+    from tests.signin import demo_admin, signed_in_session
+
+    with open(small_city["CITYWALL_PROFILE"], "a", encoding="utf-8") as profile:
+        profile.write('\n[network]\nallow_hosts = ["127.0.0.1"]\n')
+    stop = threading.Event()
+    camera_url, camera_thread = _slow_camera_server(stop)
     with serving(small_city) as (url, _output):
-        stop = threading.Event()
+        camera = _add_camera(small_city, f"{camera_url}/snapshot.jpg")
+        wall = signed_in_session(url, *demo_admin(small_city["CITYWALL_DATA_DIR"]))
+        frames: list[str] = []
+
+        def watch_camera() -> None:
+            while not stop.is_set():
+                answer = wall.get(f"{url}/_citywall/camera/{camera}.jpg", timeout=30)
+                frames.append(answer.headers.get("X-Camera-State", "?"))
+
+        walls = [threading.Thread(target=watch_camera, daemon=True) for _ in range(4)]
+        for thread in walls:
+            thread.start()
         slow = [_slowloris(url, stop) for _ in range(2)]
-        time.sleep(1.0)  # both are in the middle of their headers
+        time.sleep(1.0)  # the camera fetch and both sockets are under way
         took = []
         try:
             deadline = time.monotonic() + SLOW_SECONDS
@@ -58,9 +131,11 @@ def test_two_slowloris_sockets_do_not_stall_healthz(small_city):  # noqa: F811
                 time.sleep(0.25)
         finally:
             stop.set()
-            for thread in slow:
-                thread.join(timeout=10)
+            for thread in [*slow, *walls, camera_thread]:
+                thread.join(timeout=30)
         assert len(took) >= 10 and max(took) < 1.0, took
+        # the walls were answered, with the camera's NO SIGNAL frame
+        assert frames and set(frames) == {"offline"}, frames
 
 
 @contextmanager
