@@ -11,7 +11,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md app.py ./
+COPY city city
 COPY access access
+COPY web web
 COPY citywall citywall
 COPY connectors connectors
 COPY ingest ingest

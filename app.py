@@ -12,10 +12,11 @@ from dash import Input, Output, State, callback
 from sqlalchemy.exc import SQLAlchemyError
 
 from access import current
-from citywall import i18n, runtime
-from citywall.web import create_app
+from city import i18n
 from components.freshness import delay_banner
 from components.shell import chromeless, header, page_shell
+from web import runtime
+from web.factory import create_app
 
 app = create_app(runtime.settings())
 server = app.server

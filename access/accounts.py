@@ -208,7 +208,7 @@ def sign_in(
     """The account's role and session version if the password is right; None if
     not. Raises SignInLocked while this account has failed too often from this
     client address (the person's own, behind a trusted proxy: see
-    ``access.transport``)."""
+    ``web.transport``)."""
     key = _throttle_key(salt, username.lower(), client)
     with engine.begin() as conn:
         wait = conn.execute(
@@ -272,6 +272,15 @@ def _count_failure(conn, key: str, now: datetime) -> None:
 
 
 # -- wall screens ------------------------------------------------------------------
+
+
+ENROL_ROUTE = "_citywall/enrol/"
+
+
+def enrol_link(prefix: str, code: str) -> str:
+    """The address a new wall screen opens once (the CLI prints it, the admin
+    page shows it); the web floor serves it."""
+    return f"{prefix}{ENROL_ROUTE}{code}"
 
 
 def add_device(

@@ -24,7 +24,7 @@ def may_open(path: str) -> bool:
     """Whether the caller's role may open the page at ``path``: what the header
     links to, and what the kiosk agrees to show (its steps come from the browser)."""
     from access import policy
-    from citywall import runtime
+    from web import runtime
 
     if not has_request_context():  # the CLI, a test drawing a layout: all is shown
         return True
@@ -42,8 +42,8 @@ def camera_level() -> str:
     """The widest camera access level shown: the wall's setting, narrowed to what
     the caller's role may see."""
     from access.roles import CAMERA_LEVEL_FOR
-    from citywall import runtime
     from kpis.cameras import allowed
+    from web import runtime
 
     wall, mine = runtime.settings().camera_access, CAMERA_LEVEL_FOR[role()]
     return wall if allowed(wall, mine) else mine

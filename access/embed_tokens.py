@@ -72,7 +72,7 @@ def issue(
     if not timedelta(0) < valid <= MAX_VALID:
         raise EmbedTokenError("an embed token is valid for a moment up to a year")
     if engine is None:
-        from citywall import runtime
+        from web import runtime
 
         engine = runtime.engine()
     expires = int((now + valid).timestamp())

@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, timezone
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from citywall.profile import CityProfile
+from city.profile import CityProfile
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)

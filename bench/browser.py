@@ -49,7 +49,7 @@ from bench.load import identity_headers
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from citywall.profile import CityProfile
+    from city.profile import CityProfile
 
 log = logging.getLogger(__name__)
 
@@ -368,7 +368,7 @@ def pull_sources(
     so a record stamped a moment ago shows only a few seconds later; with the
     feeds' clock ``lag`` behind (10 s is enough), what each pull brings is on the
     very next tick, as from a feed with that much latency."""
-    from citywall.geo import DistrictLocator
+    from city.geo import DistrictLocator
     from ingest.runner import SourceRunner, run_until_caught_up, utcnow
 
     locator = DistrictLocator(profile)
@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _puller(lag: timedelta) -> Callable[[int], None]:
     """``pull_sources`` on the store and profile the environment names."""
-    from citywall import runtime
+    from web import runtime
 
     return pull_sources(runtime.engine(), runtime.profile(), lag)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy import Engine, Table, make_url, text
 
-from store import connect, writes
+from store import connect, versions
 from store.schema import metadata
 
 ROWS_PER_FETCH = 50_000
@@ -76,7 +76,7 @@ def copy_store(
                         f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                     )
                 )
-        writes.name_store(conn, renew=True)  # a copy is another store
+        versions.name_store(conn, renew=True)  # a copy is another store
         conn.execute(text("ANALYZE"))
     return target, total
 

@@ -18,8 +18,8 @@ from typing import Callable
 from sqlalchemy import Engine, func, select
 
 from bench.synthetic import SyntheticCity, Volume
-from citywall.profile import CityProfile, SourceConfig
-from connectors.base import Batch
+from city.profile import CityProfile, SourceConfig
+from city.records import Batch
 from ingest.runner import RunSummary, SourceRunner, prepare_store, run_until_caught_up
 from store import connect
 from store.schema import events, measurements

@@ -543,7 +543,7 @@ def client_pages(profile_path: str, walls: int, staff: int) -> list[tuple[str, s
     """(kind, path) per client: walls on the overview; staff round-robin over a
     district page (the next district each time) and the domain pages. The kind
     names the page ("staff:district", "staff:traffic"), for the report per page."""
-    from citywall.profile import load_profile
+    from city.profile import load_profile
     from kpis.definitions import DOMAINS
 
     codes = [d.code for d in load_profile(Path(profile_path)).districts]

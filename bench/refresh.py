@@ -31,7 +31,7 @@ from bench.load import (
     signed_in,
 )
 from bench.synthetic import SyntheticCity
-from citywall.profile import CityProfile
+from city.profile import CityProfile
 from ingest.runner import utcnow
 from store import connect
 

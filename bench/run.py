@@ -41,7 +41,7 @@ from bench.copy import copy_store
 from bench.dataset import StoreInfo, count_rows, kept_store, live_runner, load_year
 from bench.refresh import RefreshTimes, measure_refresh
 from bench.synthetic import SyntheticCity, Volume
-from citywall.profile import CityProfile, load_profile
+from city.profile import CityProfile, load_profile
 from kpis.service import KpiService
 
 log = logging.getLogger("bench")

@@ -419,7 +419,7 @@ def run_soak(
 
 def main(argv: list[str] | None = None) -> int:
     from bench.dataset import this_hour
-    from citywall.profile import load_profile
+    from city.profile import load_profile
 
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--database-url", required=True)

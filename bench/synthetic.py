@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 import numpy as np
 import shapely
 
-from citywall.profile import CityProfile
-from connectors.base import Batch, Event, Measurement
+from city.profile import CityProfile
+from city.records import Batch, Event, Measurement
 from connectors.simulator import AGENCIES, SEVERITIES, SEVERITY_WEIGHTS, STREAMS, TITLES
 
 # Share of all events per stream: most of what a city records is complaints.

@@ -1,2 +1,2 @@
-"""CityWall: a city's operations wall. The core package holds settings, the city
-profile, district geometry, the runtime handles and the command line."""
+"""CityWall's command line (``citywall …``) and the onboarding of a new city: the
+roof over every other floor, which may use any of them."""

@@ -13,14 +13,14 @@ import sys
 import threading
 from pathlib import Path
 
-from access import commands as access_commands
-from citywall import runtime
-from citywall.logs import configure_logging
-from citywall.private_files import UnsafeFile
-from citywall.profile import ProfileError
+from city.profile import ProfileError
+from citywall import access_commands as access_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
+from store.private_files import UnsafeFile
+from web import runtime
+from web.logs import configure_logging
 
 # What a user fixes in the profile: told plainly, without a traceback.
 ConfigurationError = (
@@ -286,7 +286,7 @@ def _local(at, profile) -> str:
 def serve_command(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from citywall.serving import gunicorn_settings
+    from web.serving import gunicorn_settings
 
     if not args.no_ingest:
         # One pull per source fills the wall (the newest day comes first); the
@@ -346,7 +346,7 @@ def demo_sign_in(engine, settings) -> str:
 
     from access import accounts
     from access.roles import Role
-    from citywall.private_files import private_folder
+    from store.private_files import private_folder
 
     kept = settings.data_dir / "demo-admin.txt"
     if not accounts.has_accounts(engine):

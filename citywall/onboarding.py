@@ -22,7 +22,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from citywall.profile import CityProfile, ProfileError, load_profile
+from city.profile import CityProfile, ProfileError, load_profile
 
 # Targets any city can start from; each is a KPI the city should tune to its own.
 DEFAULT_TARGETS = {

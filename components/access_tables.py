@@ -10,7 +10,7 @@ from dash import html
 
 from access.accounts import Account, Device
 from access.embed_tokens import IssuedToken
-from citywall.i18n import t
+from city.i18n import t
 from components.plain_table import plain_table, when
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, tzinfo
 
 import plotly.graph_objects as go
 
-from citywall import i18n
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.format import category
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"

@@ -14,8 +14,8 @@ import dash
 import plotly.graph_objects as go
 from dash import Patch
 
-from citywall import i18n
-from citywall.profile import CityProfile
+from city import i18n
+from city.profile import CityProfile
 from components.format import number, unit
 from kpis.definitions import Kpi
 

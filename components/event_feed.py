@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from components.format import place, status_word
 from components.links import href
 from kpis.definitions import DOMAINS_BY_ID

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile, District
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile, District
 from kpis.definitions import Kpi
 from kpis.service import KpiValue
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from dash import dcc, html
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from kpis.service import SourceHealth
 
 

@@ -7,14 +7,14 @@ from datetime import datetime, tzinfo
 
 from dash import html
 
-from citywall import i18n
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 
 
 def health_panel(
     ready: dict, source_names: list[str], zone: tzinfo, lang: str
 ) -> html.Div:
-    """``ready``: the body of ``citywall.operations.readiness``."""
+    """``ready``: the body of ``web.operations.readiness``."""
     database = ready["checks"]["database"]
     if database["ok"]:
         ms = i18n.number(database["seconds"] * 1000, lang, 1)

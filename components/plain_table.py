@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 import dash_bootstrap_components as dbc
 from dash import html
 
-from citywall import i18n
+from city import i18n
 
 
 def plain_table(headers: list[str], rows: list[html.Tr], class_name: str) -> dbc.Table:

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from dash import html
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from components.camera_grid import nearest_cameras_block
 from components.format import category, place, status_word
 from kpis.cameras import CameraRow

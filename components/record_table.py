@@ -7,9 +7,9 @@ from datetime import tzinfo
 
 import dash_ag_grid as dag
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from components.format import category, place, status_word
 
 # AG Grid's own words (pager, filter menu) from our catalogs.

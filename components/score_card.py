@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dash import html
 
-from citywall import i18n
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.format import label
 from kpis.definitions import DOMAINS, KPIS_BY_ID
 from kpis.score import Score

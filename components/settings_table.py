@@ -1,14 +1,14 @@
 """The configuration a wall runs on, for its admin: each setting's value and
 whether the environment set it; secrets arrive here already hidden
-(``citywall.effective_settings``)."""
+(``web.effective_settings``)."""
 
 from __future__ import annotations
 
 from dash import html
 
-from citywall.effective_settings import ShownSetting
-from citywall.i18n import t
+from city.i18n import t
 from components.plain_table import plain_table
+from web.effective_settings import ShownSetting
 
 
 def settings_table(shown: list[ShownSetting], lang: str) -> html.Div:

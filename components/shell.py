@@ -15,9 +15,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from components.links import href
 from kpis.definitions import DOMAINS
 

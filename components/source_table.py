@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import dash_bootstrap_components as dbc
 from dash import html
 
-from citywall import i18n
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from kpis.service import SourceHealth
 
 

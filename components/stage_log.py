@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 from dash import html
 
-from citywall.i18n import t
+from city.i18n import t
 from components.plain_table import plain_table, when
 
 

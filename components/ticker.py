@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import html
 
-from citywall import i18n
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from kpis.service import AlertRow
 
 

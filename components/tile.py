@@ -12,8 +12,8 @@ from urllib.parse import quote
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from citywall import i18n
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.format import change, label, number, trend_arrow, unit
 from kpis.definitions import Kpi
 from kpis.service import KpiValue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from citywall.profile import CityProfile, SourceConfig
+from city.profile import CityProfile, SourceConfig
 from connectors.base import Connector
 
 

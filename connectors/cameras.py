@@ -30,17 +30,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from citywall.profile import CityProfile
-from connectors.base import (
-    ACCESS_LEVELS,
-    Batch,
-    Camera,
-    PayloadRejected,
-    Rejected,
-    excerpt,
-)
+from city.privacy import scrub_text
+from city.profile import CityProfile
+from city.records import ACCESS_LEVELS, Batch, Camera, Rejected
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, SourceOptionsError, load_json
-from connectors.privacy import scrub_text
 from connectors.values import identifier, parse_number
 
 FIELDS = (

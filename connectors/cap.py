@@ -8,7 +8,7 @@ districts they intersect: a warning over three districts counts in all three.
 ``Update`` and ``Cancel`` messages retract the alerts they reference.
 
 Alert texts are official broadcasts, yet they are scrubbed like any other text
-from outside (``connectors.privacy``): it costs nothing and a sender may quote a
+from outside (``city.privacy``): it costs nothing and a sender may quote a
 hotline or a person. The sender stays as sent: it is the agency's address and
 part of the key that later Update and Cancel messages reference.
 """
@@ -27,19 +27,13 @@ from shapely.errors import GEOSException
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from citywall.profile import CityProfile
+from city.privacy import scrub_text
+from city.profile import CityProfile
+from city.records import Batch, Event, Rejected, StatusChange
 from connectors import safexml
-from connectors.base import (
-    Batch,
-    Event,
-    PayloadRejected,
-    Rejected,
-    StatusChange,
-    excerpt,
-)
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
 from connectors.http import FetchError, Validators
-from connectors.privacy import scrub_text
 from connectors.values import optional_time, parse_time, slug
 
 SEVERITY_ORDER = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")

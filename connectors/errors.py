@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connectors.privacy import scrub_text
+from city.privacy import scrub_text
 
 ERROR_LIMIT = 300  # characters of a stored error
 EXCERPT_LIMIT = 80  # characters of a server's answer quoted in an error

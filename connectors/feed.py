@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from citywall.profile import CityProfile
+from city.profile import CityProfile
 from connectors.base import PayloadRejected
 from connectors.errors import secret_values
 from connectors.http import HttpClient, HttpSettings

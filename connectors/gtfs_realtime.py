@@ -19,20 +19,13 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as rt
 
-from citywall.geo import DistrictLocator
-from citywall.profile import CityProfile
-from connectors.base import (
-    Batch,
-    Event,
-    Measurement,
-    PayloadRejected,
-    Rejected,
-    StatusChange,
-    excerpt,
-)
+from city.geo import DistrictLocator
+from city.privacy import scrub_text
+from city.profile import CityProfile
+from city.records import Batch, Event, Measurement, Rejected, StatusChange
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
 from connectors.http import Validators
-from connectors.privacy import scrub_text
 from connectors.values import EARLIEST, LATEST, slug
 
 FEEDS = ("trip_updates_url", "vehicle_positions_url", "alerts_url")

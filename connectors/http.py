@@ -8,7 +8,7 @@ What a feed (or a camera) may make the server reach is decided here too, for the
 wall's camera pictures as well as for the connectors:
 
 - every connection goes to an address the profile's ``[network]`` policy checked
-  (``citywall.network``): the host is resolved once, each address it resolves to
+  (``city.network``): the host is resolved once, each address it resolves to
   is checked, and the socket connects to the checked address, so a name that
   resolves elsewhere a moment later (DNS rebinding) is never asked;
 - a redirect is followed only within its origin (scheme, host and port), so a
@@ -38,7 +38,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from citywall.network import OPEN_INTERNET, HostRefused, NetworkPolicy
+from city.network import OPEN_INTERNET, HostRefused, NetworkPolicy
 from connectors.errors import body_excerpt, redact_url
 
 log = logging.getLogger(__name__)

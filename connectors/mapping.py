@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from citywall.profile import CityProfile
-from connectors.base import DOMAINS, Event, Measurement
+from city.privacy import is_personal_field, scrub_text, scrub_value
+from city.profile import CityProfile
+from city.records import DOMAINS, Event, Measurement
 from connectors.feed import SourceOptionsError
-from connectors.privacy import is_personal_field, scrub_text, scrub_value
 from connectors.values import (
     identifier,
     optional_time,

@@ -7,7 +7,7 @@ of old requests arrive too) or by ``requested_datetime`` (the spec's ``start_dat
 page twice) and the window is halved instead, so a busy day never loses requests
 beyond the server's cap. Requester details some servers echo (names, e-mail,
 phone, device id, photos) are dropped here; every text kept loses e-mail
-addresses, phone and personal id numbers (``connectors.privacy``).
+addresses, phone and personal id numbers (``city.privacy``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from citywall.profile import CityProfile
+from city.privacy import scrub_text, without_personal_fields
+from city.profile import CityProfile
+from city.records import Batch, Event, Rejected
 from connectors import safexml
-from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import (
     FeedConnector,
     SourceOptionsError,
@@ -28,7 +30,6 @@ from connectors.feed import (
     load_json,
 )
 from connectors.http import FetchError
-from connectors.privacy import scrub_text, without_personal_fields
 from connectors.values import identifier, optional_time, parse_time, position, slug
 
 CLOSED = frozenset({"closed", "resolved", "completed", "archived"})

@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 import numpy as np
 import shapely
 
-from citywall.profile import CityProfile
-from connectors.base import Batch, Camera, Event, Measurement
+from city.profile import CityProfile
+from city.records import Batch, Camera, Event, Measurement
 
 HOUR = timedelta(hours=1)
 BACKFILL_CHUNK = timedelta(days=1)

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from citywall.profile import CityProfile
-from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from city.profile import CityProfile
+from city.records import Batch, Event, Rejected
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
 from connectors.mapping import RecordMapping
 

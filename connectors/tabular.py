@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from citywall.profile import CityProfile
-from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from city.profile import CityProfile
+from city.records import Batch, Event, Rejected
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import (
     FeedConnector,
     SourceOptionsError,

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from citywall.profile import CityProfile
+from city.profile import CityProfile
+from city.records import Batch, Measurement, Rejected
 from connectors import safexml
-from connectors.base import Batch, Measurement, PayloadRejected, Rejected, excerpt
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, SourceOptionsError, load_json
 from connectors.http import FetchError
 from connectors.values import optional_number, parse_number

@@ -15,11 +15,12 @@ from typing import Any
 import shapely
 from pyproj import Geod
 
-from citywall.profile import CityProfile
-from connectors.base import Batch, Event, PayloadRejected, Rejected, excerpt
+from city.privacy import scrub_text, scrub_value
+from city.profile import CityProfile
+from city.records import Batch, Event, Rejected
+from connectors.base import PayloadRejected, excerpt
 from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
 from connectors.http import Validators
-from connectors.privacy import scrub_text, scrub_value
 from connectors.values import identifier, optional_number, parse_time, position, slug
 
 GEOD = Geod(ellps="WGS84")

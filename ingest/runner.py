@@ -24,14 +24,15 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 import connectors
-from citywall.geo import DistrictLocator
-from citywall.profile import CityProfile, SourceConfig
-from connectors.base import Batch, Connector, Rejected, excerpt
+from city.geo import DistrictLocator
+from city.profile import CityProfile, SourceConfig
+from city.records import Batch, Rejected
+from connectors.base import Connector, excerpt
 from connectors.errors import redacted, secret_values, stored_error
 from ingest.collector import collector_paused
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
-from store import rollups, writes
+from store import rollups, versions, writes
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class SourceRunner:
                 summary.seconds = time.perf_counter() - t0
                 self._record_run(conn, summary, started)
                 if summary.stored or batch.status_changes:
-                    writes.bump_data_version(conn)
+                    versions.bump_data_version(conn)
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
@@ -325,7 +326,7 @@ def prepare_store(engine: Engine, profile: CityProfile) -> None:
     """Tables exist (``store.connect`` made them), the store has its identity and
     the profile's districts; a store written before the rollups existed gets them."""
     with engine.begin() as conn:
-        writes.name_store(conn)
+        versions.name_store(conn)
         writes.sync_districts(conn, profile)
         if rollups.missing(conn):
             log.info("building the rollups from the stored records")

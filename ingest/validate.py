@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import String, Table
 
-from connectors.base import ACCESS_LEVELS, DOMAINS, Camera, Event, Measurement
+from city.records import ACCESS_LEVELS, DOMAINS, Camera, Event, Measurement
 from store.schema import cameras, events, measurements
 
 

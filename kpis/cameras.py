@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from connectors.base import ACCESS_LEVELS
+from city.records import ACCESS_LEVELS
 from store.schema import cameras
 
 # a camera its registry has not listed for this long has left it

@@ -24,7 +24,7 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine, case, func, select
 
-from citywall.profile import CityProfile
+from city.profile import CityProfile
 from kpis import alerts as alert_briefs
 from kpis import cameras as camera_rows
 from kpis import definitions, records
@@ -40,7 +40,7 @@ from kpis.stages import (
     evaluate,
 )
 from store import stages as stage_store
-from store import writes
+from store import versions
 from store.schema import (
     events,
     quarantine,
@@ -369,7 +369,7 @@ class KpiService:
     def newest_data(self) -> datetime | None:
         """The time of the newest record in the store, events or measurements."""
 
-        return self._cached("newest", None, lambda conn, w: writes.newest_data(conn))
+        return self._cached("newest", None, lambda conn, w: versions.newest_data(conn))
 
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
@@ -549,7 +549,7 @@ class KpiService:
 
     def data_version(self) -> int:
         with self.engine.connect() as conn:
-            return writes.data_version(conn)
+            return versions.data_version(conn)
 
     # -- computing -------------------------------------------------------------------
     def window(self, now: datetime) -> Window:
@@ -673,7 +673,7 @@ class KpiService:
             conn.rollback()  # a part that failed leaves the next ones a clean slate
             raise
 
-    def _moment(self) -> tuple[datetime, str, writes.Versions]:
+    def _moment(self) -> tuple[datetime, str, versions.Versions]:
         """(now, the cache key of this moment, the store's versions): a moment is
         one data version in one time bucket, shared by the screens refreshing in
         it. Inside a render (``for_this_moment``) every part shares the render's
@@ -684,7 +684,7 @@ class KpiService:
         now = self.clock()
         bucket = int(now.timestamp()) // self.bucket_seconds * self.bucket_seconds
         with self.engine.connect() as conn:
-            v = writes.versions(conn)
+            v = versions.versions(conn)
         return now, f"cw:{v.store}:{self.profile.id}:{{}}:{v.data}:{bucket}", v
 
     def _cached(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from citywall.ladder import Ladder, Stage, StageRule
+from city.ladder import Ladder, Stage, StageRule
 from kpis import queries as q
 from kpis.alerts import AlertBrief, coverage
 from store.schema import events
@@ -179,7 +179,7 @@ def disaster_view(
 
 class StageChangeError(ValueError):
     """A manual stage that cannot be set; ``key`` and ``values`` name the problem
-    for a page to say it in the viewer's language (``citywall/locales``)."""
+    for a page to say it in the viewer's language (``city/locales``)."""
 
     def __init__(self, message: str, key: str, **values: object) -> None:
         super().__init__(message)

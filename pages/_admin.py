@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from dash import html
 
 from access import accounts, current, embed_tokens
-from citywall import operations, runtime
-from citywall.effective_settings import shown_settings
-from citywall.i18n import t
+from city.i18n import t
 from components.access_tables import account_table, screen_table, token_table
 from components.health_panel import health_panel
 from components.settings_table import settings_table
 from components.stage_banner import stage_banner
 from components.stage_log import stage_log
+from web import operations, runtime
+from web.effective_settings import shown_settings
 
 STAGE_LOG_ROWS = 20
 

@@ -43,7 +43,7 @@ def rendered(name: str, build: Callable[[], Sequence[Any]]) -> Rendered:
     """``build()``'s outputs, encoded, made once per moment for every screen that
     shows ``name`` (which must say everything the outputs depend on but the
     store and the time: the page, its language, its filters)."""
-    from citywall import runtime
+    from web import runtime
 
     def encode() -> Rendered:
         texts = [encoded(v) for v in build()]

@@ -15,8 +15,8 @@ from dash import Input, Output, Patch, State, callback, ctx, dcc, html
 from access.current import camera_level, sees_records, view_tag
 from access.policy import needs
 from access.roles import Role
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.breadcrumbs import breadcrumbs
 from components.charts import breakdown_figure, series_figure, timeline_figure
 from components.city_map import (
@@ -35,6 +35,7 @@ from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._tiles import kpi_tiles
+from web import runtime
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from citywall.i18n import t
+from city.i18n import t
 from components.links import href
 
 

@@ -3,10 +3,10 @@ KPI's domain page and to its CSV."""
 
 from __future__ import annotations
 
-from citywall import runtime
 from components.links import href
 from components.tile import kpi_tile
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
+from web import runtime
 
 
 def kpi_tiles(

@@ -13,16 +13,16 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from access import accounts, embed_tokens
-from access.accounts import AccountError
+from access.accounts import AccountError, enrol_link
 from access.embed_tokens import EmbedTokenError
 from access.policy import needs
 from access.roles import Role
-from access.views import enrol_link
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.links import href
 from kpis.stages import StageChangeError
 from pages import _admin as part
+from web import runtime
 
 dash.register_page(
     __name__,

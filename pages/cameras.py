@@ -7,10 +7,11 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from access.current import camera_level
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.camera_grid import camera_grid
 from components.links import href
+from web import runtime
 
 dash.register_page(
     __name__,

@@ -9,9 +9,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
-from citywall import i18n, runtime
-from citywall.i18n import t
-from citywall.profile import CityProfile
+from city import i18n
+from city.i18n import t
+from city.profile import CityProfile
 from components.breadcrumbs import breadcrumbs
 from components.city_map import city_map_figure, map_config
 from components.format import change, district_facts, label, number, unit
@@ -25,6 +25,7 @@ from kpis.score import scores_for
 from kpis.service import KpiValue
 from pages._changed import outputs, rendered
 from pages._not_found import not_found
+from web import runtime
 
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 PER = 10_000  # "per 10,000 residents"

@@ -10,14 +10,15 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered, view_key
 from pages._not_found import not_found
 from pages._routes import page_layout
 from pages._tiles import kpi_tiles
+from web import runtime
 
 dash.register_page(
     __name__,

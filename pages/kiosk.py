@@ -20,9 +20,9 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from access import current
-from citywall import i18n, runtime
-from citywall.i18n import t
-from citywall.profile import RotationStep
+from city import i18n
+from city.i18n import t
+from city.profile import RotationStep
 from components.freshness import freshness_strip
 from components.links import href
 from components.shell import refresh_id
@@ -30,6 +30,7 @@ from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
 from pages._not_found import not_found
 from pages._routes import page_layout
+from web import runtime
 
 dash.register_page(
     __name__, path="/wall", title="CityWall", name="Wall", access="viewer"

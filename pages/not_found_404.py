@@ -2,9 +2,10 @@
 
 import dash
 
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from pages._not_found import not_found
+from web import runtime
 
 dash.register_page(__name__, title="CityWall — not found", access="public")
 

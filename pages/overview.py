@@ -10,8 +10,8 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from access.current import camera_level, role, sees_records, view_tag
 from access.roles import Role
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.city_map import (
     city_map_figure,
     city_map_patch,
@@ -32,6 +32,7 @@ from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered
 from pages._tiles import kpi_tiles
+from web import runtime
 
 dash.register_page(
     __name__, path="/", title="CityWall — overview", name="Overview", access="viewer"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered
 from pages._tiles import kpi_tiles
+from web import runtime
 
 dash.register_page(
     __name__, path="/public", title="CityWall", name="Public", access="public"

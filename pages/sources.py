@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from citywall import i18n, runtime
-from citywall.i18n import t
+from city import i18n
+from city.i18n import t
 from components.source_table import source_table
+from web import runtime
 
 dash.register_page(
     __name__,

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateColumn
 
-from citywall.private_files import private_file, private_folder
+from store.private_files import private_file, private_folder
 from store.schema import RETIRED_INDEXES, metadata
 
 

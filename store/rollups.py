@@ -26,13 +26,12 @@ from store.schema import (
     events,
     measurement_hourly,
     measurements,
-    store_meta,
 )
-from store.upsert import upsert, upsert_values
+from store.upsert import upsert_values
+from store.versions import bump_past_version, note_newest
 
 NO_DISTRICT = ""  # the rollups' key for records with no district
 WHOLE_CITY = "*"  # the histogram's key for the whole city
-PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past hour
 HOUR = timedelta(hours=1)
 BUCKET_RATIO = 1.01  # histogram buckets 1 % wide: a median within 0.5 %
 SHORTEST_HOURS = 1 / 60  # anything closed within a minute counts as a minute
@@ -171,17 +170,6 @@ def _add(conn: Connection, table, names: tuple[str, ...], rows: list[tuple]) -> 
     )
 
 
-def bump_past_version(conn: Connection) -> None:
-    """An hour already over has changed: what was memoised of the past is void."""
-    upsert(
-        conn,
-        store_meta,
-        [{"key": PAST_VERSION, "value": 1}],
-        ["key"],
-        overrides=lambda excluded: {"value": store_meta.c.value + 1},
-    )
-
-
 # -- measurements -------------------------------------------------------------------
 class hour_floor(FunctionElement):
     """The UTC hour a stored time falls in, as the store writes times."""
@@ -287,8 +275,6 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> None:
         apply_event_changes(conn, (), [EventFacts(*r[1:]) for r in rows])
         last_id = rows[-1][0]
     _insert_measurement_hours(conn, measurements.c.series.is_not(None))
-    from store.writes import note_newest  # writes imports this module
-
     newest = (
         conn.execute(select(func.max(events.c.updated_at))).scalar(),
         conn.execute(select(func.max(measurements.c.observed_at))).scalar(),

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.schema import stage_log, stage_overrides
-from store.writes import bump_data_version
+from store.versions import bump_data_version
 
 
 def last_logged(conn: Connection) -> Any | None:

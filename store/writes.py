@@ -5,12 +5,11 @@ the ingest can put a whole batch in one transaction."""
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import shapely
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.base import Camera, Event, Measurement, Rejected, StatusChange
+from city.records import Camera, Event, Measurement, Rejected, StatusChange
 from store import rollups
 from store.schema import (
     cameras,
@@ -38,14 +37,10 @@ from store.schema import (
     source_feeds,
     source_runs,
     source_state,
-    store_meta,
 )
 from store.types import UTCDateTime
 from store.upsert import upsert, upsert_values
-
-DATA_VERSION = "data_version"
-STORE_ID = "store_id"
-NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
+from store.versions import note_newest
 
 
 def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -283,40 +278,6 @@ def quarantine_records(
     return len(rows)
 
 
-def bump_data_version(conn: Connection) -> int:
-    updated = conn.execute(
-        update(store_meta)
-        .where(store_meta.c.key == DATA_VERSION)
-        .values(value=store_meta.c.value + 1)
-        .returning(store_meta.c.value)
-    ).scalar()
-    if updated is None:
-        upsert(conn, store_meta, [{"key": DATA_VERSION, "value": 1}], ["key"])
-        return 1
-    return int(updated)
-
-
-def note_newest(conn: Connection, times: Iterable[datetime]) -> None:
-    """Keep the time of the newest record (the wall's "data as of"), so no refresh
-    looks for it among millions of rows."""
-    newest = max(times, default=None)
-    if newest is None:
-        return
-    micros = int(newest.timestamp() * 1_000_000)
-    upsert(
-        conn,
-        store_meta,
-        [{"key": NEWEST_DATA, "value": micros}],
-        ["key"],
-        overrides=lambda excluded: {
-            "value": case(
-                (excluded.value > store_meta.c.value, excluded.value),
-                else_=store_meta.c.value,
-            )
-        },
-    )
-
-
 WRITTEN_TABLES = (
     "events",
     "event_areas",
@@ -333,57 +294,6 @@ def refresh_statistics(engine) -> None:
     writes (ANALYZE samples a fixed number of rows: well under a second)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f"ANALYZE {', '.join(WRITTEN_TABLES)}")
-
-
-def newest_data(conn: Connection) -> datetime | None:
-    micros = conn.execute(
-        select(store_meta.c.value).where(store_meta.c.key == NEWEST_DATA)
-    ).scalar()
-    return None if micros is None else datetime.fromtimestamp(micros / 1e6, UTC)
-
-
-class Versions(NamedTuple):
-    """What a cached answer depends on: which store, and how far it has changed."""
-
-    store: int  # made at random with the store: a rebuilt store is another one
-    data: int
-    past: int  # see ``store.rollups``
-
-
-def versions(conn: Connection) -> Versions:
-    """The store's identity, data version and past version, at once."""
-    found = dict(
-        conn.execute(
-            select(store_meta.c.key, store_meta.c.value).where(
-                store_meta.c.key.in_((STORE_ID, DATA_VERSION, rollups.PAST_VERSION))
-            )
-        ).all()
-    )
-    return Versions(
-        int(found.get(STORE_ID, 0)),
-        int(found.get(DATA_VERSION, 0)),
-        int(found.get(rollups.PAST_VERSION, 0)),
-    )
-
-
-def name_store(conn: Connection, renew: bool = False) -> None:
-    """Give the store its identity if it has none (or a new one: a copy is
-    another store), so that caches shared between stores never mix them up."""
-    identity = secrets.randbits(62)
-    upsert(
-        conn,
-        store_meta,
-        [{"key": STORE_ID, "value": identity}],
-        ["key"],
-        overrides=None if renew else lambda excluded: {"value": store_meta.c.value},
-    )
-
-
-def data_version(conn: Connection) -> int:
-    value = conn.execute(
-        select(store_meta.c.value).where(store_meta.c.key == DATA_VERSION)
-    ).scalar()
-    return int(value or 0)
 
 
 def read_cursor(conn: Connection, source: str) -> str | None:

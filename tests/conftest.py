@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from citywall.profile import CityProfile, load_profile
+from city.profile import CityProfile, load_profile
 from ingest.runner import prepare_store
 from store import connect
 
@@ -173,7 +173,7 @@ def wall_environment(folder: Path, **extra: str) -> Iterator[None]:
         for name, value in values.items():
             mp.setenv(name, value)
         mp.delenv("CITYWALL_DATABASE_URL", raising=False)
-        from citywall import runtime
+        from web import runtime
 
         runtime.reset()
         prepare_store(runtime.engine(), runtime.profile())

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The partial plotly.js bundle the wall serves in place of plotly's full one
-# (citywall/plotly_bundle.py): only the trace types CityWall draws, so a wall's
+# (web/plotly_bundle.py): only the trace types CityWall draws, so a wall's
 # browser compiles about two thirds as much script (3.1 MB of 4.8) before it draws
 # the first map.
 #
-#   tools/build-plotly.sh    needs node and npm; writes citywall/static/plotly-citywall.min.js
+#   tools/build-plotly.sh    needs node and npm; writes web/static/plotly-citywall.min.js
 #
 # Run it again after upgrading the plotly Python package (it builds the plotly.js
 # version that package bundles) or when a page draws a new trace type (add it to
@@ -20,7 +20,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
-OUT=$ROOT/citywall/static/plotly-citywall.min.js
+OUT=$ROOT/web/static/plotly-citywall.min.js
 # lib/index.js's order; scatter is part of lib/core in every bundle
 TRACES="bar scattergeo choropleth scattermap choroplethmap"
 ESBUILD=0.28.2

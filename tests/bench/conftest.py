@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from citywall.profile import load_profile
+from city.profile import load_profile
 from ingest.runner import prepare_store, run_until_caught_up, runners_for
 from store import connect
 from tests.conftest import seoul_profile_copy, service_url

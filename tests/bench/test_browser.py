@@ -9,7 +9,7 @@ import pytest
 
 from bench.browser import measure_browser, pull_sources
 from bench.load import serving
-from citywall.profile import load_profile
+from city.profile import load_profile
 from ingest.runner import prepare_store
 from store import connect
 from tests.browser.conftest import NEVER_DISASTER_LAYOUT, _require_browser

@@ -19,7 +19,7 @@ from bench.soak import (
     soak,
 )
 from bench.synthetic import SyntheticCity, Volume
-from citywall.profile import load_profile
+from city.profile import load_profile
 from store import connect
 
 # A callback no page has: Dash refuses it, as it would a page's broken refresh.

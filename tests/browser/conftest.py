@@ -63,8 +63,8 @@ def wall_app(tmp_path_factory):
     os.environ["CITYWALL_DATA_DIR"] = str(folder / "data")
     os.environ.pop("CITYWALL_DATABASE_URL", None)
 
-    from citywall import runtime
     from citywall.cli import ingest_command
+    from web import runtime
 
     runtime.reset()
     assert ingest_command(None) == 0

@@ -16,9 +16,9 @@ import requests
 from PIL import Image
 from sqlalchemy import delete
 
-from connectors.base import Camera
+from city.records import Camera
 from kpis.records import RecordFilter
-from store import writes
+from store import versions, writes
 from store.schema import cameras
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
@@ -57,7 +57,7 @@ def camera_server() -> Iterator[str]:
 def incident(wall, camera_server) -> Iterator[dict]:
     """A safety incident with a place, and test cameras next to it (one public,
     one for staff only) in the wall's store."""
-    from citywall import runtime
+    from web import runtime
 
     service = runtime.kpi_service()
     record = next(
@@ -90,12 +90,12 @@ def incident(wall, camera_server) -> Iterator[dict]:
             ],
             datetime.now(UTC),
         )
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
     yield record
     # the shared wall's other tests see only the demo's cameras
     with runtime.engine().begin() as conn:
         conn.execute(delete(cameras).where(cameras.c.source == "test-cameras"))
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
 
 
 def _frame_colour(wall, selector: str) -> list[int] | None:
@@ -123,7 +123,7 @@ def _wait_for_colour(wall, selector: str, timeout: float = 15) -> list[int]:
 
 
 def test_an_incident_shows_its_nearest_cameras_live(wall, incident):
-    from citywall import runtime
+    from web import runtime
 
     wall.driver.get(f"{wall.server_url}/safety?record={incident['id']}")
     wall.wait_for_element("#record-detail .camera-card", timeout=30)
@@ -171,7 +171,7 @@ def _sent(colour: list[int]) -> bool:
 
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
 def test_the_camera_wall_shows_every_camera_it_may(wall, incident, size):
-    from citywall import runtime
+    from web import runtime
 
     width, height = size
     wall.driver.execute_cdp_cmd(
@@ -209,7 +209,7 @@ def test_the_camera_wall_shows_every_camera_it_may(wall, incident, size):
 
 
 def test_a_camera_above_the_walls_access_level_is_never_served(wall, incident):
-    from citywall import runtime
+    from web import runtime
 
     with runtime.engine().connect() as conn:
         ids = dict(

@@ -11,10 +11,10 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
-from connectors.base import Event
+from city.records import Event
 from store import engine as store_engine
 from store import stages as stage_store
-from store import writes
+from store import versions, writes
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port
 from tests.citywall.test_cli import serving
@@ -46,7 +46,7 @@ def _flood_warning(now: datetime, status: str = "active") -> Event:
 def _store(engine, event: Event) -> None:
     with engine.begin() as conn:
         writes.upsert_events(conn, "kma-cap", [event], datetime.now(UTC))
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
 
 
 def _js(dash_duo, script: str):

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from connectors.base import Event
+from city.records import Event
 from kpis.definitions import DOMAINS
 
 SOURCE = "hostile-test"
@@ -63,9 +63,9 @@ CHARTS = {  # and the charts beside the map
 def hostile_ids(wall_app) -> dict[str, int]:
     """Complaints with hostile titles, just now (newest first on every page); the
     ``wall`` fixture (tests/browser/conftest.py) is signed in as an admin."""
-    from citywall import runtime
-    from store import writes
+    from store import versions, writes
     from store.schema import events
+    from web import runtime
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
     batch = [
@@ -84,7 +84,7 @@ def hostile_ids(wall_app) -> dict[str, int]:
     ]
     with runtime.engine().begin() as conn:
         writes.upsert_events(conn, SOURCE, batch, now)
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
         rows = conn.execute(
             select(events.c.source_id, events.c.id).where(events.c.source == SOURCE)
         ).all()

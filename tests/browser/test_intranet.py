@@ -169,7 +169,7 @@ def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SCREENSHOTS / "intranet-embeds.png"))
         # each frame's first request goes without its token and is answered 401;
-        # Dash's renderer then sends the token with every request (see access.guard)
+        # Dash's renderer then sends the token with every request (see web.guard)
         assert [
             e for e in dash_duo.get_logs() or [] if " 401 " not in e["message"]
         ] == []

@@ -1,4 +1,4 @@
-"""The wall's graphs on the partial plotly.js bundle (citywall/plotly_bundle.py), in
+"""The wall's graphs on the partial plotly.js bundle (web/plotly_bundle.py), in
 headless chromium: the browser fetches it in place of plotly's full bundle, the
 overview's map and a domain page's map and charts draw with it, and nothing is
 refused (CSP) or fails on the way. The tile map's traces: test_tile_map.py."""

@@ -14,7 +14,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from citywall import i18n
+from city import i18n
 from kpis.definitions import DOMAINS, KPIS_BY_ID
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.contrast import CONTRAST_FAILURES
@@ -338,6 +338,6 @@ def test_a_kpi_declared_in_one_place_shows_on_its_page(wall, monkeypatch):
     assert wall.get_logs() == []
     # back to the declared KPIs, and no cached tile of the extra one survives
     monkeypatch.undo()
-    from citywall import runtime
+    from web import runtime
 
     runtime.kpi_service().cache.clear()

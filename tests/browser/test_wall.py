@@ -48,9 +48,9 @@ def test_overview_refreshes_by_itself(wall):
     that finds nothing new leaves the page as it is."""
     from datetime import UTC, datetime
 
-    from citywall import runtime
-    from connectors.base import Event
-    from store import writes
+    from city.records import Event
+    from store import versions, writes
+    from web import runtime
 
     wall.wait_for_element(".kpi-tile .tile-value", timeout=20)
     time.sleep(5)  # a few refreshes with nothing new …
@@ -71,7 +71,7 @@ def test_overview_refreshes_by_itself(wall):
             [Event(f"refresh-{now.timestamp()}", "complaints", "noise", now)],
             now,
         )
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
     wall.wait_for_no_elements(".kpi-tile[data-old]", timeout=15)
     assert len(wall.driver.find_elements(By.CSS_SELECTOR, ".kpi-tile")) == len(KPIS)
     assert wall.get_logs() == []

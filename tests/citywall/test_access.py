@@ -37,8 +37,8 @@ def wall(tmp_path_factory):
         for key, value in env.items():
             mp.setenv(key, value)
         mp.delenv("CITYWALL_DATABASE_URL", raising=False)
-        from citywall import runtime
         from citywall.cli import ingest_command
+        from web import runtime
 
         runtime.reset()
         assert ingest_command(None) == 0
@@ -94,7 +94,7 @@ ROUTES = {
     "/sources": Role.ADMIN,
     "/admin": Role.ADMIN,
     "/public": Role.PUBLIC,
-    # the shell and the callback graph: the same for all, no data (see access.guard)
+    # the shell and the callback graph: the same for all, no data (see web.guard)
     "/_dash-layout": None,
     "/_dash-dependencies": None,
     f"/csv/tile/{KPI}?district={DISTRICT}": Role.VIEWER,
@@ -127,7 +127,7 @@ def test_each_route_answers_only_the_roles_it_is_for(wall, role):
 
 
 def test_a_route_nobody_listed_is_closed(wall):
-    # closed to everyone below admin until listed in access.guard
+    # closed to everyone below admin until listed in web.guard
     assert client_as(wall, Role.STAFF).get("/_citywall/anything-new").status_code == 403
     assert wall.server.test_client().get("/_citywall/anything-new").status_code == 401
 
@@ -327,7 +327,7 @@ def test_the_login_form_needs_its_own_token(wall):
 
 
 def test_repeated_failures_slow_that_account_from_that_address_only(wall):
-    from citywall import runtime
+    from web import runtime
 
     now = datetime.now(UTC)
     accounts.add_account(runtime.engine(), "tess", PASSWORD, Role.STAFF, now)
@@ -356,8 +356,8 @@ def test_repeated_failures_slow_that_account_from_that_address_only(wall):
 def test_passwords_are_kept_hashed_and_accounts_can_be_disabled(wall):
     from sqlalchemy import select
 
-    from citywall import runtime
     from store.schema import accounts as table
+    from web import runtime
 
     with runtime.engine().connect() as conn:
         stored = conn.execute(select(table.c.password_hash)).scalars().all()
@@ -382,7 +382,7 @@ def test_passwords_are_kept_hashed_and_accounts_can_be_disabled(wall):
 
 @pytest.fixture
 def proxied(wall, monkeypatch):
-    from citywall import runtime
+    from web import runtime
 
     monkeypatch.setenv("CITYWALL_PROXY_USER_HEADER", "X-Remote-User")
     monkeypatch.setenv("CITYWALL_PROXY_ROLE_HEADER", "X-Remote-Role")
@@ -424,7 +424,7 @@ def test_the_proxys_user_header_is_believed_only_from_the_proxy(proxied):
 
 
 def test_a_wall_screen_enrols_once_and_stays_until_revoked(wall):
-    from citywall import runtime
+    from web import runtime
 
     engine = runtime.engine()
     code = accounts.add_device(engine, "lobby-wall", datetime.now(UTC))
@@ -567,7 +567,7 @@ def test_a_forged_widened_or_expired_token_opens_nothing(wall):
 
 
 def test_public_kpis_open_their_tiles_to_anyone_and_nothing_more(wall, monkeypatch):
-    from citywall import runtime
+    from web import runtime
 
     anyone = wall.server.test_client()
     assert anyone.get(f"/embed/tile/{KPI}").status_code == 401  # off by default
@@ -609,8 +609,8 @@ def test_public_kpis_open_their_tiles_to_anyone_and_nothing_more(wall, monkeypat
 
 def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
     from citywall.cli import demo_sign_in
-    from citywall.settings import Settings
     from store import connect
+    from web.settings import Settings
 
     demo = Settings.from_env(data_dir=str(tmp_path / "demo"), database_url="")
     engine = connect(demo.database_url)

@@ -63,7 +63,7 @@ def test_the_admin_page_and_its_callbacks_are_for_admins_only(wall):
     for name, entry in found.items():
         assert staff.post(UPDATE, json=_body(entry)).status_code == 403, name
     # a staff's press of "set stage", with every value right, changes nothing
-    from citywall import runtime
+    from web import runtime
 
     before = runtime.kpi_service().disaster().state
     values = {"admin-stage-set": 1, "admin-stage-level": 5, "admin-stage-reason": "x"}
@@ -82,7 +82,7 @@ def test_the_admin_page_and_its_callbacks_are_for_admins_only(wall):
 
 
 def test_an_admin_revokes_a_screen_and_its_cookie_is_refused(wall):
-    from citywall import runtime
+    from web import runtime
 
     code = accounts.add_device(runtime.engine(), "atrium-wall", datetime.now(UTC))
     screen = wall.server.test_client()
@@ -111,7 +111,7 @@ def test_an_admin_adds_a_screen_and_sees_its_link_once(wall):
 
 
 def test_an_admin_sets_the_stage_by_hand_and_hands_it_back(wall):
-    from citywall import runtime
+    from web import runtime
 
     service = runtime.kpi_service()
     admin = client_as(wall, Role.ADMIN)
@@ -138,7 +138,7 @@ def test_an_admin_sets_the_stage_by_hand_and_hands_it_back(wall):
 
 
 def test_an_admin_disables_an_account_but_not_their_own(wall):
-    from citywall import runtime
+    from web import runtime
 
     accounts.add_account(
         runtime.engine(),
@@ -164,7 +164,7 @@ def test_an_admin_disables_an_account_but_not_their_own(wall):
 
 @pytest.fixture
 def secrets_set(wall, monkeypatch):
-    from citywall import runtime
+    from web import runtime
 
     monkeypatch.setenv("CITYWALL_DATABASE_URL", "postgresql+psycopg://u:s3cret@h/db")
     monkeypatch.setenv("CITYWALL_REDIS_URL", "redis://:r3dis-pass@cache:6379/0")

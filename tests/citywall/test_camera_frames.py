@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from citywall.camera_frames import Frame, FrameSource
-from citywall.network import allowing
+from city.network import allowing
 from tests.conftest import seoul_profile_copy
 from tests.connectors.feedserver import FeedServer, Reply
+from web.camera_frames import Frame, FrameSource
 
 SEOUL = ZoneInfo("Asia/Seoul")
 LOCAL = allowing(["127.0.0.1"])  # the test cameras answer on the loopback address
@@ -244,7 +244,7 @@ def test_a_camera_redirecting_elsewhere_is_refused(cameras):
 def test_the_walls_cameras_are_reached_within_the_profiles_network(
     cameras, tmp_path, monkeypatch
 ):
-    from citywall import runtime
+    from web import runtime
 
     url = cameras.route("/cam13.jpg", Reply(RED, content_type="image/jpeg"))
     for network, state in (("", "offline"), (LOCAL_NETWORK, "live")):

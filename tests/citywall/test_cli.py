@@ -174,10 +174,11 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
     import threading
     from datetime import UTC, datetime, timedelta
 
-    from citywall import cli, runtime
-    from connectors.base import Event
+    from city.records import Event
+    from citywall import cli
     from store import stages as stage_store
-    from store import writes
+    from store import versions, writes
+    from web import runtime
 
     for key in ("CITYWALL_PROFILE", "CITYWALL_DATA_DIR"):
         monkeypatch.setenv(key, small_city[key])
@@ -204,7 +205,7 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
                 ],
                 now,
             )
-            writes.bump_data_version(conn)
+            versions.bump_data_version(conn)
         stop = threading.Event()
         watcher = threading.Thread(target=cli.watch_stage, args=(stop, 0.1))
         watcher.start()

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from citywall.csv_export import neutralised, records_csv, tile_csv
-from connectors.base import Event
+from city.records import Event
 from kpis.records import RecordFilter
 from kpis.service import KpiValue
 from tests.conftest import PROXY_SIGN_IN, wall_environment
+from web.csv_export import neutralised, records_csv, tile_csv
 
 # Titles a hostile or careless feed can send; each would run or be computed when
 # staff open the CSV in a spreadsheet.
@@ -150,10 +150,10 @@ def test_the_tile_csv_keeps_a_falling_change_a_number_and_neutralises_text(seoul
 def staff(tmp_path_factory):
     """A test client signed in as staff by the proxy's headers, on a one-day store
     holding one complaint per hostile title."""
-    from citywall import runtime
-    from citywall.settings import Settings
-    from citywall.web import create_app
-    from store import writes
+    from store import versions, writes
+    from web import runtime
+    from web.factory import create_app
+    from web.settings import Settings
 
     with wall_environment(tmp_path_factory.mktemp("csv"), **PROXY_SIGN_IN):
         when = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -172,7 +172,7 @@ def staff(tmp_path_factory):
         ]
         with runtime.engine().begin() as conn:
             writes.upsert_events(conn, "csv-test", batch, when)
-            writes.bump_data_version(conn)
+            versions.bump_data_version(conn)
         yield create_app(Settings.from_env()).server.test_client()
 
 

@@ -16,8 +16,6 @@ from sqlalchemy.exc import OperationalError
 from access import accounts
 from access import identity as who
 from access.roles import Role
-from citywall.runtime import FallbackCache, make_cache
-from citywall.settings import Settings
 from ingest.runner import prepare_store, runners_for
 from kpis.service import KpiService
 from store import connect
@@ -25,6 +23,8 @@ from store import errors as store_errors
 from store.schema import events, source_state
 from tests.conftest import POSTGRES_ENV, seoul_profile_copy, service_url, store_on
 from tests.faultproxy import fault_proxy
+from web.runtime import FallbackCache, make_cache
+from web.settings import Settings
 
 
 def _through(url: str, port: int) -> str:
@@ -140,8 +140,8 @@ def wall_on_postgres(tmp_path, monkeypatch):
             monkeypatch.setenv(
                 "CITYWALL_DATABASE_URL", _through(direct_url, proxy.port)
             )
-            from citywall import runtime
             from citywall.cli import ingest_command
+            from web import runtime
 
             runtime.reset()
             who.remembered.clear()

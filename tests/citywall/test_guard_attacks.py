@@ -33,7 +33,7 @@ ADMIN_MARK = "admin-accounts"  # drawn only on the admin page
 @pytest.fixture(scope="module")
 def callers(wall):  # noqa: F811 - the fixture imported above
     """A client per kind of caller, the city's public KPIs open."""
-    from citywall import runtime
+    from web import runtime
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CITYWALL_PUBLIC_KPIS", KPI)
@@ -147,7 +147,8 @@ def test_the_pages_refuse_by_themselves_when_the_guard_lets_all_through(
 ):
     """A routing mistake in the guard (here: all routes open) still leaks
     nothing: each layout checks the caller on the arguments it was called with."""
-    from access import guard, policy
+    from access import policy
+    from web import guard
 
     monkeypatch.setattr(guard, "route_need", lambda *_a, **_k: policy.ANY_IDENTITY)
     assert _walk(callers) == []
@@ -157,7 +158,8 @@ def test_the_pages_refuse_by_themselves_when_the_guard_lets_all_through(
 def test_the_callbacks_refuse_by_themselves_when_the_guard_lets_all_through(
     callers, wall, who, monkeypatch  # noqa: F811
 ):
-    from access import guard, policy
+    from access import policy
+    from web import guard
 
     monkeypatch.setattr(guard, "route_need", lambda *_a, **_k: policy.ANY_IDENTITY)
     client, _ = callers[who]
@@ -258,7 +260,7 @@ def test_a_malformed_callback_body_gets_400_not_500(callers, body):
 
 def test_nobody_is_refused_before_the_body_is_read(wall):  # noqa: F811
     """An anonymous client's body is never parsed: 401 at once, whatever it is."""
-    from citywall import runtime
+    from web import runtime
 
     anyone = wall.server.test_client()
     with pytest.MonkeyPatch.context() as mp:
@@ -272,13 +274,13 @@ def test_nobody_is_refused_before_the_body_is_read(wall):  # noqa: F811
 
 
 def test_a_body_past_the_limit_is_refused_before_it_is_read(callers, wall):  # noqa: F811
-    from citywall.web import MAX_REQUEST_BYTES
+    from web.factory import MAX_REQUEST_BYTES
 
     viewer, _ = callers["viewer"]
     big = b'{"output": "x", "pad": "' + b"a" * MAX_REQUEST_BYTES + b'"}'
     assert viewer.post(ROUTER, data=big, content_type="application/json").status_code == 413
     # nobody signed in: refused for that, whatever the size (20 MB here)
-    from citywall import runtime
+    from web import runtime
 
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("CITYWALL_PUBLIC_KPIS", raising=False)

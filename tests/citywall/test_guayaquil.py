@@ -8,7 +8,7 @@ import os
 
 import requests
 
-from citywall.profile import load_profile
+from city.profile import load_profile
 from components.city_map import city_map_figure
 from components.format import district_facts
 from kpis.definitions import KPIS_BY_ID

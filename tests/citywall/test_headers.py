@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import pytest
 from dash import Input, Output
 
-from citywall import headers
-from citywall.settings import Settings
 from tests.conftest import PROXY_SIGN_IN, wall_environment
+from web import headers
+from web.settings import Settings
 
 INTRANET = "https://intranet.city.example"
 ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
@@ -47,7 +47,7 @@ def env(tmp_path_factory):
 
 
 def _app(**overrides: str):
-    from citywall.web import create_app
+    from web.factory import create_app
 
     return create_app(Settings.from_env(**overrides))
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from citywall import i18n
+from city import i18n
 from kpis.definitions import KPIS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ import ipaddress
 
 import pytest
 
-from citywall.network import NetworkPolicy, internal, load_network
-from citywall.profile import ProfileError, load_profile
+from city.network import NetworkPolicy, internal, load_network
+from city.profile import ProfileError, load_profile
 from tests.conftest import seoul_profile_copy
 
 INTERNAL = (

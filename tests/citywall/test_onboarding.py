@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
+from city.profile import load_profile
 from citywall.cli import main
-from citywall.profile import load_profile
 from tests.conftest import PROJECT_ROOT
 
 TO_UTM17S = Transformer.from_crs(4326, 32717, always_xy=True)

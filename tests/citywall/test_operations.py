@@ -19,10 +19,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from citywall import logs, operations, runtime, serving
 from ingest.runner import prepare_store, runners_for
 from store.schema import source_state
 from tests.conftest import PROJECT_ROOT, seoul_profile_copy
+from web import logs, operations, runtime, serving
 
 PREFIX = "/intranet/citywall/"
 UNREACHABLE = "postgresql+psycopg://wall:s3cret-pw@127.0.0.1:1/citywall"

@@ -1,4 +1,4 @@
-"""The partial plotly.js bundle (citywall/plotly_bundle.py): answered at the address
+"""The partial plotly.js bundle (web/plotly_bundle.py): answered at the address
 dcc.Graph loads plotly.js from, open and cached as Dash's own scripts, built from
 the plotly.js the Python package bundles, with every trace type the pages draw."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import plotly
 import pytest
 
-from citywall.plotly_bundle import BUNDLE
-from citywall.settings import PROJECT_ROOT, Settings
 from tests.conftest import PROXY_SIGN_IN, wall_environment
+from web.plotly_bundle import BUNDLE
+from web.settings import PROJECT_ROOT, Settings
 
 PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
 FINGERPRINTED = (
@@ -33,7 +33,7 @@ def env(tmp_path_factory):
 
 
 def _client(**overrides: str):
-    from citywall.web import create_app
+    from web.factory import create_app
 
     return create_app(Settings.from_env(**overrides)).server.test_client()
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from citywall.private_files import UnsafeFile
-from citywall.settings import Settings
+from store.private_files import UnsafeFile
 from tests.citywall.test_cli import citywall, small_city  # noqa: F401
+from web.settings import Settings
 
 
 def mode(path) -> int:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 
-from citywall.geo import DistrictLocator
-from citywall.profile import ProfileError, load_profile
+from city.geo import DistrictLocator
+from city.profile import ProfileError, load_profile
 from tests.conftest import PROJECT_ROOT
 
 

@@ -78,15 +78,15 @@ def _add_camera(env: dict[str, str], snapshot_url: str) -> int:
 
     from sqlalchemy import select
 
-    from connectors.base import Camera
-    from store import connect, writes
+    from city.records import Camera
+    from store import connect, versions, writes
     from store.schema import cameras
 
     engine = connect(f"sqlite:///{env['CITYWALL_DATA_DIR']}/citywall.db")
     with engine.begin() as conn:
         camera = Camera("slow-1", "Slow camera", 126.978, 37.566, "Test", snapshot_url)
         writes.upsert_cameras(conn, "slow-cameras", [camera], datetime.now(UTC))
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
         found = conn.execute(
             select(cameras.c.id).where(cameras.c.camera_id == "slow-1")
         ).scalar_one()

@@ -156,8 +156,8 @@ def test_embed_tokens_are_recorded_and_can_be_revoked(engine):
 def wall_on_store(store_url, tmp_path):
     """The app on an empty store of this test's backend, with a staff and an
     admin account."""
-    from citywall import runtime
     from ingest.runner import prepare_store
+    from web import runtime
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CITYWALL_PROFILE", str(seoul_profile_copy(tmp_path, 1)))
@@ -206,7 +206,7 @@ def test_signing_out_voids_every_copy_of_the_session(wall_on_store):
 
 
 def test_a_new_password_or_role_ends_every_session(wall_on_store):
-    from citywall import runtime
+    from web import runtime
 
     engine = runtime.engine()
     staff = _signed_in(wall_on_store, "sam")
@@ -224,7 +224,7 @@ def test_a_new_password_or_role_ends_every_session(wall_on_store):
 
 
 def test_an_admin_revokes_an_embed_token_on_the_admin_page(wall_on_store):
-    from citywall import runtime
+    from web import runtime
 
     token = embed_tokens.issue(
         wall_on_store.server.secret_key,
@@ -267,7 +267,7 @@ def test_an_admin_revokes_an_embed_token_on_the_admin_page(wall_on_store):
 
 @pytest.fixture
 def behind_proxy(wall, monkeypatch):
-    from citywall import runtime
+    from web import runtime
 
     monkeypatch.setenv("CITYWALL_TRUSTED_PROXIES", "10.0.0.0/24")
     runtime.settings.cache_clear()

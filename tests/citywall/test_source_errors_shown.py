@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from citywall.settings import Settings
 from components.shell import refresh_id
 from store import writes
 from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
+from web.settings import Settings
 
 ERROR = "HTTP 500 from http://10.0.0.5/status: svc-db01 inventory"
 VIEWER = {"X-Remote-User": "wall-1", "X-Remote-Role": "viewer"}
@@ -24,8 +24,8 @@ ADMIN = {"X-Remote-User": "ops", "X-Remote-Role": "admin"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from citywall import runtime
-    from citywall.web import create_app
+    from web import runtime
+    from web.factory import create_app
 
     folder = tmp_path_factory.mktemp("errors")
     # renders kept, as a served wall keeps them: one role's never serves another

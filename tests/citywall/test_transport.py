@@ -16,7 +16,7 @@ wall = test_access.wall  # the demo wall on SQLite, made again for this module
 @pytest.fixture
 def configure(wall, monkeypatch):
     """Set settings for one test: ``configure(CITYWALL_…="…")``."""
-    from citywall import runtime
+    from web import runtime
 
     def set_(**values: str) -> None:
         for name, value in values.items():

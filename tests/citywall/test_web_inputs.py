@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from citywall.settings import Settings
 from kpis.definitions import DOMAINS
 from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
+from web.settings import Settings
 
 ODD = (
     "x" * 5000,
@@ -43,7 +43,7 @@ ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from citywall.web import create_app
+    from web.factory import create_app
 
     with wall_environment(tmp_path_factory.mktemp("inputs"), **PROXY_SIGN_IN):
         yield create_app(Settings.from_env()).server.test_client()

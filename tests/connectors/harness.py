@@ -10,10 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from citywall import cli, runtime
+from citywall import cli
 from store import connect
 from store.schema import events, measurements, quarantine, source_state
 from tests.conftest import PROJECT_ROOT
+from web import runtime
 
 RUNTIME_HANDLES = (runtime.settings, runtime.profile, runtime.engine)
 

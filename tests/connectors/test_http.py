@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from citywall.network import allowing
+from city.network import allowing
 from connectors.http import FetchError, HttpClient, HttpSettings, PayloadTooLarge
 from tests.connectors.feedserver import Reply
 

@@ -26,15 +26,16 @@ from google.transit import gtfs_realtime_pb2 as rt
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from citywall.profile import CityProfile, load_profile
-from connectors.base import Batch, Camera, Event, Measurement, PayloadRejected
+from city.privacy import scrub_text
+from city.profile import CityProfile, load_profile
+from city.records import Batch, Camera, Event, Measurement
+from connectors.base import PayloadRejected
 from connectors.cameras import CamerasConnector
 from connectors.cap import CapConnector
 from connectors.gtfs_realtime import GtfsRealtimeConnector
 from connectors.http import FetchError, Response, Validators
 from connectors.mapping import RecordMapping
 from connectors.open311 import Open311Connector
-from connectors.privacy import scrub_text
 from connectors.safexml import XmlRefused
 from connectors.safexml import parse as parse_xml
 from connectors.socrata import SocrataConnector

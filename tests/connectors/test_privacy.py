@@ -1,6 +1,6 @@
 """No resident's personal data reaches the store.
 
-Three layers: the patterns of ``connectors.privacy`` one by one (what is removed and
+Three layers: the patterns of ``city.privacy`` one by one (what is removed and
 what must stay); the scrubber measured on a labelled corpus of complaints in ko/en/es
 (``fixtures/privacy_corpus.tsv``: the share of personal spans removed and of plain
 text wrongly removed, held to bounds); then the whole path: feeds full of personal
@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, inspect, select
 
-from connectors.base import Rejected, excerpt
-from connectors.privacy import (
+from city.privacy import (
     EMAIL_REMOVED,
     ID_REMOVED,
     NAME_REMOVED,
@@ -33,6 +32,8 @@ from connectors.privacy import (
     scrub_text,
     scrub_value,
 )
+from city.records import Rejected
+from connectors.base import excerpt
 from store.schema import metadata
 from tests.connectors.harness import IngestCli, source_block, summary_numbers
 
@@ -734,7 +735,7 @@ def _column_names(inspector, table: str) -> list[str]:
     return [c["name"] for c in inspector.get_columns(table)]
 
 
-# Independent of connectors.privacy, so a bug in its patterns cannot hide here.
+# Independent of city.privacy, so a bug in its patterns cannot hide here.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 RRN = re.compile(r"\d{6}[-\s]?[1-8]\d{6}")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import shapely
 
-from connectors.base import Batch
+from city.records import Batch
 from connectors.simulator import SimulatorConnector
 
 NOW = datetime(2026, 3, 18, 2, 37, tzinfo=timezone.utc)  # a Wednesday, 11:37 in Seoul

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from citywall.profile import SourceConfig
-from connectors.base import Batch, Event
+from city.profile import SourceConfig
+from city.records import Batch, Event
 from ingest.collector import collector_paused
 from ingest.runner import SourceRunner
 

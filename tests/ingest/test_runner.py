@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from citywall.geo import DistrictLocator
-from citywall.profile import SourceConfig
-from connectors.base import Batch, Event, Measurement, Rejected
+from city.geo import DistrictLocator
+from city.profile import SourceConfig
+from city.records import Batch, Event, Measurement, Rejected
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
-from store import writes
+from store import versions, writes
 from store.schema import (
     districts,
     events,
@@ -43,7 +43,7 @@ def cursor_of(engine, source: str = "feed") -> str | None:
 
 def version_of(engine) -> int:
     with engine.connect() as conn:
-        return writes.data_version(conn)
+        return versions.data_version(conn)
 
 
 class Scripted:
@@ -244,10 +244,17 @@ def test_a_failing_source_leaves_the_other_sources_alone(engine, seoul):
 
 
 @pytest.mark.parametrize(
-    "step", ["upsert_measurements", "record_success", "record_run", "bump_data_version"]
+    "module, step",
+    [
+        (writes, "upsert_measurements"),
+        (writes, "record_success"),
+        (writes, "record_run"),
+        (versions, "bump_data_version"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_a_crash_mid_commit_loses_and_duplicates_nothing(
-    engine, seoul, monkeypatch, step
+    engine, seoul, monkeypatch, module, step
 ):
     batch = Batch(
         events=[incident(1), incident(2)],
@@ -260,7 +267,7 @@ def test_a_crash_mid_commit_loses_and_duplicates_nothing(
     def crash(*_args, **_kwargs):
         raise OSError("disk went away")
 
-    monkeypatch.setattr(writes, step, crash)
+    monkeypatch.setattr(module, step, crash)
     with pytest.raises(OSError, match="disk went away"):
         feed.run()
     # the whole batch rolled back with its cursor and data version ...

@@ -14,14 +14,14 @@ from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
-from citywall.profile import SourceConfig
-from citywall.runtime import make_cache
-from citywall.settings import Settings
-from connectors.base import Batch, Event
+from city.profile import SourceConfig
+from city.records import Batch, Event
 from ingest.runner import SourceRunner, prepare_store
 from kpis.service import MAKERS, KpiService, KpiValue
-from store import connect, writes
+from store import connect, versions, writes
 from tests.conftest import service_url
+from web.runtime import make_cache
+from web.settings import Settings
 
 
 @pytest.mark.parametrize("kind", ["simple", "filesystem", "redis"])
@@ -149,14 +149,14 @@ def test_another_store_at_the_same_version_is_never_served_from_the_cache(
                 for i in range(complaints)
             ]
             writes.upsert_events(conn, name, events_, NOW)
-            writes.bump_data_version(conn)
+            versions.bump_data_version(conn)
     try:
         a, b = (
             KpiService(e, seoul, cache=redis_cache(), clock=lambda: NOW)
             for e in engines
         )
         with engines[0].connect() as c1, engines[1].connect() as c2:
-            assert writes.versions(c1).data == writes.versions(c2).data
+            assert versions.versions(c1).data == versions.versions(c2).data
         assert (_value(a, "complaints_open"), _value(b, "complaints_open")) == (1, 3)
     finally:
         for eng in engines:

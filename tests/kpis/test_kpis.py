@@ -258,8 +258,8 @@ def test_new_batch_reaches_cached_tiles_at_once(engine, seoul):
     """A cache keyed by the data version never serves a value older than the store."""
     from flask_caching.backends.simplecache import SimpleCache
 
-    from citywall.profile import SourceConfig
-    from connectors.base import Batch, Event
+    from city.profile import SourceConfig
+    from city.records import Batch, Event
 
     class OneComplaintAPull:
         protocol = "test"

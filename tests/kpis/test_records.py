@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from citywall.csv_export import records_csv, tile_csv
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
 from kpis.records import BUCKET_SECONDS, PERIODS, RecordFilter
 from kpis.service import KpiService
 from store import connect
 from tests.conftest import BACKENDS, store_on
+from web.csv_export import records_csv, tile_csv
 
 NOW = datetime(2026, 3, 18, 2, 37, 11, tzinfo=UTC)  # 11:37 in Seoul
 SEOUL_OFFSET = 9 * 3600

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from citywall.profile import SourceConfig
+from city.profile import SourceConfig
+from city.records import Batch
 from components.freshness import freshness_strip
-from connectors.base import Batch
 from ingest.runner import SourceRunner
 from kpis.service import KpiService
 
@@ -89,8 +89,8 @@ class Scripted:
 def test_a_tile_whose_sources_are_all_stale_says_since_when(engine, seoul):
     from dataclasses import replace
 
+    from city.records import Event, Measurement, Rejected
     from components.tile import kpi_tile
-    from connectors.base import Event, Measurement, Rejected
     from kpis.definitions import KPIS_BY_ID
 
     incidents = SourceConfig("incidents", "test", 60, {})

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.base import Event, Measurement
+from city.records import Event, Measurement
 from kpis.service import KpiService
 from store import stages as stage_store
-from store import writes
+from store import versions, writes
 
 T0 = datetime(2026, 7, 14, 3, 0, tzinfo=UTC)
 
@@ -43,7 +43,7 @@ def _alert(
 def _store(engine, *batch):
     with engine.begin() as conn:
         writes.upsert_events(conn, "cap", batch, T0)
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
 
 
 def test_no_alert_is_the_first_stage(engine, seoul):
@@ -115,7 +115,7 @@ def test_quakes_and_fine_dust_raise_it_too(engine, seoul):
                 for i in range(3)
             ],
         )
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
     state = wall.stage()
     assert state.level == 2 and "PM2.5 95" in state.causes[0].title
 
@@ -193,7 +193,7 @@ def test_a_stage_set_by_hand_concerns_the_whole_city_without_alerts(engine, seou
 
 
 def test_a_profile_may_move_only_the_threshold(tmp_path):
-    from citywall.ladder import DEFAULT_LADDER, load_ladder
+    from city.ladder import DEFAULT_LADDER, load_ladder
 
     problems: list[str] = []
     ladder = load_ladder({"layout_from": 4}, problems)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from connectors.base import Event, StatusChange
+from city.records import Event, StatusChange
 from store import writes
 from store.schema import event_areas, events
 

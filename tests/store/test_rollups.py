@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from connectors.base import Event, StatusChange
+from city.records import Event, StatusChange
 from store import rollups, writes
 from store.schema import close_hours_histogram, event_hourly, event_totals
 

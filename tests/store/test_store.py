@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from connectors.base import Event, Measurement, Rejected
-from store import connect, writes
+from city.records import Event, Measurement, Rejected
+from store import connect, versions, writes
 from store.schema import (
     districts,
     event_totals,
@@ -218,24 +218,24 @@ def test_naive_times_are_refused_and_nothing_is_written(engine):
 
 def test_data_version_starts_at_zero_and_rises_with_each_bump(engine):
     with engine.connect() as conn:
-        assert writes.data_version(conn) == 0
+        assert versions.data_version(conn) == 0
     with engine.begin() as conn:
-        assert writes.bump_data_version(conn) == 1
-        assert writes.bump_data_version(conn) == 2
+        assert versions.bump_data_version(conn) == 1
+        assert versions.bump_data_version(conn) == 2
     with engine.begin() as conn:
-        assert writes.bump_data_version(conn) == 3
+        assert versions.bump_data_version(conn) == 3
     with engine.connect() as conn:
-        assert writes.data_version(conn) == 3
+        assert versions.data_version(conn) == 3
 
 
 def test_a_rolled_back_bump_leaves_the_data_version(engine):
     with engine.begin() as conn:
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        writes.bump_data_version(conn)
+        versions.bump_data_version(conn)
         raise RuntimeError("batch failed")
     with engine.connect() as conn:
-        assert writes.data_version(conn) == 1
+        assert versions.data_version(conn) == 1
 
 
 def test_source_state_keeps_the_cursor_through_a_failure(engine):

@@ -19,10 +19,10 @@ from flask_caching.backends.rediscache import RedisCache
 from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import Engine
 
-from citywall.profile import CityProfile, load_profile
-from citywall.settings import Settings
+from city.profile import CityProfile, load_profile
 from kpis.service import KpiService
 from store import connect
+from web.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,7 +128,7 @@ def kpi_service() -> KpiService:
 def camera_frames():
     """One frame source per process: walls asking for the same camera share a
     fetch. Cameras are reached as feeds are: within the profile's [network]."""
-    from citywall.camera_frames import FrameSource
+    from web.camera_frames import FrameSource
 
     return FrameSource(zone=profile().timezone, network=profile().network)
 

@@ -20,9 +20,9 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from citywall.i18n import LANGUAGES
-from citywall.ladder import DEFAULT_LADDER, Ladder, load_ladder
-from citywall.network import OPEN_INTERNET, NetworkPolicy, load_network
+from city.i18n import LANGUAGES
+from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
+from city.network import OPEN_INTERNET, NetworkPolicy, load_network
 
 
 class ProfileError(ValueError):

@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from citywall.private_files import check_key_file, private_folder
-from connectors.base import ACCESS_LEVELS
+from city.records import ACCESS_LEVELS
+from store.private_files import check_key_file, private_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

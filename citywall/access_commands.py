@@ -9,10 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from access import accounts, embed_tokens
-from access.accounts import AccountError
+from access.accounts import AccountError, enrol_link
 from access.embed_tokens import EmbedTokenError
 from access.roles import Role
-from access.views import enrol_link
 
 ROLES = [r.label for r in Role if r > Role.PUBLIC]
 
@@ -68,8 +67,8 @@ def add_parsers(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citywall import runtime
     from ingest.runner import prepare_store
+    from web import runtime
 
     engine = runtime.engine()
     prepare_store(engine, runtime.profile())

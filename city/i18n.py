@@ -1,6 +1,6 @@
 """Words, numbers and dates in the wall's three languages: Korean, English, Spanish.
 
-Every label lives in one catalog per language (``citywall/locales/<lang>.toml``);
+Every label lives in one catalog per language (``city/locales/<lang>.toml``);
 numbers and dates follow each language's CLDR conventions through Babel, the same
 data the browsers' ``Intl`` uses (1,234.5 · 1.234,5; "11월 25일 14:38").
 A missing key is a bug that a test catches, so ``t`` never guesses in production:

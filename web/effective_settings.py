@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from citywall.settings import SETTINGS, Settings
+from web.settings import SETTINGS, Settings
 
 HIDDEN = "••••••"
 SECRET = ("secret_key",)  # never shown, not even in part
@@ -32,7 +32,7 @@ class ShownSetting:
 def shown_settings(
     settings: Settings, environ: Mapping[str, str] | None = None
 ) -> list[ShownSetting]:
-    """Every setting of ``citywall.settings.SETTINGS`` as ``settings`` holds it."""
+    """Every setting of ``web.settings.SETTINGS`` as ``settings`` holds it."""
     environ = os.environ if environ is None else environ
     return [
         ShownSetting(

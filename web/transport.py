@@ -20,7 +20,7 @@ import ipaddress
 from flask import request
 
 from access.identity import trusted
-from citywall.settings import Settings
+from web.settings import Settings
 
 # Headers a proxy adds; a client gains nothing by sending them (see below).
 FORWARDING_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "Forwarded", "X-Real-IP")

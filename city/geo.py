@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from citywall.profile import CityProfile
+from city.profile import CityProfile
 
 
 class DistrictLocator:

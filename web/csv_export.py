@@ -15,8 +15,8 @@ import io
 from collections.abc import Iterable
 from numbers import Number
 
-from citywall import i18n
-from citywall.profile import CityProfile
+from city import i18n
+from city.profile import CityProfile
 from kpis.definitions import KPIS_BY_ID
 from kpis.records import RecordFilter
 from kpis.service import KpiService

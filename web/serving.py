@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from typing import Any
 
-from citywall.logs import gunicorn_log_config
+from web.logs import gunicorn_log_config
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 THREADS = 8  # per worker: a wall's refresh is I/O on the store, seldom CPU-bound

@@ -81,7 +81,7 @@ def gunicorn_log_config(default: str = "json") -> dict[str, Any]:
     """gunicorn's ``logconfig_dict``: its own messages (workers booting, timeouts)
     go through the same handler and format as the app's. Its access log stays off:
     the app logs each request itself (``citywall.requests``, see
-    ``citywall.operations``), with the request id and route kind and without the
+    ``web.operations``), with the request id and route kind and without the
     client's address or query string."""
     return {
         "version": 1,

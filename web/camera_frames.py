@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import requests
 from PIL import Image, ImageDraw, ImageFont
 
-from citywall.network import OPEN_INTERNET, HostRefused, NetworkPolicy
+from city.network import OPEN_INTERNET, HostRefused, NetworkPolicy
 from connectors.http import (
     Deadline,
     RedirectRefused,

@@ -39,8 +39,8 @@ from flask import Response, abort, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from citywall.settings import Settings
 from store import errors as store_errors
+from web.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def add_security_headers(app: dash.Dash, settings: Settings) -> None:
 
 
 def _map_servers() -> tuple[str, ...]:
-    from citywall import runtime
+    from web import runtime
 
     return map_origins(runtime.profile())
 

@@ -14,20 +14,14 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, abort, current_app, redirect, request, session
 from markupsafe import Markup
 
-from access import accounts, transport
+from access import accounts
 from access import identity as who
-from access.accounts import SignInLocked
-from citywall import runtime
-from citywall.settings import Settings
+from access.accounts import ENROL_ROUTE, SignInLocked
+from web import runtime, transport
+from web.settings import Settings
 
 CSRF_KEY = "csrf"
-ENROL_ROUTE = "_citywall/enrol/"
-
-
-def enrol_link(prefix: str, code: str) -> str:
-    """The address a new wall screen opens once (the CLI prints it, the admin
-    page shows it)."""
-    return f"{prefix}{ENROL_ROUTE}{code}"
+SCREEN_COOKIE_YEARS = 10  # a wall screen never signs itself out
 
 
 def quote_next(path: str) -> str:
@@ -104,8 +98,6 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
                 "This enrolment link was used already or has expired: ask an admin "
                 "for a new one (citywall screen renew <label>).",
             )
-        from access.guard import SCREEN_COOKIE_YEARS
-
         response = redirect(f"{prefix}wall")
         response.set_cookie(
             who.SCREEN_COOKIE,

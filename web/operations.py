@@ -12,7 +12,7 @@ source is stale too) or alerts on ``citywall_source_stale`` in ``/metrics``.
 Metrics with several gunicorn workers: request counts and latencies live in the
 worker that served the request, so they are kept in prometheus_client's multiprocess
 mode when PROMETHEUS_MULTIPROC_DIR is set (``citywall serve`` sets it up, see
-``citywall.serving``) and summed over every worker at each scrape,
+``web.serving``) and summed over every worker at each scrape,
 whichever worker answers it. What the store knows (source freshness, records stored,
 quarantine, the disaster stage, the database reachable) is read from the store at
 scrape time instead: every worker then answers the same, with no per-process gauge
@@ -47,7 +47,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
-from citywall import runtime
+from web import runtime
 
 OPEN_PATHS = ("healthz", "readyz")  # the access guard leaves these open
 METRICS_PATH = "metrics"  # the access guard decides who may read this
@@ -73,7 +73,7 @@ ROUTE_KINDS = {
 QUIET_KINDS = ("healthz", "readyz", "metrics")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-STATE_KEY = "citywall.operations"
+STATE_KEY = "web.operations"
 T = TypeVar("T")
 
 

@@ -1,6 +1,6 @@
 """The web app: Dash under the configured path prefix and the CSV downloads; the
 security headers (the framing policy for the intranet among them) and the error
-pages come from citywall.headers.
+pages come from web.headers.
 
 Behind a proxy that keeps the prefix (``/intranet/citywall/...`` reaches us as is)
 Dash serves and links under it; behind one that strips it, Dash serves at ``/`` and
@@ -16,17 +16,18 @@ import threading
 import dash
 from flask import Response, abort, request
 
-from access import guard as access_guard
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
-from citywall import i18n, runtime
-from citywall.csv_export import records_csv, tile_csv
-from citywall.headers import secure_web_surface
-from citywall.operations import add_operations_routes
-from citywall.plotly_bundle import serve_partial_plotly
-from citywall.settings import Settings
+from city import i18n
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
+from web import guard as access_guard
+from web import runtime
+from web.csv_export import records_csv, tile_csv
+from web.headers import secure_web_surface
+from web.operations import add_operations_routes
+from web.plotly_bundle import serve_partial_plotly
+from web.settings import Settings
 
 # The largest request body read: a callback's or a sign-in's are a few kilobytes;
 # more is refused with 413 before it is read into memory.
@@ -43,7 +44,7 @@ def build_id() -> str:
         return named
     digest = hashlib.sha256()
     root = _project_root()
-    for folder in ("citywall", "components", "pages", "kpis", "assets"):
+    for folder in ("city", "web", "access", "components", "pages", "kpis", "assets"):
         for path in sorted((root / folder).rglob("*")):
             if path.is_file() and path.suffix in (".py", ".css", ".js", ".toml"):
                 digest.update(path.relative_to(root).as_posix().encode())
@@ -106,7 +107,7 @@ class FirstRequestAlone:
 
 
 def _project_root():
-    from citywall.settings import PROJECT_ROOT
+    from web.settings import PROJECT_ROOT
 
     return PROJECT_ROOT
 

@@ -27,14 +27,16 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from access import callbacks, policy, transport, views
+from access import callbacks, policy
 from access import identity as who
+from access.accounts import ENROL_ROUTE
 from access.identity import Identity
 from access.policy import ANY_IDENTITY, OPEN, Need
 from access.roles import Role
-from citywall import runtime
-from citywall.operations import METRICS_PATH, OPEN_PATHS
-from citywall.settings import Settings
+from web import runtime, transport
+from web import sign_in as views
+from web.operations import METRICS_PATH, OPEN_PATHS
+from web.settings import Settings
 
 log = logging.getLogger("citywall.access")
 
@@ -46,12 +48,11 @@ OPEN_ROUTES = (
     "_favicon.ico",
     "_reload-hash",
     "_citywall/build",
-    "_citywall/enrol/",
+    ENROL_ROUTE,
     "login",
     "logout",
     *OPEN_PATHS,
 )
-SCREEN_COOKIE_YEARS = 10
 _EMBEDDING = "citywall_embedding"  # the scope of the embed being drawn, on flask.g
 
 
@@ -61,7 +62,7 @@ class Refused(PermissionError):
 
 def cookie_secure(settings: Settings) -> bool:
     """Secure cookies, but over plain HTTP to this machine (the demo): decided
-    from the settings and a trusted proxy's word (``access.transport``)."""
+    from the settings and a trusted proxy's word (``web.transport``)."""
     return transport.cookie_secure(settings)
 
 

@@ -1,0 +1,131 @@
+"""The records every floor above speaks of: what a connector makes, the ingest
+places and stores, and the KPI layer counts.
+
+Two kinds of record (events and measurements), cameras of a registry, rejects that
+carry their reason, status changes that retract an event, and the batch one pull
+produces. No personal data: a reject's quotes are scrubbed as it is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from city.privacy import scrub_text
+
+DOMAINS = ("traffic", "safety", "disaster", "complaints")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happens at a place: a complaint, an incident, an alert."""
+
+    source_id: str
+    domain: str
+    category: str
+    occurred_at: datetime
+    title: str = ""
+    status: str = "open"
+    severity: str | None = None
+    district_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    expires_at: datetime | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    # further districts the event covers (a warning area over several districts)
+    areas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One value of a series at one place and time: a link speed, a PM2.5 reading."""
+
+    series: str
+    place: str
+    observed_at: datetime
+    value: float
+    category: str | None = None
+    district_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+ACCESS_LEVELS = ("public", "staff", "restricted")  # who may see a camera, widest first
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """A camera of the city's registry: where it is and where its pictures are.
+
+    ``snapshot_url`` answers one JPEG per request; ``stream_url`` is an MJPEG
+    stream (multipart/x-mixed-replace) of which the wall takes one frame at a time.
+    """
+
+    camera_id: str
+    name: str
+    lon: float
+    lat: float
+    provider: str
+    snapshot_url: str | None = None
+    stream_url: str | None = None
+    access: str = "public"
+    district_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the connector could not normalise, kept with the reason.
+
+    Reason and excerpt quote the source, so both lose personal numbers and
+    addresses here, whoever built the reject.
+    """
+
+    reason: str
+    excerpt: str
+    source_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", scrub_text(str(self.reason)) or "")
+        object.__setattr__(self, "excerpt", scrub_text(str(self.excerpt)) or "")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A later message retracting an event this source sent before (a CAP Cancel or
+    Update); the event keeps its fields and only changes status."""
+
+    source_id: str
+    status: str  # "cancelled" or "superseded": final, a re-sent original stays so
+    at: datetime
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one pull produced.
+
+    ``next_cursor`` is where the following pull starts once this batch is committed;
+    ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
+    counts records that were read but are not for this wall (a quake far away, a
+    CAP test message): records in = stored + rejected + ignored.
+    """
+
+    events: list[Event] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    status_changes: list[StatusChange] = field(default_factory=list)
+    cameras: list[Camera] = field(default_factory=list)
+    next_cursor: str | None = None
+    more: bool = False
+    ignored: int = 0
+
+    @property
+    def size(self) -> int:
+        return (
+            len(self.events)
+            + len(self.measurements)
+            + len(self.cameras)
+            + len(self.rejected)
+        )

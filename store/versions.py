@@ -1,0 +1,118 @@
+"""The store's own facts, kept in ``store_meta``: which store it is, how far its
+data has changed (the data version, and the past version that rises when a batch
+changes an hour already over), and the time of its newest record. Every cached
+answer is keyed on these; the ingest bumps them in the batch's own transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Connection, case, select, update
+
+from store.schema import store_meta
+from store.upsert import upsert
+
+DATA_VERSION = "data_version"
+STORE_ID = "store_id"
+NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
+PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past hour
+
+
+def bump_data_version(conn: Connection) -> int:
+    updated = conn.execute(
+        update(store_meta)
+        .where(store_meta.c.key == DATA_VERSION)
+        .values(value=store_meta.c.value + 1)
+        .returning(store_meta.c.value)
+    ).scalar()
+    if updated is None:
+        upsert(conn, store_meta, [{"key": DATA_VERSION, "value": 1}], ["key"])
+        return 1
+    return int(updated)
+
+
+def note_newest(conn: Connection, times: Iterable[datetime]) -> None:
+    """Keep the time of the newest record (the wall's "data as of"), so no refresh
+    looks for it among millions of rows."""
+    newest = max(times, default=None)
+    if newest is None:
+        return
+    micros = int(newest.timestamp() * 1_000_000)
+    upsert(
+        conn,
+        store_meta,
+        [{"key": NEWEST_DATA, "value": micros}],
+        ["key"],
+        overrides=lambda excluded: {
+            "value": case(
+                (excluded.value > store_meta.c.value, excluded.value),
+                else_=store_meta.c.value,
+            )
+        },
+    )
+
+
+def bump_past_version(conn: Connection) -> None:
+    """An hour already over has changed: what was memoised of the past is void."""
+    upsert(
+        conn,
+        store_meta,
+        [{"key": PAST_VERSION, "value": 1}],
+        ["key"],
+        overrides=lambda excluded: {"value": store_meta.c.value + 1},
+    )
+
+
+def newest_data(conn: Connection) -> datetime | None:
+    micros = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == NEWEST_DATA)
+    ).scalar()
+    return None if micros is None else datetime.fromtimestamp(micros / 1e6, UTC)
+
+
+class Versions(NamedTuple):
+    """What a cached answer depends on: which store, and how far it has changed."""
+
+    store: int  # made at random with the store: a rebuilt store is another one
+    data: int
+    past: int  # see ``store.rollups``
+
+
+def versions(conn: Connection) -> Versions:
+    """The store's identity, data version and past version, at once."""
+    found = dict(
+        conn.execute(
+            select(store_meta.c.key, store_meta.c.value).where(
+                store_meta.c.key.in_((STORE_ID, DATA_VERSION, PAST_VERSION))
+            )
+        ).all()
+    )
+    return Versions(
+        int(found.get(STORE_ID, 0)),
+        int(found.get(DATA_VERSION, 0)),
+        int(found.get(PAST_VERSION, 0)),
+    )
+
+
+def name_store(conn: Connection, renew: bool = False) -> None:
+    """Give the store its identity if it has none (or a new one: a copy is
+    another store), so that caches shared between stores never mix them up."""
+    identity = secrets.randbits(62)
+    upsert(
+        conn,
+        store_meta,
+        [{"key": STORE_ID, "value": identity}],
+        ["key"],
+        overrides=None if renew else lambda excluded: {"value": store_meta.c.value},
+    )
+
+
+def data_version(conn: Connection) -> int:
+    value = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == DATA_VERSION)
+    ).scalar()
+    return int(value or 0)
