@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import dash
 from dash import Input, Output, State, callback
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,6 +49,14 @@ def draw_header(pathname: str | None, search: str | None):
             lang,
             pathname or "/",
             search or "",
+            # every page that registered a place in the header, in its order
+            pages=[
+                (page["path"], page["nav"])
+                for page in sorted(
+                    (p for p in dash.page_registry.values() if p.get("nav")),
+                    key=lambda p: p["order"],
+                )
+            ],
             may_open=current.may_open,
             sign_out=f"{runtime.settings().url_prefix}logout"
             if caller is not None and caller.via == "login"

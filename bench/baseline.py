@@ -20,10 +20,10 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from city.profile import CityProfile
+from city.records import RETRACTED_STATUSES
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
-RETRACTED = ("cancelled", "superseded")
 EVENT_COLUMNS = (
     "id, domain, category, title, status, severity, district_code, "
     "occurred_at, closed_at, expires_at"
@@ -111,7 +111,7 @@ def refresh(
         active = (
             (d.occurred_at <= at)
             & (d.expires_at.isna() | (d.expires_at > at))
-            & ~d.status.isin(RETRACTED)
+            & ~d.status.isin(RETRACTED_STATUSES)
         )
         return d[active]
 

@@ -66,6 +66,22 @@ class SourceConfig:
     interval_seconds: float
     options: dict[str, Any]
 
+    @property
+    def stale_after(self) -> timedelta:
+        return stale_after(self.interval_seconds)
+
+
+STALE_INTERVALS = 3  # missed pulls before a source is stale ...
+STALE_AT_LEAST = timedelta(minutes=2)  # ... and never sooner than this
+
+
+def stale_after(interval_seconds: float) -> timedelta:
+    """How long a source (or the wall's newest data, by its slowest source) may go
+    without news before the wall says it is stale: three intervals, and never less
+    than two minutes, so a feed polled every few seconds does not flap stale on
+    one slow answer. The one rule for the badge, the health view and /readyz."""
+    return max(timedelta(seconds=STALE_INTERVALS * interval_seconds), STALE_AT_LEAST)
+
 
 @dataclass(frozen=True)
 class RoadClass:

@@ -92,13 +92,18 @@ class Rejected:
         object.__setattr__(self, "excerpt", scrub_text(str(self.excerpt)) or "")
 
 
+# An event's final statuses once a later message retracts it (a CAP Cancel or
+# Update): it stays stored but is counted nowhere, and a re-sent original keeps it.
+RETRACTED_STATUSES = ("cancelled", "superseded")
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     """A later message retracting an event this source sent before (a CAP Cancel or
     Update); the event keeps its fields and only changes status."""
 
     source_id: str
-    status: str  # "cancelled" or "superseded": final, a re-sent original stays so
+    status: str  # one of RETRACTED_STATUSES
     at: datetime
 
 
@@ -129,3 +134,15 @@ class Batch:
             + len(self.cameras)
             + len(self.rejected)
         )
+
+
+def events_feed(domain: str) -> str:
+    """What a source delivering events of ``domain`` feeds ("events:safety"); the
+    wall's KPIs are stale when the feeds they read are."""
+    return f"events:{domain}"
+
+
+def series_feed(series: str) -> str:
+    """What a source delivering measurements of ``series`` feeds ("series:pm25")."""
+    return f"series:{series}"
+

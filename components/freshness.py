@@ -7,13 +7,13 @@ admins only (``show_errors``): it may quote what a feed's server answered.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from dash import dcc, html
 
 from city import i18n
 from city.i18n import t
-from city.profile import CityProfile
+from city.profile import CityProfile, stale_after
 from kpis.service import SourceHealth
 
 
@@ -31,7 +31,7 @@ def freshness_strip(
         items = [html.Span(t(lang, "freshness.no_data"), className="stale")]
     else:
         interval = max((s.interval_seconds for s in profile.sources), default=60)
-        late = now - newest > timedelta(seconds=max(3 * interval, 120))
+        late = now - newest > stale_after(interval)
         text = t(lang, "freshness.as_of", time=i18n.day_and_clock(newest, zone, lang))
         items = [
             html.Span(

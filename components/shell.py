@@ -8,7 +8,7 @@ the wall screen its own strip.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qsl, urlencode
 
 import dash
@@ -19,7 +19,6 @@ from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
 from components.links import href
-from kpis.definitions import DOMAINS
 
 EMBED_PREFIX = "/embed/"
 KIOSK = "/wall"
@@ -70,23 +69,19 @@ def header(
     lang: str,
     pathname: str,
     search: str,
+    pages: Sequence[tuple[str, str]],
     may_open: Callable[[str], bool] = lambda _path: True,
     sign_out: str | None = None,
 ) -> dbc.Navbar:
-    """The navigation bar: only the pages the caller's role may open, and a sign
-    out link (``sign_out``: its address) for a built-in login."""
+    """The navigation bar: ``pages`` as (path, label key), only those the caller's
+    role may open, and a sign out link (``sign_out``: its address) for a built-in
+    login."""
     local = (
         [html.Span(profile.name(profile.local_language), className="brand-local")]
         if profile.local_language != lang
         else []
     )
     here = "/" + (dash.strip_relative_path(pathname or "/") or "")
-    pages = (
-        [("/", "nav.overview")]
-        + [(d.path, f"domain.{d.id}") for d in DOMAINS]
-        + [("/cameras", "nav.cameras"), ("/sources", "nav.sources")]
-        + [("/admin", "nav.admin")]
-    )
     links = [
         dbc.NavItem(
             dcc.Link(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from city.records import events_feed, series_feed
 from kpis import queries as q
 
 H = timedelta(hours=1)
@@ -49,7 +50,7 @@ class Kpi:
     @property
     def feed(self) -> str:
         """What a source must deliver for this KPI (see ``store.writes.feeds_of``)."""
-        return f"series:{self.series}" if self.series else f"events:{self.domain}"
+        return series_feed(self.series) if self.series else events_feed(self.domain)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from city.records import RETRACTED_STATUSES
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
     EventCount,
@@ -231,11 +232,10 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         events.c.id.in_(in_force),
         events.c.occurred_at <= at,
-        events.c.status.not_in(RETRACTED),
+        events.c.status.not_in(RETRACTED_STATUSES),
     )
 
 
-RETRACTED = ("cancelled", "superseded")  # by a later CAP Cancel or Update
 
 
 SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}

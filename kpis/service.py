@@ -338,7 +338,7 @@ class KpiService:
             for source in self.profile.sources:
                 state = states.get(source.name)
                 ok_at = state.last_success_at if state else None
-                late = timedelta(seconds=3 * source.interval_seconds)
+                late = source.stale_after
                 run = conn.execute(
                     select(source_runs)
                     .where(source_runs.c.source == source.name)

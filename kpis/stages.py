@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from city.ladder import Ladder, Stage, StageRule
+from city.records import RETRACTED_STATUSES
 from kpis import queries as q
 from kpis.alerts import AlertBrief, coverage
 from store.schema import events
@@ -73,7 +74,7 @@ def _quakes(conn: Connection, now: datetime) -> list:
             events.c.category == "earthquake",
             events.c.occurred_at > now - timedelta(hours=24),
             events.c.occurred_at <= now,
-            events.c.status.not_in(q.RETRACTED),
+            events.c.status.not_in(RETRACTED_STATUSES),
         )
     ).all()
 

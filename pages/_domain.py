@@ -50,6 +50,8 @@ def page_options(domain_id: str) -> dict:
         ),
         "name": domain_id,
         "access": "viewer",  # record rows only for staff (see domain_layout)
+        "nav": f"domain.{domain_id}",  # in the header, in the domains' order
+        "order": 1 + [d.id for d in DOMAINS_BY_ID.values()].index(domain_id),
         "layout": lambda **query: domain_layout(domain, **query),
     }
 

@@ -30,6 +30,8 @@ dash.register_page(
     title="CityWall — admin",
     name="Admin",
     access="admin",
+    nav="nav.admin",
+    order=12,
 )
 
 

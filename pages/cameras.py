@@ -19,6 +19,8 @@ dash.register_page(
     title="CityWall — cameras",
     name="Cameras",
     access="viewer",
+    nav="nav.cameras",
+    order=10,
 )
 
 

@@ -35,7 +35,13 @@ from pages._tiles import kpi_tiles
 from web import runtime
 
 dash.register_page(
-    __name__, path="/", title="CityWall — overview", name="Overview", access="viewer"
+    __name__,
+    path="/",
+    title="CityWall — overview",
+    name="Overview",
+    access="viewer",
+    nav="nav.overview",  # in the header, first
+    order=0,
 )
 
 DEFAULT_METRIC = "complaints_open"

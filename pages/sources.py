@@ -18,6 +18,8 @@ dash.register_page(
     title="CityWall — sources",
     name="Sources",
     access="admin",
+    nav="nav.sources",
+    order=11,
 )
 
 

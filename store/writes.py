@@ -25,7 +25,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from city.records import Camera, Event, Measurement, Rejected, StatusChange
+from city.records import (
+    RETRACTED_STATUSES,
+    Camera,
+    Event,
+    Measurement,
+    Rejected,
+    StatusChange,
+    events_feed,
+    series_feed,
+)
 from store import rollups
 from store.schema import (
     cameras,
@@ -49,7 +58,6 @@ def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 EVENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "areas")
-FINAL_STATUSES = ("cancelled", "superseded")
 FACT_KEYS = rollups.EventFacts._fields
 REJECTED_FIELDS = tuple(f.name for f in fields(Rejected))
 CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
@@ -120,7 +128,7 @@ def upsert_events(
             "status": case(
                 # literal values: an expanding IN cannot run in executemany
                 (
-                    events.c.status.in_([literal(s) for s in FINAL_STATUSES]),
+                    events.c.status.in_([literal(s) for s in RETRACTED_STATUSES]),
                     events.c.status,
                 ),
                 else_=excluded.status,
@@ -315,8 +323,8 @@ def record_feeds(
     measurements_: Iterable[Measurement],
 ) -> None:
     """Note what kinds of records a source delivers (kept once per kind)."""
-    feeds = {f"events:{e.domain}" for e in events_} | {
-        f"series:{m.series}"[:80] for m in measurements_
+    feeds = {events_feed(e.domain) for e in events_} | {
+        series_feed(m.series)[:80] for m in measurements_
     }
     if not feeds:
         return

@@ -189,8 +189,13 @@ def _body(entry: dict, values: dict | None = None) -> dict:
         sent = []
         for s in specs:
             one = {**item(s), "value": values.get(s["id"])}
-            many = any(v in (["ALL"], ["ALLSMALLER"]) for v in json.loads(
-                s["id"]).values()) if s["id"].startswith("{") else False
+            many = (
+                any(
+                    v in (["ALL"], ["ALLSMALLER"]) for v in json.loads(s["id"]).values()
+                )
+                if s["id"].startswith("{")
+                else False
+            )
             sent.append([one] if many else one)
         return sent
 
@@ -629,3 +634,55 @@ def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
     engine = connect(real.database_url)
     said = demo_sign_in(engine, real)
     assert "No accounts yet" in said and not accounts.has_accounts(engine)
+
+
+# -- the header's navigation ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (
+            Role.VIEWER,
+            ["/", "/traffic", "/safety", "/disasters", "/complaints", "/cameras"],
+        ),
+        (
+            Role.ADMIN,
+            [
+                "/",
+                "/traffic",
+                "/safety",
+                "/disasters",
+                "/complaints",
+                "/cameras",
+                "/sources",
+                "/admin",
+            ],
+        ),
+    ],
+    ids=["viewer", "admin"],
+)
+def test_the_header_lists_the_registered_pages_the_caller_may_open(
+    wall, role, expected
+):
+    """The navigation comes from the pages' own registration (``nav=``, ``order=``):
+    a new page appears by registering, in its place, only for the roles it is for."""
+    entry = _server_callbacks(wall)["app.draw_header"]
+    body = _body(entry, {"nav": "/traffic"})
+    drawn = client_as(wall, role).post("/_dash-update-component", json=body)
+    assert drawn.status_code == 200
+    links = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            found = node.get("id")
+            if isinstance(found, dict) and found.get("type") == "nav-link":
+                links.append(found["path"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(drawn.get_json())
+    assert links == expected

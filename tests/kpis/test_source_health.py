@@ -1,4 +1,5 @@
-"""The wall is honest about its sources: stale past three intervals, and since when."""
+"""The wall is honest about its sources: stale past three intervals (and two minutes
+at least), and since when."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class Flaky:
 
 def test_a_quiet_source_turns_stale_with_its_last_success_and_error(engine, seoul):
     now = [T0]
-    demo = seoul.sources[0]  # interval 5 s: stale after 15 s without success
+    demo = seoul.sources[0]  # interval 5 s: stale after 2 min without success
     assert demo.interval_seconds == 5
     connector = Flaky()
     feed = SourceRunner(
@@ -40,13 +41,13 @@ def test_a_quiet_source_turns_stale_with_its_last_success_and_error(engine, seou
     feed.run()
     service = KpiService(engine, seoul, clock=lambda: now[0])
 
-    now[0] = T0 + timedelta(seconds=10)
+    now[0] = T0 + timedelta(seconds=110)  # 22 intervals: one slow answer is not stale
     (fresh,) = service.source_health()
     assert (fresh.name, fresh.stale, fresh.last_success_at) == ("demo", False, T0)
 
     connector.fail = True
     feed.run()
-    now[0] = T0 + timedelta(seconds=20)
+    now[0] = T0 + timedelta(seconds=130)
     (quiet,) = service.source_health()
     assert quiet.stale and quiet.last_success_at == T0
     assert quiet.last_error == "ConnectionError: feed unreachable"
@@ -156,3 +157,10 @@ def test_a_tile_whose_sources_are_all_stale_says_since_when(engine, seoul):
     assert health["incidents"].last_error == "TimeoutError: no answer"
     assert health["speeds"].last_run_stored == 1
     assert health["incidents"].quarantined_24h == 1
+
+
+def test_one_rule_of_staleness_for_sources_and_the_wall():
+    from city.profile import stale_after
+
+    assert stale_after(5) == timedelta(minutes=2)  # a fast feed: the floor
+    assert stale_after(600) == timedelta(minutes=30)  # a slow one: three intervals
