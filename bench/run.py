@@ -185,6 +185,9 @@ def time_baseline(url: str, profile: CityProfile, repeats: int = 5) -> dict:
 
 def _same_numbers(service: KpiService, theirs: baseline.BaselineRefresh) -> bool:
     ours = {t.kpi_id: (t.value, t.previous) for t in service.tiles()}
+    if set(ours) != set(theirs.tiles):  # a KPI the baseline lacks is no match
+        log.warning("the baseline lacks %s", sorted(set(ours) - set(theirs.tiles)))
+        return False
     for kpi_id, pair in theirs.tiles.items():
         rel = 5e-3 if kpi_id == "complaints_median_hours" else 1e-9
         for a, b in zip(ours.get(kpi_id, (None, None)), pair):

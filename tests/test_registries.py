@@ -1,0 +1,70 @@
+"""What the registries hold has tests: a connector, a page or a KPI added without
+one fails here (after Datasette's ``test_plugin_hooks_have_tests``).
+
+Each list below is read from its registry — the connectors' entry points, Dash's
+page registry, the KPI declarations — never kept by hand beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import connectors
+from tests.citywall.test_access import wall  # noqa: F401 - the app, its pages
+
+TESTS = Path(__file__).resolve().parent
+# Connectors that parse no payload of a source's (the demo makes its records)
+NOTHING_TO_FUZZ = {"simulator"}
+
+
+def _registered_connectors() -> dict[str, type]:
+    return {name: ep.load() for name, ep in connectors.available().items()}
+
+
+@pytest.mark.parametrize("name", sorted(connectors.available()))
+def test_every_connector_has_its_own_tests(name):
+    module = _registered_connectors()[name].__module__.rsplit(".", 1)[-1]
+    own = TESTS / "connectors" / f"test_{module}.py"
+    assert own.is_file(), f"{name}: no {own.relative_to(TESTS.parent)}"
+
+
+def test_every_connector_that_parses_a_payload_is_fuzzed():
+    from tests.connectors.test_parser_properties import ALL, build
+
+    fuzzed = {type(build(kind)) for kind in ALL}
+    missing = {
+        name
+        for name, cls in _registered_connectors().items()
+        if cls not in fuzzed and name not in NOTHING_TO_FUZZ
+    }
+    assert missing == set(), "add them to test_parser_properties.build"
+
+
+def test_every_page_is_walked_by_the_access_test(wall):  # noqa: F811
+    """Every registered page is drawn for every kind of caller by
+    ``tests/citywall/test_guard_attacks.py``: its address is in ``PAGES``."""
+    import dash
+    from dash import _pages
+
+    from tests.citywall.test_guard_attacks import PAGES
+
+    registered = {page["module"] for page in dash.page_registry.values()}
+    not_found = next(m for m in registered if m.endswith(".not_found_404"))
+    walked = {
+        _pages._path_to_page(path.split("?")[0].strip("/"))[0].get("module", not_found)
+        for path in PAGES
+    }
+    assert registered - walked == set()
+
+
+def test_every_kpi_is_checked_against_a_plain_computation():
+    """``tests/kpis/test_kpis.py`` checks each declared KPI against pandas, and the
+    benchmark's baseline computes each one too (it fails the comparison, not skips,
+    when one is missing)."""
+    from bench import baseline
+    from kpis.definitions import KPIS
+
+    source = Path(baseline.__file__).read_text(encoding="utf-8")
+    assert [k.id for k in KPIS if f'"{k.id}": (' not in source] == []
