@@ -1,6 +1,6 @@
 # The two commands of the README. Each sets itself up and is safe to run again.
 #   make run   install what is needed, then serve the live demo wall of Seoul
-#   make test  install what is needed (browser included), then run every test
+#   make test  install what is needed (browser included), lint, then run every test
 #   make bench the benchmark; its table goes to bench/RESULTS.md and the README
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,6 +16,8 @@ run: $(STAMP)
 	$(BIN)/citywall serve
 
 test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest --headless $(PYTEST_ARGS)
 
 # the benchmark (about 30 minutes; the first run also builds the full year)

@@ -16,7 +16,7 @@ class Role(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Role":
+    def parse(cls, text: str) -> Role:
         try:
             return cls[text.strip().upper()]
         except KeyError:

@@ -14,7 +14,7 @@ the rows the windows can touch, for an honest second line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, text
@@ -75,7 +75,7 @@ def read_rows(
 def _bind(engine: Engine, t: datetime):
     """A time as the store compares it: text on SQLite, a timestamp elsewhere."""
     if engine.dialect.name == "sqlite":
-        return t.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+        return t.astimezone(UTC).isoformat(" ", "microseconds")[:26]
     return t
 
 
@@ -90,7 +90,7 @@ def refresh(
     local_day = now.astimezone(profile.timezone).date()
     today = datetime.combine(local_day, time(0), tzinfo=profile.timezone)
     t = pd.Timestamp(now)
-    today_ts = pd.Timestamp(today.astimezone(timezone.utc))
+    today_ts = pd.Timestamp(today.astimezone(UTC))
 
     def created(domain, start, end):
         d = ev[ev.domain == domain]

@@ -42,7 +42,7 @@ class Volume:
     measurements: int = 50_000_000
     days: int = 365
 
-    def scaled(self, factor: float) -> "Volume":
+    def scaled(self, factor: float) -> Volume:
         return Volume(
             max(int(self.events * factor), 1000),
             max(int(self.measurements * factor), 1000),

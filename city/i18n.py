@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import datetime, tzinfo
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -33,7 +33,7 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     with open(LOCALES / f"{lang}.toml", "rb") as f:
         return _flatten(tomllib.load(f))

@@ -181,7 +181,9 @@ def load_profile(path: Path | str) -> CityProfile:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProfileError(path, ["file not found: set CITYWALL_PROFILE to a profile"])
+        raise ProfileError(
+            path, ["file not found: set CITYWALL_PROFILE to a profile"]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, [f"not valid TOML: {exc}"]) from exc
 

@@ -145,4 +145,3 @@ def events_feed(domain: str) -> str:
 def series_feed(series: str) -> str:
     """What a source delivering measurements of ``series`` feeds ("series:pm25")."""
     return f"series:{series}"
-

@@ -33,8 +33,8 @@ class Kpi:
     domain: str
     labels: dict[str, str]
     unit: dict[str, str]
-    current: Callable[[Window, "KpiContext"], q.Aggregate]
-    previous: Callable[[Window, "KpiContext"], q.Aggregate]
+    current: Callable[[Window, KpiContext], q.Aggregate]
+    previous: Callable[[Window, KpiContext], q.Aggregate]
     comparison: dict[str, str]
     higher_is_better: bool = False
     decimals: int = 0

@@ -236,8 +236,6 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-
-
 SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
 
 

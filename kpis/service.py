@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from itertools import zip_longest
 from typing import Any, TypeVar
 
@@ -162,7 +162,7 @@ def _in_district(found: dict, code: str, counts: bool) -> Any:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class KpiService:
@@ -557,7 +557,7 @@ class KpiService:
         midnight = datetime.combine(local_today, time(0), tzinfo=self.profile.timezone)
         return Window(
             now=now,
-            today_start=midnight.astimezone(timezone.utc),
+            today_start=midnight.astimezone(UTC),
             speed_window=self.speed_window,
         )
 

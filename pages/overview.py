@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dash
 import dash_bootstrap_components as dbc
@@ -208,7 +208,7 @@ def freshness(lang: str) -> list:
         service.newest_data(),
         service.source_health(),
         runtime.profile(),
-        datetime.now(timezone.utc),
+        datetime.now(UTC),
         lang,
         sources_href=href("/sources", lang),
         show_errors=sees_errors(),

@@ -142,7 +142,7 @@ class Settings:
     metrics_from: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
-    def from_env(cls, **overrides: str) -> "Settings":
+    def from_env(cls, **overrides: str) -> Settings:
         raw = {
             key: overrides.get(key) or os.environ.get(s.env) or s.default
             for key, s in SETTINGS.items()

@@ -11,7 +11,7 @@ still slip through (an inline handler), which chromium reports in the console.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -67,7 +67,7 @@ def hostile_ids(wall_app) -> dict[str, int]:
     from store.schema import events
     from web import runtime
 
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     batch = [
         Event(
             source_id=f"hostile-{i}",

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from selenium.common.exceptions import TimeoutException
 from werkzeug.middleware.http_proxy import ProxyMiddleware
 from werkzeug.wrappers import Response
 
@@ -184,7 +185,7 @@ def test_another_origin_may_not_frame_the_wall(dash_duo, intranet):
         iframe = driver.find_element("css selector", "iframe")
         driver.switch_to.frame(iframe)
         # the browser refuses to draw it: no tile ever appears in the frame
-        with pytest.raises(Exception):
+        with pytest.raises(TimeoutException):
             dash_duo.wait_for_element(".kpi-tile", timeout=8)
         driver.switch_to.default_content()
         logs = dash_duo.get_logs() or []

@@ -156,7 +156,10 @@ def test_the_pages_refuse_by_themselves_when_the_guard_lets_all_through(
 
 @pytest.mark.parametrize("who", ["public", "viewer", "staff"])
 def test_the_callbacks_refuse_by_themselves_when_the_guard_lets_all_through(
-    callers, wall, who, monkeypatch  # noqa: F811
+    callers,
+    wall,
+    who,
+    monkeypatch,  # noqa: F811
 ):
     from access import policy
     from web import guard
@@ -278,7 +281,10 @@ def test_a_body_past_the_limit_is_refused_before_it_is_read(callers, wall):  # n
 
     viewer, _ = callers["viewer"]
     big = b'{"output": "x", "pad": "' + b"a" * MAX_REQUEST_BYTES + b'"}'
-    assert viewer.post(ROUTER, data=big, content_type="application/json").status_code == 413
+    assert (
+        viewer.post(ROUTER, data=big, content_type="application/json").status_code
+        == 413
+    )
     # nobody signed in: refused for that, whatever the size (20 MB here)
     from web import runtime
 
@@ -293,7 +299,8 @@ def test_a_body_past_the_limit_is_refused_before_it_is_read(callers, wall):  # n
 
 
 def test_a_kiosk_step_with_its_own_language_or_a_forged_query_is_drawn_or_refused(
-    callers, wall  # noqa: F811
+    callers,
+    wall,  # noqa: F811
 ):
     """Steps come from the browser: a step's ``lang`` is its own language (it gave a
     500 once), a query that names the path's variable or is not words draws nothing
@@ -303,7 +310,9 @@ def test_a_kiosk_step_with_its_own_language_or_a_forged_query_is_drawn_or_refuse
     staff, _ = callers["staff"]
 
     def show(client, step: dict):
-        body = _body(entry, {"kiosk-index": 0, "kiosk-steps": [step], "nav": "?lang=ko"})
+        body = _body(
+            entry, {"kiosk-index": 0, "kiosk-steps": [step], "nav": "?lang=ko"}
+        )
         answer = client.post(ROUTER, json=body)
         assert answer.status_code == 200, answer.text[:300]
         return answer.text

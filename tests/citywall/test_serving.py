@@ -181,7 +181,6 @@ def test_the_first_requests_of_a_threaded_worker_all_find_their_callbacks(
     staff = {"X-Remote-User": "kim", "X-Remote-Role": "staff"}
     assert citywall("ingest", "--once", env=env).returncode == 0
     with _listening(env) as url:
-
         # the header's callback: one of those Dash copies in during its set-up
         header = {
             "output": "..shell-header.children...wall-root.className..",

@@ -237,9 +237,10 @@ scalars = (
 )
 
 
-def json_values(
-    keys: st.SearchStrategy[str] = st.text(max_size=12),
-) -> st.SearchStrategy:
+ANY_KEY = st.text(max_size=12)
+
+
+def json_values(keys: st.SearchStrategy[str] = ANY_KEY) -> st.SearchStrategy:
     return st.recursive(
         scalars,
         lambda inner: (
@@ -519,7 +520,7 @@ def feed_messages(draw: st.DrawFn) -> bytes:
     message = rt.FeedMessage()
     message.header.gtfs_realtime_version = "2.0"
     message.header.timestamp = draw(uint64)
-    for n in range(draw(st.integers(0, 4))):
+    for _ in range(draw(st.integers(0, 4))):
         entity = message.entity.add()
         entity.id = draw(st.text(max_size=6))
         part = draw(st.sampled_from(["trip_update", "vehicle", "alert"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import shapely
@@ -13,7 +13,7 @@ import shapely
 from city.records import Batch
 from connectors.simulator import SimulatorConnector
 
-NOW = datetime(2026, 3, 18, 2, 37, tzinfo=timezone.utc)  # a Wednesday, 11:37 in Seoul
+NOW = datetime(2026, 3, 18, 2, 37, tzinfo=UTC)  # a Wednesday, 11:37 in Seoul
 CAP_SEVERITIES = {"Minor", "Moderate", "Severe", "Extreme"}
 
 

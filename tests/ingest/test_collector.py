@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from city.records import Batch, Event
 from ingest.collector import collector_paused
 from ingest.runner import SourceRunner
 
-NOW = datetime(2026, 3, 18, 2, 37, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 2, 37, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ quarantined with their reason, a failing source recorded and harmless."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from store.schema import (
     source_state,
 )
 
-NOW = datetime(2026, 3, 18, 2, 37, tzinfo=timezone.utc)  # 11:37 in Seoul
+NOW = datetime(2026, 3, 18, 2, 37, tzinfo=UTC)  # 11:37 in Seoul
 SOURCE = SourceConfig("feed", "test", 60, {})
 GANGNAM = (127.0473, 37.5172)  # COEX, Gangnam-gu
 BUSAN = (129.0756, 35.1796)  # far outside Seoul

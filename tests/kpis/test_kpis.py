@@ -7,7 +7,7 @@ wrong filter or a wrong median shows up as a mismatch.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -20,9 +20,7 @@ from kpis.service import KpiService
 from store import connect
 from tests.conftest import BACKENDS, store_on
 
-NOW = datetime(
-    2026, 3, 18, 2, 37, 11, tzinfo=timezone.utc
-)  # 11:37 in Seoul, a Wednesday
+NOW = datetime(2026, 3, 18, 2, 37, 11, tzinfo=UTC)  # 11:37 in Seoul, a Wednesday
 DISTRICT = "11680"  # Gangnam-gu
 
 

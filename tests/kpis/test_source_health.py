@@ -3,7 +3,7 @@ at least), and since when."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from city.profile import SourceConfig
 from city.records import Batch
@@ -11,7 +11,7 @@ from components.freshness import freshness_strip
 from ingest.runner import SourceRunner
 from kpis.service import KpiService
 
-T0 = datetime(2026, 3, 18, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 18, 2, 0, tzinfo=UTC)
 
 
 class Flaky:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -179,9 +179,7 @@ def test_times_come_back_as_the_same_instant_in_utc(engine):
 def test_times_given_in_different_zones_sort_and_filter_by_instant(engine):
     # 09:00 in Seoul is 00:00 UTC, an hour before 01:00 UTC
     seoul_nine = Measurement("pm25", "a", datetime(2026, 1, 1, 9, tzinfo=KST), 1.0)
-    utc_one = Measurement(
-        "pm25", "b", datetime(2026, 1, 1, 1, tzinfo=timezone.utc), 2.0
-    )
+    utc_one = Measurement("pm25", "b", datetime(2026, 1, 1, 1, tzinfo=UTC), 2.0)
     with engine.begin() as conn:
         writes.upsert_measurements(conn, "air", [utc_one, seoul_nine])
     since = datetime(2026, 1, 1, 9, 30, tzinfo=KST)  # 00:30 UTC
