@@ -55,15 +55,14 @@ class IssuedToken:
 
 
 def issue(
+    engine: Engine,
     secret_key: str,
     target: str,
     district: str | None,
     valid: timedelta,
     now: datetime,
-    engine: Engine | None = None,
 ) -> str:
-    """A new token, recorded in ``engine``'s store (the wall's own when not
-    given) so that it can be revoked."""
+    """A new token, recorded in ``engine``'s store so that it can be revoked."""
     target = target.strip("/").removeprefix("embed/")
     if not TARGET.match(target):
         raise EmbedTokenError(
@@ -71,10 +70,6 @@ def issue(
         )
     if not timedelta(0) < valid <= MAX_VALID:
         raise EmbedTokenError("an embed token is valid for a moment up to a year")
-    if engine is None:
-        from web import runtime
-
-        engine = runtime.engine()
     expires = int((now + valid).timestamp())
     with engine.begin() as conn:
         token_id = conn.execute(

@@ -82,12 +82,12 @@ def run(args: argparse.Namespace) -> int:
         if args.target in EMBED_COMMANDS or args.token_id is not None:
             return _embed_tokens(engine, args, now)
         token = embed_tokens.issue(
+            engine,
             runtime.settings().signing_key(),
             args.target,
             args.district,
             timedelta(days=args.days),
             now,
-            engine,
         )
     except (AccountError, EmbedTokenError) as exc:
         print(f"citywall {args.command}: {exc}", file=sys.stderr)

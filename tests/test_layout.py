@@ -35,7 +35,6 @@ FLOOR_OF = {package: height for height, row in enumerate(FLOORS) for package in 
 # passed down, not by importing the top floor's runtime).
 NOT_YET: dict[tuple[str, str], str] = {
     ("access.current", "web.runtime"): "the caller's settings handed to access",
-    ("access.embed_tokens", "web.runtime"): "the store handed in by the caller",
     ("components.settings_table", "web.effective_settings"): "a value type below",
     **{
         (f"pages.{page}", "web.runtime"): "services handed to pages by the factory"

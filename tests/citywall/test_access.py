@@ -460,8 +460,15 @@ def test_a_wall_screen_enrols_once_and_stays_until_revoked(wall):
 
 
 def _token(wall, target: str, district: str | None, valid=timedelta(days=1)) -> str:
+    from web import runtime
+
     return embed_tokens.issue(
-        wall.server.secret_key, target, district, valid, datetime.now(UTC)
+        runtime.engine(),
+        wall.server.secret_key,
+        target,
+        district,
+        valid,
+        datetime.now(UTC),
     )
 
 
@@ -548,8 +555,15 @@ def test_a_page_embed_shows_aggregates_and_its_refusals_ask_for_the_token(wall):
 
 def test_a_forged_widened_or_expired_token_opens_nothing(wall):
     frame = wall.server.test_client()
+    from web import runtime
+
     forged = embed_tokens.issue(
-        "not-the-key", f"tile/{KPI}", None, timedelta(days=1), datetime.now(UTC)
+        runtime.engine(),
+        "not-the-key",
+        f"tile/{KPI}",
+        None,
+        timedelta(days=1),
+        datetime.now(UTC),
     )
     assert frame.get(f"/embed/tile/{KPI}?token={forged}").status_code == 401
     good = _token(wall, f"tile/{KPI}", None)
@@ -557,6 +571,7 @@ def test_a_forged_widened_or_expired_token_opens_nothing(wall):
     tampered = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + sig
     assert frame.get(f"/embed/tile/{KPI}?token={tampered}").status_code == 401
     expired = embed_tokens.issue(
+        runtime.engine(),
         wall.server.secret_key,
         f"tile/{KPI}",
         None,

@@ -45,7 +45,12 @@ def callers(wall):  # noqa: F811 - the fixture imported above
 
         def token(target: str, district: str | None = None) -> dict:
             signed = embed_tokens.issue(
-                wall.server.secret_key, target, district, timedelta(hours=1), now
+                engine,
+                wall.server.secret_key,
+                target,
+                district,
+                timedelta(hours=1),
+                now,
             )
             return {"Authorization": f"Bearer {signed}"}
 
@@ -157,9 +162,9 @@ def test_the_pages_refuse_by_themselves_when_the_guard_lets_all_through(
 @pytest.mark.parametrize("who", ["public", "viewer", "staff"])
 def test_the_callbacks_refuse_by_themselves_when_the_guard_lets_all_through(
     callers,
-    wall,
+    wall,  # noqa: F811 - the fixture imported above
     who,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     from access import policy
     from web import guard
@@ -176,7 +181,10 @@ def test_the_callbacks_refuse_by_themselves_when_the_guard_lets_all_through(
 
 
 def test_a_get_of_a_page_with_a_forged_query_is_refused(wall):  # noqa: F811
+    from web import runtime
+
     token = embed_tokens.issue(
+        runtime.engine(),
         wall.server.secret_key,
         "complaints",
         DISTRICT,

@@ -122,10 +122,10 @@ def test_every_change_of_an_account_ends_its_sessions(engine):
 def test_embed_tokens_are_recorded_and_can_be_revoked(engine):
     now = datetime.now(UTC)
     first = embed_tokens.issue(
-        "key", "tile/kpi_a", "11680", timedelta(days=1), now, engine
+        engine, "key", "tile/kpi_a", "11680", timedelta(days=1), now
     )
     second = embed_tokens.issue(
-        "key", "complaints", None, timedelta(days=1), now, engine
+        engine, "key", "complaints", None, timedelta(days=1), now
     )
     a, b = (embed_tokens.read("key", t, now) for t in (first, second))
     assert (
@@ -227,6 +227,7 @@ def test_an_admin_revokes_an_embed_token_on_the_admin_page(wall_on_store):
     from web import runtime
 
     token = embed_tokens.issue(
+        runtime.engine(),
         wall_on_store.server.secret_key,
         "complaints",
         None,
