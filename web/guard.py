@@ -27,9 +27,10 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from access import callbacks, policy
+from access import callbacks, current, policy
 from access import identity as who
 from access.accounts import ENROL_ROUTE
+from access.current import WallAccess
 from access.identity import Identity
 from access.policy import ANY_IDENTITY, OPEN, Need
 from access.roles import Role
@@ -90,7 +91,7 @@ def install(app: dash.Dash, settings: Settings, routes: str) -> None:
         rel = _relative(request.path, routes)
         live = runtime.settings()  # read per request: tests and reloads change it
         caller = resolve(live, rel)
-        g.identity = caller
+        current.serve(caller, WallAccess(live.public_kpis, live.camera_access))
         need = route_need(app, rel, caller)
         if policy.allows(caller, need, live.public_kpis):
             return None
