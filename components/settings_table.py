@@ -4,11 +4,23 @@ whether the environment set it; secrets arrive here already hidden
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dash import html
 
 from city.i18n import t
 from components.plain_table import plain_table
-from web.effective_settings import ShownSetting
+
+
+@dataclass(frozen=True)
+class ShownSetting:
+    """One setting as the admin sees it (``web.effective_settings`` makes them)."""
+
+    name: str
+    env: str
+    value: str
+    from_env: bool  # False: the default
+    help: str
 
 
 def settings_table(shown: list[ShownSetting], lang: str) -> html.Div:

@@ -34,7 +34,6 @@ FLOOR_OF = {package: height for height, row in enumerate(FLOORS) for package in 
 # (issue 18: pages and access reach settings and services through a handle
 # passed down, not by importing the top floor's runtime).
 NOT_YET: dict[tuple[str, str], str] = {
-    ("components.settings_table", "web.effective_settings"): "a value type below",
     **{
         (f"pages.{page}", "web.runtime"): "services handed to pages by the factory"
         for page in (

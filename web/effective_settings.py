@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from components.settings_table import ShownSetting
 from web.settings import SETTINGS, Settings
 
 HIDDEN = "••••••"
@@ -18,15 +18,6 @@ URLS = ("database_url", "redis_url")  # shown without their passwords
 # query arguments of a URL that may carry a credential (psycopg's ?password=)
 SECRET_ARGS = ("pass", "pwd", "secret", "token", "key", "auth")
 FIELDS = {"profile": "profile_path"}  # a setting's name when its field differs
-
-
-@dataclass(frozen=True)
-class ShownSetting:
-    name: str
-    env: str
-    value: str
-    from_env: bool  # False: the default
-    help: str
 
 
 def shown_settings(
