@@ -17,12 +17,12 @@ from city import i18n
 from components.freshness import delay_banner
 from components.shell import chromeless, header, page_shell
 from web import runtime
-from web.factory import create_app
+from web.factory import build_id, create_app
 
 app = create_app(runtime.settings())
 server = app.server
 app.layout = lambda: page_shell(
-    app.server.config["CITYWALL_BUILD"],
+    build_id(),
     # a few refreshes: a wall picks up a new deploy within a minute
     check_seconds=max(10.0, 3 * runtime.profile().refresh_seconds),
     health_seconds=runtime.profile().refresh_seconds,

@@ -9,6 +9,7 @@ still links under the prefix the browser sees. Both are configuration only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -34,6 +35,7 @@ from web.settings import Settings
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
+@functools.cache  # worked out on first use (a first request), not at import
 def build_id() -> str:
     """What this deploy is: CITYWALL_BUILD when the deploy names itself (a release
     tag, a commit), else a digest of the code and assets. Every worker of a deploy
@@ -72,12 +74,10 @@ def create_app(settings: Settings) -> dash.Dash:
     _add_downloads(app, routes)
     _add_camera_frames(app, routes)
     serve_partial_plotly(app, routes)
-    build = build_id()
-    app.server.config["CITYWALL_BUILD"] = build
 
     @app.server.route(f"{routes}_citywall/build")
     def current_build() -> Response:
-        response = Response(f'{{"build": "{build}"}}', mimetype="application/json")
+        response = Response(f'{{"build": "{build_id()}"}}', mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
         return response
 

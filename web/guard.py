@@ -38,6 +38,7 @@ from web import runtime, transport
 from web import sign_in as views
 from web.operations import METRICS_PATH, OPEN_PATHS
 from web.settings import Settings
+from web.signing import signing_key
 
 log = logging.getLogger("citywall.access")
 
@@ -71,10 +72,13 @@ class _SessionCookies(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return cookie_secure(runtime.settings())
 
+    def get_signing_serializer(self, app):
+        signing_key(app)  # on the first request, not when the app is built
+        return super().get_signing_serializer(app)
+
 
 def install(app: dash.Dash, settings: Settings, routes: str) -> None:
     server = app.server
-    server.secret_key = settings.signing_key()
     server.config.update(
         SESSION_COOKIE_NAME="citywall_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -235,7 +239,7 @@ def resolve(settings: Settings, rel: str) -> Identity | None:
     )
     if found:
         return found
-    scopes = who.embed_scopes(engine, current_app.secret_key, _embed_token(rel))
+    scopes = who.embed_scopes(engine, signing_key(current_app), _embed_token(rel))
     if scopes:
         return Identity(Role.VIEWER, "embed", "embed", scopes)
     if settings.public_kpis:

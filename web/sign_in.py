@@ -19,6 +19,7 @@ from access import identity as who
 from access.accounts import ENROL_ROUTE, SignInLocked
 from web import runtime, transport
 from web.settings import Settings
+from web.signing import signing_key
 
 CSRF_KEY = "csrf"
 SCREEN_COOKIE_YEARS = 10  # a wall screen never signs itself out
@@ -62,7 +63,7 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
                 password,
                 transport.client_address(runtime.settings()),
                 datetime.now(UTC),
-                salt=current_app.secret_key,
+                salt=signing_key(current_app),
             )
         except SignInLocked as locked:
             page = _login_page(prefix, wanted, str(locked))

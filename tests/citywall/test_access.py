@@ -18,6 +18,7 @@ from access import accounts, embed_tokens
 from access import identity as who
 from access.roles import Role
 from tests.conftest import seoul_profile_copy
+from web.signing import signing_key
 
 PASSWORD = "a-long-enough-password"
 USERS = {Role.VIEWER: "vera", Role.STAFF: "sam", Role.ADMIN: "ada"}
@@ -351,7 +352,7 @@ def test_repeated_failures_slow_that_account_from_that_address_only(wall):
     assert sign_in(elsewhere, "tess", PASSWORD).status_code == 302
     # after the wait, the right password works again from here too
     later = now + accounts.FIRST_DELAY + timedelta(seconds=1)
-    salt = wall.server.secret_key
+    salt = signing_key(wall.server)
     again = accounts.sign_in(
         runtime.engine(), "tess", PASSWORD, "127.0.0.1", later, salt
     )
@@ -464,7 +465,7 @@ def _token(wall, target: str, district: str | None, valid=timedelta(days=1)) -> 
 
     return embed_tokens.issue(
         runtime.engine(),
-        wall.server.secret_key,
+        signing_key(wall.server),
         target,
         district,
         valid,
@@ -572,7 +573,7 @@ def test_a_forged_widened_or_expired_token_opens_nothing(wall):
     assert frame.get(f"/embed/tile/{KPI}?token={tampered}").status_code == 401
     expired = embed_tokens.issue(
         runtime.engine(),
-        wall.server.secret_key,
+        signing_key(wall.server),
         f"tile/{KPI}",
         None,
         timedelta(seconds=1),

@@ -14,6 +14,7 @@ from access import identity as who
 from access.roles import Role
 from tests.citywall import test_access
 from tests.citywall.test_access import _body, _router_body, _server_callbacks, client_as
+from web.signing import signing_key
 
 wall = test_access.wall  # the same app fixture, made again for this module
 
@@ -184,6 +185,6 @@ def test_the_configuration_never_shows_a_secret(secrets_set):
         "s3cret",
         "r3dis-pass",
         "the-signing-key-nobody-sees",
-        secrets_set.server.secret_key,
+        signing_key(secrets_set.server),
     ):
         assert secret not in page

@@ -25,6 +25,7 @@ from tests.citywall.test_access import (
     client_as,
     wall,  # noqa: F401 - the app on a demo store, a fixture
 )
+from web.signing import signing_key
 
 ROUTER = "/_dash-update-component"
 ADMIN_MARK = "admin-accounts"  # drawn only on the admin page
@@ -46,7 +47,7 @@ def callers(wall):  # noqa: F811 - the fixture imported above
         def token(target: str, district: str | None = None) -> dict:
             signed = embed_tokens.issue(
                 engine,
-                wall.server.secret_key,
+                signing_key(wall.server),
                 target,
                 district,
                 timedelta(hours=1),
@@ -185,7 +186,7 @@ def test_a_get_of_a_page_with_a_forged_query_is_refused(wall):  # noqa: F811
 
     token = embed_tokens.issue(
         runtime.engine(),
-        wall.server.secret_key,
+        signing_key(wall.server),
         "complaints",
         DISTRICT,
         timedelta(hours=1),

@@ -23,6 +23,7 @@ from tests.citywall.test_access import PASSWORD, sign_in
 from tests.citywall.test_admin import _press_row_button
 from tests.citywall.test_cli import citywall, small_city  # noqa: F401
 from tests.conftest import seoul_profile_copy
+from web.signing import signing_key
 
 wall = test_access.wall  # the demo wall on SQLite, made again for this module
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -228,7 +229,7 @@ def test_an_admin_revokes_an_embed_token_on_the_admin_page(wall_on_store):
 
     token = embed_tokens.issue(
         runtime.engine(),
-        wall_on_store.server.secret_key,
+        signing_key(wall_on_store.server),
         "complaints",
         None,
         timedelta(days=1),
