@@ -8,9 +8,9 @@ names where the text announces one ("Caller …", "name: …", "김철수 씨", 
 Dates, times, years, house numbers and counts stay: the wall needs them and they
 name nobody.
 
-The patterns are measured, not only unit-tested: ``tests/connectors/fixtures/
+The patterns are measured, not only unit-tested: ``tests/city/fixtures/
 privacy_corpus.tsv`` is a labelled corpus of complaints in Korean, English and
-Spanish, and ``tests/connectors/test_privacy.py`` holds the recall and the share
+Spanish, and ``tests/city/test_privacy.py`` holds the recall and the share
 of plain text wrongly removed to stated bounds.
 """
 

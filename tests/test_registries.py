@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import connectors
-from tests.citywall.test_access import wall  # noqa: F401 - the app, its pages
+from tests.web.test_access import wall  # noqa: F401 - the app, its pages
 
 TESTS = Path(__file__).resolve().parent
 # Connectors that parse no payload of a source's (the demo makes its records)
@@ -44,11 +44,11 @@ def test_every_connector_that_parses_a_payload_is_fuzzed():
 
 def test_every_page_is_walked_by_the_access_test(wall):  # noqa: F811
     """Every registered page is drawn for every kind of caller by
-    ``tests/citywall/test_guard_attacks.py``: its address is in ``PAGES``."""
+    ``tests/web/test_guard_attacks.py``: its address is in ``PAGES``."""
     import dash
     from dash import _pages
 
-    from tests.citywall.test_guard_attacks import PAGES
+    from tests.web.test_guard_attacks import PAGES
 
     registered = {page["module"] for page in dash.page_registry.values()}
     not_found = next(m for m in registered if m.endswith(".not_found_404"))

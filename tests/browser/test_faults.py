@@ -18,10 +18,10 @@ from store import connect
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_restart import COUNT_REFRESHES, _refreshes
 from tests.citywall.test_cli import serving
-from tests.citywall.test_faults import _host_port, _through
 from tests.conftest import POSTGRES_ENV, seoul_profile_copy, service_url, store_on
 from tests.faultproxy import fault_proxy
 from tests.signin import browser_sign_in
+from tests.web.test_faults import _host_port, _through
 
 PASSWORD = "a-long-enough-password"
 

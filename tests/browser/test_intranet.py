@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, serve_wsgi
-from tests.citywall.test_access import _router_body
 from tests.citywall.test_cli import citywall, serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import demo_admin, signed_in_session
+from tests.web.test_access import _router_body
 
 PREFIX = "/intranet/citywall/"
 

@@ -14,7 +14,7 @@ import pytest
 
 from access import accounts, embed_tokens
 from access.roles import Role
-from tests.citywall.test_access import (
+from tests.web.test_access import (
     CALLBACK_ROLES,
     DISTRICT,
     KPI,

@@ -18,11 +18,11 @@ from itsdangerous import URLSafeSerializer
 from access import accounts, embed_tokens
 from access import identity as who
 from access.roles import Role
-from tests.citywall import test_access
-from tests.citywall.test_access import PASSWORD, sign_in
-from tests.citywall.test_admin import _press_row_button
 from tests.citywall.test_cli import citywall, small_city  # noqa: F401
 from tests.conftest import seoul_profile_copy
+from tests.pages.test_admin import _press_row_button
+from tests.web import test_access
+from tests.web.test_access import PASSWORD, sign_in
 from web.signing import signing_key
 
 wall = test_access.wall  # the demo wall on SQLite, made again for this module

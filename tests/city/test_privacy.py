@@ -7,7 +7,7 @@ text wrongly removed, held to bounds); then the whole path: feeds full of person
 data go through `citywall ingest` and no table's columns nor any stored value may
 hold it.
 
-``pytest tests/connectors/test_privacy.py -k corpus -s`` prints the corpus figures
+``pytest tests/city/test_privacy.py -k corpus -s`` prints the corpus figures
 that SECURITY.md quotes.
 """
 

@@ -12,8 +12,8 @@ import pytest
 from access import accounts
 from access import identity as who
 from access.roles import Role
-from tests.citywall import test_access
-from tests.citywall.test_access import _body, _router_body, _server_callbacks, client_as
+from tests.web import test_access
+from tests.web.test_access import _body, _router_body, _server_callbacks, client_as
 from web.signing import signing_key
 
 wall = test_access.wall  # the same app fixture, made again for this module

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from access.roles import Role
-from tests.citywall import test_access
-from tests.citywall.test_access import client_as
+from tests.web import test_access
+from tests.web.test_access import client_as
 
 wall = test_access.wall  # the demo wall on SQLite, made again for this module
 

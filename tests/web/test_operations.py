@@ -242,7 +242,7 @@ def test_metrics_still_answer_with_the_database_down(city, monkeypatch):
 
 WORKER = """
 import sys
-from tests.citywall.test_operations import PREFIX, make_app
+from tests.web.test_operations import PREFIX, make_app
 client = make_app().test_client()
 for _ in range(int(sys.argv[1])):
     client.get(PREFIX + "healthz")
