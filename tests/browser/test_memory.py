@@ -15,6 +15,8 @@ import pytest
 
 from tests.browser.conftest import SCREENSHOTS
 
+pytestmark = pytest.mark.slow  # two 4,000-refresh heap runs: 11 minutes
+
 ACCELERATED_MS = 50
 CHECKPOINTS = (1000, 4000)
 # ticks to run when asked for a quick look (CITYWALL_HEAP_TICKS=1500)
