@@ -16,7 +16,6 @@ from sqlalchemy import (
     Connection,
     Float,
     Table,
-    and_,
     case,
     cast,
     func,
@@ -35,7 +34,6 @@ from kpis.rollup_queries import (
     MedianHoursToClose,
     Memo,
     OpenAt,
-    hours_between,
     no_memo,
 )
 from store.schema import event_areas, events, measurements
@@ -47,15 +45,13 @@ class Aggregate:
 
     ``citywide_rows`` marks event rows that may cover more than their own district:
     with no district they apply to every district (a city-wide alert), and
-    ``event_areas`` lists the further districts of the others (a warning area);
-    ``median`` asks for the median of ``expr`` instead.
+    ``event_areas`` lists the further districts of the others (a warning area).
     """
 
     table: Table
     expr: ColumnElement[Any]
     where: tuple[ColumnElement[bool], ...] = field(default_factory=tuple)
     citywide_rows: bool = False
-    median: bool = False
     counts: bool = False  # a count: no rows means 0, not "no data"
 
 
@@ -74,8 +70,6 @@ def run(conn: Connection, agg: Any, scope: str | None, memo: Memo = no_memo) -> 
     if scope != ALL_DISTRICTS:
         in_scope = event_in_district(scope) if agg.citywide_rows else district == scope
         return _scalar(conn, agg, (*agg.where, in_scope))
-    if agg.median:
-        return _grouped_median(conn, agg)
     if agg.citywide_rows:
         covered = _event_coverage(agg.where)
         query = (
@@ -125,50 +119,7 @@ def _event_coverage(where):
 
 
 def _scalar(conn: Connection, agg: Aggregate, where) -> Any:
-    if agg.median:
-        return _median(conn, agg.expr, where)
     return conn.execute(select(agg.expr).where(*where)).scalar()
-
-
-def _median(conn: Connection, expr, where) -> float | None:
-    """The median through window functions, which both databases have."""
-    ranked = (
-        select(
-            expr.label("v"),
-            func.row_number().over(order_by=expr).label("rn"),
-            func.count().over().label("n"),
-        )
-        .where(*where)
-        .subquery()
-    )
-    middle = _middle_rows(ranked)
-    return conn.execute(select(func.avg(ranked.c.v)).where(middle)).scalar()
-
-
-def _middle_rows(ranked) -> ColumnElement[bool]:
-    """Row n/2..n/2+1: the middle row of an odd count, the two middle of an even."""
-    return and_(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
-
-
-def _grouped_median(conn: Connection, agg: Aggregate) -> dict[str, float]:
-    district = agg.table.c.district_code
-    ranked = (
-        select(
-            district.label("d"),
-            agg.expr.label("v"),
-            func.row_number()
-            .over(partition_by=district, order_by=agg.expr)
-            .label("rn"),
-            func.count().over(partition_by=district).label("n"),
-        )
-        .where(*agg.where, district.is_not(None))
-        .subquery()
-    )
-    middle = _middle_rows(ranked)
-    rows = conn.execute(
-        select(ranked.c.d, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.d)
-    ).all()
-    return dict(rows)
 
 
 # -- the building blocks of the declared KPIs ---------------------------------------
@@ -185,22 +136,6 @@ def median_hours_to_close(
     domain: str, start: datetime, end: datetime
 ) -> MedianHoursToClose:
     return MedianHoursToClose(domain, start, end)
-
-
-def median_hours_to_close_rows(
-    domain: str, start: datetime, end: datetime
-) -> Aggregate:
-    """The same median from the rows: exact, for a district's share of them."""
-    return Aggregate(
-        events,
-        hours_between(events.c.occurred_at, events.c.closed_at),
-        (
-            events.c.domain == domain,
-            events.c.closed_at >= start,
-            events.c.closed_at < end,
-        ),
-        median=True,
-    )
 
 
 def alerts_active_at(at: datetime) -> Aggregate:

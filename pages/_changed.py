@@ -73,17 +73,3 @@ def changed_outputs(
 def outputs(made: Rendered) -> list[Any]:
     """Every rendered output, for a page that keeps no digests."""
     return [json.loads(text) for text in made[0]]
-
-
-def only_changed(
-    outputs: Sequence[Any], sent: list[str] | None, always: Sequence[int] = ()
-) -> tuple[list[Any], list[str]]:
-    """``outputs`` with ``no_update`` for each one sent unchanged last time (the
-    positions in ``always`` go out regardless), and the digests to keep."""
-    digests = [digest(v) for v in outputs]
-    before = sent if sent and len(sent) == len(digests) else [None] * len(digests)
-    shown = [
-        v if i in always or d != before[i] else dash.no_update
-        for i, (v, d) in enumerate(zip(outputs, digests))
-    ]
-    return shown, digests

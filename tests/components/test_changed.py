@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import dash
 from dash import Patch, html
 
-from pages._changed import only_changed
+from pages._changed import changed_outputs, digest, encoded
 
 
 def _patch(z: list[int]) -> Patch:
@@ -14,17 +16,23 @@ def _patch(z: list[int]) -> Patch:
     return patch
 
 
+def _made(outputs: tuple) -> tuple[list[str], list[str]]:
+    """Outputs as ``rendered`` keeps them: encoded, with their digests."""
+    return [encoded(v) for v in outputs], [digest(v) for v in outputs]
+
+
 def test_only_what_changed_goes_out_again():
     first = (html.Div("776"), _patch([1, 2]), "overview")
-    shown, sent = only_changed(first, None)
-    assert shown == list(first)  # nothing sent before: everything goes
-    same = (html.Div("776"), _patch([1, 2]), "overview")
-    shown, again = only_changed(same, sent)
-    assert again == sent and all(v is dash.no_update for v in shown)
-    moved = (html.Div("777"), _patch([1, 3]), "overview")
-    shown, _ = only_changed(moved, sent)
-    assert shown[0] is moved[0] and shown[1] is moved[1]
+    made = _made(first)
+    shown = changed_outputs(made, None)
+    assert shown == [json.loads(text) for text in made[0]]  # nothing sent: all go
+    sent = made[1]
+    same = _made((html.Div("776"), _patch([1, 2]), "overview"))
+    assert all(v is dash.no_update for v in changed_outputs(same, sent))
+    moved = _made((html.Div("777"), _patch([1, 3]), "overview"))
+    shown = changed_outputs(moved, sent)
+    assert shown[0] == json.loads(moved[0][0]) and shown[1] == json.loads(moved[0][1])
     assert shown[2] is dash.no_update
     # a new metric's figure goes out even if it looks the same
-    shown, _ = only_changed(same, sent, always=(1,))
-    assert shown[1] is same[1] and shown[0] is dash.no_update
+    shown = changed_outputs(same, sent, always=(1,))
+    assert shown[1] == json.loads(same[0][1]) and shown[0] is dash.no_update
