@@ -30,6 +30,13 @@ def test_every_connector_has_its_own_tests(name):
     assert own.is_file(), f"{name}: no {own.relative_to(TESTS.parent)}"
 
 
+@pytest.mark.parametrize("name", sorted(connectors.available()))
+def test_every_connector_is_shown_in_the_readme(name):
+    """A city finds each connector in the README with a source block to copy."""
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    assert f'connector = "{name}"' in readme
+
+
 def test_every_connector_that_parses_a_payload_is_fuzzed():
     from tests.connectors.test_parser_properties import ALL, build
 
