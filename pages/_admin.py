@@ -7,44 +7,43 @@ from datetime import UTC, datetime
 
 from dash import html
 
-from access import accounts, current, embed_tokens
+from access import current
 from city.i18n import t
 from components.access_tables import account_table, screen_table, token_table
 from components.health_panel import health_panel
 from components.settings_table import settings_table
 from components.stage_banner import stage_banner
 from components.stage_log import stage_log
-from web import operations, runtime
-from web.effective_settings import shown_settings
+from pages._services import services
 
 STAGE_LOG_ROWS = 20
 
 
 def health(lang: str) -> html.Div:
-    ready, _ = operations.readiness_here()
-    profile = runtime.profile()
+    ready, _ = services().readiness()
+    profile = services().profile()
     names = [s.name for s in profile.sources]
     return health_panel(ready, names, profile.timezone, lang)
 
 
 def stage_now(lang: str) -> html.Div:
-    profile = runtime.profile()
-    return stage_banner(runtime.kpi_service().disaster(), profile, lang)
+    profile = services().profile()
+    return stage_banner(services().kpis().disaster(), profile, lang)
 
 
 def stage_changes(lang: str) -> html.Div:
-    rows = runtime.kpi_service().stage_history(STAGE_LOG_ROWS)
-    return stage_log(rows, runtime.profile().timezone, lang)
+    rows = services().kpis().stage_history(STAGE_LOG_ROWS)
+    return stage_log(rows, services().profile().timezone, lang)
 
 
 def screens(lang: str) -> html.Div:
-    devices = accounts.list_devices(runtime.engine())
-    return screen_table(devices, runtime.profile().timezone, lang)
+    devices = services().accounts().screens()
+    return screen_table(devices, services().profile().timezone, lang)
 
 
 def tokens(lang: str) -> html.Div:
-    issued = embed_tokens.list_tokens(runtime.engine())
-    return token_table(issued, datetime.now(UTC), runtime.profile().timezone, lang)
+    issued = services().accounts().tokens()
+    return token_table(issued, datetime.now(UTC), services().profile().timezone, lang)
 
 
 def me() -> str | None:
@@ -56,12 +55,12 @@ def me() -> str | None:
 
 
 def account_list(lang: str) -> html.Div:
-    found = accounts.list_accounts(runtime.engine())
-    return account_table(found, me(), runtime.profile().timezone, lang)
+    found = services().accounts().accounts()
+    return account_table(found, me(), services().profile().timezone, lang)
 
 
 def configuration(lang: str) -> html.Div:
-    settings, profile = runtime.settings(), runtime.profile()
+    (profile_path, shown), profile = services().configuration(), services().profile()
     return html.Div(
         [
             html.P(
@@ -70,11 +69,11 @@ def configuration(lang: str) -> html.Div:
                     "admin.profile",
                     city=profile.name(lang),
                     id=profile.id,
-                    path=str(settings.profile_path),
+                    path=str(profile_path),
                 ),
                 id="admin-profile",
             ),
-            settings_table(shown_settings(settings), lang),
+            settings_table(shown, lang),
         ]
     )
 

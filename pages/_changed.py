@@ -22,6 +22,8 @@ from typing import Any
 import dash
 from plotly.utils import PlotlyJSONEncoder
 
+from pages._services import services
+
 
 def encoded(value: Any) -> str:
     """What Dash would send, as JSON: components, figures and patches alike."""
@@ -43,13 +45,12 @@ def rendered(name: str, build: Callable[[], Sequence[Any]]) -> Rendered:
     """``build()``'s outputs, encoded, made once per moment for every screen that
     shows ``name`` (which must say everything the outputs depend on but the
     store and the time: the page, its language, its filters)."""
-    from web import runtime
 
     def encode() -> Rendered:
         texts = [encoded(v) for v in build()]
         return texts, [_digest(t) for t in texts]
 
-    return runtime.kpi_service().for_this_moment(name, encode)
+    return services().kpis().for_this_moment(name, encode)
 
 
 def view_key(view: Any) -> str:

@@ -34,8 +34,8 @@ from components.shell import refresh_id
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
+from pages._services import services
 from pages._tiles import kpi_tiles
-from web import runtime
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
 
@@ -57,12 +57,12 @@ def page_options(domain_id: str) -> dict:
 
 
 def _lang(asked: str | None) -> str:
-    return i18n.resolve(asked, runtime.profile().default_language)
+    return i18n.resolve(asked, services().profile().default_language)
 
 
 def filter_from(domain: Domain, query: dict) -> RecordFilter:
     """The view the address asks for; anything unknown falls back to the default."""
-    profile = runtime.profile()
+    profile = services().profile()
     district = query.get("district")
     period = query.get("period")
     return RecordFilter(
@@ -74,10 +74,10 @@ def filter_from(domain: Domain, query: dict) -> RecordFilter:
 
 
 def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html.Div:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = _lang(lang)
     f = filter_from(domain, query)
-    service = runtime.kpi_service()
+    service = services().kpis()
     record = _record_arg(query.get("record"), domain) if sees_records() else None
     rows = service.records(f, TABLE_ROWS) if sees_records() else []
     name = t(lang, f"domain.{domain.id}")
@@ -230,13 +230,17 @@ def _detail(record: dict, lang: str) -> html.Div:
     """A record's panel: with the nearest cameras when it has a place."""
     cameras = None
     if record.get("lat") is not None and record.get("lon") is not None:
-        cameras = runtime.kpi_service().nearest_cameras(
-            record["lon"],
-            record["lat"],
-            NEAREST_CAMERAS,
-            widest=camera_level(),
+        cameras = (
+            services()
+            .kpis()
+            .nearest_cameras(
+                record["lon"],
+                record["lat"],
+                NEAREST_CAMERAS,
+                widest=camera_level(),
+            )
         )
-    return record_detail(record, runtime.profile(), lang, cameras)
+    return record_detail(record, services().profile(), lang, cameras)
 
 
 def _view(f: RecordFilter, lang: str) -> dict:
@@ -254,7 +258,7 @@ def _record_arg(raw: str | None, domain: Domain) -> dict | None:
     # isascii: "²" and "١" are digits to str.isdigit but not to int()
     if not raw or not raw.isascii() or not raw.isdigit():
         return None
-    record = runtime.kpi_service().record(int(raw))
+    record = services().kpis().record(int(raw))
     return record if record and record["domain"] == domain.id else None
 
 
@@ -269,8 +273,8 @@ def _count_text(total: int, lang: str) -> str:
 
 
 def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
-    profile = runtime.profile()
-    categories = runtime.kpi_service().categories(domain.id)
+    profile = services().profile()
+    categories = services().kpis().categories(domain.id)
     if f.category and f.category not in categories:
         categories = [*categories, f.category]
     return dbc.Row(
@@ -326,9 +330,9 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
         dcc.Graph(
             id="domain-series",
             figure=series_figure(
-                runtime.kpi_service().series_over_time(domain.series, f),
+                services().kpis().series_over_time(domain.series, f),
                 name,
-                runtime.profile().timezone,
+                services().profile().timezone,
                 lang,
             ),
             config={"displayModeBar": False},
@@ -377,13 +381,13 @@ def open_record(cell, map_click, view):
         point = (map_click.get("points") or [{}])[0]
         if point.get("curveNumber") == 0:  # the choropleth: a district
             code = point.get("customdata")
-            if code in runtime.profile().districts_by_code:
+            if code in services().profile().districts_by_code:
                 return dash.no_update, dash.no_update, href(f"/district/{code}", lang)
             return dash.no_update, dash.no_update, dash.no_update
         record_id = point.get("customdata")
     if record_id is None:
         return dash.no_update, dash.no_update, dash.no_update
-    record = runtime.kpi_service().record(int(record_id))
+    record = services().kpis().record(int(record_id))
     if record is None:
         return True, html.P(t(lang, "records.gone")), dash.no_update
     return True, _detail(record, lang), dash.no_update
@@ -407,8 +411,8 @@ def refresh(_n, view):
 
 
 def _outputs(view: dict) -> tuple:
-    profile = runtime.profile()
-    service = runtime.kpi_service()
+    profile = services().profile()
+    service = services().kpis()
     domain = DOMAINS_BY_ID[view["domain"]]
     lang = view["lang"]
     f = filter_from(domain, view)

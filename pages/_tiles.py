@@ -6,7 +6,7 @@ from __future__ import annotations
 from components.links import href
 from components.tile import kpi_tile
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
-from web import runtime
+from pages._services import services
 
 
 def kpi_tiles(
@@ -15,7 +15,7 @@ def kpi_tiles(
     only: tuple[Kpi, ...] = (),
     full_width: bool = False,
 ):
-    service = runtime.kpi_service()
+    service = services().kpis()
     values = service.tiles(district)
     history = service.history(district)
     wanted = {k.id for k in only}
@@ -24,7 +24,7 @@ def kpi_tiles(
             KPIS_BY_ID[v.kpi_id],
             v,
             lang,
-            runtime.profile().timezone,
+            services().profile().timezone,
             history=history.get(v.kpi_id),
             href=href(
                 DOMAINS_BY_ID[KPIS_BY_ID[v.kpi_id].domain].path,

@@ -12,7 +12,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from access import accounts, embed_tokens
 from access.accounts import AccountError, enrol_link
 from access.embed_tokens import EmbedTokenError
 from access.policy import needs
@@ -22,7 +21,7 @@ from city.i18n import t
 from components.links import href
 from kpis.stages import StageChangeError
 from pages import _admin as part
-from web import runtime
+from pages._services import services
 
 dash.register_page(
     __name__,
@@ -36,7 +35,7 @@ dash.register_page(
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    lang = i18n.resolve(lang, runtime.profile().default_language)
+    lang = i18n.resolve(lang, services().profile().default_language)
     return html.Div(
         [
             html.H2(t(lang, "admin.title"), className="page-title"),
@@ -92,7 +91,7 @@ def _health_section(lang: str) -> html.Section:
 
 
 def _stage_section(lang: str) -> html.Section:
-    ladder = runtime.profile().ladder
+    ladder = services().profile().ladder
     levels = [
         {"label": f"{s.level} · {s.name(lang)}", "value": s.level}
         for s in ladder.stages
@@ -179,7 +178,7 @@ def _field(for_id: str, label: str, control) -> html.Div:
 
 
 def _lang(search: str | None) -> str:
-    return i18n.language_of(search, runtime.profile().default_language)
+    return i18n.language_of(search, services().profile().default_language)
 
 
 def _clicked() -> bool:
@@ -224,10 +223,10 @@ def add_screen(n_clicks: int | None, label: str | None, search: str | None):
         raise dash.exceptions.PreventUpdate
     lang, now = _lang(search), datetime.now(UTC)
     try:
-        code = accounts.add_device(runtime.engine(), label or "", now)
+        code = services().accounts().add_screen(label or "", now)
     except AccountError as exc:
         return _refused(lang, exc), dash.no_update, dash.no_update
-    link = enrol_link(runtime.settings().url_prefix, code)
+    link = enrol_link(services().url_prefix(), code)
     said = part.message(
         "ok",
         t(lang, "admin.enrol_once", label=label.strip()),
@@ -246,7 +245,7 @@ def add_screen(n_clicks: int | None, label: str | None, search: str | None):
 @needs(Role.ADMIN)
 def revoke_screen(_clicks: list, search: str | None):
     def revoke(label: str, _lang: str) -> None:
-        accounts.revoke_device(runtime.engine(), label, datetime.now(UTC))
+        services().accounts().revoke_screen(label, datetime.now(UTC))
 
     return _act_on_row(search, "label", revoke, "admin.screen_revoked", part.screens)
 
@@ -266,7 +265,7 @@ def disable_account(_clicks: list, search: str | None):
     def disable(username: str, lang: str) -> None:
         if username == part.me():  # an admin never locks themselves out from here
             raise AccountError(t(lang, "admin.not_yourself"))
-        accounts.disable_account(runtime.engine(), username, datetime.now(UTC))
+        services().accounts().disable_account(username, datetime.now(UTC))
 
     return _act_on_row(
         search, "username", disable, "admin.account_disabled", part.account_list
@@ -288,7 +287,7 @@ def revoke_token(_clicks: list, search: str | None):
     def revoke(token_id: str, _lang: str) -> None:
         if not token_id.isdigit():
             raise EmbedTokenError(f"no embed token with id {token_id!r}")
-        embed_tokens.revoke(runtime.engine(), int(token_id), datetime.now(UTC))
+        services().accounts().revoke_token(int(token_id), datetime.now(UTC))
 
     return _act_on_row(search, "id", revoke, "admin.token_revoked", part.tokens)
 
@@ -343,8 +342,10 @@ def set_stage(
         raise dash.exceptions.PreventUpdate
     lang = _lang(search)
     try:
-        view = runtime.kpi_service().set_stage(
-            _number(level, int), reason or "", _number(hours, float)
+        view = (
+            services()
+            .kpis()
+            .set_stage(_number(level, int), reason or "", _number(hours, float))
         )
     except StageChangeError as exc:
         said = part.message("error", t(lang, exc.key, **exc.values))
@@ -367,7 +368,7 @@ def hand_back(n_clicks: int | None, search: str | None):
     if not n_clicks:
         raise dash.exceptions.PreventUpdate
     lang = _lang(search)
-    runtime.kpi_service().hand_back_stage()
+    services().kpis().hand_back_stage()
     said = part.message("ok", t(lang, "admin.stage_back"))
     return said, part.stage_now(lang), part.stage_changes(lang)
 

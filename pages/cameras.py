@@ -11,7 +11,7 @@ from city import i18n
 from city.i18n import t
 from components.camera_grid import camera_grid
 from components.links import href
-from web import runtime
+from pages._services import services
 
 dash.register_page(
     __name__,
@@ -27,10 +27,10 @@ dash.register_page(
 def layout(
     district: str | None = None, lang: str | None = None, **_query: str
 ) -> html.Div:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     district = district if district in profile.districts_by_code else None
-    cameras = runtime.kpi_service().cameras(camera_level(), district)
+    cameras = services().kpis().cameras(camera_level(), district)
     return html.Div(
         [
             dcc.Store(id="cameras-lang", data=lang),

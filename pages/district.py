@@ -25,14 +25,14 @@ from kpis.score import scores_for
 from kpis.service import KpiValue
 from pages._changed import outputs, rendered
 from pages._not_found import not_found
-from web import runtime
+from pages._services import services
 
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 PER = 10_000  # "per 10,000 residents"
 
 
 def title(code: str | None = None, lang: str | None = None, **_query: str) -> str:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     district = profile.districts_by_code.get(code or "")
     return f"CityWall — {district.name(lang)}" if district else "CityWall"
@@ -50,7 +50,7 @@ dash.register_page(
 def layout(code: str | None = None, lang: str | None = None, **_query: str):
     if code is None:  # Dash builds a validation layout with no arguments
         return html.Div(id="district-page")
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     # path templates also match "/district/1/extra": only a known code passes
     if not CODE.match(code) or code not in profile.districts_by_code:
@@ -58,7 +58,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
             t(lang, "not_found.district", code=code, city=profile.name(lang)), lang
         )
     district = profile.districts_by_code[code]
-    service = runtime.kpi_service()
+    service = services().kpis()
     kpi = KPIS_BY_ID["complaints_open"]
     local = (
         [html.Span(district.name(profile.local_language), className="district-local")]
@@ -111,9 +111,9 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
 def district_body(code: str, lang: str) -> list:
     """The refreshed part: the district's KPIs beside the city's, its rank among
     the districts, and its alerts."""
-    profile = runtime.profile()
+    profile = services().profile()
     district = profile.districts_by_code[code]
-    service = runtime.kpi_service()
+    service = services().kpis()
     mine, city = service.tiles(code), service.tiles(None)
     per_resident = profile.population > 0
     domains = tuple(DOMAINS_BY_ID)
@@ -169,7 +169,7 @@ def district_body(code: str, lang: str) -> list:
 def _rank(profile: CityProfile, kpi: Kpi, code: str, per_resident: bool) -> Rank | None:
     if not kpi.on_map:
         return None
-    values = runtime.kpi_service().map_values(kpi.id)
+    values = services().kpis().map_values(kpi.id)
     if per_resident and kpi.per_resident:
         values = {
             c: None if v is None else v / profile.districts_by_code[c].population
@@ -243,7 +243,7 @@ def _comparison_row(
 )
 def refresh(_n: int, search: str | None) -> list:
     code = dash.ctx.triggered_id["code"]
-    profile = runtime.profile()
+    profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
     lang = i18n.language_of(search, profile.default_language)
@@ -260,7 +260,7 @@ def refresh(_n: int, search: str | None) -> list:
 def open_other_district(click: dict | None, search: str | None):
     """A click on another district opens its page."""
     code = (click or {}).get("points", [{}])[0].get("customdata")
-    profile = runtime.profile()
+    profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
     return href(f"/district/{code}", i18n.language_of(search, profile.default_language))

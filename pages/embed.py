@@ -17,8 +17,8 @@ from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered, view_key
 from pages._not_found import not_found
 from pages._routes import page_layout
+from pages._services import services
 from pages._tiles import kpi_tiles
-from web import runtime
 
 dash.register_page(
     __name__,
@@ -32,7 +32,7 @@ dash.register_page(
 def layout(target: str | None = None, lang: str | None = None, **query: str):
     if target is None:  # the validation layout
         return html.Div(id="embed")
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     if target.startswith("tile/"):
         return _tile(target.removeprefix("tile/"), query.get("district"), lang)
@@ -43,7 +43,7 @@ def layout(target: str | None = None, lang: str | None = None, **query: str):
 
 
 def _tile(kpi_id: str, district: str | None, lang: str):
-    profile = runtime.profile()
+    profile = services().profile()
     if kpi_id not in KPIS_BY_ID:
         return not_found(t(lang, "not_found.kpi", kpi=kpi_id), lang)
     if district and district not in profile.districts_by_code:

@@ -30,7 +30,7 @@ from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
 from pages._not_found import not_found
 from pages._routes import page_layout
-from web import runtime
+from pages._services import services
 
 dash.register_page(
     __name__, path="/wall", title="CityWall", name="Wall", access="viewer"
@@ -38,7 +38,7 @@ dash.register_page(
 
 
 def _title(step: RotationStep, lang: str) -> str:
-    profile = runtime.profile()
+    profile = services().profile()
     first, _, rest = step.page.strip("/").partition("/")
     if first == "district" and rest in profile.districts_by_code:
         name = profile.districts_by_code[rest].name(lang)
@@ -53,7 +53,7 @@ def _title(step: RotationStep, lang: str) -> str:
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     steps = [
         {
@@ -68,7 +68,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         "next": t(lang, "kiosk.next", seconds="{s}"),
         "paused": t(lang, "kiosk.paused"),
     }
-    view = runtime.kpi_service().disaster()
+    view = services().kpis().disaster()
     alarm = _alarm(view, lang)
     # in a disaster the wall holds on the disaster layout (index -1)
     first = -1 if alarm else 0
@@ -168,11 +168,11 @@ def _stage(step: dict, lang: str):
 
 
 def _freshness(lang: str) -> list:
-    service = runtime.kpi_service()
+    service = services().kpis()
     return freshness_strip(
         service.newest_data(),
         service.source_health(),
-        runtime.profile(),
+        services().profile(),
         datetime.now(UTC),
         lang,
         sources_href=href("/sources", lang),
@@ -251,7 +251,7 @@ clientside_callback(
     prevent_initial_call=True,
 )
 def show_page(index: int, steps: list[dict], search: str | None):
-    lang = i18n.language_of(search, runtime.profile().default_language)
+    lang = i18n.language_of(search, services().profile().default_language)
     return _stage(_step(steps, index), lang)
 
 
@@ -266,8 +266,8 @@ def show_page(index: int, steps: list[dict], search: str | None):
     prevent_initial_call=True,
 )
 def refresh_strip(_n, search: str | None, alarm: dict | None):
-    lang = i18n.language_of(search, runtime.profile().default_language)
-    view = runtime.kpi_service().disaster()
+    lang = i18n.language_of(search, services().profile().default_language)
+    view = services().kpis().disaster()
     now = _alarm(view, lang)
     badge = _stage_badge(view, lang)
     return _freshness(lang), badge, dash.no_update if now == alarm else now

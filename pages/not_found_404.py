@@ -5,11 +5,11 @@ import dash
 from city import i18n
 from city.i18n import t
 from pages._not_found import not_found
-from web import runtime
+from pages._services import services
 
 dash.register_page(__name__, title="CityWall — not found", access="public")
 
 
 def layout(lang: str | None = None, **_query: str):
-    lang = i18n.resolve(lang, runtime.profile().default_language)
+    lang = i18n.resolve(lang, services().profile().default_language)
     return not_found(t(lang, "not_found.no_page"), lang)

@@ -31,8 +31,8 @@ from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered
+from pages._services import services
 from pages._tiles import kpi_tiles
-from web import runtime
 
 dash.register_page(
     __name__,
@@ -51,14 +51,14 @@ DISASTER_CAMERAS = 4  # live pictures from the districts concerned
 def layout(
     metric: str = DEFAULT_METRIC, lang: str | None = None, **_query: str
 ) -> html.Div:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     metric = (
         metric
         if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map
         else DEFAULT_METRIC
     )
-    service = runtime.kpi_service()
+    service = services().kpis()
     kpi = definitions.KPIS_BY_ID[metric]
     disaster = service.disaster()
     figure = outline_districts(
@@ -173,7 +173,7 @@ def layout(
 def _latest_events() -> list:
     """What just happened. Viewers (the wall screens) get no record rows: only the
     authorities' alerts, which are public broadcasts."""
-    rows = runtime.kpi_service().latest_events()
+    rows = services().kpis().latest_events()
     return rows if sees_records() else [r for r in rows if r.domain == "disaster"]
 
 
@@ -185,14 +185,16 @@ def _root_class(disaster: DisasterView) -> str:
 def _panel(disaster: DisasterView, lang: str) -> list:
     if not disaster.layout:
         return []
-    cameras = runtime.kpi_service().cameras_in(
-        disaster.affected, DISASTER_CAMERAS, widest=camera_level()
+    cameras = (
+        services()
+        .kpis()
+        .cameras_in(disaster.affected, DISASTER_CAMERAS, widest=camera_level())
     )
-    return disaster_panel(disaster.alerts, runtime.profile(), lang, cameras)
+    return disaster_panel(disaster.alerts, services().profile(), lang, cameras)
 
 
 def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
-    values = runtime.kpi_service().tiles(district)
+    values = services().kpis().tiles(district)
     domains = tuple(d.id for d in definitions.DOMAINS)
     return scores_for(definitions.KPIS_BY_ID, values, domains)
 
@@ -203,11 +205,11 @@ def _score_card(lang: str) -> list:
 
 
 def freshness(lang: str) -> list:
-    service = runtime.kpi_service()
+    service = services().kpis()
     return freshness_strip(
         service.newest_data(),
         service.source_health(),
-        runtime.profile(),
+        services().profile(),
         datetime.now(UTC),
         lang,
         sources_href=href("/sources", lang),
@@ -241,7 +243,7 @@ def sees_errors() -> bool:
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.language_of(search, profile.default_language)
     kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
     # a new metric's figure always goes out whole: the one on the page is another
@@ -256,7 +258,7 @@ def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
 
 
 def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
-    service = runtime.kpi_service()
+    service = services().kpis()
     values = service.map_values(kpi.id)
     disaster = service.disaster()
     if new_metric:
@@ -293,7 +295,7 @@ def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
 )
 def explain_score(_clicks: int | None, search: str | None):
     """A click on the score shows every KPI's score, worst first."""
-    lang = i18n.language_of(search, runtime.profile().default_language)
+    lang = i18n.language_of(search, services().profile().default_language)
     city, _ = _scores()
     return True, score_explanation(city, lang)
 
@@ -309,7 +311,7 @@ def open_district(click: dict | None, search: str | None):
     if not click or not click.get("points"):
         return dash.no_update
     code = click["points"][0].get("customdata") or click["points"][0].get("location")
-    if code not in runtime.profile().districts_by_code:
+    if code not in services().profile().districts_by_code:
         return dash.no_update
-    lang = i18n.language_of(search, runtime.profile().default_language)
+    lang = i18n.language_of(search, services().profile().default_language)
     return href(f"/district/{code}", lang)

@@ -11,8 +11,8 @@ from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered
+from pages._services import services
 from pages._tiles import kpi_tiles
-from web import runtime
 
 dash.register_page(
     __name__, path="/public", title="CityWall", name="Public", access="public"
@@ -21,12 +21,12 @@ dash.register_page(
 
 def public_kpis() -> tuple:
     """The KPIs the city listed, in its order; unknown ids are left out."""
-    wanted = runtime.settings().public_kpis
+    wanted = services().public_kpis()
     return tuple(KPIS_BY_ID[k] for k in wanted if k in KPIS_BY_ID)
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    profile = runtime.profile()
+    profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
     return html.Div(
         [
@@ -42,7 +42,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             html.P(
                 html.A(
                     t(lang, "public.staff"),
-                    href=f"{runtime.settings().url_prefix}login",
+                    href=f"{services().url_prefix()}login",
                 ),
                 className="page-lead",
             ),
@@ -69,6 +69,6 @@ def _tiles(lang: str) -> list:
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, lang: str):
-    lang = i18n.resolve(lang, runtime.profile().default_language)
+    lang = i18n.resolve(lang, services().profile().default_language)
     keys = ",".join(k.id for k in public_kpis())
     return outputs(rendered(f"public:{lang}:{keys}", lambda: [_tiles(lang)]))[0]

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from city import i18n
 from city.i18n import t
 from components.source_table import source_table
-from web import runtime
+from pages._services import services
 
 dash.register_page(
     __name__,
@@ -24,7 +24,7 @@ dash.register_page(
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    lang = i18n.resolve(lang, runtime.profile().default_language)
+    lang = i18n.resolve(lang, services().profile().default_language)
     return html.Div(
         [
             html.H2(t(lang, "nav.sources"), className="page-title"),
@@ -37,8 +37,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
 
 
 def _table(lang: str):
-    profile = runtime.profile()
-    health = runtime.kpi_service().source_health()
+    profile = services().profile()
+    health = services().kpis().source_health()
     return source_table(health, profile.timezone, datetime.now(UTC), lang)
 
 
@@ -49,4 +49,4 @@ def _table(lang: str):
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, search: str | None):
-    return _table(i18n.language_of(search, runtime.profile().default_language))
+    return _table(i18n.language_of(search, services().profile().default_language))

@@ -30,31 +30,8 @@ FLOORS: list[tuple[str, ...]] = [
 ]
 FLOOR_OF = {package: height for height, row in enumerate(FLOORS) for package in row}
 
-# Edges the floors forbid that the code still has, each with what removes it
-# (issue 18: pages and access reach settings and services through a handle
-# passed down, not by importing the top floor's runtime).
-NOT_YET: dict[tuple[str, str], str] = {
-    **{
-        (f"pages.{page}", "web.runtime"): "services handed to pages by the factory"
-        for page in (
-            "_admin",
-            "_changed",
-            "_domain",
-            "_tiles",
-            "admin",
-            "cameras",
-            "district",
-            "embed",
-            "kiosk",
-            "not_found_404",
-            "overview",
-            "public",
-            "sources",
-        )
-    },
-    ("pages._admin", "web.effective_settings"): "services handed to pages",
-    ("pages._admin", "web.operations"): "health through the KPI layer",
-}
+# Edges the floors forbid that the code still has, each with what removes it.
+NOT_YET: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -22,6 +22,7 @@ from access.roles import CAMERA_LEVEL_FOR
 from city import i18n
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
+from pages import _services as page_services
 from web import guard as access_guard
 from web import runtime
 from web.csv_export import records_csv, tile_csv
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     access_guard.install(app, settings, routes)
+    page_services.install(app.server, _page_services())
     add_operations_routes(app.server, routes)
     _add_downloads(app, routes)
     _add_camera_frames(app, routes)
@@ -104,6 +106,26 @@ class FirstRequestAlone:
             answer = self.wsgi_app(environ, start_response)
             self.ready = True
             return answer
+
+
+def _page_services() -> page_services.Services:
+    """What pages may ask for, from this process's runtime handles."""
+    from access.book import AccountBook
+    from web import operations
+    from web.effective_settings import shown_settings
+
+    return page_services.Services(
+        profile=runtime.profile,
+        kpis=runtime.kpi_service,
+        accounts=lambda: AccountBook(runtime.engine()),
+        url_prefix=lambda: runtime.settings().url_prefix,
+        public_kpis=lambda: runtime.settings().public_kpis,
+        readiness=operations.readiness_here,
+        configuration=lambda: (
+            runtime.settings().profile_path,
+            shown_settings(runtime.settings()),
+        ),
+    )
 
 
 def _project_root():

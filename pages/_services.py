@@ -1,0 +1,40 @@
+"""What a page may ask of the app it runs in: the city's profile, the KPI layer,
+the account book, and the few settings a page shows. The web floor's factory
+hands them over on the Flask app (``install``); pages never import the web floor
+and never hold an engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from access.book import AccountBook
+from city.profile import CityProfile
+from components.settings_table import ShownSetting
+from kpis.service import KpiService
+
+KEY = "citywall.pages"
+
+
+@dataclass(frozen=True)
+class Services:
+    profile: Callable[[], CityProfile]
+    kpis: Callable[[], KpiService]
+    accounts: Callable[[], AccountBook]
+    url_prefix: Callable[[], str]
+    public_kpis: Callable[[], tuple[str, ...]]
+    readiness: Callable[[], tuple[dict, bool]]  # what /readyz says, for the admin
+    configuration: Callable[[], tuple[Path, list[ShownSetting]]]  # profile, settings
+
+
+def install(server: Flask, services: Services) -> None:
+    server.extensions[KEY] = services
+
+
+def services() -> Services:
+    """The services of the app serving this request (render threads run in a
+    copy of its context)."""
+    return current_app.extensions[KEY]
