@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, State, callback
+from dash import Input, Output, State
 from sqlalchemy.exc import SQLAlchemyError
 
 from access import current
@@ -29,7 +29,7 @@ app.layout = lambda: page_shell(
 )
 
 
-@callback(
+@app.callback(
     Output("shell-header", "children"),
     Output("wall-root", "className"),
     Input("nav", "pathname"),
@@ -66,7 +66,7 @@ def draw_header(pathname: str | None, search: str | None):
     )
 
 
-@callback(
+@app.callback(
     Output("delay-banner", "children"),
     Output("delay-since", "data"),
     Input("health-tick", "n_intervals"),

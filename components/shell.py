@@ -153,64 +153,66 @@ def _with_language(pathname: str, search: str, lang: str) -> str:
     return (pathname or "/") + "?" + urlencode([*query, ("lang", lang)])
 
 
-# The clock ticks in the browser, in the city's time zone and the viewer's language.
-dash.clientside_callback(
-    """
-    function(_n, zone, lang) {
-        if (!zone) { return window.dash_clientside.no_update; }
-        return new Intl.DateTimeFormat(lang || 'en', {
-            timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit',
-            weekday: 'short', day: 'numeric', month: 'short', hourCycle: 'h23'
-        }).format(new Date());
-    }
-    """,
-    dash.Output("clock", "children"),
-    dash.Input("clock-tick", "n_intervals"),
-    dash.State("clock-box", "data-timezone"),
-    dash.State("clock-box", "data-lang"),
-)
+def add_shell_callbacks(app: dash.Dash) -> None:
+    """The shell's own callbacks, all in the browser, registered on ``app`` by its
+    factory (not on Dash's global list when this module is imported, which only
+    the first app of a process would get)."""
+    # The clock ticks in the browser, in the city's zone and the viewer's language.
+    app.clientside_callback(
+        """
+        function(_n, zone, lang) {
+            if (!zone) { return window.dash_clientside.no_update; }
+            return new Intl.DateTimeFormat(lang || 'en', {
+                timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit',
+                weekday: 'short', day: 'numeric', month: 'short', hourCycle: 'h23'
+            }).format(new Date());
+        }
+        """,
+        dash.Output("clock", "children"),
+        dash.Input("clock-tick", "n_intervals"),
+        dash.State("clock-box", "data-timezone"),
+        dash.State("clock-box", "data-lang"),
+    )
 
+    # A wall runs for days: when the server comes back from a restart the callbacks
+    # resume by themselves, but a new deploy's layout needs a reload. Every half-minute the
+    # page asks which deploy is serving; a different one reloads it. An unreachable
+    # server is not a new deploy: the page waits.
+    app.clientside_callback(
+        """
+        function(_n, build) {
+            const url = (document.getElementById('_dash-config')
+                ? JSON.parse(document.getElementById('_dash-config').textContent)
+                    .requests_pathname_prefix
+                : '/') + '_citywall/build';
+            fetch(url, {cache: 'no-store'})
+                .then(r => r.ok ? r.json() : null)
+                .then(j => { if (j && build && j.build !== build) { window.location.reload(); } })
+                .catch(() => null);
+            return window.dash_clientside.no_update;
+        }
+        """,
+        dash.Output("build-check", "disabled"),
+        dash.Input("build-check", "n_intervals"),
+        dash.State("build-id", "data"),
+        prevent_initial_call=True,
+    )
 
-# A wall runs for days: when the server comes back from a restart the callbacks
-# resume by themselves, but a new deploy's layout needs a reload. Every half-minute the
-# page asks which deploy is serving; a different one reloads it. An unreachable
-# server is not a new deploy: the page waits.
-dash.clientside_callback(
-    """
-    function(_n, build) {
-        const url = (document.getElementById('_dash-config')
-            ? JSON.parse(document.getElementById('_dash-config').textContent)
-                .requests_pathname_prefix
-            : '/') + '_citywall/build';
-        fetch(url, {cache: 'no-store'})
-            .then(r => r.ok ? r.json() : null)
-            .then(j => { if (j && build && j.build !== build) { window.location.reload(); } })
-            .catch(() => null);
-        return window.dash_clientside.no_update;
-    }
-    """,
-    dash.Output("build-check", "disabled"),
-    dash.Input("build-check", "n_intervals"),
-    dash.State("build-id", "data"),
-    prevent_initial_call=True,
-)
-
-
-# Dash's `running=` disables a refresh timer while its callback runs, so refreshes
-# never pile up; but when the server does not answer (a restart, a network cut)
-# Dash 4.4 never turns the timer back on, and the wall would freeze for good. The
-# watchdog turns every refresh timer on again at each build check; at worst a
-# refresh slower than the check overlaps once.
-dash.clientside_callback(
-    """
-    function(_n) {
-        const outputs = window.dash_clientside.callback_context.outputs_list || [];
-        return outputs.map(() => false);
-    }
-    """,
-    dash.Output(
-        {"type": "refresh", "page": dash.ALL}, "disabled", allow_duplicate=True
-    ),
-    dash.Input("build-check", "n_intervals"),
-    prevent_initial_call=True,
-)
+    # Dash's `running=` disables a refresh timer while its callback runs, so refreshes
+    # never pile up; but when the server does not answer (a restart, a network cut)
+    # Dash 4.4 never turns the timer back on, and the wall would freeze for good. The
+    # watchdog turns every refresh timer on again at each build check; at worst a
+    # refresh slower than the check overlaps once.
+    app.clientside_callback(
+        """
+        function(_n) {
+            const outputs = window.dash_clientside.callback_context.outputs_list || [];
+            return outputs.map(() => false);
+        }
+        """,
+        dash.Output(
+            {"type": "refresh", "page": dash.ALL}, "disabled", allow_duplicate=True
+        ),
+        dash.Input("build-check", "n_intervals"),
+        prevent_initial_call=True,
+    )

@@ -20,6 +20,7 @@ from flask import Response, abort, request
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
 from city import i18n
+from components.shell import add_shell_callbacks
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 from pages import _services as page_services
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> dash.Dash:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    add_shell_callbacks(app)  # on this app, not on the first one of the process
     secure_web_surface(app, settings)
     app.server.wsgi_app = FirstRequestAlone(app.server.wsgi_app)
     return app
