@@ -34,8 +34,7 @@ from access.current import WallAccess
 from access.identity import Identity
 from access.policy import ANY_IDENTITY, OPEN, Need
 from access.roles import Role
-from web import runtime, transport
-from web import sign_in as views
+from web import runtime, sign_in, transport
 from web.operations import METRICS_PATH, OPEN_PATHS
 from web.settings import Settings
 from web.signing import signing_key
@@ -87,7 +86,7 @@ def install(app: dash.Dash, settings: Settings, routes: str) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
     )
     server.session_interface = _SessionCookies()
-    views.add_views(server, settings, routes)
+    sign_in.add_views(server, settings, routes)
 
     @server.before_request
     def _guard() -> Response | None:
@@ -278,7 +277,7 @@ def _refuse(
         # the address as the browser sees it, prefix included (a proxy may strip it)
         query = request.query_string.decode("latin-1")
         target = settings.url_prefix + rel + (f"?{query}" if query else "")
-        return redirect(f"{settings.url_prefix}login?next={views.quote_next(target)}")
+        return redirect(f"{settings.url_prefix}login?next={sign_in.quote_next(target)}")
     status = 401 if caller is None else 403
     log.info(
         "refused %s %s: %s",
@@ -287,7 +286,7 @@ def _refuse(
         "no sign-in" if caller is None else f"{caller.via} {caller.role.label}",
     )
     if page_view:
-        return views.refusal_page(status, caller, settings)
+        return sign_in.refusal_page(status, caller, settings)
     return _json_refusal(
         status, "sign in" if status == 401 else "your role may not see this"
     )
