@@ -54,6 +54,7 @@ OPEN_ROUTES = (
     "logout",
     *OPEN_PATHS,
 )
+_CHECKED = "citywall.checked"  # every layout and callback wrapped, on this app
 _EMBEDDING = "citywall_embedding"  # the scope of the embed being drawn, on flask.g
 
 
@@ -165,7 +166,9 @@ def _check_every_call(app: dash.Dash) -> None:
     """The second line: every page layout and every callback checks the caller
     itself, on the arguments it is actually called with, so that a routing mistake
     cannot turn into a leak. Done once, when Dash has gathered both (the first
-    request)."""
+    request); later requests find it done."""
+    if app.server.extensions.get(_CHECKED):
+        return
     for page in dash.page_registry.values():
         layout = page.get("layout")
         if callable(layout) and not getattr(layout, "citywall_checked", False):
@@ -174,6 +177,7 @@ def _check_every_call(app: dash.Dash) -> None:
         func = entry.get("callback")
         if func is not None and not getattr(func, "citywall_checked", False):
             entry["callback"] = _checked_callback(app, entry, func)
+    app.server.extensions[_CHECKED] = True
 
 
 def _checked_layout(page: dict, layout: Callable) -> Callable:
