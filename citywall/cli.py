@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from city.profile import ProfileError
@@ -173,19 +174,31 @@ def ingest_command(
     return 1 if failed else 0
 
 
-STAGE_CHECK_SECONDS = 30
+STAGE_CHECK_SECONDS = 30  # the stage is logged at least this often (expiries)
+STAGE_POLL_SECONDS = 2  # and within this of a new batch, from any writer
 
 
-def watch_stage(stop: threading.Event, every: float = STAGE_CHECK_SECONDS) -> None:
-    """Evaluate the disaster stage on a timer so that every change is logged when
-    it happens, with or without a wall open (an alert that expires changes it too)."""
+def watch_stage(
+    stop: threading.Event,
+    every: float = STAGE_CHECK_SECONDS,
+    poll: float = STAGE_POLL_SECONDS,
+) -> None:
+    """Log every change of the disaster stage when it happens, with or without a
+    wall open (walls only read it): within ``poll`` seconds of a batch that moves
+    it (the data version is one small query), and every ``every`` seconds for the
+    changes time alone makes (an alert that expires)."""
     log = logging.getLogger("citywall.stage")
+    seen, checked = None, float("-inf")
     while not stop.is_set():
         try:
-            runtime.kpi_service().stage()
+            service = runtime.kpi_service()
+            version = service.data_version()
+            if version != seen or time.monotonic() - checked >= every:
+                service.log_stage()
+                seen, checked = version, time.monotonic()
         except Exception:  # the store is down: the next round tries again
             log.exception("stage check failed")
-        stop.wait(every)
+        stop.wait(min(poll, every))
 
 
 def _with_progress_bar(runner, run_until_caught_up):
@@ -258,6 +271,7 @@ def stage_command(args: argparse.Namespace) -> int:
         elif args.stage_command == "auto":
             view = service.hand_back_stage()
         else:
+            service.log_stage()  # what the watcher would log at its next round
             view = service.disaster()
     except StageChangeError as exc:
         print(f"citywall stage set: {exc}", file=sys.stderr)

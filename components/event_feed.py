@@ -13,7 +13,7 @@ from city.profile import CityProfile
 from components.format import place, status_word
 from components.links import href
 from kpis.definitions import DOMAINS_BY_ID
-from kpis.service import EventRow
+from kpis.values import EventRow
 
 
 def event_feed(rows: list[EventRow], profile: CityProfile, lang: str) -> html.Ul:

@@ -6,7 +6,7 @@ from city import i18n
 from city.i18n import t
 from city.profile import CityProfile, District
 from kpis.definitions import Kpi
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 
 
 def number(kpi: Kpi, value: float | None, lang: str = "en") -> str:

@@ -14,7 +14,7 @@ from dash import dcc, html
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile, stale_after
-from kpis.service import SourceHealth
+from kpis.values import SourceHealth
 
 
 def freshness_strip(

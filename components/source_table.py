@@ -10,7 +10,7 @@ from dash import html
 
 from city import i18n
 from city.i18n import t
-from kpis.service import SourceHealth
+from kpis.values import SourceHealth
 
 
 def state_of(source: SourceHealth) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from dash import html
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
-from kpis.service import AlertRow
+from kpis.values import AlertRow
 
 
 def alert_ticker_items(alerts: list[AlertRow], profile: CityProfile, lang: str) -> list:

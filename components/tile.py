@@ -16,7 +16,7 @@ from city import i18n
 from city.i18n import t
 from components.format import change, label, number, trend_arrow, unit
 from kpis.definitions import Kpi
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 
 # Status is told by an icon and a word as well as by colour (colour-blind viewers).
 STATUS_MARK = {"good": "●", "watch": "▲", "alert": "◆", "nodata": "○"}

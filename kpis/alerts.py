@@ -6,10 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, Row, case, select
 
 from kpis import queries as q
 from store.schema import event_areas, events
+
+# what the ticker and the alert cards show of an alert
+_SHOWN = (
+    events.c.category,
+    events.c.title,
+    events.c.severity,
+    events.c.district_code,
+    events.c.occurred_at,
+    events.c.expires_at,
+)
+_SEVERITY = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
 
 
 @dataclass(frozen=True)
@@ -46,22 +57,28 @@ def coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...
     return tuple(sorted({own, *further}))
 
 
+def active(
+    conn: Connection, now: datetime, district: str | None, limit: int
+) -> list[Row]:
+    """The active alerts of the city or of a district (by any area they cover),
+    most severe first, then newest: the ticker's rows."""
+    where = list(q.active_alert(now))
+    if district:
+        where.append(q.event_in_district(district))
+    return conn.execute(
+        select(events.c.id, events.c.source_id, *_SHOWN)
+        .where(*where)
+        .order_by(_SEVERITY.desc(), events.c.occurred_at.desc())
+        .limit(limit)
+    ).all()
+
+
 def briefs(conn: Connection, now: datetime, limit: int = 6) -> list[AlertBrief]:
-    """The active alerts, most severe first, then newest."""
-    rank = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
+    """The active alerts in full, most severe first, then newest."""
     rows = conn.execute(
-        select(
-            events.c.id,
-            events.c.category,
-            events.c.title,
-            events.c.severity,
-            events.c.district_code,
-            events.c.occurred_at,
-            events.c.expires_at,
-            events.c.attrs,
-        )
+        select(events.c.id, *_SHOWN, events.c.attrs)
         .where(*q.active_alert(now))
-        .order_by(rank.desc(), events.c.occurred_at.desc(), events.c.id.desc())
+        .order_by(_SEVERITY.desc(), events.c.occurred_at.desc(), events.c.id.desc())
         .limit(limit)
     ).all()
     found = []

@@ -42,6 +42,9 @@ class Kpi:
     previous_divisor: float = 1.0  # e.g. 7 for "a day of the previous 7 days"
     scales_with_population: bool = False  # district target = city target × share
     status_on_change: bool = False  # judge value / previous against the target
+    # judged by the most severe of the alerts it counts (Extreme or Severe: alert,
+    # Moderate: watch), which its tile shows beside the count
+    judged_by_severity: bool = False
     on_map: bool = True
     series: str | None = None  # the measurement series it reads; None: events
     # a count that grows with the district's size: compared per resident
@@ -152,6 +155,7 @@ KPIS: tuple[Kpi, ...] = (
         current=lambda w, c: q.alerts_active_at(w.now),
         previous=lambda w, c: q.alerts_active_at(w.now - DAY),
         comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
+        judged_by_severity=True,
     ),
     Kpi(
         id="pm25_avg",

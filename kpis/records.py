@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Row,
     Select,
     func,
     select,
@@ -107,6 +108,33 @@ RECORD_COLUMNS = (
     events.c.lat,
     events.c.lon,
 )
+
+
+def newest(
+    conn: Connection, domains: list[str], now: datetime, limit: int
+) -> list[Row]:
+    """The newest events of all ``domains`` (id, domain, title, status, district,
+    occurred): the newest of each domain, then the newest of those, so each query
+    reads a few entries of the (domain, occurred_at) index."""
+    rows = [
+        row
+        for domain in domains
+        for row in conn.execute(
+            select(
+                events.c.id,
+                events.c.domain,
+                events.c.title,
+                events.c.status,
+                events.c.district_code,
+                events.c.occurred_at,
+            )
+            .where(events.c.domain == domain, events.c.occurred_at <= now)
+            .order_by(events.c.occurred_at.desc())
+            .limit(limit)
+        )
+    ]
+    rows.sort(key=lambda r: (r.occurred_at, r.id), reverse=True)
+    return rows[:limit]
 
 
 def latest(conn: Connection, f: RecordFilter, now: datetime, limit: int | None):

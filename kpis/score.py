@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpis.definitions import Kpi
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 
 CAP = 2.0
 # Alerts have no ratio to a target (the target is none at all): the score follows

@@ -7,7 +7,7 @@ plotly keeps a little of every redraw. Each refresh keeps a digest of every outp
 in a store on the page and answers ``no_update`` where the digest is unchanged.
 
 ``rendered`` makes a refresh's outputs once per moment (data version and time
-bucket, see ``KpiService.for_this_moment``) as the JSON Dash would send, with
+bucket, see ``web.render_cache``) as the JSON Dash would send, with
 their digests: every other screen refreshing in that moment, on any worker, gets
 them from the cache without rendering anything.
 """
@@ -50,7 +50,7 @@ def rendered(name: str, build: Callable[[], Sequence[Any]]) -> Rendered:
         texts = [encoded(v) for v in build()]
         return texts, [_digest(t) for t in texts]
 
-    return services().kpis().for_this_moment(name, encode)
+    return services().rendered(name, encode)
 
 
 def view_key(view: Any) -> str:

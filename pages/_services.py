@@ -1,13 +1,14 @@
 """What a page may ask of the app it runs in: the city's profile, the KPI layer,
-the account book, and the few settings a page shows. The web floor's factory
-hands them over on the Flask app (``install``); pages never import the web floor
-and never hold an engine."""
+the render cache, the account book, and the few settings a page shows. The web
+floor's factory hands them over on the Flask app (``install``); pages never
+import the web floor and never hold an engine."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -23,6 +24,9 @@ KEY = "citywall.pages"
 class Services:
     profile: Callable[[], CityProfile]
     kpis: Callable[[], KpiService]
+    # (name, build) → build(), made once per moment for every screen (the web
+    # floor's render cache, see ``web.render_cache``)
+    rendered: Callable[[str, Callable[[], Any]], Any]
     accounts: Callable[[], AccountBook]
     url_prefix: Callable[[], str]
     public_kpis: Callable[[], tuple[str, ...]]

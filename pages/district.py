@@ -22,7 +22,7 @@ from components.ticker import alert_ticker_items
 from components.tile import status_text
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
 from kpis.score import scores_for
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 from pages._changed import outputs, rendered
 from pages._not_found import not_found
 from pages._services import services

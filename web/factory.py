@@ -119,6 +119,7 @@ def _page_services() -> page_services.Services:
     return page_services.Services(
         profile=runtime.profile,
         kpis=runtime.kpi_service,
+        rendered=lambda name, build: runtime.render_cache().rendered(name, build),
         accounts=lambda: AccountBook(runtime.engine()),
         url_prefix=lambda: runtime.settings().url_prefix,
         public_kpis=lambda: runtime.settings().public_kpis,

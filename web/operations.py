@@ -352,7 +352,7 @@ class StoreFacts:
     """What the store says at one moment, for the metrics."""
 
     now: datetime
-    sources: list  # kpis.service.SourceHealth
+    sources: list  # kpis.values.SourceHealth
     stored_totals: dict[str, int]
     stage_level: int
 
@@ -374,7 +374,7 @@ def read_store() -> StoreFacts:
         return {source: int(total or 0) for source, total in rows}
 
     # the sum reads every run ever made: once per moment, shared by the workers
-    stored = service.for_this_moment("metrics:stored_totals", totals)
+    stored = runtime.render_cache().rendered("metrics:stored_totals", totals)
     return StoreFacts(service.clock(), sources, stored, service.stage().level)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from city.profile import CityProfile, load_profile
 from kpis.service import KpiService
 from store import connect
+from web.render_cache import RenderCache
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,11 @@ def kpi_service() -> KpiService:
 
 
 @lru_cache(maxsize=1)
+def render_cache() -> RenderCache:
+    return RenderCache(kpi_service())
+
+
+@lru_cache(maxsize=1)
 def camera_frames():
     """One frame source per process: walls asking for the same camera share a
     fetch. Cameras are reached as feeds are: within the profile's [network]."""
@@ -136,5 +142,5 @@ def camera_frames():
 def reset() -> None:
     """Forget every handle, so the next call reads the environment again (tests,
     a process that switches city)."""
-    for handle in (settings, profile, engine, kpi_service, camera_frames):
+    for handle in (settings, profile, engine, kpi_service, render_cache, camera_frames):
         handle.cache_clear()

@@ -59,7 +59,7 @@ def test_keys_built_from_data_exist_for_every_value_the_code_knows():
     from kpis.definitions import DOMAINS
     from kpis.queries import SEVERITY_RANK
     from kpis.records import PERIODS
-    from kpis.service import ALERT, GOOD, NO_DATA, WATCH
+    from kpis.values import ALERT, GOOD, NO_DATA, WATCH
 
     built = (
         [f"domain.{d.id}" for d in DOMAINS]

@@ -7,7 +7,7 @@ from datetime import UTC
 from components.format import change, number, trend_arrow
 from components.tile import kpi_tile
 from kpis.definitions import KPIS_BY_ID
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 
 
 def _texts(component) -> list[str]:

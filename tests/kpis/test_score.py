@@ -9,7 +9,7 @@ import pytest
 
 from kpis.definitions import KPIS_BY_ID
 from kpis.score import CAP, kpi_score, score_of
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 
 
 def v(kpi_id, value, previous=None, target=None, detail=None, status="good"):

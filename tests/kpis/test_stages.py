@@ -56,22 +56,41 @@ def test_alerts_raise_the_stage_and_name_the_districts(engine, seoul):
     wall = KpiService(engine, seoul, clock=lambda: now[0])
     _store(engine, _alert("a1", "Moderate"))
     assert wall.stage().level == 2
+    assert wall.stage().since is None  # not logged yet: a wall's read never writes
+    assert wall.log_stage().since == now[0]
     now[0] += timedelta(seconds=10)
     _store(engine, _alert("a2", "Severe", district="11650", areas=("11680", "11710")))
     state = wall.stage()
     assert state.level == 3
     assert [c.event_id is not None for c in state.causes] == [True]
     assert state.districts == ("11650", "11680", "11710")  # Seocho, Gangnam, Songpa
+    wall.log_stage()
     now[0] += timedelta(seconds=10)
     _store(engine, _alert("a3", "Severe", urgency="Immediate", district=None))
     state = wall.stage()
     assert state.level == 4 and state.districts == ()  # a city-wide alert: all of it
+    wall.log_stage()
+    wall.log_stage()
     # the alerts expire: back to normal
     now[0] = T0 + timedelta(hours=7)
     assert wall.stage().level == 1
+    wall.log_stage()
     with engine.connect() as conn:
         levels = [r.level for r in reversed(stage_store.history(conn))]
-    assert levels == [2, 3, 4, 1]  # each change once, however often the wall asked
+    assert levels == [2, 3, 4, 1]  # each change once, however often it was logged
+    now[0] += timedelta(seconds=10)  # the next moment: the wall reads it as logged
+    assert wall.stage().since == T0 + timedelta(hours=7)
+
+
+def test_reading_the_stage_writes_nothing(engine, seoul):
+    """Every screen reads the stage at each refresh: the log is the watcher's."""
+    wall = KpiService(engine, seoul, clock=lambda: T0)
+    _store(engine, _alert("a1", "Severe"))
+    for _ in range(3):
+        assert wall.stage().level == 3
+        wall.disaster()
+    with engine.connect() as conn:
+        assert stage_store.history(conn) == []
 
 
 def test_a_cancelled_alert_lowers_the_stage(engine, seoul):
@@ -125,7 +144,7 @@ def test_an_operator_sets_the_stage_by_hand_and_hands_it_back(engine, seoul):
     wall = KpiService(engine, seoul, clock=lambda: now[0])
     with engine.begin() as conn:
         stage_store.set_override(conn, 5, "typhoon landfall expected", now[0], None)
-    state = wall.stage()
+    state = wall.log_stage()
     assert (state.level, state.manual, state.reason) == (
         5,
         True,
@@ -135,7 +154,7 @@ def test_an_operator_sets_the_stage_by_hand_and_hands_it_back(engine, seoul):
     now[0] += timedelta(minutes=1)
     with engine.begin() as conn:
         stage_store.clear_overrides(conn, now[0])
-    assert wall.stage().level == 1
+    assert wall.log_stage().level == 1
     with engine.connect() as conn:
         log = list(reversed(stage_store.history(conn)))
     assert [(r.level, bool(r.manual)) for r in log] == [(5, True), (1, False)]

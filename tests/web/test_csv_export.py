@@ -16,7 +16,7 @@ import pytest
 
 from city.records import Event
 from kpis.records import RecordFilter
-from kpis.service import KpiValue
+from kpis.values import KpiValue
 from tests.conftest import PROXY_SIGN_IN, wall_environment
 from web.csv_export import neutralised, records_csv, tile_csv
 

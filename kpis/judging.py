@@ -1,0 +1,92 @@
+"""The KPI maths: a query's answer made a value, a target and a status.
+
+Every rule here reads the KPI's declaration (``kpis.definitions.Kpi``) and the
+city's targets; none names a KPI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from city.profile import CityProfile
+from kpis.definitions import Kpi
+from kpis.values import ALERT, GOOD, NO_DATA, WATCH, KpiValue
+
+SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
+
+
+def as_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class Judge:
+    """Targets and statuses of one city's KPIs."""
+
+    def __init__(self, profile: CityProfile) -> None:
+        self.profile = profile
+
+    def value(
+        self,
+        kpi: Kpi,
+        district: str | None,
+        value: Any,
+        previous: Any,
+        counts: bool,
+        severity: str | None = None,
+    ) -> KpiValue:
+        """The KPI's value for the city (``district`` None) or a district, from
+        what its current and comparison queries answered."""
+        value, previous = as_float(value), as_float(previous)
+        if counts:
+            value, previous = value or 0.0, previous or 0.0
+        if previous is not None:
+            previous /= kpi.previous_divisor
+        target = self.target(kpi, district)
+        return KpiValue(
+            kpi.id,
+            value,
+            previous,
+            self.status(kpi, value, previous, target, severity),
+            target,
+            severity if kpi.judged_by_severity else None,
+        )
+
+    def target(self, kpi: Kpi, district: str | None) -> float | None:
+        t = self.profile.targets.get(kpi.id)
+        if t is None:
+            return None
+        if district and kpi.scales_with_population:
+            return t.target * self.district_share(district)
+        return t.target
+
+    def district_share(self, code: str) -> float:
+        """The district's share of the city: by population, else by area."""
+        district = self.profile.districts_by_code[code]
+        if self.profile.population > 0:
+            return district.population / self.profile.population
+        total = sum(d.geometry.area for d in self.profile.districts)
+        return district.geometry.area / total if total else 0.0
+
+    def status(
+        self,
+        kpi: Kpi,
+        value: float | None,
+        previous: float | None,
+        target: float | None,
+        severity: str | None,
+    ) -> str:
+        if value is None:
+            return NO_DATA
+        if kpi.judged_by_severity:
+            return SEVERITY_STATUS.get(severity or "", GOOD)
+        if target is None:
+            return GOOD
+        basis = value
+        if kpi.status_on_change:
+            if not previous:
+                return GOOD if value == 0 else WATCH
+            basis = value / previous
+        watch = target * self.profile.targets[kpi.id].watch_ratio
+        if kpi.higher_is_better:
+            return GOOD if basis >= target else WATCH if basis >= watch else ALERT
+        return GOOD if basis <= target else WATCH if basis <= watch else ALERT

@@ -1,0 +1,168 @@
+"""The moment a KPI answer is made for, and the cache that holds it.
+
+A moment is one data version of the store in one time bucket: every screen
+refreshing in it shares one computation, and a new batch (a new data version)
+reaches the wall at its next refresh with nothing stale surviving it. What the
+rollups say of hours already over is memoised under the store's *past* version.
+
+A render (``Moments.pinned``) reads every part of itself at one moment, through
+one connection: one reading of the versions, one snapshot.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask_caching.backends.base import BaseCache
+from sqlalchemy import Connection, Engine
+
+from kpis.rollup_queries import Memo
+from store import versions
+
+T = TypeVar("T")
+PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
+
+
+@dataclass(frozen=True)
+class Moment:
+    now: datetime
+    bucket: int  # the time bucket's number (seconds since the epoch // its length)
+    versions: versions.Versions
+    prefix: str  # "cw:<store>:<city>"
+
+    def key(self, what: str) -> str:
+        """The cache key of ``what`` at this moment."""
+        return f"{self.prefix}:{what}:{self.versions.data}:{self.bucket}"
+
+
+class _SharedConnection:
+    """The one connection every part of a render reads through, opened on first
+    use. A connection per part cost PostgreSQL three round trips each (the pool's
+    ping, BEGIN, ROLLBACK), a third of a cold render's."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def get(self) -> Connection:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+# (the Moments, its pinned moment) and the shared connection while a render is made
+_PINNED: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
+    "citywall_render_moment", default=None
+)
+_SHARED: contextvars.ContextVar[_SharedConnection | None] = contextvars.ContextVar(
+    "citywall_render_connection", default=None
+)
+
+
+class Moments:
+    """One store's moments for one city, and the cache their answers live in."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        city_id: str,
+        cache: BaseCache,
+        clock: Callable[[], datetime],
+        bucket_seconds: int,
+    ) -> None:
+        self.engine = engine
+        self.city_id = city_id
+        self.cache = cache
+        self.clock = clock
+        self.bucket_seconds = bucket_seconds
+
+    def current(self) -> Moment:
+        """This moment: inside a render (``pinned``) the render's own."""
+        pinned = _PINNED.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        now = self.clock()
+        with self.engine.connect() as conn:
+            v = versions.versions(conn)
+        return Moment(
+            now,
+            int(now.timestamp()) // self.bucket_seconds,
+            v,
+            f"cw:{v.store}:{self.city_id}",
+        )
+
+    @contextmanager
+    def pinned(self, moment: Moment) -> Iterator[None]:
+        """Every read inside reads ``moment``, through one connection."""
+        token = _PINNED.set((self, moment))
+        shared = _SharedConnection(self.engine)
+        shared_token = _SHARED.set(shared)
+        try:
+            yield
+        finally:
+            _SHARED.reset(shared_token)
+            _PINNED.reset(token)
+            shared.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection to read through: inside a render the render's own, shared
+        by its parts (and one snapshot on SQLite), else one of its own."""
+        shared = _SHARED.get()
+        if shared is None or shared.engine is not self.engine:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        conn = shared.get()
+        try:
+            yield conn
+        except Exception:
+            conn.rollback()  # a part that failed leaves the next ones a clean slate
+            raise
+
+    def cached(self, what: str, build: Callable[[Connection, datetime, Memo], T]) -> T:
+        """``build(conn, now, memo)`` once for this moment, shared through the
+        cache. ``now`` is the moment itself, not its bucket's start: a record
+        stamped a second ago counts as soon as its batch is in (the bucket only
+        lets screens refreshing together share one computation)."""
+        moment = self.current()
+        key = moment.key(what)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        with self.connection() as conn:
+            result = build(conn, moment.now, self.memo(moment))
+        self.cache.set(key, result, timeout=self.timeout)
+        return result
+
+    @property
+    def timeout(self) -> int:
+        return max(self.bucket_seconds * 4, 60)
+
+    def memo(self, moment: Moment) -> Memo:
+        """What the rollups said of hours already over, kept until a batch changes
+        one of them (the past version rises) or for two days at most."""
+        prefix = f"{moment.prefix}:past:{moment.versions.past}:"
+
+        def memo(
+            key: tuple, compute: Callable[[], Any], seconds: int = PAST_TIMEOUT
+        ) -> Any:
+            name = prefix + ":".join(
+                v.isoformat() if isinstance(v, datetime) else str(v) for v in key
+            )
+            found = self.cache.get(name)
+            if found is None:
+                found = compute()
+                self.cache.set(name, found, timeout=seconds)
+            return found
+
+        return memo
