@@ -1,4 +1,4 @@
-"""CityWall's Dash app: the shell around the pages, nothing else.
+"""CityWall's Dash app, as its factory builds it (``web.factory.create_app``).
 
 Run it with `citywall serve` (gunicorn and the live ingest), or point any WSGI
 server at `app:server`.
@@ -6,86 +6,11 @@ server at `app:server`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import dash
-from dash import Input, Output, State
-from sqlalchemy.exc import SQLAlchemyError
-
-from access import current
-from city import i18n
-from components.freshness import delay_banner
-from components.shell import chromeless, header, page_shell
 from web import runtime
-from web.factory import build_id, create_app
+from web.factory import create_app
 
 app = create_app(runtime.settings())
 server = app.server
-app.layout = lambda: page_shell(
-    build_id(),
-    # a few refreshes: a wall picks up a new deploy within a minute
-    check_seconds=max(10.0, 3 * runtime.profile().refresh_seconds),
-    health_seconds=runtime.profile().refresh_seconds,
-)
-
-
-@app.callback(
-    Output("shell-header", "children"),
-    Output("wall-root", "className"),
-    Input("nav", "pathname"),
-    Input("nav", "search"),
-)
-def draw_header(pathname: str | None, search: str | None):
-    """The header in the address's language; embeds and the kiosk get none."""
-    mode = chromeless(pathname)
-    if mode:
-        return None, f"wall-root {mode}"
-    profile = runtime.profile()
-    lang = i18n.language_of(search, profile.default_language)
-    caller = current.identity()
-    return (
-        header(
-            profile,
-            lang,
-            pathname or "/",
-            search or "",
-            # every page that registered a place in the header, in its order
-            pages=[
-                (page["path"], page["nav"])
-                for page in sorted(
-                    (p for p in dash.page_registry.values() if p.get("nav")),
-                    key=lambda p: p["order"],
-                )
-            ],
-            may_open=current.may_open,
-            sign_out=f"{runtime.settings().url_prefix}logout"
-            if caller is not None and caller.via == "login"
-            else None,
-        ),
-        "wall-root",
-    )
-
-
-@app.callback(
-    Output("delay-banner", "children"),
-    Output("delay-since", "data"),
-    Input("health-tick", "n_intervals"),
-    State("delay-since", "data"),
-    State("nav", "search"),
-    prevent_initial_call=True,
-)
-def data_health(_n: int | None, since: str | None, search: str | None):
-    """While the database does not answer, the page's refreshes fail and it keeps
-    its last good view; this says so, and since when, until data flows again."""
-    try:
-        runtime.kpi_service().data_version()
-    except SQLAlchemyError:
-        since = since or datetime.now(UTC).isoformat()
-        profile = runtime.profile()
-        lang = i18n.language_of(search, profile.default_language)
-        return delay_banner(datetime.fromisoformat(since), profile, lang), since
-    return None, None
-
 
 if __name__ == "__main__":
     app.run(debug=False)

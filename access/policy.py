@@ -19,6 +19,7 @@ from kpis.definitions import DOMAINS_BY_ID
 
 ROUTER = "_pages_location"
 EMBED_MODULE = "pages.embed"  # its layout draws other pages: its need is theirs
+SHELL_MODULE = "web.shell"  # the shell around every page (its callbacks by name)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def callback_need(entry: dict, values: Values, relative: Callable[[str], str]) -
         except Exception:  # noqa: BLE001 - a path outside the prefix: no page of ours
             return DENY
         return page_need(path, str(values.get((ROUTER, "search")) or ""))
-    if module == "app":  # the shell's header: nothing but names of pages
+    if module == SHELL_MODULE:  # the header (names of pages), the delay banner
         return ANY_IDENTITY
     if module == EMBED_MODULE:
         view = _view(values, "embed-tile-view")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, callback, ctx, dcc, html
+from dash import Input, Output, Patch, State, ctx, dcc, html
 
 from access.current import camera_level, sees_records, view_tag
 from access.policy import needs
@@ -340,15 +340,6 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
     ]
 
 
-@callback(
-    Output("nav", "href", allow_duplicate=True),
-    Input("filter-district", "value"),
-    Input("filter-category", "value"),
-    Input("filter-period", "value"),
-    Input("domain-breakdown", "clickData"),
-    State("domain-view", "data"),
-    prevent_initial_call=True,
-)
 def apply_filters(district, category_, period, bar_click, view):
     """A new filter is a new address: bookmarkable, shareable, reloadable."""
     if ctx.triggered_id == "domain-breakdown":
@@ -361,15 +352,6 @@ def apply_filters(district, category_, period, bar_click, view):
     return href(domain.path, view["lang"], **wanted)
 
 
-@callback(
-    Output("record-panel", "is_open"),
-    Output("record-panel", "children"),
-    Output("nav", "href", allow_duplicate=True),
-    Input("record-grid", "cellClicked"),
-    Input("domain-map", "clickData"),
-    State("domain-view", "data"),
-    prevent_initial_call=True,
-)
 @needs(Role.STAFF)  # a record's detail is a row: for staff only
 def open_record(cell, map_click, view):
     """A row or a point opens the record; a district on the map opens its page."""
@@ -393,18 +375,6 @@ def open_record(cell, map_click, view):
     return True, _detail(record, lang), dash.no_update
 
 
-@callback(
-    Output("domain-tiles", "children"),
-    Output("domain-map", "figure"),
-    Output("domain-timeline", "figure"),
-    Output("domain-breakdown", "figure"),
-    Output("record-grid", "rowData"),
-    Output("record-count", "children"),
-    Input(refresh_id("domain"), "n_intervals"),
-    State("domain-view", "data"),
-    running=[(Output(refresh_id("domain"), "disabled"), True, False)],
-    prevent_initial_call=True,
-)
 def refresh(_n, view):
     made = rendered(f"domain:{view_key(view)}:{view_tag()}", lambda: _outputs(view))
     return outputs(made)
@@ -431,3 +401,38 @@ def _outputs(view: dict) -> tuple:
         record_rows(records, profile, domain.id, lang),
         _count_text(service.record_total(f), lang),
     )
+
+
+def add_domain_callbacks(app: dash.Dash) -> None:
+    """The four domain pages' callbacks, on ``app`` (the factory calls this): a
+    module's ``dash.callback`` would reach only the first app of a process."""
+    app.callback(
+        Output("nav", "href", allow_duplicate=True),
+        Input("filter-district", "value"),
+        Input("filter-category", "value"),
+        Input("filter-period", "value"),
+        Input("domain-breakdown", "clickData"),
+        State("domain-view", "data"),
+        prevent_initial_call=True,
+    )(apply_filters)
+    app.callback(
+        Output("record-panel", "is_open"),
+        Output("record-panel", "children"),
+        Output("nav", "href", allow_duplicate=True),
+        Input("record-grid", "cellClicked"),
+        Input("domain-map", "clickData"),
+        State("domain-view", "data"),
+        prevent_initial_call=True,
+    )(open_record)
+    app.callback(
+        Output("domain-tiles", "children"),
+        Output("domain-map", "figure"),
+        Output("domain-timeline", "figure"),
+        Output("domain-breakdown", "figure"),
+        Output("record-grid", "rowData"),
+        Output("record-count", "children"),
+        Input(refresh_id("domain"), "n_intervals"),
+        State("domain-view", "data"),
+        running=[(Output(refresh_id("domain"), "disabled"), True, False)],
+        prevent_initial_call=True,
+    )(refresh)

@@ -183,6 +183,16 @@ def wall_environment(folder: Path, **extra: str) -> Iterator[None]:
             runtime.reset()
 
 
+def build_wall(**settings: str):
+    """The app as ``citywall serve`` runs it (``app.py`` is this one line): built
+    by its factory from the environment, with ``settings`` over it. Every test
+    builds its app this way; each build gets every page and callback."""
+    from web.factory import create_app
+    from web.settings import Settings
+
+    return create_app(Settings.from_env(**settings))
+
+
 def router_body(pathname: str, search: str = "") -> dict:
     """The request Dash's page router callback gets when the browser goes to
     ``pathname`` (and ``search``): post it to ``/_dash-update-component``."""

@@ -20,10 +20,10 @@ from flask import Response, abort, request
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
 from city import i18n
-from components.shell import add_shell_callbacks
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 from pages import _services as page_services
+from pages._domain import add_domain_callbacks
 from web import guard as access_guard
 from web import runtime
 from web.csv_export import records_csv, tile_csv
@@ -31,6 +31,7 @@ from web.headers import secure_web_surface
 from web.operations import add_operations_routes
 from web.plotly_bundle import serve_partial_plotly
 from web.settings import Settings
+from web.shell import add_wall_shell
 
 # The largest request body read: a callback's or a sign-in's are a few kilobytes;
 # more is refused with 413 before it is read into memory.
@@ -84,8 +85,15 @@ def create_app(settings: Settings) -> dash.Dash:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    add_shell_callbacks(app)  # on this app, not on the first one of the process
+    # on this app, not on the first one of the process (see add_domain_callbacks)
+    add_wall_shell(app, build_id)
+    add_domain_callbacks(app)
     secure_web_surface(app, settings)
+    # The pages' own ``dash.callback``s wait on Dash's global list, which the first
+    # app of the process to set itself up takes whole: this app takes the ones
+    # its pages just registered now, not at its first request (by then a later
+    # app may have taken them). Dash's own setup, run early; it runs once.
+    app._setup_server()
     app.server.wsgi_app = FirstRequestAlone(app.server.wsgi_app)
     return app
 

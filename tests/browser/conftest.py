@@ -14,7 +14,7 @@ import pytest
 
 from access import accounts
 from access.roles import Role
-from tests.conftest import seoul_profile_copy
+from tests.conftest import build_wall, seoul_profile_copy
 from tests.signin import TEST_ADMIN, browser_sign_in
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -79,9 +79,7 @@ def wall_app(tmp_path_factory):
         daemon=True,
     )
     feeder.start()
-    import app as wall
-
-    yield wall.app
+    yield build_wall()
     stop.set()
     feeder.join(timeout=30)
 

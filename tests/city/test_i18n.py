@@ -14,7 +14,7 @@ from city import i18n
 from kpis.definitions import KPIS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CODE_FOLDERS = ("components", "pages", "citywall", "app.py")
+CODE_FOLDERS = ("components", "pages", "citywall", "web", "app.py")
 # t(lang, "key") with a literal key; keys built with f-strings are checked below
 LITERAL_KEY = re.compile(r"\bt\(\s*\w+,\s*[\"']([a-z_.0-9A-Z]+)[\"']")
 

@@ -71,7 +71,7 @@ def test_the_admin_page_and_its_callbacks_are_for_admins_only(wall):
     assert _run(staff, wall, "set_stage", values, "admin-stage-set").status_code == 403
     assert runtime.kpi_service().disaster().state.level == before.level
     # the header links the page for admins only
-    header = _server_callbacks(wall)["app.draw_header"]
+    header = _server_callbacks(wall)["web.shell.draw_header"]
     nav = {"nav": "/"}
     assert "/admin" not in _text(staff.post(UPDATE, json=_body(header, nav)))
     admin = client_as(wall, Role.ADMIN)

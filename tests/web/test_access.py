@@ -17,7 +17,7 @@ import pytest
 from access import accounts, embed_tokens
 from access import identity as who
 from access.roles import Role
-from tests.conftest import seoul_profile_copy
+from tests.conftest import build_wall, wall_environment
 from web.signing import signing_key
 
 PASSWORD = "a-long-enough-password"
@@ -29,27 +29,15 @@ DISTRICT = "11680"
 @pytest.fixture(scope="module")
 def wall(tmp_path_factory):
     """The app on a one-day demo store with an account per role."""
-    folder = tmp_path_factory.mktemp("access")
-    env = {
-        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1)),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
-            mp.setenv(key, value)
-        mp.delenv("CITYWALL_DATABASE_URL", raising=False)
+    with wall_environment(tmp_path_factory.mktemp("access")):
         from citywall.cli import ingest_command
         from web import runtime
 
-        runtime.reset()
         assert ingest_command(None) == 0
         now = datetime.now(UTC)
         for role, name in USERS.items():
             accounts.add_account(runtime.engine(), name, PASSWORD, role, now)
-        import app as wall_module
-
-        yield wall_module.app
-        runtime.reset()
+        yield build_wall()
 
 
 def client_as(app, role: Role | None, **kwargs):
@@ -138,8 +126,8 @@ def test_a_route_nobody_listed_is_closed(wall):
 # Every server-side callback of the app and the least role that may run it. A new
 # callback fails this test until someone decides who may use it.
 CALLBACK_ROLES = {
-    "app.draw_header": Role.PUBLIC,
-    "app.data_health": Role.PUBLIC,
+    "web.shell.draw_header": Role.PUBLIC,
+    "web.shell.data_health": Role.PUBLIC,
     "pages.overview.refresh": Role.VIEWER,
     "pages.overview.explain_score": Role.VIEWER,
     "pages.overview.open_district": Role.VIEWER,
@@ -683,7 +671,7 @@ def test_the_header_lists_the_registered_pages_the_caller_may_open(
 ):
     """The navigation comes from the pages' own registration (``nav=``, ``order=``):
     a new page appears by registering, in its place, only for the roles it is for."""
-    entry = _server_callbacks(wall)["app.draw_header"]
+    entry = _server_callbacks(wall)["web.shell.draw_header"]
     body = _body(entry, {"nav": "/traffic"})
     drawn = client_as(wall, role).post("/_dash-update-component", json=body)
     assert drawn.status_code == 200

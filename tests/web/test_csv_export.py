@@ -17,7 +17,7 @@ import pytest
 from city.records import Event
 from kpis.records import RecordFilter
 from kpis.values import KpiValue
-from tests.conftest import PROXY_SIGN_IN, wall_environment
+from tests.conftest import PROXY_SIGN_IN, build_wall, wall_environment
 from web.csv_export import neutralised, records_csv, tile_csv
 
 # Titles a hostile or careless feed can send; each would run or be computed when
@@ -152,8 +152,6 @@ def staff(tmp_path_factory):
     holding one complaint per hostile title."""
     from store import versions, writes
     from web import runtime
-    from web.factory import create_app
-    from web.settings import Settings
 
     with wall_environment(tmp_path_factory.mktemp("csv"), **PROXY_SIGN_IN):
         when = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -173,7 +171,7 @@ def staff(tmp_path_factory):
         with runtime.engine().begin() as conn:
             writes.upsert_events(conn, "csv-test", batch, when)
             versions.bump_data_version(conn)
-        yield create_app(Settings.from_env()).server.test_client()
+        yield build_wall().server.test_client()
 
 
 def test_the_records_download_serves_no_formula(staff):

@@ -21,7 +21,13 @@ from kpis.service import KpiService
 from store import connect
 from store import errors as store_errors
 from store.schema import events, source_state
-from tests.conftest import POSTGRES_ENV, seoul_profile_copy, service_url, store_on
+from tests.conftest import (
+    POSTGRES_ENV,
+    build_wall,
+    seoul_profile_copy,
+    service_url,
+    store_on,
+)
 from tests.faultproxy import fault_proxy
 from web.runtime import FallbackCache, make_cache
 from web.settings import Settings
@@ -149,9 +155,7 @@ def wall_on_postgres(tmp_path, monkeypatch):
             accounts.add_account(
                 runtime.engine(), "sam", PASSWORD, Role.STAFF, datetime.now(UTC)
             )
-            import app as wall_module
-
-            yield wall_module.app, proxy
+            yield build_wall(), proxy
             runtime.engine().dispose()
             runtime.reset()
 

@@ -13,9 +13,8 @@ from types import SimpleNamespace
 import pytest
 from dash import Input, Output
 
-from tests.conftest import PROXY_SIGN_IN, wall_environment
+from tests.conftest import PROXY_SIGN_IN, build_wall, wall_environment
 from web import headers
-from web.settings import Settings
 
 INTRANET = "https://intranet.city.example"
 ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
@@ -47,9 +46,8 @@ def env(tmp_path_factory):
 
 
 def _app(**overrides: str):
-    from web.factory import create_app
 
-    return create_app(Settings.from_env(**overrides))
+    return build_wall(**overrides)
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from pathlib import Path
 import plotly
 import pytest
 
-from tests.conftest import PROXY_SIGN_IN, wall_environment
+from tests.conftest import PROXY_SIGN_IN, build_wall, wall_environment
 from web.plotly_bundle import BUNDLE
-from web.settings import PROJECT_ROOT, Settings
+from web.settings import PROJECT_ROOT
 
 PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
 FINGERPRINTED = (
@@ -33,9 +33,8 @@ def env(tmp_path_factory):
 
 
 def _client(**overrides: str):
-    from web.factory import create_app
 
-    return create_app(Settings.from_env(**overrides)).server.test_client()
+    return build_wall(**overrides).server.test_client()
 
 
 @pytest.fixture(scope="module")

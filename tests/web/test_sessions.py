@@ -19,7 +19,7 @@ from access import accounts, embed_tokens
 from access import identity as who
 from access.roles import Role
 from tests.citywall.test_cli import citywall, small_city  # noqa: F401
-from tests.conftest import seoul_profile_copy
+from tests.conftest import build_wall, seoul_profile_copy
 from tests.pages.test_admin import _press_row_button
 from tests.web import test_access
 from tests.web.test_access import PASSWORD, sign_in
@@ -169,10 +169,8 @@ def wall_on_store(store_url, tmp_path):
         prepare_store(runtime.engine(), runtime.profile())
         for name, role in (("sam", Role.STAFF), ("ada", Role.ADMIN)):
             accounts.add_account(runtime.engine(), name, PASSWORD, role, T0)
-        import app as wall_module
-
         try:
-            yield wall_module.app
+            yield build_wall()
         finally:
             runtime.engine().dispose()
             runtime.reset()

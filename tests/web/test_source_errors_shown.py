@@ -13,8 +13,7 @@ import pytest
 
 from components.shell import refresh_id
 from store import writes
-from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
-from web.settings import Settings
+from tests.conftest import PROXY_SIGN_IN, build_wall, router_body, wall_environment
 
 ERROR = "HTTP 500 from http://10.0.0.5/status: svc-db01 inventory"
 VIEWER = {"X-Remote-User": "wall-1", "X-Remote-Role": "viewer"}
@@ -25,14 +24,13 @@ ADMIN = {"X-Remote-User": "ops", "X-Remote-Role": "admin"}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     from web import runtime
-    from web.factory import create_app
 
     folder = tmp_path_factory.mktemp("errors")
     # renders kept, as a served wall keeps them: one role's never serves another
     with wall_environment(folder, CITYWALL_CACHE="simple", **PROXY_SIGN_IN):
         with runtime.engine().begin() as conn:
             writes.record_failure(conn, "demo", ERROR, datetime.now(UTC))
-        yield create_app(Settings.from_env()).server.test_client()
+        yield build_wall().server.test_client()
 
 
 def _drawn(client, headers: dict) -> str:

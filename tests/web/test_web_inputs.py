@@ -9,8 +9,7 @@ import json
 import pytest
 
 from kpis.definitions import DOMAINS
-from tests.conftest import PROXY_SIGN_IN, router_body, wall_environment
-from web.settings import Settings
+from tests.conftest import PROXY_SIGN_IN, build_wall, router_body, wall_environment
 
 ODD = (
     "x" * 5000,
@@ -43,10 +42,9 @@ ADMIN = {"X-Remote-User": "tester", "X-Remote-Role": "admin"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from web.factory import create_app
 
     with wall_environment(tmp_path_factory.mktemp("inputs"), **PROXY_SIGN_IN):
-        yield create_app(Settings.from_env()).server.test_client()
+        yield build_wall().server.test_client()
 
 
 def _route(client, pathname: str, search: str = ""):

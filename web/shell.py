@@ -1,0 +1,87 @@
+"""The wall's shell around every page: its layout (header, clock, refresh timers,
+the data-delay banner) and the server callbacks that draw the header in the
+caller's language and say when the database stops answering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import dash
+from dash import Input, Output, State
+from sqlalchemy.exc import SQLAlchemyError
+
+from access import current
+from city import i18n
+from components.freshness import delay_banner
+from components.shell import add_shell_callbacks, chromeless, header, page_shell
+from web import runtime
+
+
+def add_wall_shell(app: dash.Dash, build_id: Callable[[], str]) -> None:
+    """The shell's layout and callbacks, on ``app`` (by its factory)."""
+    app.layout = lambda: page_shell(
+        build_id(),
+        # a few refreshes: a wall picks up a new deploy within a minute
+        check_seconds=max(10.0, 3 * runtime.profile().refresh_seconds),
+        health_seconds=runtime.profile().refresh_seconds,
+    )
+    app.callback(
+        Output("shell-header", "children"),
+        Output("wall-root", "className"),
+        Input("nav", "pathname"),
+        Input("nav", "search"),
+    )(draw_header)
+    app.callback(
+        Output("delay-banner", "children"),
+        Output("delay-since", "data"),
+        Input("health-tick", "n_intervals"),
+        State("delay-since", "data"),
+        State("nav", "search"),
+        prevent_initial_call=True,
+    )(data_health)
+    add_shell_callbacks(app)
+
+
+def draw_header(pathname: str | None, search: str | None):
+    """The header in the address's language; embeds and the kiosk get none."""
+    mode = chromeless(pathname)
+    if mode:
+        return None, f"wall-root {mode}"
+    profile = runtime.profile()
+    lang = i18n.language_of(search, profile.default_language)
+    caller = current.identity()
+    return (
+        header(
+            profile,
+            lang,
+            pathname or "/",
+            search or "",
+            # every page that registered a place in the header, in its order
+            pages=[
+                (page["path"], page["nav"])
+                for page in sorted(
+                    (p for p in dash.page_registry.values() if p.get("nav")),
+                    key=lambda p: p["order"],
+                )
+            ],
+            may_open=current.may_open,
+            sign_out=f"{runtime.settings().url_prefix}logout"
+            if caller is not None and caller.via == "login"
+            else None,
+        ),
+        "wall-root",
+    )
+
+
+def data_health(_n: int | None, since: str | None, search: str | None):
+    """While the database does not answer, the page's refreshes fail and it keeps
+    its last good view; this says so, and since when, until data flows again."""
+    try:
+        runtime.kpi_service().data_version()
+    except SQLAlchemyError:
+        since = since or datetime.now(UTC).isoformat()
+        profile = runtime.profile()
+        lang = i18n.language_of(search, profile.default_language)
+        return delay_banner(datetime.fromisoformat(since), profile, lang), since
+    return None, None
