@@ -87,6 +87,55 @@ def refresh(
     read_all: bool = True,
 ) -> BaselineRefresh:
     ev, ms = read_rows(engine, now, read_all)
+    t = pd.Timestamp(now)
+    tiles = plain_kpis(ev, ms, profile, now, speed_window)
+    by_district = (
+        _open_at(ev[ev.domain == "complaints"], t).groupby("district_code").size()
+    )
+    happened = ev[ev.occurred_at <= t].nlargest(8, "occurred_at")
+    return BaselineRefresh(
+        tiles=tiles,
+        map_values={d: float(n) for d, n in by_district.items()},
+        latest=happened.id.tolist(),
+        alerts=_active_at(ev[ev.domain == "disaster"], t).id.tolist(),
+    )
+
+
+def _open_at(events: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """The events open at ``at``: occurred by then, not closed yet."""
+    return events[
+        (events.occurred_at <= at) & (events.closed_at.isna() | (events.closed_at > at))
+    ]
+
+
+def _active_at(alerts: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """The alerts in force at ``at``: issued, not expired, not retracted."""
+    return alerts[
+        (alerts.occurred_at <= at)
+        & (alerts.expires_at.isna() | (alerts.expires_at > at))
+        & ~alerts.status.isin(RETRACTED_STATUSES)
+    ]
+
+
+def plain_kpis(
+    ev: pd.DataFrame,
+    ms: pd.DataFrame,
+    profile: CityProfile,
+    now: datetime,
+    speed_window: timedelta,
+    district: str | None = None,
+) -> dict[str, tuple[float | None, float | None]]:
+    """Every KPI's (value, previous) for the city or a district, computed plainly
+    with pandas over raw rows: what the benchmark compares CityWall's answers
+    with, and what ``tests/kpis/test_kpis.py`` checks each KPI against. A new KPI
+    gets its plain computation here (a missing one fails both)."""
+    if district:
+        # a district's events, and the alerts that cover it or the whole city
+        city_wide = ev.district_code.isna() | (ev.district_code == district)
+        ev = ev[
+            (ev.district_code == district) | ((ev.domain == "disaster") & city_wide)
+        ]
+        ms = ms[ms.district_code == district]
     local_day = now.astimezone(profile.timezone).date()
     today = datetime.combine(local_day, time(0), tzinfo=profile.timezone)
     t = pd.Timestamp(now)
@@ -97,8 +146,7 @@ def refresh(
         return float(((d.occurred_at >= start) & (d.occurred_at < end)).sum())
 
     def open_at(domain, at):
-        d = ev[ev.domain == domain]
-        return d[(d.occurred_at <= at) & (d.closed_at.isna() | (d.closed_at > at))]
+        return float(len(_open_at(ev[ev.domain == domain], at)))
 
     def median_hours(domain, start, end):
         d = ev[(ev.domain == domain) & (ev.closed_at >= start) & (ev.closed_at < end)]
@@ -107,13 +155,14 @@ def refresh(
         return float(((d.closed_at - d.occurred_at).dt.total_seconds() / 3600).median())
 
     def alerts_at(at):
-        d = ev[ev.domain == "disaster"]
-        active = (
-            (d.occurred_at <= at)
-            & (d.expires_at.isna() | (d.expires_at > at))
-            & ~d.status.isin(RETRACTED_STATUSES)
-        )
-        return d[active]
+        return float(len(_active_at(ev[ev.domain == "disaster"], at)))
+
+    classes = profile.road_classes
+    default_limit = (
+        classes["arterial"].congested_below if "arterial" in classes else 15.0
+    )
+    limits = ms.category.map({n: c.congested_below for n, c in classes.items()})
+    ms = ms.assign(congested=(ms.value < limits.fillna(default_limit)).astype(float))
 
     def mean(series, start, end, column="value"):
         d = ms[
@@ -121,23 +170,16 @@ def refresh(
         ]
         return None if d.empty else float(d[column].mean())
 
-    classes = profile.road_classes
-    default_limit = (
-        classes["arterial"].congested_below if "arterial" in classes else 15.0
-    )
-    limits = ms.category.map({n: c.congested_below for n, c in classes.items()})
-    ms["congested"] = (ms.value < limits.fillna(default_limit)).astype(float)
     w = pd.Timedelta(speed_window)
-    complaints_open = open_at("complaints", t)
     then = t.floor("min")  # values to compare with, to the minute as CityWall has them
-    tiles = {
+    return {
         "complaints_today": (
             created("complaints", today_ts, t),
             created("complaints", today_ts - DAY, then - DAY),
         ),
         "complaints_open": (
-            float(len(open_at("complaints", t))),
-            float(len(open_at("complaints", then - DAY))),
+            open_at("complaints", t),
+            open_at("complaints", then - DAY),
         ),
         "complaints_median_hours": (
             median_hours("complaints", t - 7 * DAY, t),
@@ -147,10 +189,7 @@ def refresh(
             created("safety", t - DAY, t),
             created("safety", then - 8 * DAY, then - DAY) / 7,
         ),
-        "disaster_active_alerts": (
-            float(len(alerts_at(t))),
-            float(len(alerts_at(then - DAY))),
-        ),
+        "disaster_active_alerts": (alerts_at(t), alerts_at(then - DAY)),
         "pm25_avg": (
             mean("pm25", t - HOUR, t),
             mean("pm25", then - DAY - HOUR, then - DAY),
@@ -164,11 +203,3 @@ def refresh(
             mean("road_speed", then - DAY - w, then - DAY, "congested"),
         ),
     }
-    by_district = complaints_open.groupby("district_code").size()
-    happened = ev[ev.occurred_at <= t].nlargest(8, "occurred_at")
-    return BaselineRefresh(
-        tiles=tiles,
-        map_values={d: float(n) for d, n in by_district.items()},
-        latest=happened.id.tolist(),
-        alerts=alerts_at(t).id.tolist(),
-    )

@@ -23,18 +23,11 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from city.profile import CityProfile, ProfileError, load_profile
+from kpis.definitions import KPIS
 
-# Targets any city can start from; each is a KPI the city should tune to its own.
-DEFAULT_TARGETS = {
-    "complaints_today": (100, 1.25),
-    "complaints_open": (300, 1.3),
-    "complaints_median_hours": (48, 1.5),
-    "safety_incidents_24h": (1.0, 1.2),
-    "disaster_active_alerts": (0, 1.0),
-    "pm25_avg": (15, 2.33),
-    "road_avg_speed": (25, 0.8),
-    "road_congested_share": (0.15, 1.6),
-}
+# Targets any city can start from (each KPI declares its own); each is one the
+# city should tune to its own.
+DEFAULT_TARGETS = {k.id: k.starting_target for k in KPIS if k.starting_target}
 # Share of the smaller district two polygons may overlap before it is an error:
 # slivers where sources disagree on a river bank are normal (Seoul's boundaries
 # have them up to 0.5 %); a district drawn twice or a wrong code is not.

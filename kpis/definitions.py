@@ -45,6 +45,9 @@ class Kpi:
     # judged by the most severe of the alerts it counts (Extreme or Severe: alert,
     # Moderate: watch), which its tile shows beside the count
     judged_by_severity: bool = False
+    # (target, watch ratio) a new city's profile starts from (``citywall city
+    # init``), which the city then tunes to its own
+    starting_target: tuple[float, float] | None = None
     on_map: bool = True
     series: str | None = None  # the measurement series it reads; None: events
     # a count that grows with the district's size: compared per resident
@@ -85,6 +88,7 @@ KPIS: tuple[Kpi, ...] = (
         },
         scales_with_population=True,
         per_resident=True,
+        starting_target=(100, 1.25),
     ),
     Kpi(
         id="complaints_open",
@@ -100,6 +104,7 @@ KPIS: tuple[Kpi, ...] = (
         comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         scales_with_population=True,
         per_resident=True,
+        starting_target=(300, 1.3),
     ),
     Kpi(
         id="complaints_median_hours",
@@ -122,6 +127,7 @@ KPIS: tuple[Kpi, ...] = (
             "es": "vs. los 7 días previos",
         },
         decimals=1,
+        starting_target=(48, 1.5),
     ),
     Kpi(
         id="safety_incidents_24h",
@@ -142,6 +148,7 @@ KPIS: tuple[Kpi, ...] = (
         previous_divisor=7.0,
         status_on_change=True,
         per_resident=True,
+        starting_target=(1.0, 1.2),
     ),
     Kpi(
         id="disaster_active_alerts",
@@ -156,6 +163,7 @@ KPIS: tuple[Kpi, ...] = (
         previous=lambda w, c: q.alerts_active_at(w.now - DAY),
         comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         judged_by_severity=True,
+        starting_target=(0, 1.0),
     ),
     Kpi(
         id="pm25_avg",
@@ -171,6 +179,7 @@ KPIS: tuple[Kpi, ...] = (
         previous=lambda w, c: q.series_mean("pm25", w.now - DAY - H, w.now - DAY),
         comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         decimals=1,
+        starting_target=(15, 2.33),
     ),
     Kpi(
         id="road_avg_speed",
@@ -193,6 +202,7 @@ KPIS: tuple[Kpi, ...] = (
         },
         higher_is_better=True,
         decimals=1,
+        starting_target=(25, 0.8),
     ),
     Kpi(
         id="road_congested_share",
@@ -224,6 +234,7 @@ KPIS: tuple[Kpi, ...] = (
             "es": "vs. ayer a la misma hora",
         },
         percent=True,
+        starting_target=(0.15, 1.6),
     ),
 )
 

@@ -67,11 +67,20 @@ def test_every_page_is_walked_by_the_access_test(wall):  # noqa: F811
 
 
 def test_every_kpi_is_checked_against_a_plain_computation():
-    """``tests/kpis/test_kpis.py`` checks each declared KPI against pandas, and the
-    benchmark's baseline computes each one too (it fails the comparison, not skips,
-    when one is missing)."""
+    """Each declared KPI has its plain pandas computation in the benchmark's
+    baseline, which ``tests/kpis/test_kpis.py`` checks it against (city and
+    district) and the benchmark compares it with."""
     from bench import baseline
     from kpis.definitions import KPIS
 
     source = Path(baseline.__file__).read_text(encoding="utf-8")
     assert [k.id for k in KPIS if f'"{k.id}": (' not in source] == []
+
+
+def test_every_kpi_gives_a_new_city_a_starting_target():
+    """``citywall city init`` writes each KPI's starting target into a new profile:
+    a KPI without one would be judged "good" whatever it shows."""
+    from citywall.onboarding import DEFAULT_TARGETS
+    from kpis.definitions import KPIS
+
+    assert [k.id for k in KPIS if k.id not in DEFAULT_TARGETS] == []

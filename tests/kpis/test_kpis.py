@@ -1,8 +1,9 @@
 """Every KPI equals an independent pandas computation over the same raw rows.
 
-The KPI layer computes in SQL (on SQLite and PostgreSQL); here the same definitions
-are written again, plainly, over rows read with a bare SELECT, so a wrong window, a
-wrong filter or a wrong median shows up as a mismatch.
+The KPI layer computes in SQL (on SQLite and PostgreSQL); the benchmark's baseline
+(``bench.baseline.plain_kpis``) writes the same definitions again, plainly, over
+rows read here with a bare SELECT, so a wrong window, a wrong filter or a wrong
+median shows up as a mismatch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from bench.baseline import plain_kpis
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
 from kpis.definitions import KPIS
@@ -56,98 +58,9 @@ def _fill(engine, seoul):
 
 
 def expected(kpi_id: str, ev: pd.DataFrame, ms: pd.DataFrame, seoul, district=None):
-    """(value, previous) computed plainly with pandas."""
-    now = pd.Timestamp(NOW)
-    day = pd.Timedelta(days=1)
-    if district:
-        alerts_scope = ev["district_code"].isna() | (ev["district_code"] == district)
-        ev_scope = ev[
-            (ev["district_code"] == district)
-            | (ev["domain"] == "disaster") & alerts_scope
-        ]
-        ms = ms[ms["district_code"] == district]
-    else:
-        ev_scope = ev
-    complaints = ev_scope[ev_scope["domain"] == "complaints"]
-    safety = ev_scope[ev_scope["domain"] == "safety"]
-    alerts = ev_scope[ev_scope["domain"] == "disaster"]
-    midnight = now.tz_convert("Asia/Seoul").normalize().tz_convert("UTC")
-
-    def created(df, start, end):
-        return float(((df["occurred_at"] >= start) & (df["occurred_at"] < end)).sum())
-
-    def open_at(df, at):
-        return float(
-            (
-                (df["occurred_at"] <= at)
-                & (df["closed_at"].isna() | (df["closed_at"] > at))
-            ).sum()
-        )
-
-    def median_close(df, start, end):
-        done = df[(df["closed_at"] >= start) & (df["closed_at"] < end)]
-        hours = (done["closed_at"] - done["occurred_at"]).dt.total_seconds() / 3600
-        return None if hours.empty else float(hours.median())
-
-    def active(at):
-        live = (
-            (alerts["occurred_at"] <= at)
-            & (alerts["expires_at"].isna() | (alerts["expires_at"] > at))
-            & (alerts["status"] != "cancelled")
-        )
-        return float(live.sum())
-
-    def mean(series, start, end):
-        rows = ms[
-            (ms["series"] == series)
-            & (ms["observed_at"] > start)
-            & (ms["observed_at"] <= end)
-        ]
-        return None if rows.empty else float(rows["value"].mean())
-
-    def congested(start, end):
-        rows = ms[
-            (ms["series"] == "road_speed")
-            & (ms["observed_at"] > start)
-            & (ms["observed_at"] <= end)
-        ]
-        if rows.empty:
-            return None
-        limit = rows["category"].map(
-            {name: c.congested_below for name, c in seoul.road_classes.items()}
-        )
-        return float((rows["value"] < limit).mean())
-
-    window = seoul.speed_window
-    then = now.floor("min")  # values to compare with are kept to the minute
-    return {
-        "complaints_today": (
-            created(complaints, midnight, now),
-            created(complaints, midnight - day, then - day),
-        ),
-        "complaints_open": (open_at(complaints, now), open_at(complaints, then - day)),
-        "complaints_median_hours": (
-            median_close(complaints, now - 7 * day, now),
-            median_close(complaints, then - 14 * day, then - 7 * day),
-        ),
-        "safety_incidents_24h": (
-            created(safety, now - day, now),
-            created(safety, then - 8 * day, then - day) / 7,
-        ),
-        "disaster_active_alerts": (active(now), active(then - day)),
-        "pm25_avg": (
-            mean("pm25", now - pd.Timedelta(hours=1), now),
-            mean("pm25", then - day - pd.Timedelta(hours=1), then - day),
-        ),
-        "road_avg_speed": (
-            mean("road_speed", now - window, now),
-            mean("road_speed", then - day - window, then - day),
-        ),
-        "road_congested_share": (
-            congested(now - window, now),
-            congested(then - day - window, then - day),
-        ),
-    }[kpi_id]
+    """(value, previous) computed plainly with pandas (the benchmark's baseline:
+    one plain computation per KPI, which a new KPI must add)."""
+    return plain_kpis(ev, ms, seoul, NOW, seoul.speed_window, district)[kpi_id]
 
 
 @pytest.mark.parametrize("district", [None, DISTRICT], ids=["city", "gangnam"])
@@ -230,7 +143,7 @@ def test_status_follows_targets_and_direction(filled, seoul):
     for value in service.tiles():
         kpi = next(k for k in KPIS if k.id == value.kpi_id)
         target = seoul.targets[kpi.id]
-        if kpi.id in ("disaster_active_alerts",) or kpi.status_on_change:
+        if kpi.judged_by_severity or kpi.status_on_change:
             continue
         limit = target.target * target.watch_ratio
         if kpi.higher_is_better:
