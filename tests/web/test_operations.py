@@ -176,7 +176,7 @@ def test_readyz_gives_up_on_a_database_that_hangs(city, monkeypatch):
         calls.append(1)
         release.wait(30)
 
-    monkeypatch.setattr(operations, "_select_one", hang)
+    monkeypatch.setattr(operations, "_store_revision", hang)
     monkeypatch.setattr(operations, "READY_TIMEOUT_SECONDS", 0.5)
     client = make_app().test_client()
     try:
