@@ -137,11 +137,12 @@ def store_url(request, tmp_path) -> Iterator[str]:
         yield url
 
 
-def store_at_head(url: str) -> Engine:
-    """An engine on ``url`` with the store's schema at head, as `citywall db
-    upgrade` leaves it (``prepare_store`` does the same, then adds a profile's
-    districts): the way a test makes a store's tables."""
-    eng = connect(url)
+def store_at_head(store: str | Engine) -> Engine:
+    """An engine on ``store`` (a URL, or an engine such as the runtime's) with the
+    store's schema at head, as `citywall db upgrade` leaves it (``prepare_store``
+    does the same, then adds a profile's districts): the way a test makes a
+    store's tables."""
+    eng = connect(store) if isinstance(store, str) else store
     migrations.upgrade(eng)
     return eng
 
