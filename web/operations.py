@@ -3,11 +3,12 @@ how is it doing. ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
 
 Readiness is the database, answering and with its schema at the revision this code
 expects: a worker never migrates, so a store behind the code (``citywall db upgrade``
-not run) is "unready" with that said, and the pages answer a plain 503. A source whose feed is late (a city's CAP server
-down, a transit API in maintenance) is listed in ``/readyz``'s body, with since when,
-but does not make the instance unready: every instance reads the same store, so a
-load balancer would take all of them out at once and the wall would go dark when it
-is most useful, showing the last good data with its "data delayed" badges. A monitor
+not run) is "unready" with that said, and the pages answer a plain 503. A source
+whose feed is late (a city's CAP server down, a transit API in maintenance) is
+listed in ``/readyz``'s body, with since when, but does not make the instance
+unready: every instance reads the same store, so a load balancer would take all of
+them out at once and the wall would go dark when it is most useful, showing the last
+good data with its "data delayed" badges. A monitor
 that wants a failing check for late feeds asks ``/readyz?strict=1`` (503 when a
 source is stale too) or alerts on ``citywall_source_stale`` in ``/metrics``.
 
@@ -165,8 +166,8 @@ def add_operations_routes(server: flask.Flask, routes: str) -> None:
 
 def readiness(deadlines: _Deadlines, strict: bool = False) -> tuple[dict, bool]:
     """(the body of /readyz, ready or not): the database answers within the
-    deadline, its schema at this code's revision; the sources are listed with the stale ones and since when
-    (they fail the check only when ``strict``)."""
+    deadline, its schema at this code's revision; the sources are listed with the
+    stale ones and since when (they fail the check only when ``strict``)."""
     database = _database_check(deadlines)
     checks: dict[str, Any] = {"database": database}
     reasons = [] if database["ok"] else [f"database: {database['error']}"]
