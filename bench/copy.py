@@ -18,7 +18,8 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy import Engine, Table, make_url, text
 
-from store import connect, versions
+from bench.dataset import drop_all
+from store import connect, migrations, versions
 from store.schema import metadata
 
 ROWS_PER_FETCH = 50_000
@@ -30,12 +31,13 @@ def copy_store(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Engine, int]:
     """(engine, rows copied): every table of ``metadata`` at ``postgres_url`` made
-    anew and filled from the SQLite file; the id sequences set past the ids."""
-    target = connect(postgres_url, create=False)
-    metadata.drop_all(target)
+    anew by the migrations and filled from the SQLite file; the id sequences set
+    past the ids."""
+    drop_all(postgres_url)
+    target = connect(postgres_url)
+    migrations.upgrade(target)
     # the tables bare for the copy, keys and indexes made after, as a restore does
     indexes = {table.name: list(table.indexes) for table in metadata.sorted_tables}
-    metadata.create_all(target)
     with target.begin() as conn:
         for table_indexes in indexes.values():
             for index in table_indexes:

@@ -174,12 +174,16 @@ def kept_store(
 
 
 def drop_all(url: str) -> None:
-    """Every CityWall table at ``url`` gone (a server database kept between runs)."""
+    """Every CityWall table at ``url`` gone, the record of its migrations too (a
+    server database kept between runs)."""
+    from store.migrations import VERSION_TABLE
     from store.schema import metadata
 
     engine = connect(url)
     try:
         metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
     finally:
         engine.dispose()
 

@@ -119,7 +119,7 @@ def ensure_database(url: str) -> None:
 def postgres_version(url: str) -> str:
     from store import connect
 
-    engine = connect(url, create=False)
+    engine = connect(url)
     try:
         with engine.connect() as conn:
             return str(conn.execute(text("SHOW server_version")).scalar())

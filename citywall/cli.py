@@ -16,6 +16,7 @@ from pathlib import Path
 
 from city.profile import ProfileError
 from citywall import access_commands as access_commands
+from citywall import db_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     stage_sub.add_parser("auto", help="hand the stage back to the rules")
 
     access_commands.add_parsers(sub)
+    db_commands.add_parsers(sub)
 
     args = parser.parse_args(argv)
     # JSON lines for the long-running processes a collector reads; text for a person
@@ -131,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             return stage_command(args)
         if args.command in ("account", "screen", "embed-token"):
             return access_commands.run(args)
+        if args.command == "db":
+            return db_commands.run(args)
         return serve_command(args)
     except ConfigurationError as exc:
         print(f"citywall: {exc}", file=sys.stderr)

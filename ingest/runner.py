@@ -32,7 +32,7 @@ from connectors.errors import redacted, secret_values, stored_error
 from ingest.collector import collector_paused
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
-from store import rollups, versions, writes
+from store import migrations, rollups, versions, writes
 
 log = logging.getLogger(__name__)
 
@@ -323,8 +323,16 @@ MAX_FIXED_PLACES = 200_000  # sensors a source may have before the memory starts
 
 
 def prepare_store(engine: Engine, profile: CityProfile) -> None:
-    """Tables exist (``store.connect`` made them), the store has its identity and
-    the profile's districts; a store written before the rollups existed gets them."""
+    """The store ready for the ingest: its schema at this code's head (the
+    migrations run, under their lock, when it is behind), its identity and the
+    profile's districts; a store written before the rollups existed gets them.
+
+    Every command that writes opens the store through here (``serve`` before its
+    web workers start, ``ingest``, ``stage``, the account commands); a web worker
+    never does, and never migrates."""
+    before, after = migrations.upgrade(engine)
+    if before != after:
+        log.info("store schema upgraded from %s to %s", before or "none", after)
     with engine.begin() as conn:
         versions.name_store(conn)
         writes.sync_districts(conn, profile)

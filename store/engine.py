@@ -5,70 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import CreateColumn
 
 from store.private_files import private_file, private_folder
-from store.schema import RETIRED_INDEXES, metadata
 
 
-def connect(url: str, *, create: bool = True) -> Engine:
-    """An engine for ``url``; with ``create`` the tables are made if missing."""
+def connect(url: str) -> Engine:
+    """An engine for ``url``. It makes no table: the schema is the migrations'
+    (``store.migrations.upgrade``), run by the processes that write, never by a
+    web worker opening the store."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(url)
-    else:
-        engine = create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=5,
-            max_overflow=5,
-            # a database that is down answers "unreachable" in seconds, never
-            # holds a wall's refresh for the minutes of a TCP time-out
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
-        )
-    if create:
-        metadata.create_all(engine)
-        _add_new_columns(engine)
-        _add_new_indexes(engine)
-    return engine
-
-
-def _add_new_columns(engine: Engine) -> None:
-    """Columns added to a table after a store was made (``create_all`` only makes
-    missing tables); each new column has a server default for the rows already
-    there. Each is added in a transaction of its own: a second process starting at
-    the same moment finds it added and goes on."""
-    have = {
-        table.name: {c["name"] for c in inspect(engine).get_columns(table.name)}
-        for table in metadata.sorted_tables
-    }
-    for table in metadata.sorted_tables:
-        for column in table.columns:
-            if column.name in have[table.name]:
-                continue
-            ddl = CreateColumn(column).compile(dialect=engine.dialect)
-            try:
-                with engine.begin() as conn:
-                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
-            except DBAPIError:
-                columns = inspect(engine).get_columns(table.name)
-                if column.name not in {c["name"] for c in columns}:
-                    raise
-
-
-def _add_new_indexes(engine: Engine) -> None:
-    """Indexes added to a table after a store was made (``create_all`` only makes
-    the indexes of tables it creates), and those retired since dropped: each is
-    one more B-tree for every insert."""
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-        for name in RETIRED_INDEXES:
-            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        return _sqlite_engine(url)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        # a database that is down answers "unreachable" in seconds, never
+        # holds a wall's refresh for the minutes of a TCP time-out
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 CONNECT_TIMEOUT_SECONDS = 5

@@ -1,4 +1,8 @@
-"""Tables of the store. No column holds personal data, by design."""
+"""Tables of the store. No column holds personal data, by design.
+
+What the code reads and writes; a store gets these tables from the migrations
+(``store/migrations``): a change here is a new migration too, and
+tests/store/test_migrations.py fails while the two differ."""
 
 from __future__ import annotations
 
@@ -80,8 +84,7 @@ events = Table(
     # no index on status: every query reads it as "not retracted" over rows that
     # other indexes found, and each index is one more B-tree for every insert
 )
-# indexes of earlier versions, dropped from a store that still has them
-RETIRED_INDEXES = ("ix_events_domain_status", "ix_events_domain_expires")
+# (the indexes of earlier versions are dropped by the baseline migration)
 
 # The further districts an event covers: a warning area over several districts.
 # The event's own district_code is its primary one (where it is, or most of it).

@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from city.profile import CityProfile, load_profile
 from ingest.runner import prepare_store
-from store import connect
+from store import connect, migrations
 
 # ---------------------------------------------------------------------------------
 # 1. Project paths and city profiles
@@ -137,9 +137,19 @@ def store_url(request, tmp_path) -> Iterator[str]:
         yield url
 
 
+def store_at_head(store: str | Engine) -> Engine:
+    """An engine on ``store`` (a URL, or an engine such as the runtime's) with the
+    store's schema at head, as `citywall db upgrade` leaves it (``prepare_store``
+    does the same, then adds a profile's districts): the way a test makes a
+    store's tables."""
+    eng = connect(store) if isinstance(store, str) else store
+    migrations.upgrade(eng)
+    return eng
+
+
 @pytest.fixture
 def engine(store_url, seoul):
-    """A store with every table and Seoul's 25 districts, disposed afterwards."""
+    """A store at head with Seoul's 25 districts, disposed afterwards."""
     eng = connect(store_url)
     try:
         prepare_store(eng, seoul)

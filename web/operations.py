@@ -1,11 +1,14 @@
 """What the city's platform asks of each instance: is it alive, may it take traffic,
 how is it doing. ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
 
-Readiness is the database only. A source whose feed is late (a city's CAP server
-down, a transit API in maintenance) is listed in ``/readyz``'s body, with since when,
-but does not make the instance unready: every instance reads the same store, so a
-load balancer would take all of them out at once and the wall would go dark when it
-is most useful, showing the last good data with its "data delayed" badges. A monitor
+Readiness is the database, answering and with its schema at the revision this code
+expects: a worker never migrates, so a store behind the code (``citywall db upgrade``
+not run) is "unready" with that said, and the pages answer a plain 503. A source
+whose feed is late (a city's CAP server down, a transit API in maintenance) is
+listed in ``/readyz``'s body, with since when, but does not make the instance
+unready: every instance reads the same store, so a load balancer would take all of
+them out at once and the wall would go dark when it is most useful, showing the last
+good data with its "data delayed" badges. A monitor
 that wants a failing check for late feeds asks ``/readyz?strict=1`` (503 when a
 source is stale too) or alerts on ``citywall_source_stale`` in ``/metrics``.
 
@@ -47,6 +50,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
+from store import migrations
 from web import runtime
 
 OPEN_PATHS = ("healthz", "readyz")  # the access guard leaves these open
@@ -161,13 +165,22 @@ def add_operations_routes(server: flask.Flask, routes: str) -> None:
 
 
 def readiness(deadlines: _Deadlines, strict: bool = False) -> tuple[dict, bool]:
-    """(the body of /readyz, ready or not): the database answers ``SELECT 1``
-    within the deadline; the sources are listed with the stale ones and since when
-    (they fail the check only when ``strict``)."""
+    """(the body of /readyz, ready or not): the database answers within the
+    deadline, its schema at this code's revision; the sources are listed with the
+    stale ones and since when (they fail the check only when ``strict``)."""
     database = _database_check(deadlines)
     checks: dict[str, Any] = {"database": database}
     reasons = [] if database["ok"] else [f"database: {database['error']}"]
     if database["ok"]:
+        schema = migrations.Status(database.pop("schema"), migrations.head())
+        checks["schema"] = {
+            "ok": schema.ok,
+            "at": schema.current,
+            "expects": schema.head,
+        }
+        if not schema.ok:
+            reasons.append(f"schema: {schema.reason}")
+    if database["ok"] and not reasons:
         sources = _sources_check(deadlines)
         checks["sources"] = sources
         if strict and not sources["ok"]:
@@ -192,15 +205,18 @@ def readiness_here(strict: bool = False) -> tuple[dict, bool]:
 def _database_check(deadlines: _Deadlines) -> dict:
     started = time.perf_counter()
     try:
-        deadlines.run("database", _select_one, READY_TIMEOUT_SECONDS)
+        at = deadlines.run("database", _store_revision, READY_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure is "not ready"; its class says which
         return {"ok": False, "error": _error_class(exc)}
-    return {"ok": True, "seconds": round(time.perf_counter() - started, 4)}
+    seconds = round(time.perf_counter() - started, 4)
+    return {"ok": True, "seconds": seconds, "schema": at}
 
 
-def _select_one() -> None:
+def _store_revision() -> str | None:
+    """The store's schema revision, read, never changed: the database answers."""
     with runtime.engine().connect() as conn:
         conn.execute(text("SELECT 1"))
+        return migrations.current(conn)
 
 
 def _sources_check(deadlines: _Deadlines) -> dict:

@@ -178,6 +178,7 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
     from citywall import cli
     from store import stages as stage_store
     from store import versions, writes
+    from tests.conftest import store_at_head
     from web import runtime
 
     for key in ("CITYWALL_PROFILE", "CITYWALL_DATA_DIR"):
@@ -185,7 +186,7 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
     monkeypatch.delenv("CITYWALL_DATABASE_URL", raising=False)
     runtime.reset()
     try:
-        engine = runtime.engine()
+        engine = store_at_head(runtime.engine())
         now = datetime.now(UTC)
         with engine.begin() as conn:
             writes.upsert_events(

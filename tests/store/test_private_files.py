@@ -82,10 +82,10 @@ def test_the_command_says_what_is_wrong_with_the_key(small_city):  # noqa: F811
 def test_the_demo_keeps_its_password_out_of_the_logs(tmp_path):
     from access import accounts
     from citywall.cli import demo_sign_in
-    from store import connect
+    from tests.conftest import store_at_head
 
     demo = Settings.from_env(data_dir=str(tmp_path / "demo"), database_url="")
-    engine = connect(demo.database_url)
+    engine = store_at_head(demo.database_url)
     said = demo_sign_in(engine, demo)
     kept = demo.data_dir / "demo-admin.txt"
     password = kept.read_text().split("password: ")[1].strip()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from city.records import Event, Measurement, Rejected
-from store import connect, versions, writes
+from store import versions, writes
 from store.schema import (
     districts,
     event_totals,
@@ -335,22 +335,3 @@ def test_syncing_districts_again_changes_nothing(engine, seoul):
     with engine.connect() as conn:
         after = conn.execute(select(districts).order_by(districts.c.code)).all()
     assert after == before and len(after) == 25
-
-
-def test_a_store_of_an_earlier_version_loses_its_retired_indexes(store_url):
-    """An index dropped from the schema is dropped from an older store too: each
-    is one more B-tree for every insert. The alerts' expiry index replaces one."""
-    first = connect(store_url)
-    with first.begin() as conn:
-        conn.execute(text("DROP INDEX ix_events_alerts_expires"))
-        conn.execute(
-            text("CREATE INDEX ix_events_domain_expires ON events (domain, expires_at)")
-        )
-    first.dispose()
-    again = connect(store_url)
-    try:
-        names = {ix["name"] for ix in inspect(again).get_indexes("events")}
-    finally:
-        again.dispose()
-    assert "ix_events_domain_expires" not in names
-    assert "ix_events_alerts_expires" in names

@@ -618,11 +618,11 @@ def test_public_kpis_open_their_tiles_to_anyone_and_nothing_more(wall, monkeypat
 
 def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
     from citywall.cli import demo_sign_in
-    from store import connect
+    from tests.conftest import store_at_head
     from web.settings import Settings
 
     demo = Settings.from_env(data_dir=str(tmp_path / "demo"), database_url="")
-    engine = connect(demo.database_url)
+    engine = store_at_head(demo.database_url)
     said = demo_sign_in(engine, demo)
     assert "username: admin" in said and accounts.has_accounts(engine)
     kept = tmp_path / "demo" / "demo-admin.txt"
@@ -635,7 +635,7 @@ def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
         data_dir=str(tmp_path / "real"),
         database_url=f"sqlite:///{tmp_path / 'city.db'}",
     )
-    engine = connect(real.database_url)
+    engine = store_at_head(real.database_url)
     said = demo_sign_in(engine, real)
     assert "No accounts yet" in said and not accounts.has_accounts(engine)
 

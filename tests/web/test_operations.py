@@ -17,11 +17,17 @@ from datetime import UTC, datetime, timedelta
 import flask
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 
 from ingest.runner import prepare_store, runners_for
+from store import migrations, schema
 from store.schema import source_state
-from tests.conftest import PROJECT_ROOT, seoul_profile_copy
+from tests.conftest import (
+    PROJECT_ROOT,
+    PROXY_SIGN_IN,
+    router_body,
+    seoul_profile_copy,
+)
 from web import logs, operations, runtime, serving
 
 PREFIX = "/intranet/citywall/"
@@ -111,6 +117,8 @@ def test_readyz_is_ready_with_the_database_up_and_the_source_fresh(ingested):
     body = response.get_json()
     assert body["status"] == "ready" and "reasons" not in body
     assert body["checks"]["database"]["ok"] is True
+    head = migrations.head()
+    assert body["checks"]["schema"] == {"ok": True, "at": head, "expects": head}
     assert body["checks"]["sources"] == {"ok": True, "count": 1, "stale": []}
 
 
@@ -152,6 +160,43 @@ def test_a_source_that_never_delivered_is_stale_since_never(city):
     assert body["reasons"] == ["source demo stale since it never delivered"]
 
 
+def test_a_store_behind_the_code_is_unready_and_no_worker_migrates_it(city):
+    """Tables as a CityWall from before the migrations left them, no revision: the
+    worker says what to run and runs nothing."""
+    schema.metadata.create_all(runtime.engine())
+    client = make_app().test_client()
+    for _ in range(2):
+        response = client.get(f"{PREFIX}readyz")
+        assert response.status_code == 503
+    body = response.get_json()
+    head = migrations.head()
+    assert body["checks"]["schema"] == {"ok": False, "at": None, "expects": head}
+    assert body["reasons"] == [
+        f"schema: store schema at none, code expects {head}: run `citywall db upgrade`"
+    ]
+    assert "sources" not in body["checks"]
+    assert migrations.VERSION_TABLE not in inspect(runtime.engine()).get_table_names()
+
+
+def test_the_wall_on_a_store_never_upgraded_makes_no_table_and_shows_no_traceback(
+    city, monkeypatch
+):
+    from web.factory import create_app
+
+    for name, value in PROXY_SIGN_IN.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    client = create_app(runtime.settings()).server.test_client()
+    staff = {"X-Remote-User": "sam", "X-Remote-Role": "staff"}
+    page = client.post("/_dash-update-component", json=router_body("/"), headers=staff)
+    assert page.status_code == 503
+    assert page.get_data(as_text=True).startswith("Data delayed")
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "run `citywall db upgrade`" in ready.get_json()["reasons"][0]
+    assert inspect(runtime.engine()).get_table_names() == []
+
+
 def test_readyz_fails_fast_when_the_database_is_unreachable(city, monkeypatch):
     monkeypatch.setenv("CITYWALL_DATABASE_URL", UNREACHABLE)
     runtime.reset()
@@ -176,7 +221,7 @@ def test_readyz_gives_up_on_a_database_that_hangs(city, monkeypatch):
         calls.append(1)
         release.wait(30)
 
-    monkeypatch.setattr(operations, "_select_one", hang)
+    monkeypatch.setattr(operations, "_store_revision", hang)
     monkeypatch.setattr(operations, "READY_TIMEOUT_SECONDS", 0.5)
     client = make_app().test_client()
     try:
