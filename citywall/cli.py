@@ -16,7 +16,7 @@ from pathlib import Path
 
 from city.profile import ProfileError
 from citywall import access_commands as access_commands
-from citywall import db_commands
+from citywall import connector_commands, db_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "--source", action="append", help="only this source (repeatable)"
     )
 
+    connector_commands.add_parsers(sub)
     sub.add_parser(
         "bench",
         help="run the benchmark (see bench/run.py; --help after it for its options)",
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.INFO, "json" if args.command in ("serve", "ingest") else "text"
     )
     try:
+        if args.command == "connectors":
+            return connector_commands.run(args)
         if args.command == "ingest":
             return ingest_command(args.source, loop=args.loop, backfill=args.backfill)
         if args.command == "city":

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from city.privacy import drop_personal_fields, scrub_text
 from city.records import Batch
+from connectors.options import Option
 
 
 class PayloadRejected(ValueError):
@@ -24,9 +25,14 @@ class PayloadRejected(ValueError):
 
 
 class Connector(Protocol):
-    """A source protocol. Instances are built from a profile's source options."""
+    """A source protocol. Instances are built from a profile's source options,
+    which the class declares (``connectors.options``) and reads through
+    ``read_options``; ``EXAMPLE`` is a source's options that work (shown by
+    ``citywall connectors show``, and what the fuzz tests build it from)."""
 
     protocol: ClassVar[str]
+    OPTIONS: ClassVar[tuple[Option, ...]]
+    EXAMPLE: ClassVar[dict[str, Any]]
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         """Return the records after ``cursor`` up to ``now``."""

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from city.privacy import scrub_text
 from city.profile import CityProfile
 from city.records import ACCESS_LEVELS, Batch, Camera, Rejected
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError, load_json
+from connectors.feed import FEED_OPTIONS, FeedConnector, SourceOptionsError, load_json
+from connectors.options import Option, declare
 from connectors.values import identifier, parse_number
 
 FIELDS = (
@@ -51,26 +52,63 @@ FIELDS = (
 
 class CamerasConnector(FeedConnector):
     protocol = "cameras"
+    OPTIONS = declare(
+        (
+            Option(
+                "url", str, None, "a provider's JSON feed of cameras (or `cameras`)"
+            ),
+            Option(
+                "cameras",
+                list,
+                None,
+                "the cameras in the profile instead, each { id, name, lon, lat, "
+                "snapshot_url or stream_url }",
+            ),
+            Option("provider", str, "cameras", "who runs them, shown with each camera"),
+            Option(
+                "access",
+                str,
+                "public",
+                "who may see them; a camera may only narrow it",
+                choices=ACCESS_LEVELS,
+            ),
+            Option(
+                "fields",
+                dict,
+                None,
+                "camera field = the feed's name for it",
+                items=str,
+            ),
+            Option("list_key", str, "cameras", "where a feed object holds its list"),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://cameras.example.city/list.json",
+        "provider": "City ITS",
+        "fields": {
+            "id": "cctvId",
+            "name": "title",
+            "lon": "x",
+            "lat": "y",
+            "snapshot_url": "image",
+        },
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.url = options.get("url")
-        self.registry = options.get("cameras")
+        o = self.options
+        self.url = o.url
+        self.registry = o.cameras
         if not self.url and self.registry is None:
             raise SourceOptionsError(
                 "the cameras connector needs option `url` (a feed) or `cameras` "
                 "(a list in the profile)"
             )
-        if self.registry is not None and not isinstance(self.registry, list):
-            raise SourceOptionsError("option `cameras` must be a list of cameras")
-        self.provider = str(options.get("provider") or "cameras")
-        self.access = str(options.get("access", "public"))
-        if self.access not in ACCESS_LEVELS:
-            raise SourceOptionsError(
-                f"option `access` must be one of {', '.join(ACCESS_LEVELS)}"
-            )
-        self.fields = {name: name for name in FIELDS} | dict(options.get("fields", {}))
-        self.list_key = str(options.get("list_key", "cameras"))
+        self.provider = o.provider or "cameras"
+        self.access = o.access
+        self.fields = {name: name for name in FIELDS} | dict(o.fields or {})
+        self.list_key = o.list_key
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         rows = self.registry if self.registry is not None else self._feed()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from xml.etree.ElementTree import Element
 
 import shapely
@@ -32,8 +32,9 @@ from city.profile import CityProfile
 from city.records import Batch, Event, Rejected, StatusChange
 from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.feed import FEED_OPTIONS, FeedConnector, dump_cursor, load_cursor
 from connectors.http import FetchError, Validators
+from connectors.options import Option, declare
 from connectors.values import optional_time, parse_time, slug
 
 SEVERITY_ORDER = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
@@ -80,29 +81,74 @@ class Alert:
 
 class CapConnector(FeedConnector):
     protocol = "cap"
+    OPTIONS = declare(
+        (
+            Option(
+                "url",
+                str,
+                required=True,
+                help="one CAP alert, or an Atom/RSS feed that embeds or links alerts",
+            ),
+            Option("follow_links", bool, True, "read the alerts a feed links to"),
+            Option("max_links", int, 200, "at most this many linked alerts a pull"),
+            Option(
+                "statuses",
+                list,
+                ("Actual",),
+                "alert statuses shown (Test, Exercise, System, Draft are not)",
+                items=str,
+            ),
+            Option(
+                "languages",
+                list,
+                None,
+                "which info block is shown, in order (default: the profile's "
+                "languages)",
+                items=str,
+            ),
+            Option(
+                "active_hours",
+                float,
+                24.0,
+                "how long an alert without `expires` stays active",
+            ),
+            Option(
+                "unlocated",
+                str,
+                "citywide",
+                "an alert with no area: the whole city, or ignored",
+                choices=("citywide", "ignore"),
+            ),
+            Option(
+                "geocodes",
+                dict,
+                None,
+                "valueName = { value = [district codes] } (a district code needs none)",
+                items=dict,
+            ),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://alerts.example.kr/cap/index.atom"
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.url = self.require("url")
-        self.follow_links = bool(options.get("follow_links", True))
-        self.max_links = int(options.get("max_links", 200))
-        self.statuses = set(options.get("statuses", ["Actual"]))
-        self.languages = [
-            lang.lower()
-            for lang in options.get(
-                "languages", [profile.default_language, profile.local_language]
-            )
-        ]
-        self.default_active = timedelta(hours=float(options.get("active_hours", 24)))
-        unlocated = options.get("unlocated", "citywide")
-        if unlocated not in ("citywide", "ignore"):
-            raise SourceOptionsError("cap option `unlocated` is 'citywide' or 'ignore'")
-        self.unlocated_citywide = unlocated == "citywide"
+        o = self.options
+        self.url = o.url
+        self.follow_links = o.follow_links
+        self.max_links = o.max_links
+        self.statuses = set(o.statuses)
+        languages = o.languages
+        if languages is None:
+            languages = [profile.default_language, profile.local_language]
+        self.languages = [lang.lower() for lang in languages]
+        self.default_active = timedelta(hours=o.active_hours)
+        self.unlocated_citywide = o.unlocated == "citywide"
         # {"valueName": {"value": ["district code", ...]}}; a value that is itself a
         # district code needs no entry
-        self.geocodes: dict[str, dict[str, list[str]]] = dict(
-            options.get("geocodes", {})
-        )
+        self.geocodes: dict[str, dict[str, list[str]]] = dict(o.geocodes or {})
         self.districts = profile.districts
         self.tree = shapely.STRtree([d.geometry for d in profile.districts])
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from statistics import fmean
-from typing import Any
+from typing import Any, ClassVar
 
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as rt
@@ -24,8 +24,15 @@ from city.privacy import scrub_text
 from city.profile import CityProfile
 from city.records import Batch, Event, Measurement, Rejected, StatusChange
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError, dump_cursor, load_cursor
+from connectors.feed import (
+    FEED_OPTIONS,
+    FeedConnector,
+    SourceOptionsError,
+    dump_cursor,
+    load_cursor,
+)
 from connectors.http import Validators
+from connectors.options import Option, declare
 from connectors.values import EARLIEST, LATEST, slug
 
 FEEDS = ("trip_updates_url", "vehicle_positions_url", "alerts_url")
@@ -40,17 +47,40 @@ DELAY, ON_TIME, VEHICLES = (
 
 class GtfsRealtimeConnector(FeedConnector):
     protocol = "gtfs_realtime"
+    OPTIONS = declare(
+        (
+            Option("trip_updates_url", str, None, "the TripUpdates feed (delays)"),
+            Option(
+                "vehicle_positions_url",
+                str,
+                None,
+                "the VehiclePositions feed (where each trip is)",
+            ),
+            Option(
+                "alerts_url", str, None, "the Alerts feed (one of the three at least)"
+            ),
+            Option("early_seconds", float, 60.0, "on time: at most this early…"),
+            Option("late_seconds", float, 300.0, "…and this late"),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "trip_updates_url": "https://transit.example/gtfs-rt/trip-updates",
+        "vehicle_positions_url": "https://transit.example/gtfs-rt/vehicle-positions",
+        "alerts_url": "https://transit.example/gtfs-rt/alerts",
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.urls = {name: options[name] for name in FEEDS if options.get(name)}
+        o = self.options
+        self.urls = {name: o[name] for name in FEEDS if o[name]}
         if not self.urls:
             raise SourceOptionsError(
                 f"the gtfs_realtime connector needs one of {FEEDS}"
             )
         # on time: at most this early or late (seconds); the common 1 min / 5 min rule
-        self.early = float(options.get("early_seconds", 60))
-        self.late = float(options.get("late_seconds", 300))
+        self.early = o.early_seconds
+        self.late = o.late_seconds
         self.languages = [profile.default_language, profile.local_language]
         self.locator = DistrictLocator(profile)
 

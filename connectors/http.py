@@ -40,6 +40,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from city.network import OPEN_INTERNET, HostRefused, NetworkPolicy
 from connectors.errors import body_excerpt, redact_url
+from connectors.options import Option, read_options
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,44 @@ class RedirectRefused(FetchError):
     """A redirect to another origin, or any redirect where a source follows none."""
 
 
+# every HTTP connector takes these, declared once and composed into each one's OPTIONS
+HTTP_OPTIONS = (
+    Option(
+        "timeout_seconds",
+        float,
+        20.0,
+        "seconds to connect and for each read; a whole fetch gets four times this",
+    ),
+    Option(
+        "retries",
+        int,
+        3,
+        "tries again after a time-out, a 429 or a 5xx (honouring `Retry-After`)",
+    ),
+    Option(
+        "backoff_seconds",
+        float,
+        1.0,
+        "the first wait before trying again, doubled each time",
+    ),
+    Option("max_payload_mb", float, 32.0, "the largest answer read, in MB"),
+    Option(
+        "headers",
+        dict,
+        None,
+        "extra request headers",
+        items=str,
+        secret=True,
+    ),
+    Option(
+        "follow_redirects",
+        bool,
+        True,
+        "follow redirects within the same origin (never to another); false: none",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class HttpSettings:
     timeout_seconds: float = 20.0
@@ -72,30 +111,21 @@ class HttpSettings:
     follow_redirects: bool = True  # within the same origin only, whatever this says
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> HttpSettings:
-        """The profile's per-source options: ``timeout_seconds``, ``retries``,
-        ``backoff_seconds``, ``max_payload_mb``, extra ``headers`` and
-        ``follow_redirects``. A value of the wrong kind is a TypeError or ValueError."""
-        default = cls()
-        follow = options.get("follow_redirects", default.follow_redirects)
-        if not isinstance(follow, bool):
-            raise TypeError(
-                f"option `follow_redirects` must be true or false, not {follow!r}"
-            )
+    def from_settings(cls, settings: Mapping[str, Any]) -> HttpSettings:
+        """From a source's options as read against ``HTTP_OPTIONS``."""
         return cls(
-            timeout_seconds=float(
-                options.get("timeout_seconds", default.timeout_seconds)
-            ),
-            retries=int(options.get("retries", default.retries)),
-            backoff_seconds=float(
-                options.get("backoff_seconds", default.backoff_seconds)
-            ),
-            max_bytes=int(
-                float(options.get("max_payload_mb", default.max_bytes / 2**20)) * 2**20
-            ),
-            headers=dict(options.get("headers", {})),
-            follow_redirects=follow,
+            timeout_seconds=settings["timeout_seconds"],
+            retries=settings["retries"],
+            backoff_seconds=settings["backoff_seconds"],
+            max_bytes=int(settings["max_payload_mb"] * 2**20),
+            headers=dict(settings["headers"] or {}),
+            follow_redirects=settings["follow_redirects"],
         )
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> HttpSettings:
+        """From HTTP options alone; a wrong one is a ``SourceOptionsError``."""
+        return cls.from_settings(read_options(HTTP_OPTIONS, options, "HTTP"))
 
 
 @dataclass(frozen=True)

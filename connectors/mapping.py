@@ -28,7 +28,7 @@ from typing import Any
 from city.privacy import is_personal_field, scrub_text, scrub_value
 from city.profile import CityProfile
 from city.records import DOMAINS, Event, Measurement
-from connectors.feed import SourceOptionsError
+from connectors.options import Option, SourceOptionsError
 from connectors.values import (
     identifier,
     optional_time,
@@ -50,6 +50,34 @@ REQUIRED = {
     "event": ("source_id", "occurred_at"),
     "measurement": ("place", "observed_at", "value"),
 }
+CLOSED_STATUSES = ("closed", "completed", "resolved")
+
+# the options of every connector that maps rows (Socrata, tables)
+MAPPING_OPTIONS = (
+    Option(
+        "record",
+        dict,
+        None,
+        "constants of each record: `kind` (event or measurement), an event's "
+        "`domain` and default `category`, a measurement's `series`",
+    ),
+    Option("columns", dict, None, "record field = source column", items=str),
+    Option("categories", dict, None, "source value = category", items=str),
+    Option(
+        "closed_statuses",
+        list,
+        CLOSED_STATUSES,
+        "statuses that close an event",
+        items=str,
+    ),
+    Option(
+        "attrs",
+        list,
+        None,
+        "extra columns kept with each record (never one that names a person)",
+        items=str,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +86,7 @@ class RecordMapping:
     constants: Mapping[str, Any]
     columns: Mapping[str, str]
     categories: Mapping[str, str] = field(default_factory=dict)
-    closed_statuses: frozenset[str] = frozenset({"closed", "completed", "resolved"})
+    closed_statuses: frozenset[str] = frozenset(CLOSED_STATUSES)
     attrs: tuple[str, ...] = ()
     district_lookup: Mapping[str, str] = field(default_factory=dict)
 
@@ -66,8 +94,8 @@ class RecordMapping:
     def from_options(
         cls, options: Mapping[str, Any], profile: CityProfile
     ) -> RecordMapping:
-        record = dict(options.get("record", {}))
-        columns = dict(options.get("columns", {}))
+        record = dict(options.get("record") or {})
+        columns = dict(options.get("columns") or {})
         kind = record.pop("kind", "event")
         problems = []
         if kind not in REQUIRED:
@@ -85,7 +113,9 @@ class RecordMapping:
                     problems.append(f"record.domain must be one of {DOMAINS}")
             elif "series" not in record and "series" not in columns:
                 problems.append("record.series names the measured series")
-        personal = sorted(a for a in options.get("attrs", []) if is_personal_field(a))
+        attrs = tuple(options.get("attrs") or ())
+        closed = options.get("closed_statuses")
+        personal = sorted(a for a in attrs if is_personal_field(a))
         if personal:
             problems.append(f"attrs {personal} would store personal data")
         if problems:
@@ -94,11 +124,11 @@ class RecordMapping:
             kind=kind,
             constants=record,
             columns=columns,
-            categories=dict(options.get("categories", {})),
+            categories=dict(options.get("categories") or {}),
             closed_statuses=frozenset(
-                s.lower() for s in options.get("closed_statuses", cls.closed_statuses)
+                s.lower() for s in (CLOSED_STATUSES if closed is None else closed)
             ),
-            attrs=tuple(options.get("attrs", [])),
+            attrs=attrs,
             district_lookup=district_lookup(profile),
         )
 

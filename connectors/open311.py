@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from city.privacy import scrub_text, without_personal_fields
 from city.profile import CityProfile
@@ -23,18 +23,20 @@ from city.records import Batch, Event, Rejected
 from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
 from connectors.feed import (
+    FEED_OPTIONS,
     FeedConnector,
-    SourceOptionsError,
     dump_cursor,
     load_cursor,
     load_json,
 )
 from connectors.http import FetchError
+from connectors.options import Option, declare
 from connectors.values import identifier, optional_time, parse_time, position, slug
 
 CLOSED = frozenset({"closed", "resolved", "completed", "archived"})
 MIN_WINDOW = timedelta(minutes=1)
 SERVICES_TTL_SECONDS = 24 * 3600
+FORMATS = ("json", "xml")
 WINDOW_PARAMS = {
     "updated": ("updated_after", "updated_before"),
     "requested": ("start_date", "end_date"),
@@ -43,29 +45,70 @@ WINDOW_PARAMS = {
 
 class Open311Connector(FeedConnector):
     protocol = "open311"
-    secret_options = ("api_key",)
+    OPTIONS = declare(
+        (
+            Option(
+                "url",
+                str,
+                required=True,
+                help="the GeoReport v2 endpoint; requests and services are below it",
+            ),
+            Option("format", str, "json", "what the server speaks", choices=FORMATS),
+            Option("jurisdiction_id", str, None, "sent when the server wants one"),
+            Option("api_key", str, None, "sent as `api_key`", secret=True),
+            Option(
+                "window",
+                str,
+                "updated",
+                "which times a window spans: updated_after/updated_before, or the "
+                "spec's start_date/end_date",
+                choices=tuple(WINDOW_PARAMS),
+            ),
+            Option("after_param", str, None, "the window's start parameter, renamed"),
+            Option("before_param", str, None, "the window's end parameter, renamed"),
+            Option("window_hours", float, 24.0, "hours pulled at a time"),
+            Option("lookback_days", float, 7.0, "how far back the first pull goes"),
+            Option("overlap_minutes", float, 5.0, "each window re-reads this much"),
+            Option("page_size", int, 100, "requests per page"),
+            Option(
+                "paging",
+                bool,
+                True,
+                "the server pages (page, page_size); false: windows are halved instead",
+            ),
+            Option(
+                "categories",
+                dict,
+                None,
+                "service_code = category (else the service list's group)",
+                items=str,
+            ),
+            Option(
+                "service_list",
+                bool,
+                True,
+                "read services for their group names (daily)",
+            ),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {"url": "https://311.example.gov/open311/v2"}
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.base = str(self.require("url")).rstrip("/")
-        self.format = options.get("format", "json")
-        if self.format not in ("json", "xml"):
-            raise SourceOptionsError("open311 option `format` must be 'json' or 'xml'")
-        window = options.get("window", "updated")
-        if window not in WINDOW_PARAMS:
-            raise SourceOptionsError(
-                f"open311 option `window` must be one of {list(WINDOW_PARAMS)}"
-            )
-        self.after_param, self.before_param = WINDOW_PARAMS[window]
-        self.after_param = options.get("after_param", self.after_param)
-        self.before_param = options.get("before_param", self.before_param)
-        self.window = timedelta(hours=float(options.get("window_hours", 24)))
-        self.lookback = timedelta(days=float(options.get("lookback_days", 7)))
-        self.overlap = timedelta(minutes=float(options.get("overlap_minutes", 5)))
-        self.page_size = int(options.get("page_size", 100))
-        self.paging = bool(options.get("paging", True))
-        self.categories: dict[str, str] = dict(options.get("categories", {}))
-        self.use_service_list = bool(options.get("service_list", True))
+        o = self.options
+        self.base = o.url.rstrip("/")
+        self.format = o.format
+        after, before = WINDOW_PARAMS[o.window]
+        self.after_param = o.after_param or after
+        self.before_param = o.before_param or before
+        self.window = timedelta(hours=o.window_hours)
+        self.lookback = timedelta(days=o.lookback_days)
+        self.overlap = timedelta(minutes=o.overlap_minutes)
+        self.page_size = o.page_size
+        self.paging = o.paging
+        self.categories: dict[str, str] = dict(o.categories or {})
+        self.use_service_list = o.service_list
         self._services: dict[str, dict[str, Any]] = {}
         self._services_at = -SERVICES_TTL_SECONDS
 

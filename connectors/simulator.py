@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -26,6 +27,7 @@ import shapely
 
 from city.profile import CityProfile
 from city.records import Batch, Camera, Event, Measurement
+from connectors.options import Option, declare, read_options
 
 HOUR = timedelta(hours=1)
 BACKFILL_CHUNK = timedelta(days=1)
@@ -204,24 +206,50 @@ PM25 = "pm25"
 
 
 class SimulatorConnector:
-    """Simulated feeds for the city of a profile. Options: seed, backfill_days,
-    links_per_district, complaints_per_day, safety_incidents_per_day, alerts_per_day,
-    traffic_incidents_per_day, speed_minutes (cadence of road speeds),
-    cameras_per_district (their pictures are drawn by the wall: ``demo://`` URLs)."""
+    """Simulated feeds for the city of a profile: complaints, incidents, alerts,
+    road speeds, air quality and cameras (their pictures are drawn by the wall:
+    ``demo://`` URLs)."""
 
     protocol: ClassVar[str] = "simulator"
+    OPTIONS: ClassVar[tuple[Option, ...]] = declare(
+        (
+            Option("seed", int, 1, "the same seed, the same city"),
+            Option("backfill_days", float, 30.0, "days of history made at the start"),
+            Option(
+                "links_per_district", int, 4, "road links with speeds in each district"
+            ),
+            Option("complaints_per_day", float, 850.0, "complaints a day, city-wide"),
+            Option(
+                "safety_incidents_per_day",
+                float,
+                160.0,
+                "safety incidents a day, city-wide",
+            ),
+            Option("alerts_per_day", float, 4.0, "disaster alerts a day"),
+            Option(
+                "traffic_incidents_per_day",
+                float,
+                53.0,
+                "traffic incidents a day, city-wide",
+            ),
+            Option("speed_minutes", float, 15.0, "minutes between road speeds"),
+            Option("cameras_per_district", int, 2, "cameras in each district"),
+        ),
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {"seed": 1, "backfill_days": 7}
 
-    def __init__(self, profile: CityProfile, options: dict[str, Any]) -> None:
+    def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         self.profile = profile
-        self.seed = int(options.get("seed", 1))
-        self.backfill = timedelta(days=float(options.get("backfill_days", 30)))
+        o = read_options(self.OPTIONS, options, self.protocol)
+        self.seed = o.seed
+        self.backfill = timedelta(days=o.backfill_days)
         self.per_day = {
-            "complaints": float(options.get("complaints_per_day", 850)),
-            "safety": float(options.get("safety_incidents_per_day", 160)),
-            "alerts": float(options.get("alerts_per_day", 4)),
-            "traffic": float(options.get("traffic_incidents_per_day", 53)),
+            "complaints": o.complaints_per_day,
+            "safety": o.safety_incidents_per_day,
+            "alerts": o.alerts_per_day,
+            "traffic": o.traffic_incidents_per_day,
         }
-        self.speed_step = timedelta(minutes=float(options.get("speed_minutes", 15)))
+        self.speed_step = timedelta(minutes=o.speed_minutes)
         self.tz = profile.timezone
         self.codes = [d.code for d in profile.districts]
         # where things happen: by population, or by area for a profile without it
@@ -230,8 +258,8 @@ class SimulatorConnector:
             weights = np.array([d.geometry.area for d in profile.districts])
         self.district_weights = weights / weights.sum()
         self.points = self._point_pools(40)
-        self.links = self._road_links(int(options.get("links_per_district", 4)))
-        self.cameras_per_district = int(options.get("cameras_per_district", 2))
+        self.links = self._road_links(o.links_per_district)
+        self.cameras_per_district = o.cameras_per_district
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
 
     # -- the connector contract ------------------------------------------------------

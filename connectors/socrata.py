@@ -13,27 +13,74 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, ClassVar
 
 from city.profile import CityProfile
 from city.records import Batch, Event, Rejected
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
-from connectors.mapping import RecordMapping
+from connectors.feed import (
+    FEED_OPTIONS,
+    FeedConnector,
+    dump_cursor,
+    load_cursor,
+    load_json,
+)
+from connectors.mapping import MAPPING_OPTIONS, RecordMapping
+from connectors.options import Option, declare
 
 
 class SocrataConnector(FeedConnector):
     protocol = "socrata"
-    secret_options = ("app_token",)
+    OPTIONS = declare(
+        (
+            Option(
+                "url",
+                str,
+                required=True,
+                help="the dataset's endpoint, …/resource/xxxx-xxxx.json",
+            ),
+            Option(
+                "order_by",
+                str,
+                required=True,
+                help="a column that grows (an updated time); pulls are $where >= "
+                "the last seen",
+            ),
+            Option(
+                "app_token",
+                str,
+                None,
+                "sent as X-App-Token",
+                secret=True,
+            ),
+            Option("where", str, None, "an extra SoQL filter, e.g. a city ward"),
+            Option("page_size", int, 1000, "rows a page ($limit / $offset)"),
+            Option("lookback_days", float, 7.0, "how far back the first pull goes"),
+        ),
+        MAPPING_OPTIONS,
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://data.example.gov/resource/abcd-1234.json",
+        "order_by": "updated_at",
+        "record": {"kind": "event", "domain": "safety"},
+        "columns": {
+            "source_id": "case_number",
+            "occurred_at": "date",
+            "category": "primary_type",
+            "location": "location",
+        },
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.url = self.require("url")
-        self.order_by = self.require("order_by")
-        self.mapping = RecordMapping.from_options(options, profile)
-        self.page_size = int(options.get("page_size", 1000))
-        self.where = options.get("where")  # an extra SoQL filter, e.g. a city ward
-        self.lookback_days = float(options.get("lookback_days", 7))
+        o = self.options
+        self.url = o.url
+        self.order_by = o.order_by
+        self.mapping = RecordMapping.from_options(o, profile)
+        self.page_size = o.page_size
+        self.where = o.where
+        self.lookback_days = o.lookback_days
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         state = load_cursor(cursor)
@@ -51,7 +98,7 @@ class SocrataConnector(FeedConnector):
             "$limit": self.page_size,
             "$offset": offset,
         }
-        token = self.options.get("app_token")
+        token = self.options.app_token
         headers = {"X-App-Token": token} if token else {}
         body = self.http.get(self.url, params=params, headers=headers).body
         rows = load_json(body, "the SODA answer")

@@ -19,12 +19,13 @@ import csv
 import io
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from city.profile import CityProfile
 from city.records import Batch, Event, Rejected
 from connectors.base import PayloadRejected, excerpt
 from connectors.feed import (
+    FEED_OPTIONS,
     FeedConnector,
     SourceOptionsError,
     dump_cursor,
@@ -32,28 +33,51 @@ from connectors.feed import (
     load_json,
 )
 from connectors.http import PayloadTooLarge, Validators
-from connectors.mapping import RecordMapping
+from connectors.mapping import MAPPING_OPTIONS, RecordMapping
+from connectors.options import Option, declare
 
 
 class TabularConnector(FeedConnector):
     protocol = "tabular"
+    OPTIONS = declare(
+        (
+            Option("path", str, None, "a file, relative to the profile (or `url`)"),
+            Option("url", str, None, "where the table is published (or `path`)"),
+            Option(
+                "format",
+                str,
+                None,
+                "default: json for a name ending .json, else csv",
+                choices=("csv", "json"),
+            ),
+            Option("delimiter", str, ",", "between a CSV row's fields"),
+            Option("encoding", str, "utf-8-sig", "the table's text encoding"),
+            Option(
+                "records", str, None, "JSON only: the dotted path of the rows' list"
+            ),
+        ),
+        MAPPING_OPTIONS,
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://data.example.city/shelters.csv",
+        "record": {"kind": "event", "domain": "safety", "category": "shelter"},
+        "columns": {"source_id": "id", "occurred_at": "opened", "location": "location"},
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        if bool(options.get("path")) == bool(options.get("url")):
+        o = self.options
+        if bool(o.path) == bool(o.url):
             raise SourceOptionsError("the tabular connector needs `path` or `url`")
-        self.path = profile.folder / options["path"] if options.get("path") else None
-        self.url = options.get("url")
-        name = str(options.get("path") or options.get("url")).lower().split("?")[0]
-        self.format = options.get("format") or (
-            "json" if name.endswith(".json") else "csv"
-        )
-        if self.format not in ("csv", "json"):
-            raise SourceOptionsError("tabular option `format` is 'csv' or 'json'")
-        self.delimiter = str(options.get("delimiter", ","))
-        self.encoding = str(options.get("encoding", "utf-8-sig"))  # BOMs from Excel
-        self.records = options.get("records")
-        self.mapping = RecordMapping.from_options(options, profile)
+        self.path = profile.folder / o.path if o.path else None
+        self.url = o.url
+        name = str(o.path or o.url).lower().split("?")[0]
+        self.format = o.format or ("json" if name.endswith(".json") else "csv")
+        self.delimiter = o.delimiter
+        self.encoding = o.encoding  # utf-8-sig: BOMs from Excel
+        self.records = o.records
+        self.mapping = RecordMapping.from_options(o, profile)
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         state = load_cursor(cursor)

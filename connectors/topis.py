@@ -18,16 +18,18 @@ import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from city.profile import CityProfile
 from city.records import Batch, Measurement, Rejected
 from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, SourceOptionsError, load_json
+from connectors.feed import FEED_OPTIONS, FeedConnector, SourceOptionsError, load_json
 from connectors.http import FetchError
+from connectors.options import Option, declare
 from connectors.values import optional_number, parse_number
 
+BASE_URL = "http://openapi.seoul.go.kr:8088"
 SERVICE = "TrafficInfo"
 OK_CODES = {"INFO-000"}
 SPEED, TRAVEL_TIME = "road_speed", "road_travel_time_s"
@@ -44,16 +46,51 @@ class Link:
 
 class TopisConnector(FeedConnector):
     protocol = "topis"
-    secret_options = ("api_key",)
+    OPTIONS = declare(
+        (
+            Option(
+                "api_key",
+                str,
+                required=True,
+                help="the Seoul Open API key (it sits in the URL path)",
+                secret=True,
+            ),
+            Option(
+                "links_file",
+                str,
+                None,
+                "CSV of the links read, relative to the profile: "
+                "link_id,district,road_class[,name,lon,lat]",
+            ),
+            Option(
+                "links",
+                list,
+                None,
+                "the links in the profile instead, each { link_id, district, "
+                "road_class }",
+                items=dict,
+            ),
+            Option(
+                "format", str, "json", "what the API answers", choices=("json", "xml")
+            ),
+            Option("base_url", str, BASE_URL, "the Open API's address"),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "api_key": "your-key",
+        "links": [
+            {"link_id": "1220003800", "district": "11680", "road_class": "arterial"}
+        ],
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.base = str(options.get("base_url", "http://openapi.seoul.go.kr:8088"))
-        self.key = str(self.require("api_key"))
-        self.format = options.get("format", "json")
-        if self.format not in ("json", "xml"):
-            raise SourceOptionsError("topis option `format` must be 'json' or 'xml'")
-        self.links = _links(profile, options)
+        o = self.options
+        self.base = o.base_url
+        self.key = o.api_key
+        self.format = o.format
+        self.links = _links(profile, o)
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         observed = now.replace(second=0, microsecond=0)
@@ -147,15 +184,15 @@ def _object(value: Any, name: str) -> Mapping[str, Any]:
 
 def _links(profile: CityProfile, options: Mapping[str, Any]) -> list[Link]:
     """The link table: ``links_file`` (CSV, relative to the profile) or ``links``."""
-    if "links_file" in options:
-        path = profile.folder / str(options["links_file"])
+    if options["links_file"] is not None:
+        path = profile.folder / options["links_file"]
         try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
         except FileNotFoundError:
             raise SourceOptionsError(f"topis links_file {path} not found") from None
     else:
-        rows = list(options.get("links", []))
+        rows = list(options["links"] or [])
     if not rows:
         raise SourceOptionsError("topis needs a link table: `links_file` or `links`")
     problems, links = [], []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import shapely
 from pyproj import Geod
@@ -19,8 +19,15 @@ from city.privacy import scrub_text, scrub_value
 from city.profile import CityProfile
 from city.records import Batch, Event, Rejected
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FeedConnector, dump_cursor, load_cursor, load_json
+from connectors.feed import (
+    FEED_OPTIONS,
+    FeedConnector,
+    dump_cursor,
+    load_cursor,
+    load_json,
+)
 from connectors.http import Validators
+from connectors.options import Option, declare
 from connectors.values import identifier, optional_number, parse_time, position, slug
 
 GEOD = Geod(ellps="WGS84")
@@ -50,15 +57,46 @@ def severity_of(magnitude: float | None, alert: str | None) -> str:
 
 class UsgsConnector(FeedConnector):
     protocol = "usgs"
+    OPTIONS = declare(
+        (
+            Option(
+                "url",
+                str,
+                required=True,
+                help="a summary feed (…/summary/all_day.geojson) or an FDSN event query",
+            ),
+            Option("radius_km", float, 500.0, "quakes this close to the city's centre"),
+            Option("min_magnitude", float, 0.0, "smaller quakes are ignored"),
+            Option(
+                "active_hours",
+                float,
+                24.0,
+                "how long a quake counts as an active event",
+            ),
+            Option(
+                "query",
+                bool,
+                None,
+                "ask the server to filter (FDSN parameters); default: when the URL "
+                "has `fdsnws`",
+            ),
+            Option("lookback_days", float, 7.0, "how far back an FDSN query asks"),
+        ),
+        FEED_OPTIONS,
+    )
+    EXAMPLE: ClassVar[dict[str, Any]] = {
+        "url": "https://earthquake.usgs.gov/earthquakes/feed/v1.0/summary/2.5_day.geojson"
+    }
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.url = self.require("url")
-        self.radius_km = float(options.get("radius_km", 500))
-        self.min_magnitude = float(options.get("min_magnitude", 0))
-        self.active = timedelta(hours=float(options.get("active_hours", 24)))
-        self.query = bool(options.get("query", "fdsnws" in self.url))
-        self.lookback = timedelta(days=float(options.get("lookback_days", 7)))
+        o = self.options
+        self.url = o.url
+        self.radius_km = o.radius_km
+        self.min_magnitude = o.min_magnitude
+        self.active = timedelta(hours=o.active_hours)
+        self.query = "fdsnws" in self.url if o.query is None else o.query
+        self.lookback = timedelta(days=o.lookback_days)
         centre = shapely.union_all([d.geometry for d in profile.districts]).centroid
         self.lon, self.lat = centre.x, centre.y
 

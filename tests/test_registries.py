@@ -1,8 +1,9 @@
 """What the registries hold has tests: a connector, a page or a KPI added without
 one fails here (after Datasette's ``test_plugin_hooks_have_tests``).
 
-Each list below is read from its registry — the connectors' entry points, Dash's
-page registry, the KPI declarations — never kept by hand beside it.
+Each list below is read from its registry — the connectors' (``connectors.available``:
+the package's own modules and the plugins' entry points), Dash's page registry, the
+KPI declarations — never kept by hand beside it.
 """
 
 from __future__ import annotations
@@ -12,41 +13,53 @@ from pathlib import Path
 import pytest
 
 import connectors
+from connectors.options import Option
 from tests.web.test_access import wall  # noqa: F401 - the app, its pages
 
 TESTS = Path(__file__).resolve().parent
-# Connectors that parse no payload of a source's (the demo makes its records)
-NOTHING_TO_FUZZ = {"simulator"}
+CONNECTORS = connectors.available()
 
 
-def _registered_connectors() -> dict[str, type]:
-    return {name: ep.load() for name, ep in connectors.available().items()}
-
-
-@pytest.mark.parametrize("name", sorted(connectors.available()))
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
 def test_every_connector_has_its_own_tests(name):
-    module = _registered_connectors()[name].__module__.rsplit(".", 1)[-1]
+    module = CONNECTORS[name].__module__.rsplit(".", 1)[-1]
     own = TESTS / "connectors" / f"test_{module}.py"
     assert own.is_file(), f"{name}: no {own.relative_to(TESTS.parent)}"
 
 
-@pytest.mark.parametrize("name", sorted(connectors.available()))
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
 def test_every_connector_is_shown_in_the_readme(name):
-    """A city finds each connector in the README with a source block to copy."""
+    """A city finds each connector in the README with a source block to copy (its
+    options' table is checked by ``tests/citywall/test_connector_commands.py``)."""
     readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
     assert f'connector = "{name}"' in readme
 
 
-def test_every_connector_that_parses_a_payload_is_fuzzed():
-    from tests.connectors.test_parser_properties import ALL, build
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_every_connector_declares_its_options_and_an_example_that_works(name, seoul):
+    """What ``citywall connectors show`` prints, the README's table and the fuzz
+    tests all come from these two declarations."""
+    cls = CONNECTORS[name]
+    assert isinstance(getattr(cls, "OPTIONS", None), tuple) and all(
+        isinstance(o, Option) for o in cls.OPTIONS
+    ), f"{name}: declare OPTIONS (connectors.options.Option)"
+    assert isinstance(getattr(cls, "EXAMPLE", None), dict), f"{name}: no EXAMPLE"
+    assert all(o.help for o in cls.OPTIONS), f"{name}: an option without help"
+    cls(seoul, cls.EXAMPLE)
 
-    fuzzed = {type(build(kind)) for kind in ALL}
-    missing = {
-        name
-        for name, cls in _registered_connectors().items()
-        if cls not in fuzzed and name not in NOTHING_TO_FUZZ
-    }
-    assert missing == set(), "add them to test_parser_properties.build"
+
+def test_every_connector_that_parses_a_payload_is_fuzzed():
+    from tests.connectors.test_parser_properties import (
+        ALL,
+        KINDS,
+        NOTHING_TO_FUZZ,
+        build,
+    )
+
+    fuzzed = {type(build(kind)).protocol for kind in ALL}
+    assert fuzzed == {KINDS[kind][0] for kind in ALL}
+    assert set(CONNECTORS) - NOTHING_TO_FUZZ - fuzzed == set()
+    assert NOTHING_TO_FUZZ <= set(CONNECTORS), "an exemption for no connector"
 
 
 def test_every_page_is_walked_by_the_access_test(wall):  # noqa: F811

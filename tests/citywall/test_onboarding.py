@@ -138,7 +138,7 @@ options = { url = "ftp://quakes.example/feed" }
 [[sources]]
 name = "311"
 connector = "open311"
-options = { format = "yaml", url = "https://311.example/v2" }
+options = { format = "yaml", url = "https://311.example/v2", windw_hours = 6 }
 """
     path.write_text(text, encoding="utf-8")
     assert main(["city", "check", str(path)]) == 1
@@ -149,7 +149,11 @@ options = { format = "yaml", url = "https://311.example/v2" }
     assert (
         "source 'quakes': url 'ftp://quakes.example/feed' is not an http(s) URL" in err
     )
-    assert "source '311': open311 option `format` must be 'json' or 'xml'" in err
+    assert (
+        "source '311': the open311 connector: option `windw_hours` is unknown "
+        "(did you mean `window_hours`?)" in err
+    )
+    assert 'option `format` must be one of "json", "xml", not "yaml"' in err
 
 
 def test_check_reports_a_broken_profile_without_a_traceback(tmp_path, capsys):

@@ -9,6 +9,7 @@ import pytest
 
 from city.network import allowing
 from connectors.http import FetchError, HttpClient, HttpSettings, PayloadTooLarge
+from connectors.options import SourceOptionsError
 from tests.connectors.feedserver import Reply
 
 # the feed server listens on the loopback address, which a profile must allow
@@ -203,7 +204,9 @@ def test_a_source_may_follow_no_redirect_at_all(feed_server):
     with pytest.raises(FetchError, match="follows no redirect"):
         http.get(url)
     assert feed_server.hits("/new") == []
-    with pytest.raises(TypeError, match="follow_redirects` must be true or false"):
+    with pytest.raises(
+        SourceOptionsError, match="follow_redirects` must be true or false"
+    ):
         HttpSettings.from_options({"follow_redirects": "no"})
 
 

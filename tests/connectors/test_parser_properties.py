@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -26,22 +25,15 @@ from google.transit import gtfs_realtime_pb2 as rt
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import connectors
 from city.privacy import scrub_text
 from city.profile import CityProfile, load_profile
 from city.records import Batch, Camera, Event, Measurement
 from connectors.base import PayloadRejected
-from connectors.cameras import CamerasConnector
-from connectors.cap import CapConnector
-from connectors.gtfs_realtime import GtfsRealtimeConnector
 from connectors.http import FetchError, Response, Validators
 from connectors.mapping import RecordMapping
-from connectors.open311 import Open311Connector
 from connectors.safexml import XmlRefused
 from connectors.safexml import parse as parse_xml
-from connectors.socrata import SocrataConnector
-from connectors.tabular import TabularConnector
-from connectors.topis import TopisConnector
-from connectors.usgs import UsgsConnector
 from connectors.values import parse_number, parse_time, position
 from tests.conftest import PROJECT_ROOT
 from tests.connectors.conftest import fixture_bytes
@@ -100,7 +92,6 @@ def assert_well_formed(batch: Batch) -> None:
 
 # -- the connectors under test, each built once --------------------------------------
 
-ROAD = "arterial"
 MAPPING = {
     "record": {"kind": "event", "domain": "safety"},
     "columns": {
@@ -142,62 +133,35 @@ CAMERA_FIELDS = {
 }
 
 
+# Connectors that parse no payload of a source's (the demo makes its records)
+NOTHING_TO_FUZZ = {"simulator"}
+# Kinds beyond each connector's own EXAMPLE: what a payload shape below needs
+# (another format, every column mapped, the fixture's field names), as
+# kind = (connector, options over its EXAMPLE)
+TUNED: dict[str, tuple[str, dict[str, Any]]] = {
+    "open311_xml": ("open311", {"format": "xml"}),
+    "cap": ("cap", {"max_links": 3}),
+    "socrata": ("socrata", {"order_by": "when"} | MAPPING),
+    "socrata_measure": ("socrata", {"order_by": "when"} | MEASURE),
+    "tabular": ("tabular", {"url": URL + ".csv"} | MAPPING),
+    "json_table": ("tabular", {"url": URL + ".json", "records": "data.rows"} | MAPPING),
+    "topis_xml": ("topis", {"format": "xml"}),
+    "cameras": ("cameras", {"fields": CAMERA_FIELDS}),
+}
+# every registered connector, built from its EXAMPLE, then the tuned kinds
+KINDS = {
+    name: (name, {}) for name in connectors.available() if name not in NOTHING_TO_FUZZ
+} | TUNED
+
+
 def build(kind: str) -> Any:
     """A fresh connector (they keep per-instance caches such as Open311's services)."""
-    profile = seoul()
-    makers: dict[str, Callable[[], Any]] = {
-        "open311": lambda: Open311Connector(profile, {"url": URL}),
-        "open311_xml": lambda: Open311Connector(profile, {"url": URL, "format": "xml"}),
-        "cap": lambda: CapConnector(profile, {"url": URL, "max_links": 3}),
-        "usgs": lambda: UsgsConnector(profile, {"url": URL}),
-        "socrata": lambda: SocrataConnector(
-            profile, {"url": URL, "order_by": "when"} | MAPPING
-        ),
-        "socrata_measure": lambda: SocrataConnector(
-            profile, {"url": URL, "order_by": "when"} | MEASURE
-        ),
-        "csv": lambda: TabularConnector(profile, {"url": URL + ".csv"} | MAPPING),
-        "json_table": lambda: TabularConnector(
-            profile, {"url": URL + ".json", "records": "data.rows"} | MAPPING
-        ),
-        "topis": lambda: TopisConnector(
-            profile,
-            {
-                "api_key": "k",
-                "links": [
-                    {"link_id": "1220003800", "district": "11680", "road_class": ROAD}
-                ],
-            },
-        ),
-        "topis_xml": lambda: TopisConnector(
-            profile,
-            {
-                "api_key": "k",
-                "format": "xml",
-                "links": [
-                    {"link_id": "1220003800", "district": "11680", "road_class": ROAD}
-                ],
-            },
-        ),
-        "gtfs": lambda: GtfsRealtimeConnector(
-            profile,
-            {
-                "trip_updates_url": URL + "/tu",
-                "vehicle_positions_url": URL + "/vp",
-                "alerts_url": URL + "/al",
-            },
-        ),
-        "cameras": lambda: CamerasConnector(
-            profile, {"url": URL, "fields": CAMERA_FIELDS}
-        ),
-    }
-    return makers[kind]()
+    name, tuned = KINDS[kind]
+    cls = connectors.available()[name]
+    return cls(seoul(), cls.EXAMPLE | tuned)
 
 
-ALL = (
-    "open311", "open311_xml", "cap", "usgs", "socrata", "socrata_measure", "csv",
-    "json_table", "topis", "topis_xml", "gtfs", "cameras",
-)  # fmt: skip
+ALL = tuple(KINDS)
 JSON_KINDS = (
     "open311",
     "usgs",
@@ -357,8 +321,8 @@ XML_TEXTS = [
 @FAST
 @given(kind=st.sampled_from(ALL), body=st.binary(max_size=400))
 @example(kind="open311", body=b"[" * 100_000)  # nesting deeper than Python recurses
-@example(kind="csv", body=b'"' + b"x" * 200_000)  # a field over csv's limit
-@example(kind="csv", body=b"\xff\xfe\x00garbage")  # not UTF-8
+@example(kind="tabular", body=b'"' + b"x" * 200_000)  # a field over csv's limit
+@example(kind="tabular", body=b"\xff\xfe\x00garbage")  # not UTF-8
 @example(kind="cap", body=b'<?xml version="1.0" encoding="bogus"?><alert/>')
 def test_any_bytes_give_records_or_a_clear_refusal(kind, body):
     pull_with(build(kind), body)
@@ -404,7 +368,7 @@ def test_csv_tables_with_any_values(rows, delimiter):
     lines = [delimiter.join(columns)] + [
         delimiter.join(json.dumps(row.get(c, "")) for c in columns) for row in rows
     ]
-    pull_with(build("csv"), "\n".join(lines).encode())
+    pull_with(build("tabular"), "\n".join(lines).encode())
 
 
 @FAST
@@ -551,7 +515,7 @@ def feed_messages(draw: st.DrawFn) -> bytes:
 @given(body=feed_messages())
 @example(body=b"")  # an empty feed is a valid, empty FeedMessage
 def test_gtfs_realtime_messages_with_any_values(body):
-    pull_with(build("gtfs"), body)
+    pull_with(build("gtfs_realtime"), body)
 
 
 # -- the readers beneath the connectors ----------------------------------------------------
