@@ -20,6 +20,7 @@ from citywall import connector_commands, db_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
+from store import errors as store_errors
 from store.private_files import UnsafeFile
 from web import runtime
 from web.logs import configure_logging
@@ -195,7 +196,7 @@ def watch_stage(
     it (the data version is one small query), and every ``every`` seconds for the
     changes time alone makes (an alert that expires)."""
     log = logging.getLogger("citywall.stage")
-    seen, checked = None, float("-inf")
+    seen, checked, down = None, float("-inf"), False
     while not stop.is_set():
         try:
             service = runtime.kpi_service()
@@ -203,8 +204,15 @@ def watch_stage(
             if version != seen or time.monotonic() - checked >= every:
                 service.log_stage()
                 seen, checked = version, time.monotonic()
-        except Exception:  # the store is down: the next round tries again
-            log.exception("stage check failed")
+        except Exception as exc:  # the store is down: the next round tries again
+            if store_errors.is_unreachable(exc):
+                if not down:  # said once per outage, plainly: no traceback
+                    log.warning("stage check: %s", store_errors.describe(exc))
+                down = True
+            else:
+                log.exception("stage check failed")
+        else:
+            down = False
         stop.wait(min(poll, every))
 
 
