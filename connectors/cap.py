@@ -423,7 +423,9 @@ class CapConnector(FeedConnector):
         if not overlap:
             if any(i.shapes or i.geocodes for i in alert.infos):
                 return "outside the city"
-            return "described in words naming no place of the city"
+            if any(i.worded for i in alert.infos):
+                return "described in words naming no place of the city"
+            return "without an area"  # only empty ones
         return sorted(overlap, key=lambda c: (-overlap[c], c))
 
     def _named(self, desc: str) -> set[str]:

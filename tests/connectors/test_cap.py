@@ -523,6 +523,9 @@ def test_an_index_entry_with_an_empty_polygon_is_read(feed_server, ingest_on, se
     calm = min(s.level for s in seoul.ladder.stages)  # no rule matches
     done = ingest_on()
     assert summary_numbers(done.out) == counted(3, 1, 0, 2), done.out
+    assert "(1 described in words naming no place of the city; 1 without an area)" in (
+        done.out
+    )
     got = stored(ingest_on)
     assert set(got) == {f"{SENDER},urn:index:2"}
     assert covered(got[f"{SENDER},urn:index:2"]) == {"11680", "11710"}
