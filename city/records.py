@@ -92,9 +92,10 @@ class Rejected:
         object.__setattr__(self, "excerpt", scrub_text(str(self.excerpt)) or "")
 
 
-# An event's final statuses once a later message retracts it (a CAP Cancel or
-# Update): it stays stored but is counted nowhere, and a re-sent original keeps it.
-RETRACTED_STATUSES = ("cancelled", "superseded")
+# An event's final statuses once a later message retracts it (a CAP Cancel, Update
+# or all-clear): it stays stored but is counted nowhere, and a re-sent original
+# keeps it. An all-clear is itself stored as "all_clear": on file, never active.
+RETRACTED_STATUSES = ("cancelled", "superseded", "all_clear")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,8 @@ class Batch:
     ``next_cursor`` is where the following pull starts once this batch is committed;
     ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
     counts records that were read but are not for this wall (a quake far away, a
-    CAP test message): records in = stored + rejected + ignored.
+    CAP test message): records in = stored + rejected + ignored. ``ignore`` counts
+    one with its reason (``ignored_reasons``: how many per reason).
     """
 
     events: list[Event] = field(default_factory=list)
@@ -125,6 +127,11 @@ class Batch:
     next_cursor: str | None = None
     more: bool = False
     ignored: int = 0
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+
+    def ignore(self, reason: str) -> None:
+        self.ignored += 1
+        self.ignored_reasons[reason] = self.ignored_reasons.get(reason, 0) + 1
 
     @property
     def size(self) -> int:

@@ -4,8 +4,15 @@ The source may be one CAP document, an Atom feed whose entries embed alerts, lin
 to them or carry ``cap:`` index fields, or an RSS feed whose items link to alerts.
 Every ``info`` block is read (they are language variants); the wall shows the one in
 the city's language. The alert's areas — polygons, circles, geocodes — become the
-districts they intersect: a warning over three districts counts in all three.
-``Update`` and ``Cancel`` messages retract the alerts they reference.
+districts they intersect: a warning over three districts counts in all three. An
+area described only in words covers the districts, or the city, it names (in any of
+the profile's languages) and nothing otherwise. Only an alert with no area at all
+may cover the whole city, and only from a source the profile trusts as local
+(``unlocated = "citywide"``).
+``Update`` and ``Cancel`` messages retract the alerts they reference, and an
+all-clear (``responseType`` AllClear, or ``urgency`` Past) closes them and is not
+active itself. What an alert retracts is retracted before its area is looked at: a
+Cancel without an area, or an Update moved outside the city, still retracts.
 
 Alert texts are official broadcasts, yet they are scrubbed like any other text
 from outside (``city.privacy``): it costs nothing and a sender may quote a
@@ -15,6 +22,7 @@ part of the key that later Update and Cancel messages reference.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,9 +67,16 @@ class Info:
     expires: datetime | None
     sender_name: str | None
     web: str | None
+    response_types: list[str] = field(default_factory=list)
+    areas: int = 0  # <area> elements
     area_desc: list[str] = field(default_factory=list)
+    worded: list[str] = field(default_factory=list)  # areas described only in words
     shapes: list[BaseGeometry] = field(default_factory=list)
     geocodes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def all_clear(self) -> bool:
+        return "AllClear" in self.response_types or self.urgency == "Past"
 
 
 @dataclass
@@ -77,6 +92,11 @@ class Alert:
     @property
     def key(self) -> str:
         return f"{self.sender},{self.identifier}"[:200]
+
+    @property
+    def all_clear(self) -> bool:
+        """The threat is over (every language variant says so)."""
+        return bool(self.infos) and all(i.all_clear for i in self.infos)
 
 
 class CapConnector(FeedConnector):
@@ -115,8 +135,9 @@ class CapConnector(FeedConnector):
             Option(
                 "unlocated",
                 str,
-                "citywide",
-                "an alert with no area: the whole city, or ignored",
+                "ignore",
+                "an alert with no area at all (not even in words): ignored, or the "
+                "whole city (only for a source that speaks of this city alone)",
                 choices=("citywide", "ignore"),
             ),
             Option(
@@ -151,6 +172,11 @@ class CapConnector(FeedConnector):
         self.geocodes: dict[str, dict[str, list[str]]] = dict(o.geocodes or {})
         self.districts = profile.districts
         self.tree = shapely.STRtree([d.geometry for d in profile.districts])
+        # an area described only in words is matched against these names
+        self.city_names = _name_pattern(profile.names.values())
+        self.district_names = [
+            (d.code, _name_pattern(d.names.values())) for d in profile.districts
+        ]
 
     # -- pulling --------------------------------------------------------------
 
@@ -280,38 +306,51 @@ class CapConnector(FeedConnector):
             sender_name=_prose(info, "senderName"),
             web=_prose(info, "web"),
         )
+        read.response_types = [
+            r.text.strip() for r in safexml.children(info, "responseType") if r.text
+        ]
         for area in safexml.children(info, "area"):
-            if desc := _prose(area, "areaDesc"):
-                read.area_desc.append(desc)
+            read.areas += 1
+            placed = len(read.shapes), len(read.geocodes)
+            # an empty geometry element is absent, not invalid
             for polygon in safexml.children(area, "polygon"):
-                read.shapes.append(_polygon(polygon.text or ""))
+                if (polygon.text or "").strip():
+                    read.shapes.append(_polygon(polygon.text or ""))
             for circle in safexml.children(area, "circle"):
-                read.shapes.append(_circle(circle.text or ""))
+                if (circle.text or "").strip():
+                    read.shapes.append(_circle(circle.text or ""))
             for geocode in safexml.children(area, "geocode"):
-                name, value = (
-                    safexml.text(geocode, "valueName"),
-                    safexml.text(geocode, "value"),
-                )
-                if name and value:
-                    read.geocodes.append((name, value))
+                read.geocodes += _geocode_pairs(geocode)
+            desc = _prose(area, "areaDesc")
+            if desc:
+                read.area_desc.append(desc)
+                if placed == (len(read.shapes), len(read.geocodes)):
+                    read.worded.append(desc)
         return read
 
     # -- alert to records -------------------------------------------------------
 
     def _add(self, batch: Batch, alert: Alert) -> None:
-        if alert.status not in self.statuses or alert.msg_type in ("Ack", "Error"):
-            batch.ignored += 1  # tests, exercises, acknowledgements: not for the wall
+        if alert.status not in self.statuses:
+            batch.ignore(f"status {alert.status or 'missing'}")  # tests, exercises
             return
-        covered = self._districts(alert)
-        if covered is None:
-            batch.ignored += 1  # the alert's area lies outside the city
+        if alert.msg_type in ("Ack", "Error"):
+            batch.ignore(f"{alert.msg_type} message")  # not for the wall
             return
-        retraction = "cancelled" if alert.msg_type == "Cancel" else "superseded"
+        # what it retracts is retracted wherever its own area lies, or without one
+        if alert.msg_type == "Cancel":
+            retraction = "cancelled"
+        else:
+            retraction = "all_clear" if alert.all_clear else "superseded"
         for reference in alert.references:
             parts = reference.split(",")
             if len(parts) >= 2:
                 key = f"{parts[0]},{parts[1]}"[:200]
                 batch.status_changes.append(StatusChange(key, retraction, alert.sent))
+        covered = self._districts(alert)
+        if isinstance(covered, str):
+            batch.ignore(covered)
+            return
         batch.events.append(self._event(alert, covered))
 
     def _event(self, alert: Alert, covered: list[str]) -> Event:
@@ -325,6 +364,7 @@ class CapConnector(FeedConnector):
         starts = shown.onset or shown.effective if shown else None
         occurred = starts or alert.sent
         cancelled = alert.msg_type == "Cancel"
+        closed = cancelled or alert.all_clear
         all_districts = len(covered) == len(self.districts)
         return Event(
             source_id=alert.key,
@@ -334,11 +374,11 @@ class CapConnector(FeedConnector):
             title=((shown.headline or shown.event) if shown else alert.identifier)[
                 :300
             ],
-            status="cancelled" if cancelled else "open",
+            status="cancelled" if cancelled else "all_clear" if closed else "open",
             severity=severity,
             district_code=None if all_districts or not covered else covered[0],
             updated_at=alert.sent,
-            closed_at=alert.sent if cancelled else None,
+            closed_at=alert.sent if closed else None,
             expires_at=max(expiries) if expiries else occurred + self.default_active,
             areas=() if all_districts else tuple(covered[1:]),
             attrs=_attrs(alert, shown),
@@ -351,25 +391,28 @@ class CapConnector(FeedConnector):
                     return info
         return infos[0] if infos else None
 
-    def _districts(self, alert: Alert) -> list[str] | None:
-        """The districts the alert covers, the most covered first; None when its
-        area lies outside the city."""
-        codes = {d.code for d in self.districts}
+    def _districts(self, alert: Alert) -> list[str] | str:
+        """The districts the alert covers, the most covered first; or why it is
+        ignored (its area lies outside the city, or it has none)."""
+        every = [d.code for d in self.districts]
+        if not any(i.areas for i in alert.infos):
+            if self.unlocated_citywide:  # the profile trusts the source as local
+                return every
+            return "without an area"
+        codes = set(every)
         from_geocodes: set[str] = set()
         shapes: list[BaseGeometry] = []
-        geocoded = False
         for info in alert.infos:
             shapes += info.shapes
+            # geocodes we cannot map name places elsewhere, not "no place"
             for name, value in info.geocodes:
-                geocoded = True
                 mapped = self.geocodes.get(name, {}).get(value)
                 if mapped is not None:
                     from_geocodes |= set(mapped) & codes
                 elif value in codes:
                     from_geocodes.add(value)
-        # geocodes we cannot map name places elsewhere, not "no place"
-        if not shapes and not geocoded:
-            return [d.code for d in self.districts] if self.unlocated_citywide else None
+            for desc in info.worded:
+                from_geocodes |= self._named(desc)
         overlap: dict[str, float] = dict.fromkeys(from_geocodes, float("inf"))
         if shapes:
             area = shapely.union_all(shapes)
@@ -378,8 +421,21 @@ class CapConnector(FeedConnector):
                 share = district.geometry.intersection(area).area
                 overlap[district.code] = max(overlap.get(district.code, 0.0), share)
         if not overlap:
-            return None
+            if any(i.shapes or i.geocodes for i in alert.infos):
+                return "outside the city"
+            if any(i.worded for i in alert.infos):
+                return "described in words naming no place of the city"
+            return "without an area"  # only empty ones
         return sorted(overlap, key=lambda c: (-overlap[c], c))
+
+    def _named(self, desc: str) -> set[str]:
+        """The districts an area description names; the whole city when it names
+        the city and none of its districts; none when it names neither."""
+        text = _words(desc)
+        named = {code for code, names in self.district_names if names.search(text)}
+        if not named and self.city_names.search(text):
+            return {d.code for d in self.districts}
+        return named
 
 
 def _attrs(alert: Alert, shown: Info | None) -> dict[str, Any]:
@@ -414,6 +470,37 @@ def _attrs(alert: Alert, shown: Info | None) -> dict[str, Any]:
             "web": shown.web,
         }
     return {k: v for k, v in attrs.items() if v is not None}
+
+
+def _words(text: str) -> str:
+    """Lower case, punctuation as spaces: "Gangnam-gu, Seoul" → "gangnam gu seoul"."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def _name_pattern(names) -> re.Pattern[str]:
+    """Any of ``names`` as whole words of a text made by ``_words`` ("Jung-gu" is
+    not found in "Jungnang-gu", "Seoul" not in "Seoulville"); a Korean name may be
+    followed by more Hangul (a particle: 강남구에)."""
+    alternatives = []
+    for name in {_words(n) for n in names if _words(n)}:
+        after = r"(?!\w)" if name[-1].isascii() else ""
+        alternatives.append(rf"(?<![^\W_]){re.escape(name)}{after}")
+    return re.compile("|".join(alternatives) or r"(?!)")
+
+
+def _geocode_pairs(geocode: Element) -> list[tuple[str, str]]:
+    """Every valueName/value pair of a <geocode>, each value split at spaces
+    ("001013 001041" is two places)."""
+    pairs: list[tuple[str, str]] = []
+    name: str | None = None
+    for child in geocode:
+        tag, text = safexml.local(child.tag), (child.text or "").strip()
+        if tag == "valueName":
+            name = text or None
+        elif tag == "value" and name:
+            pairs += [(name, value) for value in text.split()]
+            name = None
+    return pairs
 
 
 def _prose(element: Element, name: str) -> str | None:
@@ -505,14 +592,20 @@ def _index_entry_as_alert(entry: Element) -> Element | Exception:
         )
         _sub(info, "headline", safexml.text(entry, "title"))
         _sub(info, "description", safexml.text(entry, "summary"))
+        if not any(
+            safexml.child(entry, name) is not None
+            for name in ("areaDesc", "polygon", "geocode")
+        ):
+            return alert  # no area at all
         area = _sub(info, "area", None)
         _sub(area, "areaDesc", safexml.text(entry, "areaDesc"))
         for polygon in safexml.children(entry, "polygon"):
             _sub(area, "polygon", polygon.text)
         for geocode in safexml.children(entry, "geocode"):
             target = _sub(area, "geocode", None)
-            _sub(target, "valueName", safexml.text(geocode, "valueName"))
-            _sub(target, "value", safexml.text(geocode, "value"))
+            for name, value in _geocode_pairs(geocode):
+                _sub(target, "valueName", name)
+                _sub(target, "value", value)
         return alert
     except Exception as exc:  # noqa: BLE001 — one odd entry must not stop the feed
         return ValueError(f"index entry not readable: {exc}")

@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,6 +65,8 @@ class RunSummary:
     seconds: float = 0.0
     error: str | None = None
     more: bool = False
+    # why records were ignored, and how many each time (a CAP alert outside the city)
+    ignored_reasons: Counter[str] = dataclasses.field(default_factory=Counter)
 
     def log_fields(self) -> dict:
         """The counts as fields of a structured log line (the error's text stays
@@ -80,10 +83,11 @@ class RunSummary:
 
     def line(self) -> str:
         status = f"error: {self.error}" if self.error else "ok"
+        why = "; ".join(f"{n} {r}" for r, n in sorted(self.ignored_reasons.items()))
         return (
             f"{self.source}: fetched {self.fetched}, stored {self.stored}, "
-            f"rejected {self.rejected}, ignored {self.ignored}, "
-            f"{self.seconds:.1f} s, {status}"
+            f"rejected {self.rejected}, ignored {self.ignored}"
+            f"{f' ({why})' if why else ''}, {self.seconds:.1f} s, {status}"
         )
 
 
@@ -136,6 +140,7 @@ class SourceRunner:
         batch, placed = self.prepare(batch)
         summary.fetched = batch.size + batch.ignored
         summary.ignored = batch.ignored
+        summary.ignored_reasons.update(batch.ignored_reasons)
         summary.rejected = len(batch.rejected)
         summary.stored = (
             len(batch.events) + len(batch.measurements) + len(batch.cameras)
@@ -367,6 +372,7 @@ def run_until_caught_up(
         total.stored += summary.stored
         total.rejected += summary.rejected
         total.ignored += summary.ignored
+        total.ignored_reasons.update(summary.ignored_reasons)
         total.seconds += summary.seconds
         total.error = summary.error
         if on_batch:

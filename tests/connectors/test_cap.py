@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from connectors import safexml
@@ -53,20 +54,29 @@ def alert(
     severity: str = "Moderate",
     event: str = "Cold Wave Advisory",
     sent: datetime | None = None,
+    area_desc: str | None = "Seoul",
+    urgency: str = "Expected",
+    response: str = "",
+    info: bool = True,
 ) -> str:
-    """A CAP 1.2 alert with one English info block."""
+    """A CAP 1.2 alert with one English info block (``info=False``: none), whose
+    one area is ``area_desc`` and ``area`` (no <area> at all when both are
+    empty)."""
     sent = sent or NOW - timedelta(minutes=30)
     refs = f"<references>{references}</references>" if references else ""
+    desc = f"<areaDesc>{area_desc}</areaDesc>" if area_desc else ""
+    areas = f"<area>{desc}{area}</area>" if desc or area else ""
+    response = f"<responseType>{response}</responseType>" if response else ""
+    block = f"""
+  <info><language>en-US</language><category>Met</category><event>{event}</event>
+    {response}<urgency>{urgency}</urgency><severity>{severity}</severity>
+    <certainty>Likely</certainty><expires>{w3c(NOW + timedelta(hours=3))}</expires>
+    <headline>{event}</headline>{areas}</info>"""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>{identifier}</identifier><sender>{SENDER}</sender>
   <sent>{w3c(sent)}</sent><status>{status}</status><msgType>{msg_type}</msgType>
-  <scope>Public</scope>{refs}
-  <info><language>en-US</language><category>Met</category><event>{event}</event>
-    <urgency>Expected</urgency><severity>{severity}</severity>
-    <certainty>Likely</certainty><expires>{w3c(NOW + timedelta(hours=3))}</expires>
-    <headline>{event}</headline>
-    <area><areaDesc>somewhere</areaDesc>{area}</area></info>
+  <scope>Public</scope>{refs}{block if info else ""}
 </alert>"""
 
 
@@ -286,3 +296,237 @@ def test_recorded_rss_index_whose_items_link_to_alerts(feed_server, ingest):
     numbers = summary_numbers(done.out)
     assert numbers["fetched"] >= 2 and numbers["rejected"] == 0
     assert set(stored(ingest)) == {f"{SENDER},NY1"}  # same document behind each link
+
+
+# -- areas described only in words, all-clears, retractions, geocodes ------------
+
+ELSEWHERE = (  # Busan, far outside Seoul
+    "<polygon>35.20,129.00 35.20,129.10 35.10,129.10 35.10,129.00 35.20,129.00"
+    "</polygon>"
+)
+GANGNAM = "<circle>37.5172,127.0473 2</circle>"
+
+
+@pytest.fixture
+def ingest_on(monkeypatch, capsys, tmp_path, store_url) -> IngestCli:
+    """`citywall ingest` into a store on SQLite and on PostgreSQL."""
+    return IngestCli(monkeypatch, capsys, tmp_path, db_url=store_url)
+
+
+def embedded(*alerts: str) -> str:
+    """An Atom feed embedding each alert in an entry of its own."""
+    entries = "".join(
+        f"<entry><id>e{n}</id><title>alert</title><updated>{w3c(NOW)}</updated>"
+        f'<content type="text/xml">{a.split("?>", 1)[1]}</content></entry>'
+        for n, a in enumerate(alerts)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:feed</id>'
+        f"<title>alerts</title><updated>{w3c(NOW)}</updated>{entries}</feed>"
+    )
+
+
+def atom(feed_server, body: str, path: str = "/alerts.atom") -> str:
+    return feed_server.route(path, Reply(body, content_type="application/atom+xml"))
+
+
+def counted(fetched: int, stored: int, rejected: int, ignored: int) -> dict:
+    """What a run's line says it did."""
+    return {
+        "fetched": fetched, "stored": stored, "rejected": rejected, "ignored": ignored
+    }  # fmt: skip
+
+
+def active_alerts(ingest: IngestCli, seoul) -> float:
+    wall = KpiService(ingest.engine(), seoul)
+    return {t.kpi_id: t.value for t in wall.tiles()}["disaster_active_alerts"]
+
+
+def level(ingest: IngestCli, seoul) -> int:
+    """The stage now, as the wall reads it and as the ingest's watcher logs it."""
+    wall = KpiService(ingest.engine(), seoul)
+    shown, logged = wall.stage().level, wall.log_stage().level
+    assert shown == logged
+    return shown
+
+
+def test_no_stage_rises_from_alerts_placed_outside_the_city(
+    feed_server, ingest_on, seoul
+):
+    """However severe: a nation's alert described in words, a polygon elsewhere,
+    geocodes of elsewhere, an alert with no area from a source not trusted as
+    local; then the same words naming Seoul, in Korean, do raise it."""
+    calm = min(s.level for s in seoul.ladder.stages)  # no rule matches
+    fips = "<geocode><valueName>FIPS6</valueName><value>001013 001041</value></geocode>"
+    severe = {"severity": "Extreme", "urgency": "Immediate"}
+    url = atom(
+        feed_server,
+        embedded(
+            alert("N1", area_desc="U.S. nationwide", **severe),
+            alert("N2", area_desc="Busan", area=ELSEWHERE, **severe),
+            alert("N3", area_desc="Alabama", area=fips, **severe),
+            alert("N4", area_desc=None, **severe),  # no <area> at all
+            alert("N5", area_desc="Seoulville, Jungnang-town", **severe),
+        ),
+    )
+    ingest_on.use(source(url))
+    done = ingest_on()
+    assert level(ingest_on, seoul) == calm, done.out
+    assert summary_numbers(done.out) == counted(5, 0, 0, 5), done.out
+    assert "2 described in words naming no place of the city" in done.out
+    assert "2 outside the city" in done.out
+    assert "1 without an area" in done.out
+
+    atom(
+        feed_server,
+        embedded(
+            alert("K1", area_desc="서울특별시 강남구", severity="Severe"),
+            alert("K2", area_desc="Seúl", severity="Minor"),
+        ),
+    )
+    done = ingest_on()
+    assert summary_numbers(done.out)["stored"] == 2, done.out
+    got = stored(ingest_on)
+    assert covered(got[f"{SENDER},K1"]) == {"11680"}  # the district, not the city
+    city = got[f"{SENDER},K2"]  # the city by its Spanish name: all of it
+    assert city["district_code"] is None and city["areas"] == set()
+    assert level(ingest_on, seoul) > calm
+
+
+def test_an_alert_with_no_area_covers_the_city_only_from_a_trusted_source(
+    feed_server, ingest
+):
+    url = atom(feed_server, embedded(alert("T1", area_desc=None)))
+    ingest.use(source(url, unlocated="citywide"))
+    done = ingest()
+    assert summary_numbers(done.out)["stored"] == 1, done.out
+    trusted = stored(ingest)[f"{SENDER},T1"]
+    assert trusted["district_code"] is None and trusted["areas"] == set()
+
+
+def test_an_all_clear_closes_what_it_references_and_is_not_active(
+    feed_server, ingest_on, seoul
+):
+    url = feed_server.route("/cap.xml", alert("A1", area=GANGNAM, severity="Severe"))
+    ingest_on.use(source(url))
+    ingest_on()
+    assert active_alerts(ingest_on, seoul) == 1
+    raised = level(ingest_on, seoul)
+    later = NOW - timedelta(minutes=5)
+    feed_server.route(
+        "/cap.xml",
+        embedded(
+            alert("A2", "Update", references=reference("A1"), sent=later,
+                  area=GANGNAM, severity="Severe", urgency="Past",
+                  response="AllClear"),
+            # an all-clear of its own (no reference): on file, never active
+            alert("P1", area=GANGNAM, severity="Extreme", urgency="Past"),
+        ),
+    )  # fmt: skip
+    done = ingest_on()
+    assert summary_numbers(done.out) == counted(2, 2, 0, 0), done.out
+    got = stored(ingest_on)
+    assert got[f"{SENDER},A1"]["status"] == "all_clear"
+    assert got[f"{SENDER},A1"]["closed_at"] == later
+    for cleared in ("A2", "P1"):
+        assert got[f"{SENDER},{cleared}"]["status"] == "all_clear"
+        assert got[f"{SENDER},{cleared}"]["closed_at"] is not None
+    assert active_alerts(ingest_on, seoul) == 0
+    assert KpiService(ingest_on.engine(), seoul).active_alerts("11680") == []
+    assert level(ingest_on, seoul) < raised
+
+
+def test_retractions_apply_whatever_the_area_of_the_retracting_message(
+    feed_server, ingest_on, seoul
+):
+    url = atom(
+        feed_server,
+        embedded(alert("A1", area=GANGNAM), alert("B1", area=GANGNAM)),
+    )
+    ingest_on.use(source(url, unlocated="ignore"))
+    ingest_on()
+    atom(
+        feed_server,
+        embedded(
+            # a Cancel without <info>: nothing to place, yet it cancels
+            alert("A2", "Cancel", references=reference("A1"), info=False),
+            # the Update moves the alert out of the city: the old one goes
+            alert("B2", "Update", references=reference("B1"), area=ELSEWHERE,
+                  area_desc="Busan", severity="Severe"),
+        ),
+    )  # fmt: skip
+    done = ingest_on()
+    assert summary_numbers(done.out) == counted(2, 0, 0, 2), done.out
+    got = stored(ingest_on)
+    assert got[f"{SENDER},A1"]["status"] == "cancelled"
+    assert got[f"{SENDER},B1"]["status"] == "superseded"
+    assert set(got) == {f"{SENDER},A1", f"{SENDER},B1"}
+    assert active_alerts(ingest_on, seoul) == 0
+
+
+def test_every_geocode_pair_and_every_value_is_read(feed_server, ingest):
+    two_pairs = (
+        "<geocode><valueName>FIPS6</valueName><value>001013</value>"
+        "<valueName>KR-SIG</valueName><value>11110  11140</value></geocode>"
+    )
+    mapped = "<geocode><valueName>ZONE</valueName><value>X NW</value></geocode>"
+    url = atom(
+        feed_server,
+        embedded(
+            alert("G1", area=two_pairs, area_desc="Alabama; Jongno"),
+            alert("G2", area=mapped, area_desc="zones"),
+        ),
+    )
+    ingest.use(
+        source(url) + '[sources.options.geocodes.ZONE]\nNW = ["11380", "11410"]\n'
+    )
+    done = ingest()
+    assert summary_numbers(done.out)["stored"] == 2, done.out
+    got = stored(ingest)
+    assert covered(got[f"{SENDER},G1"]) == {"11110", "11140"}
+    assert covered(got[f"{SENDER},G2"]) == {"11380", "11410"}
+
+
+def index_entry(n: int, area: str, severity: str = "Severe") -> str:
+    """An entry of a national Atom index with ``cap:`` fields (shaped like the
+    index of the United States' weather service), its link not followed."""
+    return f"""<entry><id>urn:index:{n}</id><updated>{w3c(NOW)}</updated>
+<author><name>{SENDER}</name></author><title>Flood Warning {n}</title>
+<link href="http://127.0.0.1:9/unreachable/{n}"/><summary>Flooding.</summary>
+<cap:event>Flood Warning</cap:event>
+<cap:effective>{w3c(NOW - timedelta(hours=1))}</cap:effective>
+<cap:expires>{w3c(NOW + timedelta(hours=5))}</cap:expires>
+<cap:status>Actual</cap:status><cap:msgType>Alert</cap:msgType>
+<cap:category>Met</cap:category><cap:urgency>Immediate</cap:urgency>
+<cap:severity>{severity}</cap:severity><cap:certainty>Likely</cap:certainty>
+{area}</entry>"""
+
+
+def test_an_index_entry_with_an_empty_polygon_is_read(feed_server, ingest_on, seoul):
+    empty = "<cap:polygon></cap:polygon>"
+    geocodes = (
+        "<cap:geocode><valueName>FIPS6</valueName><value>001013 001041</value>"
+        "<valueName>UGC</valueName><value>ALZ054 ALZ055</value>"
+        "<valueName>KR-SIG</valueName><value>11710 11680</value></cap:geocode>"
+    )
+    index = f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"
+      xmlns:cap="urn:oasis:names:tc:emergency:cap:1.1">
+<id>urn:index</id><title>Current warnings</title><updated>{w3c(NOW)}</updated>
+{index_entry(1, f"<cap:areaDesc>Butler; Escambia</cap:areaDesc>{empty}")}
+{index_entry(2, f"<cap:areaDesc>Songpa; Gangnam</cap:areaDesc>{empty}{geocodes}")}
+{index_entry(3, f"{empty}<cap:polygon> </cap:polygon>", severity="Minor")}
+</feed>"""
+    url = atom(feed_server, index, "/index.atom")
+    ingest_on.use(source(url, follow_links=False))
+    calm = min(s.level for s in seoul.ladder.stages)  # no rule matches
+    done = ingest_on()
+    assert summary_numbers(done.out) == counted(3, 1, 0, 2), done.out
+    assert "(1 described in words naming no place of the city; 1 without an area)" in (
+        done.out
+    )
+    got = stored(ingest_on)
+    assert set(got) == {f"{SENDER},urn:index:2"}
+    assert covered(got[f"{SENDER},urn:index:2"]) == {"11680", "11710"}
+    assert level(ingest_on, seoul) > calm
