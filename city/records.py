@@ -114,7 +114,10 @@ class Batch:
     ``next_cursor`` is where the following pull starts once this batch is committed;
     ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
     counts records that were read but are not for this wall (a quake far away, a
-    CAP test message): records in = stored + rejected + ignored.
+    CAP test message): records in = stored + rejected + ignored. ``error`` is the
+    pull's own verdict that the source is failing although it answered (an index
+    whose every linked document failed): the batch and its cursor are kept, the
+    run is recorded as failed.
     """
 
     events: list[Event] = field(default_factory=list)
@@ -125,6 +128,7 @@ class Batch:
     next_cursor: str | None = None
     more: bool = False
     ignored: int = 0
+    error: str | None = None
 
     @property
     def size(self) -> int:

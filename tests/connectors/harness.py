@@ -62,9 +62,11 @@ class Ingest:
 class IngestCli:
     """``citywall ingest`` as a user runs it, against a store of the test's own."""
 
-    def __init__(self, monkeypatch, capsys, folder: Path) -> None:
+    def __init__(
+        self, monkeypatch, capsys, folder: Path, db_url: str | None = None
+    ) -> None:
         self.capsys = capsys
-        self.db_url = f"sqlite:///{folder}/store.db"
+        self.db_url = db_url or f"sqlite:///{folder}/store.db"
         self.folder = folder
         self.monkeypatch = monkeypatch
         monkeypatch.setenv("CITYWALL_DATABASE_URL", self.db_url)
