@@ -43,9 +43,9 @@ class LinkCrawl:
         self.retry_after = retry_after
         self.clock = clock
         self.deadline = clock() + deadline_seconds
-        remembered = (
-            state.get("failed") if isinstance(state.get("failed"), dict) else {}
-        )
+        remembered = state.get("failed")
+        if not isinstance(remembered, dict):
+            remembered = {}
         self.failed: dict[str, str] = {
             url: until for url, until in remembered.items() if _after(until, now)
         }

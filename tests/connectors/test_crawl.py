@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from store.schema import quarantine, source_state
+from store.schema import events, quarantine, source_state
 from tests.connectors.feedserver import Reply
 from tests.connectors.harness import (
     IngestCli,
@@ -108,6 +108,9 @@ def test_links_that_hang_or_are_gone_end_on_time_and_entries_stand_in(
     assert numbers == {"fetched": 6, "stored": 4, "rejected": 2, "ignored": 0}
     assert first.exit_code == 0 and ", ok" in first.out
     assert counts(ingest_on.engine(), "kma")["quarantined"] == 2
+    with ingest_on.engine().connect() as conn:
+        landed = conn.execute(select(events.c.district_code, events.c.severity)).all()
+    assert set(landed) == {("11680", "Severe")}  # Gangnam, from the cap: fields
     asked = link_hits(feed_server, "/slow/") + link_hits(feed_server, "/gone/")
     assert asked == 6  # each once: no retries of a link within a pull
 
