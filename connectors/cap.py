@@ -202,6 +202,13 @@ class CapConnector(FeedConnector):
                 batch.rejected.append(Rejected(str(exc), excerpt(origin)))
                 continue
             self._add(batch, alert)
+        # a stand-in whose link was read retracts, unless the alert is itself
+        read = {e.source_id for e in batch.events}
+        batch.status_changes += [
+            StatusChange(key, "superseded", now)
+            for key in crawl.replaced
+            if key not in read
+        ]
         batch.error = crawl.failing(
             bool(batch.events or batch.status_changes or batch.ignored)
         )
@@ -269,13 +276,24 @@ class CapConnector(FeedConnector):
             got = crawl.fetch(url)
             if isinstance(got, bytes):
                 try:
-                    return safexml.parse(got)
+                    document = safexml.parse(got)
                 except ValueError as exc:
                     crawl.unreadable(url, str(exc))
                     got = ValueError(f"linked alert {url}: {exc}")
+                else:
+                    crawl.readable(url)
+                    return document
             if got is not None and not own:
                 return got
-        return _entry_fields_as_alert(entry) if own else None
+        if not own:
+            return None
+        stand_in = _entry_fields_as_alert(entry)
+        if self.follow_links and isinstance(stand_in, Element):
+            sender, identifier = (
+                safexml.text(stand_in, name) for name in ("sender", "identifier")
+            )
+            crawl.stood_in(url, f"{sender},{identifier}"[:200])
+        return stand_in
 
     # -- reading an alert -------------------------------------------------------
 

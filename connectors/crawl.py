@@ -5,7 +5,9 @@ while the index is up. One pull fetches at most ``max_links`` of them, each once
 and none once its deadline has passed; a link that failed is remembered in the
 source's cursor and not asked for again before ``retry_after`` is over, so a dead
 host costs one attempt per link per window, not three per link per poll, and its
-rejects are quarantined once.
+rejects are quarantined once. An entry read from its own ``cap:`` fields in the
+meantime (a stand-in) is remembered too, and retracted once its link is read: the
+wall never shows one warning twice.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ class LinkCrawl:
             Validators() if due else Validators.from_json(state.get("http"))
         )
         self.was_failing: str | None = state.get("failing")
+        stand_ins = state.get("stand_ins")
+        # link -> the key of the event its entry's own fields stand in for it with
+        self.stand_ins: dict[str, str] = (
+            dict(stand_ins) if isinstance(stand_ins, dict) else {}
+        )
+        self.replaced: list[str] = []  # stand-ins whose link was read this pull
         self.asked = 0  # links fetched this pull
         self.read = 0  # ... and read
         self.failures: list[str] = []  # ... and failed, why
@@ -94,6 +102,16 @@ class LinkCrawl:
         self.read -= 1
         self._remember(url, why)
 
+    def readable(self, url: str) -> None:
+        """The document fetched from ``url`` is a CAP document: the stand-in for it,
+        if any, is to be retracted."""
+        if (key := self.stand_ins.pop(url, None)) is not None:
+            self.replaced.append(key)
+
+    def stood_in(self, url: str, key: str) -> None:
+        """The entry linking ``url`` was read from its own fields as event ``key``."""
+        self.stand_ins[url] = key
+
     def _remember(self, url: str, why: str) -> None:
         self.failures.append(why)
         self.failed[url] = (self.now + self.retry_after).isoformat()
@@ -122,6 +140,8 @@ class LinkCrawl:
             state["failed"] = dict(kept)
         if failing:
             state["failing"] = failing
+        if self.stand_ins:
+            state["stand_ins"] = dict(list(self.stand_ins.items())[-MAX_REMEMBERED:])
         return state
 
 

@@ -212,3 +212,31 @@ def test_the_quarantine_keeps_its_newest_rows_and_none_too_old(
     assert "old" not in {r.reason for r in rows if r.source == "kma"}
     assert mine == sorted(mine)[-7:] and max(mine) == max(r.id for r in rows)
     assert [r.source for r in rows if r.reason == "old"] == ["other"]  # not its own
+
+
+def test_an_entry_standing_in_for_its_alert_gives_way_once_the_link_is_read(
+    feed_server, ingest
+):
+    document = f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>KMA-HR-7</identifier><sender>{SENDER}</sender>
+  <sent>{w3c(NOW - timedelta(hours=1))}</sent><status>Actual</status>
+  <msgType>Alert</msgType><scope>Public</scope>
+  <info><event>Heavy Rain Warning</event><urgency>Expected</urgency>
+    <severity>Severe</severity><certainty>Likely</certainty>
+    <expires>{w3c(NOW + timedelta(hours=5))}</expires>
+    <area><areaDesc>Gangnam-gu</areaDesc><polygon>{GANGNAM}</polygon></area></info>
+</alert>"""
+    link = feed_server.route("/cap/7.xml", Reply("busy", 503), document)
+    url = feed_server.route("/index.atom", index([entry(7, link, True)]))
+    ingest.use(source(url, retry_failed_links_minutes=0))
+    ingest()  # the link fails: the entry's own fields stand in
+    ingest()  # the link is read: the alert itself, and the stand-in retracted
+    with ingest.engine().connect() as conn:
+        shown = dict(conn.execute(select(events.c.source_id, events.c.status)).all())
+    assert shown == {
+        f"{SENDER},urn:kma:idx:7": "superseded",
+        f"{SENDER},KMA-HR-7": "open",
+    }
+    ingest()  # and no more retractions of it
+    assert len(feed_server.hits("/cap/7.xml")) == 3
