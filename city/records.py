@@ -116,7 +116,10 @@ class Batch:
     ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
     counts records that were read but are not for this wall (a quake far away, a
     CAP test message): records in = stored + rejected + ignored. ``ignore`` counts
-    one with its reason (``ignored_reasons``: how many per reason).
+    one with its reason (``ignored_reasons``: how many per reason). ``error`` is the
+    pull's own verdict that the source is failing although it answered (an index
+    whose every linked document failed): the batch and its cursor are kept, the
+    run is recorded as failed.
     """
 
     events: list[Event] = field(default_factory=list)
@@ -127,6 +130,7 @@ class Batch:
     next_cursor: str | None = None
     more: bool = False
     ignored: int = 0
+    error: str | None = None
     ignored_reasons: dict[str, int] = field(default_factory=dict)
 
     def ignore(self, reason: str) -> None:

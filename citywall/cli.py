@@ -157,7 +157,8 @@ def ingest_command(
 
     engine, profile = runtime.engine(), runtime.profile()
     prepare_store(engine, profile)
-    runners = runners_for(engine, profile, sources)
+    keep = runtime.settings().quarantine_retention
+    runners = runners_for(engine, profile, sources, retention=keep)
     if loop:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -326,7 +327,8 @@ def serve_command(args: argparse.Namespace) -> int:
         engine, profile = runtime.engine(), runtime.profile()
         prepare_store(engine, profile)
         print(demo_sign_in(engine, runtime.settings()), flush=True)
-        for runner in runners_for(engine, profile):
+        keep = runtime.settings().quarantine_retention
+        for runner in runners_for(engine, profile, retention=keep):
             print(runner.run().line(), flush=True)
         feeder = subprocess.Popen(
             [sys.executable, "-m", "citywall.cli", "ingest", "--loop"]

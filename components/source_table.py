@@ -81,7 +81,19 @@ def source_table(
                     ),
                     html.Td(i18n.day_and_clock(s.last_success_at, zone, lang)),
                     html.Td(run),
-                    html.Td(i18n.number(s.quarantined_24h, lang)),
+                    html.Td(
+                        [
+                            html.Div(i18n.number(s.quarantined_24h, lang)),
+                            html.Small(
+                                t(
+                                    lang,
+                                    "sources.quarantine_size",
+                                    rows=i18n.number(s.quarantine_size, lang),
+                                ),
+                                className="source-quarantine-size",
+                            ),
+                        ]
+                    ),
                     html.Td(
                         error[:300], className="source-error", title=s.last_error or ""
                     ),

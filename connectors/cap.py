@@ -40,8 +40,8 @@ from city.profile import CityProfile
 from city.records import Batch, Event, Rejected, StatusChange
 from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
+from connectors.crawl import LinkCrawl
 from connectors.feed import FEED_OPTIONS, FeedConnector, dump_cursor, load_cursor
-from connectors.http import FetchError, Validators
 from connectors.options import Option, declare
 from connectors.values import optional_time, parse_time, slug
 
@@ -109,8 +109,27 @@ class CapConnector(FeedConnector):
                 required=True,
                 help="one CAP alert, or an Atom/RSS feed that embeds or links alerts",
             ),
-            Option("follow_links", bool, True, "read the alerts a feed links to"),
+            Option(
+                "follow_links",
+                bool,
+                True,
+                "read the alerts a feed links to (false: each entry from its own "
+                "`cap:` fields, if any)",
+            ),
             Option("max_links", int, 200, "at most this many linked alerts a pull"),
+            Option(
+                "links_deadline_seconds",
+                float,
+                120.0,
+                "time a pull may spend on linked alerts; entries left are read "
+                "from their own `cap:` fields",
+            ),
+            Option(
+                "retry_failed_links_minutes",
+                float,
+                60.0,
+                "a linked alert that failed is not asked for again for this long",
+            ),
             Option(
                 "statuses",
                 list,
@@ -160,6 +179,8 @@ class CapConnector(FeedConnector):
         self.url = o.url
         self.follow_links = o.follow_links
         self.max_links = o.max_links
+        self.links_deadline = o.links_deadline_seconds
+        self.retry_failed_links = timedelta(minutes=o.retry_failed_links_minutes)
         self.statuses = set(o.statuses)
         languages = o.languages
         if languages is None:
@@ -182,18 +203,24 @@ class CapConnector(FeedConnector):
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         state = load_cursor(cursor)
-        response = self.http.get(
-            self.url, validators=Validators.from_json(state.get("http"))
+        crawl = LinkCrawl(
+            self.http,
+            state,
+            now,
+            max_links=self.max_links,
+            deadline_seconds=self.links_deadline,
+            retry_after=self.retry_failed_links,
         )
+        response = self.http.get(self.url, validators=crawl.index_validators)
         if response.not_modified:
-            return Batch(next_cursor=cursor)
+            return Batch(next_cursor=cursor, error=crawl.was_failing)
         root = safexml.parse(response.body)
         batch = Batch()
-        complete = True  # every linked alert read: the index may be skipped next time
-        for origin, element in self._alert_elements(root):
+        for origin, element in self._alert_elements(root, crawl):
+            if element is None:  # a link not followed this pull
+                continue
             if isinstance(element, Exception):
                 batch.rejected.append(Rejected(str(element), excerpt(origin)))
-                complete &= not isinstance(element, FetchError)
                 continue
             try:
                 alert = self._alert(element)
@@ -201,26 +228,37 @@ class CapConnector(FeedConnector):
                 batch.rejected.append(Rejected(str(exc), excerpt(origin)))
                 continue
             self._add(batch, alert)
-        validators = response.validators.to_json() if complete else {}
-        batch.next_cursor = dump_cursor({"http": validators})
+        # a stand-in whose link was read retracts, unless the alert is itself
+        read = {e.source_id for e in batch.events}
+        batch.status_changes += [
+            StatusChange(key, "superseded", now)
+            for key in crawl.replaced
+            if key not in read
+        ]
+        batch.error = crawl.failing(
+            bool(batch.events or batch.status_changes or batch.ignored)
+        )
+        batch.next_cursor = dump_cursor(
+            crawl.state_after(response.validators, batch.error)
+        )
         return batch
 
     def _alert_elements(
-        self, root: Element
-    ) -> Iterator[tuple[str, Element | Exception]]:
+        self, root: Element, crawl: LinkCrawl
+    ) -> Iterator[tuple[str, Element | Exception | None]]:
         kind = safexml.local(root.tag)
         if kind == "alert":
             yield self.url, root
         elif kind == "feed":  # Atom
             for entry in safexml.children(root, "entry"):
-                yield from self._from_entry(entry)
+                yield from self._from_entry(entry, crawl)
         elif kind == "rss":
             channel = safexml.child(root, "channel")
             items = [] if channel is None else list(safexml.children(channel, "item"))
-            for item in items[: self.max_links]:
+            for item in items:
                 link = safexml.text(item, "link")
                 if link:
-                    yield link, self._linked(link)
+                    yield link, self._followed(item, link, crawl)
                 else:
                     yield (
                         safexml.text(item, "title") or "item",
@@ -229,7 +267,9 @@ class CapConnector(FeedConnector):
         else:
             raise PayloadRejected(f"not a CAP alert, Atom or RSS feed: <{kind}>")
 
-    def _from_entry(self, entry: Element) -> Iterator[tuple[str, Element | Exception]]:
+    def _from_entry(
+        self, entry: Element, crawl: LinkCrawl
+    ) -> Iterator[tuple[str, Element | Exception | None]]:
         embedded = next(
             (e for e in entry.iter() if safexml.local(e.tag) == "alert"), None
         )
@@ -237,8 +277,8 @@ class CapConnector(FeedConnector):
             yield safexml.text(entry, "id") or "entry", embedded
             return
         link = _entry_link(entry)
-        if link and self.follow_links:
-            yield link, self._linked(link)
+        if link:
+            yield link, self._followed(entry, link, crawl)
         elif (
             safexml.child(entry, "effective") is not None
             or safexml.child(entry, "msgType") is not None
@@ -250,15 +290,36 @@ class CapConnector(FeedConnector):
                 ValueError("Atom entry neither embeds nor links a CAP alert"),
             )
 
-    def _linked(self, url: str) -> Element | Exception:
-        try:
-            return safexml.parse(self.http.get(url).body)
-        except (FetchError, ValueError) as exc:
-            return (
-                exc
-                if isinstance(exc, FetchError)
-                else ValueError(f"linked alert {url}: {exc}")
+    def _followed(
+        self, entry: Element, url: str, crawl: LinkCrawl
+    ) -> Element | Exception | None:
+        """The alert an entry links to; else, when the link is not followed, fails
+        or waits (a remembered failure, the cap, the deadline), the alert the
+        entry's own ``cap:`` fields make; else its failure (quarantined once: it is
+        remembered) or None (nothing read from the entry this pull)."""
+        own = any(safexml.local(c.tag) in CAP_ENTRY_FIELDS for c in entry)
+        if self.follow_links:
+            got = crawl.fetch(url)
+            if isinstance(got, bytes):
+                try:
+                    document = safexml.parse(got)
+                except ValueError as exc:
+                    crawl.unreadable(url, str(exc))
+                    got = ValueError(f"linked alert {url}: {exc}")
+                else:
+                    crawl.readable(url)
+                    return document
+            if got is not None and not own:
+                return got
+        if not own:
+            return None
+        stand_in = _entry_fields_as_alert(entry)
+        if self.follow_links and isinstance(stand_in, Element):
+            sender, identifier = (
+                safexml.text(stand_in, name) for name in ("sender", "identifier")
             )
+            crawl.stood_in(url, f"{sender},{identifier}"[:200])
+        return stand_in
 
     # -- reading an alert -------------------------------------------------------
 
@@ -609,6 +670,25 @@ def _index_entry_as_alert(entry: Element) -> Element | Exception:
         return alert
     except Exception as exc:  # noqa: BLE001 — one odd entry must not stop the feed
         return ValueError(f"index entry not readable: {exc}")
+
+
+# an index entry that carries any of these (as ``cap:`` fields) can stand for its alert
+CAP_ENTRY_FIELDS = frozenset(
+    {"msgType", "status", "event", "severity", "urgency", "effective", "expires"}
+    | {"areaDesc", "polygon", "geocode"}
+)
+
+
+def _entry_fields_as_alert(entry: Element) -> Element | Exception:
+    """The alert an entry's own ``cap:`` fields make; an index that names no
+    message type or status lists actual alerts."""
+    alert = _index_entry_as_alert(entry)
+    if isinstance(alert, Element):
+        for name, default in (("msgType", "Alert"), ("status", "Actual")):
+            field_ = safexml.child(alert, name)
+            if field_ is not None and not field_.text:
+                field_.text = default
+    return alert
 
 
 def _sub(parent: Element, name: str, value: str | None) -> Element:

@@ -102,8 +102,10 @@ class SourceRunner:
         connector: Connector | None = None,
         locator: DistrictLocator | None = None,
         clock: Clock = utcnow,
+        retention: writes.Retention = writes.DEFAULT_RETENTION,
     ) -> None:
         self.engine = engine
+        self.retention = retention
         self.source = source
         self.connector = connector or connectors.build(source, profile)
         self.secrets = secret_values(
@@ -146,6 +148,8 @@ class SourceRunner:
             len(batch.events) + len(batch.measurements) + len(batch.cameras)
         )
         summary.more = batch.more
+        if batch.error:
+            summary.error = stored_error(batch.error, self.secrets)
         # A batch that names no next cursor leaves the cursor where it stood.
         cursor = batch.next_cursor if batch.next_cursor is not None else cursor
         try:
@@ -163,7 +167,13 @@ class SourceRunner:
                 writes.quarantine_records(
                     conn, self.source.name, batch.rejected, started
                 )
-                writes.record_success(conn, self.source.name, cursor, started)
+                writes.trim_quarantine(conn, self.source.name, started, self.retention)
+                if summary.error:  # the batch is kept, the source is failing
+                    writes.record_failure(
+                        conn, self.source.name, summary.error, started, cursor
+                    )
+                else:
+                    writes.record_success(conn, self.source.name, cursor, started)
                 writes.record_feeds(
                     conn, self.source.name, batch.events, batch.measurements
                 )
@@ -347,7 +357,10 @@ def prepare_store(engine: Engine, profile: CityProfile) -> None:
 
 
 def runners_for(
-    engine: Engine, profile: CityProfile, names: Iterable[str] | None = None
+    engine: Engine,
+    profile: CityProfile,
+    names: Iterable[str] | None = None,
+    retention: writes.Retention = writes.DEFAULT_RETENTION,
 ) -> list[SourceRunner]:
     wanted = set(names) if names else None
     unknown = (wanted or set()) - {s.name for s in profile.sources}
@@ -355,7 +368,7 @@ def runners_for(
         raise UnknownSource(f"no source named {sorted(unknown)} in the profile")
     locator = DistrictLocator(profile)
     return [
-        SourceRunner(engine, profile, s, locator=locator)
+        SourceRunner(engine, profile, s, locator=locator, retention=retention)
         for s in profile.sources
         if wanted is None or s.name in wanted
     ]

@@ -25,13 +25,17 @@ def source_health(
         select(source_feeds.c.source, source_feeds.c.feed).order_by(source_feeds.c.feed)
     ):
         feeds.setdefault(source, []).append(feed)
-    quarantined = dict(
-        conn.execute(
-            select(quarantine.c.source, func.count())
-            .where(quarantine.c.received_at > now - timedelta(days=1))
-            .group_by(quarantine.c.source)
-        ).all()
-    )
+    recent = quarantine.c.received_at > now - timedelta(days=1)
+    quarantined = {
+        source: (day, size)
+        for source, day, size in conn.execute(
+            select(
+                quarantine.c.source,
+                func.count().filter(recent),
+                func.count(),
+            ).group_by(quarantine.c.source)
+        )
+    }
     health = []
     for source in profile.sources:
         state = states.get(source.name)
@@ -56,7 +60,8 @@ def source_health(
                 last_run_fetched=run.fetched if run else None,
                 last_run_stored=run.stored if run else None,
                 last_run_rejected=run.rejected if run else None,
-                quarantined_24h=quarantined.get(source.name, 0),
+                quarantined_24h=quarantined.get(source.name, (0, 0))[0],
+                quarantine_size=quarantined.get(source.name, (0, 0))[1],
             )
         )
     return health

@@ -56,6 +56,7 @@ class SourceHealth:
     last_run_stored: int | None = None
     last_run_rejected: int | None = None
     quarantined_24h: int = 0
+    quarantine_size: int = 0  # rows kept, of any age (see store.writes.Retention)
 
     @property
     def failing(self) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -286,6 +286,46 @@ def quarantine_records(
     return len(rows)
 
 
+QUARANTINE_KEEP_DAYS = 30
+QUARANTINE_KEEP_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of a source's quarantine is kept: rows younger than ``days``, at
+    most ``rows`` of them (the newest)."""
+
+    days: float = QUARANTINE_KEEP_DAYS
+    rows: int = QUARANTINE_KEEP_ROWS
+
+
+DEFAULT_RETENTION = Retention()
+
+
+def trim_quarantine(
+    conn: Connection, source: str, now: datetime, keep: Retention
+) -> None:
+    """Drop the source's quarantined rows older than ``keep.days`` and all but its
+    newest ``keep.rows``: a source that rejects the same records every poll fills
+    no disk."""
+    mine = quarantine.c.source == source
+    conn.execute(
+        delete(quarantine).where(
+            mine, quarantine.c.received_at < now - timedelta(days=keep.days)
+        )
+    )
+    # the id of the newest row past the limit (NULL when there are fewer)
+    newest_dropped = (
+        select(quarantine.c.id)
+        .where(mine)
+        .order_by(quarantine.c.id.desc())
+        .offset(keep.rows)
+        .limit(1)
+        .scalar_subquery()
+    )
+    conn.execute(delete(quarantine).where(mine, quarantine.c.id <= newest_dropped))
+
+
 WRITTEN_TABLES = (
     "events",
     "event_areas",
@@ -335,8 +375,17 @@ def record_feeds(
     )
 
 
-def record_failure(conn: Connection, source: str, error: str, now: datetime) -> None:
-    upsert_state(conn, source, last_error=error, last_error_at=now)
+def record_failure(
+    conn: Connection,
+    source: str,
+    error: str,
+    now: datetime,
+    cursor: str | None = None,
+) -> None:
+    """The source's error; with a ``cursor``, a batch of a failing source was kept
+    and the cursor moves on."""
+    kept = {} if cursor is None else {"cursor": cursor}
+    upsert_state(conn, source, last_error=error, last_error_at=now, **kept)
 
 
 def upsert_state(conn: Connection, source: str, **values: Any) -> None:

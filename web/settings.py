@@ -14,6 +14,7 @@ from pathlib import Path
 
 from city.records import ACCESS_LEVELS
 from store.private_files import check_key_file, private_folder
+from store.writes import QUARANTINE_KEEP_DAYS, QUARANTINE_KEEP_ROWS, Retention
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,6 +104,16 @@ SETTINGS: dict[str, Setting] = {
         "on this machine, as in the demo).",
     ),
     "session_hours": Setting("CITYWALL_SESSION_HOURS", "12", "Hours a sign-in lasts."),
+    "quarantine_days": Setting(
+        "CITYWALL_QUARANTINE_DAYS",
+        str(QUARANTINE_KEEP_DAYS),
+        "Days a rejected record stays in the quarantine.",
+    ),
+    "quarantine_rows": Setting(
+        "CITYWALL_QUARANTINE_ROWS",
+        str(QUARANTINE_KEEP_ROWS),
+        "Rejected records kept in the quarantine per source (the newest).",
+    ),
     "metrics_from": Setting(
         "CITYWALL_METRICS_FROM",
         "127.0.0.1 ::1",
@@ -140,6 +151,8 @@ class Settings:
     secure_cookies: str = "auto"
     session_hours: float = 12.0
     metrics_from: tuple[str, ...] = ("127.0.0.1", "::1")
+    quarantine_days: float = QUARANTINE_KEEP_DAYS
+    quarantine_rows: int = QUARANTINE_KEEP_ROWS
 
     @classmethod
     def from_env(cls, **overrides: str) -> Settings:
@@ -174,7 +187,14 @@ class Settings:
             ),
             session_hours=float(raw["session_hours"]),
             metrics_from=_networks(raw["metrics_from"], "CITYWALL_METRICS_FROM"),
+            quarantine_days=float(raw["quarantine_days"]),
+            quarantine_rows=int(raw["quarantine_rows"]),
         )
+
+    @property
+    def quarantine_retention(self) -> Retention:
+        """What the ingest keeps of each source's quarantine."""
+        return Retention(self.quarantine_days, self.quarantine_rows)
 
     @property
     def embedded_store(self) -> bool:

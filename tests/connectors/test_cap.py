@@ -235,7 +235,9 @@ def test_a_linked_alert_that_cannot_be_fetched_is_retried_next_time(
         '<rss version="2.0"><channel><item><link>'
         f"{feed_server.url('/a/1.xml')}</link></item></channel></rss>"
     )
-    ingest.use(source(feed_server.route("/index.rss", Reply(rss, etag='"i1"'))))
+    index = feed_server.route("/index.rss", Reply(rss, etag='"i1"'))
+    # a failed link is asked for again once its retry time is over (here: at once)
+    ingest.use(source(index, retry_failed_links_minutes=0))
     first = ingest()
     assert summary_numbers(first.out)["rejected"] == 1
     ingest()  # the index is fetched again in full (no If-None-Match) ...

@@ -164,3 +164,22 @@ def test_one_rule_of_staleness_for_sources_and_the_wall():
 
     assert stale_after(5) == timedelta(minutes=2)  # a fast feed: the floor
     assert stale_after(600) == timedelta(minutes=30)  # a slow one: three intervals
+
+
+def test_a_sources_quarantine_size_counts_every_row_it_keeps(engine, seoul):
+    """The last day's rejects, and all the quarantine keeps (its retention decides)."""
+    from store.schema import quarantine
+
+    ages = (timedelta(hours=1), timedelta(hours=20), timedelta(days=2), timedelta(29))
+    with engine.begin() as conn:
+        conn.execute(
+            quarantine.insert(),
+            [
+                {"source": s, "reason": "bad", "excerpt": "", "received_at": T0 - age}
+                for s in ("demo", "elsewhere")
+                for age in ages
+            ],
+        )
+    service = KpiService(engine, seoul, clock=lambda: T0)
+    (demo,) = service.source_health()
+    assert (demo.quarantined_24h, demo.quarantine_size) == (2, 4)
