@@ -246,3 +246,49 @@ def test_recorded_json_with_null_positions(feed_server, ingest):
     # two requests send null, six send (0, 0): "no position", not the Gulf of Guinea
     unplaced = [e for e in stored_events(ingest).values() if e["lon"] is None]
     assert len(unplaced) == 8
+
+
+def test_an_answer_of_another_shape_fails_the_run_and_keeps_the_cursor(
+    feed_server, ingest
+):
+    """Only a ``<service_requests>`` document (or a JSON list) may move the cursor:
+    a bare ``<error>`` or a maintenance page served with 200 read as "no requests"
+    would skip the window's requests for good."""
+    feed_server.route("/v2/services.xml", fixture_bytes("open311/services.xml"))
+    feed_server.route("/v2/requests.xml", fixture_bytes("open311/requests.xml"))
+    ingest.use(source(feed_server.url("/v2"), "xml", page_size=100))
+    assert ingest().exit_code == 0
+    cursor = cursor_of(ingest.engine(), "311")
+    assert cursor is not None
+    for body, reason in (
+        (
+            b"<error><code>503</code><description>Down for maintenance"
+            b"</description></error>",
+            "errors: 503: Down for maintenance",
+        ),
+        (
+            b"<html><head><title>Maintenance</title></head>"
+            b"<body><p>Back soon</p></body></html>",
+            "requests.xml is a <html> document, not <service_requests>",
+        ),
+    ):
+        feed_server.route("/v2/requests.xml", body)
+        done = ingest()
+        assert done.exit_code == 1 and reason in done.out, done.out + done.err
+        assert cursor_of(ingest.engine(), "311") == cursor
+    with ingest.engine().connect() as conn:
+        error = conn.execute(select(source_state.c.last_error)).scalar()
+    assert "<html> document" in error
+    assert counts(ingest.engine(), "311")["events"] == 4
+
+
+def test_a_json_error_without_its_list_is_reported_as_such(feed_server, ingest):
+    feed_server.route(
+        "/v2/requests.json",
+        Reply(json.dumps({"code": 503, "description": "Down for maintenance"}), 200),
+    )
+    feed_server.route("/v2/services.json", "[]")
+    ingest.use(source(feed_server.url("/v2")))
+    done = ingest()
+    assert done.exit_code == 1
+    assert "errors: 503: Down for maintenance" in done.out
