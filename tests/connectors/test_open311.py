@@ -292,3 +292,31 @@ def test_a_json_error_without_its_list_is_reported_as_such(feed_server, ingest):
     done = ingest()
     assert done.exit_code == 1
     assert "errors: 503: Down for maintenance" in done.out
+
+
+def test_categories_keep_their_letters_and_addresses_their_ranges(feed_server, ingest):
+    """A category key keeps letters of every script, so two Korean groups stay two
+    categories (not both "other"); an address range is no phone number."""
+    services = [
+        {"service_code": "DE-1", "group": "Straßen- und Gehwegschäden"},
+        {"service_code": "KO-1", "group": "도로 파손"},
+        {"service_code": "KO-2", "group": "불법 주차"},
+    ]
+    feed_server.route("/v2/services.json", json.dumps(services))
+    rows = [
+        request(1, service_code="DE-1", address="1701-1799 E Durham Ln"),
+        request(2, service_code="KO-1"),
+        request(3, service_code="KO-2", address="call 2133-2199 today"),
+    ]
+    feed_server.route("/v2/requests.json", json.dumps(rows))
+    ingest.use(source(feed_server.url("/v2"), page_size=100))
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 3, "stored": 3, "rejected": 0, "ignored": 0
+    }  # fmt: skip
+    got = stored_events(ingest)
+    assert got["R1"]["category"] == "straßen_und_gehwegschäden"
+    assert got["R2"]["category"] == "도로_파손"
+    assert got["R3"]["category"] == "불법_주차"
+    assert got["R1"]["attrs"]["address"] == "1701-1799 E Durham Ln"
+    assert got["R3"]["attrs"]["address"] == "call [phone removed] today"
