@@ -115,6 +115,11 @@ class Batch:
     ``more`` says the source has more ready now (a backfill in chunks). ``ignored``
     counts records that were read but are not for this wall (a quake far away, a
     CAP test message): records in = stored + rejected + ignored.
+
+    A connector whose measurements are aggregates of the records it read (a transit
+    feed's trips, summed into each route's mean delay) says how many records went
+    into them in ``summarised``; those, not the aggregate rows, are then the
+    records stored, so a run's counts speak of what the feed sent.
     """
 
     events: list[Event] = field(default_factory=list)
@@ -125,15 +130,24 @@ class Batch:
     next_cursor: str | None = None
     more: bool = False
     ignored: int = 0
+    summarised: int | None = None
+
+    @property
+    def stored(self) -> int:
+        """The records read that are stored: as rows, or folded into aggregates."""
+        measured = (
+            len(self.measurements) if self.summarised is None else self.summarised
+        )
+        return len(self.events) + measured + len(self.cameras)
+
+    @property
+    def rows(self) -> int:
+        """The rows the batch writes."""
+        return len(self.events) + len(self.measurements) + len(self.cameras)
 
     @property
     def size(self) -> int:
-        return (
-            len(self.events)
-            + len(self.measurements)
-            + len(self.cameras)
-            + len(self.rejected)
-        )
+        return self.stored + len(self.rejected)
 
 
 def events_feed(domain: str) -> str:

@@ -9,10 +9,15 @@ from datetime import UTC, datetime
 from google.transit import gtfs_realtime_pb2 as rt
 from sqlalchemy import select
 
-from store.schema import events, measurements
+from store.schema import events, measurements, quarantine
 from tests.connectors.conftest import real_fixture
 from tests.connectors.feedserver import Reply
-from tests.connectors.harness import IngestCli, source_block, summary_numbers
+from tests.connectors.harness import (
+    IngestCli,
+    quarantine_reasons,
+    source_block,
+    summary_numbers,
+)
 
 STAMP = 1795670400  # 2026-11-26T05:20:00Z
 GANGNAM = (127.0473, 37.5172)
@@ -53,8 +58,10 @@ def trip_updates() -> bytes:
     return message.SerializeToString()
 
 
-def vehicle_positions() -> bytes:
-    message = feed()
+def vehicle_positions(stamp: int = STAMP, *, off_the_globe: bool = False) -> bytes:
+    """Three buses placed; with ``off_the_globe`` a fourth on route 146 at
+    latitude 100."""
+    message = feed(stamp)
     for trip, route, (lon, lat) in (
         ("t1", "146", GANGNAM),
         ("t2", "146", JONGNO),
@@ -67,6 +74,13 @@ def vehicle_positions() -> bytes:
         entity.vehicle.position.latitude = lat
         entity.vehicle.vehicle.id = f"bus-{trip}"
         entity.vehicle.vehicle.license_plate = "서울70사1234"
+    if off_the_globe:
+        broken = message.entity.add(id="v-t9")
+        broken.vehicle.trip.trip_id = "t9"
+        broken.vehicle.trip.route_id = "146"
+        broken.vehicle.position.longitude = 127.0
+        broken.vehicle.position.latitude = 100.0
+        broken.vehicle.vehicle.license_plate = "서울70사9999"
     return message.SerializeToString()
 
 
@@ -191,3 +205,34 @@ def test_recorded_caltrain_and_bart_feeds(feed_server, ingest):
     assert alert["title"].startswith("There is a major delay at Montgomery St.")
     assert not alert["title"].endswith(" ")  # the feed's trailing space
     assert alert["severity"] == "Moderate" and alert["attrs"]["agencies"] == ["BART"]
+
+
+def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
+    feed_server, ingest
+):
+    """fetched counts the feed's entities (five trip updates, four vehicles), not
+    the route and district aggregates made of them; a vehicle at latitude 100 is
+    quarantined with its reason, neither placed nor counted."""
+    ingest.use(
+        source(
+            trip_updates_url=feed_server.route("/tu.pb", protobuf(trip_updates())),
+            vehicle_positions_url=feed_server.route(
+                "/vp.pb", protobuf(vehicle_positions(off_the_globe=True))
+            ),
+        )
+    )
+    done = ingest()
+    assert done.exit_code == 0, done.err
+    # stored: t1-t3 and three vehicles; rejected: t5 and the vehicle; ignored: t4
+    assert summary_numbers(done.out) == {
+        "fetched": 9, "stored": 6, "rejected": 2, "ignored": 1
+    }  # fmt: skip
+    reasons = quarantine_reasons(ingest.engine(), "buses")
+    assert "vehicle position (127.0, 100.0) is off the globe" in reasons
+    got = readings(ingest)
+    assert got[("transit_vehicles", "route:146")]["value"] == 2
+    with ingest.engine().connect() as conn:
+        kept = json.dumps(
+            [dict(r) for r in conn.execute(select(quarantine)).mappings()], default=str
+        )
+    assert "70사" not in kept
