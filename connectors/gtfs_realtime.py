@@ -135,7 +135,7 @@ class GtfsRealtimeConnector(FeedConnector):
         batch: Batch,
         now: datetime,
     ) -> None:
-        observed = _minute(feed.header.timestamp, now)
+        observed = _snapshot_time(feed.header.timestamp, now)
         by_route: dict[str, list[float]] = defaultdict(list)
         trips: list[tuple[str, float]] = []  # (trip key, delay)
         for entity in feed.entity:
@@ -193,7 +193,7 @@ class GtfsRealtimeConnector(FeedConnector):
         batch: Batch,
         now: datetime,
     ) -> None:
-        observed = _minute(feed.header.timestamp, now)
+        observed = _snapshot_time(feed.header.timestamp, now)
         counts: dict[str, int] = defaultdict(int)
         for number, entity in enumerate(feed.entity):
             if entity.HasField("vehicle") and number not in positions.refused:
@@ -341,7 +341,11 @@ def _time(posix: int) -> datetime | None:
     return datetime.fromtimestamp(posix, UTC)
 
 
-def _minute(posix: int, fallback: datetime) -> datetime:
-    """Snapshots in the same minute are one reading (a re-pull replaces it)."""
-    moment = _time(posix) or fallback
-    return moment.replace(second=0, microsecond=0)
+def _snapshot_time(posix: int, pulled: datetime) -> datetime:
+    """When a snapshot was taken: the header's timestamp, else the pull's time, to
+    the second. Each snapshot is a reading of its own: the same snapshot pulled
+    again (the same header timestamp) replaces its reading, and two snapshots a few
+    seconds apart — a 15-second feed, or a feed without timestamps pulled twice in
+    a minute — are two readings, never one overwriting the other."""
+    moment = _time(posix) or pulled
+    return moment.replace(microsecond=0)

@@ -4,6 +4,7 @@ are built with the official bindings, as a transit agency's server would."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from google.transit import gtfs_realtime_pb2 as rt
@@ -32,13 +33,13 @@ def feed(stamp: int = STAMP) -> rt.FeedMessage:
     return message
 
 
-def trip_updates() -> bytes:
-    """Route 146: two trips (60 s and 420 s late); route 740: one early by 30 s;
-    one trip with predicted times only; one entity naming nothing."""
-    message = feed()
+def trip_updates(stamp: int = STAMP, late: int = 420) -> bytes:
+    """Route 146: two trips (60 s and ``late`` s late); route 740: one early by
+    30 s; one trip with predicted times only; one entity naming nothing."""
+    message = feed(stamp)
     for trip, route, delay in (
         ("t1", "146", 60),
-        ("t2", "146", 420),
+        ("t2", "146", late),
         ("t3", "740", -30),
     ):
         entity = message.entity.add(id=trip)
@@ -236,3 +237,30 @@ def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
             [dict(r) for r in conn.execute(select(quarantine)).mappings()], default=str
         )
     assert "70사" not in kept
+
+
+def test_snapshots_without_a_timestamp_in_one_minute_are_both_kept(feed_server, ingest):
+    """A feed whose header has no timestamp is read at the pull's time, to the
+    second: two pulls in one minute are two readings, not one overwriting the
+    other; the same stamped snapshot pulled twice stays one (see above)."""
+    url = feed_server.route("/tu.pb", protobuf(trip_updates(stamp=0, late=420)))
+    ingest.use(source(trip_updates_url=url))
+    if datetime.now(UTC).second > 50:  # both pulls inside one minute
+        time.sleep(61 - datetime.now(UTC).second)
+    started = datetime.now(UTC)
+    assert ingest().exit_code == 0
+    time.sleep(1.1)
+    feed_server.route("/tu.pb", protobuf(trip_updates(stamp=0, late=120)))
+    done = ingest()
+    assert done.exit_code == 0 and summary_numbers(done.out)["stored"] == 3
+    with ingest.engine().connect() as conn:
+        rows = conn.execute(
+            select(measurements.c.observed_at, measurements.c.value)
+            .where(measurements.c.series == "transit_delay_s")
+            .where(measurements.c.place == "route:146")
+            .order_by(measurements.c.observed_at)
+        ).all()
+    assert [value for _, value in rows] == [240.0, 90.0]
+    first, second = (at for at, _ in rows)
+    assert first.replace(second=0) == second.replace(second=0)  # one minute
+    assert started.replace(microsecond=0) <= first < second
