@@ -108,6 +108,18 @@ def readings(ingest: IngestCli) -> dict[tuple[str, str], dict]:
     return {(r["series"], r["place"]): dict(r) for r in rows}
 
 
+def route_146_delays(ingest: IngestCli, by: str) -> list[tuple]:
+    """(``by``, value) of every stored delay reading of route 146, ordered by ``by``."""
+    with ingest.engine().connect() as conn:
+        rows = conn.execute(
+            select(measurements.c[by], measurements.c.value)
+            .where(measurements.c.series == "transit_delay_s")
+            .where(measurements.c.place == "route:146")
+            .order_by(measurements.c[by])
+        ).all()
+    return [tuple(r) for r in rows]
+
+
 def protobuf(body: bytes) -> Reply:
     return Reply(body, content_type="application/x-protobuf")
 
@@ -253,14 +265,30 @@ def test_snapshots_without_a_timestamp_in_one_minute_are_both_kept(feed_server, 
     feed_server.route("/tu.pb", protobuf(trip_updates(stamp=0, late=120)))
     done = ingest()
     assert done.exit_code == 0 and summary_numbers(done.out)["stored"] == 3
-    with ingest.engine().connect() as conn:
-        rows = conn.execute(
-            select(measurements.c.observed_at, measurements.c.value)
-            .where(measurements.c.series == "transit_delay_s")
-            .where(measurements.c.place == "route:146")
-            .order_by(measurements.c.observed_at)
-        ).all()
+    rows = route_146_delays(ingest, "observed_at")
     assert [value for _, value in rows] == [240.0, 90.0]
     first, second = (at for at, _ in rows)
     assert first.replace(second=0) == second.replace(second=0)  # one minute
     assert started.replace(microsecond=0) <= first < second
+
+
+def test_two_feeds_writing_one_route_and_minute_keep_both_readings(
+    feed_server, ingest, monkeypatch, store_url
+):
+    """A reading belongs to its source: a bus and a metro feed both measuring
+    route 146 in the same snapshot minute are two readings, on both backends, not
+    the second overwriting the first while each run says it stored its own."""
+    ingest.db_url = store_url
+    monkeypatch.setenv("CITYWALL_DATABASE_URL", store_url)
+    bus = feed_server.route("/bus.pb", protobuf(trip_updates(late=420)))
+    metro = feed_server.route("/metro.pb", protobuf(trip_updates(late=120)))
+    ingest.use(
+        source_block("bus", "gtfs_realtime", {"trip_updates_url": bus}, 30)
+        + source_block("metro", "gtfs_realtime", {"trip_updates_url": metro}, 30)
+    )
+    done = ingest()
+    assert done.exit_code == 0, done.err
+    rows = route_146_delays(ingest, "source")
+    assert rows == [("bus", 240.0), ("metro", 90.0)]
+    ingest()  # the same snapshots again: each source's reading replaced in place
+    assert route_146_delays(ingest, "source") == rows
