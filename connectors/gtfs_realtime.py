@@ -142,13 +142,14 @@ class GtfsRealtimeConnector(FeedConnector):
             if not entity.HasField("trip_update"):
                 continue
             update = entity.trip_update
-            if not update.trip.trip_id and not update.trip.route_id:
+            problem = (
+                "trip update names neither trip nor route"
+                if not update.trip.trip_id and not update.trip.route_id
+                else _route_problem(update.trip.route_id)
+            )
+            if problem:
                 batch.rejected.append(
-                    Rejected(
-                        "trip update names neither trip nor route",
-                        excerpt(str(entity)),
-                        entity.id,
-                    )
+                    Rejected(problem, excerpt(str(entity)), entity.id)
                 )
                 continue
             delay = _delay(update)
@@ -196,9 +197,16 @@ class GtfsRealtimeConnector(FeedConnector):
         observed = _snapshot_time(feed.header.timestamp, now)
         counts: dict[str, int] = defaultdict(int)
         for number, entity in enumerate(feed.entity):
-            if entity.HasField("vehicle") and number not in positions.refused:
-                counts[entity.vehicle.trip.route_id or "unknown"] += 1
-                batch.summarised += 1
+            if not entity.HasField("vehicle") or number in positions.refused:
+                continue
+            route = entity.vehicle.trip.route_id
+            if problem := _route_problem(route):
+                batch.rejected.append(
+                    Rejected(problem, _vehicle_excerpt(entity), entity.id or None)
+                )
+                continue
+            counts[route or "unknown"] += 1
+            batch.summarised += 1
         batch.measurements += [
             Measurement(VEHICLES, f"route:{route}", observed, n, "transit")
             for route, n in sorted(counts.items())
@@ -277,6 +285,18 @@ class GtfsRealtimeConnector(FeedConnector):
                 if language.split("-")[0] == wanted and text:
                     return text
         return next((t for t in options.values() if t), None)
+
+
+# a reading's place is at most 128 characters: "route:" and the route's id
+MAX_ROUTE_ID = 128 - len("route:")
+
+
+def _route_problem(route_id: str) -> str | None:
+    """Why a route id cannot name a reading's place (the entity is rejected before
+    it is aggregated, so the counts stay those of entities)."""
+    if len(route_id) > MAX_ROUTE_ID:
+        return f"route_id is longer than {MAX_ROUTE_ID} characters"
+    return None
 
 
 def _delay(update: rt.TripUpdate) -> float | None:

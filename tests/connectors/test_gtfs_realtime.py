@@ -223,12 +223,19 @@ def test_recorded_caltrain_and_bart_feeds(feed_server, ingest):
 def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
     feed_server, ingest
 ):
-    """fetched counts the feed's entities (five trip updates, four vehicles), not
+    """fetched counts the feed's entities (six trip updates, four vehicles), not
     the route and district aggregates made of them; a vehicle at latitude 100 is
-    quarantined with its reason, neither placed nor counted."""
+    quarantined with its reason, neither placed nor counted, and so is a trip
+    whose route id is too long to name a reading's place."""
+    updates = rt.FeedMessage.FromString(trip_updates())
+    long_route = updates.entity.add(id="t6").trip_update
+    long_route.trip.trip_id, long_route.trip.route_id = "t6", "R" * 200
+    long_route.stop_time_update.add(stop_sequence=1).arrival.delay = 30
     ingest.use(
         source(
-            trip_updates_url=feed_server.route("/tu.pb", protobuf(trip_updates())),
+            trip_updates_url=feed_server.route(
+                "/tu.pb", protobuf(updates.SerializeToString())
+            ),
             vehicle_positions_url=feed_server.route(
                 "/vp.pb", protobuf(vehicle_positions(off_the_globe=True))
             ),
@@ -236,12 +243,14 @@ def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
     )
     done = ingest()
     assert done.exit_code == 0, done.err
-    # stored: t1-t3 and three vehicles; rejected: t5 and the vehicle; ignored: t4
+    # stored: t1-t3 and three vehicles; rejected: t5, t6 and the vehicle;
+    # ignored: t4
     assert summary_numbers(done.out) == {
-        "fetched": 9, "stored": 6, "rejected": 2, "ignored": 1
+        "fetched": 10, "stored": 6, "rejected": 3, "ignored": 1
     }  # fmt: skip
     reasons = quarantine_reasons(ingest.engine(), "buses")
     assert "vehicle position (127.0, 100.0) is off the globe" in reasons
+    assert "route_id is longer than 122 characters" in reasons
     got = readings(ingest)
     assert got[("transit_vehicles", "route:146")]["value"] == 2
     with ingest.engine().connect() as conn:
