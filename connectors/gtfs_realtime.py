@@ -108,7 +108,7 @@ class GtfsRealtimeConnector(FeedConnector):
         # stored (fetched = stored + rejected + ignored counts entities)
         batch = Batch(summarised=0)
         vehicles = feeds.get("vehicle_positions_url")
-        positions = _positions(vehicles, batch) if vehicles else {}
+        positions = _positions(vehicles, batch) if vehicles else Positions()
         if "trip_updates_url" in feeds:
             self._delays(feeds["trip_updates_url"], positions, batch, now)
         if vehicles:
