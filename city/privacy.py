@@ -87,6 +87,23 @@ _PHONE = re.compile(
 # with slashes a phone has the shape 010/1234/5678; "146/341/360" is bus routes
 _SLASHED_PHONE = re.compile(r"[+＋]?\d{2,4}\s*/\s*\d{3,4}\s*/\s*\d{4}")
 
+# A range of house numbers before the street it is on: "1701-1799 E Durham Ln",
+# "1700-1798 block of Main", "2400 - 2498 N. Lincoln Avenue". Two numbers of the same
+# length rising from the first to the second (a phone's halves need not), then a
+# street: up to four words ending in a street type, or "block". Eight digits alone
+# are still a phone: the street makes the range.
+_STREET_TYPES = (
+    "st|street|ave|av|avenue|rd|road|ln|lane|blvd|boulevard|dr|drive|way|ct|court"
+    "|pl|place|pkwy|parkway|hwy|highway|ter|terrace|cir|circle|sq|square|trl|trail"
+    "|loop|row|walk|plaza|pike|alley|aly"
+)
+_ADDRESS_RANGE = re.compile(
+    rf"(?<![\d{re.escape(DASHES)}])(?P<low>\d{{3,5}}){_SPACED_DASH}"
+    rf"(?P<high>\d{{3,5}})(?![\d{re.escape(DASHES)}])"
+    rf"(?=\s+(?i:block\b|(?:[\w.'’-]+\s+){{1,4}}(?:{_STREET_TYPES})\b))"
+)
+_AREA_CODE_BEFORE = re.compile(r"[\d)）+]\s*\Z")
+
 _DATE_SEP = f"[./{re.escape(DASHES)}]"
 _YEAR = r"(?:19|20)\d\d"  # so that +82-10-5555-6666 is not 82-10-5555 and a rest
 _DATE_OR_TIME = re.compile(
@@ -125,9 +142,29 @@ def _scrub_prose(text: str) -> str:
     text = _EMAIL.sub(EMAIL_REMOVED, text)
     text = _RRN.sub(_rrn_or_keep, text)
     text = _CEDULA.sub(_cedula_or_keep, text)
-    text = _PHONE.sub(_phone_or_keep, text)
+    text = _without_phones(text)
     # names last: "owner 900101-1234567" must lose the number, not take it for one
     return scrub_names(text)
+
+
+def _without_phones(text: str) -> str:
+    """Phone numbers removed everywhere but in the address ranges the text names
+    ("1701-1799 E Durham Ln"), which stay whole."""
+    pieces = []
+    start = 0
+    for found in _ADDRESS_RANGE.finditer(text):
+        low, high = found.group("low"), found.group("high")
+        if (
+            len(low) != len(high)
+            or int(high) <= int(low)  # "2133-1234 Main St": a phone, not a range
+            or _AREA_CODE_BEFORE.search(text, 0, found.start())  # (02) 2133-2199
+        ):
+            continue
+        pieces.append(_PHONE.sub(_phone_or_keep, text[start : found.start()]))
+        pieces.append(found.group())
+        start = found.end()
+    pieces.append(_PHONE.sub(_phone_or_keep, text[start:]))
+    return "".join(pieces)
 
 
 def _scrub_url(url: str) -> str:

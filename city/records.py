@@ -120,6 +120,11 @@ class Batch:
     pull's own verdict that the source is failing although it answered (an index
     whose every linked document failed): the batch and its cursor are kept, the
     run is recorded as failed.
+
+    A connector whose measurements are aggregates of the records it read (a transit
+    feed's trips, summed into each route's mean delay) says how many records went
+    into them in ``summarised``; those, not the aggregate rows, are then the
+    records stored, so a run's counts speak of what the feed sent.
     """
 
     events: list[Event] = field(default_factory=list)
@@ -132,19 +137,28 @@ class Batch:
     ignored: int = 0
     error: str | None = None
     ignored_reasons: dict[str, int] = field(default_factory=dict)
+    summarised: int | None = None
 
     def ignore(self, reason: str) -> None:
         self.ignored += 1
         self.ignored_reasons[reason] = self.ignored_reasons.get(reason, 0) + 1
 
     @property
-    def size(self) -> int:
-        return (
-            len(self.events)
-            + len(self.measurements)
-            + len(self.cameras)
-            + len(self.rejected)
+    def stored(self) -> int:
+        """The records read that are stored: as rows, or folded into aggregates."""
+        measured = (
+            len(self.measurements) if self.summarised is None else self.summarised
         )
+        return len(self.events) + measured + len(self.cameras)
+
+    @property
+    def rows(self) -> int:
+        """The rows the batch writes."""
+        return len(self.events) + len(self.measurements) + len(self.cameras)
+
+    @property
+    def size(self) -> int:
+        return self.stored + len(self.rejected)
 
 
 def events_feed(domain: str) -> str:

@@ -33,7 +33,7 @@ from connectors.feed import (
 )
 from connectors.http import Validators
 from connectors.options import Option, declare
-from connectors.values import EARLIEST, LATEST, slug
+from connectors.values import EARLIEST, LATEST, position, slug
 
 FEEDS = ("trip_updates_url", "vehicle_positions_url", "alerts_url")
 SEVERITY_LEVEL = {"INFO": "Minor", "WARNING": "Moderate", "SEVERE": "Severe"}
@@ -104,12 +104,15 @@ class GtfsRealtimeConnector(FeedConnector):
             feeds[name] = message
             validators[name] = response.validators.to_json()
 
-        batch = Batch()
+        # the trips and vehicles read go into aggregates: those are the records
+        # stored (fetched = stored + rejected + ignored counts entities)
+        batch = Batch(summarised=0)
+        vehicles = feeds.get("vehicle_positions_url")
+        positions = _positions(vehicles, batch) if vehicles else Positions()
         if "trip_updates_url" in feeds:
-            positions = _positions(feeds.get("vehicle_positions_url"))
             self._delays(feeds["trip_updates_url"], positions, batch, now)
-        if "vehicle_positions_url" in feeds:
-            self._vehicles(feeds["vehicle_positions_url"], batch, now)
+        if vehicles:
+            self._vehicles(vehicles, positions, batch, now)
         open_alerts = state.get("open_alerts", [])
         if "alerts_url" in feeds:
             current = self._alerts(feeds["alerts_url"], batch, now)
@@ -128,24 +131,25 @@ class GtfsRealtimeConnector(FeedConnector):
     def _delays(
         self,
         feed: rt.FeedMessage,
-        positions: dict[str, tuple[float, float]],
+        positions: Positions,
         batch: Batch,
         now: datetime,
     ) -> None:
-        observed = _minute(feed.header.timestamp, now)
+        observed = _snapshot_time(feed.header.timestamp, now)
         by_route: dict[str, list[float]] = defaultdict(list)
         trips: list[tuple[str, float]] = []  # (trip key, delay)
         for entity in feed.entity:
             if not entity.HasField("trip_update"):
                 continue
             update = entity.trip_update
-            if not update.trip.trip_id and not update.trip.route_id:
+            problem = (
+                "trip update names neither trip nor route"
+                if not update.trip.trip_id and not update.trip.route_id
+                else _route_problem(update.trip.route_id)
+            )
+            if problem:
                 batch.rejected.append(
-                    Rejected(
-                        "trip update names neither trip nor route",
-                        excerpt(str(entity)),
-                        entity.id,
-                    )
+                    Rejected(problem, excerpt(str(entity)), entity.id)
                 )
                 continue
             delay = _delay(update)
@@ -153,6 +157,7 @@ class GtfsRealtimeConnector(FeedConnector):
                 batch.ignored += 1  # predicted times only: no delay to measure
                 continue
             by_route[update.trip.route_id or "unknown"].append(delay)
+            batch.summarised += 1
             trips.append((update.trip.trip_id or update.vehicle.id, delay))
         by_district: dict[str, list[float]] = defaultdict(list)
         placed = [(key, d) for key, d in trips if key in positions]
@@ -182,12 +187,26 @@ class GtfsRealtimeConnector(FeedConnector):
             Measurement(ON_TIME, place, observed, on_time, "transit", district),
         ]
 
-    def _vehicles(self, feed: rt.FeedMessage, batch: Batch, now: datetime) -> None:
-        observed = _minute(feed.header.timestamp, now)
+    def _vehicles(
+        self,
+        feed: rt.FeedMessage,
+        positions: Positions,
+        batch: Batch,
+        now: datetime,
+    ) -> None:
+        observed = _snapshot_time(feed.header.timestamp, now)
         counts: dict[str, int] = defaultdict(int)
-        for entity in feed.entity:
-            if entity.HasField("vehicle"):
-                counts[entity.vehicle.trip.route_id or "unknown"] += 1
+        for number, entity in enumerate(feed.entity):
+            if not entity.HasField("vehicle") or number in positions.refused:
+                continue
+            route = entity.vehicle.trip.route_id
+            if problem := _route_problem(route):
+                batch.rejected.append(
+                    Rejected(problem, _vehicle_excerpt(entity), entity.id or None)
+                )
+                continue
+            counts[route or "unknown"] += 1
+            batch.summarised += 1
         batch.measurements += [
             Measurement(VEHICLES, f"route:{route}", observed, n, "transit")
             for route, n in sorted(counts.items())
@@ -268,6 +287,18 @@ class GtfsRealtimeConnector(FeedConnector):
         return next((t for t in options.values() if t), None)
 
 
+# a reading's place is at most 128 characters: "route:" and the route's id
+MAX_ROUTE_ID = 128 - len("route:")
+
+
+def _route_problem(route_id: str) -> str | None:
+    """Why a route id cannot name a reading's place (the entity is rejected before
+    it is aggregated, so the counts stay those of entities)."""
+    if len(route_id) > MAX_ROUTE_ID:
+        return f"route_id is longer than {MAX_ROUTE_ID} characters"
+    return None
+
+
 def _delay(update: rt.TripUpdate) -> float | None:
     """The trip's current delay: the first stop event that gives one, else the
     trip-level delay (GTFS-rt 2.0, experimental)."""
@@ -278,19 +309,48 @@ def _delay(update: rt.TripUpdate) -> float | None:
     return float(update.delay) if update.HasField("delay") else None
 
 
-def _positions(feed: rt.FeedMessage | None) -> dict[str, tuple[float, float]]:
-    """Vehicle positions by trip id and by vehicle id."""
-    found: dict[str, tuple[float, float]] = {}
-    for entity in feed.entity if feed else ():
+class Positions(dict[str, tuple[float, float]]):
+    """Vehicle positions by trip id and by vehicle id, and the entities (by their
+    place in the feed) whose position is refused (off the globe: quarantined,
+    neither placed nor counted)."""
+
+    refused: set[int]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = set()
+
+
+def _positions(feed: rt.FeedMessage, batch: Batch) -> Positions:
+    found = Positions()
+    for number, entity in enumerate(feed.entity):
         vehicle = entity.vehicle
-        if entity.HasField("vehicle") and vehicle.HasField("position"):
-            where = (vehicle.position.longitude, vehicle.position.latitude)
-            if where == (0.0, 0.0):
-                continue
-            for key in (vehicle.trip.trip_id, vehicle.vehicle.id):
-                if key:
-                    found[key] = where
+        if not entity.HasField("vehicle") or not vehicle.HasField("position"):
+            continue
+        try:
+            where = position(vehicle.position.longitude, vehicle.position.latitude)
+        except ValueError as exc:
+            # latitude 100 is a broken sender, not a place: the vehicle is refused
+            found.refused.add(number)
+            batch.rejected.append(
+                Rejected(f"vehicle {exc}", _vehicle_excerpt(entity), entity.id or None)
+            )
+            continue
+        if where[0] is None:
+            continue  # (0, 0): no position
+        for key in (vehicle.trip.trip_id, vehicle.vehicle.id):
+            if key:
+                found[key] = (where[0], where[1])
     return found
+
+
+def _vehicle_excerpt(entity: rt.FeedEntity) -> str:
+    """The entity without its label and licence plate (never read into records)."""
+    shown = rt.FeedEntity()
+    shown.CopyFrom(entity)
+    shown.vehicle.vehicle.ClearField("label")
+    shown.vehicle.vehicle.ClearField("license_plate")
+    return excerpt(str(shown))
 
 
 def _time(posix: int) -> datetime | None:
@@ -301,7 +361,11 @@ def _time(posix: int) -> datetime | None:
     return datetime.fromtimestamp(posix, UTC)
 
 
-def _minute(posix: int, fallback: datetime) -> datetime:
-    """Snapshots in the same minute are one reading (a re-pull replaces it)."""
-    moment = _time(posix) or fallback
-    return moment.replace(second=0, microsecond=0)
+def _snapshot_time(posix: int, pulled: datetime) -> datetime:
+    """When a snapshot was taken: the header's timestamp, else the pull's time, to
+    the second. Each snapshot is a reading of its own: the same snapshot pulled
+    again (the same header timestamp) replaces its reading, and two snapshots a few
+    seconds apart — a 15-second feed, or a feed without timestamps pulled twice in
+    a minute — are two readings, never one overwriting the other."""
+    moment = _time(posix) or pulled
+    return moment.replace(microsecond=0)

@@ -37,6 +37,8 @@ CLOSED = frozenset({"closed", "resolved", "completed", "archived"})
 MIN_WINDOW = timedelta(minutes=1)
 SERVICES_TTL_SECONDS = 24 * 3600
 FORMATS = ("json", "xml")
+# the root element of each resource's XML answer (GeoReport v2)
+ROOTS = {"requests": "service_requests", "services": "services"}
 WINDOW_PARAMS = {
     "updated": ("updated_after", "updated_before"),
     "requested": ("start_date", "end_date"),
@@ -245,10 +247,22 @@ class Open311Connector(FeedConnector):
         ).body
         if self.format == "xml":
             root = safexml.parse(body)
-            if safexml.local(root.tag) == "errors":
+            tag = safexml.local(root.tag)
+            if tag == "errors":
                 raise FetchError(_errors([safexml.as_dict(e) for e in root]))
+            if tag == "error":  # some servers send one error without its list
+                raise FetchError(_errors([safexml.as_dict(root)]))
+            if tag != ROOTS[resource]:
+                # an HTML page served with 200, another API's answer: reading it as
+                # an empty list would move the cursor past requests never seen
+                raise PayloadRejected(
+                    f"{resource}.xml is a <{_clean(tag, 40)}> document, not "
+                    f"<{ROOTS[resource]}>"
+                )
             return [safexml.as_dict(e) for e in safexml.children(root, item)]
         data = load_json(body, f"{resource}.json")
+        if isinstance(data, Mapping) and {"code", "description"} <= data.keys():
+            raise FetchError(_errors([data]))  # one error, without its list
         if isinstance(data, Mapping):  # some servers wrap the list
             data = next((v for v in data.values() if isinstance(v, list)), None)
         if not isinstance(data, list):

@@ -38,12 +38,11 @@ PAGER_SEVERITY = {
     "yellow": "Moderate",
     "green": "Minor",
 }
+SEVERITY_RANK = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
 
 
-def severity_of(magnitude: float | None, alert: str | None) -> str:
-    """PAGER's level when USGS has assessed the impact, else the magnitude's."""
-    if alert in PAGER_SEVERITY:
-        return PAGER_SEVERITY[alert]
+def magnitude_severity(magnitude: float | None) -> str:
+    """The severity a magnitude alone gives (M7 Extreme, M6 Severe, M5 Moderate)."""
     if magnitude is None:
         return "Unknown"
     if magnitude >= 7:
@@ -53,6 +52,21 @@ def severity_of(magnitude: float | None, alert: str | None) -> str:
     if magnitude >= 5:
         return "Moderate"
     return "Minor"
+
+
+def severity_of(magnitude: float | None, alert: str | None) -> tuple[str, str]:
+    """A quake's severity and why: the higher of its magnitude's and PAGER's.
+
+    PAGER (estimated losses) may raise a quake above its magnitude — a shallow M5.8
+    under a city, orange — but never lowers it: a green M6.9 is still Severe, so a
+    stronger quake never ranks below a weaker one unless PAGER's assessment of the
+    weaker is the reason, and the reason is kept (``"pager"`` or ``"magnitude"``).
+    """
+    by_magnitude = magnitude_severity(magnitude)
+    by_pager = PAGER_SEVERITY.get(alert or "", "Unknown")
+    if SEVERITY_RANK.index(by_pager) > SEVERITY_RANK.index(by_magnitude):
+        return by_pager, "pager"
+    return by_magnitude, "magnitude"
 
 
 class UsgsConnector(FeedConnector):
@@ -164,6 +178,7 @@ class UsgsConnector(FeedConnector):
         if alert is not None and not isinstance(alert, str):
             raise ValueError(f"alert {alert!r} is not a PAGER level")
         place = _text(props.get("place"))
+        severity, severity_by = severity_of(magnitude, alert)
         attrs = {
             "magnitude": magnitude,
             "magnitude_type": props.get("magType"),
@@ -174,6 +189,7 @@ class UsgsConnector(FeedConnector):
             "cdi": props.get("cdi"),
             "mmi": props.get("mmi"),
             "pager_alert": alert,
+            "severity_by": severity_by,
             "tsunami": bool(props.get("tsunami")),
             "significance": props.get("sig"),
             "review_status": props.get("status"),
@@ -186,7 +202,7 @@ class UsgsConnector(FeedConnector):
             occurred_at=occurred,
             title=(_text(props.get("title")) or f"M {magnitude} - {place}")[:300],
             status="open",
-            severity=severity_of(magnitude, alert),
+            severity=severity,
             lon=lon,
             lat=lat,
             updated_at=parse_time(props["updated"], self.zone, "updated")

@@ -7,7 +7,7 @@ connector can turn one bad field into one rejected record.
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -89,9 +89,17 @@ def identifier(value: Any, field: str = "id") -> str:
     return text
 
 
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
 def slug(text: str) -> str:
-    """A category key from a label: "Pot Hole / Road" → "pot_hole_road"."""
-    return _SLUG.sub("_", text.lower()).strip("_")[:64] or "other"
+    """A category key from a label: "Pot Hole / Road" → "pot_hole_road".
+
+    Letters and digits of every script stay ("Straßen- und Gehwegschäden" →
+    "straßen_und_gehwegschäden", "도로 파손" → "도로_파손"), so two categories a city
+    names in its own language never merge into one key. The label is NFKC-normalised
+    first: composed and decomposed forms, full-width letters and their ASCII give
+    the same key. Marks stay with their letters (Devanagari, Thai vowel signs).
+    """
+    kept = [
+        ch if unicodedata.category(ch)[0] in "LMN" else " "
+        for ch in unicodedata.normalize("NFKC", text).lower()
+    ]
+    return "_".join("".join(kept).split())[:64].strip("_") or "other"

@@ -144,9 +144,7 @@ class SourceRunner:
         summary.ignored = batch.ignored
         summary.ignored_reasons.update(batch.ignored_reasons)
         summary.rejected = len(batch.rejected)
-        summary.stored = (
-            len(batch.events) + len(batch.measurements) + len(batch.cameras)
-        )
+        summary.stored = batch.stored  # records read and kept, not aggregate rows
         summary.more = batch.more
         if batch.error:
             summary.error = stored_error(batch.error, self.secrets)
@@ -179,7 +177,7 @@ class SourceRunner:
                 )
                 summary.seconds = time.perf_counter() - t0
                 self._record_run(conn, summary, started)
-                if summary.stored or batch.status_changes:
+                if batch.rows or batch.status_changes:
                     versions.bump_data_version(conn)
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
@@ -210,7 +208,7 @@ class SourceRunner:
                     )
             raise
         try:  # the batch is in; fresher statistics are a bonus, tried again later
-            self._keep_statistics(summary.stored)
+            self._keep_statistics(batch.rows)
         except Exception as exc:
             log.warning("statistics not refreshed: %s", store_errors.describe(exc))
         return summary

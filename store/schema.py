@@ -117,7 +117,11 @@ measurements = Table(
     Column("lat", Float),
     Column("observed_at", UTCDateTime, nullable=False),
     Column("value", Float, nullable=False),
-    PrimaryKeyConstraint("series", "observed_at", "place", name="pk_measurements"),
+    # a reading belongs to its source: two sources of one series at one place and
+    # time are two readings, which the KPIs combine (migration 0002)
+    PrimaryKeyConstraint(
+        "series", "observed_at", "place", "source", name="pk_measurements"
+    ),
     sqlite_with_rowid=False,
 )
 

@@ -1,4 +1,4 @@
-"""Writes: upserts keyed by (source, source id) and (series, place, time), the
+"""Writes: upserts keyed by (source, source id) and (series, place, time, source), the
 quarantine, source bookkeeping and the data version. Each takes an open connection so
 the ingest can put a whole batch in one transaction."""
 
@@ -206,14 +206,15 @@ def upsert_measurements(
     batch: Sequence[Measurement],
     districts: Sequence[str | None] | None = None,
 ) -> int:
-    """Readings, replaced in place by (series, time, place); ``districts`` (one
-    per reading) overrides the readings' own. Tens of millions of readings: each
+    """Readings, replaced in place by (series, time, place) within ``source`` —
+    another source's reading at the same point is another reading, kept beside
+    it; ``districts`` (one per reading) overrides the readings' own. Tens of millions of readings: each
     becomes a tuple straight away, and each distinct time is floored to its hour
     once."""
     if not batch:
         return 0
     codes = districts if districts is not None else [m.district_code for m in batch]
-    rows = {  # one per key, the last one winning
+    rows = {  # one per key (the source is the batch's), the last one winning
         (m.series, m.observed_at, m.place): (
             source,
             m.series,
@@ -253,7 +254,7 @@ MEASUREMENT_COLUMNS = (
     "observed_at",
     "value",
 )
-KEY_OF_READING = ("series", "observed_at", "place")  # the primary key
+KEY_OF_READING = ("series", "observed_at", "place", "source")  # the primary key
 
 
 def _last_per_key(

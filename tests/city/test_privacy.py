@@ -145,6 +145,38 @@ def test_dates_times_addresses_years_and_counts_stay(text):
     assert scrub_text(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Streetlights out on 1701-1799 E Durham Ln",
+        "the 2400-2498 block of N Lincoln Ave",
+        "300 - 398 Oak Street",
+        "12001–12099 Old Orchard Road",
+    ],
+)
+def test_address_ranges_before_their_street_stay(text):
+    assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # falling halves, unequal halves, an area code before: phones
+        ("2133-1234 Main St", f"{PHONE_REMOVED} Main St"),
+        ("555-12345 Main St", f"{PHONE_REMOVED} Main St"),
+        ("(02) 2133-2199 Main St", f"{PHONE_REMOVED} Main St"),
+        # rising halves with no street after them
+        ("call 2133-2199 today", f"call {PHONE_REMOVED} today"),
+        (
+            "1701-1799 E Durham Ln, call 010-1234-5678",
+            f"1701-1799 E Durham Ln, call {PHONE_REMOVED}",
+        ),
+    ],
+)
+def test_phones_that_look_like_a_range_still_go(text, expected):
+    assert scrub_text(text) == expected
+
+
 def test_a_cut_excerpt_cannot_keep_half_an_address():
     raw = "x" * 480 + " minsu.kim@example.com"
     assert "minsu" not in excerpt(raw)

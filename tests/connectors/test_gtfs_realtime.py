@@ -4,15 +4,21 @@ are built with the official bindings, as a transit agency's server would."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from google.transit import gtfs_realtime_pb2 as rt
 from sqlalchemy import select
 
-from store.schema import events, measurements
+from store.schema import events, measurements, quarantine
 from tests.connectors.conftest import real_fixture
 from tests.connectors.feedserver import Reply
-from tests.connectors.harness import IngestCli, source_block, summary_numbers
+from tests.connectors.harness import (
+    IngestCli,
+    quarantine_reasons,
+    source_block,
+    summary_numbers,
+)
 
 STAMP = 1795670400  # 2026-11-26T05:20:00Z
 GANGNAM = (127.0473, 37.5172)
@@ -27,13 +33,13 @@ def feed(stamp: int = STAMP) -> rt.FeedMessage:
     return message
 
 
-def trip_updates() -> bytes:
-    """Route 146: two trips (60 s and 420 s late); route 740: one early by 30 s;
-    one trip with predicted times only; one entity naming nothing."""
-    message = feed()
+def trip_updates(stamp: int = STAMP, late: int = 420) -> bytes:
+    """Route 146: two trips (60 s and ``late`` s late); route 740: one early by
+    30 s; one trip with predicted times only; one entity naming nothing."""
+    message = feed(stamp)
     for trip, route, delay in (
         ("t1", "146", 60),
-        ("t2", "146", 420),
+        ("t2", "146", late),
         ("t3", "740", -30),
     ):
         entity = message.entity.add(id=trip)
@@ -53,8 +59,10 @@ def trip_updates() -> bytes:
     return message.SerializeToString()
 
 
-def vehicle_positions() -> bytes:
-    message = feed()
+def vehicle_positions(stamp: int = STAMP, *, off_the_globe: bool = False) -> bytes:
+    """Three buses placed; with ``off_the_globe`` a fourth on route 146 at
+    latitude 100."""
+    message = feed(stamp)
     for trip, route, (lon, lat) in (
         ("t1", "146", GANGNAM),
         ("t2", "146", JONGNO),
@@ -67,6 +75,13 @@ def vehicle_positions() -> bytes:
         entity.vehicle.position.latitude = lat
         entity.vehicle.vehicle.id = f"bus-{trip}"
         entity.vehicle.vehicle.license_plate = "서울70사1234"
+    if off_the_globe:
+        broken = message.entity.add(id="v-t9")
+        broken.vehicle.trip.trip_id = "t9"
+        broken.vehicle.trip.route_id = "146"
+        broken.vehicle.position.longitude = 127.0
+        broken.vehicle.position.latitude = 100.0
+        broken.vehicle.vehicle.license_plate = "서울70사9999"
     return message.SerializeToString()
 
 
@@ -91,6 +106,18 @@ def readings(ingest: IngestCli) -> dict[tuple[str, str], dict]:
     with ingest.engine().connect() as conn:
         rows = conn.execute(select(measurements)).mappings().all()
     return {(r["series"], r["place"]): dict(r) for r in rows}
+
+
+def route_146_delays(ingest: IngestCli, by: str) -> list[tuple]:
+    """(``by``, value) of every stored delay reading of route 146, ordered by ``by``."""
+    with ingest.engine().connect() as conn:
+        rows = conn.execute(
+            select(measurements.c[by], measurements.c.value)
+            .where(measurements.c.series == "transit_delay_s")
+            .where(measurements.c.place == "route:146")
+            .order_by(measurements.c[by])
+        ).all()
+    return [tuple(r) for r in rows]
 
 
 def protobuf(body: bytes) -> Reply:
@@ -191,3 +218,86 @@ def test_recorded_caltrain_and_bart_feeds(feed_server, ingest):
     assert alert["title"].startswith("There is a major delay at Montgomery St.")
     assert not alert["title"].endswith(" ")  # the feed's trailing space
     assert alert["severity"] == "Moderate" and alert["attrs"]["agencies"] == ["BART"]
+
+
+def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
+    feed_server, ingest
+):
+    """fetched counts the feed's entities (six trip updates, four vehicles), not
+    the route and district aggregates made of them; a vehicle at latitude 100 is
+    quarantined with its reason, neither placed nor counted, and so is a trip
+    whose route id is too long to name a reading's place."""
+    updates = rt.FeedMessage.FromString(trip_updates())
+    long_route = updates.entity.add(id="t6").trip_update
+    long_route.trip.trip_id, long_route.trip.route_id = "t6", "R" * 200
+    long_route.stop_time_update.add(stop_sequence=1).arrival.delay = 30
+    ingest.use(
+        source(
+            trip_updates_url=feed_server.route(
+                "/tu.pb", protobuf(updates.SerializeToString())
+            ),
+            vehicle_positions_url=feed_server.route(
+                "/vp.pb", protobuf(vehicle_positions(off_the_globe=True))
+            ),
+        )
+    )
+    done = ingest()
+    assert done.exit_code == 0, done.err
+    # stored: t1-t3 and three vehicles; rejected: t5, t6 and the vehicle;
+    # ignored: t4
+    assert summary_numbers(done.out) == {
+        "fetched": 10, "stored": 6, "rejected": 3, "ignored": 1
+    }  # fmt: skip
+    reasons = quarantine_reasons(ingest.engine(), "buses")
+    assert "vehicle position (127.0, 100.0) is off the globe" in reasons
+    assert "route_id is longer than 122 characters" in reasons
+    got = readings(ingest)
+    assert got[("transit_vehicles", "route:146")]["value"] == 2
+    with ingest.engine().connect() as conn:
+        kept = json.dumps(
+            [dict(r) for r in conn.execute(select(quarantine)).mappings()], default=str
+        )
+    assert "70사" not in kept
+
+
+def test_snapshots_without_a_timestamp_in_one_minute_are_both_kept(feed_server, ingest):
+    """A feed whose header has no timestamp is read at the pull's time, to the
+    second: two pulls in one minute are two readings, not one overwriting the
+    other; the same stamped snapshot pulled twice stays one (see above)."""
+    url = feed_server.route("/tu.pb", protobuf(trip_updates(stamp=0, late=420)))
+    ingest.use(source(trip_updates_url=url))
+    if datetime.now(UTC).second > 50:  # both pulls inside one minute
+        time.sleep(61 - datetime.now(UTC).second)
+    started = datetime.now(UTC)
+    assert ingest().exit_code == 0
+    time.sleep(1.1)
+    feed_server.route("/tu.pb", protobuf(trip_updates(stamp=0, late=120)))
+    done = ingest()
+    assert done.exit_code == 0 and summary_numbers(done.out)["stored"] == 3
+    rows = route_146_delays(ingest, "observed_at")
+    assert [value for _, value in rows] == [240.0, 90.0]
+    first, second = (at for at, _ in rows)
+    assert first.replace(second=0) == second.replace(second=0)  # one minute
+    assert started.replace(microsecond=0) <= first < second
+
+
+def test_two_feeds_writing_one_route_and_minute_keep_both_readings(
+    feed_server, ingest, monkeypatch, store_url
+):
+    """A reading belongs to its source: a bus and a metro feed both measuring
+    route 146 in the same snapshot minute are two readings, on both backends, not
+    the second overwriting the first while each run says it stored its own."""
+    ingest.db_url = store_url
+    monkeypatch.setenv("CITYWALL_DATABASE_URL", store_url)
+    bus = feed_server.route("/bus.pb", protobuf(trip_updates(late=420)))
+    metro = feed_server.route("/metro.pb", protobuf(trip_updates(late=120)))
+    ingest.use(
+        source_block("bus", "gtfs_realtime", {"trip_updates_url": bus}, 30)
+        + source_block("metro", "gtfs_realtime", {"trip_updates_url": metro}, 30)
+    )
+    done = ingest()
+    assert done.exit_code == 0, done.err
+    rows = route_146_delays(ingest, "source")
+    assert rows == [("bus", 240.0), ("metro", 90.0)]
+    ingest()  # the same snapshots again: each source's reading replaced in place
+    assert route_146_delays(ingest, "source") == rows

@@ -246,3 +246,77 @@ def test_recorded_json_with_null_positions(feed_server, ingest):
     # two requests send null, six send (0, 0): "no position", not the Gulf of Guinea
     unplaced = [e for e in stored_events(ingest).values() if e["lon"] is None]
     assert len(unplaced) == 8
+
+
+def test_an_answer_of_another_shape_fails_the_run_and_keeps_the_cursor(
+    feed_server, ingest
+):
+    """Only a ``<service_requests>`` document (or a JSON list) may move the cursor:
+    a bare ``<error>`` or a maintenance page served with 200 read as "no requests"
+    would skip the window's requests for good."""
+    feed_server.route("/v2/services.xml", fixture_bytes("open311/services.xml"))
+    feed_server.route("/v2/requests.xml", fixture_bytes("open311/requests.xml"))
+    ingest.use(source(feed_server.url("/v2"), "xml", page_size=100))
+    assert ingest().exit_code == 0
+    cursor = cursor_of(ingest.engine(), "311")
+    assert cursor is not None
+    for body, reason in (
+        (
+            b"<error><code>503</code><description>Down for maintenance"
+            b"</description></error>",
+            "errors: 503: Down for maintenance",
+        ),
+        (
+            b"<html><head><title>Maintenance</title></head>"
+            b"<body><p>Back soon</p></body></html>",
+            "requests.xml is a <html> document, not <service_requests>",
+        ),
+    ):
+        feed_server.route("/v2/requests.xml", body)
+        done = ingest()
+        assert done.exit_code == 1 and reason in done.out, done.out + done.err
+        assert cursor_of(ingest.engine(), "311") == cursor
+    with ingest.engine().connect() as conn:
+        error = conn.execute(select(source_state.c.last_error)).scalar()
+    assert "<html> document" in error
+    assert counts(ingest.engine(), "311")["events"] == 4
+
+
+def test_a_json_error_without_its_list_is_reported_as_such(feed_server, ingest):
+    feed_server.route(
+        "/v2/requests.json",
+        Reply(json.dumps({"code": 503, "description": "Down for maintenance"}), 200),
+    )
+    feed_server.route("/v2/services.json", "[]")
+    ingest.use(source(feed_server.url("/v2")))
+    done = ingest()
+    assert done.exit_code == 1
+    assert "errors: 503: Down for maintenance" in done.out
+
+
+def test_categories_keep_their_letters_and_addresses_their_ranges(feed_server, ingest):
+    """A category key keeps letters of every script, so two Korean groups stay two
+    categories (not both "other"); an address range is no phone number."""
+    services = [
+        {"service_code": "DE-1", "group": "Straßen- und Gehwegschäden"},
+        {"service_code": "KO-1", "group": "도로 파손"},
+        {"service_code": "KO-2", "group": "불법 주차"},
+    ]
+    feed_server.route("/v2/services.json", json.dumps(services))
+    rows = [
+        request(1, service_code="DE-1", address="1701-1799 E Durham Ln"),
+        request(2, service_code="KO-1"),
+        request(3, service_code="KO-2", address="call 2133-2199 today"),
+    ]
+    feed_server.route("/v2/requests.json", json.dumps(rows))
+    ingest.use(source(feed_server.url("/v2"), page_size=100))
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 3, "stored": 3, "rejected": 0, "ignored": 0
+    }  # fmt: skip
+    got = stored_events(ingest)
+    assert got["R1"]["category"] == "straßen_und_gehwegschäden"
+    assert got["R2"]["category"] == "도로_파손"
+    assert got["R3"]["category"] == "불법_주차"
+    assert got["R1"]["attrs"]["address"] == "1701-1799 E Durham Ln"
+    assert got["R3"]["attrs"]["address"] == "call [phone removed] today"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from connectors.usgs import SEVERITY_RANK, severity_of
 from store.schema import events
 from tests.connectors.conftest import fixture_bytes, real_fixture
 from tests.connectors.feedserver import Reply
@@ -116,4 +118,57 @@ def test_recorded_significant_week(feed_server, ingest):
     assert summary_numbers(done.out)["stored"] == 4
     fais = quakes(ingest)["us2000c1zn"]
     assert fais["attrs"]["tsunami"] is True and fais["attrs"]["mmi"] == 6.08
-    assert fais["attrs"]["depth_km"] == 20.27 and fais["severity"] == "Minor"
+    assert (
+        fais["attrs"]["depth_km"] == 20.27 and fais["attrs"]["pager_alert"] == "green"
+    )
+    # PAGER green (few losses expected) does not lower an M6.4 below its magnitude
+    assert fais["severity"] == "Severe" and fais["attrs"]["severity_by"] == "magnitude"
+
+
+def quake(code: str, mag: float | None, alert: str | None, lon: float) -> dict:
+    return {
+        "type": "Feature",
+        "properties": {
+            "mag": mag,
+            "place": f"{code} off the coast",
+            "time": 1795550400000,
+            "alert": alert,
+            "type": "earthquake",
+        },
+        "geometry": {"type": "Point", "coordinates": [lon, 37.0, 10.0]},
+        "id": code,
+    }
+
+
+def test_a_stronger_quake_never_ranks_lower_without_a_reason(feed_server, ingest):
+    """Severity is the higher of the magnitude's and PAGER's: PAGER's green does
+    not make an M6.9 Minor beside an unassessed M5.0, and PAGER raising a quake
+    above its magnitude is said (``severity_by``)."""
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            quake("green69", 6.9, "green", 129.5),
+            quake("plain50", 5.0, None, 129.4),
+            quake("orange58", 5.8, "orange", 129.3),
+            quake("red", None, "red", 129.2),
+        ],
+    }
+    ingest.use(source(feed_server.route("/q.geojson", json.dumps(collection))))
+    done = ingest()
+    assert summary_numbers(done.out) == {
+        "fetched": 4, "stored": 4, "rejected": 0, "ignored": 0
+    }  # fmt: skip
+    got = quakes(ingest)
+    assert got["green69"]["severity"] == "Severe"
+    assert got["green69"]["attrs"]["severity_by"] == "magnitude"
+    assert got["green69"]["attrs"]["pager_alert"] == "green"  # still told
+    assert got["plain50"]["severity"] == "Moderate"
+    assert got["orange58"]["severity"] == "Severe"  # M5.8 alone: Moderate
+    assert got["orange58"]["attrs"]["severity_by"] == "pager"
+    assert got["red"]["severity"] == "Extreme"
+
+
+@pytest.mark.parametrize("alert", [None, "green", "yellow", "orange", "red"])
+def test_severity_never_falls_as_the_magnitude_grows(alert):
+    ranks = [SEVERITY_RANK.index(severity_of(m / 10, alert)[0]) for m in range(0, 100)]
+    assert ranks == sorted(ranks)

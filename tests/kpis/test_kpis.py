@@ -214,3 +214,35 @@ def test_latest_events_are_the_newest_up_to_now(filled, seoul):
     newest = ev[ev["occurred_at"] <= pd.Timestamp(NOW)].nlargest(8, "occurred_at")
     assert [t for _, t in got] == [t.to_pydatetime() for t in newest["occurred_at"]]
     assert [title for title, _ in got] == list(newest["title"])
+
+
+@pytest.mark.parametrize("district", [None, DISTRICT], ids=["city", "gangnam"])
+def test_two_sources_at_one_point_are_both_in_the_kpi(engine, seoul, district):
+    """Two stations' sources reading PM2.5 at the same place and minute: both
+    readings are kept, and the KPI is the mean of every reading of every source
+    (as the baseline computes it from the rows)."""
+    from city.records import Measurement
+    from store import writes
+
+    at = NOW - timedelta(minutes=10)
+    with engine.begin() as conn:
+        for source, value in (("station-a", 10.0), ("station-b", 20.0)):
+            writes.upsert_measurements(
+                conn,
+                source,
+                [Measurement("pm25", "p1", at, value, district_code=DISTRICT)],
+            )
+    kpi = next(k for k in KPIS if k.id == "pm25_avg")
+    service = KpiService(
+        engine, seoul, clock=lambda: NOW, speed_window=seoul.speed_window
+    )
+    with engine.connect() as conn:
+        got = service.compute(conn, kpi, service.window(NOW), district)
+        ms = pd.read_sql(text("SELECT * FROM measurements"), conn)
+        ev = pd.read_sql(text("SELECT * FROM events"), conn)
+    ms["observed_at"] = pd.to_datetime(ms["observed_at"], utc=True)
+    for col in ("occurred_at", "closed_at", "expires_at"):
+        ev[col] = pd.to_datetime(ev[col], utc=True)
+    assert len(ms) == 2
+    assert got.value == pytest.approx(15.0)
+    assert expected("pm25_avg", ev, ms, seoul, district)[0] == pytest.approx(15.0)

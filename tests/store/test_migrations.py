@@ -312,7 +312,68 @@ def test_a_store_of_an_earlier_version_is_upgraded_in_place(earlier_store):
             assert conn.execute(
                 select(schema.measurements.c.value)
             ).scalars().all() == [15.0]
+        # and its unique point took the source: another source's reading is kept
+        with engine.begin() as conn:
+            writes.upsert_measurements(
+                conn,
+                "new",
+                [Measurement("pm25", "p1", NOW, 30.0, district_code="11680")],
+            )
+        with engine.connect() as conn:
+            assert sorted(
+                conn.execute(select(schema.measurements.c.value)).scalars()
+            ) == [15.0, 30.0]
         assert accounts.sign_in(engine, "kept", PASSWORD, "10.0.0.1", NOW, "salt")
+    finally:
+        engine.dispose()
+
+
+def test_a_store_at_0001_keeps_its_readings_and_keys_them_by_source(store_url):
+    """0002 puts the source in the readings' key in place (a table rebuild on
+    SQLite, still WITHOUT ROWID): every reading stays, and another source may
+    then write the same series, place and time beside it."""
+    engine = connect(store_url)
+    try:
+        assert migrations.upgrade(engine, "0001") == (None, "0001")
+        readings = [
+            {
+                "source": "old",
+                "series": "pm25",
+                "place": f"p{n}",
+                "category": None,
+                "district_code": None,
+                "lon": 127.0,
+                "lat": 37.5,
+                "observed_at": NOW,
+                "value": float(n),
+            }
+            for n in range(3)
+        ]
+        with engine.begin() as conn:
+            conn.execute(insert(schema.measurements), readings)
+        assert migrations.upgrade(engine) == ("0001", migrations.head())
+        assert inspect(engine).get_pk_constraint("measurements")[
+            "constrained_columns"
+        ] == ["series", "observed_at", "place", "source"]
+        with engine.begin() as conn:
+            assert [
+                dict(r)
+                for r in conn.execute(
+                    select(schema.measurements).order_by(schema.measurements.c.place)
+                ).mappings()
+            ] == readings
+            for source, value in (("new", 40.0), ("old", 10.0)):
+                writes.upsert_measurements(
+                    conn, source, [Measurement("pm25", "p0", NOW, value)]
+                )
+            got = conn.execute(
+                select(schema.measurements.c.source, schema.measurements.c.value)
+                .where(schema.measurements.c.place == "p0")
+                .order_by(schema.measurements.c.source)
+            ).all()
+        assert [tuple(r) for r in got] == [("new", 40.0), ("old", 10.0)]
+        if engine.dialect.name == "sqlite":
+            assert shape(engine)["measurements"]["rowid"] is False
     finally:
         engine.dispose()
 
