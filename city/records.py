@@ -161,6 +161,10 @@ class Batch:
         return self.stored + len(self.rejected)
 
 
+# CAP 1.2's severities, least to most severe: every event's severity is one of them
+SEVERITIES = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
+
+
 def events_feed(domain: str) -> str:
     """What a source delivering events of ``domain`` feeds ("events:safety"); the
     wall's KPIs are stale when the feeds they read are."""

@@ -37,7 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from city.privacy import scrub_text
 from city.profile import CityProfile
-from city.records import Batch, Event, Rejected, StatusChange
+from city.records import SEVERITIES, Batch, Event, Rejected, StatusChange
 from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
 from connectors.crawl import LinkCrawl
@@ -45,7 +45,7 @@ from connectors.feed import FEED_OPTIONS, FeedConnector, dump_cursor, load_curso
 from connectors.options import Option, declare
 from connectors.values import optional_time, parse_time, slug
 
-SEVERITY_ORDER = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
+SEVERITY_ORDER = SEVERITIES
 GEOD = Geod(ellps="WGS84")
 CIRCLE_SEGMENTS = 64
 MAX_RADIUS_KM = 20_000  # half the way round the Earth: a circle covers it all

@@ -149,7 +149,7 @@ class GtfsRealtimeConnector(FeedConnector):
             )
             if problem:
                 batch.rejected.append(
-                    Rejected(problem, excerpt(str(entity)), entity.id)
+                    Rejected(problem, _entity_excerpt(entity), entity.id)
                 )
                 continue
             delay = _delay(update)
@@ -202,7 +202,7 @@ class GtfsRealtimeConnector(FeedConnector):
             route = entity.vehicle.trip.route_id
             if problem := _route_problem(route):
                 batch.rejected.append(
-                    Rejected(problem, _vehicle_excerpt(entity), entity.id or None)
+                    Rejected(problem, _entity_excerpt(entity), entity.id or None)
                 )
                 continue
             counts[route or "unknown"] += 1
@@ -333,7 +333,7 @@ def _positions(feed: rt.FeedMessage, batch: Batch) -> Positions:
             # latitude 100 is a broken sender, not a place: the vehicle is refused
             found.refused.add(number)
             batch.rejected.append(
-                Rejected(f"vehicle {exc}", _vehicle_excerpt(entity), entity.id or None)
+                Rejected(f"vehicle {exc}", _entity_excerpt(entity), entity.id or None)
             )
             continue
         if where[0] is None:
@@ -344,12 +344,15 @@ def _positions(feed: rt.FeedMessage, batch: Batch) -> Positions:
     return found
 
 
-def _vehicle_excerpt(entity: rt.FeedEntity) -> str:
-    """The entity without its label and licence plate (never read into records)."""
+def _entity_excerpt(entity: rt.FeedEntity) -> str:
+    """The entity without its vehicle's label and licence plate (never read into
+    records), wherever it names the vehicle: a position or a trip update."""
     shown = rt.FeedEntity()
     shown.CopyFrom(entity)
-    shown.vehicle.vehicle.ClearField("label")
-    shown.vehicle.vehicle.ClearField("license_plate")
+    for holder in (shown.vehicle, shown.trip_update):
+        if holder.HasField("vehicle"):
+            holder.vehicle.ClearField("label")
+            holder.vehicle.ClearField("license_plate")
     return excerpt(str(shown))
 
 

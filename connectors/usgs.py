@@ -17,7 +17,7 @@ from pyproj import Geod
 
 from city.privacy import scrub_text, scrub_value
 from city.profile import CityProfile
-from city.records import Batch, Event, Rejected
+from city.records import SEVERITIES, Batch, Event, Rejected
 from connectors.base import PayloadRejected, excerpt
 from connectors.feed import (
     FEED_OPTIONS,
@@ -38,7 +38,7 @@ PAGER_SEVERITY = {
     "yellow": "Moderate",
     "green": "Minor",
 }
-SEVERITY_RANK = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
+SEVERITY_RANK = SEVERITIES
 
 
 def magnitude_severity(magnitude: float | None) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from city.records import RETRACTED_STATUSES
+from city.records import RETRACTED_STATUSES, SEVERITIES
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
     EventCount,
@@ -171,7 +171,7 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 def highest_active_severity(

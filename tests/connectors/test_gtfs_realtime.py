@@ -231,6 +231,8 @@ def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
     long_route = updates.entity.add(id="t6").trip_update
     long_route.trip.trip_id, long_route.trip.route_id = "t6", "R" * 200
     long_route.stop_time_update.add(stop_sequence=1).arrival.delay = 30
+    # a rejected trip update's excerpt keeps no plate either
+    long_route.vehicle.license_plate, long_route.vehicle.label = "KX-4821", "4821"
     ingest.use(
         source(
             trip_updates_url=feed_server.route(
@@ -257,7 +259,7 @@ def test_counts_are_of_entities_and_a_vehicle_off_the_globe_is_rejected(
         kept = json.dumps(
             [dict(r) for r in conn.execute(select(quarantine)).mappings()], default=str
         )
-    assert "70사" not in kept
+    assert "70사" not in kept and "4821" not in kept
 
 
 def test_snapshots_without_a_timestamp_in_one_minute_are_both_kept(feed_server, ingest):
