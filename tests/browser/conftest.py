@@ -63,13 +63,14 @@ def wall_app(tmp_path_factory):
     os.environ["CITYWALL_DATA_DIR"] = str(folder / "data")
     os.environ.pop("CITYWALL_DATABASE_URL", None)
 
-    from citywall.cli import ingest_command
+    from citywall.cli import ingest_command, watch_stage
     from web import runtime
 
     runtime.reset()
     assert ingest_command(None) == 0
     accounts.add_account(runtime.engine(), *TEST_ADMIN, Role.ADMIN, datetime.now(UTC))
-    # keep the feeds live while the browser looks, as `make run` does
+    # keep the feeds live and the stage logged while the browser looks, as
+    # `make run`'s ingest does (walls only read the stage's log)
     from ingest.runner import run_forever, runners_for
 
     stop = threading.Event()
@@ -78,10 +79,13 @@ def wall_app(tmp_path_factory):
         args=(runners_for(runtime.engine(), runtime.profile()), stop),
         daemon=True,
     )
+    watcher = threading.Thread(target=watch_stage, args=(stop,), daemon=True)
     feeder.start()
+    watcher.start()
     yield build_wall()
     stop.set()
     feeder.join(timeout=30)
+    watcher.join(timeout=30)
 
 
 @pytest.fixture
