@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,14 @@ BACKFILL_DAYS = 15  # enough for every KPI's comparison period
 NEVER_DISASTER_LAYOUT = "\n[disaster]\nlayout_from = 6\n"
 # the test cameras answer on the loopback address, which a profile must allow
 LOCAL_CAMERAS = '\n[network]\nallow_hosts = ["127.0.0.1"]\n'
+
+
+def free_port() -> int:
+    """A port nobody listens on: dash[testing] counts up from one fixed port, so two
+    test runs on one machine (or a wall already served there) would collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _require_browser() -> None:
@@ -96,7 +105,7 @@ def wall(dash_duo, wall_app):
         "Emulation.setDeviceMetricsOverride",
         {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
     )
-    dash_duo.start_server(wall_app, navigate=False)
+    dash_duo.start_server(wall_app, navigate=False, port=free_port())
     # staff and admins sign in first (test_access.py covers the other roles)
     browser_sign_in(dash_duo.driver, dash_duo.server.url, *TEST_ADMIN)
     dash_duo.server_url = dash_duo.server.url
