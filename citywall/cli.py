@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from city.profile import ProfileError
 from citywall import access_commands as access_commands
 from citywall import connector_commands, db_commands
@@ -122,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     db_commands.add_parsers(sub)
 
     args = parser.parse_args(argv)
-    # JSON lines for the long-running processes a collector reads; text for a person
+    # the long-running processes: text on a terminal, JSON lines for a collector
+    # (see web.logs); the one-off commands talk to a person
     configure_logging(
-        logging.INFO, "json" if args.command in ("serve", "ingest") else "text"
+        logging.INFO, None if args.command in ("serve", "ingest") else "text"
     )
     try:
         if args.command == "connectors":
@@ -142,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         return serve_command(args)
     except ConfigurationError as exc:
         print(f"citywall: {exc}", file=sys.stderr)
+        return 2
+    except store_errors.StoreSetupError as exc:
+        print(f"citywall: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, InterfaceError) as exc:  # the store did not open
+        url = runtime.settings().database_url
+        print(f"citywall: {store_errors.setup_problem(exc, url)}", file=sys.stderr)
         return 2
 
 
@@ -316,26 +326,36 @@ def _local(at, profile) -> str:
 def serve_command(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from web.serving import gunicorn_settings
+    from ingest.runner import prepare_store, runners_for
+    from ingest.supervisor import forget_state
+    from web.serving import gunicorn_settings, port_problem
 
+    # before anything is pulled or printed: a second wall on the same port
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"citywall serve: {problem}", file=sys.stderr)
+        return 2
+    settings = runtime.settings()
+    engine, profile = runtime.engine(), runtime.profile()
+    prepare_store(engine, profile)
+    sign_in = demo_sign_in(engine, settings, shown_to_a_person=sys.stdout.isatty())
+    forget_state(settings.data_dir)  # an earlier server's supervisor, if it was killed
     if not args.no_ingest:
         # One pull per source fills the wall (the newest day comes first); the
-        # child process then backfills the history and keeps the feeds live, so the
-        # web workers stay stateless.
-        from ingest.runner import prepare_store, runners_for
-
-        engine, profile = runtime.engine(), runtime.profile()
-        prepare_store(engine, profile)
-        print(demo_sign_in(engine, runtime.settings()), flush=True)
-        keep = runtime.settings().quarantine_retention
+        # supervised child then backfills the history and keeps the feeds live,
+        # so the web workers stay stateless.
+        keep = settings.quarantine_retention
         for runner in runners_for(engine, profile, retention=keep):
             print(runner.run().line(), flush=True)
-        feeder = subprocess.Popen(
-            [sys.executable, "-m", "citywall.cli", "ingest", "--loop"]
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "citywall.ingest_supervisor"]
         )
         master = os.getpid()
-        # gunicorn's workers inherit this hook: only the master stops the feeder
-        atexit.register(lambda: os.getpid() == master and feeder.terminate())
+        # gunicorn's workers inherit this hook: only the master stops the supervisor
+        atexit.register(lambda: os.getpid() == master and supervisor.terminate())
+    settings.signing_key()  # made once here, before the workers start and read it
+    routes = "/" if settings.proxy_strips_prefix else settings.url_prefix
+    greeting = f"CityWall is on http://{args.host}:{args.port}{settings.url_prefix}"
 
     class Wall(BaseApplication):
         def load_config(self) -> None:
@@ -344,34 +364,57 @@ def serve_command(args: argparse.Namespace) -> int:
             self.cfg.set("timeout", 60)
             for key, value in gunicorn_settings().items():  # logs, metrics
                 self.cfg.set(key, value)
+            # said last, once the wall answers: the start-up lines above it
+            self.cfg.set(
+                "when_ready",
+                lambda _server: _say_when_serving(
+                    args.host, args.port, routes, f"{greeting}\n{sign_in}"
+                ),
+            )
 
         def load(self):
             from app import server
 
             return server
 
-    settings = runtime.settings()
-    settings.signing_key()  # made once here, before the workers start and read it
-    if args.no_ingest:
-        from ingest.runner import prepare_store
-
-        prepare_store(runtime.engine(), runtime.profile())
-        print(demo_sign_in(runtime.engine(), settings), flush=True)
-    prefix = settings.url_prefix
-    print(f"CityWall is on http://{args.host}:{args.port}{prefix}", flush=True)
     Wall().run()
     return 0
+
+
+READY_WAIT_SECONDS = 120  # a first start imports the app in every worker
+
+
+def _say_when_serving(host: str, port: int, routes: str, text: str) -> None:
+    """Print ``text`` once ``/healthz`` answers (from a thread of gunicorn's
+    master): after gunicorn's and the workers' start-up lines, not among them."""
+    from web.serving import local_address
+
+    url = f"http://{local_address(host)}:{port}{routes}healthz"
+
+    def wait_then_say() -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except OSError:  # not answering yet
+                time.sleep(0.3)
+        print(text, flush=True)
+
+    threading.Thread(target=wait_then_say, name="greeting", daemon=True).start()
 
 
 DEMO_ADMIN = "admin"
 
 
-def demo_sign_in(engine, settings) -> str:
+def demo_sign_in(engine, settings, shown_to_a_person: bool = False) -> str:
     """How to sign in. The embedded demo store gets an admin with a random password
-    on its first start (kept in the data folder, readable by its owner only, and
-    never printed: the output of `serve` goes to logs that are kept); a configured
+    on its first start (kept in the data folder, readable by its owner only). The
+    password itself is shown only to a person at a terminal: the output of a
+    server run by a service manager goes to logs that are kept. A configured
     database never gets an account it was not given."""
-    import os
     import secrets
     from datetime import UTC, datetime
 
@@ -394,11 +437,24 @@ def demo_sign_in(engine, settings) -> str:
         with os.fdopen(fd, "w") as out:
             out.write(f"username: {DEMO_ADMIN}\npassword: {password}\n")
     if settings.embedded_store and kept.exists():
+        password = _kept_password(kept) if shown_to_a_person else None
+        if password:
+            return (
+                f"Demo sign-in: username: {DEMO_ADMIN}, password: {password} "
+                f"(kept in {kept})"
+            )
         return (
             f"Demo sign-in: username: {DEMO_ADMIN}, the password is in {kept} "
             "(readable by you only)"
         )
     return "Sign in with your account (`citywall account list` shows them)"
+
+
+def _kept_password(kept: Path) -> str | None:
+    for line in kept.read_text(encoding="utf-8").splitlines():
+        if line.startswith("password: "):
+            return line.removeprefix("password: ").strip()
+    return None
 
 
 if __name__ == "__main__":

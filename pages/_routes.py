@@ -1,4 +1,5 @@
-"""Another page's layout by its path: what the embeds and the kiosk rotation show."""
+"""Another page's layout by its path: what the embeds and the kiosk rotation show,
+and whether a path names a page at all (the 404 of an unknown address)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,34 @@ def page_layout(path: str, **query: str):
     """The layout of the page at ``path`` ("/", "/complaints", "/district/11680")
     with ``query`` as its address's query; None for an unknown path. The path's
     own variable wins over a query argument of the same name."""
+    found = _page_at(path)
+    if found is None:
+        return None
+    page, variables = found
+    return page["layout"](**{**query, **variables})
+
+
+def page_exists(path: str, **query: str) -> bool:
+    """Whether ``path`` shows a page rather than "not found": a known page, and
+    for a page with path variables, ones its ``exists`` accepts (a district's
+    code). Cheap: no layout is drawn."""
+    found = _page_at(path)
+    if found is None:
+        return False
+    page, variables = found
+    exists = page.get("exists")
+    return exists(**{**query, **variables}) if callable(exists) else True
+
+
+def _page_at(path: str) -> tuple[dict, dict] | None:
+    """The page an embed or the kiosk means by ``path``, with its path variables."""
     first, _, rest = path.strip("/").partition("/")
     wanted = "/" if first in ("", "overview") else f"/{first}"
     for page in dash.page_registry.values():
         if page["module"] in ("pages.embed", "pages.kiosk"):
             continue
         if first == "district" and page.get("path_template") == "/district/<code>":
-            return page["layout"](**{**query, "code": rest}) if rest else None
+            return (page, {"code": rest}) if rest else None
         if page.get("path") == wanted and not rest:
-            return page["layout"](**query)
+            return page, {}
     return None

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from access.book import AccountBook
 from city.profile import CityProfile
 from components.settings_table import ShownSetting
+from ingest.supervisor import IngestState
 from kpis.service import KpiService
 
 KEY = "citywall.pages"
@@ -32,6 +33,7 @@ class Services:
     public_kpis: Callable[[], tuple[str, ...]]
     readiness: Callable[[], tuple[dict, bool]]  # what /readyz says, for the admin
     configuration: Callable[[], tuple[Path, list[ShownSetting]]]  # profile, settings
+    ingest: Callable[[], IngestState | None]  # the live ingest `serve` supervises
 
 
 def install(server: Flask, services: Services) -> None:

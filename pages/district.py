@@ -38,12 +38,19 @@ def title(code: str | None = None, lang: str | None = None, **_query: str) -> st
     return f"CityWall — {district.name(lang)}" if district else "CityWall"
 
 
+def exists(code: str | None = None, **_query: str) -> bool:
+    """A known district's code: path templates also match "/district/1/extra"."""
+    codes = services().profile().districts_by_code
+    return code is not None and bool(CODE.match(code)) and code in codes
+
+
 dash.register_page(
     __name__,
     path_template="/district/<code>",
     title=title,
     name="District",
     access="staff",
+    exists=exists,  # the address answers 404 otherwise (web.not_found)
 )
 
 
@@ -52,8 +59,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
         return html.Div(id="district-page")
     profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
-    # path templates also match "/district/1/extra": only a known code passes
-    if not CODE.match(code) or code not in profile.districts_by_code:
+    if not exists(code):
         return not_found(
             t(lang, "not_found.district", code=code, city=profile.name(lang)), lang
         )

@@ -16,9 +16,23 @@ from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered, view_key
 from pages._not_found import not_found
-from pages._routes import page_layout
+from pages._routes import page_exists, page_layout
 from pages._services import services
 from pages._tiles import kpi_tiles
+
+
+def exists(target: str | None = None, **query: str) -> bool:
+    """A known KPI's tile (of a known district, if one is named), or a page that
+    exists (see ``page_exists``)."""
+    if target is None:
+        return False
+    if target.startswith("tile/"):
+        district = query.get("district")
+        return target.removeprefix("tile/") in KPIS_BY_ID and (
+            not district or district in services().profile().districts_by_code
+        )
+    return page_exists(target, **query)
+
 
 dash.register_page(
     __name__,
@@ -26,6 +40,7 @@ dash.register_page(
     title="CityWall",
     name="Embed",
     access="viewer",
+    exists=exists,  # the address answers 404 otherwise (web.not_found)
 )
 
 

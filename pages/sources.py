@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from city import i18n
 from city.i18n import t
+from components.ingest_state import ingest_line
 from components.source_table import source_table
 from pages._services import services
 
@@ -36,10 +37,13 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     )
 
 
-def _table(lang: str):
+def _table(lang: str) -> list:
     profile = services().profile()
     health = services().kpis().source_health()
-    return source_table(health, profile.timezone, datetime.now(UTC), lang)
+    return [
+        ingest_line(services().ingest(), profile.timezone, lang),
+        source_table(health, profile.timezone, datetime.now(UTC), lang),
+    ]
 
 
 @callback(

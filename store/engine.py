@@ -6,18 +6,68 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from store.errors import StoreSetupError
 from store.private_files import private_file, private_folder
+
+# The forms a hosting service or libpq hands out, and SQLAlchemy's own without a
+# driver (which means psycopg2, not installed): all go to psycopg 3.
+POSTGRES_SCHEMES = ("postgres", "postgresql")
+POSTGRES_DRIVER = "postgresql+psycopg"
+EXAMPLE_URL = "postgresql://user:password@host:5432/citywall"
+
+
+def with_driver(url: str) -> str:
+    """``url`` with PostgreSQL's plain forms (``postgres://``, ``postgresql://``)
+    given the installed driver, psycopg 3; any other URL as it is."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in POSTGRES_SCHEMES:
+        return f"{POSTGRES_DRIVER}://{rest}"
+    return url
 
 
 def connect(url: str) -> Engine:
     """An engine for ``url``. It makes no table: the schema is the migrations'
     (``store.migrations.upgrade``), run by the processes that write, never by a
-    web worker opening the store."""
-    parsed = make_url(url)
+    web worker opening the store. A URL that names no database this code can
+    open raises ``StoreSetupError``, saying what to write instead."""
+    url = with_driver(url)
+    parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
+    try:
+        return _server_engine(url)
+    except (NoSuchModuleError, ImportError) as exc:  # a driver not installed
+        raise StoreSetupError(
+            f"the database URL (CITYWALL_DATABASE_URL) {shown_url(url)} names a "
+            f"driver that is not installed ({parsed.drivername}): write it as "
+            f"{EXAMPLE_URL} "
+            "(psycopg 3), or leave it empty for SQLite in the data folder"
+        ) from exc
+
+
+def shown_url(url: str | URL) -> str:
+    """The URL without its password: for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
+
+
+def _parsed(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise StoreSetupError(
+            "the database URL (CITYWALL_DATABASE_URL) is not one SQLAlchemy reads: "
+            f"write it as "
+            f"{EXAMPLE_URL}, or leave it empty for SQLite in the data folder"
+        ) from None
+
+
+def _server_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,

@@ -28,6 +28,7 @@ from web import guard as access_guard
 from web import runtime
 from web.csv_export import records_csv, tile_csv
 from web.headers import secure_web_surface
+from web.not_found import add_not_found_status
 from web.operations import add_operations_routes
 from web.plotly_bundle import serve_partial_plotly
 from web.settings import Settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> dash.Dash:
     access_guard.install(app, settings, routes)
     page_services.install(app.server, _page_services())
     add_operations_routes(app.server, routes)
+    add_not_found_status(app, routes)
     _add_downloads(app, routes)
     _add_camera_frames(app, routes)
     serve_partial_plotly(app, routes)
@@ -121,6 +123,7 @@ class FirstRequestAlone:
 def _page_services() -> page_services.Services:
     """What pages may ask for, from this process's runtime handles."""
     from access.book import AccountBook
+    from ingest.supervisor import read_state
     from web import operations
     from web.effective_settings import shown_settings
 
@@ -136,6 +139,7 @@ def _page_services() -> page_services.Services:
             runtime.settings().profile_path,
             shown_settings(runtime.settings()),
         ),
+        ingest=lambda: read_state(runtime.settings().data_dir),
     )
 
 

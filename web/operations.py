@@ -12,6 +12,14 @@ good data with its "data delayed" badges. A monitor
 that wants a failing check for late feeds asks ``/readyz?strict=1`` (503 when a
 source is stale too) or alerts on ``citywall_source_stale`` in ``/metrics``.
 
+The live ingest that ``citywall serve`` runs and restarts (``ingest.supervisor``)
+is the check ``ingest``: ok while it runs, failing while it is down, with its
+restarts and how it last ended. For the same reason it does not make the instance
+unready (taking the wall out of the balancer would not bring the ingest back, and
+the wall's last data with its "delayed" badges is worth more than a dark screen);
+``?strict=1`` fails on it too. A server started with ``--no-ingest`` has no such
+check: its ingest is some other process's business.
+
 Metrics with several gunicorn workers: request counts and latencies live in the
 worker that served the request, so they are kept in prometheus_client's multiprocess
 mode when PROMETHEUS_MULTIPROC_DIR is set (``citywall serve`` sets it up, see
@@ -50,6 +58,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
+from ingest.supervisor import read_state
 from store import migrations
 from web import runtime
 
@@ -185,6 +194,11 @@ def readiness(deadlines: _Deadlines, strict: bool = False) -> tuple[dict, bool]:
         checks["sources"] = sources
         if strict and not sources["ok"]:
             reasons.extend(_stale_reasons(sources))
+    ingest = _ingest_check()
+    if ingest is not None:
+        checks["ingest"] = ingest
+        if strict and not ingest["ok"]:
+            reasons.append(f"ingest: {ingest['state']}")
     body = {
         "status": "ready" if not reasons else "unready",
         "stale_sources_fail": strict,
@@ -238,6 +252,25 @@ def _sources_check(deadlines: _Deadlines) -> dict:
         if s.stale
     ]
     return {"ok": not stale, "count": len(health), "stale": stale}
+
+
+def _ingest_check() -> dict | None:
+    """The supervised ingest as its state file says (None: not run by this
+    server); a file, read by every worker alike, never the database."""
+    state = read_state(runtime.settings().data_dir)
+    if state is None:
+        return None
+    ended = state.last_exit
+    return {
+        "ok": state.running,
+        "state": state.state,
+        "restarts": state.restarts,
+        "running_since": _iso(state.started_at) if state.running else None,
+        "down_since": _iso(state.down_since),
+        "next_start": _iso(state.next_start_at),
+        "last_exit": ended.words() if ended else None,
+        "last_exit_at": _iso(ended.at) if ended else None,
+    }
 
 
 def _stale_reasons(sources: dict) -> list[str]:

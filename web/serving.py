@@ -14,8 +14,10 @@ multiprocess mode when it is first imported, so the folder has to be named befor
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import shutil
+import socket
 import tempfile
 from typing import Any
 
@@ -65,3 +67,55 @@ def gunicorn_settings() -> dict[str, Any]:
         "worker_class": "gthread",
         "threads": THREADS,
     }
+
+
+PORTS_TRIED = 20  # the next free port suggested is within this many
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on ``host:port`` (in use, not allowed, no
+    such address), with what to do; None when it can. Bound and let go at once,
+    with the SO_REUSEADDR gunicorn sets: a port a stopped wall left in TIME_WAIT
+    is free."""
+    try:
+        _try_bind(host, port)
+    except PermissionError:
+        return (
+            f"port {port} needs more rights than this user has (ports below 1024): "
+            f"try --port {port + 8000 if port < 1024 else port + 1}"
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            free = _next_free_port(host, port)
+            hint = f" — try --port {free}" if free else ""
+            return f"port {port} is in use (another CityWall?){hint}"
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            return f"this machine has no address {host!r}: try --host 127.0.0.1"
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def local_address(host: str) -> str:
+    """Where this machine reaches a server bound to ``host``."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _try_bind(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def _next_free_port(host: str, port: int) -> int | None:
+    for candidate in range(port + 1, min(port + 1 + PORTS_TRIED, 65536)):
+        try:
+            _try_bind(host, candidate)
+        except OSError:
+            continue
+        return candidate
+    return None
