@@ -22,6 +22,7 @@ from citywall import connector_commands, db_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
+from ingest.supervisor import STOP_SECONDS, forget_state
 from store import errors as store_errors
 from store.private_files import UnsafeFile
 from web import runtime
@@ -327,7 +328,6 @@ def serve_command(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
     from ingest.runner import prepare_store, runners_for
-    from ingest.supervisor import forget_state
     from web.serving import gunicorn_settings, port_problem
 
     # before anything is pulled or printed: a second wall on the same port
@@ -350,9 +350,7 @@ def serve_command(args: argparse.Namespace) -> int:
         supervisor = subprocess.Popen(
             [sys.executable, "-m", "citywall.ingest_supervisor"]
         )
-        master = os.getpid()
-        # gunicorn's workers inherit this hook: only the master stops the supervisor
-        atexit.register(lambda: os.getpid() == master and supervisor.terminate())
+        atexit.register(_stop_supervisor, os.getpid(), supervisor)
     settings.signing_key()  # made once here, before the workers start and read it
     routes = "/" if settings.proxy_strips_prefix else settings.url_prefix
     greeting = f"CityWall is on http://{args.host}:{args.port}{settings.url_prefix}"
@@ -379,6 +377,18 @@ def serve_command(args: argparse.Namespace) -> int:
 
     Wall().run()
     return 0
+
+
+def _stop_supervisor(master: int, supervisor: subprocess.Popen) -> None:
+    # gunicorn's workers inherit this hook: only the master stops the supervisor,
+    # and waits for it, so that no ingest outlives the server
+    if os.getpid() != master:
+        return
+    supervisor.terminate()
+    try:
+        supervisor.wait(timeout=STOP_SECONDS + 5)
+    except subprocess.TimeoutExpired:
+        supervisor.kill()
 
 
 READY_WAIT_SECONDS = 120  # a first start imports the app in every worker
