@@ -81,12 +81,13 @@ def test_odd_query_arguments_fall_back_to_the_default_view(client, page):
 
 
 def _refused_or_the_shell(response, odd: str) -> bool:
-    """A plain 4xx, or the app's shell (Dash answers every other path with it and
-    draws the not-found view in the browser), the address never echoed as markup."""
-    if response.status_code in (400, 404):
-        return response.mimetype == "text/plain"
+    """A plain 4xx, or a 404 with the app's shell (Dash answers every other path
+    with it and draws the not-found view in the browser), the address never echoed
+    as markup."""
+    if response.mimetype == "text/plain":
+        return response.status_code in (400, 404)
     return (
-        response.status_code == 200
+        response.status_code == 404
         and 'id="react-entry-point"' in response.text
         and not ("<" in odd and odd in response.text)
     )
