@@ -383,7 +383,28 @@ def _scrape_registry(state: _State) -> CollectorRegistry:
     else:
         registry.register(_Forward(state.registry))
     registry.register(StoreCollector(state.deadlines))
+    registry.register(IngestCollector())
     return registry
+
+
+class IngestCollector(Collector):
+    """The live ingest ``citywall serve`` supervises (nothing without one): up or
+    not, and how often it was started again."""
+
+    def collect(self) -> Iterator:
+        state = read_state(runtime.settings().data_dir)
+        if state is None:
+            return
+        up = GaugeMetricFamily(
+            "citywall_ingest_up", "1 while the supervised live ingest runs."
+        )
+        up.add_metric([], int(state.running))
+        restarts = CounterMetricFamily(
+            "citywall_ingest_restarts",
+            "Times the supervised live ingest was started again after it exited.",
+        )
+        restarts.add_metric([], state.restarts)
+        yield from (up, restarts)
 
 
 class _Forward(Collector):

@@ -465,3 +465,44 @@ def test_only_the_process_that_made_the_metrics_folder_removes_it(tmp_path):
     assert folder.exists()
     serving._remove_in(os.getpid(), str(folder))  # the master
     assert not folder.exists()
+
+
+# -- the supervised ingest ---------------------------------------------------------
+
+
+def test_readyz_and_metrics_say_how_the_ingest_is_doing(ingested):
+    from ingest.supervisor import Exit, IngestState, write_state
+
+    client = make_app().test_client()
+    body = client.get(f"{PREFIX}readyz").get_json()
+    assert "ingest" not in body["checks"]  # no supervisor here: not this server's
+    assert ("citywall_ingest_up", frozenset()) not in metrics(client)
+    data_dir = runtime.settings().data_dir
+    now = datetime.now(UTC)
+    killed = Exit.of(-9, now, 3.0)
+    down = IngestState(
+        supervisor_pid=os.getpid(),
+        state="restarting",
+        restarts=2,
+        last_exit=killed,
+        down_since=now,
+        next_start_at=now + timedelta(seconds=4),
+    )
+    write_state(data_dir, down)
+    answer = client.get(f"{PREFIX}readyz")
+    check = answer.get_json()["checks"]["ingest"]
+    assert answer.status_code == 200  # still serving the last data
+    assert (check["ok"], check["state"], check["restarts"]) == (False, "restarting", 2)
+    assert check["last_exit"] == "signal 9 (SIGKILL)"
+    strict = client.get(f"{PREFIX}readyz?strict=1")
+    assert (
+        strict.status_code == 503
+        and "ingest: restarting" in strict.get_json()["reasons"]
+    )
+    found = metrics(client)
+    assert found[("citywall_ingest_up", frozenset())] == 0
+    assert found[("citywall_ingest_restarts_total", frozenset())] == 2
+    write_state(data_dir, IngestState(os.getpid(), "running", pid=1, started_at=now))
+    check = client.get(f"{PREFIX}readyz").get_json()["checks"]["ingest"]
+    assert check["ok"] and check["running_since"] == now.isoformat()
+    assert metrics(client)[("citywall_ingest_up", frozenset())] == 1
