@@ -1,6 +1,9 @@
 """What gunicorn needs before it forks its workers: one folder where every worker
 keeps its request metrics, so that a scrape of any worker sums all of them,
 gunicorn's own log lines in the app's format, and workers a slow client cannot hold.
+And, before anything else, whether the port is free: a second ``citywall serve`` on
+the same port stops at once and suggests another, rather than pulling data and
+failing in gunicorn's retries.
 
 Workers are threaded (gunicorn's ``gthread``): a client that sends its request a
 byte a second holds one thread of one worker, not the worker, and a connection
