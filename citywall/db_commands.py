@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from store import errors as store_errors
 from store import migrations
@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"store schema upgraded from {before or 'none'} to {after}")
             return 0
         status = migrations.status(runtime.engine())
+    except (OperationalError, InterfaceError) as exc:  # the store did not open
+        url = runtime.settings().database_url
+        print(f"citywall db: {store_errors.setup_problem(exc, url)}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         print(f"citywall db: {store_errors.describe(exc)}", file=sys.stderr)
         return 1

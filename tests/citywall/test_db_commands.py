@@ -32,5 +32,7 @@ def test_db_upgrade_says_so_when_the_database_is_down(small_city):  # noqa: F811
     }
     done = citywall("db", "upgrade", env=env)
     assert done.returncode == 1
-    assert done.stderr.startswith("citywall db: the database is not answering")
-    assert "Traceback" not in done.stderr
+    assert done.stderr == (
+        "citywall db: no database answers at 127.0.0.1:1: is PostgreSQL running "
+        "there? Check the host and port in CITYWALL_DATABASE_URL\n"
+    )
