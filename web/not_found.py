@@ -29,7 +29,7 @@ def add_not_found_status(app: dash.Dash, routes: str) -> None:
     @app.server.after_request
     def _not_found(response: Response) -> Response:
         rule = request.url_rule.rule if request.url_rule else None
-        if request.method != "GET" or rule not in shells:
+        if request.method not in ("GET", "HEAD") or rule not in shells:
             return response
         if response.status_code == 200 and not shows_a_page(request.path, routes):
             response.status_code = 404

@@ -60,6 +60,12 @@ def test_an_address_with_no_page_answers_404_with_the_page_shell(wall, path):
     assert SHELL in answer.text  # the browser draws the "not found" page
 
 
+def test_a_head_request_gets_the_same_status(wall):
+    client = wall.server.test_client()
+    assert client.head("/district/99999", headers=ADMIN).status_code == 404
+    assert client.head("/district/11680", headers=ADMIN).status_code == 200
+
+
 def test_an_unknown_camera_answers_404(wall):
     answer = wall.server.test_client().get("/_citywall/camera/99999.jpg", headers=ADMIN)
     assert answer.status_code == 404
