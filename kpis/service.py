@@ -242,6 +242,13 @@ class KpiService:
             lambda conn, w, _: records.counts_over_time(conn, f, w.now, offset),
         )
 
+    def period(self, f: RecordFilter) -> records.Period:
+        """Every bucket of the filter's period, now: what the charts over time span."""
+        offset = self._utc_offset_seconds()
+        return self._cached(
+            "period", f, lambda conn, w, _: records.period_buckets(f, w.now, offset)
+        )
+
     def series_over_time(self, series: str, f: RecordFilter) -> list[tuple[int, float]]:
         offset = self._utc_offset_seconds()
         return self._cached(
