@@ -16,6 +16,7 @@ from dash import Patch
 
 from city import i18n
 from city.profile import CityProfile
+from components.charts import count_dtick
 from components.format import number, unit
 from kpis.definitions import Kpi
 
@@ -88,11 +89,27 @@ def counts_map_figure(
         highlight=highlight,
     )
     fig.add_trace(points_trace(points, tiles=profile.tiles is not None))
+    set_count_scale(fig, counts)
     return fig
 
 
 def count_z(profile: CityProfile, counts: dict[str, int]) -> list[int]:
     return [counts.get(d.code, 0) for d in profile.districts]
+
+
+def set_count_scale(target: go.Figure | Patch, counts: dict[str, int]) -> None:
+    """Counts are coloured from 0 with whole ticks: a view with no records has a
+    colour bar of 0 to 1, not -0.4 to 0.4 around its zeros."""
+    top = max(1, max(counts.values(), default=0))
+    scale = {"zmin": 0, "zmax": top}
+    bar = {"tick0": 0, "dtick": count_dtick(top), "tickformat": ",d"}
+    if isinstance(target, go.Figure):
+        target.data[0].update(scale, colorbar=bar)
+        return
+    for key, value in scale.items():
+        target["data"][0][key] = value
+    for key, value in bar.items():
+        target["data"][0]["colorbar"][key] = value
 
 
 def count_labels(profile: CityProfile, counts: dict[str, int], lang: str) -> list[str]:

@@ -30,6 +30,16 @@ def score_number(value: float | None, lang: str) -> str:
     return i18n.number(value, lang, 2)
 
 
+def _trend(score: Score, lang: str) -> str:
+    """ "↓ was 1.29" when the number shown has changed; nothing when it reads the
+    same (1.284 against 1.281), which no arrow should call a fall."""
+    shown, before = score_number(score.value, lang), score_number(score.previous, lang)
+    if score.value is None or score.previous is None or shown == before:
+        return ""
+    arrow = "↑" if score.value > score.previous else "↓"
+    return f"{arrow} {t(lang, 'score.was', value=before)}"
+
+
 def score_card(city: Score, domains: dict[str, Score], lang: str) -> list:
     """The inside of the score card (the card itself is the button that explains)."""
     return [
@@ -37,10 +47,7 @@ def score_card(city: Score, domains: dict[str, Score], lang: str) -> list:
         html.Div(
             [
                 html.Span(score_number(city.value, lang), className="score-value"),
-                html.Span(
-                    f"{_arrow(city)} {t(lang, 'score.was', value=score_number(city.previous, lang))}",
-                    className="score-trend",
-                ),
+                html.Span(_trend(city, lang), className="score-trend"),
             ],
             className=f"score-main score-{_band(city.value)}",
         ),

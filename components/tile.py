@@ -29,8 +29,24 @@ STATUS_COLOUR = {
 }
 
 
-def status_text(status: str, lang: str) -> str:
-    return f"{STATUS_MARK[status]} {t(lang, f'status.{status}')}"
+def status_text(status: str, lang: str, paced: bool = False) -> str:
+    """The status in a mark and a word; a count so far today is "on pace" (or
+    not), never "on target", which it reaches only at the day's end."""
+    words = "pace" if paced else "status"
+    return f"{STATUS_MARK[status]} {t(lang, f'{words}.{status}')}"
+
+
+def pace_text(kpi: Kpi, value: KpiValue, lang: str) -> str | None:
+    """What a count so far today is judged against: the day's target and the
+    share of it due by now."""
+    if value.target is None or value.pace_target is None:
+        return None
+    return t(
+        lang,
+        "pace.target",
+        day=number(kpi, value.target, lang),
+        now=number(kpi, value.pace_target, lang),
+    )
 
 
 def sparkline(values: list[float | None], colour: str) -> str:
@@ -86,6 +102,7 @@ def kpi_tile(
             else t(lang, "tile.stale_never")
         )
         stale = [html.Div(since, className="tile-stale")]
+    pace = pace_text(kpi, value, lang)
     line = sparkline([*(history or []), value.value], STATUS_COLOUR[value.status])
     title = html.Div(label(kpi, lang), className="tile-label")
     if href and new_tab:
@@ -122,9 +139,11 @@ def kpi_tile(
                         className="tile-change",
                     ),
                     html.Div(
-                        status_text(value.status, lang) + detail,
+                        status_text(value.status, lang, paced=pace is not None)
+                        + detail,
                         className="tile-status",
                     ),
+                    html.Div(pace, className="tile-change tile-pace") if pace else None,
                     *stale,
                     html.A(
                         "CSV",

@@ -52,6 +52,10 @@ class Kpi:
     series: str | None = None  # the measurement series it reads; None: events
     # a count that grows with the district's size: compared per resident
     per_resident: bool = False
+    # a count since the city's midnight: judged against the share of the day's
+    # target that has usually arrived by this time of day (``kpis.pace``), not
+    # against the whole day's target, which every night would meet by far
+    paced: bool = False
 
     @property
     def feed(self) -> str:
@@ -88,6 +92,7 @@ KPIS: tuple[Kpi, ...] = (
         },
         scales_with_population=True,
         per_resident=True,
+        paced=True,
         starting_target=(100, 1.25),
     ),
     Kpi(

@@ -10,6 +10,7 @@ from typing import Any
 
 from city.profile import CityProfile
 from kpis.definitions import Kpi
+from kpis.pace import against_pace
 from kpis.values import ALERT, GOOD, NO_DATA, WATCH, KpiValue
 
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
@@ -33,22 +34,29 @@ class Judge:
         previous: Any,
         counts: bool,
         severity: str | None = None,
+        share_of_day: float | None = None,
     ) -> KpiValue:
         """The KPI's value for the city (``district`` None) or a district, from
-        what its current and comparison queries answered."""
+        what its current and comparison queries answered. A count so far today
+        (``Kpi.paced``) is judged against ``share_of_day`` of its target: the
+        share of a day's count usually arrived by now (``kpis.pace``)."""
         value, previous = as_float(value), as_float(previous)
         if counts:
             value, previous = value or 0.0, previous or 0.0
         if previous is not None:
             previous /= kpi.previous_divisor
         target = self.target(kpi, district)
+        due = None
+        if kpi.paced and target is not None and share_of_day is not None:
+            due = target * share_of_day
         return KpiValue(
             kpi.id,
             value,
             previous,
-            self.status(kpi, value, previous, target, severity),
+            self.status(kpi, value, previous, target, severity, due),
             target,
             severity if kpi.judged_by_severity else None,
+            pace_target=due,
         )
 
     def target(self, kpi: Kpi, district: str | None) -> float | None:
@@ -74,6 +82,7 @@ class Judge:
         previous: float | None,
         target: float | None,
         severity: str | None,
+        due: float | None = None,
     ) -> str:
         if value is None:
             return NO_DATA
@@ -82,6 +91,8 @@ class Judge:
         if target is None:
             return GOOD
         basis = value
+        if due is not None:  # a count so far today, against the share due by now
+            basis, target = against_pace(value, due)
         if kpi.status_on_change:
             if not previous:
                 return GOOD if value == 0 else WATCH

@@ -58,6 +58,30 @@ class RecordFilter:
         return now - PERIODS[self.period]
 
 
+@dataclass(frozen=True)
+class Period:
+    """The buckets of a filter's period, as its charts over time span them: the
+    start of every one, oldest first (epoch seconds, aligned on the city's clock
+    as ``epoch_bucket`` aligns them), each ``seconds`` long."""
+
+    starts: tuple[int, ...]
+    seconds: int
+
+
+def period_buckets(f: RecordFilter, now: datetime, offset_seconds: int) -> Period:
+    """Every bucket holding a moment of the filter's period (since, now]: the
+    empty ones too, which a chart draws as zero rather than leaves out."""
+    seconds = BUCKET_SECONDS[f.period]
+
+    def start(at: datetime) -> int:
+        return (int(at.timestamp()) + offset_seconds) // seconds * seconds - (
+            offset_seconds
+        )
+
+    first, last = start(f.since(now)), start(now)
+    return Period(tuple(range(first, last + 1, seconds)), seconds)
+
+
 class epoch_bucket(FunctionElement):
     """Start of the ``seconds``-long bucket holding a time, in epoch seconds, with
     buckets aligned to the city's local clock (``offset`` seconds east of UTC)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpis.definitions import Kpi
+from kpis.pace import against_pace
 from kpis.values import KpiValue
 
 CAP = 2.0
@@ -70,6 +71,18 @@ def kpi_score(kpi: Kpi, value: KpiValue) -> KpiScore:
         if basis is None:
             return KpiScore(kpi.id, kpi.domain, 1.0 if value.value == 0 else None, None)
         return KpiScore(kpi.id, kpi.domain, _ratio(kpi, basis, value.target), None)
+    if value.pace_target is not None:
+        # a count so far today against the share of its target due by now
+        # (yesterday's at this time likewise): never "above target" at 00:05
+        due = value.pace_target
+        return KpiScore(
+            kpi.id,
+            kpi.domain,
+            _ratio(kpi, *against_pace(value.value, due)),
+            None
+            if value.previous is None
+            else _ratio(kpi, *against_pace(value.previous, due)),
+        )
     return KpiScore(
         kpi.id,
         kpi.domain,

@@ -30,6 +30,7 @@ from kpis.definitions import Kpi, KpiContext, Window
 from kpis.health import source_health, with_staleness
 from kpis.judging import Judge, as_float
 from kpis.moment import Moment, Moments
+from kpis.pace import hourly_shape, share_of_day
 from kpis.records import RecordFilter
 from kpis.rollup_queries import Memo, no_memo
 from kpis.stages import (
@@ -124,6 +125,7 @@ class KpiService:
                 current = kpi.current(w, self.context)
                 now_found = q.run(conn, current, q.ALL_DISTRICTS, memo)
                 before_found = self._previous(conn, kpi, w, q.ALL_DISTRICTS, memo)
+                share = self._share_of_day(conn, kpi, w, memo)
                 for code in codes:
                     value = self.judge.value(
                         kpi,
@@ -132,6 +134,7 @@ class KpiService:
                         _in_district(before_found, code, current.counts),
                         current.counts,
                         self._severity(conn, kpi, w, code),
+                        share,
                     )
                     tiles[code].append(with_staleness(value, kpi, health))
             return tiles
@@ -237,6 +240,13 @@ class KpiService:
             "over_time",
             f,
             lambda conn, w, _: records.counts_over_time(conn, f, w.now, offset),
+        )
+
+    def period(self, f: RecordFilter) -> records.Period:
+        """Every bucket of the filter's period, now: what the charts over time span."""
+        offset = self._utc_offset_seconds()
+        return self._cached(
+            "period", f, lambda conn, w, _: records.period_buckets(f, w.now, offset)
         )
 
     def series_over_time(self, series: str, f: RecordFilter) -> list[tuple[int, float]]:
@@ -419,7 +429,24 @@ class KpiService:
             previous,
             current.counts,
             self._severity(conn, kpi, w, district),
+            self._share_of_day(conn, kpi, w, memo),
         )
+
+    def _share_of_day(
+        self, conn: Connection, kpi: Kpi, w: Window, memo: Memo
+    ) -> float | None:
+        """For a count so far today: the share of a usual day's count arrived by
+        now. The city's rhythm by hour of day is the past's, read once a day (and
+        again when a batch changes a past hour)."""
+        if not kpi.paced:
+            return None
+        shape = memo(
+            ("day_shape", kpi.domain, w.today_start),
+            lambda: hourly_shape(
+                conn, kpi.domain, w.today_start, self.profile.timezone
+            ),
+        )
+        return share_of_day(shape, w.now, self.profile.timezone)
 
     @staticmethod
     def _severity(

@@ -18,13 +18,19 @@ from access.roles import Role
 from city import i18n
 from city.i18n import t
 from components.breadcrumbs import breadcrumbs
-from components.charts import breakdown_figure, series_figure, timeline_figure
+from components.charts import (
+    breakdown_figure,
+    category_styles,
+    series_figure,
+    timeline_figure,
+)
 from components.city_map import (
     count_labels,
     count_z,
     counts_map_figure,
     map_config,
     points_trace,
+    set_count_scale,
 )
 from components.format import category, label
 from components.links import href
@@ -103,6 +109,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 className="page-title",
             ),
             _filters(domain, f, lang),
+            _tiles_note(f, lang),
             dbc.Row(
                 id="domain-tiles",
                 children=kpi_tiles(lang, f.district, domain.kpis),
@@ -138,12 +145,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             ),
                             dcc.Graph(
                                 id="domain-timeline",
-                                figure=timeline_figure(
-                                    service.counts_over_time(f),
-                                    domain.id,
-                                    profile.timezone,
-                                    lang,
-                                ),
+                                figure=_timeline(domain, f, lang),
                                 config={"displayModeBar": False},
                             ),
                             *_series_block(domain, f, lang),
@@ -158,9 +160,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             ),
                             dcc.Graph(
                                 id="domain-breakdown",
-                                figure=breakdown_figure(
-                                    service.by_category(f), domain.id, lang
-                                ),
+                                figure=_breakdown(domain, f, lang),
                                 config={"displayModeBar": False},
                             ),
                         ],
@@ -205,6 +205,41 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
     )
+
+
+def _tiles_note(f: RecordFilter, lang: str) -> html.Div | None:
+    """The tiles are the KPIs of the district (or city), of every category: with a
+    category chosen, say so rather than let them pass for the category's."""
+    if not f.category:
+        return None
+    return html.Div(
+        t(lang, "domain.tiles_all_categories"),
+        id="tiles-note",
+        className="tiles-note",
+    )
+
+
+def _styles(domain: Domain) -> dict:
+    """Each category's colour, by every category of the domain (not of this view's
+    filter or period): the same on every page and refresh."""
+    return category_styles(services().kpis().categories(domain.id))
+
+
+def _timeline(domain: Domain, f: RecordFilter, lang: str):
+    service = services().kpis()
+    return timeline_figure(
+        service.counts_over_time(f),
+        service.period(f),
+        domain.id,
+        _styles(domain),
+        services().profile().timezone,
+        lang,
+    )
+
+
+def _breakdown(domain: Domain, f: RecordFilter, lang: str):
+    counts = services().kpis().by_category(f)
+    return breakdown_figure(counts, domain.id, _styles(domain), lang)
 
 
 def _csv_link(domain: Domain, f: RecordFilter, lang: str) -> html.A:
@@ -331,6 +366,7 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
             id="domain-series",
             figure=series_figure(
                 services().kpis().series_over_time(domain.series, f),
+                services().kpis().period(f),
                 name,
                 services().profile().timezone,
                 lang,
@@ -391,13 +427,14 @@ def _outputs(view: dict) -> tuple:
     patch = Patch()  # only the numbers and the points change
     patch["data"][0]["z"] = count_z(profile, counts)
     patch["data"][1]["text"] = count_labels(profile, counts, lang)
+    set_count_scale(patch, counts)
     tiles = profile.tiles is not None
     patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
     return (
         kpi_tiles(lang, f.district, domain.kpis),
         patch,
-        timeline_figure(service.counts_over_time(f), domain.id, profile.timezone, lang),
-        breakdown_figure(service.by_category(f), domain.id, lang),
+        _timeline(domain, f, lang),
+        _breakdown(domain, f, lang),
         record_rows(records, profile, domain.id, lang),
         _count_text(service.record_total(f), lang),
     )

@@ -221,7 +221,10 @@ def _comparison_row(
             )
         )
     cells += [
-        html.Td(status_text(mine.status, lang), className=f"status-{mine.status}"),
+        html.Td(
+            status_text(mine.status, lang, paced=mine.pace_target is not None),
+            className=f"status-{mine.status}",
+        ),
         html.Td(f"{number(kpi, city.value, lang)} {unit(kpi, lang)}"),
         html.Td(
             t(

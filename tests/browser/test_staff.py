@@ -341,3 +341,82 @@ def test_a_kpi_declared_in_one_place_shows_on_its_page(wall, monkeypatch):
     from web import runtime
 
     runtime.kpi_service().cache.clear()
+
+
+def _timeline(wall) -> dict:
+    """The timeline as drawn: its x range (ms), its bars per trace, their colours
+    and hatches, and the y axis' tick labels."""
+    return wall.driver.execute_script(
+        """const g = document.querySelector('#domain-timeline .js-plotly-plot');
+        const range = g._fullLayout.xaxis.range.map(v => new Date(v).getTime());
+        return {range: range, traces: g._fullData.map(t => ({name: t.name,
+                  n: t.x.length, colour: t.marker.color,
+                  pattern: t.marker.pattern.shape})),
+                yticks: [...g.querySelectorAll('.ytick text')].map(e => e.textContent),
+                note: [...g.querySelectorAll('.annotation-text')]
+                  .map(e => e.textContent)}"""
+    )
+
+
+def _wait_for_timeline(wall, test) -> dict:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            drawn = _timeline(wall)
+        except Exception:  # not drawn yet, or redrawn as read
+            drawn = None
+        if drawn and test(drawn):
+            return drawn
+        time.sleep(0.3)
+    raise AssertionError(f"the timeline never came as wanted: {drawn}")
+
+
+def test_the_charts_cover_the_period_chosen(wall):
+    wall.driver.get(wall.server_url + "/complaints?period=24h")
+    wall.wait_for_element("#domain-timeline .bars", timeout=30)
+    hour = 3600 * 1000
+    day = _wait_for_timeline(wall, lambda d: d["traces"])
+    assert 24 * hour <= day["range"][1] - day["range"][0] <= 26 * hour
+    assert {t["n"] for t in day["traces"]} == {25}  # every hour, empty ones too
+    # a colour (and hatch) of its own for every category of the chart
+    styles = {(t["colour"], t["pattern"]) for t in day["traces"]}
+    assert len(styles) == len(day["traces"]) >= 9
+    assert all(re.fullmatch(r"[\d,]+", tick) for tick in day["yticks"]), day
+
+    wall.driver.execute_script(
+        "document.querySelector(\"#filter-period input[value='7d']\").click()"
+    )
+    _wait_for_query(wall, "period", "7d")
+    week = _wait_for_timeline(wall, lambda d: d["range"][1] - d["range"][0] > 2e8)
+    assert (
+        7 * 24 * hour
+        <= week["range"][1] - week["range"][0]
+        <= 7 * 24 * hour + 12 * hour
+    )
+    assert {t["n"] for t in week["traces"]} == {29}  # every 6 hours of the week
+    colour_of = {t["name"]: (t["colour"], t["pattern"]) for t in day["traces"]}
+    for t in week["traces"]:  # a category keeps its colour whatever the period
+        if t["name"] in colour_of:
+            assert (t["colour"], t["pattern"]) == colour_of[t["name"]], t["name"]
+    assert all(re.fullmatch(r"[\d,]+", tick) for tick in week["yticks"]), week
+    assert wall.get_logs() == []
+
+
+def test_an_empty_view_says_so_and_the_tiles_say_what_they_count(wall):
+    wall.driver.get(wall.server_url + "/complaints?category=none_such&period=7d")
+    wall.wait_for_element("#domain-map .choroplethlocation", timeout=30)
+    empty = _wait_for_timeline(wall, lambda d: d["note"])
+    assert empty["note"] == ["No records in this period"]
+    assert 7 * 24 * 3600e3 <= empty["range"][1] - empty["range"][0]
+    ticks = wall.driver.execute_script(
+        "return [...document.querySelectorAll('#domain-map .colorbar .cbaxis text')]"
+        ".map(e => e.textContent)"
+    )
+    assert ticks and ticks[0] == "0" and not any("−" in t or "." in t for t in ticks)
+    # the tiles count every category: said, not left to be misread
+    assert wall.find_element("#tiles-note").text.startswith("Indicators: all")
+    assert wall.driver.execute_script(CONTRAST_FAILURES) == []
+    wall.driver.get(wall.server_url + "/complaints?period=7d")
+    wall.wait_for_element("#domain-timeline .bars", timeout=30)
+    assert wall.find_elements("#tiles-note") == []
+    assert wall.get_logs() == []

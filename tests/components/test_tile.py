@@ -56,3 +56,18 @@ def test_changes_round_honestly():
     assert change(KpiValue("x", 3.0, 0.0, "good", None)) == "+3"  # no % of zero
     assert change(KpiValue("x", None, 1.0, "nodata", None)) == "no comparison"
     assert trend_arrow(KpiValue("x", 80.0, 100.0, "good", None)) == "↓"
+
+
+def test_a_count_so_far_today_says_its_pace_and_both_targets():
+    kpi = KPIS_BY_ID["complaints_today"]
+    value = KpiValue(kpi.id, 118.0, 130.0, "good", 900.0, pace_target=120.4)
+    text = " ".join(_texts(kpi_tile(kpi, value, "en", UTC)))
+    assert "● on pace" in text and "on target" not in text
+    assert "target 900 by day's end · 120 by now" in text
+    spanish = " ".join(_texts(kpi_tile(kpi, value, "es", UTC)))
+    assert "meta 900 al final del día · 120 a esta hora" in spanish
+    other = KPIS_BY_ID["complaints_open"]
+    plain = " ".join(
+        _texts(kpi_tile(other, KpiValue(other.id, 1, 1, "good", 9), "en", UTC))
+    )
+    assert "● on target" in plain and "by now" not in plain

@@ -145,23 +145,14 @@ def test_status_follows_targets_and_direction(filled, seoul):
         target = seoul.targets[kpi.id]
         if kpi.judged_by_severity or kpi.status_on_change:
             continue
-        limit = target.target * target.watch_ratio
+        basis, goal = value.value, target.target
+        if kpi.paced:  # a count so far today: against the share due by now, plus one
+            basis, goal = value.value + 1, value.pace_target + 1
+        limit = goal * target.watch_ratio
         if kpi.higher_is_better:
-            want = (
-                "good"
-                if value.value >= target.target
-                else "watch"
-                if value.value >= limit
-                else "alert"
-            )
+            want = "good" if basis >= goal else "watch" if basis >= limit else "alert"
         else:
-            want = (
-                "good"
-                if value.value <= target.target
-                else "watch"
-                if value.value <= limit
-                else "alert"
-            )
+            want = "good" if basis <= goal else "watch" if basis <= limit else "alert"
         assert value.status == want, kpi.id
 
 
@@ -246,3 +237,73 @@ def test_two_sources_at_one_point_are_both_in_the_kpi(engine, seoul, district):
     assert len(ms) == 2
     assert got.value == pytest.approx(15.0)
     assert expected("pm25_avg", ev, ms, seoul, district)[0] == pytest.approx(15.0)
+
+
+# -- a count so far today is judged against the share of its target due by now ----
+JUST_AFTER_MIDNIGHT = datetime(2026, 3, 17, 15, 5, tzinfo=UTC)  # 00:05 in Seoul
+
+
+def usual_share(ev: pd.DataFrame, seoul, now: datetime) -> float:
+    """The share of a day's complaints that arrived by ``now``'s time of day over
+    the 14 days before ``now``'s local midnight, computed plainly from the rows."""
+    local_now = now.astimezone(seoul.timezone)
+    midnight = pd.Timestamp(local_now.replace(hour=0, minute=0, second=0))
+    rows = ev[ev["domain"] == "complaints"]
+    local = rows["occurred_at"].dt.tz_convert(seoul.timezone)
+    past = local[(local >= midnight - pd.Timedelta(days=14)) & (local < midnight)]
+    seconds = past.dt.hour * 3600 + past.dt.minute * 60 + past.dt.second
+    done = (now - midnight.to_pydatetime()).total_seconds()
+    in_hour = past.dt.hour == local_now.hour
+    # the hour under way counts for the part of it gone (the rollups keep hours)
+    gone = (done % 3600) / 3600
+    arrived = (seconds < local_now.hour * 3600).sum() + in_hour.sum() * gone
+    return arrived / len(past)
+
+
+@pytest.mark.parametrize(
+    "now", [JUST_AFTER_MIDNIGHT, NOW], ids=["just-after-midnight", "midday"]
+)
+def test_complaints_today_is_judged_against_the_share_due_by_now(filled, seoul, now):
+    from kpis.score import CAP, kpi_score
+
+    engine, ev, _ = filled
+    service = KpiService(engine, seoul, clock=lambda: now)
+    kpi = next(k for k in KPIS if k.id == "complaints_today")
+    value = next(v for v in service.tiles() if v.kpi_id == kpi.id)
+    share = usual_share(ev, seoul, now)
+    assert value.target == 900  # the whole day's, as the profile says
+    assert value.pace_target == pytest.approx(900 * share)
+    assert (value.value + 1) / (value.pace_target + 1) < 1.25 * 1.25, (
+        "the demo city receives about its target: never far off pace"
+    )
+    score = kpi_score(kpi, value).score
+    assert score == pytest.approx(min((value.pace_target + 1) / (value.value + 1), CAP))
+    if now == JUST_AFTER_MIDNIGHT:
+        assert value.value < 20 and share < 0.02  # the day has just begun
+        assert 0.5 < score < 1.5  # not the cap that 3 against 900 would score
+        assert value.status != "alert"
+    else:
+        # the demo's complaints come at office hours: less than linear by 11:37
+        assert 0.2 < share < (11 + 37 / 60) / 24
+
+
+def test_a_districts_share_due_is_its_share_of_the_citys(filled, seoul):
+    engine, _, _ = filled
+    service = KpiService(engine, seoul, clock=lambda: JUST_AFTER_MIDNIGHT)
+    city = next(v for v in service.tiles() if v.kpi_id == "complaints_today")
+    mine = next(v for v in service.tiles(DISTRICT) if v.kpi_id == "complaints_today")
+    share = service.judge.district_share(DISTRICT)
+    assert mine.target == pytest.approx(city.target * share)
+    assert mine.pace_target == pytest.approx(city.pace_target * share)
+
+
+@pytest.mark.parametrize(
+    "now", [JUST_AFTER_MIDNIGHT, NOW], ids=["just-after-midnight", "midday"]
+)
+def test_with_no_history_the_share_due_is_the_time_of_day(engine, seoul, now):
+    service = KpiService(engine, seoul, clock=lambda: now)
+    value = next(v for v in service.tiles() if v.kpi_id == "complaints_today")
+    local = now.astimezone(seoul.timezone)
+    elapsed = local.hour * 3600 + local.minute * 60 + local.second
+    assert value.pace_target == pytest.approx(900 * elapsed / 86400)
+    assert value.value == 0 and value.status == "good"

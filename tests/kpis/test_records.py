@@ -103,6 +103,16 @@ def test_counts_over_time_by_category_in_local_buckets(store, f):
     assert found == {(int(b), c): int(n) for (b, c), n in expected.items()}
     # a day's bar starts at local midnight, an hour's at a whole local hour
     assert all((b + SEOUL_OFFSET) % size == 0 for b, _ in found)
+    # the period's buckets: every one from the period's start to now, the empty
+    # ones too, in the same alignment, and every bucket counted among them
+    period = service.period(f)
+    start = int((NOW - PERIODS[f.period]).timestamp())
+    assert period.seconds == size
+    assert period.starts[0] <= start < period.starts[0] + size
+    assert period.starts[-1] <= NOW.timestamp() < period.starts[-1] + size
+    assert all(b - a == size for a, b in zip(period.starts, period.starts[1:]))
+    assert len(period.starts) == PERIODS[f.period].total_seconds() // size + 1
+    assert {b for b, _ in found} <= set(period.starts)
     assert service.by_category(f) == rows["category"].value_counts().to_dict()
 
 

@@ -60,3 +60,17 @@ def test_the_score_is_the_mean_and_names_the_kpis_that_pull_it_down():
     assert score_of(KPIS_BY_ID, [v("pm25_avg", None)]).value is None
     stale = replace(v("road_avg_speed", 30.0, target=25.0), stale=True)
     assert kpi_score(KPIS_BY_ID["road_avg_speed"], stale).score is None
+
+
+def test_a_count_so_far_today_scores_against_the_share_due_by_now():
+    """00:05: 3 complaints against a day's 900 would score the cap; against the
+    3 due by now (one added to both) it is on target, and yesterday's 6 at that
+    time scores below."""
+    today = KPIS_BY_ID["complaints_today"]
+    paced = replace(v(today.id, 3.0, previous=6.0, target=900.0), pace_target=3.0)
+    s = kpi_score(today, paced)
+    assert s.score == pytest.approx(1.0) and s.previous == pytest.approx(4 / 7)
+    assert kpi_score(today, v(today.id, 3.0, target=900.0)).score == CAP
+    # no complaint in the first minute (0.2 due) neither caps nor sinks the score
+    first_minute = replace(v(today.id, 0.0, target=900.0), pace_target=0.2)
+    assert kpi_score(today, first_minute).score == pytest.approx(1.2)
