@@ -113,10 +113,21 @@ def wall(dash_duo, wall_app):
 
 
 def pytest_setup_options():
-    """Chromium flags for a machine with no internet: no background calls home."""
+    """Chromium flags for a machine with no internet: no background calls home;
+    and the browser's console kept at every level (see ``EveryConsoleLevel``)."""
     from selenium.webdriver.chrome.options import Options
 
-    options = Options()
+    class EveryConsoleLevel(Options):
+        """dash[testing] asks chromedriver for SEVERE console entries only; a wall
+        must not warn either (a Permissions-Policy feature the browser does not
+        know, a grid's deprecation), so ``get_logs()`` returns every level."""
+
+        def set_capability(self, name, value):
+            if name == "goog:loggingPrefs":
+                value = {**value, "browser": "ALL"}
+            super().set_capability(name, value)
+
+    options = EveryConsoleLevel()
     for flag in (
         "--disable-background-networking",
         "--disable-component-update",
