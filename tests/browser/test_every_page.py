@@ -16,6 +16,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from tests.browser.conftest import SCREENSHOTS, gpu_note
 from tests.browser.contrast import CONTRAST_FAILURES
 
 DISTRICT = "11680"  # Gangnam-gu
@@ -71,10 +72,11 @@ def test_every_registered_page_is_here(wall_app):
 
 
 def _console(wall) -> list[dict]:
-    """What the browser logged since the last look, every level."""
+    """What the page logged since the last look, every level."""
     return [
         {"level": e["level"], "message": e["message"][:300]}
         for e in wall.driver.get_log("browser")
+        if not gpu_note(e)
     ]
 
 
@@ -168,6 +170,8 @@ def test_the_record_panel_and_its_cameras_read_in_aa_contrast(wall):
     time.sleep(1)  # the panel slides in
     panel = wall.find_element(".offcanvas.show")
     assert panel.value_of_css_property("background-color") != "rgba(255, 255, 255, 1)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wall.driver.save_screenshot(str(SCREENSHOTS / "record-panel-1920x1080.png"))
     assert _contrast(wall) == []
     assert _console(wall) == []
 
@@ -177,6 +181,7 @@ def test_the_score_explanation_reads_in_aa_contrast(wall):
     _click(wall, "#score-card")
     wall.wait_for_element("#score-panel.show", timeout=20)
     time.sleep(1)
+    wall.driver.save_screenshot(str(SCREENSHOTS / "score-panel-1920x1080.png"))
     assert _contrast(wall) == []
     assert _console(wall) == []
 
