@@ -4,6 +4,7 @@ caller's language and say when the database stops answering."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -23,8 +24,8 @@ def add_wall_shell(app: dash.Dash, build_id: Callable[[], str]) -> None:
     # Bootstrap's dark theme on the whole document, not only on the shell: panels,
     # menus and pop-ups (offcanvas, modals, dropdown menus) are drawn at the end of
     # <body>, outside the shell, and were white on the dark wall.
-    app.index_string = app.index_string.replace(
-        "<html>", '<html data-bs-theme="dark">', 1
+    app.index_string = re.sub(
+        r"<html\b", '<html data-bs-theme="dark"', app.index_string, count=1
     )
     app.layout = lambda: page_shell(
         build_id(),

@@ -153,7 +153,7 @@ def pytest_setup_options():
         "--disable-sync",
         "--window-size=1920,1080",
         # no GPU here: MapLibre's WebGL runs on SwiftShader, which chromium only
-        # allows silently when asked (a wall screen has a GPU and never warns)
+        # allows silently when asked (a wall screen's GPU needs no such fallback)
         "--enable-unsafe-swiftshader",
     ):
         options.add_argument(flag)
