@@ -52,7 +52,9 @@ def record_rows(
     zone: tzinfo = profile.timezone
     return [
         {
-            "id": r["id"],
+            # a string: AG Grid warns about numeric row ids (its warning #25);
+            # a click hands it back as the row id, read with int()
+            "id": str(r["id"]),
             "occurred": r["occurred_at"].isoformat(),
             "occurred_label": i18n.day_and_clock(r["occurred_at"], zone, lang),
             "category": category(domain, r["category"], lang),

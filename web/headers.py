@@ -57,10 +57,12 @@ STATIC_HEADERS = {
     # a page the wall opens cannot reach back into it (top-level only: iframes
     # of the intranet are unaffected)
     "Cross-Origin-Opener-Policy": "same-origin",
-    # nothing on the wall uses these; a script that got in could not either
+    # nothing on the wall uses these; a script that got in could not either.
+    # Only features the browsers know: chromium warns on every page about one it
+    # does not (``bluetooth`` is its own permission, not a policy feature there).
     "Permissions-Policy": (
         "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-        "serial=(), bluetooth=(), hid=()"
+        "serial=(), hid=()"
     ),
 }
 

@@ -4,6 +4,7 @@ caller's language and say when the database stops answering."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,6 +21,12 @@ from web import runtime
 
 def add_wall_shell(app: dash.Dash, build_id: Callable[[], str]) -> None:
     """The shell's layout and callbacks, on ``app`` (by its factory)."""
+    # Bootstrap's dark theme on the whole document, not only on the shell: panels,
+    # menus and pop-ups (offcanvas, modals, dropdown menus) are drawn at the end of
+    # <body>, outside the shell, and were white on the dark wall.
+    app.index_string = re.sub(
+        r"<html\b", '<html data-bs-theme="dark"', app.index_string, count=1
+    )
     app.layout = lambda: page_shell(
         build_id(),
         # a few refreshes: a wall picks up a new deploy within a minute

@@ -97,6 +97,24 @@ def wall_app(tmp_path_factory):
     watcher.join(timeout=30)
 
 
+def gpu_note(entry: dict) -> bool:
+    """A performance note of this machine's software GL driver ("GPU stall due to
+    ReadPixels" under MapLibre), not a message of the page: a wall's GPU has its
+    own driver. Every other line, at every level, is the page's."""
+    return entry.get("source") == "rendering" and "GL Driver Message" in entry.get(
+        "message", ""
+    )
+
+
+@pytest.fixture
+def dash_duo(dash_duo):
+    """dash[testing]'s browser, its console read at every level (see
+    ``pytest_setup_options``) without the GL driver's notes."""
+    every_line = dash_duo.get_logs
+    dash_duo.get_logs = lambda: [e for e in every_line() if not gpu_note(e)]
+    return dash_duo
+
+
 @pytest.fixture
 def wall(dash_duo, wall_app):
     # the page itself gets 1920×1080, as on the wall screen (a window would lose
@@ -113,16 +131,30 @@ def wall(dash_duo, wall_app):
 
 
 def pytest_setup_options():
-    """Chromium flags for a machine with no internet: no background calls home."""
+    """Chromium flags for a machine with no internet: no background calls home;
+    and the browser's console kept at every level (see ``EveryConsoleLevel``)."""
     from selenium.webdriver.chrome.options import Options
 
-    options = Options()
+    class EveryConsoleLevel(Options):
+        """dash[testing] asks chromedriver for SEVERE console entries only; a wall
+        must not warn either (a Permissions-Policy feature the browser does not
+        know, a grid's deprecation), so ``get_logs()`` returns every level."""
+
+        def set_capability(self, name, value):
+            if name == "goog:loggingPrefs":
+                value = {**value, "browser": "ALL"}
+            super().set_capability(name, value)
+
+    options = EveryConsoleLevel()
     for flag in (
         "--disable-background-networking",
         "--disable-component-update",
         "--no-first-run",
         "--disable-sync",
         "--window-size=1920,1080",
+        # no GPU here: MapLibre's WebGL runs on SwiftShader, which chromium only
+        # allows silently when asked (a wall screen's GPU needs no such fallback)
+        "--enable-unsafe-swiftshader",
     ):
         options.add_argument(flag)
     return options

@@ -16,6 +16,7 @@ from store import engine as store_engine
 from store import stages as stage_store
 from store import versions, writes
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.contrast import CONTRAST_FAILURES
 from tests.browser.servers import free_port
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
@@ -128,6 +129,8 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
         time.sleep(3)  # held: the rotation does not move on
         assert _js(dash_duo, LAYOUT) is True
         driver.save_screenshot(str(SCREENSHOTS / "wall-disaster-1920x1080.png"))
+        # the stage, its guidance and the alerts' cards with their cameras: readable
+        assert _js(dash_duo, CONTRAST_FAILURES) == []
 
         driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
