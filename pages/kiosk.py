@@ -7,7 +7,11 @@ previous, space or K pause and resume (assets/20-kiosk.js presses the strip's
 buttons). The countdown runs in the browser; the server is asked only when the page
 changes, for that page's layout.
 
-The strip always shows the city's disaster stage. From the ladder's `layout_from`
+The strip shows the city's disaster stage, unless the page below shows it in its
+own band (the overview): the stage shows once, and both change at the same refresh.
+Nothing on the pages takes a click or the keyboard's focus (assets/20-kiosk.js and
+the kiosk's styles): no click leaves the rotation, on a wall screen least of all;
+the strip's buttons and the keys stay the operator's. From the ladder's `layout_from`
 up the rotation holds on the overview in its disaster layout until the stage comes
 down (the operator can still step away with the keys).
 """
@@ -17,14 +21,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+)
 
 from access import current
 from city import i18n
 from city.i18n import t
 from city.profile import RotationStep
 from components.freshness import freshness_strip
-from components.links import href
 from components.shell import refresh_id
 from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
@@ -55,6 +68,9 @@ def _title(step: RotationStep, lang: str) -> str:
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
+    # a wall screen (a viewer) turns through the pages it may open, not through
+    # "no such page" where a district's page is for staff
+    rotation = [s for s in profile.rotation if current.may_open(s.page)]
     steps = [
         {
             "page": s.page,
@@ -62,7 +78,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             "query": s.query,
             "title": _title(s, lang),
         }
-        for s in profile.rotation
+        for s in rotation or profile.rotation
     ]
     words = {
         "next": t(lang, "kiosk.next", seconds="{s}"),
@@ -175,7 +191,7 @@ def _freshness(lang: str) -> list:
         services().profile(),
         datetime.now(UTC),
         lang,
-        sources_href=href("/sources", lang),
+        sources_href=None,  # nothing on the wall opens another page
     )
 
 
@@ -255,17 +271,24 @@ def show_page(index: int, steps: list[dict], search: str | None):
     return _stage(_step(steps, index), lang)
 
 
+# One wall, one stage: the strip refreshes on the page's own timer when the page
+# has one (the overview's band and panel, a domain page), so the strip's stage and
+# the page's change at the same refresh; on its own timer only for a page without.
 @callback(
     Output("kiosk-freshness", "children"),
     Output("kiosk-stage-slot", "children"),
     Output("kiosk-alarm", "data"),
-    Input(refresh_id("kiosk"), "n_intervals"),
+    Input({"type": "refresh", "page": ALL}, "n_intervals"),
+    State({"type": "refresh", "page": ALL}, "id"),
     State("nav", "search"),
     State("kiosk-alarm", "data"),
     running=[(Output(refresh_id("kiosk"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh_strip(_n, search: str | None, alarm: dict | None):
+def refresh_strip(_n, timers: list[dict], search: str | None, alarm: dict | None):
+    page_has_timer = any(timer != refresh_id("kiosk") for timer in timers)
+    if page_has_timer == (ctx.triggered_id == refresh_id("kiosk")):
+        return dash.no_update, dash.no_update, dash.no_update
     lang = i18n.language_of(search, services().profile().default_language)
     view = services().kpis().disaster()
     now = _alarm(view, lang)
