@@ -28,7 +28,6 @@ from dash import (
     State,
     callback,
     clientside_callback,
-    ctx,
     dcc,
     html,
 )
@@ -103,6 +102,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 },
             ),
             dcc.Store(id="kiosk-index", data=first),
+            dcc.Store(id="kiosk-beat"),
             html.Div(
                 [
                     html.Span(profile.name(lang), className="kiosk-city"),
@@ -196,7 +196,8 @@ def _freshness(lang: str) -> list:
 
 
 # The rotation runs in the browser: a tick, the operator's keys (as button presses)
-# and the state {index, remaining, paused}; the index store changes only on a new page.
+# and the state {index, remaining, deadline, paused}; the index store changes only
+# on a new page.
 clientside_callback(
     """
     function(_tick, _next, _prev, _pause, alarm, state, steps, words) {
@@ -204,19 +205,30 @@ clientside_callback(
             .map(t => t.prop_id.split('.')[0]);
         const n = steps.length;
         const s = Object.assign({}, state);
-        const go = (i) => { s.index = (i + n) % n; s.remaining = steps[s.index].seconds; };
+        // the time runs against the clock, not by counting ticks: a tick held
+        // back while the strip's refresh is out (a busy server) loses no time
+        const now = Date.now();
+        const go = (i) => {
+            s.index = (i + n) % n;
+            s.remaining = steps[s.index].seconds;
+            s.deadline = now + s.remaining * 1000;
+        };
+        if (!s.deadline) { s.deadline = now + s.remaining * 1000; }
         if (fired.includes('kiosk-alarm')) {
             // a disaster holds the wall on its layout (-1); its end resumes the rotation
             if (alarm && !s.alarm) { s.index = -1; }
             else if (!alarm && s.alarm && s.index < 0) { go(0); }
             s.alarm = !!alarm;
         }
-        else if (fired.includes('kiosk-pause')) { s.paused = !s.paused; }
+        else if (fired.includes('kiosk-pause')) {
+            s.paused = !s.paused;
+            if (!s.paused) { s.deadline = now + s.remaining * 1000; }
+        }
         else if (fired.includes('kiosk-next')) { go(s.index < 0 ? 0 : s.index + 1); }
         else if (fired.includes('kiosk-prev')) { go(s.index < 0 ? n - 1 : s.index - 1); }
         else if (!s.paused && !s.alarm) {
-            s.remaining -= 1;
-            if (s.remaining <= 0) { go(s.index + 1); }
+            s.remaining = (s.deadline - now) / 1000;
+            if (s.remaining <= 0.05) { go(s.index + 1); }
         }
         let text;
         if (s.index < 0) { text = alarm ? alarm.text : ''; }
@@ -274,21 +286,36 @@ def show_page(index: int, steps: list[dict], search: str | None):
 # One wall, one stage: the strip refreshes on the page's own timer when the page
 # has one (the overview's band and panel, a domain page), so the strip's stage and
 # the page's change at the same refresh; on its own timer only for a page without.
+# Decided in the browser: one request a beat, as the rotation waits for the strip
+# (its alarm) while one is out.
+clientside_callback(
+    """
+    function(_ticks, timers) {
+        const fired = (dash_clientside.callback_context.triggered || [])
+            .map(t => t.prop_id);
+        const own = fired.some(p => p.includes('"page":"kiosk"'));
+        const pageHasTimer = timers.some(t => t.page !== 'kiosk');
+        return own === pageHasTimer ? dash_clientside.no_update : Date.now();
+    }
+    """,
+    Output("kiosk-beat", "data"),
+    Input({"type": "refresh", "page": ALL}, "n_intervals"),
+    State({"type": "refresh", "page": ALL}, "id"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output("kiosk-freshness", "children"),
     Output("kiosk-stage-slot", "children"),
     Output("kiosk-alarm", "data"),
-    Input({"type": "refresh", "page": ALL}, "n_intervals"),
-    State({"type": "refresh", "page": ALL}, "id"),
+    Input("kiosk-beat", "data"),
     State("nav", "search"),
     State("kiosk-alarm", "data"),
     running=[(Output(refresh_id("kiosk"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh_strip(_n, timers: list[dict], search: str | None, alarm: dict | None):
-    page_has_timer = any(timer != refresh_id("kiosk") for timer in timers)
-    if page_has_timer == (ctx.triggered_id == refresh_id("kiosk")):
-        return dash.no_update, dash.no_update, dash.no_update
+def refresh_strip(_beat, search: str | None, alarm: dict | None):
     lang = i18n.language_of(search, services().profile().default_language)
     view = services().kpis().disaster()
     now = _alarm(view, lang)
