@@ -8,8 +8,8 @@ In the profile:
     layout_from = 3              # from this stage up the wall turns to its disaster layout
     [[disaster.stages]]
     level = 3
-    name = { en = "Alert", ko = "경계", es = "Alerta" }
-    colour = "#E69F00"
+    name = { en = "Attention", ko = "주의", es = "Atención" }
+    colour = "#E69F00"              # orange
     guidance = { en = "…", ko = "…", es = "…" }
     [[disaster.rules]]
     stage = 3
@@ -79,7 +79,11 @@ def _texts(en: str, ko: str, es: str) -> dict[str, str]:
     return {"en": en, "ko": ko, "es": es}
 
 
-# Rio's five stages and colours (aligned with CEMADEN since 2023).
+# Rio's five stages and colours (aligned with CEMADEN since 2023): green, yellow,
+# orange, red, purple. Each colour reads as its name says (Okabe–Ito's green,
+# yellow and orange; their vermillion looks orange beside Attention, so Alert gets a
+# red, and Crisis a purple), each with black or white text at AA contrast on it
+# (tests/city/test_ladder.py holds the README's words and these colours together).
 DEFAULT_LADDER = Ladder(
     stages=(
         Stage(
@@ -113,7 +117,7 @@ DEFAULT_LADDER = Ladder(
         Stage(
             4,
             _texts("Alert", "경계", "Alerta"),
-            "#D55E00",
+            "#D62728",
             _texts(
                 "Serious impacts: avoid travel, keep to safe places.",
                 "심각한 영향: 이동을 자제하고 안전한 곳에 머무십시오.",
@@ -123,7 +127,7 @@ DEFAULT_LADDER = Ladder(
         Stage(
             5,
             _texts("Crisis", "심각", "Crisis"),
-            "#CC79A7",
+            "#8E44AD",
             _texts(
                 "Impacts beyond the city's capacity: follow emergency orders.",
                 "도시 대응 능력을 넘는 영향: 비상 명령을 따르십시오.",

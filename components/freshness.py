@@ -23,7 +23,9 @@ def freshness_strip(
     profile: CityProfile,
     now: datetime,
     lang: str,
-    sources_href: str = "/sources",  # under a path prefix: components.links.href
+    # under a path prefix: components.links.href; None (the kiosk): badges that
+    # open nothing, for a screen nobody may click away from
+    sources_href: str | None = "/sources",
     show_errors: bool = False,  # the page decides: admins only
 ) -> list:
     zone = profile.timezone
@@ -56,14 +58,15 @@ def freshness_strip(
             hover = t(lang, "freshness.last_error", error=source.last_error)
         else:  # viewers: stale, and since when; never what a server answered
             hover = said
+        badge = {
+            "title": hover,
+            "className": f"source-badge {'source-stale' if source.stale else 'source-ok'}",
+            "id": {"type": "source-badge", "source": source.name},
+        }
         items.append(
-            dcc.Link(
-                label,
-                href=sources_href,
-                title=hover,
-                className=f"source-badge {'source-stale' if source.stale else 'source-ok'}",
-                id={"type": "source-badge", "source": source.name},
-            )
+            html.Span(label, **badge)
+            if sources_href is None
+            else dcc.Link(label, href=sources_href, **badge)
         )
     return items
 

@@ -40,10 +40,13 @@ def _trend(score: Score, lang: str) -> str:
     return f"{arrow} {t(lang, 'score.was', value=before)}"
 
 
-def score_card(city: Score, domains: dict[str, Score], lang: str) -> list:
-    """The inside of the score card (the card itself is the button that explains)."""
+def score_card(
+    city: Score, domains: dict[str, Score], lang: str, title: str | None = None
+) -> list:
+    """The inside of the score card (the card itself is the button that explains),
+    headed ``title``: the city's score unless said otherwise (a district's page)."""
     return [
-        html.Div(t(lang, "score.title"), className="score-label"),
+        html.Div(title or t(lang, "score.title"), className="score-label"),
         html.Div(
             [
                 html.Span(score_number(city.value, lang), className="score-value"),

@@ -1,4 +1,6 @@
-"""The alert ticker: active alerts, most severe first, scrolling on the wall."""
+"""The alert ticker: active alerts, most severe first, scrolling on the wall; with
+none, a still and whole line that says so (a scrolling "all clear" only ever shows
+in pieces)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,14 @@ from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
 from kpis.values import AlertRow
+
+
+def alert_ticker(alerts: list[AlertRow], profile: CityProfile, lang: str) -> html.Div:
+    """The ticker's track: it scrolls only when there are alerts to scroll."""
+    return html.Div(
+        alert_ticker_items(alerts, profile, lang),
+        className="ticker-track" if alerts else "ticker-track ticker-still",
+    )
 
 
 def alert_ticker_items(alerts: list[AlertRow], profile: CityProfile, lang: str) -> list:

@@ -388,27 +388,39 @@ def apply_filters(district, category_, period, bar_click, view):
     return href(domain.path, view["lang"], **wanted)
 
 
+# Dash calls a callback whose outputs lie outside a new chunk of layout as soon as
+# the chunk comes (a page swapped in by the kiosk or the router), prevent_initial_call
+# or not: the record's callback keeps its outputs on the page, so it runs for a click
+# only (a viewer's wall screen would get its refusal, a 403, on every domain page).
 @needs(Role.STAFF)  # a record's detail is a row: for staff only
 def open_record(cell, map_click, view):
-    """A row or a point opens the record; a district on the map opens its page."""
+    """A row or a point opens the record."""
     lang = view["lang"]
     record_id = None
     if ctx.triggered_id == "record-grid" and cell:
         record_id = cell.get("rowId")
     elif ctx.triggered_id == "domain-map" and map_click:
         point = (map_click.get("points") or [{}])[0]
-        if point.get("curveNumber") == 0:  # the choropleth: a district
-            code = point.get("customdata")
-            if code in services().profile().districts_by_code:
-                return dash.no_update, dash.no_update, href(f"/district/{code}", lang)
-            return dash.no_update, dash.no_update, dash.no_update
-        record_id = point.get("customdata")
+        if point.get("curveNumber") != 0:  # not the choropleth's districts
+            record_id = point.get("customdata")
     if record_id is None:
-        return dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update
     record = services().kpis().record(int(record_id))
     if record is None:
-        return True, html.P(t(lang, "records.gone")), dash.no_update
-    return True, _detail(record, lang), dash.no_update
+        return True, html.P(t(lang, "records.gone"))
+    return True, _detail(record, lang)
+
+
+def open_district(map_click, view):
+    """A district on the map opens its page."""
+    point = ((map_click or {}).get("points") or [{}])[0]
+    code = point.get("customdata")
+    if (
+        point.get("curveNumber") != 0
+        or code not in services().profile().districts_by_code
+    ):
+        return dash.no_update
+    return href(f"/district/{code}", view["lang"])
 
 
 def refresh(_n, view):
@@ -455,12 +467,17 @@ def add_domain_callbacks(app: dash.Dash) -> None:
     app.callback(
         Output("record-panel", "is_open"),
         Output("record-panel", "children"),
-        Output("nav", "href", allow_duplicate=True),
         Input("record-grid", "cellClicked"),
         Input("domain-map", "clickData"),
         State("domain-view", "data"),
         prevent_initial_call=True,
     )(open_record)
+    app.callback(
+        Output("nav", "href", allow_duplicate=True),
+        Input("domain-map", "clickData"),
+        State("domain-view", "data"),
+        prevent_initial_call=True,
+    )(open_district)
     app.callback(
         Output("domain-tiles", "children"),
         Output("domain-map", "figure"),

@@ -138,7 +138,12 @@ def district_body(code: str, lang: str) -> list:
     return [
         html.Div(
             [
-                *score_card(my_score, my_domains, lang)[:3],
+                *score_card(
+                    my_score,
+                    my_domains,
+                    lang,
+                    title=t(lang, "score.district", district=district.name(lang)),
+                )[:3],
                 html.Div(
                     t(
                         lang,

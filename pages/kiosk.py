@@ -7,7 +7,11 @@ previous, space or K pause and resume (assets/20-kiosk.js presses the strip's
 buttons). The countdown runs in the browser; the server is asked only when the page
 changes, for that page's layout.
 
-The strip always shows the city's disaster stage. From the ladder's `layout_from`
+The strip shows the city's disaster stage, unless the page below shows it in its
+own band (the overview): the stage shows once, and both change at the same refresh.
+Nothing on the pages takes a click or the keyboard's focus (assets/20-kiosk.js and
+the kiosk's styles): no click leaves the rotation, on a wall screen least of all;
+the strip's buttons and the keys stay the operator's. From the ladder's `layout_from`
 up the rotation holds on the overview in its disaster layout until the stage comes
 down (the operator can still step away with the keys).
 """
@@ -17,14 +21,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+)
 
 from access import current
 from city import i18n
 from city.i18n import t
 from city.profile import RotationStep
 from components.freshness import freshness_strip
-from components.links import href
 from components.shell import refresh_id
 from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
@@ -55,6 +67,9 @@ def _title(step: RotationStep, lang: str) -> str:
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
+    # a wall screen (a viewer) turns through the pages it may open, not through
+    # "no such page" where a district's page is for staff
+    rotation = [s for s in profile.rotation if current.may_open(s.page)]
     steps = [
         {
             "page": s.page,
@@ -62,7 +77,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             "query": s.query,
             "title": _title(s, lang),
         }
-        for s in profile.rotation
+        for s in rotation or profile.rotation
     ]
     words = {
         "next": t(lang, "kiosk.next", seconds="{s}"),
@@ -87,6 +102,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 },
             ),
             dcc.Store(id="kiosk-index", data=first),
+            dcc.Store(id="kiosk-beat"),
             html.Div(
                 [
                     html.Span(profile.name(lang), className="kiosk-city"),
@@ -175,12 +191,13 @@ def _freshness(lang: str) -> list:
         services().profile(),
         datetime.now(UTC),
         lang,
-        sources_href=href("/sources", lang),
+        sources_href=None,  # nothing on the wall opens another page
     )
 
 
 # The rotation runs in the browser: a tick, the operator's keys (as button presses)
-# and the state {index, remaining, paused}; the index store changes only on a new page.
+# and the state {index, remaining, deadline, paused}; the index store changes only
+# on a new page.
 clientside_callback(
     """
     function(_tick, _next, _prev, _pause, alarm, state, steps, words) {
@@ -188,19 +205,30 @@ clientside_callback(
             .map(t => t.prop_id.split('.')[0]);
         const n = steps.length;
         const s = Object.assign({}, state);
-        const go = (i) => { s.index = (i + n) % n; s.remaining = steps[s.index].seconds; };
+        // the time runs against the clock, not by counting ticks: a tick held
+        // back while the strip's refresh is out (a busy server) loses no time
+        const now = Date.now();
+        const go = (i) => {
+            s.index = (i + n) % n;
+            s.remaining = steps[s.index].seconds;
+            s.deadline = now + s.remaining * 1000;
+        };
+        if (!s.deadline) { s.deadline = now + s.remaining * 1000; }
         if (fired.includes('kiosk-alarm')) {
             // a disaster holds the wall on its layout (-1); its end resumes the rotation
             if (alarm && !s.alarm) { s.index = -1; }
             else if (!alarm && s.alarm && s.index < 0) { go(0); }
             s.alarm = !!alarm;
         }
-        else if (fired.includes('kiosk-pause')) { s.paused = !s.paused; }
+        else if (fired.includes('kiosk-pause')) {
+            s.paused = !s.paused;
+            if (!s.paused) { s.deadline = now + s.remaining * 1000; }
+        }
         else if (fired.includes('kiosk-next')) { go(s.index < 0 ? 0 : s.index + 1); }
         else if (fired.includes('kiosk-prev')) { go(s.index < 0 ? n - 1 : s.index - 1); }
         else if (!s.paused && !s.alarm) {
-            s.remaining -= 1;
-            if (s.remaining <= 0) { go(s.index + 1); }
+            s.remaining = (s.deadline - now) / 1000;
+            if (s.remaining <= 0.05) { go(s.index + 1); }
         }
         let text;
         if (s.index < 0) { text = alarm ? alarm.text : ''; }
@@ -255,17 +283,39 @@ def show_page(index: int, steps: list[dict], search: str | None):
     return _stage(_step(steps, index), lang)
 
 
+# One wall, one stage: the strip refreshes on the page's own timer when the page
+# has one (the overview's band and panel, a domain page), so the strip's stage and
+# the page's change at the same refresh; on its own timer only for a page without.
+# Decided in the browser: one request a beat, as the rotation waits for the strip
+# (its alarm) while one is out.
+clientside_callback(
+    """
+    function(_ticks, timers) {
+        const fired = (dash_clientside.callback_context.triggered || [])
+            .map(t => t.prop_id);
+        const own = fired.some(p => p.includes('"page":"kiosk"'));
+        const pageHasTimer = timers.some(t => t.page !== 'kiosk');
+        return own === pageHasTimer ? dash_clientside.no_update : Date.now();
+    }
+    """,
+    Output("kiosk-beat", "data"),
+    Input({"type": "refresh", "page": ALL}, "n_intervals"),
+    State({"type": "refresh", "page": ALL}, "id"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output("kiosk-freshness", "children"),
     Output("kiosk-stage-slot", "children"),
     Output("kiosk-alarm", "data"),
-    Input(refresh_id("kiosk"), "n_intervals"),
+    Input("kiosk-beat", "data"),
     State("nav", "search"),
     State("kiosk-alarm", "data"),
     running=[(Output(refresh_id("kiosk"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh_strip(_n, search: str | None, alarm: dict | None):
+def refresh_strip(_beat, search: str | None, alarm: dict | None):
     lang = i18n.language_of(search, services().profile().default_language)
     view = services().kpis().disaster()
     now = _alarm(view, lang)

@@ -26,7 +26,7 @@ from components.links import href
 from components.score_card import score_card, score_explanation
 from components.shell import refresh_id
 from components.stage_banner import stage_banner
-from components.ticker import alert_ticker_items
+from components.ticker import alert_ticker
 from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
@@ -80,10 +80,7 @@ def layout(
                     html.Div(
                         id="alert-ticker",
                         className="ticker",
-                        children=html.Div(
-                            alert_ticker_items(service.active_alerts(), profile, lang),
-                            className="ticker-track",
-                        ),
+                        children=alert_ticker(service.active_alerts(), profile, lang),
                     ),
                 ],
                 className="overview-strip",
@@ -268,10 +265,7 @@ def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
     figure = outline_districts(
         figure, profile, disaster.affected, disaster.stage.colour
     )
-    ticker = html.Div(
-        alert_ticker_items(service.active_alerts(), profile, lang),
-        className="ticker-track",
-    )
+    ticker = alert_ticker(service.active_alerts(), profile, lang)
     feed = event_feed(_latest_events(), profile, lang)
     return (
         kpi_tiles(lang),

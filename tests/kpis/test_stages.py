@@ -187,7 +187,7 @@ def test_the_wall_turns_to_its_disaster_layout_above_the_threshold(engine, seoul
     )
     view = wall.disaster()
     assert (view.state.level, view.layout) == (4, True)
-    assert view.stage.colour == "#D55E00"
+    assert view.stage.colour == "#D62728"  # Alert: red
     assert view.affected == ("11650", "11680")  # what raised it, not the Moderate one
     severe, moderate = view.alerts  # most severe first
     assert (severe.severity, moderate.severity) == ("Severe", "Moderate")

@@ -134,6 +134,7 @@ CALLBACK_ROLES = {
     "pages._domain.apply_filters": Role.VIEWER,
     "pages._domain.refresh": Role.VIEWER,
     "pages._domain.open_record": Role.STAFF,
+    "pages._domain.open_district": Role.VIEWER,
     "pages.cameras.pick_district": Role.VIEWER,
     "pages.kiosk.show_page": Role.VIEWER,
     "pages.kiosk.refresh_strip": Role.VIEWER,
