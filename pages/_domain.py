@@ -36,6 +36,7 @@ from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
 
@@ -45,9 +46,7 @@ def page_options(domain_id: str) -> dict:
     domain = DOMAINS_BY_ID[domain_id]
     return {
         "path": domain.path,
-        "title": lambda **q: (
-            f"CityWall — {t(_lang(q.get('lang')), f'domain.{domain_id}')}"
-        ),
+        "title": titled(f"domain.{domain_id}"),
         "name": domain_id,
         "access": "viewer",  # record rows only for staff (see domain_layout)
         "nav": f"domain.{domain_id}",  # in the header, in the domains' order

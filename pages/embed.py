@@ -19,11 +19,12 @@ from pages._not_found import not_found
 from pages._routes import page_layout
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 dash.register_page(
     __name__,
     path_template="/embed/<target>",
-    title="CityWall",
+    title=titled(None),
     name="Embed",
     access="viewer",
 )
