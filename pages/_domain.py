@@ -18,6 +18,7 @@ from access.roles import Role
 from city import i18n
 from city.i18n import t
 from components.breadcrumbs import breadcrumbs
+from components.chart_locale import chart_config
 from components.charts import breakdown_figure, series_figure, timeline_figure
 from components.city_map import (
     count_labels,
@@ -143,7 +144,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                     profile.timezone,
                                     lang,
                                 ),
-                                config={"displayModeBar": False},
+                                config=chart_config(lang),
                             ),
                             *_series_block(domain, f, lang),
                         ],
@@ -160,7 +161,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                 figure=breakdown_figure(
                                     service.by_category(f), domain.id, lang
                                 ),
-                                config={"displayModeBar": False},
+                                config=chart_config(lang),
                             ),
                         ],
                         xl=3,
@@ -334,7 +335,7 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
                 services().profile().timezone,
                 lang,
             ),
-            config={"displayModeBar": False},
+            config=chart_config(lang),
         ),
     ]
 

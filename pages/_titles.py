@@ -25,7 +25,8 @@ ROUTER_SEARCH = "_pages_location.search"  # the address's query, Dash's page rou
 def _asked_search() -> str | None:
     try:
         search = callback_context.inputs.get(ROUTER_SEARCH)
-    except MissingCallbackContextException:
+    # outside a callback; LookupError in a thread where Dash never set its context
+    except (MissingCallbackContextException, LookupError):
         search = None
     if search is None and has_request_context():
         search = request.query_string.decode(errors="replace")
