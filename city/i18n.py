@@ -53,6 +53,14 @@ def t_or(lang: str, key: str, default: str) -> str:
     return catalog(lang if lang in LANGUAGES else "en").get(key) or default
 
 
+def record_title(lang: str, title: str, key: str | None) -> str:
+    """A record's title as shown: the catalog's words for a title the source made
+    from a kind the wall knows (``city.records.TITLE_KEY``), else the feed's own."""
+    if not key:
+        return title
+    return t_or(lang, f"record_title.{key}", title)
+
+
 def pick(lang: str, texts: dict[str, str]) -> str:
     """A text declared per language in data (KPI labels, units)."""
     return texts.get(lang) or texts["en"]

@@ -16,6 +16,13 @@ from city.privacy import scrub_text
 
 DOMAINS = ("traffic", "safety", "disaster", "complaints")
 
+# An event's attribute naming its title in the catalogs (``record_title.<key>``),
+# for a source that makes its titles from a kind the wall knows (the simulator): the
+# title is then shown in the viewer's language; ``title`` keeps the English words
+# for everything that reads the row as it is. A feed's own title has no key and is
+# shown as it came.
+TITLE_KEY = "title_key"
+
 
 @dataclass(frozen=True, slots=True)
 class Event:

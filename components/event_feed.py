@@ -27,7 +27,10 @@ def event_feed(rows: list[EventRow], profile: CityProfile, lang: str) -> html.Ul
                     ),
                     # words, not emoji: a wall's browser may have no emoji font
                     html.Span(t(lang, f"feed.{r.domain}"), className="feed-domain"),
-                    html.Span(r.title, className="feed-title"),
+                    html.Span(
+                        i18n.record_title(lang, r.title, r.title_key),
+                        className="feed-title",
+                    ),
                     html.Span(
                         place(profile, r.district_code, lang), className="feed-place"
                     ),

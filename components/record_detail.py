@@ -9,6 +9,7 @@ from dash import html
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
+from city.records import TITLE_KEY
 from components.camera_grid import nearest_cameras_block
 from components.format import category, place, status_word
 from kpis.cameras import CameraRow
@@ -26,7 +27,7 @@ KNOWN_ATTRS = (
     "description",
     "status_notes",
 )
-HIDDEN_ATTRS = {"lifecycle", "languages"}
+HIDDEN_ATTRS = {"lifecycle", "languages", TITLE_KEY}
 
 
 def record_detail(
@@ -90,7 +91,12 @@ def record_detail(
     lifecycle = _lifecycle(attrs.get("lifecycle"), profile, lang)
     return html.Div(
         [
-            html.H3(record["title"], className="record-title"),
+            html.H3(
+                i18n.record_title(
+                    lang, record["title"], (record.get("attrs") or {}).get(TITLE_KEY)
+                ),
+                className="record-title",
+            ),
             html.Table(html.Tbody(table), className="table table-sm record-table"),
             *lifecycle,
             *(

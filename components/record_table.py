@@ -58,7 +58,7 @@ def record_rows(
             "occurred": r["occurred_at"].isoformat(),
             "occurred_label": i18n.day_and_clock(r["occurred_at"], zone, lang),
             "category": category(domain, r["category"], lang),
-            "title": r["title"],
+            "title": i18n.record_title(lang, r["title"], r.get("title_key")),
             "status": status_word(r["status"], lang),
             "severity": t(lang, f"severity.{r['severity']}") if r["severity"] else "",
             "place": place(profile, r["district_code"], lang),

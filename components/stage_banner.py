@@ -42,7 +42,10 @@ def _why(view: DisasterView, profile: CityProfile, lang: str) -> str:
         return t(lang, "stage.manual", reason=state.reason)
     if not state.causes:
         return ""
-    return t(lang, "stage.raised_by", causes="; ".join(c.title for c in state.causes))
+    causes = "; ".join(
+        i18n.record_title(lang, c.title, c.title_key) for c in state.causes
+    )
+    return t(lang, "stage.raised_by", causes=causes)
 
 
 def affected_text(codes: tuple[str, ...], profile: CityProfile, lang: str) -> str:

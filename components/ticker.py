@@ -35,9 +35,10 @@ def alert_ticker_items(alerts: list[AlertRow], profile: CityProfile, lang: str) 
         )
         severity = t(lang, f"severity.{a.severity or 'Unknown'}")
         until = i18n.clock(a.expires_at, profile.timezone, lang)
+        title = i18n.record_title(lang, a.title, a.title_key)
         items.append(
             html.Span(
-                f"{severity} · {a.title} · {where} · {t(lang, 'ticker.until', time=until)}",
+                f"{severity} · {title} · {where} · {t(lang, 'ticker.until', time=until)}",
                 className=f"ticker-item severity-{(a.severity or 'unknown').lower()}",
             )
         )

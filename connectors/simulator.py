@@ -25,8 +25,9 @@ from typing import Any, ClassVar
 import numpy as np
 import shapely
 
+from city import i18n
 from city.profile import CityProfile
-from city.records import Batch, Camera, Event, Measurement
+from city.records import TITLE_KEY, Batch, Camera, Event, Measurement
 from connectors.options import Option, declare, read_options
 
 HOUR = timedelta(hours=1)
@@ -171,35 +172,6 @@ AGENCIES = {
     "roadwork": "Seoul TOPIS",
     "vehicle_breakdown": "Seoul TOPIS",
     "road_closure": "Seoul TOPIS",
-}
-TITLES = {
-    "traffic": "Traffic signal or lane complaint",
-    "illegal_parking": "Illegal parking",
-    "waste": "Uncollected waste",
-    "noise": "Noise",
-    "roads": "Damaged road or pavement",
-    "environment": "Pollution or odour",
-    "construction": "Construction site",
-    "housing": "Housing",
-    "welfare": "Welfare request",
-    "streetlights": "Street light out",
-    "other": "Other request",
-    "traffic_crash": "Traffic crash",
-    "ambulance": "Ambulance call",
-    "rescue": "Rescue",
-    "fire": "Fire",
-    "road_hazard": "Road hazard",
-    "fine_dust": "Fine dust warning",
-    "cold_wave": "Cold wave warning",
-    "heat_wave": "Heat wave warning",
-    "heavy_rain": "Heavy rain warning",
-    "strong_wind": "Strong wind warning",
-    "heavy_snow": "Heavy snow warning",
-    "earthquake": "Earthquake felt",
-    "accident": "Road accident",
-    "roadwork": "Roadwork",
-    "vehicle_breakdown": "Broken-down vehicle",
-    "road_closure": "Road closed",
 }
 ROAD_SPEED = "road_speed"
 PM25 = "pm25"
@@ -461,13 +433,15 @@ class SimulatorConnector:
         status, updated = lifecycle[-1]
         final_time = stage_times[-1]
         attrs: dict[str, Any] = {
-            "lifecycle": [[name, t.isoformat()] for name, t in lifecycle]
+            "lifecycle": [[name, at.isoformat()] for name, at in lifecycle],
+            TITLE_KEY: f["category"],
         }
         common = dict(
             source_id=f["id"],
             domain=stream.domain,
             category=f["category"],
-            title=TITLES[f["category"]],
+            # the English words stored; the wall shows them in its own language
+            title=i18n.t("en", f"record_title.{f['category']}"),
             status=status,
             occurred_at=created,
             updated_at=updated,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row, case, select
 
+from city import i18n
 from kpis import queries as q
 from store.schema import event_areas, events
 
@@ -19,6 +20,7 @@ _SHOWN = (
     events.c.district_code,
     events.c.occurred_at,
     events.c.expires_at,
+    q.TITLE_KEY_COLUMN,
 )
 _SEVERITY = case(q.SEVERITY_RANK, value=events.c.severity, else_=0)
 
@@ -36,14 +38,18 @@ class AlertBrief:
     sender: str | None
     # a multilingual CAP alert's texts by language code ("ko-KR": {"headline": …})
     languages: dict[str, dict[str, str]] = field(default_factory=dict)
+    title_key: str | None = None  # city.records.TITLE_KEY
 
     def text(self, lang: str, key: str) -> str | None:
         """The headline or instruction in ``lang`` when the feed sent it in that
-        language, else the one the connector kept."""
+        language, else the one the connector kept (a title made from a kind the
+        wall knows in the catalog's words)."""
         for code, texts in self.languages.items():
             if code.lower().split("-")[0] == lang and texts.get(key):
                 return texts[key]
-        return self.title if key == "headline" else self.instruction
+        if key == "headline":
+            return i18n.record_title(lang, self.title, self.title_key)
+        return self.instruction
 
 
 def coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...]:
@@ -97,6 +103,7 @@ def briefs(conn: Connection, now: datetime, limit: int = 6) -> list[AlertBrief]:
                 instruction=attrs.get("instruction"),
                 sender=attrs.get("sender_name") or attrs.get("sender"),
                 languages=languages if isinstance(languages, dict) else {},
+                title_key=r.title_key,
             )
         )
     return found

@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from city.records import RETRACTED_STATUSES, SEVERITIES
+from city.records import RETRACTED_STATUSES, SEVERITIES, TITLE_KEY
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
     EventCount,
@@ -91,6 +91,11 @@ def run(conn: Connection, agg: Any, scope: str | None, memo: Memo = no_memo) -> 
             ALL_DISTRICTS: shared
         }
     return grouped
+
+
+# the catalog key of a title the source made from a kind the wall knows (None for a
+# feed's own title): read with the title wherever a title is shown
+TITLE_KEY_COLUMN = events.c.attrs[TITLE_KEY].as_string().label("title_key")
 
 
 def event_in_district(code: str) -> ColumnElement[bool]:

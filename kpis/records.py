@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from kpis.queries import event_in_district
+from kpis.queries import TITLE_KEY_COLUMN, event_in_district
 from store.schema import event_areas, event_hourly, events, measurements
 
 PERIODS: dict[str, timedelta] = {
@@ -131,6 +131,7 @@ RECORD_COLUMNS = (
     events.c.closed_at,
     events.c.lat,
     events.c.lon,
+    TITLE_KEY_COLUMN,
 )
 
 
@@ -151,6 +152,7 @@ def newest(
                 events.c.status,
                 events.c.district_code,
                 events.c.occurred_at,
+                TITLE_KEY_COLUMN,
             )
             .where(events.c.domain == domain, events.c.occurred_at <= now)
             .order_by(events.c.occurred_at.desc())

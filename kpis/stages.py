@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from city.ladder import Ladder, Stage, StageRule
-from city.records import RETRACTED_STATUSES
+from city.records import RETRACTED_STATUSES, TITLE_KEY
 from kpis import queries as q
 from kpis.alerts import AlertBrief, coverage
 from store.schema import events
@@ -25,6 +25,7 @@ class Cause:
     severity: str | None
     districts: tuple[str, ...]  # empty: the whole city
     value: float | None = None  # a magnitude, a PM2.5 mean
+    title_key: str | None = None  # city.records.TITLE_KEY
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                     a.title,
                     a.severity,
                     coverage(conn, a.id, a.district_code),
+                    title_key=(a.attrs or {}).get(TITLE_KEY),
                 )
                 for a in alerts
                 if _matches(rule, a)
@@ -122,6 +124,7 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                             quake.severity,
                             coverage(conn, quake.id, quake.district_code),
                             float(magnitude),
+                            title_key=(quake.attrs or {}).get(TITLE_KEY),
                         )
                     )
         elif rule.when == "pm25":

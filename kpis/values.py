@@ -42,6 +42,7 @@ class AlertRow:
     district_code: str | None
     occurred_at: datetime
     expires_at: datetime | None
+    title_key: str | None = None  # city.records.TITLE_KEY
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,4 @@ class EventRow:
     status: str
     district_code: str | None
     occurred_at: datetime
+    title_key: str | None = None  # city.records.TITLE_KEY

@@ -18,6 +18,7 @@ from access.roles import Role
 from city import i18n
 from city.i18n import t
 from components.breadcrumbs import breadcrumbs
+from components.chart_locale import chart_config
 from components.charts import (
     breakdown_figure,
     category_styles,
@@ -42,6 +43,7 @@ from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
 
@@ -51,9 +53,7 @@ def page_options(domain_id: str) -> dict:
     domain = DOMAINS_BY_ID[domain_id]
     return {
         "path": domain.path,
-        "title": lambda **q: (
-            f"CityWall — {t(_lang(q.get('lang')), f'domain.{domain_id}')}"
-        ),
+        "title": titled(f"domain.{domain_id}"),
         "name": domain_id,
         "access": "viewer",  # record rows only for staff (see domain_layout)
         "nav": f"domain.{domain_id}",  # in the header, in the domains' order
@@ -146,7 +146,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             dcc.Graph(
                                 id="domain-timeline",
                                 figure=_timeline(domain, f, lang),
-                                config={"displayModeBar": False},
+                                config=chart_config(lang),
                             ),
                             *_series_block(domain, f, lang),
                         ],
@@ -161,7 +161,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             dcc.Graph(
                                 id="domain-breakdown",
                                 figure=_breakdown(domain, f, lang),
-                                config={"displayModeBar": False},
+                                config=chart_config(lang),
                             ),
                         ],
                         xl=3,
@@ -371,7 +371,7 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
                 services().profile().timezone,
                 lang,
             ),
-            config={"displayModeBar": False},
+            config=chart_config(lang),
         ),
     ]
 

@@ -22,11 +22,12 @@ from components.links import href
 from kpis.stages import StageChangeError
 from pages import _admin as part
 from pages._services import services
+from pages._titles import titled
 
 dash.register_page(
     __name__,
     path="/admin",
-    title="CityWall — admin",
+    title=titled("nav.admin"),
     name="Admin",
     access="admin",
     nav="nav.admin",

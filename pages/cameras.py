@@ -12,11 +12,12 @@ from city.i18n import t
 from components.camera_grid import camera_grid
 from components.links import href
 from pages._services import services
+from pages._titles import titled
 
 dash.register_page(
     __name__,
     path="/cameras",
-    title="CityWall — cameras",
+    title=titled("nav.cameras"),
     name="Cameras",
     access="viewer",
     nav="nav.cameras",

@@ -26,16 +26,15 @@ from kpis.values import KpiValue
 from pages._changed import outputs, rendered
 from pages._not_found import not_found
 from pages._services import services
+from pages._titles import tab_title
 
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 PER = 10_000  # "per 10,000 residents"
 
 
-def title(code: str | None = None, lang: str | None = None, **_query: str) -> str:
-    profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
-    district = profile.districts_by_code.get(code or "")
-    return f"CityWall — {district.name(lang)}" if district else "CityWall"
+def title(code: str | None = None, **_path: str) -> str:
+    district = services().profile().districts_by_code.get(code or "")
+    return tab_title(lambda lang: district.name(lang) if district else None)
 
 
 def exists(code: str | None = None, **_query: str) -> bool:

@@ -19,6 +19,7 @@ from pages._not_found import not_found
 from pages._routes import page_exists, page_layout
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 
 def exists(target: str | None = None, **query: str) -> bool:
@@ -37,7 +38,7 @@ def exists(target: str | None = None, **query: str) -> bool:
 dash.register_page(
     __name__,
     path_template="/embed/<target>",
-    title="CityWall",
+    title=titled(None),
     name="Embed",
     access="viewer",
     exists=exists,  # the address answers 404 otherwise (web.not_found)

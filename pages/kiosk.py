@@ -43,9 +43,10 @@ from kpis.stages import DisasterView
 from pages._not_found import not_found
 from pages._routes import page_layout
 from pages._services import services
+from pages._titles import titled
 
 dash.register_page(
-    __name__, path="/wall", title="CityWall", name="Wall", access="viewer"
+    __name__, path="/wall", title=titled(None), name="Wall", access="viewer"
 )
 
 

@@ -6,8 +6,9 @@ from city import i18n
 from city.i18n import t
 from pages._not_found import not_found
 from pages._services import services
+from pages._titles import titled
 
-dash.register_page(__name__, title="CityWall — not found", access="public")
+dash.register_page(__name__, title=titled("not_found.title"), access="public")
 
 
 def layout(lang: str | None = None, **_query: str):

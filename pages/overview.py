@@ -33,11 +33,12 @@ from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 dash.register_page(
     __name__,
     path="/",
-    title="CityWall — overview",
+    title=titled("nav.overview"),
     name="Overview",
     access="viewer",
     nav="nav.overview",  # in the header, first

@@ -13,9 +13,14 @@ from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered
 from pages._services import services
 from pages._tiles import kpi_tiles
+from pages._titles import titled
 
 dash.register_page(
-    __name__, path="/public", title="CityWall", name="Public", access="public"
+    __name__,
+    path="/public",
+    title=titled("public.title"),
+    name="Public",
+    access="public",
 )
 
 

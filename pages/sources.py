@@ -12,11 +12,12 @@ from city.i18n import t
 from components.ingest_state import ingest_line
 from components.source_table import source_table
 from pages._services import services
+from pages._titles import titled
 
 dash.register_page(
     __name__,
     path="/sources",
-    title="CityWall — sources",
+    title=titled("nav.sources"),
     name="Sources",
     access="admin",
     nav="nav.sources",

@@ -6,6 +6,10 @@ holds the tile's value (unrounded) and a table's CSV every record of its filter.
 Every text cell is written so that a spreadsheet cannot take it for a formula: a
 complaint titled ``=HYPERLINK(…)`` reaches staff as text (OWASP, "CSV Injection").
 Numbers the app holds as numbers (a coordinate, a falling change) stay numbers.
+
+Times are the city's local time with its offset (ISO 8601: 2026-12-05T14:03:00+09:00):
+the clock the screen shows, and still one exact instant for any program that reads it.
+Titles are as shown, in the download's language.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime, tzinfo
 from numbers import Number
 
 from city import i18n
@@ -57,22 +62,27 @@ MAX_RECORDS = 100_000  # a month of a big city's complaints; more is an export j
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
-def _write(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+def _write(
+    header: Iterable[str], rows: Iterable[Iterable[object]], zone: tzinfo
+) -> str:
     out = io.StringIO()
     # CRLF, as RFC 4180 has it: the writer then quotes a CR inside a cell as well,
     # which left bare would start a new row there, one a formula could begin
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)  # one row at a time
+    # one row at a time
+    writer.writerows([_cell(v, zone) for v in row] for row in rows)
     return out.getvalue()
 
 
-def _cell(value: object) -> object:
-    """A cell as it may be written: ISO times; an empty cell for no value (never
-    the string "None"); numbers as they are (-79.88 is a longitude, no formula);
-    any text, a feed's above all, neutralised."""
+def _cell(value: object, zone: tzinfo) -> object:
+    """A cell as it may be written: ISO times in the city's zone with their offset;
+    an empty cell for no value (never the string "None"); numbers as they are
+    (-79.88 is a longitude, no formula); any text, a feed's above all, neutralised."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, Number):
@@ -118,7 +128,7 @@ def tile_csv(
         value.stale,
         value.stale_since,
     )
-    return _write(TILE_COLUMNS, [row])
+    return _write(TILE_COLUMNS, [row], profile.timezone)
 
 
 def records_csv(
@@ -126,13 +136,15 @@ def records_csv(
 ) -> str:
     rows = service.records(f, limit=MAX_RECORDS)
     names = {d.code: d.name(lang) for d in profile.districts}
+    shown = {
+        "district_name": lambda r: names.get(r["district_code"]),
+        "title": lambda r: i18n.record_title(lang, r["title"], r.get("title_key")),
+    }
     return _write(
         RECORD_COLUMNS,
         (
-            [
-                r.get(c) if c != "district_name" else names.get(r["district_code"])
-                for c in RECORD_COLUMNS
-            ]
+            [shown[c](r) if c in shown else r.get(c) for c in RECORD_COLUMNS]
             for r in rows
         ),
+        profile.timezone,
     )

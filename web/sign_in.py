@@ -1,15 +1,16 @@
 """The sign-in routes: the built-in login (a fallback to the intranet's proxy), sign
 out, a wall screen's enrolment link, and the page shown when a role is too low.
 
-Plain server-rendered HTML with the wall's own stylesheet: the login must work
-before any Dash script may load.
+Plain server-rendered HTML with the wall's own stylesheet and dark theme: the login
+must work before any Dash script may load. In the wall's three languages: the
+address's ``?lang=``, else the browser's, with a switch.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, abort, current_app, redirect, request, session
 from markupsafe import Markup
@@ -17,6 +18,8 @@ from markupsafe import Markup
 from access import accounts
 from access import identity as who
 from access.accounts import ENROL_ROUTE, SignInLocked
+from city import i18n
+from city.i18n import t
 from web import runtime, transport
 from web.settings import Settings
 from web.signing import signing_key
@@ -39,6 +42,23 @@ def _safe_next(raw: str | None, prefix: str) -> str:
     return raw
 
 
+def _in_language(path: str, lang: str | None) -> str:
+    """``path`` in the language the sign-in page was read in, unless it names one."""
+    parts = urlsplit(path)
+    query = parse_qs(parts.query)
+    if lang not in i18n.LANGUAGES or "lang" in query:
+        return path
+    return urlunsplit(
+        parts._replace(query=urlencode([*parse_qsl(parts.query), ("lang", lang)]))
+    )
+
+
+def _locked(locked: SignInLocked) -> str:
+    if locked.seconds < 120:
+        return t(language(), "sign_in.locked_seconds", seconds=locked.seconds)
+    return t(language(), "sign_in.locked_minutes", minutes=(locked.seconds + 59) // 60)
+
+
 def add_views(server: Flask, settings: Settings, routes: str) -> None:
     prefix = settings.url_prefix
 
@@ -51,9 +71,7 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
         if not expected or not secrets.compare_digest(
             expected, request.form.get(CSRF_KEY, "")
         ):
-            return _login_page(
-                prefix, wanted, "The form expired: please try again."
-            ), 400
+            return _login_page(prefix, wanted, t(language(), "sign_in.expired")), 400
         username = request.form.get("username", "").strip()[:64]
         password = request.form.get("password", "")[:1024]
         try:
@@ -66,16 +84,16 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
                 salt=signing_key(current_app),
             )
         except SignInLocked as locked:
-            page = _login_page(prefix, wanted, str(locked))
+            page = _login_page(prefix, wanted, _locked(locked))
             return page, 429, {"Retry-After": str(locked.seconds)}
         if signed_in is None:
-            return _login_page(prefix, wanted, "Wrong username or password."), 401
+            return _login_page(prefix, wanted, t(language(), "sign_in.wrong")), 401
         session.clear()  # a fresh session: nothing carried over from before sign-in
         session[who.SESSION_USER] = username
         session[who.SESSION_VERSION] = signed_in.session_version
         session.permanent = True
         who.remembered.forget(who.session_key(username))
-        return redirect(wanted)
+        return redirect(_in_language(wanted, request.form.get("lang")))
 
     @server.route(f"{routes}logout", methods=["GET", "POST"])
     def logout() -> Response:
@@ -112,19 +130,68 @@ def add_views(server: Flask, settings: Settings, routes: str) -> None:
         return response
 
 
-def _page(prefix: str, title: str, body: Markup) -> str:
+def language() -> str:
+    """The sign-in pages' language: the address's ``?lang=`` (or the one of the page
+    the visitor is sent on to), else the browser's Accept-Language, else the city's
+    default."""
+    for asked in (
+        request.values.get("lang"),
+        parse_qs(urlsplit(request.values.get("next") or "").query).get("lang", [""])[0],
+    ):
+        if asked in i18n.LANGUAGES:
+            return asked
+    browser = request.accept_languages.best_match(i18n.LANGUAGES)
+    return browser or runtime.profile().default_language
+
+
+def _page(prefix: str, lang: str, heading: str, body: Markup, switch: Markup) -> str:
+    """A page on the wall's dark theme, with the city's name, in ``lang``."""
+    city = runtime.profile().name(lang)
     return Markup(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<!DOCTYPE html><html lang='{lang}' data-bs-theme='dark'><head>"
+        "<meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>{title}</title>"
         "<link rel='stylesheet' href='{prefix}assets/00-bootstrap.min.css'>"
         "<link rel='stylesheet' href='{prefix}assets/10-wall.css'>"
-        "</head><body class='sign-in-body'><main class='sign-in'>"
-        "<h1>CityWall</h1>{body}</main></body></html>"
-    ).format(title=title, prefix=prefix, body=body)
+        "</head><body class='sign-in-body'><main class='sign-in'>{switch}"
+        "<h1 class='sign-in-brand'><span class='brand-mark'>CityWall</span> "
+        "<span class='brand-city'>{city}</span></h1>"
+        "<h2 class='sign-in-heading'>{heading}</h2>{body}</main></body></html>"
+    ).format(
+        lang=lang,
+        title=t(lang, "title.page", page=heading, city=city),
+        prefix=prefix,
+        switch=switch,
+        city=city,
+        heading=heading,
+        body=body,
+    )
+
+
+def _switch(prefix: str, lang: str, wanted: str) -> Markup:
+    """The same page in the other languages, still going on to ``wanted``."""
+    links = Markup("").join(
+        Markup(
+            "<a class='lang-link{active}' href='{prefix}login?{query}' hreflang='{code}'"
+            " lang='{code}' title='{name}'>{label}</a>"
+        ).format(
+            active=" active" if code == lang else "",
+            prefix=prefix,
+            query=urlencode({"lang": code, "next": wanted}),
+            code=code,
+            name=name,
+            label=code.upper(),
+        )
+        for code, name in i18n.LANGUAGE_NAMES.items()
+    )
+    return Markup(
+        "<nav class='lang-switch sign-in-langs' aria-label='{}'>{}</nav>"
+    ).format(t(lang, "nav.language"), links)
 
 
 def _login_page(prefix: str, wanted: str, error: str | None) -> str:
+    lang = language()
     token = session.get(CSRF_KEY) or secrets.token_urlsafe(24)
     session[CSRF_KEY] = token
     message = (
@@ -132,34 +199,50 @@ def _login_page(prefix: str, wanted: str, error: str | None) -> str:
         if error
         else Markup("")
     )
-    if runtime.settings().public_kpis:  # the city's open data needs no sign-in
-        message += Markup("<p><a href='{}public'>{}</a></p>").format(
-            prefix, "Open data: the KPIs anyone may see"
-        )
     form = Markup(
-        "<form method='post' action='{prefix}login'>"
+        "<form method='post' action='{prefix}login' class='sign-in-form'>"
         "<input type='hidden' name='csrf' value='{token}'>"
         "<input type='hidden' name='next' value='{wanted}'>"
-        "<label for='username'>Username</label>"
+        "<input type='hidden' name='lang' value='{chosen}'>"
+        "<label for='username'>{username}</label>"
         "<input id='username' name='username' autocomplete='username' required autofocus>"
-        "<label for='password'>Password</label>"
+        "<label for='password'>{password}</label>"
         "<input id='password' name='password' type='password' "
         "autocomplete='current-password' required>"
-        "<button type='submit' id='sign-in'>Sign in</button></form>"
-    ).format(prefix=prefix, token=token, wanted=wanted)
-    return _page(prefix, "CityWall — sign in", message + form)
+        "<button type='submit' id='sign-in'>{submit}</button></form>"
+    ).format(
+        prefix=prefix,
+        token=token,
+        wanted=wanted,
+        # a language picked here (not the browser's) goes on with the visitor
+        chosen=request.values.get("lang", "")[:2],
+        username=t(lang, "sign_in.username"),
+        password=t(lang, "sign_in.password"),
+        submit=t(lang, "sign_in.submit"),
+    )
+    if runtime.settings().public_kpis:  # the city's open data needs no sign-in
+        form += Markup(
+            "<p class='sign-in-more'><a href='{}public?lang={}'>{}</a></p>"
+        ).format(prefix, lang, t(lang, "sign_in.open_data"))
+    return _page(
+        prefix,
+        lang,
+        t(lang, "sign_in.heading"),
+        message + form,
+        _switch(prefix, lang, wanted),
+    )
 
 
 def refusal_page(status: int, caller, settings: Settings) -> Response:
     prefix = settings.url_prefix
+    lang = language()
     if caller is None:
-        text = "This embedded view needs a valid embed token; ask the wall's admin for a new link."
+        text = t(lang, "sign_in.needs_token")
     else:
-        text = (
-            f"Signed in as {caller.name} ({caller.role.label}): this page needs "
-            "another role. Ask an admin if you need it."
-        )
+        text = t(lang, "sign_in.needs_role", name=caller.name, role=caller.role.label)
     body = Markup(
-        "<p class='sign-in-error' role='alert'>{}</p><p><a href='{}'>{}</a></p>"
-    ).format(text, prefix, "Back to the wall")
-    return Response(_page(prefix, "CityWall — not allowed", body), status=status)
+        "<p class='sign-in-error' role='alert'>{}</p>"
+        "<p class='sign-in-more'><a href='{}?lang={}'>{}</a></p>"
+    ).format(text, prefix, lang, t(lang, "sign_in.back"))
+    page = _page(prefix, lang, t(lang, "sign_in.not_allowed"), body, Markup(""))
+    return Response(page, status=status)

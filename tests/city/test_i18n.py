@@ -98,6 +98,22 @@ def test_the_simulators_words_are_translated():
             assert not missing, (lang, stream.name, missing)
 
 
+def test_the_simulators_titles_are_translated_and_a_feeds_own_stay_as_sent():
+    """Every title the demo city makes has its words in every language, the
+    English ones the simulator stores; a title with no key is shown as it came."""
+    from connectors.simulator import STREAMS
+
+    for category in (c for stream in STREAMS for c in stream.categories):
+        english = i18n.t("en", f"record_title.{category}")
+        assert english != f"record_title.{category}", category
+        for lang in ("ko", "es"):
+            shown = i18n.record_title(lang, english, category)
+            assert shown == i18n.catalog(lang)[f"record_title.{category}"]
+            assert shown != english, (lang, category)
+    assert i18n.record_title("ko", "Farola rota", None) == "Farola rota"
+    assert i18n.record_title("ko", "Own words", "no_such_kind") == "Own words"
+
+
 @pytest.mark.parametrize(
     ("lang", "number", "share", "clock", "day"),
     [

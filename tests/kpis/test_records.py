@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from city import i18n
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
 from kpis.records import BUCKET_SECONDS, PERIODS, RecordFilter
@@ -188,3 +189,20 @@ def test_the_csv_holds_the_view_and_the_tile(store, seoul):
     assert float(tile["value"]) == pytest.approx(value.value * 100)  # as on the tile
     assert tile["unit"] == "%" and tile["label"] == "Tramos congestionados"
     assert tile["status"] == value.status
+
+
+def test_a_simulated_title_comes_with_its_key_wherever_it_is_shown(store):
+    """The demo's titles are made from their category: the table's rows, the feed
+    of what just happened and the ticker's alerts carry the key the wall renders
+    them by, in its language."""
+    service = store[0]
+    rows = service.records(RecordFilter("complaints", None, None, "24h"), 50)
+    assert rows and all(r["title_key"] == r["category"] for r in rows)
+    latest = service.latest_events()
+    assert latest and all(e.title_key for e in latest)
+    for alert in service.active_alerts(None, 20):
+        assert alert.title_key == alert.category
+    shown = {i18n.record_title("ko", r["title"], r["title_key"]) for r in rows}
+    assert shown <= {
+        i18n.t("ko", f"record_title.{r['category']}") for r in rows
+    } and not shown & {r["title"] for r in rows}

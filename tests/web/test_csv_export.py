@@ -120,8 +120,38 @@ def test_numbers_the_app_holds_stay_numbers_even_when_negative(seoul):
     f = RecordFilter("complaints", None, None, "24h")
     (row,) = rows_of(records_csv(Answers([record(7, "=2+3")]), seoul, f, "es"))
     assert (row["id"], row["lat"], row["lon"]) == ("7", "-2.19", "-79.88")
-    assert row["occurred_at"] == NOW.isoformat() and row["closed_at"] == ""
+    assert row["closed_at"] == ""
     assert row["district_name"] == "Gangnam-gu"
+
+
+def test_times_are_the_citys_local_time_with_its_offset(seoul):
+    # the screen shows Seoul's clock: so does the file, and the offset keeps the
+    # instant exact for whatever program reads it
+    f = RecordFilter("complaints", None, None, "24h")
+    closed = NOW + timedelta(minutes=30)
+    (row,) = rows_of(
+        records_csv(Answers([record(7, "x", closed_at=closed)]), seoul, f, "ko")
+    )
+    assert row["occurred_at"] == "2026-11-20T12:00:00+09:00"
+    assert row["closed_at"] == "2026-11-20T12:30:00+09:00"
+    assert datetime.fromisoformat(row["occurred_at"]) == NOW
+
+
+def test_a_title_the_simulator_made_is_in_the_downloads_language(seoul):
+    f = RecordFilter("complaints", None, None, "24h")
+    rows = [
+        record(1, "Street light out", title_key="streetlights"),
+        record(2, "Farola rota en la calle 9"),  # a feed's own title stays as sent
+    ]
+    shown = {
+        lang: [r["title"] for r in rows_of(records_csv(Answers(rows), seoul, f, lang))]
+        for lang in ("ko", "es", "en")
+    }
+    assert shown == {
+        "ko": ["가로등 고장", "Farola rota en la calle 9"],
+        "es": ["Luminaria apagada", "Farola rota en la calle 9"],
+        "en": ["Street light out", "Farola rota en la calle 9"],
+    }
 
 
 def test_a_feed_number_sent_as_text_is_text_and_neutralised(seoul):
@@ -141,6 +171,14 @@ def test_the_tile_csv_keeps_a_falling_change_a_number_and_neutralises_text(seoul
     assert row["change"].startswith("-") and row["target"] == "-5.0"
     assert row["status"] == "'=1+1"  # the rule holds per cell, whoever wrote it
     assert row["value"] == "80.0" and row["stale"] == "False"
+
+
+def test_the_tile_csv_says_since_when_it_is_stale_in_local_time(seoul):
+    stale = KpiValue(
+        "complaints_open", 80.0, None, "watch", None, stale=True, stale_since=NOW
+    )
+    (row,) = rows_of(tile_csv(Answers(tiles=[stale]), seoul, stale.kpi_id, None, "es"))
+    assert row["stale_since"] == "2026-11-20T12:00:00+09:00"
 
 
 # -- through the app's routes, on a store that holds hostile complaints --------------
