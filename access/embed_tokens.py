@@ -14,12 +14,15 @@ nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, insert, select, update
 
+from access.policy import embeddable_pages
+from kpis.definitions import KPIS_BY_ID
 from store.schema import embed_tokens as issued
 
 SALT = "citywall-embed"
@@ -52,6 +55,34 @@ class IssuedToken:
     issued_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+def checked_target(
+    target: str, district: str | None, districts: Mapping[str, str], city: str
+) -> str:
+    """``target`` as a token names it ("tile/complaints_open", "complaints"), if
+    a token can show it, in ``district`` if one of ``districts`` (code → name);
+    else EmbedTokenError, in one line with the valid choices."""
+    target = target.strip("/").removeprefix("embed/")
+    if target.startswith("tile/"):
+        kpi = target.removeprefix("tile/")
+        if kpi not in KPIS_BY_ID:
+            tiles = ", ".join(f"tile/{k}" for k in sorted(KPIS_BY_ID))
+            raise EmbedTokenError(f"no KPI {kpi!r} has a tile; the tiles: {tiles}")
+    elif target not in embeddable_pages():
+        pages = ", ".join(embeddable_pages())
+        raise EmbedTokenError(
+            f"a token cannot show the page {target!r}; "
+            f"the pages: {pages}, or tile/<kpi>"
+        )
+    if district is not None and district not in districts:
+        known = ", ".join(
+            f"{code} ({name})" for code, name in sorted(districts.items())
+        )
+        raise EmbedTokenError(
+            f"{city} has no district {district!r}; the districts: {known}"
+        )
+    return target
 
 
 def issue(
