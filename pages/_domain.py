@@ -34,6 +34,7 @@ from components.shell import refresh_id
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
+from pages._embedding import Embedding, drawn_for
 from pages._services import services
 from pages._tiles import kpi_tiles
 
@@ -81,14 +82,20 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     record = _record_arg(query.get("record"), domain) if sees_records() else None
     rows = service.records(f, TABLE_ROWS) if sees_records() else []
     name = t(lang, f"domain.{domain.id}")
-    trail = [(t(lang, "nav.overview"), href("/", lang))]
+    embedding = drawn_for()
+    trail = [(t(lang, "nav.overview"), _link("/", lang, embedding))]
     here = name
     if f.district:
         district = profile.districts_by_code[f.district]
-        trail.append((district.name(lang), href(f"/district/{f.district}", lang)))
+        trail.append(
+            (district.name(lang), _link(f"/district/{f.district}", lang, embedding))
+        )
     return html.Div(
         [
-            dcc.Store(id="domain-view", data=_view(f, lang)),
+            dcc.Store(id="domain-view", data=_view(f, lang, embedding)),
+            # this page's own navigation (filters, drill-down): drawn with the
+            # page, so its callbacks do not run when the page appears
+            dcc.Location(id="domain-nav", refresh="callback-nav"),
             breadcrumbs(trail, here),
             html.H2(
                 [
@@ -102,10 +109,10 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 ],
                 className="page-title",
             ),
-            _filters(domain, f, lang),
+            _filters(domain, f, lang, embedding),
             dbc.Row(
                 id="domain-tiles",
-                children=kpi_tiles(lang, f.district, domain.kpis),
+                children=kpi_tiles(lang, f.district, domain.kpis, embedding=embedding),
                 className="g-3 mb-3",
             ),
             dbc.Row(
@@ -126,7 +133,11 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                 config=map_config(scrollZoom=False),
                                 className="domain-map",
                             ),
-                            html.Div(t(lang, "domain.map_hint"), className="map-hint"),
+                            # what a click opens (a district's page, a record) is
+                            # for staff
+                            html.Div(t(lang, "domain.map_hint"), className="map-hint")
+                            if sees_records() and embedding is None
+                            else None,
                         ],
                         xl=5,
                     ),
@@ -243,14 +254,20 @@ def _detail(record: dict, lang: str) -> html.Div:
     return record_detail(record, services().profile(), lang, cameras)
 
 
-def _view(f: RecordFilter, lang: str) -> dict:
+def _view(f: RecordFilter, lang: str, embedding: Embedding | None) -> dict:
     return {
         "domain": f.domain,
         "district": f.district,
         "category": f.category,
         "period": f.period,
         "lang": lang,
+        "embed": embedding.as_view() if embedding else None,
     }
+
+
+def _link(path: str, lang: str, embedding: Embedding | None) -> str | None:
+    """A page's address; inside an embed, inside it or none (see _embedding)."""
+    return embedding.address(path, lang) if embedding else href(path, lang)
 
 
 def _record_arg(raw: str | None, domain: Domain) -> dict | None:
@@ -272,11 +289,16 @@ def _count_text(total: int, lang: str) -> str:
     )
 
 
-def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
+def _filters(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> dbc.Row:
     profile = services().profile()
     categories = services().kpis().categories(domain.id)
     if f.category and f.category not in categories:
         categories = [*categories, f.category]
+    # an embed whose token shows one district: the district is not a choice (the
+    # title names it); the callback still gets the value
+    fixed = embedding is not None and embedding.district is not None
     return dbc.Row(
         [
             dbc.Col(
@@ -290,6 +312,7 @@ def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
                     placeholder=t(lang, "filters.all_districts"),
                 ),
                 md=4,
+                style={"display": "none"} if fixed else None,
             ),
             dbc.Col(
                 dcc.Dropdown(
@@ -349,7 +372,11 @@ def apply_filters(district, category_, period, bar_click, view):
     if all(wanted[k] == view.get(k) for k in wanted):
         return dash.no_update
     domain = DOMAINS_BY_ID[view["domain"]]
-    return href(domain.path, view["lang"], **wanted)
+    embedding = Embedding.from_view(view)
+    if embedding is None:
+        return href(domain.path, view["lang"], **wanted)
+    # inside an embed, the same embed with the new filters and its token
+    return embedding.address(domain.path, view["lang"], **wanted) or dash.no_update
 
 
 @needs(Role.STAFF)  # a record's detail is a row: for staff only
@@ -363,6 +390,8 @@ def open_record(cell, map_click, view):
         point = (map_click.get("points") or [{}])[0]
         if point.get("curveNumber") == 0:  # the choropleth: a district
             code = point.get("customdata")
+            if Embedding.from_view(view) is not None:  # an embed stays an embed
+                return dash.no_update, dash.no_update, dash.no_update
             if code in services().profile().districts_by_code:
                 return dash.no_update, dash.no_update, href(f"/district/{code}", lang)
             return dash.no_update, dash.no_update, dash.no_update
@@ -394,7 +423,7 @@ def _outputs(view: dict) -> tuple:
     tiles = profile.tiles is not None
     patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
     return (
-        kpi_tiles(lang, f.district, domain.kpis),
+        kpi_tiles(lang, f.district, domain.kpis, embedding=Embedding.from_view(view)),
         patch,
         timeline_figure(service.counts_over_time(f), domain.id, profile.timezone, lang),
         breakdown_figure(service.by_category(f), domain.id, lang),
@@ -407,7 +436,7 @@ def add_domain_callbacks(app: dash.Dash) -> None:
     """The four domain pages' callbacks, on ``app`` (the factory calls this): a
     module's ``dash.callback`` would reach only the first app of a process."""
     app.callback(
-        Output("nav", "href", allow_duplicate=True),
+        Output("domain-nav", "href", allow_duplicate=True),
         Input("filter-district", "value"),
         Input("filter-category", "value"),
         Input("filter-period", "value"),
@@ -418,7 +447,7 @@ def add_domain_callbacks(app: dash.Dash) -> None:
     app.callback(
         Output("record-panel", "is_open"),
         Output("record-panel", "children"),
-        Output("nav", "href", allow_duplicate=True),
+        Output("domain-nav", "href", allow_duplicate=True),
         Input("record-grid", "cellClicked"),
         Input("domain-map", "clickData"),
         State("domain-view", "data"),
