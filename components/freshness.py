@@ -23,7 +23,8 @@ def freshness_strip(
     profile: CityProfile,
     now: datetime,
     lang: str,
-    sources_href: str = "/sources",  # under a path prefix: components.links.href
+    # under a path prefix: components.links.href; None: the badges link nowhere
+    sources_href: str | None = "/sources",
     show_errors: bool = False,  # the page decides: admins only
 ) -> list:
     zone = profile.timezone
@@ -56,14 +57,15 @@ def freshness_strip(
             hover = t(lang, "freshness.last_error", error=source.last_error)
         else:  # viewers: stale, and since when; never what a server answered
             hover = said
+        badge = {
+            "title": hover,
+            "className": f"source-badge {'source-stale' if source.stale else 'source-ok'}",
+            "id": {"type": "source-badge", "source": source.name},
+        }
         items.append(
-            dcc.Link(
-                label,
-                href=sources_href,
-                title=hover,
-                className=f"source-badge {'source-stale' if source.stale else 'source-ok'}",
-                id={"type": "source-badge", "source": source.name},
-            )
+            dcc.Link(label, href=sources_href, **badge)
+            if sources_href
+            else html.Span(label, **badge)
         )
     return items
 

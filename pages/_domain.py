@@ -122,13 +122,15 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             html.H3(t(lang, "domain.map"), className="section-title"),
                             dcc.Graph(
                                 id="domain-map",
-                                figure=counts_map_figure(
-                                    profile,
-                                    service.by_district(f),
-                                    rows,
-                                    lang,
-                                    t(lang, "domain.records_unit"),
-                                    highlight=f.district,
+                                figure=_clickable_for_staff(
+                                    counts_map_figure(
+                                        profile,
+                                        service.by_district(f),
+                                        rows,
+                                        lang,
+                                        t(lang, "domain.records_unit"),
+                                        highlight=f.district,
+                                    )
                                 ),
                                 config=map_config(scrollZoom=False),
                                 className="domain-map",
@@ -216,6 +218,13 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
     )
+
+
+def _clickable_for_staff(figure):
+    """What a click on the map opens (a district's page, a record) is for staff:
+    for anyone else, an embed above all, the map answers no click (a click would
+    ask for what their role may not see, and be refused)."""
+    return figure if sees_records() else figure.update_layout(clickmode="none")
 
 
 def _csv_link(domain: Domain, f: RecordFilter, lang: str) -> html.A:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -156,7 +157,7 @@ def test_a_tile_and_a_page_in_iframes_of_the_allowed_origin(dash_duo, intranet):
         # its label leads nowhere its token does not open; its CSV stays under the
         # prefix, with a download credential
         assert not driver.find_elements("css selector", "a.tile-link")
-        link = dash_duo.find_element(".tile-csv").get_attribute("href")
+        link = _href(driver, ".tile-csv")
         assert link.startswith(wall + "csv/tile/complaints_open?") and (
             "credential=" in link
         )
@@ -217,14 +218,33 @@ def _in_embed(driver, embed: str, token: str) -> None:
 def _links_stay_inside(driver, wall: str, embed: str, token: str) -> None:
     """Every link on the page keeps the embed's address and token, or is a CSV
     link with a download credential; any other is not shown."""
-    for link in driver.find_elements("css selector", "a[href]"):
-        address = urlsplit(link.get_attribute("href"))
+    links = driver.execute_script(
+        "return [...document.querySelectorAll('a[href]')].map(a => a.href)"
+    )
+    for link in links:
+        address = urlsplit(link)
         query = parse_qs(address.query)
         if address.path.startswith(urlsplit(wall).path + "csv/"):
-            assert query.get("credential"), link.get_attribute("href")
+            assert query.get("credential"), link
         else:
-            assert address.path == urlsplit(embed).path, link.get_attribute("href")
-            assert query.get("token") == [token], link.get_attribute("href")
+            assert address.path == urlsplit(embed).path, link
+            assert query.get("token") == [token], link
+
+
+def _href(driver, selector: str) -> str:
+    """A link's address, read in one step: tiles are redrawn on the wall's timer."""
+    return driver.execute_script(
+        "return document.querySelector(arguments[0]).href", selector
+    )
+
+
+def _click_a_district(dash_duo, graph: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    dash_duo.wait_for_element(f"{graph} .choroplethlocation", timeout=30)
+    shape = dash_duo.find_elements(f"{graph} .choroplethlocation")[22]
+    ActionChains(dash_duo.driver).move_to_element(shape).click().perform()
+    time.sleep(2)  # what a click would ask for has been asked by now
 
 
 def _download(driver, href: str) -> tuple[int, str]:
@@ -280,8 +300,12 @@ def test_a_page_embed_keeps_its_address_token_and_quiet_console(dash_duo, intran
     assert driver.current_url == before
     dash_duo.wait_for_contains_text(".page-title", "Gangnam", timeout=5)
 
+    # the map: a click opens nothing the token does not show, and asks for nothing
+    _click_a_district(dash_duo, "#domain-map")
+    assert driver.current_url == before
+
     # a tile's CSV: its link works without the frame's token header
-    link = dash_duo.find_element("#domain-tiles .tile-csv").get_attribute("href")
+    link = _href(driver, "#domain-tiles .tile-csv")
     status, text = _download(driver, link)
     assert status == 200, text
     header, *rows = _rows(text)
@@ -302,7 +326,7 @@ def test_a_tile_embed_downloads_its_csv_with_its_credential(dash_duo, intranet):
     driver = dash_duo.driver
     assert dash_duo.get_logs() == []
     _links_stay_inside(driver, wall, embed, token)
-    link = dash_duo.find_element(".tile-csv").get_attribute("href")
+    link = _href(driver, ".tile-csv")
     status, text = _download(driver, link)
     assert status == 200, text
     header, row = _rows(text)
@@ -310,7 +334,7 @@ def test_a_tile_embed_downloads_its_csv_with_its_credential(dash_duo, intranet):
     # the tile refreshes, and its new CSV link works as well
     driver.execute_script("document.querySelector('.kpi-tile').dataset.old = 1")
     dash_duo.wait_for_no_elements(".kpi-tile[data-old]", timeout=30)
-    fresh = dash_duo.find_element(".tile-csv").get_attribute("href")
+    fresh = _href(driver, ".tile-csv")
     assert _download(driver, fresh)[0] == 200
     # the credential opens that CSV only: not the embed, not another tile's
     credential = parse_qs(urlsplit(link).query)["credential"][0]
@@ -345,4 +369,22 @@ def test_a_page_embed_for_one_district_keeps_it(dash_duo, intranet):
     query = parse_qs(urlsplit(driver.current_url).query)
     assert query["district"] == ["11680"] and query["period"] == ["30d"]
     _links_stay_inside(driver, wall, embed, token)
+    assert dash_duo.get_logs() == []
+
+
+def test_an_overview_embed_keeps_its_links_inside(dash_duo, intranet):
+    wall, embed, token = _open(dash_duo, intranet, "overview", None, "en")
+    driver = dash_duo.driver
+    dash_duo.wait_for_element("#freshness .source-badge", timeout=30)
+    assert dash_duo.get_logs() == []
+    # tiles, source badges, what just happened: no link out of the embed
+    _links_stay_inside(driver, wall, embed, token)
+    assert not driver.find_elements("css selector", ".map-hint")
+    _click_a_district(dash_duo, "#city-map")
+    _in_embed(driver, embed, token)
+    assert not driver.find_elements("css selector", ".district-title")
+    # its tiles' CSV links work
+    link = _href(driver, "#tiles .tile-csv")
+    status, text = _download(driver, link)
+    assert status == 200 and _rows(text)[0].startswith("kpi,"), text
     assert dash_duo.get_logs() == []
