@@ -9,20 +9,30 @@ Each token issued is recorded in the store (never the token itself) and carries
 its record's id: an admin lists them and revokes one (``/admin``, ``citywall
 embed-token revoke ID``), and a token without an id, or with a revoked one, opens
 nothing.
+
+A CSV link inside an embed is a plain link (the browser downloads it without the
+frame's scripts, so without the token they send): it carries a download credential
+of its own, for that one tile's CSV in that district, with its token's id and
+expiry, so it is refused when the token is revoked or expires.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, insert, select, update
 
+from access.policy import embeddable_pages
+from kpis.definitions import KPIS_BY_ID
 from store.schema import embed_tokens as issued
 
 SALT = "citywall-embed"
+DOWNLOAD_SALT = "citywall-embed-download"  # a credential never passes for a token
+DOWNLOAD_ARG = "credential"  # the query argument of a CSV link that carries one
 TARGET = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?$")
 MAX_VALID = timedelta(days=366)
 
@@ -52,6 +62,34 @@ class IssuedToken:
     issued_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+def checked_target(
+    target: str, district: str | None, districts: Mapping[str, str], city: str
+) -> str:
+    """``target`` as a token names it ("tile/complaints_open", "complaints"), if
+    a token can show it, in ``district`` if one of ``districts`` (code → name);
+    else EmbedTokenError, in one line with the valid choices."""
+    target = target.strip("/").removeprefix("embed/")
+    if target.startswith("tile/"):
+        kpi = target.removeprefix("tile/")
+        if kpi not in KPIS_BY_ID:
+            tiles = ", ".join(f"tile/{k}" for k in sorted(KPIS_BY_ID))
+            raise EmbedTokenError(f"no KPI {kpi!r} has a tile; the tiles: {tiles}")
+    elif target not in embeddable_pages():
+        pages = ", ".join(embeddable_pages())
+        raise EmbedTokenError(
+            f"a token cannot show the page {target!r}; "
+            f"the pages: {pages}, or tile/<kpi>"
+        )
+    if district is not None and district not in districts:
+        known = ", ".join(
+            f"{code} ({name})" for code, name in sorted(districts.items())
+        )
+        raise EmbedTokenError(
+            f"{city} has no district {district!r}; the districts: {known}"
+        )
+    return target
 
 
 def issue(
@@ -87,8 +125,33 @@ def issue(
 def read(secret_key: str, token: str, now: datetime) -> EmbedScope | None:
     """The token's scope, or None if it is forged, damaged, expired or has no id
     (made before tokens could be revoked). Whether it is revoked: ``is_live``."""
+    return _read(URLSafeSerializer(secret_key, salt=SALT), token, now)
+
+
+def download_credential(
+    secret_key: str, token: EmbedScope, kpi: str, district: str | None
+) -> str:
+    """A credential for the CSV of the tile of ``kpi`` in ``district``, shown in an
+    embed of ``token``: it lives as long as the token does (its id, its expiry)."""
+    payload = {
+        "i": token.token_id,
+        "t": f"tile/{kpi}",
+        "d": district,
+        "e": int(token.expires.timestamp()),
+    }
+    return URLSafeSerializer(secret_key, salt=DOWNLOAD_SALT).dumps(payload)
+
+
+def read_download(secret_key: str, credential: str, now: datetime) -> EmbedScope | None:
+    """The scope of a download credential (its tile and district), as ``read``."""
+    return _read(URLSafeSerializer(secret_key, salt=DOWNLOAD_SALT), credential, now)
+
+
+def _read(
+    serializer: URLSafeSerializer, token: str, now: datetime
+) -> EmbedScope | None:
     try:
-        payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
+        payload = serializer.loads(token)
         scope = EmbedScope(
             target=str(payload["t"]),
             district=payload["d"],

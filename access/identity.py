@@ -4,7 +4,7 @@
 2. the built-in login's session cookie;
 3. a wall screen's credential cookie;
 4. an embed token (the ``token`` query argument of an embed page, then the
-   bearer token its requests carry);
+   bearer token its requests carry), or a CSV link's download credential;
 5. anonymous: the public role when the city opened public KPIs, else nobody.
 
 Account, screen and embed-token lookups are remembered for a few seconds per
@@ -154,12 +154,23 @@ def _screen_seen(engine, secret: str) -> tuple[str, Role] | None:
     return found
 
 
-def embed_scopes(engine, secret_key: str, token: str | None) -> tuple[EmbedScope, ...]:
-    """The token's scope, unless it is forged, expired or revoked."""
-    scope = embed_tokens.read(secret_key, token, datetime.now(UTC)) if token else None
-    if scope is None:
-        return ()
-    live = remembered.get(
-        f"embed:{scope.token_id}", lambda: embed_tokens.is_live(engine, scope.token_id)
+def embed_scopes(
+    engine, secret_key: str, token: str | None, download: str | None = None
+) -> tuple[EmbedScope, ...]:
+    """The scopes of the token and of the download credential (a CSV link in an
+    embed) the request carries, but for any forged, expired or revoked (whose
+    token is revoked)."""
+    now = datetime.now(UTC)
+    found = (
+        embed_tokens.read(secret_key, token, now) if token else None,
+        embed_tokens.read_download(secret_key, download, now) if download else None,
     )
-    return (scope,) if live else ()
+    return tuple(
+        scope
+        for scope in found
+        if scope is not None
+        and remembered.get(
+            f"embed:{scope.token_id}",
+            lambda scope=scope: embed_tokens.is_live(engine, scope.token_id),
+        )
+    )

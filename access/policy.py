@@ -87,6 +87,12 @@ def layout_need(page: dict, arguments: dict) -> Need:
     return Need(Role.parse(page.get("access", "admin")))
 
 
+def embeddable_pages() -> tuple[str, ...]:
+    """The pages an embed token can show, by the target its token names: those
+    whose refreshes know the embed they serve (``callback_need`` below)."""
+    return ("overview", *(d.path.strip("/") for d in DOMAINS_BY_ID.values()))
+
+
 def _embed_need(target: str, district: Any) -> Need:
     """An embed needs what its page needs; a tile, a viewer (or its public KPI)."""
     district = _district({"district": district})

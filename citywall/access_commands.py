@@ -70,21 +70,24 @@ def run(args: argparse.Namespace) -> int:
     from ingest.runner import prepare_store
     from web import runtime
 
-    engine = runtime.engine()
-    prepare_store(engine, runtime.profile())
     now = datetime.now(UTC)
     prefix = runtime.settings().url_prefix
     try:
+        # an address for nothing a token can show is refused before the store is
+        # touched: nothing issued, nothing recorded
+        target = _embed_target(args) if args.command == "embed-token" else None
+        engine = runtime.engine()
+        prepare_store(engine, runtime.profile())
         if args.command == "account":
             return _account(engine, args, now)
         if args.command == "screen":
             return _screen(engine, args, now, prefix)
-        if args.target in EMBED_COMMANDS or args.token_id is not None:
+        if target is None:
             return _embed_tokens(engine, args, now)
         token = embed_tokens.issue(
             engine,
             runtime.settings().signing_key(),
-            args.target,
+            target,
             args.district,
             timedelta(days=args.days),
             now,
@@ -92,10 +95,24 @@ def run(args: argparse.Namespace) -> int:
     except (AccountError, EmbedTokenError) as exc:
         print(f"citywall {args.command}: {exc}", file=sys.stderr)
         return 2
-    target = args.target.strip("/").removeprefix("embed/")
     district = f"district={args.district}&" if args.district else ""
     print(f"{args.base_url.rstrip('/')}{prefix}embed/{target}?{district}token={token}")
     return 0
+
+
+def _embed_target(args: argparse.Namespace) -> str | None:
+    """The target of the token asked for; None for `list` and `revoke`."""
+    if args.target in EMBED_COMMANDS or args.token_id is not None:
+        return None
+    from web import runtime
+
+    profile = runtime.profile()
+    return embed_tokens.checked_target(
+        args.target,
+        args.district,
+        {d.code: d.name("en") for d in profile.districts},
+        profile.name("en"),
+    )
 
 
 def _password(from_stdin: bool) -> str:

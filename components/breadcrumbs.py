@@ -5,9 +5,13 @@ from __future__ import annotations
 from dash import dcc, html
 
 
-def breadcrumbs(trail: list[tuple[str, str]], here: str) -> html.Nav:
+def breadcrumbs(trail: list[tuple[str, str | None]], here: str) -> html.Nav:
+    """``trail`` as (text, address); an item without an address is shown as text
+    (inside an embed, a page its token does not open)."""
     items = [
-        html.Li(dcc.Link(text, href=link), className="breadcrumb-item")
+        html.Li(
+            dcc.Link(text, href=link) if link else text, className="breadcrumb-item"
+        )
         for text, link in trail
     ]
     items.append(

@@ -16,7 +16,9 @@ from kpis.alerts import AlertBrief
 from kpis.cameras import CameraRow
 
 
-def _card(alert: AlertBrief, profile: CityProfile, lang: str) -> html.Div:
+def _card(
+    alert: AlertBrief, profile: CityProfile, lang: str, linked: bool = True
+) -> html.Div:
     zone = profile.timezone
     expires = (
         i18n.day_and_clock(alert.expires_at, zone, lang)
@@ -36,6 +38,10 @@ def _card(alert: AlertBrief, profile: CityProfile, lang: str) -> html.Div:
                         alert.text(lang, "headline"),
                         href=href("/disasters", lang, record=alert.id),
                         className="alert-headline",
+                    )
+                    if linked
+                    else html.Span(
+                        alert.text(lang, "headline"), className="alert-headline"
                     ),
                 ],
                 className="alert-head",
@@ -75,11 +81,12 @@ def disaster_panel(
     profile: CityProfile,
     lang: str,
     cameras: list[CameraRow],
+    linked: bool = True,  # not inside an embed: its token shows no record
 ) -> list:
     """The alerts, then live pictures from the districts concerned."""
     heading = html.H2(t(lang, "stage.alerts"), className="feed-heading")
     if alerts:
-        shown = [heading, *(_card(a, profile, lang) for a in alerts)]
+        shown = [heading, *(_card(a, profile, lang, linked) for a in alerts)]
     else:
         shown = [heading, html.Div(t(lang, "ticker.none"), className="alert-none")]
     if cameras:

@@ -16,10 +16,14 @@ from kpis.definitions import DOMAINS_BY_ID
 from kpis.values import EventRow
 
 
-def event_feed(rows: list[EventRow], profile: CityProfile, lang: str) -> html.Ul:
+def event_feed(
+    rows: list[EventRow], profile: CityProfile, lang: str, linked: bool = True
+) -> html.Ul:
+    """``linked``: each item links to its record (not inside an embed, whose
+    token shows no record)."""
     items = [
         html.Li(
-            dcc.Link(
+            (dcc.Link if linked else html.Span)(
                 [
                     html.Span(
                         i18n.clock(r.occurred_at, profile.timezone, lang),
@@ -36,9 +40,11 @@ def event_feed(rows: list[EventRow], profile: CityProfile, lang: str) -> html.Ul
                     ),
                     html.Span(status_word(r.status, lang), className="feed-status"),
                 ],
-                href=href(DOMAINS_BY_ID[r.domain].path, lang, record=r.id)
-                if r.domain in DOMAINS_BY_ID
-                else None,
+                **(
+                    {"href": href(DOMAINS_BY_ID[r.domain].path, lang, record=r.id)}
+                    if linked and r.domain in DOMAINS_BY_ID
+                    else {}
+                ),
                 className="feed-link",
             ),
             className=f"feed-item domain-{r.domain}",

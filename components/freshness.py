@@ -64,9 +64,9 @@ def freshness_strip(
             "id": {"type": "source-badge", "source": source.name},
         }
         items.append(
-            html.Span(label, **badge)
-            if sources_href is None
-            else dcc.Link(label, href=sources_href, **badge)
+            dcc.Link(label, href=sources_href, **badge)
+            if sources_href
+            else html.Span(label, **badge)
         )
     return items
 

@@ -41,6 +41,7 @@ from components.shell import refresh_id
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
+from pages._embedding import Embedding, drawn_for
 from pages._services import services
 from pages._tiles import kpi_tiles
 from pages._titles import titled
@@ -87,14 +88,20 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     record = _record_arg(query.get("record"), domain) if sees_records() else None
     rows = service.records(f, TABLE_ROWS) if sees_records() else []
     name = t(lang, f"domain.{domain.id}")
-    trail = [(t(lang, "nav.overview"), href("/", lang))]
+    embedding = drawn_for()
+    trail = [(t(lang, "nav.overview"), _link("/", lang, embedding))]
     here = name
     if f.district:
         district = profile.districts_by_code[f.district]
-        trail.append((district.name(lang), href(f"/district/{f.district}", lang)))
+        trail.append(
+            (district.name(lang), _link(f"/district/{f.district}", lang, embedding))
+        )
     return html.Div(
         [
-            dcc.Store(id="domain-view", data=_view(f, lang)),
+            dcc.Store(id="domain-view", data=_view(f, lang, embedding)),
+            # this page's own navigation (filters, drill-down): drawn with the
+            # page, so its callbacks do not run when the page appears
+            dcc.Location(id="domain-nav", refresh="callback-nav"),
             breadcrumbs(trail, here),
             html.H2(
                 [
@@ -108,11 +115,11 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 ],
                 className="page-title",
             ),
-            _filters(domain, f, lang),
+            _filters(domain, f, lang, embedding),
             _tiles_note(f, lang),
             dbc.Row(
                 id="domain-tiles",
-                children=kpi_tiles(lang, f.district, domain.kpis),
+                children=kpi_tiles(lang, f.district, domain.kpis, embedding=embedding),
                 className="g-3 mb-3",
             ),
             dbc.Row(
@@ -122,18 +129,24 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             html.H3(t(lang, "domain.map"), className="section-title"),
                             dcc.Graph(
                                 id="domain-map",
-                                figure=counts_map_figure(
-                                    profile,
-                                    service.by_district(f),
-                                    rows,
-                                    lang,
-                                    t(lang, "domain.records_unit"),
-                                    highlight=f.district,
+                                figure=_clickable_for_staff(
+                                    counts_map_figure(
+                                        profile,
+                                        service.by_district(f),
+                                        rows,
+                                        lang,
+                                        t(lang, "domain.records_unit"),
+                                        highlight=f.district,
+                                    )
                                 ),
                                 config=map_config(scrollZoom=False),
                                 className="domain-map",
                             ),
-                            html.Div(t(lang, "domain.map_hint"), className="map-hint"),
+                            # what a click opens (a district's page, a record) is
+                            # for staff
+                            html.Div(t(lang, "domain.map_hint"), className="map-hint")
+                            if sees_records() and embedding is None
+                            else None,
                         ],
                         xl=5,
                     ),
@@ -242,6 +255,13 @@ def _breakdown(domain: Domain, f: RecordFilter, lang: str):
     return breakdown_figure(counts, domain.id, _styles(domain), lang)
 
 
+def _clickable_for_staff(figure):
+    """What a click on the map opens (a district's page, a record) is for staff:
+    for anyone else, an embed above all, the map answers no click (a click would
+    ask for what their role may not see, and be refused)."""
+    return figure if sees_records() else figure.update_layout(clickmode="none")
+
+
 def _csv_link(domain: Domain, f: RecordFilter, lang: str) -> html.A:
     return html.A(
         t(lang, "domain.download_csv"),
@@ -278,14 +298,20 @@ def _detail(record: dict, lang: str) -> html.Div:
     return record_detail(record, services().profile(), lang, cameras)
 
 
-def _view(f: RecordFilter, lang: str) -> dict:
+def _view(f: RecordFilter, lang: str, embedding: Embedding | None) -> dict:
     return {
         "domain": f.domain,
         "district": f.district,
         "category": f.category,
         "period": f.period,
         "lang": lang,
+        "embed": embedding.as_view() if embedding else None,
     }
+
+
+def _link(path: str, lang: str, embedding: Embedding | None) -> str | None:
+    """A page's address; inside an embed, inside it or none (see _embedding)."""
+    return embedding.address(path, lang) if embedding else href(path, lang)
 
 
 def _record_arg(raw: str | None, domain: Domain) -> dict | None:
@@ -307,11 +333,16 @@ def _count_text(total: int, lang: str) -> str:
     )
 
 
-def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
+def _filters(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> dbc.Row:
     profile = services().profile()
     categories = services().kpis().categories(domain.id)
     if f.category and f.category not in categories:
         categories = [*categories, f.category]
+    # an embed whose token shows one district: the district is not a choice (the
+    # title names it); the callback still gets the value
+    fixed = embedding is not None and embedding.district is not None
     return dbc.Row(
         [
             dbc.Col(
@@ -325,6 +356,7 @@ def _filters(domain: Domain, f: RecordFilter, lang: str) -> dbc.Row:
                     placeholder=t(lang, "filters.all_districts"),
                 ),
                 md=4,
+                style={"display": "none"} if fixed else None,
             ),
             dbc.Col(
                 dcc.Dropdown(
@@ -385,16 +417,21 @@ def apply_filters(district, category_, period, bar_click, view):
     if all(wanted[k] == view.get(k) for k in wanted):
         return dash.no_update
     domain = DOMAINS_BY_ID[view["domain"]]
-    return href(domain.path, view["lang"], **wanted)
+    embedding = Embedding.from_view(view)
+    if embedding is None:
+        return href(domain.path, view["lang"], **wanted)
+    # inside an embed, the same embed with the new filters and its token
+    return embedding.address(domain.path, view["lang"], **wanted) or dash.no_update
 
 
 # Dash calls a callback whose outputs lie outside a new chunk of layout as soon as
 # the chunk comes (a page swapped in by the kiosk or the router), prevent_initial_call
-# or not: the record's callback keeps its outputs on the page, so it runs for a click
-# only (a viewer's wall screen would get its refusal, a 403, on every domain page).
+# or not: both callbacks below keep their outputs on the page (the record panel, the
+# page's own `domain-nav`), so they run for a click only (a viewer's wall screen or an
+# embed would otherwise get a refusal, a 403, on every domain page).
 @needs(Role.STAFF)  # a record's detail is a row: for staff only
 def open_record(cell, map_click, view):
-    """A row or a point opens the record."""
+    """A row or a record's point on the map opens the record."""
     lang = view["lang"]
     record_id = None
     if ctx.triggered_id == "record-grid" and cell:
@@ -412,12 +449,13 @@ def open_record(cell, map_click, view):
 
 
 def open_district(map_click, view):
-    """A district on the map opens its page."""
+    """A district on the map opens its page (an embed stays an embed)."""
     point = ((map_click or {}).get("points") or [{}])[0]
     code = point.get("customdata")
     if (
         point.get("curveNumber") != 0
         or code not in services().profile().districts_by_code
+        or Embedding.from_view(view) is not None
     ):
         return dash.no_update
     return href(f"/district/{code}", view["lang"])
@@ -443,7 +481,7 @@ def _outputs(view: dict) -> tuple:
     tiles = profile.tiles is not None
     patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
     return (
-        kpi_tiles(lang, f.district, domain.kpis),
+        kpi_tiles(lang, f.district, domain.kpis, embedding=Embedding.from_view(view)),
         patch,
         _timeline(domain, f, lang),
         _breakdown(domain, f, lang),
@@ -456,7 +494,7 @@ def add_domain_callbacks(app: dash.Dash) -> None:
     """The four domain pages' callbacks, on ``app`` (the factory calls this): a
     module's ``dash.callback`` would reach only the first app of a process."""
     app.callback(
-        Output("nav", "href", allow_duplicate=True),
+        Output("domain-nav", "href", allow_duplicate=True),
         Input("filter-district", "value"),
         Input("filter-category", "value"),
         Input("filter-period", "value"),
@@ -473,7 +511,7 @@ def add_domain_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )(open_record)
     app.callback(
-        Output("nav", "href", allow_duplicate=True),
+        Output("domain-nav", "href", allow_duplicate=True),
         Input("domain-map", "clickData"),
         State("domain-view", "data"),
         prevent_initial_call=True,

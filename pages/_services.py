@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from access.book import AccountBook
+from access.embed_tokens import EmbedScope
 from city.profile import CityProfile
 from components.settings_table import ShownSetting
 from ingest.supervisor import IngestState
@@ -34,6 +35,10 @@ class Services:
     readiness: Callable[[], tuple[dict, bool]]  # what /readyz says, for the admin
     configuration: Callable[[], tuple[Path, list[ShownSetting]]]  # profile, settings
     ingest: Callable[[], IngestState | None]  # the live ingest `serve` supervises
+    # an embed token's scope if it is genuine and unexpired (not whether revoked)
+    embed_scope: Callable[[str], EmbedScope | None]
+    # a CSV link's credential for (token's scope, kpi, district), see embed_tokens
+    download_credential: Callable[[EmbedScope, str, str | None], str]
 
 
 def install(server: Flask, services: Services) -> None:

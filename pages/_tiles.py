@@ -1,11 +1,12 @@
 """KPI tiles as every page shows them: values from the KPI layer, linked to the
-KPI's domain page and to its CSV."""
+KPI's domain page and to its CSV (inside an embed, as the embed links)."""
 
 from __future__ import annotations
 
 from components.links import href
 from components.tile import kpi_tile
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
+from pages._embedding import Embedding
 from pages._services import services
 
 
@@ -14,6 +15,7 @@ def kpi_tiles(
     district: str | None = None,
     only: tuple[Kpi, ...] = (),
     full_width: bool = False,
+    embedding: Embedding | None = None,
 ):
     service = services().kpis()
     values = service.tiles(district)
@@ -26,15 +28,23 @@ def kpi_tiles(
             lang,
             services().profile().timezone,
             history=history.get(v.kpi_id),
-            href=href(
-                DOMAINS_BY_ID[KPIS_BY_ID[v.kpi_id].domain].path,
-                lang,
-                district=district,
-            ),
-            csv_href=href(f"/csv/tile/{v.kpi_id}", lang, district=district),
-            new_tab=full_width,
+            href=_page_link(v.kpi_id, lang, district, embedding),
+            csv_href=embedding.tile_csv(v.kpi_id, district, lang)
+            if embedding
+            else href(f"/csv/tile/{v.kpi_id}", lang, district=district),
             full_width=full_width,
         )
         for v in values
         if not wanted or v.kpi_id in wanted
     ]
+
+
+def _page_link(
+    kpi_id: str, lang: str, district: str | None, embedding: Embedding | None
+) -> str | None:
+    """The KPI's domain page, filtered like the tile; inside an embed, that page
+    inside it if its token opens it, else no link."""
+    path = DOMAINS_BY_ID[KPIS_BY_ID[kpi_id].domain].path
+    if embedding:
+        return embedding.address(path, lang, district=district)
+    return href(path, lang, district=district)

@@ -2,7 +2,8 @@
 
 ``/embed/tile/<kpi>?district=…&lang=…`` is one KPI tile; ``/embed/<page>`` (for
 example ``/embed/complaints?district=11680`` or ``/embed/district/11680``) is any
-page without the header. Each refreshes itself on the wall's timer.
+page without the header. Each refreshes itself on the wall's timer, and stays an
+embed: its links and filters keep the embed's address and token (``_embedding``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered, view_key
+from pages._embedding import Embedding, drawing
 from pages._not_found import not_found
 from pages._routes import page_exists, page_layout
 from pages._services import services
@@ -45,20 +47,29 @@ dash.register_page(
 )
 
 
-def layout(target: str | None = None, lang: str | None = None, **query: str):
+def layout(
+    target: str | None = None,
+    lang: str | None = None,
+    token: str | None = None,
+    **query: str,
+):
     if target is None:  # the validation layout
         return html.Div(id="embed")
     profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
+    embedding = Embedding.of(target, token)
     if target.startswith("tile/"):
-        return _tile(target.removeprefix("tile/"), query.get("district"), lang)
-    page = page_layout(target, lang=lang, **query)
+        return _tile(
+            target.removeprefix("tile/"), query.get("district"), lang, embedding
+        )
+    with drawing(embedding):
+        page = page_layout(target, lang=lang, **query)
     if page is None:
         return not_found(t(lang, "not_found.no_page"), lang)
     return html.Div(page)
 
 
-def _tile(kpi_id: str, district: str | None, lang: str):
+def _tile(kpi_id: str, district: str | None, lang: str, embedding: Embedding):
     profile = services().profile()
     if kpi_id not in KPIS_BY_ID:
         return not_found(t(lang, "not_found.kpi", kpi=kpi_id), lang)
@@ -66,7 +77,12 @@ def _tile(kpi_id: str, district: str | None, lang: str):
         return not_found(
             t(lang, "not_found.district", code=district, city=profile.name(lang)), lang
         )
-    view = {"kpi": kpi_id, "district": district, "lang": lang}
+    view = {
+        "kpi": kpi_id,
+        "district": district,
+        "lang": lang,
+        "embed": embedding.as_view(),
+    }
     return html.Div(
         [
             dcc.Store(id="embed-tile-view", data=view),
@@ -80,9 +96,13 @@ def _tile(kpi_id: str, district: str | None, lang: str):
 
 
 def _tile_body(view: dict) -> list:
-    # full width, and its links open the full page in a tab of its own
+    # full width; its CSV link carries the embed's download credential
     return kpi_tiles(
-        view["lang"], view["district"], (KPIS_BY_ID[view["kpi"]],), full_width=True
+        view["lang"],
+        view["district"],
+        (KPIS_BY_ID[view["kpi"]],),
+        full_width=True,
+        embedding=Embedding.from_view(view),
     )
 
 

@@ -30,7 +30,8 @@ from components.ticker import alert_ticker
 from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
-from pages._changed import changed_outputs, rendered
+from pages._changed import changed_outputs, rendered, view_key
+from pages._embedding import Embedding, drawn_for
 from pages._services import services
 from pages._tiles import kpi_tiles
 from pages._titles import titled
@@ -62,6 +63,7 @@ def layout(
     service = services().kpis()
     kpi = definitions.KPIS_BY_ID[metric]
     disaster = service.disaster()
+    embedding = drawn_for()
     figure = outline_districts(
         city_map_figure(profile, kpi, service.map_values(metric), lang),
         profile,
@@ -76,7 +78,7 @@ def layout(
                     html.Div(
                         id="freshness",
                         className="freshness",
-                        children=freshness(lang),
+                        children=freshness(lang, embedding),
                     ),
                     html.Div(
                         id="alert-ticker",
@@ -93,7 +95,7 @@ def layout(
                             html.Div(
                                 id="disaster-panel",
                                 className="disaster-panel",
-                                children=_panel(disaster, lang),
+                                children=_panel(disaster, lang, embedding),
                             ),
                             html.Button(
                                 html.Div(id="city-score", children=_score_card(lang)),
@@ -102,7 +104,9 @@ def layout(
                                 title=t(lang, "score.hint"),
                             ),
                             dbc.Row(
-                                id="tiles", children=kpi_tiles(lang), className="g-3"
+                                id="tiles",
+                                children=kpi_tiles(lang, embedding=embedding),
+                                className="g-3",
                             ),
                             html.Div(
                                 [
@@ -113,7 +117,10 @@ def layout(
                                     html.Div(
                                         id="event-feed",
                                         children=event_feed(
-                                            _latest_events(), profile, lang
+                                            _latest_events(),
+                                            profile,
+                                            lang,
+                                            linked=embedding is None,
                                         ),
                                     ),
                                 ],
@@ -142,10 +149,14 @@ def layout(
                                 config=map_config(scrollZoom=False),
                                 className="city-map",
                             ),
+                            # an embed stays an embed: a district's page is not
+                            # in it
                             html.Div(
                                 t(lang, "overview.map_hint"),
                                 className="map-hint",
-                            ),
+                            )
+                            if embedding is None
+                            else None,
                         ],
                         xl=5,
                     ),
@@ -162,6 +173,9 @@ def layout(
                 id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
             ),
             dcc.Store(id="overview-sent"),
+            dcc.Store(
+                id="overview-embed", data=embedding.as_view() if embedding else None
+            ),
         ],
         id="overview",
         className=_root_class(disaster),
@@ -180,7 +194,7 @@ def _root_class(disaster: DisasterView) -> str:
     return "overview disaster-layout" if disaster.layout else "overview"
 
 
-def _panel(disaster: DisasterView, lang: str) -> list:
+def _panel(disaster: DisasterView, lang: str, embedding: Embedding | None) -> list:
     if not disaster.layout:
         return []
     cameras = (
@@ -188,7 +202,13 @@ def _panel(disaster: DisasterView, lang: str) -> list:
         .kpis()
         .cameras_in(disaster.affected, DISASTER_CAMERAS, widest=camera_level())
     )
-    return disaster_panel(disaster.alerts, services().profile(), lang, cameras)
+    return disaster_panel(
+        disaster.alerts,
+        services().profile(),
+        lang,
+        cameras,
+        linked=embedding is None,
+    )
 
 
 def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
@@ -202,7 +222,7 @@ def _score_card(lang: str) -> list:
     return score_card(city, domains, lang)
 
 
-def freshness(lang: str) -> list:
+def freshness(lang: str, embedding: Embedding | None = None) -> list:
     service = services().kpis()
     return freshness_strip(
         service.newest_data(),
@@ -210,7 +230,8 @@ def freshness(lang: str) -> list:
         services().profile(),
         datetime.now(UTC),
         lang,
-        sources_href=href("/sources", lang),
+        # inside an embed, the badges link nowhere: its token shows no sources
+        sources_href=href("/sources", lang) if embedding is None else None,
         show_errors=sees_errors(),
     )
 
@@ -236,26 +257,36 @@ def sees_errors() -> bool:
     Input("map-metric", "value"),
     State("nav", "search"),
     State("overview-sent", "data"),
+    State("overview-embed", "data"),
     # The timer stops while a refresh runs, so refreshes can never pile up.
     running=[(Output(refresh_id("overview"), "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def refresh(_n: int | None, metric: str, search: str | None, sent: list | None):
+def refresh(
+    _n: int | None,
+    metric: str,
+    search: str | None,
+    sent: list | None,
+    embed: dict | None,
+):
     profile = services().profile()
     lang = i18n.language_of(search, profile.default_language)
     kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
     # a new metric's figure always goes out whole: the one on the page is another
     # KPI's; a timer's refresh patches the numbers only
     new_metric = ctx.triggered_id == "map-metric"
+    embedding = Embedding.from_view({"embed": embed})
     made = rendered(
         f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:"
-        f"{view_tag()}:{'errors' if sees_errors() else 'stale'}",
-        lambda: _outputs(profile, kpi, lang, new_metric),
+        f"{view_tag()}:{'errors' if sees_errors() else 'stale'}:{view_key(embed)}",
+        lambda: _outputs(profile, kpi, lang, new_metric, embedding),
     )
     return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
 
 
-def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
+def _outputs(
+    profile, kpi, lang: str, new_metric: bool, embedding: Embedding | None
+) -> tuple:
     service = services().kpis()
     values = service.map_values(kpi.id)
     disaster = service.disaster()
@@ -267,16 +298,16 @@ def _outputs(profile, kpi, lang: str, new_metric: bool) -> tuple:
         figure, profile, disaster.affected, disaster.stage.colour
     )
     ticker = alert_ticker(service.active_alerts(), profile, lang)
-    feed = event_feed(_latest_events(), profile, lang)
+    feed = event_feed(_latest_events(), profile, lang, linked=embedding is None)
     return (
-        kpi_tiles(lang),
+        kpi_tiles(lang, embedding=embedding),
         figure,
         ticker,
-        freshness(lang),
+        freshness(lang, embedding),
         feed,
         _score_card(lang),
         stage_banner(disaster, profile, lang),
-        _panel(disaster, lang),
+        _panel(disaster, lang, embedding),
         _root_class(disaster),
     )
 
@@ -299,11 +330,13 @@ def explain_score(_clicks: int | None, search: str | None):
     Output("nav", "href", allow_duplicate=True),
     Input("city-map", "clickData"),
     State("nav", "search"),
+    State("overview-embed", "data"),
     prevent_initial_call=True,
 )
-def open_district(click: dict | None, search: str | None):
-    """A click on a district goes to its page (drill-down by link)."""
-    if not click or not click.get("points"):
+def open_district(click: dict | None, search: str | None, embed: dict | None):
+    """A click on a district goes to its page (drill-down by link); not inside an
+    embed, which stays an embed."""
+    if not click or not click.get("points") or embed:
         return dash.no_update
     code = click["points"][0].get("customdata") or click["points"][0].get("location")
     if code not in services().profile().districts_by_code:

@@ -4,9 +4,11 @@ Blocks:
 
 1. Project paths and city profiles: ``PROJECT_ROOT``, the ``seoul`` fixture and
    ``seoul_profile_copy`` (a Seoul profile with a shorter backfill).
-2. Test services: ``service_url`` gives a service's URL from the environment; it
-   skips the test locally when unset and fails it in CI, where a skipped test is a
-   test not run.
+2. Test services: ``service_url`` gives a service's URL from the environment or,
+   when unset, the local service ``.ci/run`` would use if it answers (PostgreSQL's
+   database ``test`` on 127.0.0.1:5432, Redis db 15 on 127.0.0.1:6379); without
+   one it skips the test locally and fails it in CI, where a skipped test is a test
+   not run. The run's last line says how many tests were skipped and why.
 3. A store on each backend: ``store_url`` (parametrised "sqlite" / "postgresql")
    and ``engine`` (tables made, Seoul's districts loaded). PostgreSQL needs
    CITYWALL_TEST_POSTGRES_URL, e.g.
@@ -20,10 +22,14 @@ header comment; tests/browser/conftest.py holds the fixtures of the browser test
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -81,21 +87,133 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+POSTGRES_ENV = "CITYWALL_TEST_POSTGRES_URL"
+REDIS_ENV = "CITYWALL_TEST_REDIS_URL"
+
+
+@dataclass(frozen=True)
+class LocalService:
+    """A service on this machine the tests use when its variable is unset: the
+    very URL ``.ci/run`` sets. Both are reserved for tests, as tests empty them:
+    PostgreSQL's database ``test`` (each test in a schema of its own, dropped
+    after) and Redis's db 15 (flushed by tests), never a user's own data."""
+
+    what: str
+    env: str
+    url_at: str  # the URL with "{address}" for host:port
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.url_at.format(address=self.address)
+
+
+LOCAL_SERVICES = {
+    POSTGRES_ENV: LocalService(
+        "PostgreSQL",
+        POSTGRES_ENV,
+        "postgresql+psycopg://postgres@{address}/test",
+        "127.0.0.1",
+        5432,
+    ),
+    REDIS_ENV: LocalService(
+        "Redis", REDIS_ENV, "redis://{address}/15", "127.0.0.1", 6379
+    ),
+}
+PROBE_SECONDS = 2.0
+
+
+def probe(service: LocalService) -> str | None:
+    """None when ``service`` answers at its URL, else why not, with the fix."""
+    fix = f"set {service.env}"
+    try:
+        socket.create_connection((service.host, service.port), PROBE_SECONDS).close()
+    except OSError:
+        return f"{service.what} not found on {service.address} ({fix})"
+    try:
+        if service.env == POSTGRES_ENV:
+            engine = create_engine(
+                service.url, connect_args={"connect_timeout": int(PROBE_SECONDS)}
+            )
+            try:
+                with engine.connect():
+                    pass
+            finally:
+                engine.dispose()
+        else:
+            import redis
+
+            redis.Redis.from_url(
+                service.url, socket_connect_timeout=PROBE_SECONDS
+            ).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure: not usable, say why
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if service.env == POSTGRES_ENV:
+            fix = f"createdb -h {service.host} -U postgres test, or {fix}"
+        return (
+            f"{service.what} on {service.address} refused {service.url}: "
+            f"{first} ({fix})"
+        )
+    return None
+
+
+@functools.cache  # once per test run
+def local_service(env: str) -> tuple[str | None, str]:
+    """The URL of the local service for ``env`` if it answers, and why not."""
+    service = LOCAL_SERVICES[env]
+    why = probe(service)
+    return (service.url if why is None else None), why or ""
+
+
 def service_url(env: str, what: str) -> str:
-    """The URL of a test service from ``env``; skip without it, but fail in CI."""
+    """The URL of a test service: from ``env``, else the local one ``.ci/run``
+    uses if it answers; skip without either, but fail in CI."""
     url = os.environ.get(env, "").strip()
-    if not url:
-        if in_ci():
-            pytest.fail(f"{what} tests must run in CI: set {env}")
-        pytest.skip(f"{what} tests skipped: set {env} to run them")
-    return url
+    if url:
+        return url
+    found, why = local_service(env) if env in LOCAL_SERVICES else (None, f"set {env}")
+    if found:
+        return found
+    if in_ci():
+        pytest.fail(f"{what} tests must run in CI: {why}")
+    pytest.skip(why)
+
+
+def skip_summary(reasons: Iterable[str]) -> str:
+    """One line: how many tests were skipped and why, the commonest reason first."""
+    counted = Counter(r.removeprefix("Skipped: ") for r in reasons)
+    total = sum(counted.values())
+    if not total:
+        return "skipped: 0"
+    if len(counted) == 1:
+        return f"skipped {total}: {next(iter(counted))}"
+    return f"skipped {total}: " + "; ".join(
+        f"{n} × {reason}" for reason, n in counted.most_common()
+    )
+
+
+def pytest_unconfigure(config) -> None:
+    """The run's last line: what was skipped and why (after pytest's own totals,
+    where a skipped PostgreSQL test is easy to miss)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not hasattr(reporter, "stats"):
+        return
+    skipped = reporter.stats.get("skipped", [])
+    reasons = [
+        r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
+        for r in skipped
+    ]
+    reporter.write_line(skip_summary(reasons))
 
 
 # ---------------------------------------------------------------------------------
 # 3. A store on each backend
 # ---------------------------------------------------------------------------------
-
-POSTGRES_ENV = "CITYWALL_TEST_POSTGRES_URL"
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

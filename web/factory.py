@@ -13,10 +13,12 @@ import functools
 import hashlib
 import os
 import threading
+from datetime import UTC, datetime
 
 import dash
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 
+from access import embed_tokens
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
 from city import i18n
@@ -33,6 +35,7 @@ from web.operations import add_operations_routes
 from web.plotly_bundle import serve_partial_plotly
 from web.settings import Settings
 from web.shell import add_wall_shell
+from web.signing import signing_key
 
 # The largest request body read: a callback's or a sign-in's are a few kilobytes;
 # more is refused with 413 before it is read into memory.
@@ -70,7 +73,6 @@ def create_app(settings: Settings) -> dash.Dash:
         suppress_callback_exceptions=True,
         requests_pathname_prefix=settings.url_prefix,
         routes_pathname_prefix=routes,
-        hooks=access_guard.EMBED_HOOKS,
     )
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     access_guard.install(app, settings, routes)
@@ -140,6 +142,14 @@ def _page_services() -> page_services.Services:
             shown_settings(runtime.settings()),
         ),
         ingest=lambda: read_state(runtime.settings().data_dir),
+        embed_scope=lambda token: embed_tokens.read(
+            signing_key(current_app), token, datetime.now(UTC)
+        ),
+        download_credential=lambda scope, kpi, district: (
+            embed_tokens.download_credential(
+                signing_key(current_app), scope, kpi, district
+            )
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from access import callbacks, current, policy
+from access import callbacks, current, embed_tokens, policy
 from access import identity as who
 from access.accounts import ENROL_ROUTE
 from access.current import WallAccess
@@ -242,7 +242,12 @@ def resolve(settings: Settings, rel: str) -> Identity | None:
     )
     if found:
         return found
-    scopes = who.embed_scopes(engine, signing_key(current_app), _embed_token(rel))
+    scopes = who.embed_scopes(
+        engine,
+        signing_key(current_app),
+        _embed_token(rel),
+        request.args.get(embed_tokens.DOWNLOAD_ARG) if rel.startswith("csv/") else None,
+    )
     if scopes:
         return Identity(Role.VIEWER, "embed", "embed", scopes)
     if settings.public_kpis:
@@ -252,24 +257,12 @@ def resolve(settings: Settings, rel: str) -> Identity | None:
 
 def _embed_token(rel: str) -> str | None:
     """An embed page carries its token in its address; its requests for layout and
-    refreshes send it back as a bearer token (see ``EMBED_HOOKS``)."""
+    refreshes send it back as a bearer token, from the first one on (the frame's
+    script ``assets/15-embed-token.js``)."""
     bearer = request.headers.get("Authorization", "")
     if bearer.startswith("Bearer "):
         return bearer.removeprefix("Bearer ").strip()
     return request.args.get("token") if rel.startswith("embed/") else None
-
-
-# Dash's renderer, refused with "JWT Expired", asks this hook for a token and sends
-# it as "Authorization: Bearer …" from then on: an embed's token goes with every
-# request of its frame, without a cookie (which a browser may block in a frame of
-# another site).
-EMBED_HOOKS = {
-    "request_refresh_jwt": (
-        "function (old) { var t = new URLSearchParams(window.location.search)"
-        ".get('token'); return t && t !== old ? t : null; }"
-    )
-}
-DASH_RETRY_WORDS = "JWT Expired"
 
 
 def _refuse(
@@ -297,7 +290,6 @@ def _refuse(
 
 
 def _json_refusal(status: int, error: str) -> Response:
-    body = {"error": error}
-    if status == 401:
-        body["dash"] = DASH_RETRY_WORDS  # the renderer retries with an embed's token
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    return Response(
+        json.dumps({"error": error}), status=status, mimetype="application/json"
+    )

@@ -228,13 +228,13 @@ def test_each_callback_runs_only_for_the_roles_it_is_for(wall, role):
     assert wrong == []
 
 
-def _router_body(path: str) -> dict:
+def _router_body(path: str, search: str = "") -> dict:
     return {
         "output": ".._pages_content.children..._pages_store.data..",
         "outputs": _outputs(".._pages_content.children..._pages_store.data.."),
         "inputs": [
             {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": ""},
+            {"id": "_pages_location", "property": "search", "value": search},
         ],
         "state": [],
         "changedPropIds": ["_pages_location.pathname"],
@@ -340,7 +340,8 @@ def test_repeated_failures_slow_that_account_from_that_address_only(wall):
     elsewhere.environ_base["REMOTE_ADDR"] = "10.20.30.40"
     assert sign_in(elsewhere, "tess", PASSWORD).status_code == 302
     # after the wait, the right password works again from here too
-    later = now + accounts.FIRST_DELAY + timedelta(seconds=1)
+    # (from the last failure, which a loaded machine may make seconds after `now`)
+    later = datetime.now(UTC) + accounts.FIRST_DELAY + timedelta(seconds=1)
     salt = signing_key(wall.server)
     again = accounts.sign_in(
         runtime.engine(), "tess", PASSWORD, "127.0.0.1", later, salt
@@ -536,11 +537,101 @@ def test_a_page_embed_shows_aggregates_and_its_refusals_ask_for_the_token(wall):
         ).status_code
         == 403
     )
-    # without the token the renderer is told to ask its hook for one
+    # without the token: refused (the frame's script sends it from the first
+    # request on, assets/15-embed-token.js), with no words that make Dash's
+    # renderer ask again
     asked = frame.post(
         "/_dash-update-component", json=_router_body("/embed/complaints")
     )
-    assert asked.status_code == 401 and "JWT Expired" in asked.text
+    assert asked.status_code == 401 and "JWT" not in asked.text
+
+
+def test_a_csv_link_in_an_embed_opens_that_csv_while_its_token_lives(wall):
+    from web import runtime
+
+    token = _token(wall, "complaints", None)
+    scope = embed_tokens.read(signing_key(wall.server), token, datetime.now(UTC))
+    credential = embed_tokens.download_credential(
+        signing_key(wall.server), scope, KPI, DISTRICT
+    )
+    anyone = wall.server.test_client()
+    own = f"/csv/tile/{KPI}?district={DISTRICT}&credential={credential}"
+    got = anyone.get(own)
+    assert got.status_code == 200 and got.text.lstrip("\ufeff").startswith("kpi,")
+    # that CSV only: not another district's, another tile's, records, or a page
+    for other in (
+        f"/csv/tile/{KPI}?district=11110&credential={credential}",
+        f"/csv/tile/{KPI}?credential={credential}",
+        f"/csv/tile/road_avg_speed?district={DISTRICT}&credential={credential}",
+        f"/csv/records/complaints?district={DISTRICT}&credential={credential}",
+    ):
+        assert anyone.get(other).status_code == 403, other
+    assert anyone.get(f"/embed/complaints?token={credential}").status_code == 401
+    bearer = {"Authorization": f"Bearer {credential}"}
+    assert (
+        anyone.post(
+            "/_dash-update-component",
+            json=_router_body("/embed/complaints"),
+            headers=bearer,
+        ).status_code
+        == 401
+    )
+    # nor forged: signed with another key
+    forged = embed_tokens.download_credential("not-the-key", scope, KPI, DISTRICT)
+    assert anyone.get(own.replace(credential, forged)).status_code == 401
+    # revoking the token revokes its links
+    embed_tokens.revoke(runtime.engine(), scope.token_id, datetime.now(UTC))
+    who.remembered.clear()
+    assert anyone.get(own).status_code == 401
+
+
+def test_an_embed_draws_its_links_inside_it(wall):
+    """Every link the page embed draws keeps its address and token, or is none;
+    its tiles' CSV links carry a credential."""
+    token = _token(wall, "complaints", DISTRICT)
+    bearer = {"Authorization": f"Bearer {token}"}
+    frame = wall.server.test_client()
+    drawn = frame.post(
+        "/_dash-update-component",
+        json=_router_body("/embed/complaints", f"?district={DISTRICT}&token={token}"),
+        headers=bearer,
+    )
+    assert drawn.status_code == 200
+    links = _hrefs(drawn.get_json())
+    assert links
+    for link in links:
+        if link.startswith("/csv/tile/"):
+            assert "credential=" in link and f"district={DISTRICT}" in link, link
+        else:
+            assert link.startswith("/embed/complaints?") and f"token={token}" in link
+    # the view keeps the embed: a refresh draws the same links
+    entry = _server_callbacks(wall)["pages._domain.refresh"]
+    (view,) = [p for p in _all_props(drawn.get_json()) if p.get("id") == "domain-view"]
+    assert view["data"]["embed"]["token"] == token
+    refreshed = frame.post(
+        "/_dash-update-component",
+        json=_body(entry, {"domain-view": view["data"]}),
+        headers=bearer,
+    )
+    assert refreshed.status_code == 200
+    assert sorted(
+        link for link in _hrefs(refreshed.get_json()) if link.startswith("/csv/")
+    ) == sorted(link for link in links if link.startswith("/csv/"))
+
+
+def _all_props(tree) -> list[dict]:
+    """The props of every component in a callback's answer."""
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        own = [props] if isinstance(props, dict) else []
+        return own + [p for v in tree.values() for p in _all_props(v)]
+    if isinstance(tree, list):
+        return [p for v in tree for p in _all_props(v)]
+    return []
+
+
+def _hrefs(answer: dict) -> list[str]:
+    return [p["href"] for p in _all_props(answer) if p.get("href")]
 
 
 def test_a_forged_widened_or_expired_token_opens_nothing(wall):

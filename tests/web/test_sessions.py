@@ -326,3 +326,22 @@ def test_embed_tokens_are_listed_and_revoked_from_the_shell(small_city):  # noqa
     assert "revoked" in citywall("embed-token", "list", env=small_city).stdout
     unknown = citywall("embed-token", "revoke", "999", env=small_city)
     assert unknown.returncode == 2 and "no embed token with id 999" in unknown.stderr
+
+
+def test_an_embed_token_for_nothing_a_token_can_show_is_refused(small_city):  # noqa: F811
+    for asked, wrong, choice in (
+        (["tile/nope"], "'nope'", "tile/complaints_open"),
+        (["nope"], "'nope'", "complaints"),
+        (["district/11680"], "'district/11680'", "overview"),  # staff only
+        (["tile/complaints_open", "--district", "99999"], "'99999'", "11680"),
+    ):
+        refused = citywall("embed-token", *asked, env=small_city)
+        assert refused.returncode == 2, (asked, refused.stdout)
+        assert refused.stdout == ""  # no address printed
+        (line,) = refused.stderr.strip().splitlines()  # one line, no traceback
+        assert line.startswith("citywall embed-token: ") and wrong in line, line
+        assert choice in line, line  # the valid choices listed
+    # nothing was issued
+    assert citywall("embed-token", "list", env=small_city).stdout.strip() == ""
+    made = citywall("embed-token", "/embed/complaints", env=small_city)
+    assert made.returncode == 0 and "/embed/complaints?token=" in made.stdout
