@@ -61,6 +61,7 @@ def _refreshed(client, headers: dict) -> str:
         "state": [
             {"id": "nav", "property": "search", "value": ""},
             {"id": "overview-sent", "property": "data", "value": None},
+            {"id": "overview-embed", "property": "data", "value": None},
         ],
         "changedPropIds": [
             json.dumps(timer, sort_keys=True, separators=(",", ":")) + ".n_intervals"
