@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from access.current import camera_level, sees_records, view_tag
 from access.policy import needs
@@ -19,13 +19,7 @@ from city import i18n
 from city.i18n import t
 from components.breadcrumbs import breadcrumbs
 from components.charts import breakdown_figure, series_figure, timeline_figure
-from components.city_map import (
-    count_labels,
-    count_z,
-    counts_map_figure,
-    map_config,
-    points_trace,
-)
+from components.city_map import counts_map_figure, counts_map_patch, map_config
 from components.format import category, label
 from components.links import href
 from components.record_detail import record_detail
@@ -388,11 +382,7 @@ def _outputs(view: dict) -> tuple:
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
     counts = service.by_district(f)
-    patch = Patch()  # only the numbers and the points change
-    patch["data"][0]["z"] = count_z(profile, counts)
-    patch["data"][1]["text"] = count_labels(profile, counts, lang)
-    tiles = profile.tiles is not None
-    patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
+    patch = counts_map_patch(profile, counts, records, lang)  # numbers, points
     return (
         kpi_tiles(lang, f.district, domain.kpis),
         patch,

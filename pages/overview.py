@@ -150,9 +150,10 @@ def layout(
                             ),
                         ],
                         xl=5,
+                        className="map-col",
                     ),
                 ],
-                className="g-3",
+                className="g-3 overview-main",
             ),
             dbc.Offcanvas(
                 id="score-panel",
