@@ -106,8 +106,24 @@
     return null;
   }
 
+  // where to try a label, nearest first: its place, then shifted by up to a line
+  // up or down and two thirds of its width sideways
+  function candidates(w, h) {
+    var found = [];
+    [0, -0.5, 0.5, -1, 1].forEach(function (dy) {
+      [0, -1 / 3, 1 / 3, -2 / 3, 2 / 3].forEach(function (dx) {
+        found.push([dx * w, dy * h * 0.6]);
+      });
+    });
+    return found.sort(function (a, b) {
+      return Math.hypot(a[0], a[1]) - Math.hypot(b[0], b[1]);
+    });
+  }
+
   function moveBy(text, x, y, dx, dy) {
-    text.setAttribute("transform", "translate(" + (x + dx) + "," + (y + dy) + ")");
+    var place = "translate(" + (x + dx) + "," + (y + dy) + ")";
+    text.setAttribute("transform", place);
+    text.setAttribute("data-moved", place);
   }
 
   function note(gd, spec, names, k) {
@@ -157,17 +173,24 @@
     order.forEach(function (item) {
       var text = texts[item.i];
       text.style.display = "";
-      var at = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(text.getAttribute("transform") || "");
+      // plotly's own place for the label, unless it is still where we moved it
+      var now = text.getAttribute("transform") || "";
+      if (now !== text.getAttribute("data-moved")) {
+        text.setAttribute("data-home", now);
+      }
+      var at = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(text.getAttribute("data-home"));
       var x = at ? parseFloat(at[1]) : 0;
       var y = at ? parseFloat(at[2]) : 0;
       var size = box(text);
-      var w = size.width, h = size.height;
-      var tries = [[0, 0], [0, -h / 3], [0, h / 3], [-w / 4, 0], [w / 4, 0], [0, -h / 2], [0, h / 2],
-        [-w / 4, -h / 3], [w / 4, -h / 3], [-w / 4, h / 3], [w / 4, h / 3]];
+      var home = shapes[item.i] ? box(shapes[item.i]) : size;
+      var tries = candidates(size.width, size.height);
       for (var j = 0; j < tries.length; j++) {
         moveBy(text, x, y, tries[j][0], tries[j][1]);
         var placed = box(text);
-        var free = inside(placed, frame) && !taken.some(function (other) {
+        var cx = (placed.left + placed.right) / 2, cy = (placed.top + placed.bottom) / 2;
+        // a moved label stays on its own district (its middle inside the district's box)
+        var own = j === 0 || (cx > home.left && cx < home.right && cy > home.top && cy < home.bottom);
+        var free = own && inside(placed, frame) && !taken.some(function (other) {
           return overlaps(placed, other, gap);
         });
         if (free) {
