@@ -250,6 +250,42 @@ def test_the_wall_fills_every_screen(dash_duo, fit_wall):
     assert dash_duo.get_logs() == []
 
 
+PAGE_SHOWN = """
+const p = document.querySelector('#kiosk-stage .kiosk-page');
+const root = document.documentElement;
+return p && [p.dataset.page, root.scrollWidth, root.scrollHeight,
+             document.body.scrollWidth, document.body.scrollHeight];
+"""
+
+
+def test_every_page_of_the_rotation_keeps_to_the_screen(dash_duo, fit_wall):
+    """The domain and district pages are taller than a wall: they are cut inside
+    the kiosk's stage, and the screen never scrolls."""
+    url, admin, _ = fit_wall
+    driver = dash_duo.driver
+    browser_sign_in(driver, url, *admin)
+    for width, height in ((1366, 768), (1920, 1080)):
+        _size(driver, width, height)
+        driver.get(url + "/wall")
+        dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
+        driver.execute_script("document.getElementById('kiosk-pause').click()")
+        seen = []
+        for _ in range(6):
+            page = driver.execute_script(PAGE_SHOWN)[0]
+            driver.execute_script("document.getElementById('kiosk-next').click()")
+            deadline = time.monotonic() + 30
+            while driver.execute_script(PAGE_SHOWN)[0] == page:
+                assert time.monotonic() < deadline, f"the kiosk stayed on {page}"
+                time.sleep(0.2)
+            time.sleep(3)  # its figures and grid drawn
+            shown, *scroll = driver.execute_script(PAGE_SHOWN)
+            seen.append(shown)
+            assert max(scroll[0], scroll[2]) <= width, (width, shown, scroll)
+            assert max(scroll[1], scroll[3]) <= height, (width, shown, scroll)
+        assert len(set(seen)) == 6, seen  # the whole rotation, the overview again
+    assert dash_duo.get_logs() == []
+
+
 def test_the_disaster_layout_fills_every_screen(dash_duo, fit_wall):
     url, admin, engine = fit_wall
     browser_sign_in(dash_duo.driver, url, *admin)
