@@ -13,14 +13,26 @@ import math
 import dash
 import plotly.graph_objects as go
 from dash import Patch
+from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
 from city import i18n
+from city.i18n import t
 from city.profile import CityProfile
 from components.charts import count_dtick
 from components.format import number, unit
 from kpis.definitions import Kpi
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
+COLOURS = "Cividis"
+# Sizes below are px at a 16 px root font. A wall's root font follows its screen,
+# and assets/40-map-fit.js scales every size of a figure marked with ``REM_PX`` by
+# the page's root font each time plotly draws it (first draw, refresh, resize), so
+# the map's text grows with the tiles around it.
+REM_PX = 16
+LABEL_PX = 14
+BAR_PX = {"thickness": 14, "ticks": 12, "title": 13}
+# label text on a district: black or white, whichever stands out from its fill
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"
 
 
 def _labels(
@@ -40,6 +52,81 @@ def _z(
         None if values.get(d.code) is None else values[d.code] * scale
         for d in profile.districts
     ]
+
+
+def z_range(z: list[float | None]) -> tuple[float, float]:
+    """The colour scale's ends, as plotly would choose them (set, so that the
+    labels' colours can be chosen from the same scale)."""
+    known = [v for v in z if v is not None]
+    if not known:
+        return 0.0, 1.0
+    low, high = min(known), max(known)
+    return (low, high) if high > low else (low - 0.5, high + 0.5)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def fill_colours(
+    z: list[float | None],
+    reverse: bool,
+    bounds: tuple[float, float] | None = None,
+) -> list[str | None]:
+    """Each district's fill, as the choropleth paints it (None: not painted), on
+    the scale's ``bounds`` when they are set (plotly's own choice otherwise)."""
+    low, high = bounds or z_range(z)
+    return [
+        None
+        if v is None
+        else sample_colorscale(
+            get_colorscale(COLOURS),
+            [(1 - (v - low) / (high - low)) if reverse else (v - low) / (high - low)],
+            colortype="rgb",
+        )[0]
+        for v in z
+    ]
+
+
+def label_colours(
+    z: list[float | None],
+    reverse: bool,
+    bounds: tuple[float, float] | None = None,
+) -> list[str]:
+    """Black on light fills, white on dark ones (and on the dark page where a
+    district has no value): whichever contrasts more with the district's fill."""
+    black, white = (0.0, 0.0, 0.0), (255.0, 255.0, 255.0)
+    colours = []
+    for fill in fill_colours(z, reverse, bounds):
+        if fill is None:
+            colours.append(LIGHT_TEXT)
+            continue
+        rgb = tuple(float(c) for c in unlabel_rgb(fill))
+        dark = contrast(rgb, black) >= contrast(rgb, white)
+        colours.append(DARK_TEXT if dark else LIGHT_TEXT)
+    return colours
+
+
+def _meta(lang: str) -> dict:
+    """What assets/40-map-fit.js needs: the root font the sizes are for, and how
+    to say which districts had no room for their label."""
+    return {
+        "citywall": {
+            "rem": REM_PX,
+            "unlabelled": t(lang, "map.unlabelled", names="{names}"),
+        }
+    }
 
 
 def map_config(**extra) -> dict:
@@ -67,6 +154,7 @@ def city_map_figure(
         unit(kpi, lang),
         reverse=kpi.higher_is_better,
         highlight=highlight,
+        lang=lang,
     )
 
 
@@ -87,29 +175,55 @@ def counts_map_figure(
         colour_title,
         reverse=False,
         highlight=highlight,
+        lang=lang,
+        # drawn under the labels: a point never hides a district's name
+        below_labels=points_trace(points, tiles=profile.tiles is not None),
     )
-    fig.add_trace(points_trace(points, tiles=profile.tiles is not None))
-    set_count_scale(fig, counts)
+    set_count_scale(fig, profile, counts)
     return fig
+
+
+def counts_map_patch(
+    profile: CityProfile, counts: dict[str, int], points: list[dict], lang: str
+) -> Patch:
+    """A refresh of a counts map: the numbers, the labels and the points."""
+    z = count_z(profile, counts)
+    labels = count_labels(profile, counts, lang)
+    patch = _districts_patch(profile, z, labels, False, labels_at=COUNT_LABELS)
+    tiles = profile.tiles is not None
+    patch["data"][1] = points_trace(points, tiles=tiles).to_plotly_json()
+    set_count_scale(patch, profile, counts)
+    return patch
 
 
 def count_z(profile: CityProfile, counts: dict[str, int]) -> list[int]:
     return [counts.get(d.code, 0) for d in profile.districts]
 
 
-def set_count_scale(target: go.Figure | Patch, counts: dict[str, int]) -> None:
+COUNT_LABELS = 2  # a counts map's traces: districts, records, labels
+
+
+def set_count_scale(
+    target: go.Figure | Patch, profile: CityProfile, counts: dict[str, int]
+) -> None:
     """Counts are coloured from 0 with whole ticks: a view with no records has a
-    colour bar of 0 to 1, not -0.4 to 0.4 around its zeros."""
+    colour bar of 0 to 1, not -0.4 to 0.4 around its zeros; the labels' colours
+    follow the same scale."""
     top = max(1, max(counts.values(), default=0))
     scale = {"zmin": 0, "zmax": top}
     bar = {"tick0": 0, "dtick": count_dtick(top), "tickformat": ",d"}
+    colours = label_colours(count_z(profile, counts), False, bounds=(0, top))
     if isinstance(target, go.Figure):
         target.data[0].update(scale, colorbar=bar)
+        if profile.tiles is None:
+            target.data[COUNT_LABELS].textfont.color = colours
         return
     for key, value in scale.items():
         target["data"][0][key] = value
     for key, value in bar.items():
         target["data"][0]["colorbar"][key] = value
+    if profile.tiles is None:
+        target["data"][COUNT_LABELS]["textfont"]["color"] = colours
 
 
 def count_labels(profile: CityProfile, counts: dict[str, int], lang: str) -> list[str]:
@@ -140,7 +254,7 @@ def points_trace(points: list[dict], tiles: bool = False) -> go.Scattergeo:
             lat=[p["lat"] for p in located],
             customdata=[p["id"] for p in located],
             mode="markers",
-            # small and white: the district names and numbers stay readable
+            # small and white, drawn under the labels: names and numbers stay readable
             marker=_marker(tiles, size=6, opacity=0.8),
             hovertemplate="%{customdata}<extra></extra>",
             name="records",
@@ -180,23 +294,30 @@ def _districts_coloured(
 ) -> dict:
     """The choropleth's data and colours, the same on either kind of map."""
     codes = [d.code for d in profile.districts]
+    low, high = z_range(z)
     return {
         "geojson": profile.geojson,
         "locations": codes,
         "featureidkey": "id",
         "z": z,
+        "zmin": low,
+        "zmax": high,
         "customdata": codes,
-        "colorscale": "Cividis",
+        "colorscale": COLOURS,
         "reversescale": reverse,
         "marker_line_color": [
             "#ffffff" if c == highlight else "#0b1220" for c in codes
         ],
         "marker_line_width": [4 if c == highlight else 1 for c in codes],
         "colorbar": {
-            "title": {"text": colour_title, "side": "top"},
-            "thickness": 14,
+            "title": {
+                "text": colour_title,
+                "side": "top",
+                "font": {"size": BAR_PX["title"]},
+            },
+            "thickness": BAR_PX["thickness"],
             "len": 0.7,
-            "tickfont": {"color": "#e6edf7"},
+            "tickfont": {"color": "#e6edf7", "size": BAR_PX["ticks"]},
         },
     }
 
@@ -208,35 +329,51 @@ def district_map(
     colour_title: str,
     reverse: bool = False,
     highlight: str | None = None,
+    lang: str = "en",
+    below_labels: go.Scattergeo | go.Scattermap | None = None,
 ) -> go.Figure:
+    """The districts coloured by ``z``, each labelled with its name and value,
+    and ``below_labels`` (the records) between the two."""
     if profile.tiles is not None:
-        return tile_map(profile, z, labels, colour_title, reverse, highlight)
+        return tile_map(
+            profile, z, labels, colour_title, reverse, highlight, lang, below_labels
+        )
     codes = [d.code for d in profile.districts]
     centroids = [d.geometry.representative_point() for d in profile.districts]
     fig = go.Figure(
         [
             go.Choropleth(
                 **_districts_coloured(profile, z, colour_title, reverse, highlight),
-                hovertemplate="%{customdata}<extra></extra>",
+                # the name and number on hover too: a label with no room is left out
+                text=labels,
+                hovertemplate="%{text}<extra></extra>",
             ),
+            *([below_labels] if below_labels is not None else []),
             go.Scattergeo(
                 lon=[p.x for p in centroids],
                 lat=[p.y for p in centroids],
                 text=labels,
                 customdata=codes,
                 mode="text",
+                name="labels",
                 textfont=dict(
-                    color="#ffffff",
-                    size=14,
+                    color=label_colours(z, reverse),
+                    size=LABEL_PX,
                     family=FONT,
-                    shadow="0 0 3px #000, 0 0 2px #000",
+                    # a halo in the opposite colour keeps the text clear of edges
+                    shadow="auto",
                 ),
                 hoverinfo="skip",
             ),
         ]
     )
+    # the city's own box, not fitbounds: plotly frames fitted bounds in a square,
+    # which leaves a wide map box mostly empty
+    minx, miny, maxx, maxy = _bounds(profile)
+    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     fig.update_geos(
-        fitbounds="locations",
+        lonaxis_range=[minx - pad_x, maxx + pad_x],
+        lataxis_range=[miny - pad_y, maxy + pad_y],
         visible=False,
         bgcolor="rgba(0,0,0,0)",
         projection_type="mercator",
@@ -244,21 +381,46 @@ def district_map(
     fig.update_layout(
         margin=dict(l=0, r=0, t=0, b=0),
         paper_bgcolor="rgba(0,0,0,0)",
-        font=dict(color="#e6edf7", family=FONT),
+        font=dict(color="#e6edf7", family=FONT, size=LABEL_PX),
+        hoverlabel=dict(font=dict(size=LABEL_PX)),
         uirevision="city-map",  # keep the view steady across refreshes
         showlegend=False,
+        meta=_meta(lang),
     )
     return fig
+
+
+def _districts_patch(
+    profile: CityProfile,
+    z: list[float | None],
+    labels: list[str],
+    reverse: bool,
+    labels_at: int = 1,
+) -> Patch:
+    """The numbers of a district map: its colours, labels and their colours (the
+    labels are trace ``labels_at``, after the records when there are any)."""
+    low, high = z_range(z)
+    patch = Patch()
+    patch["data"][0]["z"] = z
+    patch["data"][0]["zmin"] = low
+    patch["data"][0]["zmax"] = high
+    patch["data"][0]["text"] = labels
+    patch["data"][labels_at]["text"] = labels
+    if profile.tiles is None:
+        patch["data"][labels_at]["textfont"]["color"] = label_colours(z, reverse)
+    return patch
 
 
 def city_map_patch(
     profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str = "en"
 ) -> Patch:
     """Only the numbers change on a refresh: patch them, never resend the figure."""
-    patch = Patch()
-    patch["data"][0]["z"] = _z(profile, kpi, values)
-    patch["data"][1]["text"] = _labels(profile, kpi, values, lang)
-    return patch
+    return _districts_patch(
+        profile,
+        _z(profile, kpi, values),
+        _labels(profile, kpi, values, lang),
+        kpi.higher_is_better,
+    )
 
 
 def outline_districts(
@@ -290,6 +452,8 @@ def tile_map(
     colour_title: str,
     reverse: bool = False,
     highlight: str | None = None,
+    lang: str = "en",
+    below_labels: go.Scattermap | None = None,
 ) -> go.Figure:
     """The same map over the city's own tile server (MapLibre). The labels need
     the server's fonts: without ``glyphs_url`` they are left out (a label layer
@@ -312,15 +476,15 @@ def tile_map(
     }
     if tiles.glyphs_url:
         style["glyphs"] = tiles.glyphs_url
-    names = [d.name() for d in profile.districts]
     fig = go.Figure(
         [
             go.Choroplethmap(
                 **_districts_coloured(profile, z, colour_title, reverse, highlight),
-                text=names,
+                text=labels,
                 marker_opacity=0.6,
                 hovertemplate="%{text}<extra></extra>",
             ),
+            *([below_labels] if below_labels is not None else []),
             go.Scattermap(
                 lon=[p.x for p in centroids],
                 lat=[p.y for p in centroids],
@@ -328,7 +492,8 @@ def tile_map(
                 customdata=codes,
                 mode="text" if tiles.glyphs_url else "markers",
                 marker={"size": 1, "opacity": 0},
-                textfont={"color": "#ffffff", "size": 14},
+                name="labels",
+                textfont={"color": LIGHT_TEXT, "size": LABEL_PX},
                 hoverinfo="skip",
             ),
         ]
@@ -344,9 +509,11 @@ def tile_map(
         },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="rgba(0,0,0,0)",
-        font={"color": "#e6edf7", "family": FONT},
+        font={"color": "#e6edf7", "family": FONT, "size": LABEL_PX},
+        hoverlabel={"font": {"size": LABEL_PX}},
         uirevision="city-map",
         showlegend=False,
+        meta=_meta(lang),
     )
     return fig
 

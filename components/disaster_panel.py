@@ -86,9 +86,13 @@ def disaster_panel(
     """The alerts, then live pictures from the districts concerned."""
     heading = html.H2(t(lang, "stage.alerts"), className="feed-heading")
     if alerts:
-        shown = [heading, *(_card(a, profile, lang, linked) for a in alerts)]
+        # one box for the cards: a wall shows as many whole cards as it has room for
+        cards = html.Div(
+            [_card(a, profile, lang, linked) for a in alerts], className="alert-cards"
+        )
     else:
-        shown = [heading, html.Div(t(lang, "ticker.none"), className="alert-none")]
+        cards = html.Div(t(lang, "ticker.none"), className="alert-none")
+    shown = [heading, cards]
     if cameras:
         shown += [
             html.H2(t(lang, "cameras.in_area"), className="feed-heading"),

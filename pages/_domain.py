@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from access.current import camera_level, sees_records, view_tag
 from access.policy import needs
@@ -25,14 +25,7 @@ from components.charts import (
     series_figure,
     timeline_figure,
 )
-from components.city_map import (
-    count_labels,
-    count_z,
-    counts_map_figure,
-    map_config,
-    points_trace,
-    set_count_scale,
-)
+from components.city_map import counts_map_figure, counts_map_patch, map_config
 from components.format import category, label
 from components.links import href
 from components.record_detail import record_detail
@@ -474,12 +467,7 @@ def _outputs(view: dict) -> tuple:
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
     counts = service.by_district(f)
-    patch = Patch()  # only the numbers and the points change
-    patch["data"][0]["z"] = count_z(profile, counts)
-    patch["data"][1]["text"] = count_labels(profile, counts, lang)
-    set_count_scale(patch, counts)
-    tiles = profile.tiles is not None
-    patch["data"][2] = points_trace(records, tiles=tiles).to_plotly_json()
+    patch = counts_map_patch(profile, counts, records, lang)  # numbers, points
     return (
         kpi_tiles(lang, f.district, domain.kpis, embedding=Embedding.from_view(view)),
         patch,

@@ -159,9 +159,10 @@ def layout(
                             else None,
                         ],
                         xl=5,
+                        className="map-col",
                     ),
                 ],
-                className="g-3",
+                className="g-3 overview-main",
             ),
             dbc.Offcanvas(
                 id="score-panel",

@@ -70,13 +70,15 @@ LAYOUT = (
     "const o = document.querySelector('#kiosk-stage #overview');"
     "return o ? o.classList.contains('disaster-layout') : null"
 )
-# the choropleth's outline widths, district by district, as plotly drew them
+# the choropleth's outline widths, district by district, as plotly drew them (in
+# px that follow the screen: an outlined district's line is wider than the others)
 OUTLINES = (
     "const g = document.querySelector('#city-map .js-plotly-plot');"
     "const d = g && g.data && g.data[0];"
     "if (!d) return null;"
     "const w = d.marker.line.width;"
-    "return d.locations.filter((c, i) => Array.isArray(w) && w[i] > 1).sort().join()"
+    "const thin = Array.isArray(w) ? Math.min(...w) : w;"
+    "return d.locations.filter((c, i) => Array.isArray(w) && w[i] > thin).sort().join()"
 )
 
 
