@@ -152,6 +152,8 @@ def _page(prefix: str, lang: str, heading: str, body: Markup, switch: Markup) ->
         "<meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>{title}</title>"
+        # the wall's own icon: without it the browser asks for /favicon.ico, a 404
+        "<link rel='icon' href='{prefix}_favicon.ico'>"
         "<link rel='stylesheet' href='{prefix}assets/00-bootstrap.min.css'>"
         "<link rel='stylesheet' href='{prefix}assets/10-wall.css'>"
         "</head><body class='sign-in-body'><main class='sign-in'>{switch}"
