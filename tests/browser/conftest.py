@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from access import accounts
 from access.roles import Role
+from tests.browser.servers import free_port, screen
 from tests.conftest import build_wall, seoul_profile_copy
 from tests.signin import TEST_ADMIN, browser_sign_in
 
@@ -24,14 +24,6 @@ BACKFILL_DAYS = 15  # enough for every KPI's comparison period
 NEVER_DISASTER_LAYOUT = "\n[disaster]\nlayout_from = 6\n"
 # the test cameras answer on the loopback address, which a profile must allow
 LOCAL_CAMERAS = '\n[network]\nallow_hosts = ["127.0.0.1"]\n'
-
-
-def free_port() -> int:
-    """A port nobody listens on: dash[testing] counts up from one fixed port, so two
-    test runs on one machine (or a wall already served there) would collide."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _require_browser() -> None:
@@ -117,12 +109,7 @@ def dash_duo(dash_duo):
 
 @pytest.fixture
 def wall(dash_duo, wall_app):
-    # the page itself gets 1920×1080, as on the wall screen (a window would lose
-    # some of it to the browser's frame)
-    dash_duo.driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(dash_duo.driver, 1920, 1080)
     dash_duo.start_server(wall_app, navigate=False, port=free_port())
     # staff and admins sign in first (test_access.py covers the other roles)
     browser_sign_in(dash_duo.driver, dash_duo.server.url, *TEST_ADMIN)

@@ -1,17 +1,22 @@
-"""Small real servers on 127.0.0.1 for the browser tests: a free port, and any WSGI
-app (a proxy, an intranet page, a tile server) served in a thread."""
+"""Small real servers on 127.0.0.1 for the browser tests: a free port, any WSGI
+app (a proxy, an intranet page, a tile server) served in a thread, the environment
+of a wall served with its own store, and the browser's screen size."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
 
 def free_port() -> int:
+    """A port nobody listens on: dash[testing] counts up from one fixed port, so two
+    test runs on one machine (or a wall already served there) would collide."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -27,3 +32,24 @@ def serve_wsgi(app, port: int) -> Iterator[None]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def own_store(profile: Path, folder: Path, **more: str) -> dict[str, str]:
+    """The environment of a `citywall serve` on ``profile`` with its own SQLite
+    store in ``folder``/data, whatever database the test run itself was given."""
+    env = os.environ | {
+        "CITYWALL_PROFILE": str(profile),
+        "CITYWALL_DATA_DIR": str(folder / "data"),
+        **more,
+    }
+    env.pop("CITYWALL_DATABASE_URL", None)
+    return env
+
+
+def screen(driver, width: int, height: int) -> None:
+    """The page itself gets ``width``×``height``, as on a wall screen (a window
+    would lose some of it to the browser's frame)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )

@@ -21,7 +21,7 @@ from kpis.records import RecordFilter
 from store import versions, writes
 from store.schema import cameras
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.servers import free_port, serve_wsgi
+from tests.browser.servers import free_port, screen, serve_wsgi
 from tests.signin import browser_session
 
 COLOURS = [(220, 40, 40), (40, 80, 230)]  # red, blue, red, … one per request
@@ -174,10 +174,7 @@ def test_the_camera_wall_shows_every_camera_it_may(wall, incident, size):
     from web import runtime
 
     width, height = size
-    wall.driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(wall.driver, width, height)
     wall.driver.get(f"{wall.server_url}/cameras")
     wall.wait_for_element(".camera-grid .camera-card", timeout=30)
     public = runtime.kpi_service().cameras("public")

@@ -7,7 +7,6 @@ Every change is in the stage log. A real `citywall serve` with its own store, at
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +16,7 @@ from store import stages as stage_store
 from store import versions, writes
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.contrast import CONTRAST_FAILURES
-from tests.browser.servers import free_port
+from tests.browser.servers import free_port, own_store, screen
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
@@ -87,16 +86,9 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
 ):
     # no simulated alerts here: only the test's own alert moves the stage
     profile = seoul_profile_copy(tmp_path, 8, refresh_seconds=2, alerts_per_day=0)
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(profile),
-        "CITYWALL_DATA_DIR": str(tmp_path / "data"),
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(profile, tmp_path)
     driver = dash_duo.driver
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(driver, 1920, 1080)
     with serving(env, free_port()) as (url, _):
         # the operator's side: the same store the server writes
         engine = store_engine.connect(f"sqlite:///{tmp_path / 'data' / 'citywall.db'}")
@@ -134,10 +126,7 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
         # the stage, its guidance and the alerts' cards with their cameras: readable
         assert _js(dash_duo, CONTRAST_FAILURES) == []
 
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 3840, "height": 2160, "deviceScaleFactor": 1, "mobile": False},
-        )
+        screen(driver, 3840, 2160)
         time.sleep(1)
         # the banner scales with the screen (rem sizes follow the viewport)
         big = _js(

@@ -10,7 +10,6 @@ not.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +21,7 @@ from werkzeug.middleware.http_proxy import ProxyMiddleware
 from werkzeug.wrappers import Response
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.servers import free_port, serve_wsgi
+from tests.browser.servers import free_port, own_store, serve_wsgi
 from tests.citywall.test_cli import citywall, serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import demo_admin, signed_in_session
@@ -63,14 +62,13 @@ def intranet(request, tmp_path_factory):
     strips = request.param == "proxy strips it"
     folder = tmp_path_factory.mktemp("intranet")
     allowed_port, other_port, proxy_port = free_port(), free_port(), free_port()
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(seoul_profile_copy(folder, 1, refresh_seconds=2)),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-        "CITYWALL_URL_PREFIX": PREFIX,
-        "CITYWALL_PROXY_STRIPS_PREFIX": "true" if strips else "false",
-        "CITYWALL_FRAME_ANCESTORS": f"http://127.0.0.1:{allowed_port}",
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(
+        seoul_profile_copy(folder, 1, refresh_seconds=2),
+        folder,
+        CITYWALL_URL_PREFIX=PREFIX,
+        CITYWALL_PROXY_STRIPS_PREFIX="true" if strips else "false",
+        CITYWALL_FRAME_ANCESTORS=f"http://127.0.0.1:{allowed_port}",
+    )
     with serving(env) as (wall_url, _output):
         proxy = ProxyMiddleware(
             _not_here,

@@ -14,6 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.servers import screen
 
 
 def _page(wall) -> str | None:
@@ -126,10 +127,7 @@ def test_the_operator_steps_and_pauses_with_the_keyboard(wall):
 def test_the_wall_scales_from_1920_to_3840(wall):
     sizes = {}
     for width, height in ((1920, 1080), (3840, 2160)):
-        wall.driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
+        screen(wall.driver, width, height)
         wall.driver.get(wall.server_url + "/wall")
         wall.wait_for_element("#kiosk-stage #city-map .scattergeo text", timeout=30)
         sizes[width] = wall.driver.execute_script(

@@ -11,7 +11,6 @@ safety 3 s, disasters 3 s, complaints 3 s, Gangnam-gu 2 s.
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 
@@ -20,7 +19,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.keys import Keys
 
 from access import accounts
-from tests.browser.servers import free_port
+from tests.browser.servers import free_port, own_store, screen
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
@@ -247,16 +246,9 @@ def test_the_header_keeps_its_words_apart(wall):
 def test_the_ticker_with_no_alerts_is_still_and_whole(dash_duo, tmp_path):
     # a city with no alerts at all: the ticker has nothing to scroll
     profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(profile),
-        "CITYWALL_DATA_DIR": str(tmp_path / "data"),
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(profile, tmp_path)
     driver = dash_duo.driver
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(driver, 1920, 1080)
     with serving(env, free_port()) as (url, _):
         browser_sign_in(driver, url, *demo_admin(tmp_path / "data"))
         for path in ("/wall", "/"):

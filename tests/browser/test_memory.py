@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.servers import screen
 
 pytestmark = pytest.mark.slow  # two 4,000-refresh heap runs: 11 minutes
 
@@ -64,10 +65,7 @@ def _wait_for_tick(wall, n: int) -> float:
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
 def test_the_heap_stays_flat_over_4000_refreshes(wall, size):
     width, height = size
-    wall.driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
+    screen(wall.driver, width, height)
     wall.driver.get(wall.server_url + "/")
     wall.wait_for_element("#tiles .kpi-tile .tile-value", timeout=30)
     wall.driver.execute_script(COUNT_TICKS)

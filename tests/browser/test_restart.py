@@ -3,12 +3,11 @@ by itself; a new deploy and the wall reloads itself to run the new code."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import requests
 
-from tests.browser.servers import free_port
+from tests.browser.servers import free_port, own_store
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
@@ -41,12 +40,11 @@ def _refreshes(dash_duo, timeout: float = 30) -> None:
 
 def test_the_wall_outlives_a_restart_and_reloads_for_a_new_deploy(dash_duo, tmp_path):
     port = free_port()
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(seoul_profile_copy(tmp_path, 1, refresh_seconds=2)),
-        "CITYWALL_DATA_DIR": str(tmp_path / "data"),
-        "CITYWALL_BUILD": "release-1",
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(
+        seoul_profile_copy(tmp_path, 1, refresh_seconds=2),
+        tmp_path,
+        CITYWALL_BUILD="release-1",
+    )
     with serving(env, port) as (url, _):
         browser_sign_in(dash_duo.driver, url, *demo_admin(tmp_path / "data"))
         dash_duo.driver.get(url + "/")

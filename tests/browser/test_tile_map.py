@@ -4,7 +4,6 @@ district map on MapLibre with tiles fetched from that server (here one on
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 import zlib
@@ -12,7 +11,7 @@ import zlib
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.browser.servers import free_port, serve_wsgi
+from tests.browser.servers import free_port, own_store, serve_wsgi
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
@@ -61,11 +60,7 @@ def tiled_wall(tmp_path_factory):
         + 'attribution = "City GIS"\n',
         encoding="utf-8",
     )
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(profile),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(profile, folder)
     with serve_wsgi(tiles, port), serving(env) as (url, _output):
         yield url, tiles, demo_admin(folder / "data")
 

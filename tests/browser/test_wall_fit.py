@@ -8,7 +8,6 @@ Screenshots: docs/screenshots/wall-<W>x<H>.png and wall-disaster-<W>x<H>.png.
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 
@@ -16,7 +15,7 @@ import pytest
 
 from store import engine as store_engine
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.servers import free_port
+from tests.browser.servers import free_port, own_store, screen
 from tests.browser.test_disaster import _flood_warning, _store
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
@@ -139,13 +138,6 @@ def _inside(box: dict, width: int, height: int) -> bool:
     )
 
 
-def _size(driver, width: int, height: int) -> None:
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
 def _settled(driver, timeout: float = 60) -> dict:
     """The wall once its map is drawn at this size and two readings agree."""
     deadline = time.monotonic() + timeout
@@ -205,11 +197,7 @@ def fit_wall(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fit")
     # no simulated alerts: only the test's own alert moves the stage
     profile = seoul_profile_copy(folder, 3, refresh_seconds=5, alerts_per_day=0)
-    env = os.environ | {
-        "CITYWALL_PROFILE": str(profile),
-        "CITYWALL_DATA_DIR": str(folder / "data"),
-    }
-    env.pop("CITYWALL_DATABASE_URL", None)
+    env = own_store(profile, folder)
     with serving(env, free_port()) as (url, _):
         engine = store_engine.connect(f"sqlite:///{folder / 'data' / 'citywall.db'}")
         yield url, demo_admin(folder / "data"), engine
@@ -221,7 +209,7 @@ def _tour(dash_duo, url: str, disaster: bool) -> dict[int, dict]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = "wall-disaster" if disaster else "wall"
     for width, height in SIZES:
-        _size(driver, width, height)
+        screen(driver, width, height)
         driver.get(url + "/wall")
         seen[width] = _settled(driver)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{width}x{height}.png"))
@@ -243,7 +231,7 @@ def test_the_wall_fills_every_screen(dash_duo, fit_wall):
     browser_sign_in(dash_duo.driver, url, *admin)
     seen = _tour(dash_duo, url, disaster=False)
     # a screen that changes size redraws the map at its new size, with no reload
-    _size(dash_duo.driver, 1920, 1080)
+    screen(dash_duo.driver, 1920, 1080)
     again = _settled(dash_duo.driver)
     _check(again, 1920, 1080, disaster=False)
     assert abs(again["labels"][0]["size"] - seen[1920]["labels"][0]["size"]) < 0.1
@@ -265,7 +253,7 @@ def test_every_page_of_the_rotation_keeps_to_the_screen(dash_duo, fit_wall):
     driver = dash_duo.driver
     browser_sign_in(driver, url, *admin)
     for width, height in ((1366, 768), (1920, 1080)):
-        _size(driver, width, height)
+        screen(driver, width, height)
         driver.get(url + "/wall")
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         driver.execute_script("document.getElementById('kiosk-pause').click()")
