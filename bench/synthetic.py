@@ -22,8 +22,14 @@ import numpy as np
 import shapely
 
 from city.profile import CityProfile
-from city.records import Batch, Event, Measurement
-from connectors.simulator import AGENCIES, SEVERITIES, SEVERITY_WEIGHTS, STREAMS, TITLES
+from city.records import TITLE_KEY, Batch, Event, Measurement
+from connectors.simulator import (
+    AGENCIES,
+    SEVERITIES,
+    SEVERITY_WEIGHTS,
+    STREAMS,
+    english_title,
+)
 
 # Share of all events per stream: most of what a city records is complaints.
 STREAM_SHARE = {"complaints": 0.62, "safety": 0.28, "traffic": 0.098, "alerts": 0.002}
@@ -163,7 +169,7 @@ class SyntheticCity:
                     domain=stream.domain,
                     category=category,
                     occurred_at=occurred[i],
-                    title=TITLES[category],
+                    title=english_title(category),
                     status="closed" if closed else stream.first_status,
                     lon=lon[i],
                     lat=lat[i],
@@ -183,7 +189,8 @@ class SyntheticCity:
                 domain="disaster",
                 category=names[categories[i]],
                 occurred_at=occurred[i],
-                title=TITLES[names[categories[i]]],
+                title=english_title(names[categories[i]]),
+                attrs={TITLE_KEY: names[categories[i]]},
                 status="active",
                 severity=SEVERITIES[severities[i]],
                 lon=lon[i],
@@ -266,7 +273,7 @@ class SyntheticCity:
                         domain=stream.domain,
                         category=category,
                         occurred_at=occurred,
-                        title=TITLES[category],
+                        title=english_title(category),
                         status="active" if name == "alerts" else stream.first_status,
                         severity="Moderate" if name == "alerts" else None,
                         lon=float(place[0]),
@@ -332,5 +339,6 @@ def _attrs(category: str) -> dict[str, Any]:
     mutated): what a feed's extra fields cost in the store, without the garbage."""
     if category not in _ATTRS:
         agency = AGENCIES.get(category)
-        _ATTRS[category] = {"agency": agency} if agency else {"channel": "120"}
+        said = {"agency": agency} if agency else {"channel": "120"}
+        _ATTRS[category] = said | {TITLE_KEY: category}  # as the simulator's
     return _ATTRS[category]

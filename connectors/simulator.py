@@ -62,6 +62,12 @@ class Stream:
         return timedelta(minutes=min(total, 30 * 24 * 60))
 
 
+def english_title(category: str) -> str:
+    """A simulated record's title as stored: the English words of its kind (its
+    ``TITLE_KEY`` lets the wall show it in its own language)."""
+    return i18n.t("en", f"record_title.{category}")
+
+
 def _profile(
     *peaks: tuple[float, float, float], floor: float = 0.2
 ) -> tuple[float, ...]:
@@ -440,8 +446,7 @@ class SimulatorConnector:
             source_id=f["id"],
             domain=stream.domain,
             category=f["category"],
-            # the English words stored; the wall shows them in its own language
-            title=i18n.t("en", f"record_title.{f['category']}"),
+            title=english_title(f["category"]),
             status=status,
             occurred_at=created,
             updated_at=updated,
