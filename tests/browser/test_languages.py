@@ -46,17 +46,21 @@ def _wait_for(check, timeout: float = 30):
 
 @pytest.mark.parametrize("lang", ["ko", "es"])
 def test_the_demos_records_read_in_the_walls_language(wall, lang):
+    # other tests add records of their own to the shared store (titles as a feed
+    # sends them, which stay as sent): the demo's are those of its kinds
+    english = TITLES["en"] - TITLES[lang]
     wall.driver.get(f"{wall.server_url}/?lang={lang}")
     wall.wait_for_element("#event-feed .feed-title", timeout=30)
     feed = _texts(wall, "#event-feed .feed-title")
-    assert feed and set(feed) <= TITLES[lang], feed
-    # a record of the feed opens on its domain page, its panel titled in lang
-    wall.find_element("#event-feed .feed-link").click()
+    assert set(feed) & TITLES[lang] and not set(feed) & english, feed
+    # a record of the demo opens on its domain page, its panel titled in lang
+    first = feed.index(next(t for t in feed if t in TITLES[lang]))
+    wall.driver.find_elements("css selector", "#event-feed .feed-link")[first].click()
     wall.wait_for_element("#record-detail .record-title", timeout=30)
     (title,) = _texts(wall, "#record-detail .record-title")
-    assert title in TITLES[lang] and title == feed[0]
+    assert title == feed[first]
     rows = _wait_for(lambda: _texts(wall, "#record-grid .ag-cell[col-id='title']"))
-    assert rows and set(rows) <= TITLES[lang], rows
+    assert set(rows) & TITLES[lang] and not set(rows) & english, rows
     assert not wall.get_logs()
 
 
