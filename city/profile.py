@@ -20,6 +20,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from city.district_codes import MAX_LENGTH as CODE_LENGTH
+from city.district_codes import is_wall_code, slug
 from city.i18n import LANGUAGES
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
 from city.network import OPEN_INTERNET, NetworkPolicy, load_network
@@ -38,10 +40,17 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class District:
-    code: str
+    code: str  # the wall's code: in the store, URLs, CSV (city.district_codes)
     names: dict[str, str]
     population: int
     geometry: BaseGeometry = field(repr=False, compare=False)
+    # the city's own code or name when the wall's code was made from it
+    official_code: str | None = None
+
+    @property
+    def shown_code(self) -> str:
+        """The code people are shown: the city's own, else the wall's."""
+        return self.official_code or self.code
 
     def name(self, language: str = "en") -> str:
         # place names are proper nouns: a language without its own (Spanish for a
@@ -320,8 +329,10 @@ def _districts(
             "no [[districts]]: list each district with code, name, population"
         )
     districts = []
-    for row in rows:
+    for position, row in enumerate(rows, start=1):
         code = str(row.get("code", ""))
+        if problem := _code_problem(code, row.get("official_code"), position):
+            problems.append(problem)
         if code not in shapes:
             problems.append(
                 f"district {code or '?'} has no polygon in the boundaries file"
@@ -333,6 +344,7 @@ def _districts(
                 names=dict(row.get("name", {})),
                 population=int(row.get("population", 0)),
                 geometry=shapes[code],
+                official_code=row.get("official_code"),
             )
         )
     unlisted = sorted(set(shapes) - {d.code for d in districts})
@@ -341,6 +353,21 @@ def _districts(
             f"boundaries hold districts not listed in [[districts]]: {unlisted}"
         )
     return districts
+
+
+def _code_problem(code: str, official: Any, position: int) -> str | None:
+    """What is wrong with a district's code (the wall's rule, one for the store,
+    URLs and CSV files) or its ``official_code``, with the fix."""
+    if official is not None and not (isinstance(official, str) and official):
+        return f'district "{code}": official_code must be text, e.g. "{code}"'
+    if not code or is_wall_code(code):
+        return None  # no code at all: said with its missing polygon
+    suggested = slug(code) or str(position)
+    return (
+        f'district "{code}": code must be 1–{CODE_LENGTH} letters, digits, - or _ '
+        f'(URL-safe); write code = "{suggested}" and official_code = '
+        f'"{official or code}"'
+    )
 
 
 def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConfig]:

@@ -23,9 +23,14 @@ from sqlalchemy import (
     text,
 )
 
+from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from store.types import UTCDateTime
 
 metadata = MetaData()
+
+# Every column holding a district's code: as long as any code the profile accepts
+# (city.district_codes), so no code the check passed is quarantined at ingest.
+DistrictCode = String(CODE_LENGTH)
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT at scale.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -33,7 +38,7 @@ RowId = BigInteger().with_variant(Integer(), "sqlite")
 districts = Table(
     "districts",
     metadata,
-    Column("code", String(16), primary_key=True),
+    Column("code", DistrictCode, primary_key=True),
     Column("name_en", Text, nullable=False),
     Column("name_local", Text, nullable=False),
     Column("population", Integer, nullable=False),
@@ -53,7 +58,7 @@ events = Table(
     Column("title", Text, nullable=False, default=""),
     Column("status", String(32), nullable=False),
     Column("severity", String(16)),
-    Column("district_code", String(16), ForeignKey("districts.code")),
+    Column("district_code", DistrictCode, ForeignKey("districts.code")),
     Column("lon", Float),
     Column("lat", Float),
     Column("occurred_at", UTCDateTime, nullable=False),
@@ -97,7 +102,9 @@ event_areas = Table(
         ForeignKey("events.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("district_code", String(16), ForeignKey("districts.code"), primary_key=True),
+    Column(
+        "district_code", DistrictCode, ForeignKey("districts.code"), primary_key=True
+    ),
     Index("ix_event_areas_district", "district_code"),
 )
 
@@ -112,7 +119,7 @@ measurements = Table(
     Column("series", String(64), nullable=False),
     Column("place", String(128), nullable=False),
     Column("category", String(64)),
-    Column("district_code", String(16), ForeignKey("districts.code")),
+    Column("district_code", DistrictCode, ForeignKey("districts.code")),
     Column("lon", Float),
     Column("lat", Float),
     Column("observed_at", UTCDateTime, nullable=False),
@@ -181,7 +188,7 @@ cameras = Table(
     Column("provider", String(100), nullable=False),
     Column("lon", Float, nullable=False),
     Column("lat", Float, nullable=False),
-    Column("district_code", String(20)),
+    Column("district_code", DistrictCode),
     Column("snapshot_url", Text),
     Column("stream_url", Text),
     Column("access", String(20), nullable=False),
@@ -225,7 +232,7 @@ event_hourly = Table(
     metadata,
     Column("domain", String(16), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
-    Column("district_code", String(16), primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
     Column("category", String(64), primary_key=True),
     Column("opened", Integer, nullable=False, default=0),
     Column("closed", Integer, nullable=False, default=0),
@@ -237,7 +244,7 @@ event_totals = Table(
     "event_totals",
     metadata,
     Column("domain", String(16), primary_key=True),
-    Column("district_code", String(16), primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
     Column("opened", BigInteger, nullable=False, default=0),
     Column("closed", BigInteger, nullable=False, default=0),
 )
@@ -251,7 +258,7 @@ close_hours_histogram = Table(
     metadata,
     Column("domain", String(16), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
-    Column("district_code", String(16), primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
     Column("bucket", Integer, primary_key=True),
     Column("n", Integer, nullable=False, default=0),
 )
@@ -263,7 +270,7 @@ measurement_hourly = Table(
     metadata,
     Column("series", String(64), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
-    Column("district_code", String(16), primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
     Column("n", Integer, nullable=False),
     Column("total", Float, nullable=False),
 )
@@ -332,7 +339,7 @@ embed_tokens = Table(
     metadata,
     Column("id", RowId, primary_key=True, autoincrement=True),
     Column("target", String(200), nullable=False),
-    Column("district", String(16)),
+    Column("district", DistrictCode),
     Column("issued_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),

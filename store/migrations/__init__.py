@@ -17,6 +17,8 @@ second process, once it has the lock, finds the store at head.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,11 +129,31 @@ def upgrade(
             if revision == "head" and at == head():
                 return at, at  # at head stays at head: no lock to take
             cfg = config(connection)
-            command.upgrade(cfg, revision)
+            with _sqlite_foreign_keys_off(connection):
+                command.upgrade(cfg, revision)
             return cfg.attributes.get("before"), current(connection)
     finally:
         if isinstance(store, str):
             engine.dispose()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite's foreign keys off while migrations run: a migration that rebuilds a
+    table (batch mode: copy, drop, rename) would otherwise empty the tables whose
+    rows refer to the dropped one, or fail. SQLite ignores the pragma inside a
+    transaction, so it is set before the migrations' own and put back after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()  # after a failed migration: out of its transaction
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def history() -> list[tuple[str, str]]:
