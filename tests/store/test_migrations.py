@@ -37,10 +37,14 @@ from sqlalchemy import (
 from werkzeug.security import generate_password_hash
 
 from access import accounts
-from city.records import Measurement
+from city.profile import SourceConfig, load_profile
+from city.records import Batch, Event, Measurement
+from ingest.runner import SourceRunner, prepare_store
 from store import connect, migrations, schema, writes
 from store.types import UTCDateTime
 from tests.conftest import BACKENDS, PROJECT_ROOT, store_at_head, store_on
+from tests.ingest.test_runner import Scripted
+from tests.long_codes import DASHED, LONGEST, seoul_with_long_codes
 
 PASSWORD = "a-long-enough-password"
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -374,6 +378,118 @@ def test_a_store_at_0001_keeps_its_readings_and_keys_them_by_source(store_url):
         assert [tuple(r) for r in got] == [("new", 40.0), ("old", 10.0)]
         if engine.dialect.name == "sqlite":
             assert shape(engine)["measurements"]["rowid"] is False
+    finally:
+        engine.dispose()
+
+
+def every_row(engine) -> dict[str, list[tuple]]:
+    """Every row of every table of the schema, in a stable order."""
+    with engine.connect() as conn:
+        return {
+            name: sorted(
+                (tuple(map(repr, row)) for row in conn.execute(select(table))),
+            )
+            for name, table in schema.metadata.tables.items()
+        }
+
+
+def test_a_store_at_0002_takes_records_of_the_longest_codes_once_upgraded(
+    store_url, seoul, tmp_path
+):
+    """0003 widens every code column in place (a rebuild of ten tables on SQLite,
+    its foreign keys off) keeping every row, an event's further districts
+    included; then a district under a 32-character code, and one with "-" and "_",
+    take their records through the ingest, none quarantined."""
+    engine = connect(store_url)
+    try:
+        assert migrations.upgrade(engine, "0002") == (None, "0002")
+        with engine.begin() as conn:
+            writes.sync_districts(conn, seoul)
+            writes.upsert_events(
+                conn,
+                "old",
+                [
+                    Event(
+                        "w1",
+                        "disaster",
+                        "heavy_rain",
+                        NOW,
+                        district_code="11680",
+                        areas=("11110", "11680"),
+                        expires_at=NOW,
+                    )
+                ],
+                NOW,
+            )
+            writes.upsert_measurements(
+                conn, "old", [Measurement("pm25", "p1", NOW, 12.0, None, "11680")]
+            )
+        before = every_row(engine)
+        assert before["event_areas"] and before["event_hourly"]
+        assert migrations.upgrade(engine) == ("0002", migrations.head())
+        assert every_row(engine) == before
+        if engine.dialect.name == "sqlite":  # foreign keys on again, for the ingest
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+        profile = load_profile(seoul_with_long_codes(tmp_path))
+        prepare_store(engine, profile)
+        coex = (127.0473, 37.5172)  # in Gangnam-gu, placed by the ingest
+        feed = Scripted(
+            Batch(
+                events=[
+                    Event("c1", "complaints", "noise", NOW, lon=coex[0], lat=coex[1]),
+                    Event(
+                        "w2",
+                        "disaster",
+                        "heavy_rain",
+                        NOW,
+                        district_code=DASHED,
+                        areas=(DASHED, LONGEST),
+                    ),
+                ],
+                measurements=[
+                    Measurement("pm25", "coex", NOW, 30.0, None, None, *coex)
+                ],
+            )
+        )
+        summary = SourceRunner(
+            engine, profile, SourceConfig("feed", "test", 60, {}), connector=feed
+        ).run()
+        assert (summary.error, summary.rejected, summary.stored) == (None, 0, 3)
+        with engine.connect() as conn:
+            assert (
+                conn.execute(
+                    select(func.count()).select_from(schema.quarantine)
+                ).scalar()
+                == 0
+            )
+            placed = dict(
+                conn.execute(
+                    select(
+                        schema.events.c.source_id, schema.events.c.district_code
+                    ).where(schema.events.c.source == "feed")
+                ).all()
+            )
+            assert placed == {"c1": LONGEST, "w2": DASHED}
+            assert sorted(
+                conn.execute(
+                    select(schema.event_areas.c.district_code)
+                    .join(schema.events)
+                    .where(schema.events.c.source_id == "w2")
+                ).scalars()
+            ) == sorted([DASHED, LONGEST])
+            assert (
+                conn.execute(
+                    select(schema.measurements.c.district_code).where(
+                        schema.measurements.c.place == "coex"
+                    )
+                ).scalar()
+                == LONGEST
+            )
+            assert LONGEST in set(
+                conn.execute(select(schema.event_hourly.c.district_code)).scalars()
+            )
     finally:
         engine.dispose()
 
