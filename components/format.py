@@ -65,12 +65,12 @@ def place(profile: CityProfile, district_code: str | None, lang: str) -> str:
 def district_facts(profile: CityProfile, district: District, lang: str) -> str:
     """Code and population; a profile without populations says so."""
     if not profile.population:
-        return t(lang, "district.facts_no_population", code=district.code)
+        return t(lang, "district.facts_no_population", code=district.shown_code)
     share = district.population / profile.population
     return t(
         lang,
         "district.facts",
-        code=district.code,
+        code=district.shown_code,
         population=i18n.number(district.population, lang),
         share=i18n.number(share * 100, lang, 1),
         city=profile.name(lang),

@@ -7,7 +7,7 @@ follows the viewer from page to page.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import dash
 
@@ -18,3 +18,17 @@ def href(path: str, lang: str | None = None, **params: str | int | None) -> str:
         query["lang"] = lang
     relative = dash.get_relative_path(path)
     return relative + ("?" + urlencode(query) if query else "")
+
+
+def district_path(code: str) -> str:
+    """The path of a district's page. Quoted, though a wall code needs none
+    (``city.district_codes``): a code from an older profile still makes a link
+    that reaches its page, never a broken one."""
+    return f"/district/{quote(code, safe='')}"
+
+
+def district_code_in(segment: str) -> str:
+    """The code a path's segment names: the browser sends it quoted (as
+    ``district_path`` wrote it), the server's router unquoted; either way the
+    same code."""
+    return unquote(segment)

@@ -27,7 +27,7 @@ from components.charts import (
 )
 from components.city_map import counts_map_figure, counts_map_patch, map_config
 from components.format import category, label
-from components.links import href
+from components.links import district_path, href
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
@@ -87,7 +87,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     if f.district:
         district = profile.districts_by_code[f.district]
         trail.append(
-            (district.name(lang), _link(f"/district/{f.district}", lang, embedding))
+            (district.name(lang), _link(district_path(f.district), lang, embedding))
         )
     return html.Div(
         [
@@ -451,7 +451,7 @@ def open_district(map_click, view):
         or Embedding.from_view(view) is not None
     ):
         return dash.no_update
-    return href(f"/district/{code}", view["lang"])
+    return href(district_path(code), view["lang"])
 
 
 def refresh(_n, view):

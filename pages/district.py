@@ -3,8 +3,6 @@ where that is fair, its rank, its map and its alerts."""
 
 from __future__ import annotations
 
-import re
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html
@@ -15,7 +13,7 @@ from city.profile import CityProfile
 from components.breadcrumbs import breadcrumbs
 from components.city_map import city_map_figure, map_config
 from components.format import change, district_facts, label, number, unit
-from components.links import href
+from components.links import district_code_in, district_path, href
 from components.ranking import Rank, rank_of
 from components.score_card import score_card, score_number
 from components.ticker import alert_ticker_items
@@ -28,19 +26,18 @@ from pages._not_found import not_found
 from pages._services import services
 from pages._titles import tab_title
 
-CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 PER = 10_000  # "per 10,000 residents"
 
 
 def title(code: str | None = None, **_path: str) -> str:
-    district = services().profile().districts_by_code.get(code or "")
+    district = services().profile().districts_by_code.get(district_code_in(code or ""))
     return tab_title(lambda lang: district.name(lang) if district else None)
 
 
 def exists(code: str | None = None, **_query: str) -> bool:
     """A known district's code: path templates also match "/district/1/extra"."""
     codes = services().profile().districts_by_code
-    return code is not None and bool(CODE.match(code)) and code in codes
+    return code is not None and district_code_in(code) in codes
 
 
 dash.register_page(
@@ -58,6 +55,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
         return html.Div(id="district-page")
     profile = services().profile()
     lang = i18n.resolve(lang, profile.default_language)
+    code = district_code_in(code)
     if not exists(code):
         return not_found(
             t(lang, "not_found.district", code=code, city=profile.name(lang)), lang
@@ -276,4 +274,4 @@ def open_other_district(click: dict | None, search: str | None):
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    return href(f"/district/{code}", i18n.language_of(search, profile.default_language))
+    return href(district_path(code), i18n.language_of(search, profile.default_language))

@@ -37,6 +37,7 @@ from city import i18n
 from city.i18n import t
 from city.profile import RotationStep
 from components.freshness import freshness_strip
+from components.links import district_code_in
 from components.shell import refresh_id
 from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
@@ -53,8 +54,9 @@ dash.register_page(
 def _title(step: RotationStep, lang: str) -> str:
     profile = services().profile()
     first, _, rest = step.page.strip("/").partition("/")
-    if first == "district" and rest in profile.districts_by_code:
-        name = profile.districts_by_code[rest].name(lang)
+    shown = profile.districts_by_code.get(district_code_in(rest))
+    if first == "district" and shown:
+        name = shown.name(lang)
     elif first in ("", "overview"):
         name = t(lang, "nav.overview")
     elif first == "disasters":

@@ -22,7 +22,7 @@ from components.disaster_panel import disaster_panel
 from components.event_feed import event_feed
 from components.format import label
 from components.freshness import freshness_strip
-from components.links import href
+from components.links import district_path, href
 from components.score_card import score_card, score_explanation
 from components.shell import refresh_id
 from components.stage_banner import stage_banner
@@ -343,4 +343,4 @@ def open_district(click: dict | None, search: str | None, embed: dict | None):
     if code not in services().profile().districts_by_code:
         return dash.no_update
     lang = i18n.language_of(search, services().profile().default_language)
-    return href(f"/district/{code}", lang)
+    return href(district_path(code), lang)

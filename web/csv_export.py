@@ -9,7 +9,9 @@ Numbers the app holds as numbers (a coordinate, a falling change) stay numbers.
 
 Times are the city's local time with its offset (ISO 8601: 2026-12-05T14:03:00+09:00):
 the clock the screen shows, and still one exact instant for any program that reads it.
-Titles are as shown, in the download's language.
+Titles are as shown, in the download's language. A district is given by the wall's
+code, the city's own (``official_code``, the same where the profile gives none) and
+its name.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ TILE_COLUMNS = (
     "kpi",
     "label",
     "district",
+    "district_official_code",
     "district_name",
     "value",
     "unit",
@@ -48,6 +51,7 @@ RECORD_COLUMNS = (
     "status",
     "severity",
     "district_code",
+    "district_official_code",
     "district_name",
     "closed_at",
     "lat",
@@ -107,13 +111,13 @@ def tile_csv(
 ) -> str:
     kpi = KPIS_BY_ID[kpi_id]
     value = next(v for v in service.tiles(district) if v.kpi_id == kpi_id)
+    shown = profile.districts_by_code[district] if district else None
     row = (
         kpi.id,
         i18n.pick(lang, kpi.labels),
         district or "",
-        profile.districts_by_code[district].name(lang)
-        if district
-        else profile.name(lang),
+        shown.shown_code if shown else "",
+        shown.name(lang) if shown else profile.name(lang),
         # a share is downloaded as shown on the tile: a percentage
         value.value * 100 if kpi.percent and value.value is not None else value.value,
         i18n.pick(lang, kpi.unit),
@@ -136,7 +140,9 @@ def records_csv(
 ) -> str:
     rows = service.records(f, limit=MAX_RECORDS)
     names = {d.code: d.name(lang) for d in profile.districts}
+    official = {d.code: d.shown_code for d in profile.districts}
     shown = {
+        "district_official_code": lambda r: official.get(r["district_code"]),
         "district_name": lambda r: names.get(r["district_code"]),
         "title": lambda r: i18n.record_title(lang, r["title"], r.get("title_key")),
     }

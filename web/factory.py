@@ -178,15 +178,17 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
         period = request.args.get("period") or "24h"
         if period not in PERIODS:
             abort(400, f"period must be one of {', '.join(PERIODS)}")
+        district = _district_arg(profile)
         f = RecordFilter(
             domain=domain,
-            district=_district_arg(profile),
+            district=district,
             category=request.args.get("category") or None,
             period=period,
         )
         lang = i18n.resolve(request.args.get("lang"), profile.default_language)
         body = records_csv(runtime.kpi_service(), profile, f, lang)
-        return _csv(body, f"{domain}-{period}.csv")
+        # a wall code is safe in a file name as it is (city.district_codes)
+        return _csv(body, f"{domain}{'-' + district if district else ''}-{period}.csv")
 
 
 def _add_camera_frames(app: dash.Dash, routes: str) -> None:
