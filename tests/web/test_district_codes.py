@@ -152,3 +152,32 @@ def test_the_kiosk_rotates_to_a_district_under_the_longest_code(wall):
     wall_page = drawn(wall, "/wall", ADMIN)
     assert f'"page": "/district/{LONGEST}", "seconds": 20.0' in wall_page
     assert '"title": "Gangnam-gu"' in wall_page
+
+
+@pytest.mark.parametrize("code", DISTRICTS)
+def test_an_embed_token_for_a_district_opens_its_embeds_and_tile_csv(wall, code):
+    from access import embed_tokens
+    from web import runtime
+    from web.signing import signing_key
+
+    issued = {
+        target: embed_tokens.issue(
+            runtime.engine(),
+            signing_key(wall.server),
+            target,
+            code,
+            timedelta(days=1),
+            datetime.now(UTC),
+        )
+        for target in ("complaints", "tile/complaints_open")
+    }
+    frame = wall.server.test_client()  # signed in by nothing but the token
+    page = f"/embed/complaints?district={code}&token={issued['complaints']}"
+    assert frame.get(page).status_code == 200
+    tile = f"/embed/tile/complaints_open?district={code}"
+    assert (
+        frame.get(f"{tile}&token={issued['tile/complaints_open']}").status_code == 200
+    )
+    other = DASHED if code == LONGEST else LONGEST
+    refused = f"/embed/complaints?district={other}&token={issued['complaints']}"
+    assert frame.get(refused).status_code in (401, 403)
