@@ -359,7 +359,10 @@ def _code_problem(code: str, official: Any, position: int) -> str | None:
     """What is wrong with a district's code (the wall's rule, one for the store,
     URLs and CSV files) or its ``official_code``, with the fix."""
     if official is not None and not (isinstance(official, str) and official):
-        return f'district "{code}": official_code must be text, e.g. "{code}"'
+        return (
+            f'district "{code}": official_code must be text in quotes, e.g. '
+            f'official_code = "{official}"'
+        )
     if not code or is_wall_code(code):
         return None  # no code at all: said with its missing polygon
     suggested = slug(code) or str(position)
