@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from access import accounts, embed_tokens
 from access.accounts import AccountError, enrol_link
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     except (AccountError, EmbedTokenError) as exc:
         print(f"citywall {args.command}: {exc}", file=sys.stderr)
         return 2
-    district = f"district={args.district}&" if args.district else ""
+    district = f"{urlencode({'district': args.district})}&" if args.district else ""
     print(f"{args.base_url.rstrip('/')}{prefix}embed/{target}?{district}token={token}")
     return 0
 

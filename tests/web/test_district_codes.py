@@ -181,3 +181,14 @@ def test_an_embed_token_for_a_district_opens_its_embeds_and_tile_csv(wall, code)
     other = DASHED if code == LONGEST else LONGEST
     refused = f"/embed/complaints?district={other}&token={issued['complaints']}"
     assert frame.get(refused).status_code in (401, 403)
+
+
+def test_the_embed_token_command_prints_a_working_link_for_the_longest_code(
+    wall, capsys
+):
+    from citywall.cli import main
+
+    assert main(["embed-token", "complaints", "--district", LONGEST]) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith(f"/embed/complaints?district={LONGEST}&token=")
+    assert wall.server.test_client().get(link).status_code == 200
