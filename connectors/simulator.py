@@ -204,6 +204,7 @@ class Climate:
 # Wet season with the sun (June to October north of the equator, December to
 # April south of it), forest fires in the dry season; no cold waves, snow or
 # East Asian fine dust.
+SOAKED = (0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 1.8, 2, 1.8, 1.2, 0.4, 0.2)  # late in the rains
 TROPICAL = Climate(
     kinds={
         "heavy_rain": 0.26,
@@ -216,8 +217,8 @@ TROPICAL = Climate(
     },
     seasons={
         "heavy_rain": (0.2, 0.2, 0.3, 0.5, 1, 1.6, 1.8, 1.8, 1.6, 1.2, 0.5, 0.3),
-        "flood": (0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 1.8, 2, 1.8, 1.2, 0.4, 0.2),
-        "landslide": (0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 1.8, 2, 1.8, 1.2, 0.4, 0.2),
+        "flood": SOAKED,
+        "landslide": SOAKED,
         "heat_wave": (0.6, 1, 1.5, 1.5, 1, 0.5, 0.3, 0.3, 0.3, 0.4, 0.5, 0.5),
         "fire": (1.6, 1.6, 1.2, 0.6, 0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 1.2, 1.5),
     },
@@ -335,27 +336,31 @@ class SimulatorConnector:
                 "complaints_per_day",
                 float,
                 None,
-                "complaints a day, city-wide (default: Seoul's 850 a day per "
-                "resident, × the population)",
+                "complaints a day, city-wide (default: Seoul's rate per resident, "
+                f"{SEOUL_PER_DAY['complaints']:.0f} a day for "
+                f"{SEOUL_POPULATION / 1e6:.2f} million, × the population)",
             ),
             Option(
                 "safety_incidents_per_day",
                 float,
                 None,
-                "safety incidents a day, city-wide (default: Seoul's 160 per resident)",
+                "safety incidents a day, city-wide (default: Seoul's per resident, "
+                f"{SEOUL_PER_DAY['safety']:.0f} a day)",
             ),
             Option(
                 "alerts_per_day",
                 float,
                 None,
-                "disaster alerts a day (default: Seoul's 4, by the square root of "
-                "the population: a warning covers an area, not residents)",
+                f"disaster alerts a day (default: Seoul's {SEOUL_PER_DAY['alerts']:.0f}, "
+                "by the square root of the population: a warning covers an area, "
+                "not residents)",
             ),
             Option(
                 "traffic_incidents_per_day",
                 float,
                 None,
-                "traffic incidents a day, city-wide (default: Seoul's 53 per resident)",
+                "traffic incidents a day, city-wide (default: Seoul's per resident, "
+                f"{SEOUL_PER_DAY['traffic']:.0f} a day)",
             ),
             Option("speed_minutes", float, 15.0, "minutes between road speeds"),
             Option("cameras_per_district", int, 2, "cameras in each district"),
