@@ -19,6 +19,7 @@ in its own language (the catalog's words, ``city.records.TITLE_KEY``).
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import zlib
@@ -886,9 +887,11 @@ def _agencies(given: dict[str, str] | None, language: str) -> dict[str, str]:
     """Who answers, by role: the profile's names, else the catalog's generic ones."""
     unknown = sorted(set(given or {}) - set(AGENCY_ROLES))
     if unknown:
+        near = difflib.get_close_matches(unknown[0], AGENCY_ROLES, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
         raise SourceOptionsError(
             f"the simulator connector: option `agencies` has no role {unknown[0]!r} "
-            f"(roles: {', '.join(AGENCY_ROLES)})"
+            f"({hint}roles: {', '.join(AGENCY_ROLES)})"
         )
     generic = {role: i18n.t(language, f"demo.agency.{role}") for role in AGENCY_ROLES}
     return generic | (given or {})

@@ -75,6 +75,7 @@ def quito(tmp_path_factory):
         )  # fmt: skip
         == 0
     )
+    assert main(["city", "check", str(folder / "cities" / "quito.toml")]) == 0
     profile = load_profile(folder / "cities" / "quito.toml")
     engine = connect(f"sqlite:///{folder}/store.db")
     prepare_store(engine, profile)

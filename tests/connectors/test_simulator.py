@@ -417,7 +417,10 @@ def test_alert_kinds_and_seasons_can_be_the_citys_own(seoul):
 @pytest.mark.parametrize(
     ("option", "said"),
     [
-        ({"agencies": {"firemen": "X"}}, "option `agencies` has no role 'firemen'"),
+        (
+            {"agencies": {"fyre": "X"}},
+            "option `agencies` has no role 'fyre' (did you mean 'fire'? roles: police",
+        ),
         ({"alert_seasons": {"flood": [1, 2]}}, "option `alert_seasons` flood: give 12"),
         ({"alert_kinds": {}}, "option `alert_kinds` needs at least one kind"),
         ({"climate": "tropical"}, 'option `climate` must be one of "temperate-north"'),
