@@ -10,6 +10,7 @@ at once; the user then swaps in real sources.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,17 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from city import i18n
 from city.profile import CityProfile, ProfileError, load_profile
+from connectors.options import toml_key, toml_value
+from connectors.simulator import (
+    AGENCY_ROLES,
+    COMPLAINTS,
+    UNKNOWN_POPULATION,
+    climate_at,
+    default_rate,
+    middle_latitude,
+)
 from kpis.definitions import KPIS
 
 # Targets any city can start from (each KPI declares its own); each is one the
@@ -32,6 +43,15 @@ DEFAULT_TARGETS = {k.id: k.starting_target for k in KPIS if k.starting_target}
 # slivers where sources disagree on a river bank are normal (Seoul's boundaries
 # have them up to 0.5 %); a district drawn twice or a wrong code is not.
 OVERLAP_TOLERANCE = 0.01
+# the simulator's rate options and the streams they set
+RATE_OPTIONS = {
+    "complaints_per_day": "complaints",
+    "safety_incidents_per_day": "safety",
+    "alerts_per_day": "alerts",
+    "traffic_incidents_per_day": "traffic",
+}
+# a count target this much above what the demo's rates bring on a weekday
+TARGET_MARGIN = 1.15
 
 
 @dataclass
@@ -123,7 +143,10 @@ def init_city(opts: InitOptions) -> Path:
     )
     profile_path = opts.output_dir / f"{opts.city_id}.toml"
     profile_path.write_text(
-        _profile_toml(opts, [(c, n, p) for c, n, p, _ in districts]), encoding="utf-8"
+        _profile_toml(
+            opts, [(c, n, p) for c, n, p, _ in districts], middle_latitude(geometries)
+        ),
+        encoding="utf-8",
     )
     return profile_path
 
@@ -157,9 +180,71 @@ def _simplified(geometries: list[BaseGeometry], metres: float) -> list[BaseGeome
         return [g.simplify(degrees, preserve_topology=True) for g in geometries]
 
 
-def _profile_toml(opts: InitOptions, districts: list[tuple[str, str, int]]) -> str:
+def demo_options(
+    population: int, latitude: float, language: str, city: str
+) -> dict[str, Any]:
+    """The simulator's options for a new city: its size, its climate and hemisphere,
+    agencies and alert texts in its language (the catalog's generic words, for the
+    city to replace with its own names)."""
+    known = population > 0
+    residents = population if known else UNKNOWN_POPULATION
+    rates = {
+        option: _rounded(default_rate(stream, residents))
+        for option, stream in RATE_OPTIONS.items()
+    }
+    return {
+        "seed": 1,
+        # two weeks and a day: the pace of a day, the 7 days before yesterday
+        # and the median of the 7 days before last week are all known at once
+        "backfill_days": 15,
+        "links_per_district": 4,
+        **({} if known else {"population": residents}),
+        **rates,
+        "speed_minutes": 15,
+        "climate": climate_at(latitude),
+        "alert_sender": i18n.t(language, "demo.alert_sender", city=city),
+        "alert_instruction": i18n.t(language, "demo.alert_instruction"),
+        "agencies": {r: i18n.t(language, f"demo.agency.{r}") for r in AGENCY_ROLES},
+    }
+
+
+def fitting_targets(options: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Starting targets (target, watch ratio) that the simulated city meets on a
+    usual day: the counts a little above what its rates bring, the day-to-day
+    change by the noise of its daily count (a town of 30 incidents a day swings
+    by a fifth, a capital of 1,000 by a thirtieth)."""
+    complaints = options["complaints_per_day"]
+    incidents = max(options["safety_incidents_per_day"], 1.0)
+    backlog = complaints * COMPLAINTS.week_share() * COMPLAINTS.days_open()
+    noise = 1 / math.sqrt(incidents)
+    change = round(1 + noise, 2)
+    # a count so far today is judged as (count + 1) / (due + 1): early in the day,
+    # with a handful due, chance alone swings it; room for three standard
+    # deviations once a twentieth of the day's count is due
+    due = max(complaints * 0.05, 1.0)
+    early = (due + 3 * math.sqrt(due) + 1) / (due * TARGET_MARGIN + 1)
+    return DEFAULT_TARGETS | {
+        "complaints_today": (
+            _rounded(complaints * TARGET_MARGIN),
+            round(max(early, 1.25), 2),
+        ),
+        "complaints_open": (_rounded(backlog * TARGET_MARGIN), 1.3),
+        "safety_incidents_24h": (change, round((1 + 3.5 * noise) / change, 2)),
+    }
+
+
+def _rounded(value: float) -> float:
+    """A rate or count as a person would write it: 2,412 · 37 · 4.6."""
+    return round(value, 1) if value < 10 else float(round(value))
+
+
+def _profile_toml(
+    opts: InitOptions, districts: list[tuple[str, str, int]], latitude: float
+) -> str:
     q = json.dumps  # a JSON string is a valid TOML basic string
     lang = opts.language
+    population = sum(p for _, _, p in districts)
+    demo = demo_options(population, latitude, lang, opts.name)
     lines = [
         f"# {opts.name} — written by `citywall city init`; edit freely.",
         "# Check it with `citywall city check` after every change.",
@@ -176,11 +261,12 @@ def _profile_toml(opts: InitOptions, districts: list[tuple[str, str, int]]) -> s
         "[wall]",
         "refresh_seconds = 10",
         "",
-        "# Starting targets: tune each to the city (see README, KPI definitions).",
+        "# Starting targets, fitted to the demo's rates: tune each to the city",
+        "# (see README, KPI definitions).",
         "[targets]",
         *(
-            f"{kpi} = {{ target = {t}, watch_ratio = {r} }}"
-            for kpi, (t, r) in DEFAULT_TARGETS.items()
+            f"{kpi} = {{ target = {toml_value(t)}, watch_ratio = {toml_value(r)} }}"
+            for kpi, (t, r) in fitting_targets(demo).items()
         ),
         "",
         "[traffic]",
@@ -191,14 +277,15 @@ def _profile_toml(opts: InitOptions, districts: list[tuple[str, str, int]]) -> s
         "expressway = { congested = 30, slow = 50 }",
         "",
         "# The demo simulator makes the wall live at once; replace it with the",
-        "# city's feeds (README: Connect your city's feeds).",
+        "# city's feeds (README: Connect your city's feeds). Its rates are Seoul's",
+        "# per resident; name the city's own agencies and alert sender.",
         "[[sources]]",
         'name = "demo"',
         'connector = "simulator"',
         "interval_seconds = 5",
-        "options = { seed = 1, backfill_days = 7, links_per_district = 4, "
-        "complaints_per_day = 300, safety_incidents_per_day = 60, alerts_per_day = 2, "
-        "speed_minutes = 15 }",
+        "",
+        "[sources.options]",
+        *(f"{toml_key(k)} = {toml_value(v)}" for k, v in demo.items()),
     ]
     for code, name, population in districts:
         lines += [

@@ -10,25 +10,32 @@ congestion classes and rush hours, the Ministry of Environment PM2.5 grades, the
 응답소 complaint categories (traffic about 30 %) and handling times (days), CAP 1.2
 severities for disaster alerts, and the fire/ambulance lifecycles of the 2017
 Digital Citizen Mayor's Office.
+
+Any other city gets Seoul's rates per resident, scaled to its own population, its
+own agencies and alert sender (options), the alerts of its climate by its own
+seasons (``climate``: a preset, chosen from the latitude unless set) and titles
+in its own language (the catalog's words, ``city.records.TITLE_KEY``).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from city import i18n
 from city.profile import CityProfile
 from city.records import TITLE_KEY, Batch, Camera, Event, Measurement
-from connectors.options import Option, declare, read_options
+from connectors.options import Option, SourceOptionsError, declare, read_options
 
 HOUR = timedelta(hours=1)
 BACKFILL_CHUNK = timedelta(days=1)
@@ -61,11 +68,29 @@ class Stream:
         total = sum(s.median_minutes * math.exp(3 * s.sigma) for s in self.stages)
         return timedelta(minutes=min(total, 30 * 24 * 60))
 
+    def days_open(self) -> float:
+        """Mean days from arrival to the last stage (log-normal means)."""
+        minutes = sum(s.median_minutes * math.exp(s.sigma**2 / 2) for s in self.stages)
+        return minutes / (24 * 60)
+
+    def week_share(self) -> float:
+        """A day's mean count over the week, as a share of a weekday's."""
+        return (5 + 2 * self.weekend_factor) / 7
+
 
 def english_title(category: str) -> str:
-    """A simulated record's title as stored: the English words of its kind (its
-    ``TITLE_KEY`` lets the wall show it in its own language)."""
-    return i18n.t("en", f"record_title.{category}")
+    """A simulated record's title in English (its ``TITLE_KEY`` lets the wall
+    show it in its own language)."""
+    return title_in("en", category)
+
+
+def title_in(language: str, category: str) -> str:
+    """A simulated record's title as stored: the words of its kind in the city's
+    language (English for a language the catalogs lack); a kind of the profile's
+    own that no catalog knows (``alert_kinds``) by its name."""
+    key = f"record_title.{category}"
+    own = category.replace("_", " ").capitalize()
+    return i18n.t_or(language, key, i18n.t_or("en", key, own))
 
 
 def _profile(
@@ -126,6 +151,7 @@ SAFETY = Stream(
 ALERTS = Stream(
     name="alerts",
     domain="disaster",
+    # Seoul's mix; another climate's replaces it (``CLIMATES``)
     categories={
         "fine_dust": 0.3,
         "cold_wave": 0.12,
@@ -166,19 +192,123 @@ SEASONAL = {
     "fine_dust": (1.5, 1.5, 1.8, 1.2, 0.8, 0.4, 0.2, 0.2, 0.3, 0.6, 1.0, 1.4),
 }
 
+
+@dataclass(frozen=True)
+class Climate:
+    """The alerts a climate brings: kinds with their shares, and the months (of
+    the northern hemisphere's year) of those that have a season."""
+
+    kinds: dict[str, float]
+    seasons: dict[str, tuple[float, ...]]
+
+
+# Wet season with the sun (June to October north of the equator, December to
+# April south of it), forest fires in the dry season; no cold waves, snow or
+# East Asian fine dust.
+SOAKED = (0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 1.8, 2, 1.8, 1.2, 0.4, 0.2)  # late in the rains
+TROPICAL = Climate(
+    kinds={
+        "heavy_rain": 0.26,
+        "flood": 0.16,
+        "landslide": 0.1,
+        "strong_wind": 0.08,
+        "heat_wave": 0.12,
+        "fire": 0.18,
+        "earthquake": 0.1,
+    },
+    seasons={
+        "heavy_rain": (0.2, 0.2, 0.3, 0.5, 1, 1.6, 1.8, 1.8, 1.6, 1.2, 0.5, 0.3),
+        "flood": SOAKED,
+        "landslide": SOAKED,
+        "heat_wave": (0.6, 1, 1.5, 1.5, 1, 0.5, 0.3, 0.3, 0.3, 0.4, 0.5, 0.5),
+        "fire": (1.6, 1.6, 1.2, 0.6, 0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 1.2, 1.5),
+    },
+)
+# Heat in summer, sand and dust storms in spring, rare rain as flash floods.
+ARID = Climate(
+    kinds={
+        "heat_wave": 0.3,
+        "sand_storm": 0.22,
+        "flash_flood": 0.1,
+        "strong_wind": 0.12,
+        "fire": 0.1,
+        "cold_wave": 0.06,
+        "earthquake": 0.1,
+    },
+    seasons={
+        "heat_wave": (0, 0, 0.2, 0.6, 1.2, 1.8, 2, 2, 1.4, 0.6, 0.1, 0),
+        "sand_storm": (0.6, 1, 1.6, 1.8, 1.6, 1.2, 0.8, 0.6, 0.5, 0.5, 0.5, 0.5),
+        "flash_flood": (1.5, 1.5, 1.4, 0.8, 0.3, 0.1, 0.4, 0.4, 0.2, 0.6, 1.2, 1.5),
+        "cold_wave": (2, 1.5, 0.3, 0, 0, 0, 0, 0, 0, 0, 0.6, 1.6),
+    },
+)
+TEMPERATE = Climate(kinds=dict(ALERTS.categories), seasons=SEASONAL)
+CLIMATES = {
+    f"{name}-{half}": climate
+    for name, climate in (
+        ("temperate", TEMPERATE),
+        ("tropical", TROPICAL),
+        ("arid", ARID),
+    )
+    for half in ("north", "south")
+}
+# every kind of alert a preset can make (each has its words in the catalogs)
+ALERT_KINDS = tuple(dict.fromkeys(k for c in CLIMATES.values() for k in c.kinds))
+TROPICS = 23.44  # latitude of the tropics of Cancer and Capricorn
+
+
+def climate_at(latitude: float) -> str:
+    """The preset a city starts from: tropical between the tropics, temperate
+    beyond; its hemisphere by the sign. Arid is the city's own choice."""
+    half = "south" if latitude < 0 else "north"
+    return f"{'tropical' if abs(latitude) < TROPICS else 'temperate'}-{half}"
+
+
+def local_seasons(climate: str) -> dict[str, tuple[float, ...]]:
+    """A preset's seasons in the city's own calendar: the southern hemisphere's
+    year is the northern one's six months on."""
+    seasons = CLIMATES[climate].seasons
+    if climate.endswith("-north"):
+        return dict(seasons)
+    return {kind: months[6:] + months[:6] for kind, months in seasons.items()}
+
+
 SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
 SEVERITY_WEIGHTS = (0.38, 0.42, 0.17, 0.03)
-AGENCIES = {
-    "traffic_crash": "Seoul Metropolitan Police Agency",
-    "road_hazard": "Seoul TOPIS",
-    "ambulance": "Seoul Fire & Disaster Headquarters",
-    "rescue": "Seoul Fire & Disaster Headquarters",
-    "fire": "Seoul Fire & Disaster Headquarters",
-    "accident": "Seoul Metropolitan Police Agency",
-    "roadwork": "Seoul TOPIS",
-    "vehicle_breakdown": "Seoul TOPIS",
-    "road_closure": "Seoul TOPIS",
+# who answers each kind of incident: a role, named by the ``agencies`` option
+ROLES = {
+    "traffic_crash": "police",
+    "road_hazard": "traffic",
+    "ambulance": "ambulance",
+    "rescue": "fire",
+    "fire": "fire",
+    "accident": "police",
+    "roadwork": "traffic",
+    "vehicle_breakdown": "traffic",
+    "road_closure": "traffic",
 }
+AGENCY_ROLES = ("police", "fire", "ambulance", "traffic")
+# Seoul's, as its profile names them (the benchmark's synthetic year uses them)
+SEOUL_AGENCIES = {
+    "police": "Seoul Metropolitan Police Agency",
+    "fire": "Seoul Fire & Disaster Headquarters",
+    "ambulance": "Seoul Fire & Disaster Headquarters",
+    "traffic": "Seoul TOPIS",
+}
+AGENCIES = {kind: SEOUL_AGENCIES[role] for kind, role in ROLES.items()}
+
+# Seoul's demo rates (its profile) over its residents: the rates of any other city
+# (CITY_FACTS: 응답소 about 331 cases a day in 2014, more channels since; TOPIS
+# about 53 traffic incidents a day)
+SEOUL_POPULATION = 9_420_000
+SEOUL_PER_DAY = {
+    "complaints": 850.0,
+    "safety": 160.0,
+    "alerts": 4.0,
+    "traffic": 53.0,
+}
+# a city whose districts carry no population is simulated as one of this size
+UNKNOWN_POPULATION = 1_000_000
 ROAD_SPEED = "road_speed"
 PM25 = "pm25"
 
@@ -196,22 +326,96 @@ class SimulatorConnector:
             Option(
                 "links_per_district", int, 4, "road links with speeds in each district"
             ),
-            Option("complaints_per_day", float, 850.0, "complaints a day, city-wide"),
+            Option(
+                "population",
+                int,
+                None,
+                "residents the rates scale with (default: the districts' sum, "
+                f"else {UNKNOWN_POPULATION:,})",
+            ),
+            Option(
+                "complaints_per_day",
+                float,
+                None,
+                "complaints a day, city-wide (default: Seoul's rate per resident, "
+                f"{SEOUL_PER_DAY['complaints']:.0f} a day for "
+                f"{SEOUL_POPULATION / 1e6:.2f} million, × the population)",
+            ),
             Option(
                 "safety_incidents_per_day",
                 float,
-                160.0,
-                "safety incidents a day, city-wide",
+                None,
+                "safety incidents a day, city-wide (default: Seoul's per resident, "
+                f"{SEOUL_PER_DAY['safety']:.0f} a day)",
             ),
-            Option("alerts_per_day", float, 4.0, "disaster alerts a day"),
+            Option(
+                "alerts_per_day",
+                float,
+                None,
+                f"disaster alerts a day (default: Seoul's {SEOUL_PER_DAY['alerts']:.0f}, "
+                "by the square root of the population: a warning covers an area, "
+                "not residents)",
+            ),
             Option(
                 "traffic_incidents_per_day",
                 float,
-                53.0,
-                "traffic incidents a day, city-wide",
+                None,
+                "traffic incidents a day, city-wide (default: Seoul's per resident, "
+                f"{SEOUL_PER_DAY['traffic']:.0f} a day)",
             ),
             Option("speed_minutes", float, 15.0, "minutes between road speeds"),
             Option("cameras_per_district", int, 2, "cameras in each district"),
+            Option(
+                "climate",
+                str,
+                None,
+                "the alerts' kinds and seasons (the southern half's seasons are six "
+                "months on; default: from the city's latitude)",
+                choices=tuple(CLIMATES),
+            ),
+            Option(
+                "alert_kinds",
+                dict,
+                None,
+                "kinds of alert and their shares, e.g. { flood = 0.5, fire = 0.5 } "
+                "(default: the climate's)",
+                items=float,
+            ),
+            Option(
+                "alert_seasons",
+                dict,
+                None,
+                "a kind's weight in each month, January first, 12 numbers "
+                "(default: the climate's; a kind not named is all year)",
+                items=list,
+            ),
+            Option(
+                "agencies",
+                dict,
+                None,
+                "who answers incidents, by role: " + ", ".join(AGENCY_ROLES) + " "
+                "(default: the catalog's generic names)",
+                items=str,
+            ),
+            Option(
+                "alert_sender",
+                str,
+                None,
+                "who issues the alerts (default: the city's emergency management)",
+            ),
+            Option(
+                "alert_instruction",
+                str,
+                None,
+                "what an alert tells people to do (default: the catalog's words)",
+            ),
+            Option(
+                "language",
+                str,
+                None,
+                "language of the records' titles, agencies and alert texts "
+                "(default: the city's default language)",
+            ),
         ),
     )
     EXAMPLE: ClassVar[dict[str, Any]] = {"seed": 1, "backfill_days": 7}
@@ -221,12 +425,30 @@ class SimulatorConnector:
         o = read_options(self.OPTIONS, options, self.protocol)
         self.seed = o.seed
         self.backfill = timedelta(days=o.backfill_days)
-        self.per_day = {
+        population = o.population or profile.population or UNKNOWN_POPULATION
+        given = {
             "complaints": o.complaints_per_day,
             "safety": o.safety_incidents_per_day,
             "alerts": o.alerts_per_day,
             "traffic": o.traffic_incidents_per_day,
         }
+        self.per_day = {
+            stream: rate if rate is not None else default_rate(stream, population)
+            for stream, rate in given.items()
+        }
+        self.language = o.language or profile.default_language
+        self.climate = o.climate or climate_at(
+            middle_latitude(d.geometry for d in profile.districts)
+        )
+        self.streams = _streams(self.climate, o.alert_kinds)
+        self.seasons = local_seasons(self.climate) | _seasons(o.alert_seasons)
+        self.agencies = _agencies(o.agencies, self.language)
+        self.alert_sender = o.alert_sender or i18n.t(
+            self.language, "demo.alert_sender", city=profile.name(self.language)
+        )
+        self.alert_instruction = o.alert_instruction or i18n.t(
+            self.language, "demo.alert_instruction"
+        )
         self.speed_step = timedelta(minutes=o.speed_minutes)
         self.tz = profile.timezone
         self.codes = [d.code for d in profile.districts]
@@ -239,6 +461,9 @@ class SimulatorConnector:
         self.links = self._road_links(o.links_per_district)
         self.cameras_per_district = o.cameras_per_district
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
+
+    def title(self, category: str) -> str:
+        return title_in(self.language, category)
 
     # -- the connector contract ------------------------------------------------------
     def pull(self, cursor: str | None, now: datetime) -> Batch:
@@ -270,7 +495,7 @@ class SimulatorConnector:
         end = now if first else min(now, start + BACKFILL_CHUNK)
         if end <= start:
             return Batch(next_cursor=json.dumps(state))
-        events = [e for s in STREAMS for e in self.events(s, start, end, first)]
+        events = [e for s in self.streams for e in self.events(s, start, end, first)]
         state = state | {"live": end.isoformat()}
         history_left = state.get("history_end", "") > state.get("history_start", "")
         # the camera registry with the first pull, then again every hour
@@ -309,7 +534,9 @@ class SimulatorConnector:
             datetime.fromisoformat(state["history_start"]), end - BACKFILL_CHUNK
         )
         as_of = datetime.fromisoformat(state["as_of"])
-        events = [e for s in STREAMS for e in self.events(s, start, end, as_of=as_of)]
+        events = [
+            e for s in self.streams for e in self.events(s, start, end, as_of=as_of)
+        ]
         state = state | {"history_end": start.isoformat()}
         return Batch(
             events=events,
@@ -382,7 +609,7 @@ class SimulatorConnector:
         cats = list(stream.categories)
         weights = np.array(
             [
-                stream.categories[c] * SEASONAL.get(c, ALL_YEAR)[local.month - 1]
+                stream.categories[c] * self.seasons.get(c, ALL_YEAR)[local.month - 1]
                 for c in cats
             ]
         )
@@ -446,7 +673,7 @@ class SimulatorConnector:
             source_id=f["id"],
             domain=stream.domain,
             category=f["category"],
-            title=english_title(f["category"]),
+            title=self.title(f["category"]),
             status=status,
             occurred_at=created,
             updated_at=updated,
@@ -458,8 +685,8 @@ class SimulatorConnector:
                 if severity in ("Severe", "Extreme")
                 else "Expected",
                 "certainty": "Observed" if f["category"] == "earthquake" else "Likely",
-                "sender": "Seoul Metropolitan Government",
-                "instruction": "Follow the guidance of the safety alert text message.",
+                "sender": self.alert_sender,
+                "instruction": self.alert_instruction,
             }
             citywide = f["citywide"]
             return Event(
@@ -472,7 +699,7 @@ class SimulatorConnector:
                 attrs=attrs | {"area": "citywide" if citywide else f["district"]},
             )
         if stream.domain in ("safety", "traffic"):
-            attrs["agency"] = AGENCIES[f["category"]]
+            attrs["agency"] = self.agencies[ROLES[f["category"]]]
         return Event(
             **common,
             district_code=f["district"],
@@ -611,6 +838,63 @@ class SimulatorConnector:
     def _rng(self, stream: str, t: datetime) -> np.random.Generator:
         key = [self.seed, zlib.crc32(stream.encode()), int(t.timestamp())]
         return np.random.default_rng(key)
+
+
+def default_rate(stream: str, population: int) -> float:
+    """A stream's daily rate for a city of ``population``: Seoul's per resident,
+    alerts by the square root (a warning covers an area, not residents)."""
+    share = population / SEOUL_POPULATION
+    return SEOUL_PER_DAY[stream] * (math.sqrt(share) if stream == "alerts" else share)
+
+
+def middle_latitude(geometries: Iterable[BaseGeometry]) -> float:
+    """The latitude of the middle of the districts' bounds."""
+    _, south, _, north = shapely.total_bounds(list(geometries))
+    return float(south + north) / 2
+
+
+def _streams(climate: str, kinds: dict[str, float] | None) -> tuple[Stream, ...]:
+    """The four streams, alerts of the climate's kinds (or those given)."""
+    mix = kinds if kinds is not None else CLIMATES[climate].kinds
+    bad = sorted(k for k, share in mix.items() if share < 0)
+    if not mix or sum(mix.values()) <= 0 or bad:
+        raise SourceOptionsError(
+            "the simulator connector: option `alert_kinds` needs at least one kind "
+            "with a share above 0 and none below"
+        )
+    alerts = replace(ALERTS, categories=dict(mix))
+    return tuple(alerts if s is ALERTS else s for s in STREAMS)
+
+
+def _seasons(given: dict[str, list] | None) -> dict[str, tuple[float, ...]]:
+    """The ``alert_seasons`` option: twelve non-negative weights per kind."""
+    seasons = {}
+    for kind, months in (given or {}).items():
+        try:
+            weights = tuple(float(m) for m in months)
+        except (TypeError, ValueError):
+            weights = ()
+        if len(weights) != 12 or min(weights) < 0 or not any(weights):
+            raise SourceOptionsError(
+                f"the simulator connector: option `alert_seasons` {kind}: give 12 "
+                "weights, January to December, none below 0 and not all 0"
+            )
+        seasons[kind] = weights
+    return seasons
+
+
+def _agencies(given: dict[str, str] | None, language: str) -> dict[str, str]:
+    """Who answers, by role: the profile's names, else the catalog's generic ones."""
+    unknown = sorted(set(given or {}) - set(AGENCY_ROLES))
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], AGENCY_ROLES, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise SourceOptionsError(
+            f"the simulator connector: option `agencies` has no role {unknown[0]!r} "
+            f"({hint}roles: {', '.join(AGENCY_ROLES)})"
+        )
+    generic = {role: i18n.t(language, f"demo.agency.{role}") for role in AGENCY_ROLES}
+    return generic | (given or {})
 
 
 def _floor(t: datetime, step: timedelta) -> datetime:

@@ -40,7 +40,7 @@ def test_guayaquil_runs_on_the_wall(tmp_path):
     text = text.replace(
         '"guayaquil/districts.geojson"',
         f'"{PROJECT_ROOT / "cities" / "guayaquil" / "districts.geojson"}"',
-    ).replace("backfill_days = 7", "backfill_days = 1")
+    ).replace("backfill_days = 15", "backfill_days = 1")
     profile = tmp_path / "guayaquil.toml"
     profile.write_text(text, encoding="utf-8")
     env = os.environ | {

@@ -87,10 +87,11 @@ def test_every_kpi_speaks_every_language():
 
 def test_the_simulators_words_are_translated():
     """The demo city's categories and statuses show in every language."""
-    from connectors.simulator import STREAMS
+    from connectors.simulator import ALERT_KINDS, STREAMS
 
     for stream in STREAMS:
-        words = [f"category.{c}" for c in stream.categories]
+        kinds = ALERT_KINDS if stream.domain == "disaster" else stream.categories
+        words = [f"category.{c}" for c in kinds]
         words += [f"record_status.{stream.first_status}"]
         words += [f"record_status.{s.name}" for s in stream.stages]
         for lang in i18n.LANGUAGES:
@@ -101,15 +102,21 @@ def test_the_simulators_words_are_translated():
 def test_the_simulators_titles_are_translated_and_a_feeds_own_stay_as_sent():
     """Every title the demo city makes has its words in every language, the
     English ones the simulator stores; a title with no key is shown as it came."""
-    from connectors.simulator import STREAMS
+    from connectors.simulator import AGENCY_ROLES, ALERT_KINDS, STREAMS
 
-    for category in (c for stream in STREAMS for c in stream.categories):
+    kinds = {c for stream in STREAMS for c in stream.categories} | set(ALERT_KINDS)
+    for category in sorted(kinds):
         english = i18n.t("en", f"record_title.{category}")
         assert english != f"record_title.{category}", category
         for lang in ("ko", "es"):
             shown = i18n.record_title(lang, english, category)
             assert shown == i18n.catalog(lang)[f"record_title.{category}"]
             assert shown != english, (lang, category)
+    for lang in ("ko", "en", "es"):  # what the demo writes for a city that names no one
+        words = [f"demo.agency.{r}" for r in AGENCY_ROLES]
+        words += ["demo.alert_sender", "demo.alert_instruction"]
+        assert not [w for w in words if w not in i18n.catalog(lang)], lang
+        assert "{city}" in i18n.catalog(lang)["demo.alert_sender"]
     assert i18n.record_title("ko", "Farola rota", None) == "Farola rota"
     assert i18n.record_title("ko", "Own words", "no_such_kind") == "Own words"
 

@@ -169,3 +169,57 @@ def test_the_shipped_profiles_pass_the_check(capsys):
     assert len(shipped) >= 2  # Seoul and a city outside Korea
     for profile in shipped:
         assert main(["city", "check", str(profile)]) == 0, capsys.readouterr().err
+
+
+def test_init_sizes_the_demo_to_the_city_its_climate_and_language(tmp_path):
+    from connectors.simulator import SimulatorConnector
+
+    assert init(tmp_path, parishes(tmp_path)) == 0
+    profile = load_profile(tmp_path / "cities" / "gye.toml")
+    options = profile.sources[0].options
+    residents = 1050826 + 546254 + 22680
+    assert options["complaints_per_day"] == round(850 * residents / 9_420_000)
+    assert options["traffic_incidents_per_day"] == round(53 * residents / 9_420_000, 1)
+    assert options["climate"] == "tropical-south"  # 2.2° south of the equator
+    assert options["agencies"]["fire"] == "Bomberos"  # Spanish, for the city to name
+    assert options["alert_sender"] == "Gestión de riesgos de Guayaquil"
+    sim = SimulatorConnector(profile, options)
+    assert sim.per_day["complaints"] == options["complaints_per_day"]
+    # targets a little above what the rates bring, not a fixed 100 and 300
+    today, backlog = (
+        profile.targets["complaints_today"],
+        profile.targets["complaints_open"],
+    )
+    assert (
+        1.1 * sim.per_day["complaints"] < today.target < 1.2 * sim.per_day["complaints"]
+    )
+    assert (
+        3 * sim.per_day["complaints"] < backlog.target < 4 * sim.per_day["complaints"]
+    )
+
+
+def test_init_without_populations_sizes_the_demo_to_a_city_of_a_million(tmp_path):
+    boundaries = parishes(tmp_path)
+    collection = json.loads(boundaries.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        del feature["properties"]["POB"]
+    boundaries.write_text(json.dumps(collection), encoding="utf-8")
+    assert init(tmp_path, boundaries) == 0
+    options = load_profile(tmp_path / "cities" / "gye.toml").sources[0].options
+    assert options["population"] == 1_000_000
+    assert options["complaints_per_day"] == round(850 / 9.42)
+
+
+@pytest.mark.parametrize(
+    ("latitude", "climate"),
+    [
+        (37.57, "temperate-north"),  # Seoul
+        (-34.60, "temperate-south"),  # Buenos Aires
+        (-0.18, "tropical-south"),  # Quito
+        (14.60, "tropical-north"),  # Manila
+    ],
+)
+def test_the_climate_comes_from_the_latitude(latitude, climate):
+    from connectors.simulator import climate_at
+
+    assert climate_at(latitude) == climate

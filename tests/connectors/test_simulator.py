@@ -3,6 +3,7 @@ realistic enough for a mayor to recognise Seoul."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
+from city import i18n
 from city.records import Batch
 from connectors.simulator import SimulatorConnector
 
@@ -301,3 +303,131 @@ def test_every_place_is_a_district_of_the_profile(month, seoul):
         assert placed and inside.all(), code
     safety = [e for e in events.values() if e.domain == "safety"]
     assert all(e.attrs["agency"] for e in safety)
+
+
+# -- any city: its size, its climate, its agencies, its language --------------------
+
+
+@pytest.fixture(scope="module")
+def guayaquil():
+    from city.profile import load_profile
+    from tests.conftest import PROJECT_ROOT
+
+    return load_profile(PROJECT_ROOT / "cities/guayaquil.toml")
+
+
+def one_day(sim: SimulatorConnector, start: datetime = NOW) -> list:
+    """The events created in the day after ``start``."""
+    batch = sim.pull(start.isoformat(), start + timedelta(days=1))
+    return [e for e in batch.events if e.occurred_at >= start]
+
+
+def test_rates_scale_with_the_population_unless_given(seoul):
+    bare = {"seed": 1, "backfill_days": 1}
+    whole = SimulatorConnector(seoul, bare)  # Seoul's residents: Seoul's rates
+    tenth = SimulatorConnector(seoul, bare | {"population": 942_000})
+    assert whole.per_day["complaints"] == pytest.approx(850)
+    assert whole.per_day["traffic"] == pytest.approx(53)
+    assert tenth.per_day["complaints"] == pytest.approx(85)
+    assert tenth.per_day["safety"] == pytest.approx(16)
+    assert tenth.per_day["alerts"] == pytest.approx(4 / 10**0.5)
+    complaints = sum(e.domain == "complaints" for e in one_day(tenth))
+    assert 0.7 * 85 <= complaints <= 1.3 * 85  # a weekday
+    given = SimulatorConnector(
+        seoul, bare | {"population": 942_000, "alerts_per_day": 9}
+    )
+    assert given.per_day["alerts"] == 9  # an explicit rate wins
+
+
+def alert_kinds(sim: SimulatorConnector, month: int) -> Counter:
+    """The kinds of the alerts issued from the 10th of ``month`` for 20 days."""
+    start = datetime(2026, month, 10, tzinfo=UTC)
+    alerts = next(s for s in sim.streams if s.domain == "disaster")
+    end = start + timedelta(days=20)
+    return Counter(
+        e.category for e in sim.events(alerts, start, end) if e.occurred_at >= start
+    )
+
+
+def test_the_tropics_get_rains_and_floods_not_cold_waves_or_fine_dust(guayaquil):
+    sim = SimulatorConnector(
+        guayaquil, guayaquil.sources[0].options | {"alerts_per_day": 40}
+    )
+    assert sim.climate == "tropical-south"
+    wet, dry = alert_kinds(sim, 3), alert_kinds(sim, 8)  # March rains, August dry
+    for kinds in (wet, dry):
+        assert not kinds.keys() & {"cold_wave", "fine_dust", "heavy_snow"}, kinds
+    assert wet["flood"] + wet["heavy_rain"] > 3 * (dry["flood"] + dry["heavy_rain"])
+    assert dry["fire"] > 2 * wet["fire"]  # forest fires in the dry season
+    assert wet["landslide"] > 0
+
+
+def test_the_seasons_flip_south_of_the_equator(seoul):
+    options = {"seed": 3, "backfill_days": 1, "alerts_per_day": 40}
+    north = SimulatorConnector(seoul, options | {"climate": "temperate-north"})
+    south = SimulatorConnector(seoul, options | {"climate": "temperate-south"})
+    assert north.climate == "temperate-north"  # Seoul's, from its latitude too
+    assert SimulatorConnector(seoul, {}).climate == "temperate-north"
+    january_north, january_south = alert_kinds(north, 1), alert_kinds(south, 1)
+    assert january_north["cold_wave"] > 10 and january_north["heat_wave"] == 0
+    assert january_south["heat_wave"] > 10 and january_south["cold_wave"] == 0
+
+
+def test_a_citys_agencies_sender_and_titles_are_its_own(guayaquil):
+    events = one_day(SimulatorConnector(guayaquil, guayaquil.sources[0].options))
+    agencies = {e.attrs["agency"] for e in events if e.domain in ("safety", "traffic")}
+    assert "Benemérito Cuerpo de Bomberos de Guayaquil" in agencies
+    assert not any("Seoul" in str(e.attrs) for e in events)
+    alerts = [e for e in events if e.domain == "disaster"]
+    assert alerts
+    assert {e.attrs["sender"] for e in alerts} == {
+        "Secretaría Nacional de Gestión de Riesgos"
+    }
+    # titles in the city's language, each with its kind's key for the wall's
+    assert all(e.attrs["title_key"] == e.category for e in events)
+    spanish = i18n.catalog("es")
+    assert all(e.title == spanish[f"record_title.{e.category}"] for e in events)
+    assert "Llamada de ambulancia" in {e.title for e in events}
+
+
+def test_a_city_without_names_gets_generic_ones_in_its_language(guayaquil):
+    sim = SimulatorConnector(guayaquil, {"seed": 1, "population": 500_000})
+    assert sim.agencies["fire"] == "Bomberos"
+    assert sim.alert_sender == "Gestión de riesgos de Guayaquil"
+    english = SimulatorConnector(guayaquil, {"language": "en"})
+    assert english.agencies["police"] == "Police"
+    assert english.title("flood") == "Flood warning"
+    assert english.title("volcanic_ash") == "Volcanic ash"  # a kind of its own
+
+
+def test_alert_kinds_and_seasons_can_be_the_citys_own(seoul):
+    sim = SimulatorConnector(
+        seoul,
+        {
+            "alerts_per_day": 40,
+            "alert_kinds": {"volcanic_ash": 1, "flood": 1},
+            "alert_seasons": {"flood": [0] * 6 + [1] * 6},
+        },
+    )
+    march = alert_kinds(sim, 3)
+    assert set(march) == {"volcanic_ash"}  # no floods before July
+    assert alert_kinds(sim, 9)["flood"] > 0
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (
+            {"agencies": {"fyre": "X"}},
+            "option `agencies` has no role 'fyre' (did you mean 'fire'? roles: police",
+        ),
+        ({"alert_seasons": {"flood": [1, 2]}}, "option `alert_seasons` flood: give 12"),
+        ({"alert_kinds": {}}, "option `alert_kinds` needs at least one kind"),
+        ({"climate": "tropical"}, 'option `climate` must be one of "temperate-north"'),
+    ],
+)
+def test_a_wrong_option_is_refused_with_the_fix(seoul, option, said):
+    from connectors.options import SourceOptionsError
+
+    with pytest.raises(SourceOptionsError, match=re.escape(said)):
+        SimulatorConnector(seoul, option)
