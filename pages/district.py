@@ -57,7 +57,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
     if code is None:  # Dash builds a validation layout with no arguments
         return html.Div(id="district-page")
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     if not exists(code):
         return not_found(
             t(lang, "not_found.district", code=code, city=profile.name(lang)), lang
@@ -259,7 +259,7 @@ def refresh(_n: int, search: str | None) -> list:
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    lang = i18n.language_of(search, profile.default_language)
+    lang = profile.language_of(search)
     made = rendered(f"district:{code}:{lang}", lambda: [district_body(code, lang)])
     return outputs(made)[0]
 
@@ -276,4 +276,4 @@ def open_other_district(click: dict | None, search: str | None):
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    return href(f"/district/{code}", i18n.language_of(search, profile.default_language))
+    return href(f"/district/{code}", profile.language_of(search))
