@@ -49,11 +49,11 @@ def use_drop_in_folder(folder: Path | None) -> None:
 
 def _clear_caches() -> None:
     _catalog.cache_clear()
-    _languages_in.cache_clear()
+    languages_in.cache_clear()
 
 
 @cache
-def _languages_in(folder: Path | None) -> tuple[str, ...]:
+def languages_in(folder: Path | None) -> tuple[str, ...]:
     if folder is None or not folder.is_dir():
         return ()
     return tuple(
@@ -62,12 +62,12 @@ def _languages_in(folder: Path | None) -> tuple[str, ...]:
 
 
 def shipped_languages() -> tuple[str, ...]:
-    return _languages_in(LOCALES)
+    return languages_in(LOCALES)
 
 
 def languages() -> tuple[str, ...]:
     """Every language with a catalog: shipped, or beside the profile in use."""
-    return tuple(sorted({*shipped_languages(), *_languages_in(_drop_ins["folder"])}))
+    return tuple(sorted({*shipped_languages(), *languages_in(_drop_ins["folder"])}))
 
 
 def catalog_files(lang: str) -> list[Path]:
@@ -76,7 +76,7 @@ def catalog_files(lang: str) -> list[Path]:
     return [
         folder / f"{lang}.toml"
         for folder in folders
-        if folder is not None and lang in _languages_in(folder)
+        if folder is not None and lang in languages_in(folder)
     ]
 
 
@@ -236,3 +236,51 @@ def day_and_clock(t_: datetime | None, zone: tzinfo, lang: str) -> str:
 
 def day(t_: datetime, zone: tzinfo, lang: str) -> str:
     return format_skeleton("MMMd", t_, tzinfo=zone, locale=lang)
+
+
+def _listed(keys: list[str], most: int = 5) -> str:
+    shown = ", ".join(keys[:most])
+    return shown + (f", … ({len(keys) - most} more)" if len(keys) > most else "")
+
+
+def drop_in_problems(folder: Path) -> list[str]:
+    """What a city's own catalogs (``folder``: ``locales/`` beside its profile)
+    lack against English, one line per file and kind of gap, each with its fix.
+    A file that corrects a shipped language needs only the keys it changes."""
+    english = read_catalog(LOCALES / f"{FALLBACK}.toml")
+    problems = []
+    for lang in languages_in(folder):
+        path = folder / f"{lang}.toml"
+        try:
+            own = read_catalog(path)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{path}: not valid TOML: {exc}")
+            continue
+        shipped = LOCALES / f"{lang}.toml"
+        found = gaps((read_catalog(shipped) if shipped.is_file() else {}) | own)
+        if found.missing:
+            problems.append(
+                f"{path}: {len(found.missing)} of {len(english)} keys missing (the "
+                f"wall shows English instead): {_listed(found.missing)}; copy them "
+                f"from {LOCALES / 'en.toml'} and translate"
+            )
+        if found.extra:
+            problems.append(
+                f"{path}: {len(found.extra)} key(s) English does not have (misspelt?): "
+                f"{_listed(found.extra)}"
+            )
+        if found.empty:
+            problems.append(
+                f"{path}: {len(found.empty)} key(s) empty: {_listed(found.empty)}"
+            )
+        if found.placeholders:
+            problems.append(
+                f"{path}: {len(found.placeholders)} key(s) whose {{placeholders}} "
+                f"differ from English's: {_listed(found.placeholders)}"
+            )
+        if not babel_knows(lang):
+            problems.append(
+                f"{path}: {lang!r} is not a language CLDR knows: name the file "
+                "after a tag such as pt or pt_PT"
+            )
+    return problems
