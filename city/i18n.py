@@ -41,19 +41,20 @@ _drop_ins: dict[str, Path | None] = {"folder": None}
 
 
 def use_drop_in_folder(folder: Path | None) -> None:
-    """Read the city's own catalogs from ``folder`` from now on."""
-    if _drop_ins["folder"] != folder:
-        _drop_ins["folder"] = folder
-        _clear_caches()
-
-
-def _clear_caches() -> None:
-    _catalog.cache_clear()
-    languages_in.cache_clear()
+    """Read the city's own catalogs from ``folder`` from now on (read again, so a
+    file added since the last profile load counts)."""
+    _drop_ins["folder"] = folder
+    for cached in (_catalog, _scanned, languages):
+        cached.cache_clear()
 
 
 @cache
+def _scanned(folder: Path | None) -> tuple[str, ...]:
+    return languages_in(folder)
+
+
 def languages_in(folder: Path | None) -> tuple[str, ...]:
+    """The languages of the catalogs in ``folder``, read now."""
     if folder is None or not folder.is_dir():
         return ()
     return tuple(
@@ -62,12 +63,13 @@ def languages_in(folder: Path | None) -> tuple[str, ...]:
 
 
 def shipped_languages() -> tuple[str, ...]:
-    return languages_in(LOCALES)
+    return _scanned(LOCALES)
 
 
+@cache
 def languages() -> tuple[str, ...]:
     """Every language with a catalog: shipped, or beside the profile in use."""
-    return tuple(sorted({*shipped_languages(), *languages_in(_drop_ins["folder"])}))
+    return tuple(sorted({*shipped_languages(), *_scanned(_drop_ins["folder"])}))
 
 
 def catalog_files(lang: str) -> list[Path]:
@@ -76,7 +78,7 @@ def catalog_files(lang: str) -> list[Path]:
     return [
         folder / f"{lang}.toml"
         for folder in folders
-        if folder is not None and lang in languages_in(folder)
+        if folder is not None and lang in _scanned(folder)
     ]
 
 
@@ -243,19 +245,30 @@ def _listed(keys: list[str], most: int = 5) -> str:
     return shown + (f", … ({len(keys) - most} more)" if len(keys) > most else "")
 
 
+def unreadable_catalogs(folder: Path) -> list[str]:
+    """The city's catalogs that cannot be read: the wall would not start on one."""
+    problems = []
+    for lang in languages_in(folder):
+        path = folder / f"{lang}.toml"
+        try:
+            read_catalog(path)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: not a readable TOML catalog: {exc}")
+    return problems
+
+
 def drop_in_problems(folder: Path) -> list[str]:
     """What a city's own catalogs (``folder``: ``locales/`` beside its profile)
     lack against English, one line per file and kind of gap, each with its fix.
     A file that corrects a shipped language needs only the keys it changes."""
     english = read_catalog(LOCALES / f"{FALLBACK}.toml")
-    problems = []
+    problems = unreadable_catalogs(folder)
     for lang in languages_in(folder):
         path = folder / f"{lang}.toml"
         try:
             own = read_catalog(path)
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(f"{path}: not valid TOML: {exc}")
-            continue
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue  # told above
         shipped = LOCALES / f"{lang}.toml"
         found = gaps((read_catalog(shipped) if shipped.is_file() else {}) | own)
         if found.missing:

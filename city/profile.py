@@ -262,6 +262,7 @@ def _languages(city: dict, folder: Path, problems: list[str]) -> tuple[str, ...]
     ``locales/`` folder beside the profile) and CLDR formats."""
     drop_ins = folder / i18n.DROP_IN_FOLDER
     i18n.use_drop_in_folder(drop_ins)
+    problems += i18n.unreadable_catalogs(drop_ins)
     known = i18n.languages()
     how = (
         f"CityWall has catalogs for {', '.join(known)}; for another language put "

@@ -243,7 +243,7 @@ def check_city(path: Path) -> Report:
     try:
         profile = load_profile(path)
     except ProfileError as exc:
-        report.problems += exc.problems + catalogs
+        report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         return report
     _check_districts(profile, report)
     _check_sources(profile, report)

@@ -281,3 +281,12 @@ def test_a_typo_in_a_citys_catalog_never_breaks_the_wall(tmp_path):
     problems = i18n.drop_in_problems(tmp_path / "locales")
     assert any("misspelt?): nav.overveiw" in p for p in problems), problems
     assert any("placeholders" in p and "tile.stale_since" in p for p in problems)
+
+
+def test_a_catalog_that_is_not_toml_stops_the_profile_with_its_place(tmp_path):
+    lines = 'default_language = "es"\nlocal_language = "es"\n'
+    path = city_speaking(tmp_path, lines, {"it": '[nav]\noverview = "Panoramica\n'})
+    with pytest.raises(ProfileError) as refused:
+        load_profile(path)
+    (problem,) = refused.value.problems
+    assert problem.startswith(f"{tmp_path / 'locales' / 'it.toml'}: not a readable")
