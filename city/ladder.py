@@ -34,19 +34,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from city.i18n import pick, t
+
 
 @dataclass(frozen=True)
 class Stage:
+    """A stage's words come from the profile (per language, English when one is
+    missing), or, for the default ladder's, from the catalogs (``[ladder.stage_<n>]``)
+    so that a new language brings them along."""
+
     level: int
     names: dict[str, str]
     colour: str
     guidance: dict[str, str]
+    in_catalog: bool = False
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names.get("en") or f"{self.level}"
+        if self.in_catalog:
+            return t(lang, f"ladder.stage_{self.level}.name")
+        return pick(lang, self.names) or f"{self.level}"
 
     def advice(self, lang: str) -> str:
-        return self.guidance.get(lang) or self.guidance.get("en") or ""
+        if self.in_catalog:
+            return t(lang, f"ladder.stage_{self.level}.guidance")
+        return pick(lang, self.guidance)
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,8 @@ class Ladder:
         return known[-1] if known else self.lowest
 
 
-def _texts(en: str, ko: str, es: str) -> dict[str, str]:
-    return {"en": en, "ko": ko, "es": es}
+def _default_stage(level: int, colour: str) -> Stage:
+    return Stage(level, {}, colour, {}, in_catalog=True)
 
 
 # Rio's five stages and colours (aligned with CEMADEN since 2023): green, yellow,
@@ -86,54 +97,11 @@ def _texts(en: str, ko: str, es: str) -> dict[str, str]:
 # (tests/city/test_ladder.py holds the README's words and these colours together).
 DEFAULT_LADDER = Ladder(
     stages=(
-        Stage(
-            1,
-            _texts("Normal", "평시", "Normal"),
-            "#009E73",
-            _texts(
-                "No expected impact.", "예상되는 영향 없음.", "Sin impacto esperado."
-            ),
-        ),
-        Stage(
-            2,
-            _texts("Mobilisation", "관심", "Movilización"),
-            "#F0E442",
-            _texts(
-                "Risk of impact: stay informed.",
-                "영향 가능성: 안내에 주의하십시오.",
-                "Riesgo de impacto: manténgase informado.",
-            ),
-        ),
-        Stage(
-            3,
-            _texts("Attention", "주의", "Atención"),
-            "#E69F00",
-            _texts(
-                "Impacts expected: follow official instructions.",
-                "영향 예상: 공식 안내를 따르십시오.",
-                "Se esperan impactos: siga las instrucciones oficiales.",
-            ),
-        ),
-        Stage(
-            4,
-            _texts("Alert", "경계", "Alerta"),
-            "#D62728",
-            _texts(
-                "Serious impacts: avoid travel, keep to safe places.",
-                "심각한 영향: 이동을 자제하고 안전한 곳에 머무십시오.",
-                "Impactos graves: evite desplazarse, permanezca en lugar seguro.",
-            ),
-        ),
-        Stage(
-            5,
-            _texts("Crisis", "심각", "Crisis"),
-            "#8E44AD",
-            _texts(
-                "Impacts beyond the city's capacity: follow emergency orders.",
-                "도시 대응 능력을 넘는 영향: 비상 명령을 따르십시오.",
-                "Impactos más allá de la capacidad de la ciudad: siga las órdenes de emergencia.",
-            ),
-        ),
+        _default_stage(1, "#009E73"),
+        _default_stage(2, "#F0E442"),
+        _default_stage(3, "#E69F00"),
+        _default_stage(4, "#D62728"),
+        _default_stage(5, "#8E44AD"),
     ),
     rules=(
         StageRule(2, "alert", severity=("Moderate",)),

@@ -20,9 +20,9 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from city import i18n
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
-from city.i18n import LANGUAGES
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
 from city.network import OPEN_INTERNET, NetworkPolicy, load_network
 
@@ -146,6 +146,8 @@ class CityProfile:
     rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
     ladder: Ladder = DEFAULT_LADDER
     network: NetworkPolicy = OPEN_INTERNET  # hosts feeds and cameras may reach
+    # what the language switch offers, in order ([city] languages)
+    languages: tuple[str, ...] = ("en",)
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -154,6 +156,15 @@ class CityProfile:
             or self.names.get(self.default_language)
             or next(iter(self.names.values()), self.id)
         )
+
+    def language(self, asked: str | None) -> str:
+        """The language to show: ``asked`` when the wall offers it, else the
+        default (an address's ``?lang=``, an embed's, the kiosk's: never an error)."""
+        return i18n.resolve(asked, self.default_language, self.languages)
+
+    def language_of(self, search: str | None) -> str:
+        """The language a query string asks for (``?lang=ja``), as ``language``."""
+        return i18n.language_of(search, self.default_language, self.languages)
 
     @cached_property
     def districts_by_code(self) -> dict[str, District]:
@@ -221,11 +232,7 @@ def load_profile(path: Path | str) -> CityProfile:
     rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
     ladder = load_ladder(raw.get("disaster"), problems)
     network = load_network(raw.get("network"), problems)
-    language = city.get("default_language", "en")
-    if language not in LANGUAGES:
-        problems.append(
-            f"[city] default_language {language!r}: CityWall speaks {', '.join(LANGUAGES)}"
-        )
+    languages = _languages(city, path.parent.resolve(), problems)
     road_classes = {
         name: RoadClass(float(c["congested"]), float(c["slow"]))
         for name, c in raw.get("traffic", {}).get("road_classes", {}).items()
@@ -255,7 +262,56 @@ def load_profile(path: Path | str) -> CityProfile:
         rotation=rotation,
         ladder=ladder,
         network=network,
+        languages=languages,
     )
+
+
+def _languages(city: dict, folder: Path, problems: list[str]) -> tuple[str, ...]:
+    """The languages the wall offers, each with a catalog (shipped or in the
+    ``locales/`` folder beside the profile) and CLDR formats."""
+    drop_ins = folder / i18n.DROP_IN_FOLDER
+    i18n.use_drop_in_folder(drop_ins)
+    problems += i18n.unreadable_catalogs(drop_ins)
+    known = i18n.languages()
+    how = (
+        f"CityWall has catalogs for {', '.join(known)}; for another language put "
+        f"<lang>.toml in {drop_ins} (city/locales/en.toml translated)"
+    )
+    default = city.get("default_language", i18n.FALLBACK)
+    local = city.get("local_language", default)
+    if default not in known:
+        problems.append(f"[city] default_language {default!r} has no catalog: {how}")
+    asked = city.get("languages")
+    if asked is None:
+        return default_languages(default, local, known)
+    if not isinstance(asked, list) or not all(isinstance(x, str) for x in asked):
+        problems.append('[city] languages must be a list such as ["es", "en"]')
+        return (default,)
+    offered = tuple(dict.fromkeys(asked))
+    for lang in offered:
+        if lang not in known:
+            problems.append(f"[city] languages: {lang!r} has no catalog: {how}")
+        elif not i18n.babel_knows(lang):
+            problems.append(
+                f"[city] languages: {lang!r} is not a language CLDR knows (no number "
+                "or date formats): name the catalog after a tag such as pt or pt_PT"
+            )
+    if default not in offered:
+        problems.append(
+            f"[city] languages {list(offered)} must include the default_language "
+            f"{default!r}"
+        )
+    return offered
+
+
+def default_languages(
+    default: str, local: str, known: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Without ``[city] languages``: the default, the city's own language (when a
+    catalog speaks it) and English, which every catalog falls back to and visiting
+    staff and vendors read."""
+    wanted = (default, local, i18n.FALLBACK)
+    return tuple(dict.fromkeys(lang for lang in wanted if lang in known))
 
 
 def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:

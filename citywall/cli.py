@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from city import i18n
 from city.profile import ProfileError
 from citywall import access_commands as access_commands
 from citywall import connector_commands, db_commands
@@ -92,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument(
         "--timezone", required=True, help="IANA zone, e.g. America/Guayaquil"
     )
-    init.add_argument("--language", default="en", help="display language (en, es, ko)")
+    init.add_argument(
+        "--language",
+        default="en",
+        help="display language: a catalog in city/locales/ "
+        f"({', '.join(i18n.shipped_languages())}) or in locales/ beside the profile "
+        "(default: %(default)s)",
+    )
     init.add_argument("--code-property", default="code", help="property with the code")
     init.add_argument("--name-property", default="name", help="property with the name")
     init.add_argument("--population-property", help="property with the population")

@@ -24,7 +24,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from city import i18n
-from city.profile import CityProfile, ProfileError, load_profile
+from city.profile import CityProfile, ProfileError, default_languages, load_profile
 from connectors.options import toml_key, toml_value
 from connectors.simulator import (
     AGENCY_ROLES,
@@ -91,6 +91,7 @@ def init_city(opts: InitOptions) -> Path:
         raise OnboardingError(
             f"time zone {opts.timezone!r} is not an IANA zone (e.g. America/Guayaquil)"
         ) from None
+    _check_language(opts)
     collection = json.loads(opts.boundaries.read_text(encoding="utf-8"))
     features = collection.get("features") or []
     if not features:
@@ -149,6 +150,22 @@ def init_city(opts: InitOptions) -> Path:
         encoding="utf-8",
     )
     return profile_path
+
+
+def _known_languages(output_dir: Path) -> tuple[str, ...]:
+    """Shipped catalogs and the ones beside the profiles in ``output_dir``."""
+    beside = i18n.languages_in(output_dir.resolve() / i18n.DROP_IN_FOLDER)
+    return tuple(sorted({*i18n.shipped_languages(), *beside}))
+
+
+def _check_language(opts: InitOptions) -> None:
+    known = _known_languages(opts.output_dir)
+    if opts.language not in known:
+        raise OnboardingError(
+            f"--language {opts.language}: no catalog for it; CityWall has "
+            f"{', '.join(known)}, or put {opts.language}.toml (city/locales/en.toml "
+            f"translated) in {opts.output_dir / i18n.DROP_IN_FOLDER}"
+        )
 
 
 def _declared_crs(collection: dict[str, Any]) -> str | None:
@@ -255,6 +272,9 @@ def _profile_toml(
         f"timezone = {q(opts.timezone)}",
         f"default_language = {q(lang)}",
         f"local_language = {q(lang)}",
+        "languages = "
+        + q(list(default_languages(lang, lang, _known_languages(opts.output_dir))))
+        + "  # the language switch offers these",
         f'boundaries = "{opts.city_id}/districts.geojson"',
         f"boundaries_source = {q(str(opts.boundaries.name), ensure_ascii=False)}",
         "",
@@ -304,16 +324,23 @@ def _profile_toml(
 def check_city(path: Path) -> Report:
     """Everything wrong with a profile, each with what to do."""
     report = Report()
+    # the city's own catalogs, checked even when the profile itself fails
+    catalogs = i18n.drop_in_problems(Path(path).parent.resolve() / i18n.DROP_IN_FOLDER)
     try:
         profile = load_profile(path)
     except ProfileError as exc:
-        report.problems += exc.problems
+        report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         return report
     _check_districts(profile, report)
     _check_sources(profile, report)
+    report.problems += catalogs
     report.notes.append(
         f"{profile.name()}: {len(profile.districts)} districts, "
         f"{len(profile.sources)} source(s), time zone {profile.timezone.key}"
+    )
+    report.notes.append(
+        "languages: "
+        + ", ".join(f"{i18n.display_name(x)} ({x})" for x in profile.languages)
     )
     return report
 

@@ -41,11 +41,16 @@ def trend_arrow(value: KpiValue) -> str:
 
 
 def label(kpi: Kpi, lang: str) -> str:
-    return i18n.pick(lang, kpi.labels)
+    return i18n.t(lang, f"kpi.{kpi.id}.label")
 
 
 def unit(kpi: Kpi, lang: str) -> str:
-    return i18n.pick(lang, kpi.unit)
+    return i18n.t(lang, f"kpi.{kpi.id}.unit")
+
+
+def comparison(kpi: Kpi, lang: str) -> str:
+    """What the change is measured against ("vs 24 h ago")."""
+    return i18n.t(lang, f"kpi.{kpi.id}.comparison")
 
 
 def category(domain: str, name: str, lang: str) -> str:

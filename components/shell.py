@@ -64,6 +64,11 @@ def chromeless(pathname: str | None) -> str | None:
     return None
 
 
+def language_names(profile: CityProfile) -> list[tuple[str, str]]:
+    """The switch's languages, the profile's, each with its own name."""
+    return [(code, i18n.display_name(code)) for code in profile.languages]
+
+
 def header(
     profile: CityProfile,
     lang: str,
@@ -116,7 +121,7 @@ def header(
                             className="lang-link" + (" active" if code == lang else ""),
                             id={"type": "lang-link", "lang": code},
                         )
-                        for code, name in i18n.LANGUAGE_NAMES.items()
+                        for code, name in language_names(profile)
                     ],
                     className="lang-switch",
                     **{"aria-label": t(lang, "nav.language")},

@@ -14,7 +14,14 @@ from dash import dcc, html
 
 from city import i18n
 from city.i18n import t
-from components.format import change, label, number, trend_arrow, unit
+from components.format import (
+    change,
+    comparison,
+    label,
+    number,
+    trend_arrow,
+    unit,
+)
 from kpis.definitions import Kpi
 from kpis.values import KpiValue
 
@@ -135,7 +142,7 @@ def kpi_tile(
                     if line
                     else None,
                     html.Div(
-                        f"{trend} {change(value, lang)} {i18n.pick(lang, kpi.comparison)}",
+                        f"{trend} {change(value, lang)} {comparison(kpi, lang)}",
                         className="tile-change",
                     ),
                     html.Div(

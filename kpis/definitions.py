@@ -1,8 +1,9 @@
 """The KPIs, declared once as data.
 
-Each KPI names its domain, labels, unit, direction and the SQL aggregates for the
-current and the comparison period; targets come from the city profile. Adding a
-KPI is one more entry in ``KPIS``.
+Each KPI names its domain, direction and the SQL aggregates for the current and the
+comparison period; targets come from the city profile, and its words (label, unit,
+what it is compared with) from the language catalogs, ``[kpi.<id>]``. Adding a KPI
+is one more entry in ``KPIS`` and its words in every catalog.
 """
 
 from __future__ import annotations
@@ -31,11 +32,8 @@ class Window:
 class Kpi:
     id: str
     domain: str
-    labels: dict[str, str]
-    unit: dict[str, str]
     current: Callable[[Window, KpiContext], q.Aggregate]
     previous: Callable[[Window, KpiContext], q.Aggregate]
-    comparison: dict[str, str]
     higher_is_better: bool = False
     decimals: int = 0
     percent: bool = False  # a 0..1 share shown as a percentage
@@ -75,21 +73,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="complaints_today",
         domain="complaints",
-        labels={
-            "en": "Complaints received today",
-            "ko": "오늘 접수 민원",
-            "es": "Reclamos recibidos hoy",
-        },
-        unit={"en": "requests", "ko": "건", "es": "reclamos"},
         current=lambda w, c: q.events_created("complaints", w.today_start, w.now),
         previous=lambda w, c: q.events_created(
             "complaints", w.today_start - DAY, w.now - DAY
         ),
-        comparison={
-            "en": "vs same time yesterday",
-            "ko": "어제 같은 시각 대비",
-            "es": "vs. ayer a la misma hora",
-        },
         scales_with_population=True,
         per_resident=True,
         paced=True,
@@ -98,15 +85,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="complaints_open",
         domain="complaints",
-        labels={
-            "en": "Open complaints backlog",
-            "ko": "미처리 민원",
-            "es": "Reclamos pendientes",
-        },
-        unit={"en": "open", "ko": "건", "es": "abiertos"},
         current=lambda w, c: q.events_open_at("complaints", w.now),
         previous=lambda w, c: q.events_open_at("complaints", w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         scales_with_population=True,
         per_resident=True,
         starting_target=(300, 1.3),
@@ -114,23 +94,12 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="complaints_median_hours",
         domain="complaints",
-        labels={
-            "en": "Median hours to close",
-            "ko": "처리 시간 중앙값",
-            "es": "Mediana de horas hasta el cierre",
-        },
-        unit={"en": "h", "ko": "시간", "es": "h"},
         current=lambda w, c: q.median_hours_to_close(
             "complaints", w.now - 7 * DAY, w.now
         ),
         previous=lambda w, c: q.median_hours_to_close(
             "complaints", w.now - 14 * DAY, w.now - 7 * DAY
         ),
-        comparison={
-            "en": "vs the 7 days before",
-            "ko": "직전 7일 대비",
-            "es": "vs. los 7 días previos",
-        },
         decimals=1,
         # 응답소 averaged 2.7 days (CITY_FACTS): three days to start from
         starting_target=(72, 1.5),
@@ -138,19 +107,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="safety_incidents_24h",
         domain="safety",
-        labels={
-            "en": "Safety incidents, last 24 h",
-            "ko": "안전사고 (24시간)",
-            "es": "Incidentes de seguridad, 24 h",
-        },
-        unit={"en": "incidents", "ko": "건", "es": "incidentes"},
         current=lambda w, c: q.events_created("safety", w.now - DAY, w.now),
         previous=lambda w, c: q.events_created("safety", w.now - 8 * DAY, w.now - DAY),
-        comparison={
-            "en": "vs 7-day daily average",
-            "ko": "7일 일평균 대비",
-            "es": "vs. promedio diario de 7 días",
-        },
         previous_divisor=7.0,
         status_on_change=True,
         per_resident=True,
@@ -159,15 +117,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         id="disaster_active_alerts",
         domain="disaster",
-        labels={
-            "en": "Active disaster alerts",
-            "ko": "발령 중 재난 경보",
-            "es": "Alertas de desastre activas",
-        },
-        unit={"en": "alerts", "ko": "건", "es": "alertas"},
         current=lambda w, c: q.alerts_active_at(w.now),
         previous=lambda w, c: q.alerts_active_at(w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         judged_by_severity=True,
         starting_target=(0, 1.0),
     ),
@@ -175,15 +126,8 @@ KPIS: tuple[Kpi, ...] = (
         id="pm25_avg",
         domain="disaster",
         series="pm25",
-        labels={
-            "en": "PM2.5, last hour",
-            "ko": "초미세먼지 (1시간)",
-            "es": "PM2.5, última hora",
-        },
-        unit={"en": "µg/m³", "ko": "µg/m³", "es": "µg/m³"},
         current=lambda w, c: q.series_mean("pm25", w.now - H, w.now),
         previous=lambda w, c: q.series_mean("pm25", w.now - DAY - H, w.now - DAY),
-        comparison={"en": "vs 24 h ago", "ko": "24시간 전 대비", "es": "vs. hace 24 h"},
         decimals=1,
         # WHO 2021 24-hour interim targets 4 (25 µg/m³) and 2 (50): a city that
         # knows nothing of its air yet starts there, not at Korea's grades
@@ -193,21 +137,10 @@ KPIS: tuple[Kpi, ...] = (
         id="road_avg_speed",
         domain="traffic",
         series="road_speed",
-        labels={
-            "en": "Average road speed",
-            "ko": "평균 도로 속도",
-            "es": "Velocidad media en vías",
-        },
-        unit={"en": "km/h", "ko": "km/h", "es": "km/h"},
         current=lambda w, c: q.series_mean("road_speed", w.now - w.speed_window, w.now),
         previous=lambda w, c: q.series_mean(
             "road_speed", w.now - DAY - w.speed_window, w.now - DAY
         ),
-        comparison={
-            "en": "vs same time yesterday",
-            "ko": "어제 같은 시각 대비",
-            "es": "vs. ayer a la misma hora",
-        },
         higher_is_better=True,
         decimals=1,
         # below TOPIS's 25 km/h: a new city's rush hours are not yet known
@@ -217,12 +150,6 @@ KPIS: tuple[Kpi, ...] = (
         id="road_congested_share",
         domain="traffic",
         series="road_speed",
-        labels={
-            "en": "Congested road links",
-            "ko": "정체 구간 비율",
-            "es": "Tramos congestionados",
-        },
-        unit={"en": "%", "ko": "%", "es": "%"},
         current=lambda w, c: q.share_below(
             "road_speed",
             w.now - w.speed_window,
@@ -237,11 +164,6 @@ KPIS: tuple[Kpi, ...] = (
             c.congested_below,
             c.default_congested_below,
         ),
-        comparison={
-            "en": "vs same time yesterday",
-            "ko": "어제 같은 시각 대비",
-            "es": "vs. ayer a la misma hora",
-        },
         percent=True,
         starting_target=(0.2, 1.6),
     ),

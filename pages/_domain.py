@@ -57,7 +57,7 @@ def page_options(domain_id: str) -> dict:
 
 
 def _lang(asked: str | None) -> str:
-    return i18n.resolve(asked, services().profile().default_language)
+    return services().profile().language(asked)
 
 
 def filter_from(domain: Domain, query: dict) -> RecordFilter:

@@ -15,7 +15,6 @@ from dash import callback_context
 from dash.exceptions import MissingCallbackContextException
 from flask import has_request_context, request
 
-from city import i18n
 from city.i18n import t
 from pages._services import services
 
@@ -37,7 +36,7 @@ def tab_title(page: Callable[[str], str | None]) -> str:
     """The title for ``page``: the page's name in a language (None: the city's
     name alone)."""
     profile = services().profile()
-    lang = i18n.language_of(_asked_search(), profile.default_language)
+    lang = profile.language_of(_asked_search())
     name = page(lang)
     city = profile.name(lang)
     if not name:

@@ -16,7 +16,6 @@ from access.accounts import AccountError, enrol_link
 from access.embed_tokens import EmbedTokenError
 from access.policy import needs
 from access.roles import Role
-from city import i18n
 from city.i18n import t
 from components.links import href
 from kpis.stages import StageChangeError
@@ -36,7 +35,7 @@ dash.register_page(
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    lang = i18n.resolve(lang, services().profile().default_language)
+    lang = services().profile().language(lang)
     return html.Div(
         [
             html.H2(t(lang, "admin.title"), className="page-title"),
@@ -179,7 +178,7 @@ def _field(for_id: str, label: str, control) -> html.Div:
 
 
 def _lang(search: str | None) -> str:
-    return i18n.language_of(search, services().profile().default_language)
+    return services().profile().language_of(search)
 
 
 def _clicked() -> bool:

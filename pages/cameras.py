@@ -29,7 +29,7 @@ def layout(
     district: str | None = None, lang: str | None = None, **_query: str
 ) -> html.Div:
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     district = district if district in profile.districts_by_code else None
     cameras = services().kpis().cameras(camera_level(), district)
     return html.Div(

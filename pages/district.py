@@ -54,7 +54,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
     if code is None:  # Dash builds a validation layout with no arguments
         return html.Div(id="district-page")
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     code = district_code_in(code)
     if not exists(code):
         return not_found(
@@ -257,7 +257,7 @@ def refresh(_n: int, search: str | None) -> list:
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    lang = i18n.language_of(search, profile.default_language)
+    lang = profile.language_of(search)
     made = rendered(f"district:{code}:{lang}", lambda: [district_body(code, lang)])
     return outputs(made)[0]
 
@@ -274,4 +274,4 @@ def open_other_district(click: dict | None, search: str | None):
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    return href(district_path(code), i18n.language_of(search, profile.default_language))
+    return href(district_path(code), profile.language_of(search))

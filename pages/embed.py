@@ -11,7 +11,6 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from city import i18n
 from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
@@ -56,7 +55,7 @@ def layout(
     if target is None:  # the validation layout
         return html.Div(id="embed")
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     embedding = Embedding.of(target, token)
     if target.startswith("tile/"):
         return _tile(

@@ -33,7 +33,6 @@ from dash import (
 )
 
 from access import current
-from city import i18n
 from city.i18n import t
 from city.profile import RotationStep
 from components.freshness import freshness_strip
@@ -69,7 +68,7 @@ def _title(step: RotationStep, lang: str) -> str:
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     # a wall screen (a viewer) turns through the pages it may open, not through
     # "no such page" where a district's page is for staff
     rotation = [s for s in profile.rotation if current.may_open(s.page)]
@@ -282,7 +281,7 @@ clientside_callback(
     prevent_initial_call=True,
 )
 def show_page(index: int, steps: list[dict], search: str | None):
-    lang = i18n.language_of(search, services().profile().default_language)
+    lang = services().profile().language_of(search)
     return _stage(_step(steps, index), lang)
 
 
@@ -319,7 +318,7 @@ clientside_callback(
     prevent_initial_call=True,
 )
 def refresh_strip(_beat, search: str | None, alarm: dict | None):
-    lang = i18n.language_of(search, services().profile().default_language)
+    lang = services().profile().language_of(search)
     view = services().kpis().disaster()
     now = _alarm(view, lang)
     badge = _stage_badge(view, lang)

@@ -2,7 +2,6 @@
 
 import dash
 
-from city import i18n
 from city.i18n import t
 from pages._not_found import not_found
 from pages._services import services
@@ -12,5 +11,5 @@ dash.register_page(__name__, title=titled("not_found.title"), access="public")
 
 
 def layout(lang: str | None = None, **_query: str):
-    lang = i18n.resolve(lang, services().profile().default_language)
+    lang = services().profile().language(lang)
     return not_found(t(lang, "not_found.no_page"), lang)

@@ -10,7 +10,6 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from access.current import camera_level, role, sees_records, view_tag
 from access.roles import Role
-from city import i18n
 from city.i18n import t
 from components.city_map import (
     city_map_figure,
@@ -54,7 +53,7 @@ def layout(
     metric: str = DEFAULT_METRIC, lang: str | None = None, **_query: str
 ) -> html.Div:
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     metric = (
         metric
         if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map
@@ -271,7 +270,7 @@ def refresh(
     embed: dict | None,
 ):
     profile = services().profile()
-    lang = i18n.language_of(search, profile.default_language)
+    lang = profile.language_of(search)
     kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
     # a new metric's figure always goes out whole: the one on the page is another
     # KPI's; a timer's refresh patches the numbers only
@@ -322,7 +321,7 @@ def _outputs(
 )
 def explain_score(_clicks: int | None, search: str | None):
     """A click on the score shows every KPI's score, worst first."""
-    lang = i18n.language_of(search, services().profile().default_language)
+    lang = services().profile().language_of(search)
     city, _ = _scores()
     return True, score_explanation(city, lang)
 
@@ -342,5 +341,5 @@ def open_district(click: dict | None, search: str | None, embed: dict | None):
     code = click["points"][0].get("customdata") or click["points"][0].get("location")
     if code not in services().profile().districts_by_code:
         return dash.no_update
-    lang = i18n.language_of(search, services().profile().default_language)
+    lang = services().profile().language_of(search)
     return href(district_path(code), lang)

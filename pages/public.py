@@ -6,7 +6,6 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from city import i18n
 from city.i18n import t
 from components.shell import refresh_id
 from kpis.definitions import KPIS_BY_ID
@@ -32,7 +31,7 @@ def public_kpis() -> tuple:
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     profile = services().profile()
-    lang = i18n.resolve(lang, profile.default_language)
+    lang = profile.language(lang)
     return html.Div(
         [
             html.H2(
@@ -74,6 +73,6 @@ def _tiles(lang: str) -> list:
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, lang: str):
-    lang = i18n.resolve(lang, services().profile().default_language)
+    lang = services().profile().language(lang)
     keys = ",".join(k.id for k in public_kpis())
     return outputs(rendered(f"public:{lang}:{keys}", lambda: [_tiles(lang)]))[0]

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from city import i18n
 from city.i18n import t
 from components.ingest_state import ingest_line
 from components.source_table import source_table
@@ -26,7 +25,7 @@ dash.register_page(
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
-    lang = i18n.resolve(lang, services().profile().default_language)
+    lang = services().profile().language(lang)
     return html.Div(
         [
             html.H2(t(lang, "nav.sources"), className="page-title"),
@@ -54,4 +53,4 @@ def _table(lang: str) -> list:
     prevent_initial_call=True,
 )
 def refresh(_n: int | None, search: str | None):
-    return _table(i18n.language_of(search, services().profile().default_language))
+    return _table(services().profile().language_of(search))

@@ -24,6 +24,8 @@ from numbers import Number
 
 from city import i18n
 from city.profile import CityProfile
+from components.format import label as kpi_label
+from components.format import unit as kpi_unit
 from kpis.definitions import KPIS_BY_ID
 from kpis.records import RecordFilter
 from kpis.service import KpiService
@@ -114,13 +116,13 @@ def tile_csv(
     shown = profile.districts_by_code[district] if district else None
     row = (
         kpi.id,
-        i18n.pick(lang, kpi.labels),
+        kpi_label(kpi, lang),
         district or "",
         shown.shown_code if shown else "",
         shown.name(lang) if shown else profile.name(lang),
         # a share is downloaded as shown on the tile: a percentage
         value.value * 100 if kpi.percent and value.value is not None else value.value,
-        i18n.pick(lang, kpi.unit),
+        kpi_unit(kpi, lang),
         value.previous * 100
         if kpi.percent and value.previous is not None
         else value.previous,

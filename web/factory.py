@@ -21,7 +21,6 @@ from flask import Response, abort, current_app, request
 from access import embed_tokens
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
-from city import i18n
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 from pages import _services as page_services
@@ -166,7 +165,7 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
             abort(404)
         profile = runtime.profile()
         district = _district_arg(profile)
-        lang = i18n.resolve(request.args.get("lang"), profile.default_language)
+        lang = profile.language(request.args.get("lang"))
         body = tile_csv(runtime.kpi_service(), profile, kpi_id, district, lang)
         return _csv(body, f"{kpi_id}{'-' + district if district else ''}.csv")
 
@@ -185,7 +184,7 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
             category=request.args.get("category") or None,
             period=period,
         )
-        lang = i18n.resolve(request.args.get("lang"), profile.default_language)
+        lang = profile.language(request.args.get("lang"))
         body = records_csv(runtime.kpi_service(), profile, f, lang)
         # a wall code is safe in a file name as it is (city.district_codes)
         return _csv(body, f"{domain}{'-' + district if district else ''}-{period}.csv")

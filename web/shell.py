@@ -13,7 +13,6 @@ from dash import Input, Output, State
 from sqlalchemy.exc import SQLAlchemyError
 
 from access import current
-from city import i18n
 from components.freshness import delay_banner
 from components.shell import add_shell_callbacks, chromeless, header, page_shell
 from web import runtime
@@ -56,7 +55,7 @@ def draw_header(pathname: str | None, search: str | None):
     if mode:
         return None, f"wall-root {mode}"
     profile = runtime.profile()
-    lang = i18n.language_of(search, profile.default_language)
+    lang = profile.language_of(search)
     caller = current.identity()
     return (
         header(
@@ -89,6 +88,6 @@ def data_health(_n: int | None, since: str | None, search: str | None):
     except SQLAlchemyError:
         since = since or datetime.now(UTC).isoformat()
         profile = runtime.profile()
-        lang = i18n.language_of(search, profile.default_language)
+        lang = profile.language_of(search)
         return delay_banner(datetime.fromisoformat(since), profile, lang), since
     return None, None

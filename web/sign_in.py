@@ -18,8 +18,8 @@ from markupsafe import Markup
 from access import accounts
 from access import identity as who
 from access.accounts import ENROL_ROUTE, SignInLocked
-from city import i18n
 from city.i18n import t
+from components.shell import language_names
 from web import runtime, transport
 from web.settings import Settings
 from web.signing import signing_key
@@ -46,7 +46,7 @@ def _in_language(path: str, lang: str | None) -> str:
     """``path`` in the language the sign-in page was read in, unless it names one."""
     parts = urlsplit(path)
     query = parse_qs(parts.query)
-    if lang not in i18n.LANGUAGES or "lang" in query:
+    if lang not in runtime.profile().languages or "lang" in query:
         return path
     return urlunsplit(
         parts._replace(query=urlencode([*parse_qsl(parts.query), ("lang", lang)]))
@@ -134,14 +134,15 @@ def language() -> str:
     """The sign-in pages' language: the address's ``?lang=`` (or the one of the page
     the visitor is sent on to), else the browser's Accept-Language, else the city's
     default."""
+    profile = runtime.profile()
     for asked in (
         request.values.get("lang"),
         parse_qs(urlsplit(request.values.get("next") or "").query).get("lang", [""])[0],
     ):
-        if asked in i18n.LANGUAGES:
+        if asked in profile.languages:
             return asked
-    browser = request.accept_languages.best_match(i18n.LANGUAGES)
-    return browser or runtime.profile().default_language
+    browser = request.accept_languages.best_match(profile.languages)
+    return browser or profile.default_language
 
 
 def _page(prefix: str, lang: str, heading: str, body: Markup, switch: Markup) -> str:
@@ -185,7 +186,7 @@ def _switch(prefix: str, lang: str, wanted: str) -> Markup:
             name=name,
             label=code.upper(),
         )
-        for code, name in i18n.LANGUAGE_NAMES.items()
+        for code, name in language_names(runtime.profile())
     )
     return Markup(
         "<nav class='lang-switch sign-in-langs' aria-label='{}'>{}</nav>"

@@ -15,7 +15,7 @@ from tests.signin import TEST_ADMIN
 
 TITLES = {
     lang: {v for k, v in i18n.catalog(lang).items() if k.startswith("record_title.")}
-    for lang in i18n.LANGUAGES
+    for lang in i18n.shipped_languages()
 }
 # a date tick as each language writes it: "12월 5일", "5 dic"
 DAY_TICK = {
@@ -61,6 +61,16 @@ def test_the_demos_records_read_in_the_walls_language(wall, lang):
     assert title == feed[first]
     rows = _wait_for(lambda: _texts(wall, "#record-grid .ag-cell[col-id='title']"))
     assert set(rows) & TITLES[lang] and not set(rows) & english, rows
+    assert not wall.get_logs()
+
+
+def test_a_language_the_city_does_not_offer_shows_its_default(wall):
+    """Seoul offers ko, en and es: a shipped Japanese is not among them."""
+    wall.driver.get(f"{wall.server_url}/traffic?lang=ja")
+    wall.wait_for_text_to_equal(".wall-navbar .nav-link.active", "Traffic")
+    switch = _texts(wall, ".wall-navbar .lang-link")
+    assert switch == ["KO", "EN", "ES"]
+    assert _texts(wall, ".wall-navbar .lang-link.active") == ["EN"]
     assert not wall.get_logs()
 
 

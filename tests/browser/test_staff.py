@@ -293,26 +293,30 @@ def test_the_csv_of_a_table_holds_its_filter(wall):
 
 
 def test_a_kpi_declared_in_one_place_shows_on_its_page(wall, monkeypatch):
-    """Adding a KPI is one more entry in kpis/definitions.py: declared here at run
-    time, it reaches the traffic page as a tile with a number, with its CSV."""
+    """Adding a KPI is one more entry in kpis/definitions.py and its words in the
+    catalogs: declared here at run time, it reaches the traffic page as a tile with
+    a number, with its CSV."""
+    from city import i18n
     from kpis import definitions
     from kpis import queries as q
 
     new = definitions.Kpi(
         id="traffic_incidents_today",
         domain="traffic",
-        labels={
-            "en": "Traffic incidents today",
-            "ko": "오늘 교통 돌발",
-            "es": "Incidentes viales hoy",
-        },
-        unit={"en": "incidents", "ko": "건", "es": "incidentes"},
         current=lambda w, c: q.events_created("traffic", w.today_start, w.now),
         previous=lambda w, c: q.events_created(
             "traffic", w.today_start - definitions.DAY, w.now - definitions.DAY
         ),
-        comparison={"en": "vs yesterday", "ko": "어제 대비", "es": "vs. ayer"},
     )
+    words = {
+        "en": ("Traffic incidents today", "incidents", "vs yesterday"),
+        "es": ("Incidentes viales hoy", "incidentes", "vs. ayer"),
+    }
+    for lang, (label, unit, comparison) in words.items():
+        catalog = i18n.catalog(lang)  # the catalog as read, patched for the test
+        monkeypatch.setitem(catalog, f"kpi.{new.id}.label", label)
+        monkeypatch.setitem(catalog, f"kpi.{new.id}.unit", unit)
+        monkeypatch.setitem(catalog, f"kpi.{new.id}.comparison", comparison)
     monkeypatch.setattr(definitions, "KPIS", (*definitions.KPIS, new))
     monkeypatch.setitem(definitions.KPIS_BY_ID, new.id, new)
     wall.driver.get(wall.server_url + "/traffic?lang=es")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
+from city import i18n
 from city.profile import load_profile
 from citywall.cli import main
 from tests.conftest import PROJECT_ROOT
@@ -223,3 +224,35 @@ def test_the_climate_comes_from_the_latitude(latitude, climate):
     from connectors.simulator import climate_at
 
     assert climate_at(latitude) == climate
+
+
+def test_a_city_in_japanese_inits_and_checks(tmp_path, capsys):
+    assert init(tmp_path, parishes(tmp_path), "--language", "ja") == 0
+    path = tmp_path / "cities" / "gye.toml"
+    assert 'languages = ["ja", "en"]' in path.read_text(encoding="utf-8")
+    assert main(["city", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "languages: 日本語 (ja), English (en)" in out and f"{path}: ok" in out
+
+
+def test_init_refuses_a_language_without_a_catalog_and_says_where_one_goes(
+    tmp_path, capsys
+):
+    assert init(tmp_path, parishes(tmp_path), "--language", "qu") == 2
+    err = capsys.readouterr().err
+    assert "--language qu: no catalog" in err and "ja" in err
+    assert str(tmp_path / "cities" / "locales") in err
+    # with its catalog beside the profiles, the language is one like the others
+    locales = tmp_path / "cities" / "locales"
+    locales.mkdir(parents=True)
+    (locales / "qu.toml").write_text('[nav]\noverview = "Qhawariy"\n', "utf-8")
+    assert init(tmp_path, parishes(tmp_path), "--language", "qu") == 0, (
+        capsys.readouterr().err
+    )
+    path = tmp_path / "cities" / "gye.toml"
+    # check counts what the city's catalog lacks, one line, and fails until it is whole
+    assert main(["city", "check", str(path)]) == 1
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "qu.toml" in x]
+    assert "keys missing (the wall shows English instead)" in line
+    total = len(i18n.catalog("en"))
+    assert f"qu.toml: {total - 1} of {total} keys missing" in line

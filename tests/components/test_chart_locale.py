@@ -9,7 +9,7 @@ from city import i18n
 from components.chart_locale import TICK_FORMATS, chart_config, plotly_locale
 
 
-@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+@pytest.mark.parametrize("lang", i18n.shipped_languages())
 def test_every_language_gives_plotly_a_whole_locale(lang):
     found = plotly_locale(lang)["format"]
     assert len(found["months"]) == len(found["shortMonths"]) == 12
@@ -30,3 +30,11 @@ def test_the_names_and_marks_are_each_languages_own():
     # a day tick: plotly fills %b with the short month, %-d with the day
     assert ko["dayMonth"] == "%b %-d일" and es["dayMonth"] == "%-d %b"
     assert en["dayMonthYear"] == "%b %-d, %Y"  # plotly's own default
+
+
+def test_japanese_and_portuguese_charts_read_as_their_readers_write():
+    ja, pt = (plotly_locale(lang)["format"] for lang in ("ja", "pt"))
+    assert ja["shortMonths"][11] == "12月" and ja["dayMonth"] == "%b%-d日"  # 12月6日
+    assert pt["shortMonths"][11] == "dez." and pt["days"][0] == "domingo"
+    assert (pt["decimal"], pt["thousands"]) == (",", ".")
+    assert (ja["decimal"], ja["thousands"]) == (".", ",")

@@ -82,3 +82,35 @@ def test_a_wrong_password_is_told_in_the_pages_language(wall):
     assert refused.status_code == 401
     assert html.escape(i18n.t("es", "sign_in.wrong")) in refused.text
     assert _language(refused.text) == "es"
+
+
+@pytest.fixture
+def portuguese_city(wall, tmp_path, monkeypatch):
+    """The same wall for a city that offers Portuguese and English only."""
+    from city.profile import load_profile
+    from tests.city.test_i18n import city_speaking
+    from web import runtime
+
+    lines = 'default_language = "pt"\nlocal_language = "pt"\nlanguages = ["pt", "en"]\n'
+    city = load_profile(city_speaking(tmp_path, lines))
+    monkeypatch.setattr(runtime, "profile", lambda: city)
+    return wall
+
+
+@pytest.mark.parametrize(
+    ("address", "accept", "lang"),
+    [
+        ("/login", "pt-BR,pt;q=0.9", "pt"),
+        ("/login?lang=en", "pt-BR", "en"),
+        ("/login?lang=ko", "ko-KR,ko;q=0.9", "pt"),  # not offered: the default
+        ("/login?lang=ja", "ja", "pt"),  # shipped, but not this city's
+    ],
+)
+def test_a_city_signs_in_in_its_own_languages_only(
+    portuguese_city, address, accept, lang
+):
+    page = _page(portuguese_city, address, **{"Accept-Language": accept})
+    assert _language(page) == lang
+    assert f">{html.escape(i18n.t(lang, 'sign_in.submit'))}<" in page
+    links = re.findall(r"hreflang='(\w+)' lang='\w+' title='([^']+)'>(\w+)<", page)
+    assert links == [("pt", "Português", "PT"), ("en", "English", "EN")]
