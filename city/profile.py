@@ -305,8 +305,7 @@ def _read_boundaries(path: Path, problems: list[str]) -> dict[str, BaseGeometry]
         if not code:
             problems.append(f"boundary feature #{i} has no `code` property")
             continue
-        if not feature.get("geometry"):  # a national file's unsettled boundary
-            problems.append(f"boundary of district {code} has no geometry")
+        if not feature.get("geometry"):  # said below: "has no polygon"
             continue
         geometry = shape(feature["geometry"])
         if not geometry.is_valid:

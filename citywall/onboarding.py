@@ -9,6 +9,7 @@ at once; the user then swaps in real sources.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import statistics
@@ -314,6 +315,7 @@ def _to_wgs84(districts: list[_District], opts: InitOptions, crs: str | None) ->
             d.geometry = shapely.transform(d.geometry, to_wgs84, interleaved=False)
     source = f"--crs {crs}" if opts.crs else f"the file's crs {crs}" if crs else ""
     hint = f"is {source} right?" if source else "are the coordinates lon/lat (WGS84)?"
+    zone_hint = f"{hint[:-1]}, and is {opts.timezone} the city's time zone?"
     bounds = _bounds(districts)
     if not city_files.on_the_globe(bounds):
         raise OnboardingError(
@@ -335,7 +337,7 @@ def _to_wgs84(districts: list[_District], opts: InitOptions, crs: str | None) ->
         )
         raise OnboardingError(
             f"{opts.name} lies {km:,.0f} km from {where} (its districts centre on "
-            f"lat {lat:.2f}, lon {lon:.2f}): {hint}"
+            f"lat {lat:.2f}, lon {lon:.2f}): {zone_hint}"
         )
 
 
@@ -441,8 +443,10 @@ def check_city(path: Path) -> Report:
     except ProfileError as exc:
         report.problems += exc.problems
         return report
-    _check_districts(profile, report)
-    _check_sources(profile, report)
+    areas = _check_districts(profile, report)
+    # the sources are tried on the districts that are areas: a connector that
+    # draws points inside a district (the simulator) finds none in a line
+    _check_sources(dataclasses.replace(profile, districts=tuple(areas)), report)
     report.notes.append(
         f"{profile.name()}: {len(profile.districts)} districts, "
         f"{len(profile.sources)} source(s), time zone {profile.timezone.key}"
@@ -450,7 +454,8 @@ def check_city(path: Path) -> Report:
     return report
 
 
-def _check_districts(profile: CityProfile, report: Report) -> None:
+def _check_districts(profile: CityProfile, report: Report) -> list[District]:
+    """Problems of the districts; returns those that are areas."""
     areas = []
     for d in profile.districts:
         if d.geometry.is_empty or d.geometry.geom_type not in (
@@ -470,6 +475,7 @@ def _check_districts(profile: CityProfile, report: Report) -> None:
                 f"district {d.code}: no population; per-district targets use area"
             )
     _check_overlaps(areas, report)
+    return areas
 
 
 def _check_overlaps(areas: list[District], report: Report) -> None:

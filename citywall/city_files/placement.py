@@ -99,11 +99,14 @@ def _tab_rows(name: str) -> list[list[str]]:
 
 @cache
 def _zone_countries() -> dict[str, frozenset[str]]:
-    countries: dict[str, set[str]] = {}
-    for name in ("zone1970.tab", "zone.tab"):
+    """Each zone's country from zone.tab (one per zone); zone1970.tab lists every
+    country that shares a zone since 1970 (Asia/Tokyo: Japan and an Australian
+    station) and serves only for zones zone.tab lacks."""
+    countries: dict[str, frozenset[str]] = {}
+    for name in ("zone1970.tab", "zone.tab"):  # zone.tab's entries win
         for codes, _, zone, *_ in _tab_rows(name):
-            countries.setdefault(zone, set()).update(codes.split(","))
-    return {zone: frozenset(codes) for zone, codes in countries.items()}
+            countries[zone] = frozenset(codes.split(","))
+    return countries
 
 
 @cache
