@@ -19,6 +19,15 @@ from citywall.city_files.errors import OnboardingError
 from citywall.city_files.populations import did_you_mean
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
+# files GIS offices also publish boundaries in, which init does not read itself
+OTHER_FORMATS = {
+    ".shp": "Shapefile",
+    ".zip": "zip archive (a zipped Shapefile?)",
+    ".gpkg": "GeoPackage",
+    ".kml": "KML file",
+    ".kmz": "KMZ file",
+    ".gml": "GML file",
+}
 Feature = dict[str, Any]
 
 
@@ -34,13 +43,21 @@ class Part:
 def read_features(path: Path, notes: list[str]) -> tuple[list[Feature], str | None]:
     """The file's features and the CRS its legacy ``crs`` member declares (RFC 7946
     dropped the member; exports from GIS software still write it)."""
+    if path.suffix.lower() in OTHER_FORMATS:
+        raise OnboardingError(
+            f"{path.name} is a {OTHER_FORMATS[path.suffix.lower()]}: convert it to "
+            f"GeoJSON first, e.g. ogr2ogr -f GeoJSON districts.geojson {path.name}"
+        )
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        document = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise OnboardingError(
             f"{path.name} is not UTF-8: re-save it as UTF-8 (GeoJSON is UTF-8)"
         ) from None
-    document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OnboardingError(
+            f"{path.name} is not GeoJSON or TopoJSON (not JSON: {exc})"
+        ) from None
     if not isinstance(document, dict):
         raise OnboardingError(f"{path.name} is not a GeoJSON object")
     if topojson.is_topology(document):

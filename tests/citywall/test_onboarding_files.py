@@ -324,6 +324,21 @@ def test_topojson_is_read(tmp_path, capsys):
     assert check(tmp_path, "q") == 0
 
 
+def test_a_shapefile_or_broken_json_is_named_with_the_fix(tmp_path, capsys):
+    shapefile = tmp_path / "localidades.shp"
+    shapefile.write_bytes(b"\x00\x00\x27\x0a")
+    assert bogota(tmp_path, boundaries=shapefile) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "localidades.shp is a Shapefile: convert it to GeoJSON first" in line
+    assert "ogr2ogr -f GeoJSON districts.geojson localidades.shp" in line
+    broken = tmp_path / "cut.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    assert bogota(tmp_path, boundaries=broken) == 2
+    assert "cut.geojson is not GeoJSON or TopoJSON (not JSON: " in one_line(
+        capsys.readouterr().err
+    )
+
+
 # -- the id and the help --------------------------------------------------------
 
 
