@@ -92,6 +92,10 @@ def test_null_geometries_are_skipped_and_far_islands_accepted(tmp_path, capsys):
     ogasawara = written(tmp_path, "tokyo").districts_by_code["13421"]
     assert len(ogasawara.geometry.geoms) == 2
     assert ogasawara.geometry.bounds[1] < 27
+    # a village on the islands alone is still where Asia/Tokyo's country is
+    flags = ["--name-property", "N03_003", "--where", "N03_007=13421"]
+    assert init(tmp_path, N03, "ogasawara", "--name", "Ogasawara",
+                "--timezone", "Asia/Tokyo", "--code-property", "N03_007", *flags) == 0  # fmt: skip
 
 
 def test_a_name_missing_on_some_features_is_one_line(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citywall.city_files.placement import (
+    RADIUS_KM,
     distance_km,
     looks_projected,
     nearest_reference,
@@ -19,6 +20,11 @@ def test_a_zone_reaches_its_whole_country():
     point, km = nearest_reference("America/Bogota", -74.08, 4.61)
     assert point.zone == "America/Bogota" and km < 20
     assert nearest_reference("UTC", 0, 0) is None
+    # islands far from the zone's city are still in its country
+    _, km = nearest_reference("Asia/Tokyo", 142.19, 27.09)  # Ogasawara
+    assert km < RADIUS_KM
+    _, km = nearest_reference("America/Guayaquil", -90.31, -0.74)  # Galápagos
+    assert km < RADIUS_KM
 
 
 def test_distances_and_projected_bounds():
