@@ -12,16 +12,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -254,107 +250,38 @@ def _apply_population_file(
     districts: list[_District], opts: InitOptions, notes: list[str]
 ) -> None:
     if not opts.population_file:
-        _note_missing_populations(districts, opts, notes)
+        missing = [d.official_code for d in districts if not d.population]
+        if opts.population_property and missing:
+            notes.append(
+                f"{len(missing)} district(s) with no population in "
+                f"`{opts.population_property}`, written as 0: {missing[:5]}"
+            )
         return
     if opts.population_property:
         raise OnboardingError(
             "give --population-property or --population-file, not both"
         )
-    rows = city_files.read_population_file(
-        opts.population_file, opts.population_code_column, opts.population_column
+    populations = city_files.populations_from_file(
+        [d.official_code for d in districts],
+        opts.population_file,
+        opts.population_code_column,
+        opts.population_column,
+        notes,
     )
-    name = opts.population_file.name
-    used, without = set(), []
     for d in districts:
-        key = city_files.match_key(d.official_code)
-        if key not in rows:
-            without.append(d.official_code)
-            continue
-        used.add(key)
-        try:
-            d.population = city_files.parse_population(rows[key]) or 0
-        except city_files.PopulationError as exc:
-            raise OnboardingError(f"{name}, code {d.official_code}: {exc}") from None
-    unknown = sorted(set(rows) - used)
-    if unknown:
-        notes.append(
-            f"{name}: {len(unknown)} code(s) not in the boundaries, left out: "
-            f"{unknown[:5]}"
-        )
-    if without:
-        notes.append(
-            f"{name}: no row for {len(without)} district(s), population 0: "
-            f"{without[:5]}"
-        )
-
-
-def _note_missing_populations(
-    districts: list[_District], opts: InitOptions, notes: list[str]
-) -> None:
-    missing = [d.official_code for d in districts if not d.population]
-    if opts.population_property and missing:
-        notes.append(
-            f"{len(missing)} district(s) with no population in "
-            f"`{opts.population_property}`, written as 0: {missing[:5]}"
-        )
+        d.population = populations[d.official_code]
 
 
 def _to_wgs84(districts: list[_District], opts: InitOptions, crs: str | None) -> None:
-    """Degrees, checked to lie where the time zone says the city is."""
-    bounds = _bounds(districts)
-    if not crs and city_files.looks_projected(bounds):
-        largest = max(abs(b) for b in bounds)
-        raise OnboardingError(
-            f"coordinates look like metres (up to {largest:,.0f}), not degrees; "
-            f"give --crs (e.g. {city_files.utm_hint(opts.timezone)}, or the "
-            "national grid the file's source names)"
-        )
-    to_wgs84 = _transformer(crs)
-    if to_wgs84:
-        for d in districts:
-            d.geometry = shapely.transform(d.geometry, to_wgs84, interleaved=False)
-    source = f"--crs {crs}" if opts.crs else f"the file's crs {crs}" if crs else ""
-    hint = f"is {source} right?" if source else "are the coordinates lon/lat (WGS84)?"
-    zone_hint = f"{hint[:-1]}, and is {opts.timezone} the city's time zone?"
-    bounds = _bounds(districts)
-    if not city_files.on_the_globe(bounds):
-        raise OnboardingError(
-            f"{source or 'the file'} puts the districts off the globe "
-            f"(bounds {tuple(round(b, 1) for b in bounds)}): {hint}"
-        )
-    # the median of the districts' centres: far islands do not move it
-    points = [d.geometry.representative_point() for d in districts]
-    lon = statistics.median(p.x for p in points)
-    lat = statistics.median(p.y for p in points)
-    nearest = city_files.nearest_reference(opts.timezone, lon, lat)
-    if nearest and nearest[1] > city_files.RADIUS_KM:
-        point, km = nearest
-        where = (
-            f"{point.zone}'s reference point"
-            if point.zone == opts.timezone
-            else f"{point.zone}'s reference point, the nearest in {opts.timezone}'s "
-            "country"
-        )
-        raise OnboardingError(
-            f"{opts.name} lies {km:,.0f} km from {where} (its districts centre on "
-            f"lat {lat:.2f}, lon {lon:.2f}): {zone_hint}"
-        )
-
-
-def _bounds(districts: list[_District]) -> tuple[float, float, float, float]:
-    return shapely.GeometryCollection([d.geometry for d in districts]).bounds
-
-
-def _transformer(crs: str | None) -> Any:
-    if not crs:
-        return None
-    try:
-        source = CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise OnboardingError(f"unknown CRS {crs!r}: {exc}") from None
-    if source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        return None
-    return Transformer.from_crs(source, 4326, always_xy=True).transform
+    geometries = city_files.to_wgs84(
+        [d.geometry for d in districts],
+        crs,
+        crs_given=bool(opts.crs),
+        timezone=opts.timezone,
+        city=opts.name,
+    )
+    for d, geometry in zip(districts, geometries):
+        d.geometry = geometry
 
 
 def _simplified(geometries: list[BaseGeometry], metres: float) -> list[BaseGeometry]:

@@ -18,38 +18,26 @@ from citywall.city_files.features import (
     repaired_text,
     require_property,
 )
-from citywall.city_files.placement import (
-    RADIUS_KM,
-    looks_projected,
-    nearest_reference,
-    on_the_globe,
-    utm_hint,
-)
+from citywall.city_files.placement import to_wgs84
 from citywall.city_files.populations import (
     PopulationError,
-    match_key,
     parse_population,
-    read_population_file,
+    populations_from_file,
 )
 
 __all__ = [
-    "RADIUS_KM",
     "OnboardingError",
     "Part",
     "PopulationError",
     "areas",
     "as_text",
     "keep_where",
-    "looks_projected",
-    "match_key",
-    "nearest_reference",
-    "on_the_globe",
     "parse_population",
     "polygonal",
+    "populations_from_file",
     "read_features",
-    "read_population_file",
     "repaired_text",
     "require_property",
-    "utm_hint",
+    "to_wgs84",
     "wall_codes",
 ]

@@ -10,15 +10,92 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
+
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from shapely.geometry.base import BaseGeometry
+
+from citywall.city_files.errors import OnboardingError
 
 # Countries are big: Tokyo's Ogasawara islands lie 1,000 km from Tokyo, the
 # Galápagos 1,200 km from Guayaquil, Kashgar 1,000 km from Urumqi.
 RADIUS_KM = 2_500
 EARTH_RADIUS_KM = 6_371.0
 _COORDINATES = re.compile(r"([+-]\d{4,6})([+-]\d{5,7})")
+
+
+Bounds = tuple[float, float, float, float]
+
+
+def to_wgs84(
+    geometries: list[BaseGeometry],
+    crs: str | None,
+    *,
+    crs_given: bool,
+    timezone: str,
+    city: str,
+) -> list[BaseGeometry]:
+    """The districts in degrees, checked to lie where the time zone says the city
+    is; ``crs`` from --crs (``crs_given``) or the file's member, None for WGS84."""
+    bounds = _bounds(geometries)
+    if not crs and looks_projected(bounds):
+        largest = max(abs(b) for b in bounds)
+        raise OnboardingError(
+            f"coordinates look like metres (up to {largest:,.0f}), not degrees; "
+            f"give --crs (e.g. {utm_hint(timezone)}, or the national grid the "
+            "file's source names)"
+        )
+    transform = _transformer(crs)
+    if transform:
+        geometries = [
+            shapely.transform(g, transform, interleaved=False) for g in geometries
+        ]
+    source = f"--crs {crs}" if crs_given else f"the file's crs {crs}" if crs else ""
+    hint = f"is {source} right" if source else "are the coordinates lon/lat (WGS84)"
+    bounds = _bounds(geometries)
+    if not on_the_globe(bounds):
+        raise OnboardingError(
+            f"{source or 'the file'} puts the districts off the globe "
+            f"(bounds {tuple(round(b, 1) for b in bounds)}): {hint}?"
+        )
+    # the median of the districts' centres: far islands do not move it
+    points = [g.representative_point() for g in geometries]
+    lon = statistics.median(p.x for p in points)
+    lat = statistics.median(p.y for p in points)
+    nearest = nearest_reference(timezone, lon, lat)
+    if nearest and nearest[1] > RADIUS_KM:
+        point, km = nearest
+        where = f"{point.zone}'s reference point"
+        if point.zone != timezone:
+            where += f", the nearest in {timezone}'s country"
+        raise OnboardingError(
+            f"{city} lies {km:,.0f} km from {where} (its districts centre on lat "
+            f"{lat:.2f}, lon {lon:.2f}): {hint}, and is {timezone} the city's "
+            "time zone?"
+        )
+    return geometries
+
+
+def _bounds(geometries: list[BaseGeometry]) -> Bounds:
+    return shapely.GeometryCollection(geometries).bounds
+
+
+def _transformer(crs: str | None) -> Any:
+    if not crs:
+        return None
+    try:
+        source = CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise OnboardingError(f"unknown CRS {crs!r}: {exc}") from None
+    if source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    return Transformer.from_crs(source, 4326, always_xy=True).transform
 
 
 @dataclass(frozen=True)
@@ -28,7 +105,7 @@ class ReferencePoint:
     lon: float
 
 
-def looks_projected(bounds: tuple[float, float, float, float]) -> bool:
+def looks_projected(bounds: Bounds) -> bool:
     """Values beyond ±180/±90 cannot be degrees (metres, or feet)."""
     west, south, east, north = bounds
     return (
@@ -39,7 +116,7 @@ def looks_projected(bounds: tuple[float, float, float, float]) -> bool:
     )
 
 
-def on_the_globe(bounds: tuple[float, float, float, float]) -> bool:
+def on_the_globe(bounds: Bounds) -> bool:
     return all(math.isfinite(v) for v in bounds) and not looks_projected(bounds)
 
 

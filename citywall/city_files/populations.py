@@ -122,6 +122,42 @@ def read_population_file(
     }
 
 
+def populations_from_file(
+    codes: list[str],
+    path: Path,
+    code_column: str,
+    population_column: str,
+    notes: list[str],
+) -> dict[str, int]:
+    """``{code: population}`` for each district code from the CSV (0 without a
+    row); rows for codes the boundaries lack and districts without a row are noted."""
+    rows = read_population_file(path, code_column, population_column)
+    out, used, without = {}, set(), []
+    for code in codes:
+        key = match_key(code)
+        if key not in rows:
+            without.append(code)
+            out[code] = 0
+            continue
+        used.add(key)
+        try:
+            out[code] = parse_population(rows[key]) or 0
+        except PopulationError as exc:
+            raise OnboardingError(f"{path.name}, code {code}: {exc}") from None
+    unknown = sorted(set(rows) - used)
+    if unknown:
+        notes.append(
+            f"{path.name}: {len(unknown)} code(s) not in the boundaries, left out: "
+            f"{unknown[:5]}"
+        )
+    if without:
+        notes.append(
+            f"{path.name}: no row for {len(without)} district(s), population 0: "
+            f"{without[:5]}"
+        )
+    return out
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if not close:
