@@ -1,8 +1,11 @@
 """A new city from one file: ``citywall city init`` writes a profile from a district
 boundary GeoJSON, ``citywall city check`` says everything wrong with a profile.
 
-Init reprojects the boundaries to WGS84 (from the file's declared CRS or the one
-given), repairs what can be repaired, simplifies shared edges together so districts
+Init reads a city's own file as national offices publish it (``city_files``: keep
+some features, skip what is not an area, join a code's parts, read populations,
+repair mis-encoded names on request), reprojects the boundaries to WGS84 (from the
+file's declared CRS or the one given) and checks they lie where the time zone says,
+repairs what can be repaired, simplifies shared edges together so districts
 neither gap nor overlap, and starts the city on the demo simulator so its wall runs
 at once; the user then swaps in real sources.
 """
@@ -210,8 +213,9 @@ def _merged(
         population = _population(code, [p for _, p in named], opts, problems)
         geometry = _joined([p.geometry for _, p in named])
         districts.append(_District(code, names[0], population, geometry))
-    if problems:
-        raise OnboardingError("; ".join(problems))
+    if problems:  # a few, so a file wrong throughout still reads as one line
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise OnboardingError("; ".join(problems[:3]) + more)
     if len(parts) > len(districts):
         notes.append(
             f"joined {len(parts)} features into {len(districts)} districts "
