@@ -72,7 +72,15 @@ def read_features(path: Path, notes: list[str]) -> tuple[list[Feature], str | No
             f"{path.name} holds no features (expected a GeoJSON FeatureCollection "
             "or a TopoJSON Topology)"
         )
-    return [f for f in features if isinstance(f, dict)], crs
+    return [_with_id(f) for f in features if isinstance(f, dict)], crs
+
+
+def _with_id(feature: Feature) -> Feature:
+    """A feature's own ``id`` (world-atlas TopoJSON keeps codes there) offered as
+    the property ``id``, so ``--code-property id`` reads it."""
+    if "id" not in feature or "id" in properties_of(feature):
+        return feature
+    return {**feature, "properties": {**properties_of(feature), "id": feature["id"]}}
 
 
 def properties_of(feature: Feature) -> dict[str, Any]:

@@ -303,10 +303,10 @@ def test_topojson_is_read(tmp_path, capsys):
             "parroquias": {
                 "type": "GeometryCollection",
                 "geometries": [
-                    {"type": "Polygon", "arcs": [[0, 1]],
-                     "properties": {"code": "a", "name": "Norte"}},
-                    {"type": "Polygon", "arcs": [[2, -2]],
-                     "properties": {"code": "b", "name": "Sur"}},
+                    {"type": "Polygon", "arcs": [[0, 1]], "id": "a",
+                     "properties": {"name": "Norte"}},
+                    {"type": "Polygon", "arcs": [[2, -2]], "id": "b",
+                     "properties": {"name": "Sur"}},
                 ],
             }
         },
@@ -318,8 +318,9 @@ def test_topojson_is_read(tmp_path, capsys):
     }  # fmt: skip
     path = tmp_path / "parroquias.topojson"
     path.write_text(json.dumps(topology), encoding="utf-8")
+    # its codes are the geometries' own ids, as in world-atlas files
     assert init(tmp_path, path, "q", "--name", "Q", "--timezone", "America/Guayaquil",
-                "--simplify", "0") == 0  # fmt: skip
+                "--code-property", "id", "--simplify", "0") == 0  # fmt: skip
     assert "parroquias.topojson is TopoJSON" in capsys.readouterr().out
     profile = written(tmp_path, "q")
     assert profile.districts_by_code["b"].geometry.bounds == pytest.approx(
