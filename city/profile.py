@@ -370,6 +370,8 @@ def _read_boundaries(path: Path, problems: list[str]) -> dict[str, BaseGeometry]
         if not code:
             problems.append(f"boundary feature #{i} has no `code` property")
             continue
+        if not feature.get("geometry"):  # said below: "has no polygon"
+            continue
         geometry = shape(feature["geometry"])
         if not geometry.is_valid:
             problems.append(f"boundary of district {code} is not a valid polygon")

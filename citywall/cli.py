@@ -85,10 +85,23 @@ def main(argv: list[str] | None = None) -> int:
     city = sub.add_parser("city", help="set up a new city: init a profile, check one")
     city_sub = city.add_subparsers(dest="city_command", required=True)
     init = city_sub.add_parser(
-        "init", help="write a profile from a district boundary GeoJSON"
+        "init",
+        help="write a profile from a district boundary file",
+        description="Write cities/<id>.toml and cities/<id>/districts.geojson from "
+        "a GeoJSON or TopoJSON of the districts, e.g. one city out of a national "
+        "file: citywall city init N03.geojson --id tokyo --name Tokyo --timezone "
+        "Asia/Tokyo --language ja --where 'N03_007=131*' --code-property N03_007 "
+        "--name-property N03_004",
+        formatter_class=_DefaultsShown,
     )
-    init.add_argument("boundaries", type=Path, help="GeoJSON of the districts")
-    init.add_argument("--id", required=True, help="short id, e.g. guayaquil")
+    init.add_argument(
+        "boundaries", type=Path, help="GeoJSON or TopoJSON of the districts"
+    )
+    init.add_argument(
+        "--id",
+        required=True,
+        help="short id: lowercase letters, digits, - and _ (e.g. guayaquil)",
+    )
     init.add_argument("--name", required=True, help="the city's name")
     init.add_argument(
         "--timezone", required=True, help="IANA zone, e.g. America/Guayaquil"
@@ -102,8 +115,42 @@ def main(argv: list[str] | None = None) -> int:
     )
     init.add_argument("--code-property", default="code", help="property with the code")
     init.add_argument("--name-property", default="name", help="property with the name")
-    init.add_argument("--population-property", help="property with the population")
-    init.add_argument("--crs", help="the file's CRS if not WGS84, e.g. EPSG:32717")
+    init.add_argument(
+        "--population-property",
+        help="property with the population (default: none, populations 0)",
+    )
+    init.add_argument(
+        "--crs",
+        help="the file's CRS if not WGS84, e.g. EPSG:32717 (default: the file's "
+        "`crs` member, else WGS84 lon/lat)",
+    )
+    init.add_argument(
+        "--where",
+        action="append",
+        metavar="KEY=GLOB",
+        help="keep only features whose property KEY matches GLOB, e.g. "
+        "N03_007=131* (repeatable; all must match) (default: keep all)",
+    )
+    init.add_argument(
+        "--population-file",
+        type=Path,
+        help="CSV with a population per district code (default: none)",
+    )
+    init.add_argument(
+        "--population-code-column",
+        default="code",
+        help="--population-file's column with the district code",
+    )
+    init.add_argument(
+        "--population-column",
+        default="population",
+        help="--population-file's column with the population",
+    )
+    init.add_argument(
+        "--fix-encoding",
+        action="store_true",
+        help="repair names saved as UTF-8 read as Latin-1 (UsaquÃ©n → Usaquén)",
+    )
     init.add_argument(
         "--simplify", type=float, default=20.0, help="simplify edges by metres (0: off)"
     )
@@ -253,8 +300,24 @@ def _with_progress_bar(runner, run_until_caught_up):
         return run_until_caught_up(runner, on_batch=on_batch)
 
 
+class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's default in its help; a required option or an off switch has
+    none to show, and an option without one says in its help what happens."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required or action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def city_command(args: argparse.Namespace) -> int:
-    from citywall.onboarding import InitOptions, OnboardingError, check_city, init_city
+    from citywall.onboarding import (
+        InitOptions,
+        OnboardingError,
+        Report,
+        check_city,
+        init_city,
+    )
 
     if args.city_command == "check":
         report = check_city(args.profile)
@@ -268,6 +331,7 @@ def city_command(args: argparse.Namespace) -> int:
             else f"{args.profile}: {len(report.problems)} problem(s)"
         )
         return 0 if report.ok else 1
+    report = Report()
     try:
         path = init_city(
             InitOptions(
@@ -282,11 +346,19 @@ def city_command(args: argparse.Namespace) -> int:
                 crs=args.crs,
                 simplify_metres=args.simplify,
                 output_dir=args.out,
-            )
+                where=args.where or [],
+                population_file=args.population_file,
+                population_code_column=args.population_code_column,
+                population_column=args.population_column,
+                fix_encoding=args.fix_encoding,
+            ),
+            report,
         )
     except (OnboardingError, OSError, json.JSONDecodeError) as exc:
         print(f"citywall city init: {exc}", file=sys.stderr)
         return 2
+    for note in report.notes:
+        print(f"  {note}")
     print(f"wrote {path}; next: citywall city check {path}")
     return 0
 

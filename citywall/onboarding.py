@@ -1,16 +1,21 @@
 """A new city from one file: ``citywall city init`` writes a profile from a district
 boundary GeoJSON, ``citywall city check`` says everything wrong with a profile.
 
-Init reprojects the boundaries to WGS84 (from the file's declared CRS or the one
-given), repairs what can be repaired, simplifies shared edges together so districts
+Init reads a city's own file as national offices publish it (``city_files``: keep
+some features, skip what is not an area, join a code's parts, read populations,
+repair mis-encoded names on request), reprojects the boundaries to WGS84 (from the
+file's declared CRS or the one given) and checks they lie where the time zone says,
+repairs what can be repaired, simplifies shared edges together so districts
 neither gap nor overlap, and starts the city on the demo simulator so its wall runs
 at once; the user then swaps in real sources.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +23,19 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city import i18n
-from city.profile import CityProfile, ProfileError, default_languages, load_profile
+from city.profile import (
+    CityProfile,
+    District,
+    ProfileError,
+    default_languages,
+    load_profile,
+)
+from citywall import city_files
+from citywall.city_files import OnboardingError
 from connectors.options import toml_key, toml_value
 from connectors.simulator import (
     AGENCY_ROLES,
@@ -52,6 +63,9 @@ RATE_OPTIONS = {
 }
 # a count target this much above what the demo's rates bring on a weekday
 TARGET_MARGIN = 1.15
+# a city's id names its profile file and its store's folder: nothing that can
+# climb out of the profiles folder ("../../evil") or need quoting
+CITY_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 @dataclass
@@ -67,6 +81,11 @@ class InitOptions:
     crs: str | None = None
     simplify_metres: float = 20.0
     output_dir: Path = Path("cities")
+    where: list[str] = field(default_factory=list)
+    population_file: Path | None = None
+    population_code_column: str = "code"
+    population_column: str = "population"
+    fix_encoding: bool = False
 
 
 @dataclass
@@ -79,74 +98,59 @@ class Report:
         return not self.problems
 
 
-class OnboardingError(ValueError):
-    pass
+@dataclass
+class _District:
+    official_code: str
+    name: str
+    population: int
+    geometry: BaseGeometry
 
 
-def init_city(opts: InitOptions) -> Path:
-    """Write ``<output_dir>/<id>.toml`` and ``<output_dir>/<id>/districts.geojson``."""
-    try:
-        ZoneInfo(opts.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise OnboardingError(
-            f"time zone {opts.timezone!r} is not an IANA zone (e.g. America/Guayaquil)"
-        ) from None
+def init_city(opts: InitOptions, report: Report | None = None) -> Path:
+    """Write ``<output_dir>/<id>.toml`` and ``<output_dir>/<id>/districts.geojson``;
+    what it skipped, joined or derived goes into ``report.notes``."""
+    notes = (report or Report()).notes
+    profile_path, folder = _output_paths(opts)
+    _check_timezone(opts.timezone)
     _check_language(opts)
-    collection = json.loads(opts.boundaries.read_text(encoding="utf-8"))
-    features = collection.get("features") or []
-    if not features:
-        raise OnboardingError(f"{opts.boundaries} holds no features")
-    to_wgs84 = _transformer(opts.crs or _declared_crs(collection))
-    districts, problems = [], []
-    for i, feature in enumerate(features, start=1):
-        props = feature.get("properties") or {}
-        code = str(props.get(opts.code_property) or "").strip()
-        name = str(props.get(opts.name_property) or "").strip()
-        if not code or not name:
-            found = sorted(props)
-            problems.append(
-                f"feature #{i} lacks `{opts.code_property}` or `{opts.name_property}` "
-                f"(its properties: {found})"
-            )
-            continue
-        geometry = shape(feature["geometry"])
-        if to_wgs84:
-            geometry = shapely.transform(geometry, to_wgs84, interleaved=False)
-        population = (
-            props.get(opts.population_property) if opts.population_property else 0
-        )
-        districts.append((code, name, int(float(population or 0)), geometry))
-    codes = [d[0] for d in districts]
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        problems.append(f"district codes used twice: {duplicates}")
-    if problems:
-        raise OnboardingError("; ".join(problems))
+    features, declared_crs = city_files.read_features(opts.boundaries, notes)
+    features = city_files.keep_where(features, opts.where, notes)
+    for key, option in (
+        (opts.code_property, "--code-property"),
+        (opts.name_property, "--name-property"),
+        (opts.population_property, "--population-property"),
+    ):
+        if key:
+            city_files.require_property(features, key, option)
+    parts = city_files.areas(features, notes)
+    _check_encoding(parts, opts, notes)
+    districts = _merged(parts, opts, notes)
+    _apply_population_file(districts, opts, notes)
+    _to_wgs84(districts, opts, opts.crs or declared_crs)
+    codes = city_files.wall_codes([d.official_code for d in districts], notes)
 
-    geometries = [shapely.make_valid(g) for _, _, _, g in districts]
+    geometries = [shapely.make_valid(d.geometry) for d in districts]
     geometries = list(_simplified(geometries, opts.simplify_metres))
-    folder = opts.output_dir / opts.city_id
     folder.mkdir(parents=True, exist_ok=True)
     boundaries = {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "properties": {"code": code, "name": name},
+                "properties": {"code": codes[d.official_code], "name": d.name},
                 "geometry": mapping(geometry),
             }
-            for (code, name, _, _), geometry in zip(districts, geometries)
+            for d, geometry in zip(districts, geometries)
         ],
     }
     (folder / "districts.geojson").write_text(
         json.dumps(boundaries, ensure_ascii=False, separators=(",", ":")),
         encoding="utf-8",
     )
-    profile_path = opts.output_dir / f"{opts.city_id}.toml"
+    rows = [(codes[d.official_code], d.name, d.population) for d in districts]
+    official = {wall: code for code, wall in codes.items() if wall != code}
     profile_path.write_text(
-        _profile_toml(
-            opts, [(c, n, p) for c, n, p, _ in districts], middle_latitude(geometries)
-        ),
+        _profile_toml(opts, rows, middle_latitude(geometries), official),
         encoding="utf-8",
     )
     return profile_path
@@ -168,22 +172,167 @@ def _check_language(opts: InitOptions) -> None:
         )
 
 
-def _declared_crs(collection: dict[str, Any]) -> str | None:
-    """The legacy GeoJSON ``crs`` member (RFC 7946 dropped it; exports still write it)."""
-    crs = collection.get("crs") or {}
-    return (crs.get("properties") or {}).get("name")
+def _output_paths(opts: InitOptions) -> tuple[Path, Path]:
+    """The profile and its folder, both inside ``output_dir`` whatever the id."""
+    if not CITY_ID.fullmatch(opts.city_id):
+        raise OnboardingError(
+            f"--id {opts.city_id!r} must be 1-32 lowercase letters, digits, - and _ "
+            "(e.g. quito or tokyo-23): it names the profile file and the city's store"
+        )
+    out = opts.output_dir.resolve()
+    profile_path = opts.output_dir / f"{opts.city_id}.toml"
+    folder = opts.output_dir / opts.city_id
+    # the rule above already keeps both inside; this keeps it true if it changes
+    if {profile_path.resolve().parent, folder.resolve().parent} != {out}:
+        raise OnboardingError(f"--id {opts.city_id!r} would write outside {out}")
+    return profile_path, folder
 
 
-def _transformer(crs: str | None) -> Any:
-    if not crs:
-        return None
+def _check_timezone(timezone: str) -> None:
     try:
-        source = CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise OnboardingError(f"unknown CRS {crs!r}: {exc}") from None
-    if source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        return None
-    return Transformer.from_crs(source, 4326, always_xy=True).transform
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OnboardingError(
+            f"time zone {timezone!r} is not an IANA zone (e.g. America/Guayaquil)"
+        ) from None
+
+
+def _check_encoding(
+    parts: list[city_files.Part], opts: InitOptions, notes: list[str]
+) -> None:
+    """Names saved as UTF-8 read as Latin-1 ("UsaquÃ©n"): repaired only when asked,
+    so a wrong guess never rewrites a name silently."""
+    keys = sorted({opts.code_property, opts.name_property})
+    broken = [
+        (part, key, fixed)
+        for part in parts
+        for key in keys
+        if isinstance(part.properties.get(key), str)
+        and (fixed := city_files.repaired_text(part.properties[key]))
+    ]
+    if not broken:
+        return
+    first, key, fixed = broken[0]
+    example = first.properties[key]
+    if not opts.fix_encoding:
+        raise OnboardingError(
+            f"{len(broken)} name(s) look mis-encoded (UTF-8 read as Latin-1), e.g. "
+            f"{example!r}, which reads {fixed!r} once repaired: add --fix-encoding"
+        )
+    for part, key, repaired in broken:
+        part.properties = {**part.properties, key: repaired}
+    notes.append(
+        f"repaired {len(broken)} mis-encoded name(s), e.g. {example!r} → {fixed!r}"
+    )
+
+
+def _merged(
+    parts: list[city_files.Part], opts: InitOptions, notes: list[str]
+) -> list[_District]:
+    """One district per code: the parts of a code (islands, pieces) joined."""
+    problems: list[str] = []
+    by_code: dict[str, list[tuple[str, city_files.Part]]] = {}
+    lacking = []
+    for part in parts:
+        code = city_files.as_text(part.properties.get(opts.code_property))
+        name = city_files.as_text(part.properties.get(opts.name_property))
+        if not code or not name:
+            lacking.append(part)
+            continue
+        by_code.setdefault(code, []).append((name, part))
+    if lacking:
+        first = lacking[0]
+        problems.append(
+            f"{len(lacking)} feature(s) lack `{opts.code_property}` or "
+            f"`{opts.name_property}`, e.g. feature #{first.number}: "
+            f"{first.properties}; choose other properties (--code-property, "
+            "--name-property) or keep only the features that have them (--where)"
+        )
+    districts = []
+    for code, named in by_code.items():
+        names = sorted({name for name, _ in named})
+        if len(names) > 1:
+            problems.append(
+                f"code {code} is on {len(named)} features with different names "
+                f"{names}: fix the file or choose another --code-property"
+            )
+            continue
+        population = _population(code, [p for _, p in named], opts, problems)
+        geometry = _joined([p.geometry for _, p in named])
+        districts.append(_District(code, names[0], population, geometry))
+    if problems:  # a few, so a file wrong throughout still reads as one line
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise OnboardingError("; ".join(problems[:3]) + more)
+    if len(parts) > len(districts):
+        notes.append(
+            f"joined {len(parts)} features into {len(districts)} districts "
+            "(features sharing a code: islands or parts)"
+        )
+    return districts
+
+
+def _joined(geometries: list[BaseGeometry]) -> BaseGeometry:
+    if len(geometries) == 1:
+        return geometries[0]
+    union = shapely.union_all([shapely.make_valid(g) for g in geometries])
+    return city_files.polygonal(union) or union
+
+
+def _population(
+    code: str, parts: list[city_files.Part], opts: InitOptions, problems: list[str]
+) -> int:
+    if not opts.population_property:
+        return 0
+    values = []
+    for part in parts:
+        raw = part.properties.get(opts.population_property)
+        try:
+            value = city_files.parse_population(raw)
+        except city_files.PopulationError as exc:
+            problems.append(f"feature #{part.number} (district {code}): {exc}")
+            continue
+        if value is not None:
+            values.append(value)
+    # the parts of one district usually repeat its population; else they add up
+    return values[0] if len(set(values)) == 1 else sum(values)
+
+
+def _apply_population_file(
+    districts: list[_District], opts: InitOptions, notes: list[str]
+) -> None:
+    if not opts.population_file:
+        missing = [d.official_code for d in districts if not d.population]
+        if opts.population_property and missing:
+            notes.append(
+                f"{len(missing)} district(s) with no population in "
+                f"`{opts.population_property}`, written as 0: {missing[:5]}"
+            )
+        return
+    if opts.population_property:
+        raise OnboardingError(
+            "give --population-property or --population-file, not both"
+        )
+    populations = city_files.populations_from_file(
+        [d.official_code for d in districts],
+        opts.population_file,
+        opts.population_code_column,
+        opts.population_column,
+        notes,
+    )
+    for d in districts:
+        d.population = populations[d.official_code]
+
+
+def _to_wgs84(districts: list[_District], opts: InitOptions, crs: str | None) -> None:
+    geometries = city_files.to_wgs84(
+        [d.geometry for d in districts],
+        crs,
+        crs_given=bool(opts.crs),
+        timezone=opts.timezone,
+        city=opts.name,
+    )
+    for d, geometry in zip(districts, geometries):
+        d.geometry = geometry
 
 
 def _simplified(geometries: list[BaseGeometry], metres: float) -> list[BaseGeometry]:
@@ -256,7 +405,10 @@ def _rounded(value: float) -> float:
 
 
 def _profile_toml(
-    opts: InitOptions, districts: list[tuple[str, str, int]], latitude: float
+    opts: InitOptions,
+    districts: list[tuple[str, str, int]],
+    latitude: float,
+    official_codes: dict[str, str] | None = None,
 ) -> str:
     q = json.dumps  # a JSON string is a valid TOML basic string
     lang = opts.language
@@ -312,6 +464,11 @@ def _profile_toml(
             "",
             "[[districts]]",
             f"code = {q(code)}",
+            *(
+                [f"official_code = {q(official_codes[code], ensure_ascii=False)}"]
+                if code in (official_codes or {})
+                else []
+            ),
             f"name = {{ {lang} = {q(name, ensure_ascii=False)} }}",
             f"population = {population}",
         ]
@@ -331,8 +488,10 @@ def check_city(path: Path) -> Report:
     except ProfileError as exc:
         report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         return report
-    _check_districts(profile, report)
-    _check_sources(profile, report)
+    areas = _check_districts(profile, report)
+    # the sources are tried on the districts that are areas: a connector that
+    # draws points inside a district (the simulator) finds none in a line
+    _check_sources(dataclasses.replace(profile, districts=tuple(areas)), report)
     report.problems += catalogs
     report.notes.append(
         f"{profile.name()}: {len(profile.districts)} districts, "
@@ -345,28 +504,42 @@ def check_city(path: Path) -> Report:
     return report
 
 
-def _check_districts(profile: CityProfile, report: Report) -> None:
+def _check_districts(profile: CityProfile, report: Report) -> list[District]:
+    """Problems of the districts; returns those that are areas."""
+    areas = []
     for d in profile.districts:
         if d.geometry.is_empty or d.geometry.geom_type not in (
             "Polygon",
             "MultiPolygon",
         ):
-            report.problems.append(f"district {d.code}: boundary is not a polygon")
+            report.problems.append(
+                f"district {d.code}: boundary is not a polygon (a district is an "
+                "area): run `citywall city init` again on the area file"
+            )
+        else:
+            areas.append(d)
         if not d.names:
             report.problems.append(f"district {d.code}: no name")
         if d.population <= 0:
             report.notes.append(
                 f"district {d.code}: no population; per-district targets use area"
             )
-    tree = shapely.STRtree([d.geometry for d in profile.districts])
+    _check_overlaps(areas, report)
+    return areas
+
+
+def _check_overlaps(areas: list[District], report: Report) -> None:
+    """Overlaps between areas only: a point or a line has no area to share."""
+    tree = shapely.STRtree([d.geometry for d in areas])
     slivers = 0
-    for i, j in tree.query([d.geometry for d in profile.districts], "intersects").T:
+    for i, j in tree.query([d.geometry for d in areas], "intersects").T:
         if i >= j:
             continue
-        a, b = profile.districts[i], profile.districts[j]
-        share = a.geometry.intersection(b.geometry).area / min(
-            a.geometry.area, b.geometry.area
-        )
+        a, b = areas[i], areas[j]
+        smaller = min(a.geometry.area, b.geometry.area)
+        if smaller <= 0:  # a degenerate ring: reported as not valid on load
+            continue
+        share = a.geometry.intersection(b.geometry).area / smaller
         if share > OVERLAP_TOLERANCE:
             report.problems.append(
                 f"districts {a.code} and {b.code} overlap ({share:.1%} of the "

@@ -109,7 +109,8 @@ def test_init_names_the_properties_it_could_not_find(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
-    assert "lacks `code` or `name`" in err and "'DPA_PARROQ'" in err
+    assert "no feature has the property 'code': fix --code-property" in err
+    assert "'DPA_PARROQ'" in err
 
 
 def test_init_refuses_an_unknown_zone_or_crs(tmp_path, capsys):
