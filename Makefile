@@ -15,16 +15,14 @@ export DASH_TEST_CHROMEPATH ?= /usr/bin/chromium
 CITY ?=
 PORT ?= 8050
 CITY_PROFILE = $(if $(or $(findstring /,$(CITY)),$(filter %.toml,$(CITY))),$(CITY),cities/$(CITY).toml)
+WITH_CITY = $(if $(CITY),CITYWALL_PROFILE=$(CITY_PROFILE) )
+CHECK_CITY = $(if $(CITY),test -f $(CITY_PROFILE) || { echo "make: no profile $(CITY_PROFILE): CITY= takes an id from cities/ (e.g. guayaquil) or a profile's path" >&2; exit 2; },true)
 
 .PHONY: run test bench browser ingest clean
 
 run: $(STAMP)
-ifneq ($(CITY),)
-	@test -f $(CITY_PROFILE) || { echo "make run: no profile $(CITY_PROFILE): CITY= takes an id from cities/ (e.g. guayaquil) or a profile's path" >&2; exit 2; }
-	CITYWALL_PROFILE=$(CITY_PROFILE) $(BIN)/citywall serve --port $(PORT)
-else
-	$(BIN)/citywall serve --port $(PORT)
-endif
+	@$(CHECK_CITY)
+	$(WITH_CITY)$(BIN)/citywall serve --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
@@ -36,7 +34,8 @@ bench: $(STAMP) browser
 	$(BIN)/citywall bench $(BENCH_ARGS)
 
 ingest: $(STAMP)
-	$(BIN)/citywall ingest --once
+	@$(CHECK_CITY)
+	$(WITH_CITY)$(BIN)/citywall ingest --once
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -16,10 +16,13 @@ from tests.citywall.test_cli import serving
 from tests.conftest import PROJECT_ROOT, seoul_profile_copy
 
 
-def make_run(*variables: str, env: dict[str, str] | None = None) -> list[str]:
-    """The commands `make run` would run with ``variables`` (not run)."""
+def make_run(
+    *variables: str, env: dict[str, str] | None = None, target: str = "run"
+) -> list[str]:
+    """The commands `make run` (or ``target``) would run with ``variables``,
+    shown, not run."""
     shown = subprocess.run(
-        ["make", "-n", "run", *variables],
+        ["make", "-n", target, *variables],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -44,6 +47,9 @@ def test_make_run_takes_a_city_and_a_port():
     assert make_run("CITY=/srv/cities/quito.toml")[-1].startswith(
         "CITYWALL_PROFILE=/srv/cities/quito.toml "
     )
+    assert make_run("CITY=guayaquil", target="ingest")[-1].endswith(
+        "CITYWALL_PROFILE=cities/guayaquil.toml .venv/bin/citywall ingest --once"
+    )
 
 
 def test_make_run_says_when_the_city_has_no_profile(tmp_path):
@@ -57,7 +63,7 @@ def test_make_run_says_when_the_city_has_no_profile(tmp_path):
         timeout=60,
     )
     assert done.returncode != 0
-    assert "make run: no profile cities/atlantis.toml" in done.stderr
+    assert "make: no profile cities/atlantis.toml" in done.stderr
 
 
 def guayaquil_copy(folder: Path) -> Path:
