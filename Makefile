@@ -1,5 +1,6 @@
 # The two commands of the README. Each sets itself up and is safe to run again.
-#   make run   install what is needed, then serve the live demo wall of Seoul
+#   make run   install what is needed, then serve the live demo wall of Seoul;
+#              CITY= another city (an id in cities/ or a profile's path), PORT= its port
 #   make test  install what is needed (browser included), lint, then run every test
 #   make bench the benchmark; its table goes to bench/RESULTS.md and the README
 PYTHON ?= python3
@@ -10,10 +11,18 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export SE_CHROMEDRIVER ?= /usr/bin/chromedriver
 export DASH_TEST_CHROMEPATH ?= /usr/bin/chromium
 
+# each city keeps its store in data/<its id>/, so several can run side by side
+CITY ?=
+PORT ?= 8050
+CITY_PROFILE = $(if $(or $(findstring /,$(CITY)),$(filter %.toml,$(CITY))),$(CITY),cities/$(CITY).toml)
+WITH_CITY = $(if $(CITY),CITYWALL_PROFILE=$(CITY_PROFILE) )
+CHECK_CITY = $(if $(CITY),test -f $(CITY_PROFILE) || { echo "make: no profile $(CITY_PROFILE): CITY= takes an id from cities/ (e.g. guayaquil) or a profile's path" >&2; exit 2; },true)
+
 .PHONY: run test bench browser ingest clean
 
 run: $(STAMP)
-	$(BIN)/citywall serve
+	@$(CHECK_CITY)
+	$(WITH_CITY)$(BIN)/citywall serve --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
@@ -25,7 +34,8 @@ bench: $(STAMP) browser
 	$(BIN)/citywall bench $(BENCH_ARGS)
 
 ingest: $(STAMP)
-	$(BIN)/citywall ingest --once
+	@$(CHECK_CITY)
+	$(WITH_CITY)$(BIN)/citywall ingest --once
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

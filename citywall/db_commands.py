@@ -11,7 +11,7 @@ import sys
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from store import errors as store_errors
-from store import migrations
+from store import migrations, versions
 
 
 def add_parsers(sub) -> None:
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from web import runtime
 
     try:
+        with runtime.engine().connect() as conn:  # never another city's store
+            versions.check_city(conn, runtime.profile().id)
         if args.db_command == "upgrade":
             before, after = migrations.upgrade(runtime.engine())
             if before == after:

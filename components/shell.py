@@ -81,10 +81,8 @@ def header(
     """The navigation bar: ``pages`` as (path, label key), only those the caller's
     role may open, and a sign out link (``sign_out``: its address) for a built-in
     login."""
-    local = (
-        [html.Span(profile.name(profile.local_language), className="brand-local")]
-        if profile.local_language != lang
-        else []
+    local = second_name(
+        profile.name(lang), profile.name(profile.local_language), "brand-local"
     )
     here = "/" + (dash.strip_relative_path(pathname or "/") or "")
     links = [
@@ -150,6 +148,12 @@ def header(
         className="wall-navbar",
         dark=True,
     )
+
+
+def second_name(shown: str, local: str, class_name: str) -> list[html.Span]:
+    """The name in the city's own language beside the one shown, when it says
+    something more: not for a name given in one language only."""
+    return [] if local == shown else [html.Span(local, className=class_name)]
 
 
 def _with_language(pathname: str, search: str, lang: str) -> str:

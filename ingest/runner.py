@@ -337,16 +337,21 @@ MAX_FIXED_PLACES = 200_000  # sensors a source may have before the memory starts
 
 def prepare_store(engine: Engine, profile: CityProfile) -> None:
     """The store ready for the ingest: its schema at this code's head (the
-    migrations run, under their lock, when it is behind), its identity and the
-    profile's districts; a store written before the rollups existed gets them.
+    migrations run, under their lock, when it is behind), its identity, the
+    city it belongs to (a store stamped with another city is refused before
+    anything in it changes) and the profile's districts; a store written before
+    the rollups existed gets them.
 
     Every command that writes opens the store through here (``serve`` before its
     web workers start, ``ingest``, ``stage``, the account commands); a web worker
     never does, and never migrates."""
+    with engine.connect() as conn:  # before anything in another city's store moves
+        versions.check_city(conn, profile.id)
     before, after = migrations.upgrade(engine)
     if before != after:
         log.info("store schema upgraded from %s to %s", before or "none", after)
     with engine.begin() as conn:
+        versions.stamp_city(conn, profile.id)
         versions.name_store(conn)
         writes.sync_districts(conn, profile)
         if rollups.missing(conn):

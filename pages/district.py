@@ -16,6 +16,7 @@ from components.format import change, district_facts, label, number, unit
 from components.links import district_code_in, district_path, href
 from components.ranking import Rank, rank_of
 from components.score_card import score_card, score_number
+from components.shell import second_name
 from components.ticker import alert_ticker_items
 from components.tile import status_text
 from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
@@ -63,10 +64,8 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
     district = profile.districts_by_code[code]
     service = services().kpis()
     kpi = KPIS_BY_ID["complaints_open"]
-    local = (
-        [html.Span(district.name(profile.local_language), className="district-local")]
-        if profile.local_language != lang
-        else []
+    local = second_name(
+        district.name(lang), district.name(profile.local_language), "district-local"
     )
     return html.Div(
         [

@@ -1,7 +1,8 @@
-"""The store's own facts, kept in ``store_meta``: which store it is, how far its
-data has changed (the data version, and the past version that rises when a batch
-changes an hour already over), and the time of its newest record. Every cached
-answer is keyed on these; the ingest bumps them in the batch's own transaction.
+"""The store's own facts, kept in ``store_meta``: which store it is, which city it
+belongs to, how far its data has changed (the data version, and the past version
+that rises when a batch changes an hour already over), and the time of its newest
+record. Every cached answer is keyed on these; the ingest bumps them in the
+batch's own transaction.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, case, select, update
+from sqlalchemy import Connection, case, inspect, select, update
 
+from store.engine import shown_url
+from store.errors import StoreSetupError
 from store.schema import store_meta
 from store.upsert import upsert
 
@@ -20,6 +23,9 @@ DATA_VERSION = "data_version"
 STORE_ID = "store_id"
 NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
 PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past hour
+# store_meta holds numbers only: the city is in the key ("city:seoul", value 1),
+# which needs no migration of the table
+CITY_KEY = "city:"
 
 
 def bump_data_version(conn: Connection) -> int:
@@ -116,3 +122,47 @@ def data_version(conn: Connection) -> int:
         select(store_meta.c.value).where(store_meta.c.key == DATA_VERSION)
     ).scalar()
     return int(value or 0)
+
+
+class StoreOfAnotherCity(StoreSetupError):
+    """The store holds another city's data: one store per city, never a mix."""
+
+    def __init__(self, where: str, owners: list[str], started: str) -> None:
+        held = " and ".join(f"{owner}'s" for owner in owners)
+        super().__init__(
+            f"the store at {where} holds {held} data; you started {started} — "
+            f"use data/{started}/ (leave CITYWALL_DATA_DIR and CITYWALL_DATABASE_URL "
+            f"unset) or set them to a store of {started}'s own"
+        )
+
+
+def cities_of(conn: Connection) -> list[str]:
+    """The city ids stamped on the store: none for a new store (or one from
+    before stamps), one for every store stamped since."""
+    if not inspect(conn).has_table(store_meta.name):
+        return []
+    keys = conn.execute(
+        select(store_meta.c.key).where(store_meta.c.key.startswith(CITY_KEY))
+    ).scalars()
+    return sorted(key.removeprefix(CITY_KEY) for key in keys)
+
+
+def check_city(conn: Connection, city: str) -> None:
+    """Refuse a store stamped with another city (raises ``StoreOfAnotherCity``)."""
+    owners = cities_of(conn)
+    if owners and owners != [_stamped(city)]:
+        raise StoreOfAnotherCity(shown_url(conn.engine.url), owners, city)
+
+
+def stamp_city(conn: Connection, city: str) -> None:
+    """Stamp the store as ``city``'s if it has no stamp yet, then check: two cities
+    stamping one new store at once both find two stamps and both refuse it."""
+    if not cities_of(conn):
+        upsert(
+            conn, store_meta, [{"key": CITY_KEY + _stamped(city), "value": 1}], ["key"]
+        )
+    check_city(conn, city)
+
+
+def _stamped(city: str) -> str:
+    return city[: store_meta.c.key.type.length - len(CITY_KEY)]

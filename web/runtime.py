@@ -24,6 +24,7 @@ from kpis.service import KpiService
 from store import connect
 from web.render_cache import RenderCache
 from web.settings import Settings
+from web.store_folder import shared_store, take_over
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,7 +42,12 @@ def profile() -> CityProfile:
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    return connect(settings().database_url)
+    s = settings()
+    old = shared_store(s)
+    if old is not None:  # before connecting, which makes this city's store
+        p = profile()
+        log.warning(take_over(old, s, p.id, p.districts_by_code))
+    return connect(s.database_url)
 
 
 def make_cache(s: Settings) -> BaseCache:

@@ -69,6 +69,10 @@ def gunicorn_settings() -> dict[str, Any]:
         "child_exit": worker_exited,
         "worker_class": "gthread",
         "threads": THREADS,
+        # gunicorn's control socket is one path per user ($XDG_RUNTIME_DIR or
+        # ~/.gunicorn/gunicorn.ctl): every wall on the machine would share it, and
+        # CityWall never uses it
+        "control_socket_disable": True,
     }
 
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from city.district_codes import is_wall_code, slug
 from city.records import ACCESS_LEVELS
 from store.private_files import check_key_file, private_folder
 from store.writes import QUARANTINE_KEEP_DAYS, QUARANTINE_KEEP_ROWS, Retention
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CITY = "{city}"  # in CITYWALL_DATA_DIR: the profile's city id
+STORE_FILE = "citywall.db"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,10 @@ SETTINGS: dict[str, Setting] = {
         "CITYWALL_PROFILE", "cities/seoul.toml", "Path of the city profile (TOML)."
     ),
     "data_dir": Setting(
-        "CITYWALL_DATA_DIR", "data", "Folder for the embedded SQLite store and caches."
+        "CITYWALL_DATA_DIR",
+        f"data/{CITY}",
+        f"Folder of the city's embedded SQLite store and its other files; {CITY} "
+        "stands for the profile's [city] id, so each city has a folder of its own.",
     ),
     "database_url": Setting(
         "CITYWALL_DATABASE_URL",
@@ -135,7 +142,7 @@ def _resolve(path: str) -> Path:
 @dataclass(frozen=True)
 class Settings:
     profile_path: Path
-    data_dir: Path
+    data_dir: Path  # the city's own folder
     database_url: str
     cache: str
     redis_url: str
@@ -153,6 +160,9 @@ class Settings:
     metrics_from: tuple[str, ...] = ("127.0.0.1", "::1")
     quarantine_days: float = QUARANTINE_KEEP_DAYS
     quarantine_rows: int = QUARANTINE_KEEP_ROWS
+    # where the data folder was before each city had its own (data/ for
+    # data/{city}): None when CITYWALL_DATA_DIR names one folder
+    shared_data_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: str) -> Settings:
@@ -160,11 +170,15 @@ class Settings:
             key: overrides.get(key) or os.environ.get(s.env) or s.default
             for key, s in SETTINGS.items()
         }
-        data_dir = Path(raw["data_dir"]).expanduser().resolve()
-        database_url = raw["database_url"] or f"sqlite:///{data_dir / 'citywall.db'}"
+        profile_path = _resolve(raw["profile"])
+        data_dir = _folder(raw["data_dir"].replace(CITY, city_id(profile_path)))
+        database_url = raw["database_url"] or f"sqlite:///{data_dir / STORE_FILE}"
         return cls(
-            profile_path=_resolve(raw["profile"]),
+            profile_path=profile_path,
             data_dir=data_dir,
+            shared_data_dir=_folder(raw["data_dir"].removesuffix(CITY))
+            if raw["data_dir"].endswith(f"/{CITY}")
+            else None,
             database_url=database_url,
             cache=raw["cache"],
             redis_url=raw["redis_url"],
@@ -200,7 +214,7 @@ class Settings:
     def embedded_store(self) -> bool:
         """The default SQLite file in the data folder (the demo), not a configured
         database."""
-        return self.database_url == f"sqlite:///{self.data_dir / 'citywall.db'}"
+        return self.database_url == f"sqlite:///{self.data_dir / STORE_FILE}"
 
     def signing_key(self) -> str:
         """The configured secret key, else one made once and kept in the data folder
@@ -222,6 +236,23 @@ class Settings:
             part.unlink()
         check_key_file(path)
         return path.read_text().strip()
+
+
+def city_id(profile_path: Path) -> str:
+    """The profile's ``[city] id`` as a folder name, read without loading the
+    profile (a broken one is reported where it is loaded): the file's name when
+    the id cannot be read or is no safe folder name (``../x``)."""
+    try:
+        found = tomllib.loads(profile_path.read_text(encoding="utf-8"))["city"]["id"]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        found = None
+    if isinstance(found, str) and is_wall_code(found):
+        return found
+    return slug(profile_path.stem) or "city"
+
+
+def _folder(path: str) -> Path:
+    return Path(path).expanduser().resolve()
 
 
 def _networks(raw: str, name: str) -> tuple[str, ...]:
