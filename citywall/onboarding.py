@@ -9,6 +9,7 @@ at once; the user then swaps in real sources.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,10 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from city.profile import CityProfile, ProfileError, load_profile
-from kpis.definitions import KPIS
+from city.profile import CityProfile, ProfileError, load_profile, read_toml
+from connectors.options import SourceOptionsError, read_options
+from kpis.definitions import KPIS, PROFILE_IDS
+from pages._routes import DISTRICT_PAGE, OVERVIEW_ALIAS, SHOWN_PAGES
 
 # Targets any city can start from (each KPI declares its own); each is one the
 # city should tune to its own.
@@ -215,12 +218,23 @@ def _profile_toml(opts: InitOptions, districts: list[tuple[str, str, int]]) -> s
 
 
 def check_city(path: Path) -> Report:
-    """Everything wrong with a profile, each with what to do."""
+    """Everything wrong with a profile, each with what to do. The profile's keys,
+    its sources' options and its rotation's pages are checked from the TOML as
+    written, so a profile that does not load still hears of all of them."""
     report = Report()
     try:
-        profile = load_profile(path)
+        raw = read_toml(path)
     except ProfileError as exc:
         report.problems += exc.problems
+        return report
+    try:
+        profile = load_profile(path, known=PROFILE_IDS)
+    except ProfileError as exc:
+        report.problems += exc.problems
+        profile = None
+    _check_rotation_pages(raw, report)
+    _check_source_options(raw, report)
+    if profile is None:
         return report
     _check_districts(profile, report)
     _check_sources(profile, report)
@@ -229,6 +243,75 @@ def check_city(path: Path) -> Report:
         f"{len(profile.sources)} source(s), time zone {profile.timezone.key}"
     )
     return report
+
+
+def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
+    """Each step of the kiosk's rotation names a page of the wall."""
+    wall = raw.get("wall")
+    rows = wall.get("rotation") if isinstance(wall, dict) else None
+    districts = raw.get("districts")
+    codes = {
+        str(d.get("code"))
+        for d in (districts if isinstance(districts, list) else [])
+        if isinstance(d, dict)
+    }
+    for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        page = row.get("page") if isinstance(row, dict) else None
+        if isinstance(page, str) and page.startswith("/"):  # else load_profile said
+            problem = page_problem(page, codes)
+            if problem:
+                report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
+
+
+def page_problem(page: str, codes: set[str]) -> str | None:
+    """Why the kiosk cannot show ``page``; None when it can."""
+    path, _, query = page.partition("?")
+    if query:
+        return f'put the filters in `query`: page = "{path}", query = {{ … }}'
+    if path in SHOWN_PAGES or path == OVERVIEW_ALIAS:
+        return None
+    first, _, code = path.strip("/").partition("/")
+    if first == "district":
+        if code in codes:
+            return None
+        near = difflib.get_close_matches(code, sorted(codes), n=1)
+        hint = f"did you mean /district/{near[0]}?" if near else "see [[districts]]"
+        return f"no district {code!r} in this city ({hint})"
+    pages = [*SHOWN_PAGES, DISTRICT_PAGE]
+    near = difflib.get_close_matches(path, pages, n=1)
+    hint = f"did you mean {near[0]}?" if near else f"pages: {', '.join(pages)}"
+    return f"the wall has no such page ({hint})"
+
+
+def _check_source_options(raw: dict[str, Any], report: Report) -> None:
+    """Each source's connector is installed and takes the options it is given, as
+    the connector declares them (``citywall connectors show NAME``)."""
+    import connectors  # late: the CLI's other commands do not need every connector
+
+    installed = connectors.available()
+    rows = raw.get("sources")
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not isinstance(row.get("connector"), str):
+            continue  # load_profile has said so
+        where, name = f"source {row.get('name')!r}", row["connector"]
+        cls = installed.get(name)
+        if cls is None:
+            near = difflib.get_close_matches(name, sorted(installed), n=1)
+            hint = (
+                f"did you mean {near[0]!r}?"
+                if near
+                else f"installed: {sorted(installed)}"
+            )
+            report.problems.append(f"{where}: unknown connector {name!r} ({hint})")
+            continue
+        options = row.get("options", {})
+        if hasattr(cls, "OPTIONS") and isinstance(
+            options, dict
+        ):  # a plugin may not declare
+            try:
+                read_options(cls.OPTIONS, options, name)
+            except SourceOptionsError as exc:
+                report.problems.append(f"{where}: {exc}")
 
 
 def _check_districts(profile: CityProfile, report: Report) -> None:
@@ -268,19 +351,13 @@ def _check_districts(profile: CityProfile, report: Report) -> None:
 
 
 def _check_sources(profile: CityProfile, report: Report) -> None:
-    import connectors  # late: the CLI's other commands do not need every connector
+    import connectors
 
     installed = connectors.available()
     for source in profile.sources:
         where = f"source {source.name!r}"
         if source.connector not in installed:
-            report.problems.append(
-                f"{where}: unknown connector {source.connector!r}; "
-                f"installed: {sorted(installed)}"
-            )
-            continue
-        if source.interval_seconds <= 0:
-            report.problems.append(f"{where}: interval_seconds must be positive")
+            continue  # _check_source_options has said so
         for key, value in source.options.items():
             if key.endswith("url") and isinstance(value, str) and not _is_url(value):
                 report.problems.append(
@@ -289,7 +366,9 @@ def _check_sources(profile: CityProfile, report: Report) -> None:
         try:
             connectors.build(source, profile)
         except (ValueError, LookupError, OSError) as exc:
-            report.problems.append(f"{where}: {exc}")
+            problem = f"{where}: {exc}"
+            if problem not in report.problems:  # its options' own, said already
+                report.problems.append(problem)
 
 
 def _is_url(value: str) -> bool:
