@@ -239,7 +239,7 @@ PROFILE: tuple[Table, ...] = (
     ),
     Table(
         "wall.rotation",
-        "The kiosk's (/wall) pages in turn; the same page may come twice.",
+        "The kiosk's (/wall) pages in turn (left out: the overview, then each domain page); a page may come twice.",
         (
             Key(
                 "page",
