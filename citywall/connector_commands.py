@@ -20,6 +20,9 @@ BEGIN = (
     "<!-- connector options: written by `citywall connectors readme`, do not edit -->"
 )
 END = "<!-- end of connector options -->"
+BLOCK = readme_blocks.Block(
+    BEGIN, END, "the connectors' options are", "citywall connectors readme"
+)
 # options several connectors share, each group shown once
 SHARED = (
     ("every HTTP connector (all but the simulator)", FEED_OPTIONS),
@@ -121,12 +124,4 @@ def readme_block() -> str:
 
 
 def write_readme(path: Path, check: bool = False) -> int:
-    return readme_blocks.rewrite(
-        path,
-        BEGIN,
-        END,
-        readme_block(),
-        "the connectors' options are",
-        "citywall connectors readme",
-        check,
-    )
+    return readme_blocks.rewrite(path, BLOCK, readme_block(), check)

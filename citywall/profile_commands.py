@@ -13,6 +13,9 @@ from citywall.readme_blocks import README
 
 BEGIN = "<!-- profile keys: written by `citywall city keys readme`, do not edit -->"
 END = "<!-- end of profile keys -->"
+BLOCK = readme_blocks.Block(
+    BEGIN, END, "the profile's keys are", "citywall city keys readme"
+)
 
 
 def add_parser(city_sub) -> None:
@@ -58,12 +61,4 @@ def readme_block() -> str:
 
 
 def write_readme(path: Path, check: bool = False) -> int:
-    return readme_blocks.rewrite(
-        path,
-        BEGIN,
-        END,
-        readme_block(),
-        "the profile's keys are",
-        "citywall city keys readme",
-        check,
-    )
+    return readme_blocks.rewrite(path, BLOCK, readme_block(), check)
