@@ -100,6 +100,13 @@ class Key:
         return None
 
     @property
+    def type_name(self) -> str:
+        """The type as listed: ``string: "alert", "quake", "pm25"``."""
+        if self.choices is None:
+            return self.kind.name
+        return f"{self.kind.name}: " + ", ".join(map(shown, self.choices))
+
+    @property
     def default_shown(self) -> str:
         if self.required:
             return "required"
@@ -174,7 +181,7 @@ PROFILE: tuple[Table, ...] = (
                 "local_language",
                 STRING,
                 "The city's own language (place names, record titles).",
-                default_text="default_language",
+                default_text="its default_language",
             ),
             Key(
                 "languages",
@@ -599,6 +606,6 @@ def markdown_table() -> str:
     """The profile's keys as a Markdown table: table, key, type, default, help."""
     lines = ["| Table | Key | Type | Default | What it sets |", "|---|---|---|---|---|"]
     for header, k in rows():
-        cells = (f"`{header}`", f"`{k.name}`", k.kind.name, k.default_shown, k.help)
+        cells = (f"`{header}`", f"`{k.name}`", k.type_name, k.default_shown, k.help)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

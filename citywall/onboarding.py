@@ -305,9 +305,14 @@ def _check_source_options(raw: dict[str, Any], report: Report) -> None:
             report.problems.append(f"{where}: unknown connector {name!r} ({hint})")
             continue
         options = row.get("options", {})
-        if hasattr(cls, "OPTIONS") and isinstance(
-            options, dict
-        ):  # a plugin may not declare
+        if not isinstance(options, dict):
+            continue  # load_profile has said so
+        for key, value in options.items():
+            if key.endswith("url") and isinstance(value, str) and not _is_url(value):
+                report.problems.append(
+                    f"{where}: {key} {value!r} is not an http(s) URL"
+                )
+        if hasattr(cls, "OPTIONS"):  # a plugin's may declare none
             try:
                 read_options(cls.OPTIONS, options, name)
             except SourceOptionsError as exc:

@@ -45,7 +45,7 @@ def listing() -> str:
             header = f"[{table.path}.<{table.entries}>]"
         lines += ["", f"{header}  {table.help}"]
         for k in table.keys:
-            lines.append(f"  {k.name:{width}}  {k.kind.name}, {_default(k)}")
+            lines.append(f"  {k.name:{width}}  {k.type_name}, {_default(k)}")
             lines.append(f"  {'':{width}}  {k.help}")
     lines += ["", "`citywall city check PROFILE` holds a profile to these."]
     return "\n".join(lines[1:])
