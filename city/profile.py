@@ -274,6 +274,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ProfileError(
             path, [f"{path} is a folder: name a .toml file in it"]
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            path, [f"not UTF-8 text (byte {exc.start}): save it as UTF-8"]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, [f"not valid TOML: {exc}"]) from exc
 

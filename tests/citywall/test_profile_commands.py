@@ -120,3 +120,16 @@ def test_a_stale_table_of_keys_is_found_and_rewritten(tmp_path):
     assert "old table" not in text and text.endswith("\n\nthe rest\n")
     assert "| `[wall]` | `refresh_seconds` | number | 10 |" in text
     assert main(["city", "keys", "readme", "--check", str(readme)]) == 0
+
+
+def test_check_of_a_folder_or_of_latin_1_text_says_so(tmp_path, capsys):
+    latin = tmp_path / "lima.toml"
+    latin.write_bytes('[city]\nid = "café"\n'.encode("latin-1"))
+    assert check(latin, capsys)[:2] == (
+        1,
+        ["not UTF-8 text (byte 16): save it as UTF-8"],
+    )
+    assert check(tmp_path, capsys)[:2] == (
+        1,
+        [f"{tmp_path} is a folder: name a .toml file in it"],
+    )
