@@ -335,7 +335,7 @@ def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:
         page = row["page"]
         if not page.startswith("/"):
             problems.append(
-                f'[wall] rotation #{i + 1}: `page` must be a path such as "/complaints"'
+                f'[[wall.rotation]] #{i + 1} ({page}): `page` must be a path such as "/{page}"'
             )
             continue
         query = {str(k): str(v) for k, v in dict(row.get("query", {})).items()}

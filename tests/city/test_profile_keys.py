@@ -78,6 +78,12 @@ MISTAKES = {
         '{ page = "/traffic", seconds = 0 }',
         "[[wall.rotation]] #2 (/traffic) seconds must be more than 0, not 0",
     ),
+    "a page without its slash": (
+        '{ page = "/complaints", seconds = 30 }',
+        '{ page = "complaints", seconds = 30 }',
+        "[[wall.rotation]] #5 (complaints): `page` must be a path such as "
+        '"/complaints"',
+    ),
     "a district's population as text": (
         "population = 139400",
         'population = "139,400"',
