@@ -258,12 +258,12 @@ def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
     for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         page = row.get("page") if isinstance(row, dict) else None
         if isinstance(page, str) and page.startswith("/"):  # else load_profile said
-            problem = page_problem(page, codes)
+            problem = _page_problem(page, codes)
             if problem:
                 report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
 
 
-def page_problem(page: str, codes: set[str]) -> str | None:
+def _page_problem(page: str, codes: set[str]) -> str | None:
     """Why the kiosk cannot show ``page``; None when it can."""
     path, _, query = page.partition("?")
     if query:
@@ -307,16 +307,24 @@ def _check_source_options(raw: dict[str, Any], report: Report) -> None:
         options = row.get("options", {})
         if not isinstance(options, dict):
             continue  # load_profile has said so
-        for key, value in options.items():
-            if key.endswith("url") and isinstance(value, str) and not _is_url(value):
-                report.problems.append(
-                    f"{where}: {key} {value!r} is not an http(s) URL"
-                )
-        if hasattr(cls, "OPTIONS"):  # a plugin's may declare none
-            try:
-                read_options(cls.OPTIONS, options, name)
-            except SourceOptionsError as exc:
-                report.problems.append(f"{where}: {exc}")
+        problems = _option_problems(name, cls, options)
+        report.problems += [f"{where}: {p}" for p in problems]
+
+
+def _option_problems(name: str, cls: type, options: dict[str, Any]) -> list[str]:
+    """What is wrong with ``options`` for connector ``name`` (``cls``): URLs that are not
+    http(s), and what its declared options refuse (a plugin may declare none)."""
+    problems = [
+        f"{key} {value!r} is not an http(s) URL"
+        for key, value in options.items()
+        if key.endswith("url") and isinstance(value, str) and not _is_url(value)
+    ]
+    if hasattr(cls, "OPTIONS"):
+        try:
+            read_options(cls.OPTIONS, options, name)
+        except SourceOptionsError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _check_districts(profile: CityProfile, report: Report) -> None:
