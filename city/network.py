@@ -22,7 +22,6 @@ an address (``192.0.2.7``) or a network (``10.2.0.0/24``, ``fd00::/8``).
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 import socket
@@ -32,7 +31,6 @@ from dataclasses import dataclass, field
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-KEYS = ("allow_hosts", "deny_hosts")
 NAT64 = (
     ipaddress.IPv6Network("64:ff9b::/96"),  # the well-known prefix
     ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use
@@ -133,15 +131,7 @@ def load_network(table: object, problems: list[str]) -> NetworkPolicy:
             "[network] must be a table: write [network] on a line of its own"
         )
         return OPEN_INTERNET
-    for key in table:
-        if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = (
-                f": did you mean `{close[0]}`?"
-                if close
-                else f" (known: {', '.join(KEYS)})"
-            )
-            problems.append(f"[network] has no key `{key}`{hint}")
+    # unknown keys are the profile's declaration's to refuse (city.profile_keys)
     return NetworkPolicy(
         allow=_host_list("allow_hosts", table.get("allow_hosts", []), problems),
         deny=_host_list("deny_hosts", table.get("deny_hosts", []), problems),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -20,7 +21,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from city import i18n
+from city import i18n, profile_keys
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
@@ -195,48 +196,44 @@ class CityProfile:
         return sum(d.population for d in self.districts)
 
 
-def load_profile(path: Path | str) -> CityProfile:
+def load_profile(
+    path: Path | str, known: Mapping[str, Collection[str]] | None = None
+) -> CityProfile:
+    """The profile at ``path``, or ProfileError with every problem. ``known``: the
+    names ``[targets]`` and its like may use, by what they are ("KPI id"), from
+    the floors that know them."""
     path = Path(path)
-    problems: list[str] = []
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(
-            path, ["file not found: set CITYWALL_PROFILE to a profile"]
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(path, [f"not valid TOML: {exc}"]) from exc
+    raw = read_toml(path)
+    found = profile_keys.validate(raw, known)
+    problems = [p.text for p in found]
+    broken = {p.table for p in found if p.wrong_value}  # their own checks wait
 
-    city = raw.get("city", {})
-    for key in ("id", "name", "timezone", "boundaries"):
-        if key not in city:
-            problems.append(f"[city] needs `{key}`")
-    try:
-        tz = ZoneInfo(city.get("timezone", "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(
-            f"[city] timezone {city.get('timezone')!r} is not an IANA zone "
-            "(write e.g. 'Asia/Seoul')"
-        )
-        tz = ZoneInfo("UTC")
-
-    boundaries_path = (path.parent / city.get("boundaries", "")).resolve()
-    shapes = _read_boundaries(boundaries_path, problems) if "boundaries" in city else {}
-    districts = _districts(raw.get("districts", []), shapes, problems)
-    sources = _sources(raw.get("sources", []), problems)
-    targets = {
-        kpi: Target(float(t["target"]), float(t.get("watch_ratio", 1.25)))
-        for kpi, t in raw.get("targets", {}).items()
-    }
-    tiles = _tiles(raw.get("map", {}), problems)
-    rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
-    ladder = load_ladder(raw.get("disaster"), problems)
-    network = load_network(raw.get("network"), problems)
+    city = _table(raw, "city")
+    tz = _timezone(_value(city, "city.timezone"), problems)
+    boundaries = _value(city, "city.boundaries")
+    boundaries_path = (path.parent / (boundaries or "")).resolve()
+    shapes = _read_boundaries(boundaries_path, problems) if boundaries else {}
+    districts = _districts(_tables(raw, "districts"), shapes, problems)
+    sources = _sources(_tables(raw, "sources"), problems)
+    wall, traffic = _table(raw, "wall"), _table(raw, "traffic")
+    rotation = (
+        DEFAULT_ROTATION
+        if "wall" in broken
+        else _rotation(wall.get("rotation"), problems)
+    )
+    tiles = None if "map" in broken else _tiles(_table(raw, "map"), problems)
+    ladder = (
+        DEFAULT_LADDER
+        if "disaster" in broken
+        else load_ladder(raw.get("disaster"), problems)
+    )
+    network = (
+        OPEN_INTERNET
+        if "network" in broken
+        else load_network(raw.get("network"), problems)
+    )
     languages = _languages(city, path.parent.resolve(), problems)
-    road_classes = {
-        name: RoadClass(float(c["congested"]), float(c["slow"]))
-        for name, c in raw.get("traffic", {}).get("road_classes", {}).items()
-    }
+    language = _value(city, "city.default_language")
     if problems:
         raise ProfileError(path, problems)
     return CityProfile(
@@ -245,18 +242,24 @@ def load_profile(path: Path | str) -> CityProfile:
         if isinstance(city["name"], dict)
         else {"en": city["name"]},
         timezone=tz,
-        default_language=city.get("default_language", "en"),
-        local_language=city.get("local_language", city.get("default_language", "en")),
+        default_language=language,
+        local_language=city.get("local_language", language),
         districts=tuple(districts),
         sources=tuple(sources),
-        targets=targets,
-        road_classes=road_classes,
-        refresh_seconds=float(raw.get("wall", {}).get("refresh_seconds", 10)),
+        targets={
+            kpi: Target(float(t["target"]), float(_value(t, "targets.watch_ratio")))
+            for kpi, t in _table(raw, "targets").items()
+        },
+        road_classes={
+            name: RoadClass(float(c["congested"]), float(c["slow"]))
+            for name, c in _table(traffic, "road_classes").items()
+        },
+        refresh_seconds=float(_value(wall, "wall.refresh_seconds")),
         speed_window=timedelta(
-            minutes=float(raw.get("traffic", {}).get("speed_window_minutes", 15))
+            minutes=float(_value(traffic, "traffic.speed_window_minutes"))
         ),
         boundaries_path=boundaries_path,
-        boundaries_source=city.get("boundaries_source", ""),
+        boundaries_source=_value(city, "city.boundaries_source"),
         folder=path.parent.resolve(),
         tiles=tiles,
         rotation=rotation,
@@ -314,26 +317,94 @@ def default_languages(
     return tuple(dict.fromkeys(lang for lang in wanted if lang in known))
 
 
+def _timezone(name: str | None, problems: list[str]) -> ZoneInfo:
+    if name is None:  # left out or not a string: the declaration said so
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"[city] timezone {name!r} is not an IANA zone (write e.g. 'Asia/Seoul')"
+        )
+        return ZoneInfo("UTC")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The profile's TOML as it is; ProfileError when there is none to read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(path, [_not_there(path)]) from None
+    except IsADirectoryError:
+        raise ProfileError(
+            path, [f"{path} is a folder: name a .toml file in it"]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(
+            path, [f"not UTF-8 text (byte {exc.start}): save it as UTF-8"]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, [f"not valid TOML: {exc}"]) from exc
+
+
+def _not_there(path: Path) -> str:
+    """The file is not there: and the profiles that are, beside it or in cities/."""
+    for folder in (path.parent, Path("cities")):
+        found = [p.name for p in _profiles_in(folder)]
+        if found:
+            return (
+                f"there is no file {path}; the profiles in {folder}/ are: "
+                + ", ".join(found)
+            )
+    return f"there is no file {path}: write one with `citywall city init`"
+
+
+def _profiles_in(folder: Path) -> list[Path]:
+    """The city profiles in ``folder`` (TOML files with a [city] table)."""
+    if not folder.is_dir():
+        return []
+    return [
+        p
+        for p in sorted(folder.glob("*.toml"))
+        if "[city]" in p.read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+def _table(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """``raw[name]`` when it is a table (else the declaration has said why)."""
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _tables(raw: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """``raw[name]`` as an array of tables, leaving out what is not one."""
+    value = raw.get(name)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _value(table: Mapping[str, Any], path: str) -> Any:
+    """The key ``path`` ("wall.refresh_seconds") of ``table``: the declared default
+    when left out or wrong (the declaration has said why)."""
+    declared = profile_keys.key(path)
+    value = table.get(declared.name, declared.default)
+    return declared.default if declared.problem(value) else value
+
+
 def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:
-    """The kiosk's pages, in order; the same page may come twice with other filters."""
+    """The kiosk's pages, in order; the same page may come twice with other filters.
+    Types and bounds are the declaration's (``city.profile_keys``)."""
     if rows is None:
         return DEFAULT_ROTATION
     steps = []
-    for i, row in enumerate(rows if isinstance(rows, list) else [None]):
-        page = row.get("page") if isinstance(row, dict) else None
-        seconds = row.get("seconds") if isinstance(row, dict) else None
-        if not isinstance(page, str) or not page.startswith("/"):
+    for i, row in enumerate(rows):
+        page = row["page"]
+        if not page.startswith("/"):
             problems.append(
-                f'[wall] rotation #{i + 1}: `page` must be a path such as "/complaints"'
-            )
-            continue
-        if not isinstance(seconds, int | float) or seconds <= 0:
-            problems.append(
-                f"[wall] rotation #{i + 1} ({page}): `seconds` must be a positive number"
+                f'[[wall.rotation]] #{i + 1} ({page}): `page` must be a path such as "/{page}"'
             )
             continue
         query = {str(k): str(v) for k, v in dict(row.get("query", {})).items()}
-        steps.append(RotationStep(page, float(seconds), query))
+        steps.append(RotationStep(page, float(row["seconds"]), query))
     if not steps and not problems:
         problems.append("[wall] rotation is empty: list at least one page")
     return tuple(steps)
@@ -388,7 +459,9 @@ def _districts(
         )
     districts = []
     for position, row in enumerate(rows, start=1):
-        code = str(row.get("code", ""))
+        code = _value(row, "districts.code")
+        if code is None:  # the declaration has said so
+            continue
         if problem := _code_problem(code, row.get("official_code"), position):
             problems.append(problem)
         if code not in shapes:
@@ -399,8 +472,8 @@ def _districts(
         districts.append(
             District(
                 code=code,
-                names=dict(row.get("name", {})),
-                population=int(row.get("population", 0)),
+                names=dict(_value(row, "districts.name") or {}),
+                population=_value(row, "districts.population"),
                 geometry=shapes[code],
                 official_code=row.get("official_code"),
             )
@@ -435,9 +508,9 @@ def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConf
     sources = []
     seen: set[str] = set()
     for row in rows:
-        name = row.get("name")
-        if not name or not row.get("connector"):
-            problems.append("each [[sources]] needs `name` and `connector`")
+        name = _value(row, "sources.name")
+        connector = _value(row, "sources.connector")
+        if not name or not connector:  # the declaration has said which
             continue
         if name in seen:
             problems.append(f"source name {name!r} is used twice: names must be unique")
@@ -445,9 +518,9 @@ def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConf
         sources.append(
             SourceConfig(
                 name=name,
-                connector=row["connector"],
-                interval_seconds=float(row.get("interval_seconds", 300)),
-                options=dict(row.get("options", {})),
+                connector=connector,
+                interval_seconds=float(_value(row, "sources.interval_seconds")),
+                options=dict(_value(row, "sources.options") or {}),
             )
         )
     return sources

@@ -19,7 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from city import i18n
 from city.profile import ProfileError
 from citywall import access_commands as access_commands
-from citywall import connector_commands, db_commands
+from citywall import connector_commands, db_commands, profile_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     check = city_sub.add_parser("check", help="list everything wrong with a profile")
     check.add_argument("profile", type=Path)
+    profile_commands.add_parser(city_sub)
 
     stage = sub.add_parser(
         "stage", help="the disaster stage: show it, set it by hand, hand it back"
@@ -319,6 +320,8 @@ def city_command(args: argparse.Namespace) -> int:
         init_city,
     )
 
+    if args.city_command == "keys":
+        return profile_commands.run(args)
     if args.city_command == "check":
         report = check_city(args.profile)
         for note in report.notes:

@@ -10,15 +10,19 @@ import sys
 from pathlib import Path
 
 import connectors
+from citywall import readme_blocks
+from citywall.readme_blocks import README
 from connectors.feed import FEED_OPTIONS
 from connectors.mapping import MAPPING_OPTIONS
 from connectors.options import Option, markdown_table, toml_key, toml_value
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 BEGIN = (
     "<!-- connector options: written by `citywall connectors readme`, do not edit -->"
 )
 END = "<!-- end of connector options -->"
+BLOCK = readme_blocks.Block(
+    BEGIN, END, "the connectors' options are", "citywall connectors readme"
+)
 # options several connectors share, each group shown once
 SHARED = (
     ("every HTTP connector (all but the simulator)", FEED_OPTIONS),
@@ -120,19 +124,4 @@ def readme_block() -> str:
 
 
 def write_readme(path: Path, check: bool = False) -> int:
-    text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        print(f"citywall: {path} has no `{BEGIN}` … `{END}` block", file=sys.stderr)
-        return 2
-    before, rest = text.split(BEGIN, 1)
-    after = rest.split(END, 1)[1]
-    written = before + readme_block() + after
-    if written == text:
-        print(f"{path}: the connectors' options are up to date")
-        return 0
-    if check:
-        print(f"{path}: stale; run `citywall connectors readme`", file=sys.stderr)
-        return 1
-    path.write_text(written, encoding="utf-8")
-    print(f"{path}: the connectors' options rewritten")
-    return 0
+    return readme_blocks.rewrite(path, BLOCK, readme_block(), check)

@@ -13,6 +13,7 @@ at once; the user then swaps in real sources.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
 import re
@@ -33,10 +34,16 @@ from city.profile import (
     ProfileError,
     default_languages,
     load_profile,
+    read_toml,
 )
 from citywall import city_files
 from citywall.city_files import OnboardingError
-from connectors.options import toml_key, toml_value
+from connectors.options import (
+    SourceOptionsError,
+    read_options,
+    toml_key,
+    toml_value,
+)
 from connectors.simulator import (
     AGENCY_ROLES,
     COMPLAINTS,
@@ -45,7 +52,8 @@ from connectors.simulator import (
     default_rate,
     middle_latitude,
 )
-from kpis.definitions import KPIS
+from kpis.definitions import KPIS, PROFILE_IDS
+from pages._routes import DISTRICT_PAGE, OVERVIEW_ALIAS, SHOWN_PAGES
 
 # Targets any city can start from (each KPI declares its own); each is one the
 # city should tune to its own.
@@ -479,14 +487,25 @@ def _profile_toml(
 
 
 def check_city(path: Path) -> Report:
-    """Everything wrong with a profile, each with what to do."""
+    """Everything wrong with a profile, each with what to do. The profile's keys,
+    its sources' options and its rotation's pages are checked from the TOML as
+    written, so a profile that does not load still hears of all of them."""
     report = Report()
     # the city's own catalogs, checked even when the profile itself fails
     catalogs = i18n.drop_in_problems(Path(path).parent.resolve() / i18n.DROP_IN_FOLDER)
     try:
-        profile = load_profile(path)
+        raw = read_toml(path)
     except ProfileError as exc:
         report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
+        return report
+    try:
+        profile = load_profile(path, known=PROFILE_IDS)
+    except ProfileError as exc:
+        report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
+        profile = None
+    _check_rotation_pages(raw, report)
+    _check_source_options(raw, report)
+    if profile is None:
         return report
     areas = _check_districts(profile, report)
     # the sources are tried on the districts that are areas: a connector that
@@ -502,6 +521,88 @@ def check_city(path: Path) -> Report:
         + ", ".join(f"{i18n.display_name(x)} ({x})" for x in profile.languages)
     )
     return report
+
+
+def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
+    """Each step of the kiosk's rotation names a page of the wall."""
+    wall = raw.get("wall")
+    rows = wall.get("rotation") if isinstance(wall, dict) else None
+    districts = raw.get("districts")
+    codes = {
+        str(d.get("code"))
+        for d in (districts if isinstance(districts, list) else [])
+        if isinstance(d, dict)
+    }
+    for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        page = row.get("page") if isinstance(row, dict) else None
+        if isinstance(page, str) and page.startswith("/"):  # else load_profile said
+            problem = _page_problem(page, codes)
+            if problem:
+                report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
+
+
+def _page_problem(page: str, codes: set[str]) -> str | None:
+    """Why the kiosk cannot show ``page``; None when it can."""
+    path, _, query = page.partition("?")
+    if query:
+        return f'put the filters in `query`: page = "{path}", query = {{ … }}'
+    if path in SHOWN_PAGES or path == OVERVIEW_ALIAS:
+        return None
+    first, _, code = path.strip("/").partition("/")
+    if first == "district":
+        if code in codes:
+            return None
+        near = difflib.get_close_matches(code, sorted(codes), n=1)
+        hint = f"did you mean /district/{near[0]}?" if near else "see [[districts]]"
+        return f"no district {code!r} in this city ({hint})"
+    pages = [*SHOWN_PAGES, DISTRICT_PAGE]
+    near = difflib.get_close_matches(path, pages, n=1)
+    hint = f"did you mean {near[0]}?" if near else f"pages: {', '.join(pages)}"
+    return f"the wall has no such page ({hint})"
+
+
+def _check_source_options(raw: dict[str, Any], report: Report) -> None:
+    """Each source's connector is installed and takes the options it is given, as
+    the connector declares them (``citywall connectors show NAME``)."""
+    import connectors  # late: the CLI's other commands do not need every connector
+
+    installed = connectors.available()
+    rows = raw.get("sources")
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not isinstance(row.get("connector"), str):
+            continue  # load_profile has said so
+        where, name = f"source {row.get('name')!r}", row["connector"]
+        cls = installed.get(name)
+        if cls is None:
+            near = difflib.get_close_matches(name, sorted(installed), n=1)
+            hint = (
+                f"did you mean {near[0]!r}?"
+                if near
+                else f"installed: {sorted(installed)}"
+            )
+            report.problems.append(f"{where}: unknown connector {name!r} ({hint})")
+            continue
+        options = row.get("options", {})
+        if not isinstance(options, dict):
+            continue  # load_profile has said so
+        problems = _option_problems(name, cls, options)
+        report.problems += [f"{where}: {p}" for p in problems]
+
+
+def _option_problems(name: str, cls: type, options: dict[str, Any]) -> list[str]:
+    """What is wrong with ``options`` for connector ``name`` (``cls``): URLs that are not
+    http(s), and what its declared options refuse (a plugin may declare none)."""
+    problems = [
+        f"{key} {value!r} is not an http(s) URL"
+        for key, value in options.items()
+        if key.endswith("url") and isinstance(value, str) and not _is_url(value)
+    ]
+    if hasattr(cls, "OPTIONS"):
+        try:
+            read_options(cls.OPTIONS, options, name)
+        except SourceOptionsError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _check_districts(profile: CityProfile, report: Report) -> list[District]:
@@ -555,28 +656,19 @@ def _check_overlaps(areas: list[District], report: Report) -> None:
 
 
 def _check_sources(profile: CityProfile, report: Report) -> None:
-    import connectors  # late: the CLI's other commands do not need every connector
+    import connectors
 
     installed = connectors.available()
     for source in profile.sources:
         where = f"source {source.name!r}"
         if source.connector not in installed:
-            report.problems.append(
-                f"{where}: unknown connector {source.connector!r}; "
-                f"installed: {sorted(installed)}"
-            )
-            continue
-        if source.interval_seconds <= 0:
-            report.problems.append(f"{where}: interval_seconds must be positive")
-        for key, value in source.options.items():
-            if key.endswith("url") and isinstance(value, str) and not _is_url(value):
-                report.problems.append(
-                    f"{where}: {key} {value!r} is not an http(s) URL"
-                )
+            continue  # _check_source_options has said so
         try:
             connectors.build(source, profile)
         except (ValueError, LookupError, OSError) as exc:
-            report.problems.append(f"{where}: {exc}")
+            problem = f"{where}: {exc}"
+            if problem not in report.problems:  # its options' own, said already
+                report.problems.append(problem)
 
 
 def _is_url(value: str) -> bool:

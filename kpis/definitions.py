@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from city.profile_keys import KPI_IDS
 from city.records import events_feed, series_feed
 from kpis import queries as q
 
@@ -170,6 +171,8 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 KPIS_BY_ID = {k.id: k for k in KPIS}
+# the names a profile's [targets] may use (city.profile_keys checks them)
+PROFILE_IDS = {KPI_IDS: tuple(KPIS_BY_ID)}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,23 @@ from __future__ import annotations
 
 import dash
 
+from kpis.definitions import DOMAINS
+
+# What a kiosk rotation may name, known without building the app (``citywall city
+# check`` holds a profile to it): every page but the embed, the kiosk itself and
+# the not-found page, and a district's page by the city's codes.
+# tests/test_registries.py keeps it equal to the page registry.
+SHOWN_PAGES = (
+    "/",
+    *(d.path for d in DOMAINS),
+    "/cameras",
+    "/sources",
+    "/admin",
+    "/public",
+)
+DISTRICT_PAGE = "/district/<code>"
+OVERVIEW_ALIAS = "/overview"  # _page_at takes it for "/"
+
 
 def page_layout(path: str, **query: str):
     """The layout of the page at ``path`` ("/", "/complaints", "/district/11680")

@@ -97,3 +97,20 @@ def test_every_kpi_gives_a_new_city_a_starting_target():
     from kpis.definitions import KPIS
 
     assert [k.id for k in KPIS if k.id not in DEFAULT_TARGETS] == []
+
+
+def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F811
+    """``citywall city check`` holds a kiosk rotation to ``pages._routes``'s list
+    without building the app: it is every registered page but the embed, the
+    kiosk and the not-found page."""
+    import dash
+
+    from pages._routes import DISTRICT_PAGE, SHOWN_PAGES
+
+    shown = {
+        page.get("path_template") or page["path"]
+        for page in dash.page_registry.values()
+        if page["module"] not in ("pages.embed", "pages.kiosk")
+        and not page["module"].endswith("not_found_404")
+    }
+    assert shown == {*SHOWN_PAGES, DISTRICT_PAGE}

@@ -87,6 +87,26 @@ def test_broken_profile_lists_every_problem(tmp_path):
         assert expected in text, expected
 
 
-def test_missing_profile_says_how_to_fix(tmp_path):
-    with pytest.raises(ProfileError, match="CITYWALL_PROFILE"):
-        load_profile(tmp_path / "nowhere.toml")
+def test_missing_profile_says_it_is_not_there_and_which_are(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def problems(path: str) -> list[str]:
+        with pytest.raises(ProfileError) as raised:
+            load_profile(path)
+        return raised.value.problems
+
+    assert problems("missing.toml") == [
+        "there is no file missing.toml: write one with `citywall city init`"
+    ]
+    (tmp_path / "cities").mkdir()
+    (tmp_path / "cities" / "quito.toml").write_text('[city]\nid = "q"\n')
+    (tmp_path / "pyproject.toml").write_text("[project]\n")  # not a profile
+    assert problems("missing.toml") == [
+        "there is no file missing.toml; the profiles in cities/ are: quito.toml"
+    ]
+    # beside the file named first
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "lima.toml").write_text('[city]\nid = "l"\n')
+    assert problems("mine/missing.toml") == [
+        "there is no file mine/missing.toml; the profiles in mine/ are: lima.toml"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import connectors
 from connectors.feed import FEED_OPTIONS
 from connectors.open311 import Open311Connector
 from connectors.options import Option, SourceOptionsError, declare, read_options
@@ -140,3 +141,17 @@ def test_a_connector_reads_the_shared_http_options(seoul):
     assert connector.http.settings.timeout_seconds == 5.0
     assert connector.http.settings.max_bytes == 2**20
     assert Open311Connector.secret_options == ("api_key", "headers")
+
+
+@pytest.mark.parametrize("name", sorted(connectors.built_in()))
+def test_every_connector_refuses_a_misspelt_option_when_built(name, seoul):
+    """Each of ours reads its options through its declaration when it is built:
+    ``city check`` and the ingest refuse a misspelt one by name."""
+    cls = connectors.built_in()[name]
+    option = cls.OPTIONS[0].name
+    misspelt = option[:-1] + option[-1] * 2  # window_hours → window_hourss
+    with pytest.raises(SourceOptionsError) as refused:
+        cls(seoul, {**cls.EXAMPLE, misspelt: 1})
+    assert f"option `{misspelt}` is unknown (did you mean `{option}`" in str(
+        refused.value
+    )
