@@ -288,8 +288,7 @@ def _languages(city: dict, folder: Path, problems: list[str]) -> tuple[str, ...]
     if asked is None:
         return default_languages(default, local, known)
     if not isinstance(asked, list) or not all(isinstance(x, str) for x in asked):
-        problems.append('[city] languages must be a list such as ["es", "en"]')
-        return (default,)
+        return (default,)  # the declaration has said what it must be
     offered = tuple(dict.fromkeys(asked))
     for lang in offered:
         if lang not in known:
@@ -489,11 +488,8 @@ def _districts(
 def _code_problem(code: str, official: Any, position: int) -> str | None:
     """What is wrong with a district's code (the wall's rule, one for the store,
     URLs and CSV files) or its ``official_code``, with the fix."""
-    if official is not None and not (isinstance(official, str) and official):
-        return (
-            f'district "{code}": official_code must be text in quotes, e.g. '
-            f'official_code = "{official}"'
-        )
+    if not isinstance(official, str):  # the declaration has said what it must be
+        official = None
     if not code or is_wall_code(code):
         return None  # no code at all: said with its missing polygon
     suggested = slug(code) or str(position)

@@ -240,7 +240,7 @@ def test_the_profile_lists_what_the_wall_offers_and_nothing_else_is_shown(tmp_pa
         ('default_language = "xx"\n', "default_language 'xx' has no catalog"),
         ('default_language = "es"\nlanguages = ["es", "fr"]\n', "'fr' has no catalog"),
         ('default_language = "es"\nlanguages = ["en"]\n', "must include the default"),
-        ('default_language = "es"\nlanguages = "es"\n', "must be a list"),
+        ('default_language = "es"\nlanguages = "es"\n', "must be an array of strings"),
     ],
 )
 def test_a_language_without_a_catalog_is_refused_with_the_fix(tmp_path, lines, problem):

@@ -134,9 +134,7 @@ frame_leaves_out = ["13421", "13361"]
 """
     path = seoul_profile_copy(tmp_path, 1, extra=extra)
     text = path.read_text(encoding="utf-8")
-    text = text.replace(
-        'local_language = "ko"', 'local_language = "ko"\nlanguages = ["ko", "en"]'
-    )
+    text = text.replace('languages = ["ko", "en", "es"]', 'languages = ["ko", "en"]')
     text = text.replace(
         'code = "11110"', 'code = "11110"\nofficial_code = "1111000000"'
     )

@@ -115,6 +115,5 @@ def test_an_official_code_must_be_text(tmp_path, capsys):
     status, lines = check(path, capsys)
     assert status == 1
     assert lines == [
-        '  problem: district "kennedy": official_code must be text in quotes, e.g. '
-        'official_code = "17"'
+        "  problem: [[districts]] #1 (kennedy) official_code must be a string, not 17"
     ]
