@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from city.i18n import LANGUAGES
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
+from city.map_frame import AUTOMATIC, MapFrame
 from city.network import OPEN_INTERNET, NetworkPolicy, load_network
 
 
@@ -134,6 +135,7 @@ class CityProfile:
     boundaries_source: str
     folder: Path  # the profile's folder: relative paths in source options start here
     tiles: MapTiles | None = None
+    frame: MapFrame = AUTOMATIC  # what the district maps frame ([map] frame...)
     rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
     ladder: Ladder = DEFAULT_LADDER
     network: NetworkPolicy = OPEN_INTERNET  # hosts feeds and cameras may reach
@@ -209,6 +211,7 @@ def load_profile(path: Path | str) -> CityProfile:
         for kpi, t in raw.get("targets", {}).items()
     }
     tiles = _tiles(raw.get("map", {}), problems)
+    frame = _frame(raw.get("map", {}), {d.code for d in districts}, problems)
     rotation = _rotation(raw.get("wall", {}).get("rotation"), problems)
     ladder = load_ladder(raw.get("disaster"), problems)
     network = load_network(raw.get("network"), problems)
@@ -243,6 +246,7 @@ def load_profile(path: Path | str) -> CityProfile:
         boundaries_source=city.get("boundaries_source", ""),
         folder=path.parent.resolve(),
         tiles=tiles,
+        frame=frame,
         rotation=rotation,
         ladder=ladder,
         network=network,
@@ -287,6 +291,40 @@ def _tiles(table: dict, problems: list[str]) -> MapTiles | None:
         url=url,
         attribution=str(table.get("attribution", "")),
         glyphs_url=str(table.get("glyphs_url", "")),
+    )
+
+
+def _frame(table: dict, codes: set[str], problems: list[str]) -> MapFrame:
+    """[map] frame = [west, south, east, north] and frame_leaves_out = [codes]."""
+    bounds = table.get("frame")
+    if bounds is not None and not (
+        isinstance(bounds, list)
+        and len(bounds) == 4
+        and all(isinstance(v, int | float) for v in bounds)
+        and -180 <= bounds[0] < bounds[2] <= 180
+        and -90 <= bounds[1] < bounds[3] <= 90
+    ):
+        problems.append(
+            f"[map] frame {bounds!r} must be [west, south, east, north] in degrees, "
+            "e.g. [139.56, 35.52, 139.92, 35.82]"
+        )
+        bounds = None
+    leaves_out = table.get("frame_leaves_out")
+    if leaves_out is not None:
+        unknown = (
+            [c for c in leaves_out if str(c) not in codes]
+            if isinstance(leaves_out, list)
+            else [leaves_out]
+        )
+        if unknown:
+            problems.append(
+                f"[map] frame_leaves_out: {unknown} are not district codes of "
+                '[[districts]] (write e.g. frame_leaves_out = ["13421"])'
+            )
+        leaves_out = tuple(str(c) for c in leaves_out) if not unknown else None
+    return MapFrame(
+        bounds=tuple(float(v) for v in bounds) if bounds else None,
+        leaves_out=leaves_out,
     )
 
 

@@ -9,6 +9,7 @@ district's name and value without hovering.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import dash
 import plotly.graph_objects as go
@@ -17,9 +18,11 @@ from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
 from city import i18n
 from city.i18n import t
+from city.map_frame import frame_bounds, label_anchor, shown_part
 from city.profile import CityProfile
 from components.charts import count_dtick
 from components.format import number, unit
+from components.map_labels import NUMBER_BUDGET, design_projector, lines, plan_labels
 from kpis.definitions import Kpi
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
@@ -118,13 +121,15 @@ def label_colours(
     return colours
 
 
-def _meta(lang: str) -> dict:
-    """What assets/40-map-fit.js needs: the root font the sizes are for, and how
-    to say which districts had no room for their label."""
+def _meta(lang: str, dropped: list[str] | None = None) -> dict:
+    """What assets/40-map-fit.js needs: the root font the sizes are for, how to
+    say which districts had no room for their label, and those the server found
+    no room for (``dropped``)."""
     return {
         "citywall": {
             "rem": REM_PX,
             "unlabelled": t(lang, "map.unlabelled", names="{names}"),
+            "dropped": dropped or [],
         }
     }
 
@@ -233,9 +238,19 @@ def count_labels(profile: CityProfile, counts: dict[str, int], lang: str) -> lis
     ]
 
 
+WRAP_AFTER = 12  # characters: a longer name takes two lines
+
+
 def _short(name: str) -> str:
-    """Seoul's "-gu" is implied on a map of its districts."""
-    return name.removesuffix("-gu")
+    """Seoul's "-gu" is implied on a map of its districts; a long name ("San
+    Isidro del Inca") is broken at the space nearest its middle, so it takes the
+    room of a narrow district, not of three."""
+    name = name.removesuffix("-gu")
+    spaces = [i for i, c in enumerate(name) if c == " "]
+    if len(name) <= WRAP_AFTER or not spaces:
+        return name
+    cut = min(spaces, key=lambda i: abs(2 * i - len(name)))
+    return f"{name[:cut]}<br>{name[cut + 1 :]}"
 
 
 MAX_POINTS = 600  # beyond this the points are grouped into cells
@@ -339,7 +354,7 @@ def district_map(
             profile, z, labels, colour_title, reverse, highlight, lang, below_labels
         )
     codes = [d.code for d in profile.districts]
-    centroids = [d.geometry.representative_point() for d in profile.districts]
+    place = label_layout(profile, labels)
     fig = go.Figure(
         [
             go.Choropleth(
@@ -350,9 +365,10 @@ def district_map(
             ),
             *([below_labels] if below_labels is not None else []),
             go.Scattergeo(
-                lon=[p.x for p in centroids],
-                lat=[p.y for p in centroids],
-                text=labels,
+                lon=[p[0] for p in place.points],
+                lat=[p[1] for p in place.points],
+                text=place.shown(labels),
+                textposition=place.positions,
                 customdata=codes,
                 mode="text",
                 name="labels",
@@ -369,11 +385,9 @@ def district_map(
     )
     # the city's own box, not fitbounds: plotly frames fitted bounds in a square,
     # which leaves a wide map box mostly empty
-    minx, miny, maxx, maxy = _bounds(profile)
-    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     fig.update_geos(
-        lonaxis_range=[minx - pad_x, maxx + pad_x],
-        lataxis_range=[miny - pad_y, maxy + pad_y],
+        lonaxis_range=place.lon_range,
+        lataxis_range=place.lat_range,
         visible=False,
         bgcolor="rgba(0,0,0,0)",
         projection_type="mercator",
@@ -385,9 +399,68 @@ def district_map(
         hoverlabel=dict(font=dict(size=LABEL_PX)),
         uirevision="city-map",  # keep the view steady across refreshes
         showlegend=False,
-        meta=_meta(lang),
+        meta=_meta(lang, place.dropped_names(labels)),
     )
     return fig
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """A district map's frame and where its labels go (components/map_labels.py)."""
+
+    lon_range: list[float]
+    lat_range: list[float]
+    points: list[tuple[float, float]]  # each district's label point (lon, lat)
+    positions: list[str]  # plotly textposition of each
+    dropped: list[int]  # districts whose label has no room
+
+    def shown(self, labels: list[str]) -> list[str]:
+        """The labels as drawn: empty where there is no room."""
+        gone = set(self.dropped)
+        return ["" if i in gone else text for i, text in enumerate(labels)]
+
+    def dropped_names(self, labels: list[str]) -> list[str]:
+        return [_name_of(labels[i]) for i in self.dropped]
+
+
+def _name_of(label: str) -> str:
+    """The district's name in its label (every line but the value's)."""
+    return " ".join(lines(label)[:-1])
+
+
+def label_layout(profile: CityProfile, labels: list[str]) -> LabelLayout:
+    """The map's frame (the profile's, or the city's main mass) with 2 % room on
+    every side, and its labels laid out on it: from the districts' names alone
+    (the value line is given a fixed width), so a refresh keeps the same places."""
+    frame = frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+    minx, miny, maxx, maxy = frame
+    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
+    lon_range = [minx - pad_x, maxx + pad_x]
+    lat_range = [miny - pad_y, maxy + pad_y]
+    project = design_projector(lon_range, lat_range, REM_PX)
+    shown = [shown_part(d.geometry, frame) for d in profile.districts]
+    anchors = [label_anchor(part) for part in shown]
+    homes = [None if part is None else _px_box(project, part.bounds) for part in shown]
+    order = sorted(
+        range(len(shown)), key=lambda i: -(shown[i].area if shown[i] else 0.0)
+    )
+    texts = ["<br>".join([*lines(text)[:-1], NUMBER_BUDGET]) for text in labels]
+    plan = plan_labels(anchors, texts, homes, order, project, LABEL_PX)
+    points = [
+        anchor or (p.x, p.y)
+        for anchor, p in zip(
+            anchors,
+            (d.geometry.representative_point() for d in profile.districts),
+            strict=True,
+        )
+    ]
+    return LabelLayout(lon_range, lat_range, points, plan.positions, plan.dropped)
+
+
+def _px_box(project, bounds: tuple[float, float, float, float]) -> tuple:
+    """A lon/lat box on the map, in px (left, top, right, bottom)."""
+    west, south, east, north = bounds
+    return (*project(west, north), *project(east, south))
 
 
 def _districts_patch(
@@ -405,7 +478,7 @@ def _districts_patch(
     patch["data"][0]["zmin"] = low
     patch["data"][0]["zmax"] = high
     patch["data"][0]["text"] = labels
-    patch["data"][labels_at]["text"] = labels
+    patch["data"][labels_at]["text"] = label_layout(profile, labels).shown(labels)
     if profile.tiles is None:
         patch["data"][labels_at]["textfont"]["color"] = label_colours(z, reverse)
     return patch
@@ -461,7 +534,7 @@ def tile_map(
     tiles = profile.tiles
     assert tiles is not None
     codes = [d.code for d in profile.districts]
-    centroids = [d.geometry.representative_point() for d in profile.districts]
+    place = label_layout(profile, labels)
     style: dict = {
         "version": 8,
         "sources": {
@@ -486,8 +559,8 @@ def tile_map(
             ),
             *([below_labels] if below_labels is not None else []),
             go.Scattermap(
-                lon=[p.x for p in centroids],
-                lat=[p.y for p in centroids],
+                lon=[p[0] for p in place.points],
+                lat=[p[1] for p in place.points],
                 text=labels,
                 customdata=codes,
                 mode="text" if tiles.glyphs_url else "markers",
@@ -498,7 +571,7 @@ def tile_map(
             ),
         ]
     )
-    minx, miny, maxx, maxy = _bounds(profile)
+    (minx, maxx), (miny, maxy) = place.lon_range, place.lat_range
     span = max(maxx - minx, (maxy - miny) * 1.3, 1e-6)
     fig.update_layout(
         map={
@@ -516,13 +589,3 @@ def tile_map(
         meta=_meta(lang),
     )
     return fig
-
-
-def _bounds(profile: CityProfile) -> tuple[float, float, float, float]:
-    boxes = [d.geometry.bounds for d in profile.districts]
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
