@@ -90,11 +90,12 @@ def fill_colours(
     """Each district's fill, as the choropleth paints it (None: not painted), on
     the scale's ``bounds`` when they are set (plotly's own choice otherwise)."""
     low, high = bounds or z_range(z)
+    scale = get_colorscale(COLOURS)  # slow to look up: once, not per district
     return [
         None
         if v is None
         else sample_colorscale(
-            get_colorscale(COLOURS),
+            scale,
             [(1 - (v - low) / (high - low)) if reverse else (v - low) / (high - low)],
             colortype="rgb",
         )[0]
@@ -368,7 +369,6 @@ def district_map(
                 lon=[p[0] for p in place.points],
                 lat=[p[1] for p in place.points],
                 text=place.shown(labels),
-                textposition=place.positions,
                 customdata=codes,
                 mode="text",
                 name="labels",
@@ -410,8 +410,7 @@ class LabelLayout:
 
     lon_range: list[float]
     lat_range: list[float]
-    points: list[tuple[float, float]]  # each district's label point (lon, lat)
-    positions: list[str]  # plotly textposition of each
+    points: list[tuple[float, float]]  # the middle of each district's label
     dropped: list[int]  # districts whose label has no room
 
     def shown(self, labels: list[str]) -> list[str]:
@@ -447,14 +446,14 @@ def label_layout(profile: CityProfile, labels: list[str]) -> LabelLayout:
     texts = ["<br>".join([*lines(text)[:-1], NUMBER_BUDGET]) for text in labels]
     plan = plan_labels(anchors, texts, homes, order, project, LABEL_PX)
     points = [
-        anchor or (p.x, p.y)
-        for anchor, p in zip(
-            anchors,
+        point or (spot.x, spot.y)  # off the map: no label, any point will do
+        for point, spot in zip(
+            plan.points,
             (d.geometry.representative_point() for d in profile.districts),
             strict=True,
         )
     ]
-    return LabelLayout(lon_range, lat_range, points, plan.positions, plan.dropped)
+    return LabelLayout(lon_range, lat_range, points, plan.dropped)
 
 
 def _px_box(project, bounds: tuple[float, float, float, float]) -> tuple:

@@ -4,10 +4,11 @@ The browser (assets/40-map-fit.js) measures the real text and hides what still
 collides, but a map read from the figure alone (a test, an embed, a screenshot
 before that script runs) must already be clear. So the labels are laid out here on
 the smallest map the wall draws, with the text's size estimated from its
-characters: the biggest districts first, each at its own point or moved with a
-plotly ``textposition`` (above, below, beside it) while its middle stays on its
-district; a label that finds no room is dropped (its text left empty) and named,
-for the hover and the line under the map.
+characters: the biggest districts first, each at its own point or moved a little
+(its point in the figure moves, up to two thirds of its width aside or most of its
+height up or down) while its middle stays on its district; a label that finds no
+room is dropped (its text left empty) and named, for the hover and the line under
+the map.
 """
 
 from __future__ import annotations
@@ -26,19 +27,6 @@ DESIGN_REM = (38.0, 28.0)
 GAP_REM = 0.15  # labels closer than this read as one (as in 40-map-fit.js)
 LINE_SPACING = 1.3  # plotly's, between the lines of one text
 NUMBER_BUDGET = "00,000"  # the value line, as wide as a five-digit count
-# where to try a label, nearest first: plotly puts "top center" right above its
-# point, "middle right" right of it, and so on
-POSITIONS = (
-    "middle center",
-    "top center",
-    "bottom center",
-    "middle right",
-    "middle left",
-    "top right",
-    "top left",
-    "bottom right",
-    "bottom left",
-)
 
 
 @dataclass(frozen=True)
@@ -67,6 +55,13 @@ class Projector:
         x = left + math.radians(lon - self.lon_range[0]) * scale
         y = top + (self._y(self.lat_range[1]) - self._y(lat)) * scale
         return x, y
+
+    def inverse(self, x: float, y: float) -> tuple[float, float]:
+        """px back to lon/lat."""
+        scale, left, top = self._fit
+        lon = self.lon_range[0] + math.degrees((x - left) / scale)
+        mercator = self._y(self.lat_range[1]) - (y - top) / scale
+        return lon, math.degrees(math.atan(math.sinh(mercator)))
 
     @property
     def frame(self) -> Box:
@@ -125,9 +120,22 @@ def _inside(a: Box, frame: Box) -> bool:
     )
 
 
+# Where to try a label's middle, in its own width and height from its district's
+# point: there first, then nearer places before farther ones, up to two thirds of
+# its width sideways and most of its height up or down (as 40-map-fit.js tries).
+SHIFTS = sorted(
+    (
+        (dx, dy)
+        for dx in (0.0, -1 / 3, 1 / 3, -1 / 2, 1 / 2, -2 / 3, 2 / 3)
+        for dy in (0.0, -0.3, 0.3, -0.5, 0.5, -0.6, 0.6)
+    ),
+    key=lambda d: math.hypot(d[0] * 3, d[1]),  # a label is about 3 times as wide
+)
+
+
 @dataclass(frozen=True)
 class LabelPlan:
-    positions: list[str]  # each label's plotly textposition
+    points: list[tuple[float, float] | None]  # each label's middle (lon, lat)
     dropped: list[int]  # labels with no room, by index
 
 
@@ -140,21 +148,25 @@ def plan_labels(
     font_px: float,
 ) -> LabelPlan:
     """Each label's place on the map ``project`` draws: labels in ``order`` (the
-    biggest district first), each at the first position that overlaps no label
-    already placed, lies on the map and keeps its middle inside its district's
-    ``homes`` box (px); None where no position fits, or the anchor is off the map."""
+    biggest district first), each at the first of SHIFTS from its anchor that
+    overlaps no label already placed, lies on the map and keeps its middle inside
+    its district's ``homes`` box (px); dropped where none fits or the anchor is
+    off the map."""
     gap = GAP_REM * font_px / 0.875  # GAP_REM of the root font: labels are 0.875 rem
-    positions = ["middle center"] * len(texts)
+    points: list[tuple[float, float] | None] = list(anchors)
     dropped: list[int] = []
     placed: list[Box] = []
     for i in order:
-        box = _first_free(anchors[i], texts[i], homes[i], placed, project, font_px, gap)
-        if box is None:
+        found = _first_free(
+            anchors[i], texts[i], homes[i], placed, project, font_px, gap
+        )
+        if found is None:
             dropped.append(i)
             continue
-        positions[i], placed_box = box
-        placed.append(placed_box)
-    return LabelPlan(positions, sorted(dropped))
+        middle, box = found
+        points[i] = project.inverse(*middle)
+        placed.append(box)
+    return LabelPlan(points, sorted(dropped))
 
 
 def _first_free(
@@ -165,21 +177,21 @@ def _first_free(
     project: Projector,
     font_px: float,
     gap: float,
-) -> tuple[str, Box] | None:
+) -> tuple[tuple[float, float], Box] | None:
     if anchor is None or home is None:
         return None
-    at = project(*anchor)
-    size = text_size(text, font_px)
-    for position in POSITIONS:
-        box = text_box(at, size, position)
-        middle = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    x, y = project(*anchor)
+    w, h = text_size(text, font_px)
+    for dx, dy in SHIFTS:
+        middle = (x + dx * w, y + dy * h)
+        box = text_box(middle, (w, h), "middle center")
         own = home[0] <= middle[0] <= home[2] and home[1] <= middle[1] <= home[3]
         if (
             own
             and _inside(box, project.frame)
             and not any(overlap(box, other, gap) for other in placed)
         ):
-            return position, box
+            return middle, box
     return None
 
 
