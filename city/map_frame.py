@@ -14,6 +14,7 @@ profile's choice, and ``citywall city init`` writes it as a suggestion.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -180,3 +181,46 @@ def label_anchor(shown: BaseGeometry | None) -> tuple[float, float] | None:
         return None
     point = max(parts, key=lambda p: p.area).representative_point()
     return point.x, point.y
+
+
+def frame_toml(shapes: Mapping[str, BaseGeometry], names: Mapping[str, str]) -> str:
+    """A [map] table for ``citywall city init`` when the city has outliers: far
+    districts left out of the frame (said in a comment), or a commented-out
+    suggestion for a district that alone swells the frame; "" when neither."""
+    kept = framed_parts(shapes)
+    far = [code for code, parts in kept.items() if not parts]
+    partly = [
+        code
+        for code, parts in kept.items()
+        if parts and len(parts) < len(_parts(shapes[code]))
+    ]
+    lines: list[str] = []
+    if far:
+        who = ", ".join(f"{names.get(c, c)} ({c})" for c in far)
+        lines += [
+            f"# {who}: far from the rest of the city, drawn but not framed, so the",
+            "# map shows the city's main mass. Delete the line to frame it too.",
+            f"frame_leaves_out = {_toml_list(far)}",
+        ]
+    elif partly:
+        who = ", ".join(names.get(c, c) for c in partly)
+        lines += [
+            f"# Small far parts of {who} are drawn but not framed;",
+            "# to frame everything: frame_leaves_out = []",
+        ]
+    big = None if far else dominant_district(shapes)
+    if big is not None:
+        growth = _box_area(shapes.values()) / _box_area(
+            g for c, g in shapes.items() if c != big
+        )
+        lines += [
+            f"# {names.get(big, big)} ({big}) alone makes the map's frame "
+            f"{growth:.1f} times larger, so",
+            "# the other districts are drawn small. To frame them (it is still drawn):",
+            f"# frame_leaves_out = {_toml_list([big])}",
+        ]
+    return "\n[map]\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+def _toml_list(codes: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(c, ensure_ascii=False) for c in codes) + "]"

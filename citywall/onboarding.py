@@ -22,6 +22,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from city.map_frame import frame_toml
 from city.profile import CityProfile, ProfileError, load_profile
 from kpis.definitions import KPIS
 
@@ -122,8 +123,14 @@ def init_city(opts: InitOptions) -> Path:
         encoding="utf-8",
     )
     profile_path = opts.output_dir / f"{opts.city_id}.toml"
+    # far islands left out of the map's frame, or a suggestion (city/map_frame.py)
+    frame = frame_toml(
+        {c: g for (c, *_), g in zip(districts, geometries)},
+        {c: n for c, n, *_ in districts},
+    )
     profile_path.write_text(
-        _profile_toml(opts, [(c, n, p) for c, n, p, _ in districts]), encoding="utf-8"
+        _profile_toml(opts, [(c, n, p) for c, n, p, _ in districts]) + frame,
+        encoding="utf-8",
     )
     return profile_path
 

@@ -355,7 +355,7 @@ def district_map(
             profile, z, labels, colour_title, reverse, highlight, lang, below_labels
         )
     codes = [d.code for d in profile.districts]
-    place = label_layout(profile, labels)
+    place = label_layout(profile, labels, focus=highlight)
     fig = go.Figure(
         [
             go.Choropleth(
@@ -427,11 +427,18 @@ def _name_of(label: str) -> str:
     return " ".join(lines(label)[:-1])
 
 
-def label_layout(profile: CityProfile, labels: list[str]) -> LabelLayout:
-    """The map's frame (the profile's, or the city's main mass) with 2 % room on
-    every side, and its labels laid out on it: from the districts' names alone
-    (the value line is given a fixed width), so a refresh keeps the same places."""
+def label_layout(
+    profile: CityProfile, labels: list[str], focus: str | None = None
+) -> LabelLayout:
+    """The map's frame (the profile's, or the city's main mass; the ``focus``
+    district's own box when none of it is in that frame, as on Ogasawara's own
+    page) with 2 % room on every side, and its labels laid out on it: from the
+    districts' names alone (the value line is given a fixed width), so a refresh
+    keeps the same places."""
     frame = frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+    focused = profile.districts_by_code.get(focus or "")
+    if focused is not None and shown_part(focused.geometry, frame) is None:
+        frame = focused.geometry.bounds
     minx, miny, maxx, maxy = frame
     pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     lon_range = [minx - pad_x, maxx + pad_x]
@@ -533,7 +540,7 @@ def tile_map(
     tiles = profile.tiles
     assert tiles is not None
     codes = [d.code for d in profile.districts]
-    place = label_layout(profile, labels)
+    place = label_layout(profile, labels, focus=highlight)
     style: dict = {
         "version": 8,
         "sources": {

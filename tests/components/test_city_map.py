@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-import shapely
 from plotly.colors import unlabel_rgb
-from pyproj import Transformer
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city.map_frame import dominant_district, far_districts
@@ -27,7 +25,7 @@ from components.city_map import (
     z_range,
 )
 from components.map_labels import DESIGN_REM, figure_label_boxes, lines, overlap
-from tests.conftest import PROJECT_ROOT
+from tests.fixtures.cities.shapes import bogota_shapes, quito_shapes, tokyo_shapes
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -63,47 +61,6 @@ def test_the_scale_ends_are_plotlys_own():
 
 
 # -- framing and labels on real-shaped cities ---------------------------------------
-
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "cities"
-
-
-def _tokyo_shapes() -> dict[str, tuple[str, BaseGeometry]]:
-    """Tokyo's 23 wards (bay islands merged into their ward) and Ogasawara,
-    1,000 km south, from the N03-shaped national file."""
-    collection = json.loads((FIXTURES / "japan_n03_kanto.geojson").read_text("utf-8"))
-    parts: dict[str, list[BaseGeometry]] = {}
-    names: dict[str, str] = {}
-    for feature in collection["features"]:
-        props = feature["properties"]
-        code = props["N03_007"] or ""
-        if feature["geometry"] is None or not code.startswith(("131", "13421")):
-            continue
-        parts.setdefault(code, []).append(shape(feature["geometry"]))
-        names[code] = props["N03_004"] or props["N03_003"]
-    return {c: (names[c], shapely.union_all(g)) for c, g in parts.items()}
-
-
-def _bogota_shapes() -> dict[str, tuple[str, BaseGeometry]]:
-    """Bogotá's 20 localidades, from metres (EPSG:3116) to degrees; Sumapaz is 20."""
-    collection = json.loads(
-        (FIXTURES / "bogota_localidades_3116.geojson").read_text("utf-8")
-    )
-    to_degrees = Transformer.from_crs(3116, 4326, always_xy=True).transform
-    return {
-        f["properties"]["LocCodigo"]: (
-            f["properties"]["LocNombre"].encode("latin-1").decode("utf-8").title(),
-            shapely.transform(shape(f["geometry"]), to_degrees, interleaved=False),
-        )
-        for f in collection["features"]
-    }
-
-
-def _quito_shapes() -> dict[str, tuple[str, BaseGeometry]]:
-    collection = json.loads((FIXTURES / "quito_parroquias.geojson").read_text("utf-8"))
-    return {
-        f"q{i:02d}": (f["properties"]["PARROQUIA"].title(), shape(f["geometry"]))
-        for i, f in enumerate(collection["features"])
-    }
 
 
 def _city(
@@ -145,7 +102,7 @@ def _ranges(figure: dict) -> tuple[list[float], list[float]]:
 
 
 def test_a_far_island_is_drawn_but_the_map_frames_the_wards(tmp_path):
-    tokyo = _city(tmp_path, _tokyo_shapes())
+    tokyo = _city(tmp_path, tokyo_shapes())
     figure = _counts_map(tokyo)
     lon, lat = _ranges(figure)
     # the wards, 35.5°–35.8° N; Ogasawara (27° N) is not in the frame ...
@@ -154,13 +111,13 @@ def test_a_far_island_is_drawn_but_the_map_frames_the_wards(tmp_path):
     # ... but still drawn, and named under the map instead of labelled
     assert "13421" in figure["data"][0]["locations"]
     assert "小笠原村" in figure["layout"]["meta"]["citywall"]["dropped"]
-    assert far_districts({c: g for c, (_, g) in _tokyo_shapes().items()}) == ["13421"]
+    assert far_districts({c: g for c, (_, g) in tokyo_shapes().items()}) == ["13421"]
 
 
 def test_a_big_rural_district_stays_in_the_frame_unless_the_profile_leaves_it_out(
     tmp_path,
 ):
-    shapes = _bogota_shapes()
+    shapes = bogota_shapes()
     whole = _ranges(_counts_map(_city(tmp_path, shapes)))
     assert whole[1][0] < 3.8  # Sumapaz reaches 3.75° N: never cut silently
     assert dominant_district({c: g for c, (_, g) in shapes.items()}) == "20"
@@ -173,7 +130,7 @@ def test_a_big_rural_district_stays_in_the_frame_unless_the_profile_leaves_it_ou
 
 def test_the_profile_can_set_the_frame_itself(tmp_path):
     tokyo = _city(
-        tmp_path, _tokyo_shapes(), "[map]\nframe = [139.7, 35.6, 139.8, 35.7]\n"
+        tmp_path, tokyo_shapes(), "[map]\nframe = [139.7, 35.6, 139.8, 35.7]\n"
     )
     lon, lat = _ranges(_counts_map(tokyo))
     assert lon == pytest.approx([139.698, 139.802]) and lat == pytest.approx(
@@ -191,17 +148,17 @@ def test_the_profile_can_set_the_frame_itself(tmp_path):
 )
 def test_a_wrong_frame_setting_is_refused_with_the_fix(tmp_path, setting, problem):
     with pytest.raises(ProfileError) as refused:
-        _city(tmp_path, _tokyo_shapes(), f"[map]\n{setting}\n")
+        _city(tmp_path, tokyo_shapes(), f"[map]\n{setting}\n")
     assert any(problem in p for p in refused.value.problems), refused.value.problems
 
 
 @pytest.mark.parametrize(
     ("shapes", "frame", "labelled"),
     [
-        (_tokyo_shapes, "", 20),  # of 24: Ogasawara is off the map
-        (_bogota_shapes, "", 4),  # of 20: the urban ones crowd a third of the map
-        (_bogota_shapes, '[map]\nframe_leaves_out = ["20"]\n', 12),
-        (_quito_shapes, "", 10),  # of 32 small parishes with long names
+        (tokyo_shapes, "", 20),  # of 24: Ogasawara is off the map
+        (bogota_shapes, "", 4),  # of 20: the urban ones crowd a third of the map
+        (bogota_shapes, '[map]\nframe_leaves_out = ["20"]\n', 12),
+        (quito_shapes, "", 10),  # of 32 small parishes with long names
     ],
 )
 def test_no_two_labels_overlap_on_the_smallest_wall_map(
@@ -248,3 +205,14 @@ def test_every_colour_of_the_scale_has_text_readable_on_it():
             fills, label_colours(z, reverse, (0.0, 1.0)), strict=True
         ):
             assert contrast(_rgb(fill), _rgb(text)) >= 4.5, (fill, text)
+
+
+def test_a_far_districts_own_page_frames_that_district(tmp_path):
+    tokyo = _city(tmp_path, tokyo_shapes())
+    counts = {d.code: 1 for d in tokyo.districts}
+    figure = counts_map_figure(tokyo, counts, [], "en", "open", highlight="13421")
+    lon, lat = _ranges(figure.to_plotly_json())
+    assert 26.5 < lat[0] < lat[1] < 27.2 and 142.0 < lon[0] < lon[1] < 142.3
+    # a ward's page keeps the city's frame
+    figure = counts_map_figure(tokyo, counts, [], "en", "open", highlight="13101")
+    assert _ranges(figure.to_plotly_json())[1][0] > 35.4
