@@ -4,16 +4,13 @@ drawn off the map and named under it. A real `city init` and `citywall serve`.""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from shapely.geometry import mapping
 
-from citywall.onboarding import InitOptions, init_city
 from tests.browser.servers import free_port, own_store, screen
 from tests.citywall.test_cli import serving
-from tests.fixtures.cities.shapes import tokyo_shapes
+from tests.fixtures.cities.shapes import initialised, tokyo_shapes
 from tests.signin import browser_sign_in, demo_admin
 
 MEASURE = r"""
@@ -36,27 +33,7 @@ return {
 @pytest.fixture(scope="module")
 def tokyo_wall(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tokyo")
-    boundaries = folder / "wards.geojson"
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"code": code, "name": name},
-            "geometry": mapping(g),
-        }
-        for code, (name, g) in tokyo_shapes().items()
-    ]
-    boundaries.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
-    )
-    profile = init_city(
-        InitOptions(
-            boundaries=boundaries,
-            city_id="tokyo",
-            name="東京",
-            timezone="Asia/Tokyo",
-            output_dir=folder / "cities",
-        )
-    )
+    profile = initialised(tokyo_shapes(), folder, "tokyo")
     text = profile.read_text("utf-8").replace("backfill_days = 7", "backfill_days = 1")
     profile.write_text(text, "utf-8")
     with serving(own_store(profile, folder), free_port()) as (url, _):

@@ -3,10 +3,9 @@ district kept unless the profile says otherwise; what `city init` writes about i
 
 from __future__ import annotations
 
-import json
 import tomllib
 
-from shapely.geometry import box, mapping
+from shapely.geometry import box
 
 from city.map_frame import (
     AUTOMATIC,
@@ -17,8 +16,11 @@ from city.map_frame import (
     frame_toml,
 )
 from city.profile import load_profile
-from citywall.onboarding import InitOptions, init_city
-from tests.fixtures.cities.shapes import bogota_shapes, tokyo_shapes
+from tests.fixtures.cities.shapes import (
+    bogota_shapes,
+    initialised,
+    tokyo_shapes,
+)
 
 
 def _geometries(districts):
@@ -71,33 +73,7 @@ def test_no_suggestion_for_a_compact_city():
 
 def _init(tmp_path, districts) -> tuple[str, dict]:
     """``city init`` on these districts (a file in degrees): the profile's text."""
-    boundaries = tmp_path / "in.geojson"
-    boundaries.write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"code": code, "name": name},
-                        "geometry": mapping(g),
-                    }
-                    for code, (name, g) in districts.items()
-                ],
-            },
-            ensure_ascii=False,
-        ),
-        "utf-8",
-    )
-    path = init_city(
-        InitOptions(
-            boundaries=boundaries,
-            city_id="c",
-            name="C",
-            timezone="UTC",
-            output_dir=tmp_path / "cities",
-        )
-    )
+    path = initialised(districts, tmp_path)
     load_profile(path)  # what init wrote loads
     text = path.read_text("utf-8")
     return text, tomllib.loads(text)
