@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import dash
 import plotly.graph_objects as go
+import shapely
 from dash import Patch
 from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
@@ -197,8 +198,9 @@ def counts_map_patch(
     labels = count_labels(profile, counts, lang)
     patch = _districts_patch(profile, z, labels, False, labels_at=COUNT_LABELS)
     tiles = profile.tiles is not None
-    patch["data"][1] = points_trace(points, tiles=tiles).to_plotly_json()
-    set_count_scale(patch, profile, counts)
+    patch["data"][COUNT_RECORDS] = points_trace(points, tiles=tiles).to_plotly_json()
+    inset = not tiles and bool(label_layout(profile, labels).inset)
+    set_count_scale(patch, profile, counts, inset=inset)
     return patch
 
 
@@ -206,15 +208,19 @@ def count_z(profile: CityProfile, counts: dict[str, int]) -> list[int]:
     return [counts.get(d.code, 0) for d in profile.districts]
 
 
-COUNT_LABELS = 2  # a counts map's traces: districts, records, labels
+# a counts map's traces: districts, records, labels (and the inset, when it has one)
+COUNT_RECORDS, COUNT_LABELS, COUNT_INSET = 1, 2, 3
 
 
 def set_count_scale(
-    target: go.Figure | Patch, profile: CityProfile, counts: dict[str, int]
+    target: go.Figure | Patch,
+    profile: CityProfile,
+    counts: dict[str, int],
+    inset: bool = False,
 ) -> None:
     """Counts are coloured from 0 with whole ticks: a view with no records has a
     colour bar of 0 to 1, not -0.4 to 0.4 around its zeros; the labels' colours
-    follow the same scale."""
+    follow the same scale, and so does the inset of a patch when it has one."""
     top = max(1, max(counts.values(), default=0))
     scale = {"zmin": 0, "zmax": top}
     bar = {"tick0": 0, "dtick": count_dtick(top), "tickformat": ",d"}
@@ -223,9 +229,12 @@ def set_count_scale(
         target.data[0].update(scale, colorbar=bar)
         if profile.tiles is None:
             target.data[COUNT_LABELS].textfont.color = colours
+        target.update_traces(scale, selector={"name": "inset"})
         return
     for key, value in scale.items():
         target["data"][0][key] = value
+        if inset:
+            target["data"][COUNT_INSET][key] = value
     for key, value in bar.items():
         target["data"][0]["colorbar"][key] = value
     if profile.tiles is None:
@@ -386,12 +395,18 @@ def district_map(
     # the city's own box, not fitbounds: plotly frames fitted bounds in a square,
     # which leaves a wide map box mostly empty
     fig.update_geos(
+        domain={"x": [0, 1], "y": [0, 1]},  # the whole box, an inset or not
         lonaxis_range=place.lon_range,
         lataxis_range=place.lat_range,
         visible=False,
         bgcolor="rgba(0,0,0,0)",
         projection_type="mercator",
     )
+    if place.inset:
+        fig.add_trace(_inset(profile, z, labels, reverse, place.inset))
+        fig.update_layout(
+            geo2=_inset_geo(profile, place.inset, place.inset_domain or {})
+        )
     fig.update_layout(
         margin=dict(l=0, r=0, t=0, b=0),
         paper_bgcolor="rgba(0,0,0,0)",
@@ -412,6 +427,8 @@ class LabelLayout:
     lat_range: list[float]
     points: list[tuple[float, float]]  # the middle of each district's label
     dropped: list[int]  # districts whose label has no room
+    inset: list[int]  # districts wholly off the map, drawn in an inset
+    inset_domain: dict | None = None  # the inset's corner (paper x and y)
 
     def shown(self, labels: list[str]) -> list[str]:
         """The labels as drawn: empty where there is no room."""
@@ -439,6 +456,9 @@ def label_layout(
     focused = profile.districts_by_code.get(focus or "")
     if focused is not None and shown_part(focused.geometry, frame) is None:
         frame = focused.geometry.bounds
+        focus_moved = True
+    else:
+        focus_moved = False
     minx, miny, maxx, maxy = frame
     pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     lon_range = [minx - pad_x, maxx + pad_x]
@@ -451,7 +471,11 @@ def label_layout(
         range(len(shown)), key=lambda i: -(shown[i].area if shown[i] else 0.0)
     )
     texts = ["<br>".join([*lines(text)[:-1], NUMBER_BUDGET]) for text in labels]
-    plan = plan_labels(anchors, texts, homes, order, project, LABEL_PX)
+    # a map framed on its own district (a far one's page) has no inset
+    inset = [] if focus_moved else [i for i, part in enumerate(shown) if part is None]
+    corner = _inset_corner(project, shown) if inset else None
+    taken = [_inset_box(project, corner)] if corner else []
+    plan = plan_labels(anchors, texts, homes, order, project, LABEL_PX, taken)
     points = [
         point or (spot.x, spot.y)  # off the map: no label, any point will do
         for point, spot in zip(
@@ -460,7 +484,97 @@ def label_layout(
             strict=True,
         )
     ]
-    return LabelLayout(lon_range, lat_range, points, plan.dropped)
+    return LabelLayout(lon_range, lat_range, points, plan.dropped, inset, corner)
+
+
+# The inset of districts wholly off the map (Ogasawara): a fifth of the map's width
+# and under a third of its height, in the corner that hides the least of the city.
+INSET_SIZE = (0.2, 0.3)
+
+
+def _inset_corner(project, shown: list) -> dict:
+    """The inset's domain (paper x and y): the corner over the least of the
+    districts (lower left first when two are alike)."""
+    (w, h), city = INSET_SIZE, shapely.union_all([p for p in shown if p is not None])
+    corners = [
+        {"x": [0.0, w], "y": [0.0, h]},
+        {"x": [1 - w, 1.0], "y": [0.0, h]},
+        {"x": [0.0, w], "y": [1 - h, 1.0]},
+        {"x": [1 - w, 1.0], "y": [1 - h, 1.0]},
+    ]
+
+    def hidden(corner: dict) -> float:
+        left, top, right, bottom = _inset_box(project, corner)
+        west, north = project.inverse(left, top)
+        east, south = project.inverse(right, bottom)
+        return city.intersection(shapely.box(west, south, east, north)).area
+
+    covered = [hidden(c) for c in corners]
+    return corners[covered.index(min(covered))]
+
+
+def _inset_box(project, corner: dict) -> tuple[float, float, float, float]:
+    """The inset's corner in px, kept free of labels."""
+    width, height = project.size
+    return (
+        corner["x"][0] * width,
+        (1 - corner["y"][1]) * height,
+        corner["x"][1] * width,
+        (1 - corner["y"][0]) * height,
+    )
+
+
+def _inset(
+    profile: CityProfile,
+    z: list[float | None],
+    labels: list[str],
+    reverse: bool,
+    inset: list[int],
+) -> go.Choropleth:
+    """The districts wholly off the map, on a small map of their own in a corner,
+    coloured on the same scale (their own boundaries only: a small payload)."""
+    chosen = [profile.districts[i] for i in inset]
+    codes = [d.code for d in chosen]
+    low, high = z_range(z)
+    return go.Choropleth(
+        geo="geo2",
+        geojson={
+            "type": "FeatureCollection",
+            "features": [f for f in profile.geojson["features"] if f["id"] in codes],
+        },
+        locations=codes,
+        featureidkey="id",
+        z=[z[i] for i in inset],
+        zmin=low,
+        zmax=high,
+        customdata=codes,  # a click opens the district, as on the map
+        colorscale=COLOURS,
+        reversescale=reverse,
+        showscale=False,
+        marker_line_color="#0b1220",
+        marker_line_width=1,
+        text=[labels[i] for i in inset],
+        hovertemplate="%{text}<extra></extra>",
+        name="inset",
+    )
+
+
+def _inset_geo(profile: CityProfile, inset: list[int], domain: dict) -> dict:
+    minx, miny, maxx, maxy = shapely.union_all(
+        [profile.districts[i].geometry for i in inset]
+    ).bounds
+    pad = max(maxx - minx, maxy - miny) * 0.15
+    return {
+        "domain": domain,
+        "lonaxis_range": [minx - pad, maxx + pad],
+        "lataxis_range": [miny - pad, maxy + pad],
+        "visible": False,
+        # the wall's own panel colour, opaque: a map of its own over the city's
+        "bgcolor": "#101828",
+        "showframe": True,
+        "framecolor": "#23304a",
+        "projection_type": "mercator",
+    }
 
 
 def _px_box(project, bounds: tuple[float, float, float, float]) -> tuple:
@@ -479,12 +593,18 @@ def _districts_patch(
     """The numbers of a district map: its colours, labels and their colours (the
     labels are trace ``labels_at``, after the records when there are any)."""
     low, high = z_range(z)
+    place = label_layout(profile, labels)
     patch = Patch()
     patch["data"][0]["z"] = z
     patch["data"][0]["zmin"] = low
     patch["data"][0]["zmax"] = high
     patch["data"][0]["text"] = labels
-    patch["data"][labels_at]["text"] = label_layout(profile, labels).shown(labels)
+    patch["data"][labels_at]["text"] = place.shown(labels)
+    if place.inset and profile.tiles is None:  # the inset is the last trace
+        inset = patch["data"][labels_at + 1]
+        inset["z"] = [z[i] for i in place.inset]
+        inset["zmin"], inset["zmax"] = low, high
+        inset["text"] = [labels[i] for i in place.inset]
     if profile.tiles is None:
         patch["data"][labels_at]["textfont"]["color"] = label_colours(z, reverse)
     return patch

@@ -146,16 +146,17 @@ def plan_labels(
     order: Sequence[int],
     project: Projector,
     font_px: float,
+    taken: Sequence[Box] = (),
 ) -> LabelPlan:
     """Each label's place on the map ``project`` draws: labels in ``order`` (the
     biggest district first), each at the first of SHIFTS from its anchor that
     overlaps no label already placed, lies on the map and keeps its middle inside
-    its district's ``homes`` box (px); dropped where none fits or the anchor is
-    off the map."""
+    its district's ``homes`` box (px) and keeps out of the ``taken`` boxes (an
+    inset); dropped where none fits or the anchor is off the map."""
     gap = GAP_REM * font_px / 0.875  # GAP_REM of the root font: labels are 0.875 rem
     points: list[tuple[float, float] | None] = list(anchors)
     dropped: list[int] = []
-    placed: list[Box] = []
+    placed: list[Box] = list(taken)
     for i in order:
         found = _first_free(
             anchors[i], texts[i], homes[i], placed, project, font_px, gap

@@ -1,6 +1,7 @@
 """A city with a far island is framed on its main mass in the browser: Tokyo's wards
 fill the map at 1920x1080 and at 3840x2160, and Ogasawara, 1,000 km south, is
-drawn off the map and named under it. A real `city init` and `citywall serve`."""
+off the map, drawn in an inset and named under it. A real `city init` and
+`citywall serve`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ const note = gd.querySelector('.map-unlabelled');
 return {
   map: rect(gd),
   far: rect(paths[codes.indexOf('13421')]),
-  wards: paths.filter((_, i) => codes[i] !== '13421').map(rect),
+  wards: paths.slice(0, codes.length).filter((_, i) => codes[i] !== '13421').map(rect),
+  inset: paths.length > codes.length ? rect(paths[codes.length]) : null,
   note: note ? note.textContent : '',
 };
 """
@@ -76,4 +78,11 @@ def test_a_city_with_a_far_island_is_framed_on_its_wards(dash_duo, tokyo_wall):
         clipped = (far["right"] - far["left"]) * (far["bottom"] - far["top"]) < 1
         assert clipped or far["top"] > frame["bottom"], (width, far)
         assert "小笠原村" in seen["note"], (width, seen["note"])
+        # ... and drawn in the inset, in the map's corner over the bay (the
+        # corner that hides the least of the wards)
+        inset = seen["inset"]
+        assert inset and inset["right"] - inset["left"] > 5, (width, inset)
+        assert inset["bottom"] <= frame["bottom"] + 1, (width, inset)
+        assert inset["top"] > (frame["top"] + frame["bottom"]) / 2, (width, inset)
+        assert inset["left"] > (frame["left"] + frame["right"]) / 2, (width, inset)
     assert not dash_duo.get_logs()

@@ -216,3 +216,42 @@ def test_a_far_districts_own_page_frames_that_district(tmp_path):
     # a ward's page keeps the city's frame
     figure = counts_map_figure(tokyo, counts, [], "en", "open", highlight="13101")
     assert _ranges(figure.to_plotly_json())[1][0] > 35.4
+
+
+def test_a_district_off_the_map_is_drawn_in_an_inset_on_the_same_scale(tmp_path):
+    tokyo = _city(tmp_path, tokyo_shapes())
+    counts = {d.code: 10 + i for i, d in enumerate(tokyo.districts)}
+    figure = counts_map_figure(tokyo, counts, [], "en", "open").to_plotly_json()
+    main, inset = figure["data"][0], figure["data"][-1]
+    assert inset["name"] == "inset" and inset["geo"] == "geo2"
+    assert list(inset["locations"]) == ["13421"]
+    assert [f["id"] for f in inset["geojson"]["features"]] == ["13421"]
+    assert (inset["zmin"], inset["zmax"]) == (main["zmin"], main["zmax"])
+    assert list(inset["z"]) == [counts["13421"]]
+    lat = figure["layout"]["geo2"]["lataxis"]["range"]
+    assert 26 < lat[0] < lat[1] < 28  # the inset frames Ogasawara
+    # no label in the inset's corner of the smallest wall map
+    domain = figure["layout"]["geo2"]["domain"]
+    width, height = (v * 16 for v in DESIGN_REM)
+    corner = (
+        domain["x"][0] * width,
+        (1 - domain["y"][1]) * height,
+        domain["x"][1] * width,
+        (1 - domain["y"][0]) * height,
+    )
+    assert not any(overlap(box, corner) for _, box in figure_label_boxes(figure))
+    # a refresh recolours the inset too
+    counts["13421"] = 500
+    patch = counts_map_patch(tokyo, counts, [], "en").to_plotly_json()
+    changes = {
+        tuple(op["location"]): op["params"]["value"] for op in patch["operations"]
+    }
+    at = len(figure["data"]) - 1
+    assert changes[("data", at, "z")] == [500]
+    assert changes[("data", at, "zmax")] == 500 == changes[("data", 0, "zmax")]
+
+
+def test_a_compact_city_has_no_inset(seoul):
+    figure = counts_map_figure(seoul, {}, [], "en", "open").to_plotly_json()
+    assert [t.get("name") for t in figure["data"]] == [None, "records", "labels"]
+    assert "geo2" not in figure["layout"]
