@@ -634,14 +634,32 @@ def outline_districts(
     concerned = set(codes)
     colours = [colour if d.code in concerned else "#0b1220" for d in profile.districts]
     widths = [5 if d.code in concerned else 1 for d in profile.districts]
+    inset = inset_districts(profile)
+    inset_line = {
+        "color": [colours[i] for i in inset],
+        "width": [widths[i] for i in inset],
+    }
     if isinstance(target, go.Figure):
         target.data[0].marker.line.color = colours
         target.data[0].marker.line.width = widths
+        target.update_traces(marker_line=inset_line, selector={"name": "inset"})
         return target
     line = target["data"][0]["marker"]["line"]
     line["color"] = colours
     line["width"] = widths
+    if inset and profile.tiles is None:  # the overview's map: districts, labels, inset
+        target["data"][2]["marker"]["line"] = inset_line
     return target
+
+
+def inset_districts(profile: CityProfile) -> list[int]:
+    """The districts wholly off the city's map (drawn in its inset)."""
+    frame = frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+    return [
+        i
+        for i, d in enumerate(profile.districts)
+        if shown_part(d.geometry, frame) is None
+    ]
 
 
 def tile_map(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dash import Patch
 from plotly.colors import unlabel_rgb
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -20,8 +21,10 @@ from components.city_map import (
     contrast,
     counts_map_figure,
     counts_map_patch,
+    district_map,
     fill_colours,
     label_colours,
+    outline_districts,
     z_range,
 )
 from components.map_labels import DESIGN_REM, figure_label_boxes, lines, overlap
@@ -255,3 +258,16 @@ def test_a_compact_city_has_no_inset(seoul):
     figure = counts_map_figure(seoul, {}, [], "en", "open").to_plotly_json()
     assert [t.get("name") for t in figure["data"]] == [None, "records", "labels"]
     assert "geo2" not in figure["layout"]
+
+
+def test_a_disaster_outlines_a_district_in_the_inset_too(tmp_path):
+    tokyo = _city(tmp_path, tokyo_shapes())
+    figure = district_map(tokyo, [1.0] * len(tokyo.districts), ["a<br>1"] * 24, "")
+    outlined = outline_districts(figure, tokyo, ("13421",), "#d55e00")
+    inset = outlined.to_plotly_json()["data"][-1]
+    assert list(inset["marker"]["line"]["color"]) == ["#d55e00"]
+    patch = outline_districts(Patch(), tokyo, ("13421",), "#d55e00").to_plotly_json()
+    changes = {
+        tuple(op["location"]): op["params"]["value"] for op in patch["operations"]
+    }
+    assert changes[("data", 2, "marker", "line")]["color"] == ["#d55e00"]
