@@ -199,7 +199,7 @@ def counts_map_patch(
     patch = _districts_patch(profile, z, labels, False, labels_at=COUNT_LABELS)
     tiles = profile.tiles is not None
     patch["data"][COUNT_RECORDS] = points_trace(points, tiles=tiles).to_plotly_json()
-    inset = not tiles and bool(label_layout(profile, labels).inset)
+    inset = not tiles and bool(inset_districts(profile))
     set_count_scale(patch, profile, counts, inset=inset)
     return patch
 
@@ -439,6 +439,11 @@ class LabelLayout:
         return [_name_of(labels[i]) for i in self.dropped]
 
 
+def _city_frame(profile: CityProfile) -> tuple[float, float, float, float]:
+    """The box the city's maps frame (city/map_frame.py decides)."""
+    return frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+
+
 def _name_of(label: str) -> str:
     """The district's name in its label (every line but the value's)."""
     return " ".join(lines(label)[:-1])
@@ -452,7 +457,7 @@ def label_layout(
     page) with 2 % room on every side, and its labels laid out on it: from the
     districts' names alone (the value line is given a fixed width), so a refresh
     keeps the same places."""
-    frame = frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+    frame = _city_frame(profile)
     focused = profile.districts_by_code.get(focus or "")
     if focused is not None and shown_part(focused.geometry, frame) is None:
         frame = focused.geometry.bounds
@@ -654,7 +659,7 @@ def outline_districts(
 
 def inset_districts(profile: CityProfile) -> list[int]:
     """The districts wholly off the city's map (drawn in its inset)."""
-    frame = frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+    frame = _city_frame(profile)
     return [
         i
         for i, d in enumerate(profile.districts)
