@@ -310,18 +310,19 @@ def _frame(table: dict, codes: set[str], problems: list[str]) -> MapFrame:
         )
         bounds = None
     leaves_out = table.get("frame_leaves_out")
-    if leaves_out is not None:
-        unknown = (
-            [c for c in leaves_out if str(c) not in codes]
-            if isinstance(leaves_out, list)
-            else [leaves_out]
+    if leaves_out is not None and not isinstance(leaves_out, list):
+        problems.append(
+            f'[map] frame_leaves_out must be a list of district codes, e.g. ["{leaves_out}"]'
         )
+        leaves_out = None
+    elif leaves_out is not None:
+        unknown = [c for c in leaves_out if str(c) not in codes]
         if unknown:
             problems.append(
                 f"[map] frame_leaves_out: {unknown} are not district codes of "
-                '[[districts]] (write e.g. frame_leaves_out = ["13421"])'
+                "[[districts]]: list codes from there"
             )
-        leaves_out = tuple(str(c) for c in leaves_out) if not unknown else None
+        leaves_out = None if unknown else tuple(str(c) for c in leaves_out)
     return MapFrame(
         bounds=tuple(float(v) for v in bounds) if bounds else None,
         leaves_out=leaves_out,

@@ -147,6 +147,10 @@ def test_the_profile_can_set_the_frame_itself(tmp_path):
         ("frame = [139.8, 35.6, 139.7, 35.7]", "[map] frame"),
         ("frame = [1, 2, 3]", "[map] frame"),
         ('frame_leaves_out = ["99999"]', "'99999'] are not district codes"),
+        (
+            'frame_leaves_out = "13421"',
+            'must be a list of district codes, e.g. ["13421"]',
+        ),
     ],
 )
 def test_a_wrong_frame_setting_is_refused_with_the_fix(tmp_path, setting, problem):
