@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from dash import Patch
 from plotly.colors import unlabel_rgb
-from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city.map_frame import dominant_district, far_districts
@@ -28,7 +27,12 @@ from components.city_map import (
     z_range,
 )
 from components.map_labels import DESIGN_REM, figure_label_boxes, lines, overlap
-from tests.fixtures.cities.shapes import bogota_shapes, quito_shapes, tokyo_shapes
+from tests.fixtures.cities.shapes import (
+    bogota_shapes,
+    quito_shapes,
+    tokyo_shapes,
+    write_boundaries,
+)
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -70,14 +74,7 @@ def _city(
     folder: Path, shapes: dict[str, tuple[str, BaseGeometry]], map_toml: str = ""
 ) -> CityProfile:
     """A profile of these districts, written and loaded as a city's would be."""
-    boundaries = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"code": code}, "geometry": mapping(g)}
-            for code, (_, g) in shapes.items()
-        ],
-    }
-    (folder / "districts.geojson").write_text(json.dumps(boundaries), "utf-8")
+    write_boundaries(shapes, folder / "districts.geojson")
     districts = "".join(
         f'\n[[districts]]\ncode = "{code}"\nname = {{ en = {json.dumps(name)} }}\n'
         "population = 1000\n"
