@@ -65,7 +65,9 @@ class Projector:
 
     @property
     def frame(self) -> Box:
-        return (0.0, 0.0, self.size[0], self.size[1])
+        """The map itself, in px: plotly clips what lies outside it."""
+        scale, left, top = self._fit
+        return (left, top, self.size[0] - left, self.size[1] - top)
 
 
 def _char_em(ch: str) -> float:
