@@ -10,7 +10,8 @@
 // After each draw the labels are made to fit: the biggest districts first, a label
 // that would overlap one already placed (or the colour bar) moves a little, and if
 // it still has no room it is left out and named in a line under the map (the name
-// shows on hover as well).
+// shows on hover as well), with those the server already left out for want of room
+// (components/map_labels.py places the labels first, on an estimate of the text).
 (function () {
   "use strict";
   var DESIGN = "__citywallDesign";
@@ -162,16 +163,25 @@
     var shapes = gd.querySelectorAll(".choroplethlocation");
     var frame = box(gd);
     var taken = Array.prototype.map.call(gd.querySelectorAll(".colorbar"), box);
-    var order = texts.map(function (_, i) {
+    // plotly draws no element for an empty label (one the server found no room
+    // for): the k-th text is the k-th district with a label
+    var labelled = [];
+    (labels.trace.text || []).forEach(function (words, i) {
+      if (words || words === 0) {
+        labelled.push(i);
+      }
+    });
+    var order = texts.map(function (text, k) {
+      var i = labelled[k] === undefined ? k : labelled[k];
       var shape = shapes[i] && shapes[i].getBBox();
-      return { i: i, area: shape ? shape.width * shape.height : 0 };
+      return { i: i, text: text, area: shape ? shape.width * shape.height : 0 };
     });
     order.sort(function (a, b) {
       return b.area - a.area;
     });
-    var left = [];
+    var left = (fit.dropped || []).slice();
     order.forEach(function (item) {
-      var text = texts[item.i];
+      var text = item.text;
       text.style.display = "";
       // plotly's own place for the label, unless it is still where we moved it
       var now = text.getAttribute("transform") || "";
@@ -200,8 +210,9 @@
       }
       moveBy(text, x, y, 0, 0);
       text.style.display = "none";
-      var words = labels.trace.text && labels.trace.text[item.i];
-      left.push(String(words || "").split("<br>")[0]);
+      var words = String((labels.trace.text && labels.trace.text[item.i]) || "");
+      // the name: every line but the value's (a long name takes two)
+      left.push(words.split("<br>").slice(0, -1).join(" ") || words);
     });
     note(gd, fit, left, k);
   }

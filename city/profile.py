@@ -25,6 +25,7 @@ from city import i18n, profile_keys
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
+from city.map_frame import AUTOMATIC, MapFrame
 from city.network import OPEN_INTERNET, NetworkPolicy, load_network
 
 
@@ -144,6 +145,7 @@ class CityProfile:
     boundaries_source: str
     folder: Path  # the profile's folder: relative paths in source options start here
     tiles: MapTiles | None = None
+    frame: MapFrame = AUTOMATIC  # what the district maps frame ([map] frame...)
     rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
     ladder: Ladder = DEFAULT_LADDER
     network: NetworkPolicy = OPEN_INTERNET  # hosts feeds and cameras may reach
@@ -222,6 +224,11 @@ def load_profile(
         else _rotation(wall.get("rotation"), problems)
     )
     tiles = None if "map" in broken else _tiles(_table(raw, "map"), problems)
+    frame = (
+        AUTOMATIC
+        if "map" in broken
+        else _frame(_table(raw, "map"), {d.code for d in districts}, problems)
+    )
     ladder = (
         DEFAULT_LADDER
         if "disaster" in broken
@@ -262,6 +269,7 @@ def load_profile(
         boundaries_source=_value(city, "city.boundaries_source"),
         folder=path.parent.resolve(),
         tiles=tiles,
+        frame=frame,
         rotation=rotation,
         ladder=ladder,
         network=network,
@@ -422,6 +430,41 @@ def _tiles(table: dict, problems: list[str]) -> MapTiles | None:
         url=url,
         attribution=str(table.get("attribution", "")),
         glyphs_url=str(table.get("glyphs_url", "")),
+    )
+
+
+def _frame(table: dict, codes: set[str], problems: list[str]) -> MapFrame:
+    """[map] frame = [west, south, east, north] and frame_leaves_out = [codes]."""
+    bounds = table.get("frame")
+    if bounds is not None and not (
+        isinstance(bounds, list)
+        and len(bounds) == 4
+        and all(isinstance(v, int | float) for v in bounds)
+        and -180 <= bounds[0] < bounds[2] <= 180
+        and -90 <= bounds[1] < bounds[3] <= 90
+    ):
+        problems.append(
+            f"[map] frame {bounds!r} must be [west, south, east, north] in degrees, "
+            "e.g. [139.56, 35.52, 139.92, 35.82]"
+        )
+        bounds = None
+    leaves_out = table.get("frame_leaves_out")
+    if leaves_out is not None and not isinstance(leaves_out, list):
+        problems.append(
+            f'[map] frame_leaves_out must be a list of district codes, e.g. ["{leaves_out}"]'
+        )
+        leaves_out = None
+    elif leaves_out is not None:
+        unknown = [c for c in leaves_out if str(c) not in codes]
+        if unknown:
+            problems.append(
+                f"[map] frame_leaves_out: {unknown} are not district codes of "
+                "[[districts]]: list codes from there"
+            )
+        leaves_out = None if unknown else tuple(str(c) for c in leaves_out)
+    return MapFrame(
+        bounds=tuple(float(v) for v in bounds) if bounds else None,
+        leaves_out=leaves_out,
     )
 
 

@@ -28,6 +28,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city import i18n
+from city.map_frame import frame_toml
 from city.profile import (
     CityProfile,
     District,
@@ -157,8 +158,13 @@ def init_city(opts: InitOptions, report: Report | None = None) -> Path:
     )
     rows = [(codes[d.official_code], d.name, d.population) for d in districts]
     official = {wall: code for code, wall in codes.items() if wall != code}
+    # far islands left out of the map's frame, or a suggestion (city/map_frame.py)
+    frame = frame_toml(
+        {codes[d.official_code]: g for d, g in zip(districts, geometries)},
+        {codes[d.official_code]: d.name for d in districts},
+    )
     profile_path.write_text(
-        _profile_toml(opts, rows, middle_latitude(geometries), official),
+        _profile_toml(opts, rows, middle_latitude(geometries), official) + frame,
         encoding="utf-8",
     )
     return profile_path

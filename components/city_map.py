@@ -9,17 +9,21 @@ district's name and value without hovering.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import dash
 import plotly.graph_objects as go
+import shapely
 from dash import Patch
 from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
 from city import i18n
 from city.i18n import t
+from city.map_frame import frame_bounds, label_anchor, shown_part
 from city.profile import CityProfile
 from components.charts import count_dtick
 from components.format import number, unit
+from components.map_labels import NUMBER_BUDGET, design_projector, lines, plan_labels
 from kpis.definitions import Kpi
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
@@ -87,11 +91,12 @@ def fill_colours(
     """Each district's fill, as the choropleth paints it (None: not painted), on
     the scale's ``bounds`` when they are set (plotly's own choice otherwise)."""
     low, high = bounds or z_range(z)
+    scale = get_colorscale(COLOURS)  # slow to look up: once, not per district
     return [
         None
         if v is None
         else sample_colorscale(
-            get_colorscale(COLOURS),
+            scale,
             [(1 - (v - low) / (high - low)) if reverse else (v - low) / (high - low)],
             colortype="rgb",
         )[0]
@@ -118,13 +123,15 @@ def label_colours(
     return colours
 
 
-def _meta(lang: str) -> dict:
-    """What assets/40-map-fit.js needs: the root font the sizes are for, and how
-    to say which districts had no room for their label."""
+def _meta(lang: str, dropped: list[str] | None = None) -> dict:
+    """What assets/40-map-fit.js needs: the root font the sizes are for, how to
+    say which districts had no room for their label, and those the server found
+    no room for (``dropped``)."""
     return {
         "citywall": {
             "rem": REM_PX,
             "unlabelled": t(lang, "map.unlabelled", names="{names}"),
+            "dropped": dropped or [],
         }
     }
 
@@ -191,8 +198,9 @@ def counts_map_patch(
     labels = count_labels(profile, counts, lang)
     patch = _districts_patch(profile, z, labels, False, labels_at=COUNT_LABELS)
     tiles = profile.tiles is not None
-    patch["data"][1] = points_trace(points, tiles=tiles).to_plotly_json()
-    set_count_scale(patch, profile, counts)
+    patch["data"][COUNT_RECORDS] = points_trace(points, tiles=tiles).to_plotly_json()
+    inset = not tiles and bool(inset_districts(profile))
+    set_count_scale(patch, profile, counts, inset=inset)
     return patch
 
 
@@ -200,15 +208,19 @@ def count_z(profile: CityProfile, counts: dict[str, int]) -> list[int]:
     return [counts.get(d.code, 0) for d in profile.districts]
 
 
-COUNT_LABELS = 2  # a counts map's traces: districts, records, labels
+# a counts map's traces: districts, records, labels (and the inset, when it has one)
+COUNT_RECORDS, COUNT_LABELS, COUNT_INSET = 1, 2, 3
 
 
 def set_count_scale(
-    target: go.Figure | Patch, profile: CityProfile, counts: dict[str, int]
+    target: go.Figure | Patch,
+    profile: CityProfile,
+    counts: dict[str, int],
+    inset: bool = False,
 ) -> None:
     """Counts are coloured from 0 with whole ticks: a view with no records has a
     colour bar of 0 to 1, not -0.4 to 0.4 around its zeros; the labels' colours
-    follow the same scale."""
+    follow the same scale, and so does the inset of a patch when it has one."""
     top = max(1, max(counts.values(), default=0))
     scale = {"zmin": 0, "zmax": top}
     bar = {"tick0": 0, "dtick": count_dtick(top), "tickformat": ",d"}
@@ -217,9 +229,12 @@ def set_count_scale(
         target.data[0].update(scale, colorbar=bar)
         if profile.tiles is None:
             target.data[COUNT_LABELS].textfont.color = colours
+        target.update_traces(scale, selector={"name": "inset"})
         return
     for key, value in scale.items():
         target["data"][0][key] = value
+        if inset:
+            target["data"][COUNT_INSET][key] = value
     for key, value in bar.items():
         target["data"][0]["colorbar"][key] = value
     if profile.tiles is None:
@@ -233,9 +248,19 @@ def count_labels(profile: CityProfile, counts: dict[str, int], lang: str) -> lis
     ]
 
 
+WRAP_AFTER = 12  # characters: a longer name takes two lines
+
+
 def _short(name: str) -> str:
-    """Seoul's "-gu" is implied on a map of its districts."""
-    return name.removesuffix("-gu")
+    """Seoul's "-gu" is implied on a map of its districts; a long name ("San
+    Isidro del Inca") is broken at the space nearest its middle, so it takes the
+    room of a narrow district, not of three."""
+    name = name.removesuffix("-gu")
+    spaces = [i for i, c in enumerate(name) if c == " "]
+    if len(name) <= WRAP_AFTER or not spaces:
+        return name
+    cut = min(spaces, key=lambda i: abs(2 * i - len(name)))
+    return f"{name[:cut]}<br>{name[cut + 1 :]}"
 
 
 MAX_POINTS = 600  # beyond this the points are grouped into cells
@@ -339,7 +364,7 @@ def district_map(
             profile, z, labels, colour_title, reverse, highlight, lang, below_labels
         )
     codes = [d.code for d in profile.districts]
-    centroids = [d.geometry.representative_point() for d in profile.districts]
+    place = label_layout(profile, labels, focus=highlight)
     fig = go.Figure(
         [
             go.Choropleth(
@@ -350,9 +375,9 @@ def district_map(
             ),
             *([below_labels] if below_labels is not None else []),
             go.Scattergeo(
-                lon=[p.x for p in centroids],
-                lat=[p.y for p in centroids],
-                text=labels,
+                lon=[p[0] for p in place.points],
+                lat=[p[1] for p in place.points],
+                text=place.shown(labels),
                 customdata=codes,
                 mode="text",
                 name="labels",
@@ -369,15 +394,19 @@ def district_map(
     )
     # the city's own box, not fitbounds: plotly frames fitted bounds in a square,
     # which leaves a wide map box mostly empty
-    minx, miny, maxx, maxy = _bounds(profile)
-    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
     fig.update_geos(
-        lonaxis_range=[minx - pad_x, maxx + pad_x],
-        lataxis_range=[miny - pad_y, maxy + pad_y],
+        domain={"x": [0, 1], "y": [0, 1]},  # the whole box, an inset or not
+        lonaxis_range=place.lon_range,
+        lataxis_range=place.lat_range,
         visible=False,
         bgcolor="rgba(0,0,0,0)",
         projection_type="mercator",
     )
+    if place.inset:
+        fig.add_trace(_inset(profile, z, labels, reverse, place.inset))
+        fig.update_layout(
+            geo2=_inset_geo(profile, place.inset, place.inset_domain or {})
+        )
     fig.update_layout(
         margin=dict(l=0, r=0, t=0, b=0),
         paper_bgcolor="rgba(0,0,0,0)",
@@ -385,9 +414,178 @@ def district_map(
         hoverlabel=dict(font=dict(size=LABEL_PX)),
         uirevision="city-map",  # keep the view steady across refreshes
         showlegend=False,
-        meta=_meta(lang),
+        meta=_meta(lang, place.dropped_names(labels)),
     )
     return fig
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """A district map's frame and where its labels go (components/map_labels.py)."""
+
+    lon_range: list[float]
+    lat_range: list[float]
+    points: list[tuple[float, float]]  # the middle of each district's label
+    dropped: list[int]  # districts whose label has no room
+    inset: list[int]  # districts wholly off the map, drawn in an inset
+    inset_domain: dict | None = None  # the inset's corner (paper x and y)
+
+    def shown(self, labels: list[str]) -> list[str]:
+        """The labels as drawn: empty where there is no room."""
+        gone = set(self.dropped)
+        return ["" if i in gone else text for i, text in enumerate(labels)]
+
+    def dropped_names(self, labels: list[str]) -> list[str]:
+        return [_name_of(labels[i]) for i in self.dropped]
+
+
+def _city_frame(profile: CityProfile) -> tuple[float, float, float, float]:
+    """The box the city's maps frame (city/map_frame.py decides)."""
+    return frame_bounds({d.code: d.geometry for d in profile.districts}, profile.frame)
+
+
+def _name_of(label: str) -> str:
+    """The district's name in its label (every line but the value's)."""
+    return " ".join(lines(label)[:-1])
+
+
+def label_layout(
+    profile: CityProfile, labels: list[str], focus: str | None = None
+) -> LabelLayout:
+    """The map's frame (the profile's, or the city's main mass; the ``focus``
+    district's own box when none of it is in that frame, as on Ogasawara's own
+    page) with 2 % room on every side, and its labels laid out on it: from the
+    districts' names alone (the value line is given a fixed width), so a refresh
+    keeps the same places."""
+    frame = _city_frame(profile)
+    focused = profile.districts_by_code.get(focus or "")
+    if focused is not None and shown_part(focused.geometry, frame) is None:
+        frame = focused.geometry.bounds
+        focus_moved = True
+    else:
+        focus_moved = False
+    minx, miny, maxx, maxy = frame
+    pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
+    lon_range = [minx - pad_x, maxx + pad_x]
+    lat_range = [miny - pad_y, maxy + pad_y]
+    project = design_projector(lon_range, lat_range, REM_PX)
+    shown = [shown_part(d.geometry, frame) for d in profile.districts]
+    anchors = [label_anchor(part) for part in shown]
+    homes = [None if part is None else _px_box(project, part.bounds) for part in shown]
+    order = sorted(
+        range(len(shown)), key=lambda i: -(shown[i].area if shown[i] else 0.0)
+    )
+    texts = ["<br>".join([*lines(text)[:-1], NUMBER_BUDGET]) for text in labels]
+    # a map framed on its own district (a far one's page) has no inset
+    inset = [] if focus_moved else [i for i, part in enumerate(shown) if part is None]
+    corner = _inset_corner(project, shown) if inset else None
+    taken = [_inset_box(project, corner)] if corner else []
+    plan = plan_labels(anchors, texts, homes, order, project, LABEL_PX, taken)
+    points = [
+        point or (spot.x, spot.y)  # off the map: no label, any point will do
+        for point, spot in zip(
+            plan.points,
+            (d.geometry.representative_point() for d in profile.districts),
+            strict=True,
+        )
+    ]
+    return LabelLayout(lon_range, lat_range, points, plan.dropped, inset, corner)
+
+
+# The inset of districts wholly off the map (Ogasawara): a fifth of the map's width
+# and under a third of its height, in the corner that hides the least of the city.
+INSET_SIZE = (0.2, 0.3)
+
+
+def _inset_corner(project, shown: list) -> dict:
+    """The inset's domain (paper x and y): the corner over the least of the
+    districts (lower left first when two are alike)."""
+    (w, h), city = INSET_SIZE, shapely.union_all([p for p in shown if p is not None])
+    corners = [
+        {"x": [0.0, w], "y": [0.0, h]},
+        {"x": [1 - w, 1.0], "y": [0.0, h]},
+        {"x": [0.0, w], "y": [1 - h, 1.0]},
+        {"x": [1 - w, 1.0], "y": [1 - h, 1.0]},
+    ]
+
+    def hidden(corner: dict) -> float:
+        left, top, right, bottom = _inset_box(project, corner)
+        west, north = project.inverse(left, top)
+        east, south = project.inverse(right, bottom)
+        return city.intersection(shapely.box(west, south, east, north)).area
+
+    covered = [hidden(c) for c in corners]
+    return corners[covered.index(min(covered))]
+
+
+def _inset_box(project, corner: dict) -> tuple[float, float, float, float]:
+    """The inset's corner in px, kept free of labels."""
+    width, height = project.size
+    return (
+        corner["x"][0] * width,
+        (1 - corner["y"][1]) * height,
+        corner["x"][1] * width,
+        (1 - corner["y"][0]) * height,
+    )
+
+
+def _inset(
+    profile: CityProfile,
+    z: list[float | None],
+    labels: list[str],
+    reverse: bool,
+    inset: list[int],
+) -> go.Choropleth:
+    """The districts wholly off the map, on a small map of their own in a corner,
+    coloured on the same scale (their own boundaries only: a small payload)."""
+    chosen = [profile.districts[i] for i in inset]
+    codes = [d.code for d in chosen]
+    low, high = z_range(z)
+    return go.Choropleth(
+        geo="geo2",
+        geojson={
+            "type": "FeatureCollection",
+            "features": [f for f in profile.geojson["features"] if f["id"] in codes],
+        },
+        locations=codes,
+        featureidkey="id",
+        z=[z[i] for i in inset],
+        zmin=low,
+        zmax=high,
+        customdata=codes,  # a click opens the district, as on the map
+        colorscale=COLOURS,
+        reversescale=reverse,
+        showscale=False,
+        marker_line_color="#0b1220",
+        marker_line_width=1,
+        text=[labels[i] for i in inset],
+        hovertemplate="%{text}<extra></extra>",
+        name="inset",
+    )
+
+
+def _inset_geo(profile: CityProfile, inset: list[int], domain: dict) -> dict:
+    minx, miny, maxx, maxy = shapely.union_all(
+        [profile.districts[i].geometry for i in inset]
+    ).bounds
+    pad = max(maxx - minx, maxy - miny) * 0.15
+    return {
+        "domain": domain,
+        "lonaxis_range": [minx - pad, maxx + pad],
+        "lataxis_range": [miny - pad, maxy + pad],
+        "visible": False,
+        # the wall's own panel colour, opaque: a map of its own over the city's
+        "bgcolor": "#101828",
+        "showframe": True,
+        "framecolor": "#23304a",
+        "projection_type": "mercator",
+    }
+
+
+def _px_box(project, bounds: tuple[float, float, float, float]) -> tuple:
+    """A lon/lat box on the map, in px (left, top, right, bottom)."""
+    west, south, east, north = bounds
+    return (*project(west, north), *project(east, south))
 
 
 def _districts_patch(
@@ -400,12 +598,18 @@ def _districts_patch(
     """The numbers of a district map: its colours, labels and their colours (the
     labels are trace ``labels_at``, after the records when there are any)."""
     low, high = z_range(z)
+    place = label_layout(profile, labels)
     patch = Patch()
     patch["data"][0]["z"] = z
     patch["data"][0]["zmin"] = low
     patch["data"][0]["zmax"] = high
     patch["data"][0]["text"] = labels
-    patch["data"][labels_at]["text"] = labels
+    patch["data"][labels_at]["text"] = place.shown(labels)
+    if place.inset and profile.tiles is None:  # the inset is the last trace
+        inset = patch["data"][labels_at + 1]
+        inset["z"] = [z[i] for i in place.inset]
+        inset["zmin"], inset["zmax"] = low, high
+        inset["text"] = [labels[i] for i in place.inset]
     if profile.tiles is None:
         patch["data"][labels_at]["textfont"]["color"] = label_colours(z, reverse)
     return patch
@@ -435,14 +639,32 @@ def outline_districts(
     concerned = set(codes)
     colours = [colour if d.code in concerned else "#0b1220" for d in profile.districts]
     widths = [5 if d.code in concerned else 1 for d in profile.districts]
+    inset = inset_districts(profile)
+    inset_line = {
+        "color": [colours[i] for i in inset],
+        "width": [widths[i] for i in inset],
+    }
     if isinstance(target, go.Figure):
         target.data[0].marker.line.color = colours
         target.data[0].marker.line.width = widths
+        target.update_traces(marker_line=inset_line, selector={"name": "inset"})
         return target
     line = target["data"][0]["marker"]["line"]
     line["color"] = colours
     line["width"] = widths
+    if inset and profile.tiles is None:  # the overview's map: districts, labels, inset
+        target["data"][2]["marker"]["line"] = inset_line
     return target
+
+
+def inset_districts(profile: CityProfile) -> list[int]:
+    """The districts wholly off the city's map (drawn in its inset)."""
+    frame = _city_frame(profile)
+    return [
+        i
+        for i, d in enumerate(profile.districts)
+        if shown_part(d.geometry, frame) is None
+    ]
 
 
 def tile_map(
@@ -461,7 +683,7 @@ def tile_map(
     tiles = profile.tiles
     assert tiles is not None
     codes = [d.code for d in profile.districts]
-    centroids = [d.geometry.representative_point() for d in profile.districts]
+    place = label_layout(profile, labels, focus=highlight)
     style: dict = {
         "version": 8,
         "sources": {
@@ -486,8 +708,8 @@ def tile_map(
             ),
             *([below_labels] if below_labels is not None else []),
             go.Scattermap(
-                lon=[p.x for p in centroids],
-                lat=[p.y for p in centroids],
+                lon=[p[0] for p in place.points],
+                lat=[p[1] for p in place.points],
                 text=labels,
                 customdata=codes,
                 mode="text" if tiles.glyphs_url else "markers",
@@ -498,7 +720,7 @@ def tile_map(
             ),
         ]
     )
-    minx, miny, maxx, maxy = _bounds(profile)
+    (minx, maxx), (miny, maxy) = place.lon_range, place.lat_range
     span = max(maxx - minx, (maxy - miny) * 1.3, 1e-6)
     fig.update_layout(
         map={
@@ -516,13 +738,3 @@ def tile_map(
         meta=_meta(lang),
     )
     return fig
-
-
-def _bounds(profile: CityProfile) -> tuple[float, float, float, float]:
-    boxes = [d.geometry.bounds for d in profile.districts]
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )

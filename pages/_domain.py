@@ -25,7 +25,13 @@ from components.charts import (
     series_figure,
     timeline_figure,
 )
-from components.city_map import counts_map_figure, counts_map_patch, map_config
+from components.city_map import (
+    COUNT_INSET,
+    COUNT_RECORDS,
+    counts_map_figure,
+    counts_map_patch,
+    map_config,
+)
 from components.format import category, label
 from components.links import district_path, href
 from components.record_detail import record_detail
@@ -431,7 +437,7 @@ def open_record(cell, map_click, view):
         record_id = cell.get("rowId")
     elif ctx.triggered_id == "domain-map" and map_click:
         point = (map_click.get("points") or [{}])[0]
-        if point.get("curveNumber") != 0:  # not the choropleth's districts
+        if point.get("curveNumber") == COUNT_RECORDS:  # not a district
             record_id = point.get("customdata")
     if record_id is None:
         return dash.no_update, dash.no_update
@@ -446,7 +452,7 @@ def open_district(map_click, view):
     point = ((map_click or {}).get("points") or [{}])[0]
     code = point.get("customdata")
     if (
-        point.get("curveNumber") != 0
+        point.get("curveNumber") not in (0, COUNT_INSET)  # the map or its inset
         or code not in services().profile().districts_by_code
         or Embedding.from_view(view) is not None
     ):
