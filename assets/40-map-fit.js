@@ -140,14 +140,47 @@
     if (!names.length) {
       return;
     }
+    var size = 0.75 * k * spec.rem;
     var text = document.createElementNS("http://www.w3.org/2000/svg", "text");
     text.setAttribute("class", "map-unlabelled");
-    text.setAttribute("x", "2");
-    text.setAttribute("y", String(svg.clientHeight - 0.4 * k * spec.rem));
-    text.style.fontSize = 0.75 * k * spec.rem + "px";
+    text.style.fontSize = size + "px";
     text.style.fill = "#a9b6cc";
-    text.textContent = spec.unlabelled.replace("{names}", names.join(", "));
     svg.appendChild(text);
+    // an SVG text never wraps: break the sentence into lines that fit the map's
+    // width, at most four; names beyond them end in "…" (each keeps its hover)
+    var words = spec.unlabelled.replace("{names}", names.join(", ")).split(" ");
+    var width = svg.clientWidth - 4;
+    var lines = [];
+    var line = document.createElementNS("http://www.w3.org/2000/svg", "tspan");
+    text.appendChild(line);
+    words.forEach(function (word) {
+      var before = line.textContent;
+      line.textContent = before ? before + " " + word : word;
+      if (before && line.getComputedTextLength() > width) {
+        line.textContent = before + " "; // textContent reads the lines as one text
+        lines.push(line);
+        line = document.createElementNS("http://www.w3.org/2000/svg", "tspan");
+        line.textContent = word;
+        text.appendChild(line);
+      }
+    });
+    lines.push(line);
+    var kept = lines.slice(0, 4);
+    lines.slice(4).forEach(function (extra) {
+      extra.remove();
+    });
+    if (lines.length > 4) {
+      var last = kept[3];
+      last.textContent += " …";
+      while (last.getComputedTextLength() > width && last.textContent.length > 2) {
+        last.textContent = last.textContent.replace(/\s*\S+ …$/, " …");
+      }
+    }
+    var bottom = svg.clientHeight - 0.4 * k * spec.rem;
+    kept.forEach(function (tspan, i) {
+      tspan.setAttribute("x", "2");
+      tspan.setAttribute("y", String(bottom - (kept.length - 1 - i) * 1.2 * size));
+    });
   }
 
   // Place the labels: the biggest districts first, each where it overlaps nothing.

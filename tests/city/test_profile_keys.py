@@ -130,7 +130,7 @@ def test_the_keys_other_parts_read_are_declared_with_their_types(tmp_path):
     extra = """
 [map]
 frame = [138.9, 35.5, 139.95, 35.9]
-frame_leaves_out = ["13421", "13361"]
+frame_leaves_out = ["11680", "11710"]
 """
     path = seoul_profile_copy(tmp_path, 1, extra=extra)
     text = path.read_text(encoding="utf-8")
@@ -145,7 +145,7 @@ frame_leaves_out = ["13421", "13361"]
         text.replace('["ko", "en"]', '"ko"')
         .replace('"1111000000"', "1111000000")
         .replace("[138.9, 35.5, 139.95, 35.9]", "[138.9, 35.5, 139.95]")
-        .replace('["13421", "13361"]', "[13421]")
+        .replace('["11680", "11710"]', "[11680]")
     )
     path.write_text(wrong, encoding="utf-8")
     assert sorted(problems(path)) == sorted(
@@ -154,7 +154,7 @@ frame_leaves_out = ["13421", "13361"]
             "[[districts]] #1 (11110) official_code must be a string, not 1111000000",
             "[map] frame must be an array of 4 numbers (west, south, east, north), "
             "not [138.9, 35.5, 139.95]",
-            "[map] frame_leaves_out must be an array of strings, not [13421]",
+            "[map] frame_leaves_out must be an array of strings, not [11680]",
         ]
     )
 

@@ -152,7 +152,7 @@ def test_the_profile_can_set_the_frame_itself(tmp_path):
         ('frame_leaves_out = ["99999"]', "'99999'] are not district codes"),
         (
             'frame_leaves_out = "13421"',
-            'must be a list of district codes, e.g. ["13421"]',
+            'frame_leaves_out must be an array of strings, not "13421"',
         ),
     ],
 )
