@@ -170,7 +170,8 @@ def embed_scopes(
         for scope in found
         if scope is not None
         and remembered.get(
-            f"embed:{scope.token_id}",
+            # token ids count from 1 in every store: the key names the store too
+            f"embed:{engine.url}:{scope.token_id}",
             lambda scope=scope: embed_tokens.is_live(engine, scope.token_id),
         )
     )

@@ -173,7 +173,8 @@ def test_an_embed_token_for_a_district_opens_its_embeds_and_tile_csv(wall, code)
     }
     frame = wall.server.test_client()  # signed in by nothing but the token
     page = f"/embed/complaints?district={code}&token={issued['complaints']}"
-    assert frame.get(page).status_code == 200
+    answer = frame.get(page)
+    assert answer.status_code == 200, answer.text[:300]
     tile = f"/embed/tile/complaints_open?district={code}"
     assert (
         frame.get(f"{tile}&token={issued['tile/complaints_open']}").status_code == 200
