@@ -39,7 +39,8 @@ const visible = labels.filter(t => t.style.display !== 'none');
 // text that does not fit its box: wider (or taller) inside than its box
 const spills = [];
 const boxes = '.kpi-tile .card-body, .tile-label, .tile-main, .tile-change, .tile-status,' +
-  ' .score-card, .feed-item, .alert-card, .camera-card, .kiosk-strip, .stage-banner';
+  ' .score-card, .feed-item, .feed-domain, .alert-card, .camera-card, .kiosk-strip,' +
+  ' .stage-banner';
 for (const e of document.querySelectorAll(boxes)) {
   if (!shown(e)) continue;
   if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1) {
