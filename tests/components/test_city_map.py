@@ -280,3 +280,20 @@ def test_a_disaster_outlines_a_district_in_the_inset_too(tmp_path):
         tuple(op["location"]): op["params"]["value"] for op in patch["operations"]
     }
     assert changes[("data", 2, "marker", "line")]["color"] == ["#d55e00"]
+
+
+def test_a_refresh_reuses_the_label_layout_and_a_new_profile_plans_its_own(seoul):
+    """The layout rests on the names alone: other numbers reuse it (a refresh
+    plans nothing); the same city loaded again, or other names, are planned anew."""
+    from components.city_map import label_layout
+
+    names = [d.name("en") for d in seoul.districts]
+    first = label_layout(seoul, [f"{n}<br>12" for n in names])
+    assert label_layout(seoul, [f"{n}<br>4,512" for n in names]) is first
+    assert (
+        label_layout(seoul, [f"{n}<br>12" for n in names], focus="11680") is not first
+    )
+    korean = [f"{d.name('ko')}<br>12" for d in seoul.districts]
+    assert label_layout(seoul, korean) is not first
+    again = load_profile(seoul.folder / f"{seoul.id}.toml")
+    assert label_layout(again, [f"{n}<br>12" for n in names]) is not first
