@@ -21,10 +21,13 @@ def make_run(
 ) -> list[str]:
     """The commands `make run` (or ``target``) would run with ``variables``,
     shown, not run."""
+    # run under `make test` too: no "Entering directory" lines, no outer make's flags
+    outer = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    clean = {k: v for k, v in (env or os.environ).items() if k not in outer}
     shown = subprocess.run(
-        ["make", "-n", target, *variables],
+        ["make", "--no-print-directory", "-n", target, *variables],
         cwd=PROJECT_ROOT,
-        env=env,
+        env=clean,
         capture_output=True,
         text=True,
         timeout=60,
