@@ -25,22 +25,46 @@ LAST_TICK = int(os.environ.get("CITYWALL_HEAP_TICKS", CHECKPOINTS[-1]))
 
 COUNT_TICKS = f"""
 window.__ticks = 0;
+window.__pending = 0;
 const send = window.fetch;
 window.fetch = function (url, options) {{
     const answer = send.apply(this, arguments);
     const body = options && typeof options.body === 'string' ? options.body : '';
     if (body.includes('n_intervals') && body.includes('"page":"overview"')) {{
-        answer.then(() => {{ window.__ticks += 1; }}, () => {{}});
+        window.__pending += 1;
+        answer.then(() => {{ window.__ticks += 1; window.__pending -= 1; }},
+                    () => {{ window.__pending -= 1; }});
     }}
     return answer;
 }};
 dash_clientside.set_props({{type: 'refresh', page: 'overview'}},
                           {{interval: {ACCELERATED_MS}}});
 """
+# the refresh's pace, set from the test (a day between refreshes: paused)
+SET_INTERVAL = """
+dash_clientside.set_props({type: 'refresh', page: 'overview'}, {interval: arguments[0]});
+"""
+PAUSED_MS = 86_400_000
 
 
 def _heap_mb(driver) -> float:
-    """JS heap in use after a forced garbage collection, in MB."""
+    """JS heap in use after a forced garbage collection, in MB: measured with the
+    refreshes paused and none in flight, so what it counts is what the page keeps,
+    not the answer a refresh happens to be drawing at that moment."""
+    driver.execute_script(SET_INTERVAL, PAUSED_MS)
+    start = time.monotonic()
+    while driver.execute_script("return window.__pending") > 0:
+        if time.monotonic() - start > 30:
+            raise AssertionError("a refresh never came back")
+        time.sleep(0.1)
+    time.sleep(1)  # the last answer drawn
+    try:
+        return _collected_heap_mb(driver)
+    finally:
+        driver.execute_script(SET_INTERVAL, ACCELERATED_MS)
+
+
+def _collected_heap_mb(driver) -> float:
     driver.execute_cdp_cmd("HeapProfiler.enable", {})
     for _ in range(2):  # a second pass frees what the first one's finalizers let go
         driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
