@@ -448,13 +448,8 @@ def _frame(table: dict, codes: set[str], problems: list[str]) -> MapFrame:
             "e.g. [139.56, 35.52, 139.92, 35.82]"
         )
         bounds = None
-    leaves_out = table.get("frame_leaves_out")
-    if leaves_out is not None and not isinstance(leaves_out, list):
-        problems.append(
-            f'[map] frame_leaves_out must be a list of district codes, e.g. ["{leaves_out}"]'
-        )
-        leaves_out = None
-    elif leaves_out is not None:
+    leaves_out = table.get("frame_leaves_out")  # a list: the declaration checked it
+    if leaves_out is not None:
         unknown = [c for c in leaves_out if str(c) not in codes]
         if unknown:
             problems.append(
