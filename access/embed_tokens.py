@@ -19,7 +19,6 @@ expiry, so it is refused when the token is revoked or expires.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, insert, select, update
 
 from access.policy import embeddable_pages
-from kpis.definitions import KPIS_BY_ID
+from city.profile import CityProfile
 from store.schema import embed_tokens as issued
 
 SALT = "citywall-embed"
@@ -64,20 +63,20 @@ class IssuedToken:
     revoked_at: datetime | None
 
 
-def checked_target(
-    target: str, district: str | None, districts: Mapping[str, str], city: str
-) -> str:
+def checked_target(target: str, district: str | None, profile: CityProfile) -> str:
     """``target`` as a token names it ("tile/complaints_open", "complaints"), if
-    a token can show it, in ``district`` if one of ``districts`` (code → name);
-    else EmbedTokenError, in one line with the valid choices."""
+    a token can show it, in ``district`` if one of the city's; else
+    EmbedTokenError, in one line with the valid choices."""
     target = target.strip("/").removeprefix("embed/")
+    districts = {d.code: d.name("en") for d in profile.districts}
+    city = profile.name("en")
     if target.startswith("tile/"):
         kpi = target.removeprefix("tile/")
-        if kpi not in KPIS_BY_ID:
-            tiles = ", ".join(f"tile/{k}" for k in sorted(KPIS_BY_ID))
+        if kpi not in profile.indicators_by_id:
+            tiles = ", ".join(f"tile/{k}" for k in sorted(profile.indicators_by_id))
             raise EmbedTokenError(f"no KPI {kpi!r} has a tile; the tiles: {tiles}")
-    elif target not in embeddable_pages():
-        pages = ", ".join(embeddable_pages())
+    elif target not in embeddable_pages(profile):
+        pages = ", ".join(embeddable_pages(profile))
         raise EmbedTokenError(
             f"a token cannot show the page {target!r}; "
             f"the pages: {pages}, or tile/<kpi>"

@@ -15,7 +15,7 @@ from dash import _pages
 
 from access.callbacks import Values
 from access.roles import Role
-from kpis.definitions import DOMAINS_BY_ID
+from city.profile import CityProfile
 
 ROUTER = "_pages_location"
 EMBED_MODULE = "pages.embed"  # its layout draws other pages: its need is theirs
@@ -87,10 +87,10 @@ def layout_need(page: dict, arguments: dict) -> Need:
     return Need(Role.parse(page.get("access", "admin")))
 
 
-def embeddable_pages() -> tuple[str, ...]:
+def embeddable_pages(profile: CityProfile) -> tuple[str, ...]:
     """The pages an embed token can show, by the target its token names: those
     whose refreshes know the embed they serve (``callback_need`` below)."""
-    return ("overview", *(d.path.strip("/") for d in DOMAINS_BY_ID.values()))
+    return ("overview", *(d.path.strip("/") for d in profile.domains))
 
 
 def _embed_need(target: str, district: Any) -> Need:
@@ -130,8 +130,12 @@ def callback_need(entry: dict, values: Values, relative: Callable[[str], str]) -
         return Need(Role.VIEWER, embed=(f"tile/{kpi}", _district(view)), kpi=kpi)
     if module == "pages._domain":
         view = _view(values, "domain-view")
-        domain = DOMAINS_BY_ID.get(view.get("domain"))
-        target = domain.path.strip("/") if domain else "?"
+        page = next(
+            (p for p in dash.page_registry.values() if p.get("domain") is not None
+             and p.get("domain") == view.get("domain")),
+            None,
+        )  # fmt: skip
+        target = page["path"].strip("/") if page else "?"
         return Need(marked or Role.VIEWER, embed=(target, _district(view)))
     if module == "pages.overview":
         return Need(marked or Role.VIEWER, embed=("overview", None))

@@ -544,11 +544,11 @@ def client_pages(profile_path: str, walls: int, staff: int) -> list[tuple[str, s
     district page (the next district each time) and the domain pages. The kind
     names the page ("staff:district", "staff:traffic"), for the report per page."""
     from city.profile import load_profile
-    from kpis.definitions import DOMAINS
 
-    codes = [d.code for d in load_profile(Path(profile_path)).districts]
+    profile = load_profile(Path(profile_path))
+    codes = [d.code for d in profile.districts]
     pages: list[tuple[str, str]] = [("wall", "/")] * walls
-    stations = [("district", ""), *((d.id, d.path) for d in DOMAINS)]
+    stations = [("district", ""), *((d.id, d.path) for d in profile.domains)]
     for i in range(staff):
         name, path = stations[i % len(stations)]
         if name == "district":

@@ -184,6 +184,20 @@ def t_or(lang: str, key: str, default: str) -> str:
     return catalog(lang).get(key) or catalog(FALLBACK).get(key) or default
 
 
+def declared(lang: str, texts: dict[str, str], key: str, default: str) -> str:
+    """Words a profile may declare per language (an indicator's label): the
+    declared ones in ``lang``, else the catalog's ``key``, else the declared ones
+    in English or the first given, else ``default``."""
+    return (
+        texts.get(lang)
+        or catalog(lang).get(key)
+        or texts.get(FALLBACK)
+        or catalog(FALLBACK).get(key)
+        or next(iter(texts.values()), "")
+        or default
+    )
+
+
 def record_title(lang: str, title: str, key: str | None) -> str:
     """A record's title as shown: the catalog's words for a title the source made
     from a kind the wall knows (``city.records.TITLE_KEY``), else the feed's own."""

@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from city import i18n, profile_keys
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
+from city.indicators import Domain, Indicator, declarations, standard_raw
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
 from city.map_frame import AUTOMATIC, MapFrame
 from city.network import OPEN_INTERNET, NetworkPolicy, load_network
@@ -109,13 +110,9 @@ class RotationStep:
     query: dict[str, str] = field(default_factory=dict)
 
 
-DEFAULT_ROTATION = (
-    RotationStep("/", 60),
-    RotationStep("/traffic", 30),
-    RotationStep("/safety", 30),
-    RotationStep("/disasters", 30),
-    RotationStep("/complaints", 30),
-)
+def default_rotation(domains: tuple[Domain, ...]) -> tuple[RotationStep, ...]:
+    """The kiosk without ``[[wall.rotation]]``: the overview, then each domain."""
+    return (RotationStep("/", 60), *(RotationStep(d.path, 30) for d in domains))
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,6 @@ class CityProfile:
     local_language: str
     districts: tuple[District, ...]
     sources: tuple[SourceConfig, ...]
-    targets: dict[str, Target]
     road_classes: dict[str, RoadClass]
     refresh_seconds: float
     speed_window: timedelta
@@ -146,11 +142,42 @@ class CityProfile:
     folder: Path  # the profile's folder: relative paths in source options start here
     tiles: MapTiles | None = None
     frame: MapFrame = AUTOMATIC  # what the district maps frame ([map] frame...)
-    rotation: tuple[RotationStep, ...] = DEFAULT_ROTATION
+    rotation: tuple[RotationStep, ...] = ()  # left out: default_rotation
     ladder: Ladder = DEFAULT_LADDER
     network: NetworkPolicy = OPEN_INTERNET  # hosts feeds and cameras may reach
     # what the language switch offers, in order ([city] languages)
     languages: tuple[str, ...] = ("en",)
+    # its domains and indicators ([[domains]], [[indicators]]; city.indicators)
+    domains: tuple[Domain, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    standard_indicators: bool = True  # it declares none: the standard set
+    map_indicator: str = ""  # the overview map's first indicator
+
+    @cached_property
+    def domains_by_id(self) -> dict[str, Domain]:
+        return {d.id: d for d in self.domains}
+
+    @cached_property
+    def indicators_by_id(self) -> dict[str, Indicator]:
+        return {k.id: k for k in self.indicators}
+
+    @cached_property
+    def targets(self) -> dict[str, Target]:
+        """Each indicator's target, for those that have one."""
+        return {
+            k.id: Target(k.target, k.watch_ratio)
+            for k in self.indicators
+            if k.target is not None
+        }
+
+    def indicators_of(self, domain: str) -> tuple[Indicator, ...]:
+        return tuple(k for k in self.indicators if k.domain == domain)
+
+    @cached_property
+    def facet_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The filter keys the indicators read, one group per combination: the
+        rollups keep counts by them (``store.facets``)."""
+        return tuple(sorted({k.facet_keys for k in self.indicators if k.facet_keys}))
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""
@@ -206,6 +233,10 @@ def load_profile(
     the floors that know them."""
     path = Path(path)
     raw = read_toml(path)
+    if "domains" not in raw and "indicators" not in raw:
+        # the standard indicators: [targets] may name theirs
+        standard = [k["id"] for k in standard_raw()["indicators"]]
+        known = {profile_keys.KPI_IDS: standard, **(known or {})}
     found = profile_keys.validate(raw, known)
     problems = [p.text for p in found]
     broken = {p.table for p in found if p.wrong_value}  # their own checks wait
@@ -218,11 +249,7 @@ def load_profile(
     districts = _districts(_tables(raw, "districts"), shapes, problems)
     sources = _sources(_tables(raw, "sources"), problems)
     wall, traffic = _table(raw, "wall"), _table(raw, "traffic")
-    rotation = (
-        DEFAULT_ROTATION
-        if "wall" in broken
-        else _rotation(wall.get("rotation"), problems)
-    )
+    rotation = () if "wall" in broken else _rotation(wall.get("rotation"), problems)
     tiles = None if "map" in broken else _tiles(_table(raw, "map"), problems)
     frame = (
         AUTOMATIC
@@ -241,6 +268,12 @@ def load_profile(
     )
     languages = _languages(city, path.parent.resolve(), problems)
     language = _value(city, "city.default_language")
+    declared = declarations(
+        {} if {"domains", "indicators"} & broken else raw,
+        problems,
+        {d.code for d in districts},
+    )
+    map_indicator = _map_indicator(wall, declared, problems)
     if problems:
         raise ProfileError(path, problems)
     return CityProfile(
@@ -253,10 +286,6 @@ def load_profile(
         local_language=city.get("local_language", language),
         districts=tuple(districts),
         sources=tuple(sources),
-        targets={
-            kpi: Target(float(t["target"]), float(_value(t, "targets.watch_ratio")))
-            for kpi, t in _table(raw, "targets").items()
-        },
         road_classes={
             name: RoadClass(float(c["congested"]), float(c["slow"]))
             for name, c in _table(traffic, "road_classes").items()
@@ -270,11 +299,32 @@ def load_profile(
         folder=path.parent.resolve(),
         tiles=tiles,
         frame=frame,
-        rotation=rotation,
+        rotation=rotation or default_rotation(declared.domains),
         ladder=ladder,
         network=network,
         languages=languages,
+        domains=declared.domains,
+        indicators=declared.indicators,
+        standard_indicators=declared.standard,
+        map_indicator=map_indicator,
     )
+
+
+def _map_indicator(wall: dict, declared, problems: list[str]) -> str:
+    """The indicator the overview's map opens on: as the profile says, else the
+    backlog for the standard set, else the first one on the map."""
+    on_map = [k.id for k in declared.indicators if k.on_map]
+    asked = wall.get("map_indicator")
+    if isinstance(asked, str):
+        if asked not in on_map:
+            problems.append(
+                f"[wall] map_indicator {asked!r} is not an indicator on the map "
+                f"({', '.join(on_map) or 'none is'})"
+            )
+        return asked
+    if declared.standard:
+        return "complaints_open"
+    return on_map[0] if on_map else ""
 
 
 def _languages(city: dict, folder: Path, problems: list[str]) -> tuple[str, ...]:
@@ -401,7 +451,7 @@ def _rotation(rows, problems: list[str]) -> tuple[RotationStep, ...]:
     """The kiosk's pages, in order; the same page may come twice with other filters.
     Types and bounds are the declaration's (``city.profile_keys``)."""
     if rows is None:
-        return DEFAULT_ROTATION
+        return ()
     steps = []
     for i, row in enumerate(rows):
         page = row["page"]

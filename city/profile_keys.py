@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from city.indicators import DIRECTIONS, JUDGES, MEASURES, PERIODS
 from city.ladder import KINDS as STAGE_RULE_KINDS
 
 
@@ -63,6 +64,15 @@ TEXTS = Kind("table of strings by language", _texts)
 NAME = Kind(
     "string, or table of strings by language",
     lambda v: isinstance(v, str) or _texts(v),
+)
+BOOLEAN = Kind("boolean", lambda v: isinstance(v, bool))
+THRESHOLD = Kind('number or "road_class"', lambda v: _number(v) or v == "road_class")
+DISTRICT_TARGET = Kind(
+    "string, or table of numbers by district code",
+    lambda v: (
+        isinstance(v, str)
+        or (isinstance(v, dict) and all(_number(x) for x in v.values()))
+    ),
 )
 FRAME = Kind(
     "array of 4 numbers (west, south, east, north)",
@@ -242,6 +252,12 @@ PROFILE: tuple[Table, ...] = (
                 default=10,
                 **POSITIVE,
             ),
+            Key(
+                "map_indicator",
+                STRING,
+                "The indicator the overview's map shows first.",
+                default_text="the first on the map",
+            ),
         ),
     ),
     Table(
@@ -266,6 +282,107 @@ PROFILE: tuple[Table, ...] = (
         ),
         many=True,
         label="page",
+    ),
+    Table(
+        "domains",
+        "The wall's domains: each a page, a place in the navigation and the score.",
+        (
+            Key("id", STRING, "Its id: the domain of its records.", required=True),
+            Key("path", STRING, "Its page.", default_text='"/" + id'),
+            Key("label", TEXTS, "Its name by language.", default_text="catalogs"),
+            Key("series", STRING, "The measurement series its page charts."),
+            Key("chart", STRING, "The indicator whose unit the chart uses."),
+            Key("colour", STRING, 'Its accent, e.g. "#5fb3b3".'),
+            Key("events", BOOLEAN, "Its page lists its records.", default=True),
+        ),
+        many=True,
+        label="id",
+    ),
+    Table(
+        "indicators",
+        'The city\'s indicators (README "Your indicators").',
+        (
+            Key("id", STRING, "Its id: tiles, CSV, embeds.", required=True),
+            Key("domain", STRING, "The domain it belongs to.", required=True),
+            Key("label", TEXTS, "Its name by language.", default_text="catalogs"),
+            Key("unit", TEXTS, "Its unit by language.", default_text="catalogs"),
+            Key(
+                "measure",
+                STRING,
+                "What is measured.",
+                default="count",
+                choices=MEASURES,
+            ),
+            Key("series", STRING, "The series a series measure reads."),
+            Key(
+                "window",
+                STRING,
+                "Over which records: 15m, 24h, 7d, today, this_week, this_month, "
+                "open_now, now, latest.",
+                default="24h",
+            ),
+            Key(
+                "compare",
+                STRING,
+                "yesterday, previous, <N>d_average, last_year or none.",
+                default="yesterday",
+            ),
+            Key(
+                "where",
+                TABLE,
+                "Only records whose category, severity, status or attribute is "
+                'one of a list: { category = ["noise"] }.',
+                default_text="all",
+            ),
+            Key(
+                "share_of",
+                TABLE,
+                "A share's denominator, as where.",
+                default_text="all",
+            ),
+            Key("below", THRESHOLD, 'share_below: a number or "road_class".'),
+            Key("target", NUMBER, "The value the city aims for.", default_text="none"),
+            Key(
+                "watch_ratio",
+                NUMBER,
+                "Up to target × this the tile says watch, beyond it alert.",
+                default=1.25,
+                **POSITIVE,
+            ),
+            Key(
+                "direction",
+                STRING,
+                "Which way is better.",
+                default="lower",
+                choices=DIRECTIONS,
+            ),
+            Key(
+                "district_target",
+                DISTRICT_TARGET,
+                "same, population_share, or a table of targets by district code.",
+                default="same",
+            ),
+            Key("per_resident", BOOLEAN, "Ranks compare per resident.", default=False),
+            Key("decimals", INTEGER, "Decimals shown.", default=0, at_least=0),
+            Key("percent", BOOLEAN, "A 0..1 share shown as %.", default_text="shares"),
+            Key(
+                "judge",
+                STRING,
+                "target; change (value ÷ comparison); severity (alerts).",
+                default="target",
+                choices=JUDGES,
+            ),
+            Key(
+                "paced", BOOLEAN, "A count today against the day's pace.", default=False
+            ),
+            Key("on_map", BOOLEAN, "Offered on the map.", default=True),
+            Key("period", STRING, "A periodic indicator's period.", choices=PERIODS),
+            Key("plan_series", STRING, "The plan, as a series."),
+            Key("plan", TABLE, 'The plan by period: { "2026-01" = 120 }.'),
+            Key("periods_shown", INTEGER, "Periods on its chart.", default=12, above=0),
+        ),
+        many=True,
+        label="id",
     ),
     Table(
         "targets",

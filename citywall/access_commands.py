@@ -108,12 +108,7 @@ def _embed_target(args: argparse.Namespace) -> str | None:
     from web import runtime
 
     profile = runtime.profile()
-    return embed_tokens.checked_target(
-        args.target,
-        args.district,
-        {d.code: d.name("en") for d in profile.districts},
-        profile.name("en"),
-    )
+    return embed_tokens.checked_target(args.target, args.district, profile)
 
 
 def _password(from_stdin: bool) -> str:

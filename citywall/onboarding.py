@@ -28,6 +28,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city import i18n
+from city.indicators import declarations
 from city.map_frame import frame_toml
 from city.profile import (
     CityProfile,
@@ -53,12 +54,24 @@ from connectors.simulator import (
     default_rate,
     middle_latitude,
 )
-from kpis.definitions import KPIS, PROFILE_IDS
-from pages._routes import DISTRICT_PAGE, OVERVIEW_ALIAS, SHOWN_PAGES
+from pages._routes import DISTRICT_PAGE, OVERVIEW_ALIAS, shown_pages
 
-# Targets any city can start from (each KPI declares its own); each is one the
-# city should tune to its own.
-DEFAULT_TARGETS = {k.id: k.starting_target for k in KPIS if k.starting_target}
+# Targets (target, watch ratio) any city can start from for the standard
+# indicators; each is one the city should tune to its own.
+DEFAULT_TARGETS = {
+    "complaints_today": (100, 1.25),
+    "complaints_open": (300, 1.3),
+    # 응답소 averaged 2.7 days (CITY_FACTS): three days to start from
+    "complaints_median_hours": (72, 1.5),
+    "safety_incidents_24h": (1.0, 1.2),
+    "disaster_active_alerts": (0, 1.0),
+    # WHO 2021 24-hour interim targets 4 (25 µg/m³) and 2 (50): a city that
+    # knows nothing of its air yet starts there, not at Korea's grades
+    "pm25_avg": (25, 2.0),
+    # below TOPIS's 25 km/h: a new city's rush hours are not yet known
+    "road_avg_speed": (22, 0.8),
+    "road_congested_share": (0.2, 1.6),
+}
 # Share of the smaller district two polygons may overlap before it is an error:
 # slivers where sources disagree on a river bank are normal (Seoul's boundaries
 # have them up to 0.5 %); a district drawn twice or a wrong code is not.
@@ -505,7 +518,7 @@ def check_city(path: Path) -> Report:
         report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         return report
     try:
-        profile = load_profile(path, known=PROFILE_IDS)
+        profile = load_profile(path)
     except ProfileError as exc:
         report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         profile = None
@@ -539,20 +552,22 @@ def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
         for d in (districts if isinstance(districts, list) else [])
         if isinstance(d, dict)
     }
+    # the domains' pages as declared, whatever else is wrong (said elsewhere)
+    pages = shown_pages(declarations(raw, [], codes).domains)
     for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         page = row.get("page") if isinstance(row, dict) else None
         if isinstance(page, str) and page.startswith("/"):  # else load_profile said
-            problem = _page_problem(page, codes)
+            problem = _page_problem(page, codes, pages)
             if problem:
                 report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
 
 
-def _page_problem(page: str, codes: set[str]) -> str | None:
+def _page_problem(page: str, codes: set[str], shown: tuple[str, ...]) -> str | None:
     """Why the kiosk cannot show ``page``; None when it can."""
     path, _, query = page.partition("?")
     if query:
         return f'put the filters in `query`: page = "{path}", query = {{ … }}'
-    if path in SHOWN_PAGES or path == OVERVIEW_ALIAS:
+    if path in shown or path == OVERVIEW_ALIAS:
         return None
     first, _, code = path.strip("/").partition("/")
     if first == "district":
@@ -561,7 +576,7 @@ def _page_problem(page: str, codes: set[str]) -> str | None:
         near = difflib.get_close_matches(code, sorted(codes), n=1)
         hint = f"did you mean /district/{near[0]}?" if near else "see [[districts]]"
         return f"no district {code!r} in this city ({hint})"
-    pages = [*SHOWN_PAGES, DISTRICT_PAGE]
+    pages = [*shown, DISTRICT_PAGE]
     near = difflib.get_close_matches(path, pages, n=1)
     hint = f"did you mean {near[0]}?" if near else f"pages: {', '.join(pages)}"
     return f"the wall has no such page ({hint})"

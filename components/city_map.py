@@ -20,12 +20,12 @@ from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
 from city import i18n
 from city.i18n import t
+from city.indicators import Indicator
 from city.map_frame import frame_bounds, label_anchor, shown_part
 from city.profile import CityProfile
 from components.charts import count_dtick
 from components.format import number, unit
 from components.map_labels import NUMBER_BUDGET, design_projector, lines, plan_labels
-from kpis.definitions import Kpi
 
 FONT = "Inter, 'Noto Sans KR', 'Segoe UI', sans-serif"
 COLOURS = "Cividis"
@@ -41,7 +41,7 @@ DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"
 
 
 def _labels(
-    profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str
+    profile: CityProfile, kpi: Indicator, values: dict[str, float | None], lang: str
 ) -> list[str]:
     return [
         f"{_short(d.name(lang))}<br><b>{number(kpi, values.get(d.code), lang)}</b>"
@@ -50,7 +50,7 @@ def _labels(
 
 
 def _z(
-    profile: CityProfile, kpi: Kpi, values: dict[str, float | None]
+    profile: CityProfile, kpi: Indicator, values: dict[str, float | None]
 ) -> list[float | None]:
     scale = 100 if kpi.percent else 1
     return [
@@ -149,7 +149,7 @@ def map_config(**extra) -> dict:
 
 def city_map_figure(
     profile: CityProfile,
-    kpi: Kpi,
+    kpi: Indicator,
     values: dict[str, float | None],
     lang: str = "en",
     highlight: str | None = None,
@@ -642,7 +642,10 @@ def _districts_patch(
 
 
 def city_map_patch(
-    profile: CityProfile, kpi: Kpi, values: dict[str, float | None], lang: str = "en"
+    profile: CityProfile,
+    kpi: Indicator,
+    values: dict[str, float | None],
+    lang: str = "en",
 ) -> Patch:
     """Only the numbers change on a refresh: patch them, never resend the figure."""
     return _districts_patch(

@@ -10,9 +10,8 @@ from dash import dcc, html
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
-from components.format import place, status_word
+from components.format import domain_name, place, status_word
 from components.links import href
-from kpis.definitions import DOMAINS_BY_ID
 from kpis.values import EventRow
 
 
@@ -30,7 +29,9 @@ def event_feed(
                         className="feed-time",
                     ),
                     # words, not emoji: a wall's browser may have no emoji font
-                    html.Span(t(lang, f"feed.{r.domain}"), className="feed-domain"),
+                    html.Span(
+                        _domain_word(profile, r.domain, lang), className="feed-domain"
+                    ),
                     html.Span(
                         i18n.record_title(lang, r.title, r.title_key),
                         className="feed-title",
@@ -41,8 +42,12 @@ def event_feed(
                     html.Span(status_word(r.status, lang), className="feed-status"),
                 ],
                 **(
-                    {"href": href(DOMAINS_BY_ID[r.domain].path, lang, record=r.id)}
-                    if linked and r.domain in DOMAINS_BY_ID
+                    {
+                        "href": href(
+                            profile.domains_by_id[r.domain].path, lang, record=r.id
+                        )
+                    }
+                    if linked and r.domain in profile.domains_by_id
                     else {}
                 ),
                 className="feed-link",
@@ -55,3 +60,11 @@ def event_feed(
         items or [html.Li(t(lang, "feed.nothing"), className="feed-item")],
         className="event-feed",
     )
+
+
+def _domain_word(profile: CityProfile, domain: str, lang: str) -> str:
+    """The feed's word for a record's domain: the catalogs' short one for the
+    standard domains ("INCIDENT"), else the domain's name."""
+    found = profile.domains_by_id.get(domain)
+    fallback = domain_name(found, lang) if found else domain
+    return i18n.t_or(lang, f"feed.{domain}", fallback)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from city import i18n
 from city.i18n import t
+from city.indicators import Domain, Indicator
 from city.profile import CityProfile, District
-from kpis.definitions import Kpi
 from kpis.values import KpiValue
 
 
-def number(kpi: Kpi, value: float | None, lang: str = "en") -> str:
+def number(kpi: Indicator, value: float | None, lang: str = "en") -> str:
     """A KPI's value: its decimals, a share as a percentage, the language's
     grouping and decimal marks."""
     if value is None:
@@ -40,17 +40,26 @@ def trend_arrow(value: KpiValue) -> str:
     return "↑" if delta > 0 else "↓" if delta < 0 else "→"
 
 
-def label(kpi: Kpi, lang: str) -> str:
-    return i18n.t(lang, f"kpi.{kpi.id}.label")
+def label(kpi: Indicator, lang: str) -> str:
+    return i18n.declared(lang, kpi.labels, f"kpi.{kpi.id}.label", kpi.id)
 
 
-def unit(kpi: Kpi, lang: str) -> str:
-    return i18n.t(lang, f"kpi.{kpi.id}.unit")
+def unit(kpi: Indicator, lang: str) -> str:
+    return i18n.declared(lang, kpi.units, f"kpi.{kpi.id}.unit", "")
 
 
-def comparison(kpi: Kpi, lang: str) -> str:
-    """What the change is measured against ("vs 24 h ago")."""
-    return i18n.t(lang, f"kpi.{kpi.id}.comparison")
+def comparison(kpi: Indicator, lang: str) -> str:
+    """What the change is measured against ("vs 24 h ago"): the catalogs' words
+    for this indicator, else for its kind of comparison."""
+    generic = t(lang, f"compare.{kpi.compare.key}", days=kpi.compare.days)
+    return i18n.t_or(lang, f"kpi.{kpi.id}.comparison", generic)
+
+
+def domain_name(domain: Domain, lang: str) -> str:
+    """A domain's name: as declared, else the catalogs', else its id."""
+    return i18n.declared(
+        lang, domain.labels, f"domain.{domain.id}", domain.id.replace("_", " ").title()
+    )
 
 
 def category(domain: str, name: str, lang: str) -> str:

@@ -7,8 +7,8 @@ from dash import html
 
 from city import i18n
 from city.i18n import t
-from components.format import label
-from kpis.definitions import DOMAINS, KPIS_BY_ID
+from city.profile import CityProfile
+from components.format import domain_name, label
 from kpis.score import Score
 
 
@@ -41,7 +41,11 @@ def _trend(score: Score, lang: str) -> str:
 
 
 def score_card(
-    city: Score, domains: dict[str, Score], lang: str, title: str | None = None
+    city: Score,
+    domains: dict[str, Score],
+    lang: str,
+    profile: CityProfile,
+    title: str | None = None,
 ) -> list:
     """The inside of the score card (the card itself is the button that explains),
     headed ``title``: the city's score unless said otherwise (a district's page)."""
@@ -58,7 +62,7 @@ def score_card(
             [
                 html.Span(
                     [
-                        html.Span(t(lang, f"domain.{d.id}"), className="score-domain"),
+                        html.Span(domain_name(d, lang), className="score-domain"),
                         " ",
                         html.B(score_number(domains[d.id].value, lang)),
                         f" {_arrow(domains[d.id])}",
@@ -66,7 +70,7 @@ def score_card(
                     className=f"score-chip score-{_band(domains[d.id].value)}",
                     id={"type": "domain-score", "domain": d.id},
                 )
-                for d in DOMAINS
+                for d in profile.domains
                 if d.id in domains
             ],
             className="score-domains",
@@ -75,16 +79,16 @@ def score_card(
     ]
 
 
-def score_explanation(score: Score, lang: str) -> html.Div:
+def score_explanation(score: Score, lang: str, profile: CityProfile) -> html.Div:
     """Every KPI's score, worst first: what pulls the score down."""
     rows = []
     for part in score.parts:
-        kpi = KPIS_BY_ID[part.kpi_id]
+        kpi = profile.indicators_by_id[part.kpi_id]
         rows.append(
             html.Tr(
                 [
                     html.Td(label(kpi, lang)),
-                    html.Td(t(lang, f"domain.{kpi.domain}")),
+                    html.Td(domain_name(profile.domains_by_id[kpi.domain], lang)),
                     html.Td(
                         score_number(part.score, lang)
                         if part.score is not None

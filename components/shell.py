@@ -74,11 +74,12 @@ def header(
     lang: str,
     pathname: str,
     search: str,
-    pages: Sequence[tuple[str, str]],
+    pages: Sequence[tuple[str, str | Callable[[str], str]]],
     may_open: Callable[[str], bool] = lambda _path: True,
     sign_out: str | None = None,
 ) -> dbc.Navbar:
-    """The navigation bar: ``pages`` as (path, label key), only those the caller's
+    """The navigation bar: ``pages`` as (path, label key or the label in a
+    language), only those the caller's
     role may open, and a sign out link (``sign_out``: its address) for a built-in
     login."""
     local = second_name(
@@ -88,7 +89,7 @@ def header(
     links = [
         dbc.NavItem(
             dcc.Link(
-                t(lang, key),
+                key(lang) if callable(key) else t(lang, key),
                 href=href(path, lang),
                 className="nav-link" + (" active" if here == path else ""),
                 id={"type": "nav-link", "path": path},

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from city import i18n
 from city.i18n import t
+from city.indicators import Indicator
 from components.format import (
     change,
     comparison,
@@ -22,7 +23,6 @@ from components.format import (
     trend_arrow,
     unit,
 )
-from kpis.definitions import Kpi
 from kpis.values import KpiValue
 
 # Status is told by an icon and a word as well as by colour (colour-blind viewers).
@@ -43,7 +43,7 @@ def status_text(status: str, lang: str, paced: bool = False) -> str:
     return f"{STATUS_MARK[status]} {t(lang, f'{words}.{status}')}"
 
 
-def pace_text(kpi: Kpi, value: KpiValue, lang: str) -> str | None:
+def pace_text(kpi: Indicator, value: KpiValue, lang: str) -> str | None:
     """What a count so far today is judged against: the day's target and the
     share of it due by now."""
     if value.target is None or value.pace_target is None:
@@ -79,7 +79,7 @@ def sparkline(values: list[float | None], colour: str) -> str:
 
 
 def kpi_tile(
-    kpi: Kpi,
+    kpi: Indicator,
     value: KpiValue,
     lang: str,
     zone: tzinfo,

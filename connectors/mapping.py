@@ -27,7 +27,7 @@ from typing import Any
 
 from city.privacy import is_personal_field, scrub_text, scrub_value
 from city.profile import CityProfile
-from city.records import DOMAINS, Event, Measurement
+from city.records import Event, Measurement
 from connectors.options import Option, SourceOptionsError
 from connectors.values import (
     identifier,
@@ -109,8 +109,11 @@ class RecordMapping:
                 if name not in columns and name not in record:
                     problems.append(f"map `{name}` in columns (or give it in record)")
             if kind == "event":
-                if record.get("domain") not in DOMAINS:
-                    problems.append(f"record.domain must be one of {DOMAINS}")
+                domains = tuple(profile.domains_by_id)
+                if record.get("domain") not in domains:
+                    problems.append(
+                        f"record.domain must be one of the city's: {', '.join(domains)}"
+                    )
             elif "series" not in record and "series" not in columns:
                 problems.append("record.series names the measured series")
         attrs = tuple(options.get("attrs") or ())

@@ -116,6 +116,7 @@ class SourceRunner:
         self._fixed_places: dict[tuple[float, float], str | None] = {}
         self._written = self._analyzed_at = 0  # rows, for _keep_statistics
         self.districts = {d.code for d in profile.districts}
+        self.domains = tuple(profile.domains_by_id)
         self.clock = clock
 
     def run(self) -> RunSummary:
@@ -235,7 +236,7 @@ class SourceRunner:
         rejected = list(batch.rejected)
         events, measurements, cameras = [], [], []
         for e in batch.events:
-            if problem := event_problem(e, self.districts):
+            if problem := event_problem(e, self.districts, self.domains):
                 rejected.append(Rejected(problem, excerpt(e), e.source_id or None))
             else:
                 events.append(e)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import String, Table
@@ -31,11 +32,15 @@ MEASUREMENT_TEXT_LIMITS = _text_limits(measurements)
 CAMERA_TEXT_LIMITS = _text_limits(cameras)
 
 
-def event_problem(e: Event, districts: set[str]) -> str | None:
+def event_problem(
+    e: Event, districts: set[str], domains: Collection[str] = DOMAINS
+) -> str | None:
+    """What is wrong with ``e`` for a city of ``districts`` and ``domains`` (the
+    profile's declared ones), None when nothing is."""
     if not e.source_id or len(e.source_id) > 200:
         return "source_id must be 1-200 characters"
-    if e.domain not in DOMAINS:
-        return f"domain {e.domain!r} is not one of {DOMAINS}"
+    if e.domain not in domains:
+        return f"domain {e.domain!r} is not one of the city's: {', '.join(domains)}"
     if not e.category:
         return "category is empty"
     for name in ("occurred_at", "updated_at", "closed_at", "expires_at"):

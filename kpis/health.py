@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
+from city.indicators import Indicator
 from city.profile import CityProfile
-from kpis.definitions import Kpi
 from kpis.values import KpiValue, SourceHealth
 from store.schema import quarantine, source_feeds, source_runs, source_state
 
@@ -67,7 +67,9 @@ def source_health(
     return health
 
 
-def with_staleness(value: KpiValue, kpi: Kpi, health: list[SourceHealth]) -> KpiValue:
+def with_staleness(
+    value: KpiValue, kpi: Indicator, health: list[SourceHealth]
+) -> KpiValue:
     """``value`` marked stale when every source that feeds its KPI is, as of the
     newest success among them."""
     feeding = [h for h in health if kpi.feed in h.feeds]

@@ -1,6 +1,6 @@
 """The KPI maths: a query's answer made a value, a target and a status.
 
-Every rule here reads the KPI's declaration (``kpis.definitions.Kpi``) and the
+Every rule here reads the KPI's declaration (``city.indicators.Indicator``) and the
 city's targets; none names a KPI.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from city.indicators import Indicator
 from city.profile import CityProfile
-from kpis.definitions import Kpi
 from kpis.pace import against_pace
 from kpis.values import ALERT, GOOD, NO_DATA, WATCH, KpiValue
 
@@ -28,23 +28,24 @@ class Judge:
 
     def value(
         self,
-        kpi: Kpi,
+        kpi: Indicator,
         district: str | None,
         value: Any,
         previous: Any,
         counts: bool,
         severity: str | None = None,
         share_of_day: float | None = None,
+        previous_divisor: float = 1.0,
     ) -> KpiValue:
         """The KPI's value for the city (``district`` None) or a district, from
         what its current and comparison queries answered. A count so far today
-        (``Kpi.paced``) is judged against ``share_of_day`` of its target: the
+        (``Indicator.paced``) is judged against ``share_of_day`` of its target: the
         share of a day's count usually arrived by now (``kpis.pace``)."""
         value, previous = as_float(value), as_float(previous)
         if counts:
             value, previous = value or 0.0, previous or 0.0
         if previous is not None:
-            previous /= kpi.previous_divisor
+            previous /= previous_divisor
         target = self.target(kpi, district)
         due = None
         if kpi.paced and target is not None and share_of_day is not None:
@@ -59,13 +60,14 @@ class Judge:
             pace_target=due,
         )
 
-    def target(self, kpi: Kpi, district: str | None) -> float | None:
-        t = self.profile.targets.get(kpi.id)
-        if t is None:
+    def target(self, kpi: Indicator, district: str | None) -> float | None:
+        if kpi.target is None:
             return None
+        if district and kpi.district_target == "own":
+            return kpi.district_targets.get(district)
         if district and kpi.scales_with_population:
-            return t.target * self.district_share(district)
-        return t.target
+            return kpi.target * self.district_share(district)
+        return kpi.target
 
     def district_share(self, code: str) -> float:
         """The district's share of the city: by population, else by area."""
@@ -77,7 +79,7 @@ class Judge:
 
     def status(
         self,
-        kpi: Kpi,
+        kpi: Indicator,
         value: float | None,
         previous: float | None,
         target: float | None,
@@ -97,7 +99,7 @@ class Judge:
             if not previous:
                 return GOOD if value == 0 else WATCH
             basis = value / previous
-        watch = target * self.profile.targets[kpi.id].watch_ratio
+        watch = target * kpi.watch_ratio
         if kpi.higher_is_better:
             return GOOD if basis >= target else WATCH if basis >= watch else ALERT
         return GOOD if basis <= target else WATCH if basis <= watch else ALERT

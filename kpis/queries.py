@@ -27,6 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from city.indicators import DOMAIN_ID
 from city.records import RETRACTED_STATUSES, SEVERITIES, TITLE_KEY
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
@@ -143,18 +144,32 @@ def median_hours_to_close(
     return MedianHoursToClose(domain, start, end)
 
 
-def alerts_active_at(at: datetime) -> Aggregate:
-    """Alerts in force at ``at``: issued, not expired, not cancelled."""
+def in_force_at(
+    domain: str, at: datetime, where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+) -> Aggregate:
+    """Records in force at ``at`` (alerts): issued, not expired, not cancelled,
+    with the declared filters (a column, else an attribute)."""
     return Aggregate(
         events,
         func.count(),
-        active_alert(at),
+        (*active_alert(at, domain), *(_matches(k, v) for k, v in where)),
         citywide_rows=True,
         counts=True,
     )
 
 
-def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
+def _matches(key: str, allowed: tuple[str, ...]) -> ColumnElement[bool]:
+    column = (
+        events.c[key]
+        if key in ("category", "severity", "status")
+        else events.c.attrs[key].as_string()
+    )
+    return column.in_(allowed)
+
+
+def active_alert(
+    at: datetime, domain: str = "disaster"
+) -> tuple[ColumnElement[bool], ...]:
     # "no expiry or not expired yet" as two index ranges, not an OR: with the OR
     # both databases walk every alert ever issued (40 ms at a year of a big city,
     # half a millisecond this way). The domain is named inside only: with it
@@ -164,7 +179,9 @@ def active_alert(at: datetime) -> tuple[ColumnElement[bool], ...]:
     # The domain is written as a literal: the expiry index holds alerts only, and
     # a database uses such a partial index only where the query names its very
     # condition, which a bound parameter does not.
-    alerts = events.c.domain == literal_column("'disaster'")
+    # (a declared domain's id is letters, digits and _: city.indicators)
+    assert DOMAIN_ID.fullmatch(domain)
+    alerts = events.c.domain == literal_column(f"'{domain}'")
     in_force = union_all(
         select(events.c.id).where(alerts, events.c.expires_at.is_(None)),
         select(events.c.id).where(alerts, events.c.expires_at > at),
@@ -180,10 +197,10 @@ SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 def highest_active_severity(
-    conn: Connection, at: datetime, district: str | None
+    conn: Connection, at: datetime, district: str | None, domain: str = "disaster"
 ) -> str | None:
     rank = case(SEVERITY_RANK, value=events.c.severity, else_=0)
-    where = list(active_alert(at))
+    where = list(active_alert(at, domain))
     if district is not None:
         where.append(event_in_district(district))
     best = conn.execute(select(func.max(rank)).where(*where)).scalar()
@@ -211,8 +228,10 @@ def share_below(
     end: datetime,
     thresholds: dict[str, float],
     default: float,
+    categories: tuple[str, ...] | None = None,
 ) -> Aggregate:
-    """Share of readings under their category's threshold (congested links)."""
+    """Share of readings under their category's threshold (congested links), of
+    ``categories`` only when given."""
     limit = case(
         *(
             (measurements.c.category == name, literal(v))
@@ -221,6 +240,7 @@ def share_below(
         else_=literal(default),
     )
     below = case((measurements.c.value < limit, 1.0), else_=0.0)
+    only = () if categories is None else (measurements.c.category.in_(categories),)
     return Aggregate(
         measurements,
         func.avg(cast(below, Float)),
@@ -228,5 +248,6 @@ def share_below(
             measurements.c.series == series,
             measurements.c.observed_at > start,
             measurements.c.observed_at <= end,
+            *only,
         ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpis.definitions import Kpi
+from city.indicators import Indicator
 from kpis.pace import against_pace
 from kpis.values import KpiValue
 
@@ -48,7 +48,7 @@ class Score:
         return tuple(p.kpi_id for p in self.parts if p.score is None)
 
 
-def _ratio(kpi: Kpi, value: float | None, target: float | None) -> float | None:
+def _ratio(kpi: Indicator, value: float | None, target: float | None) -> float | None:
     if value is None or target is None:
         return None
     if kpi.higher_is_better:
@@ -58,11 +58,11 @@ def _ratio(kpi: Kpi, value: float | None, target: float | None) -> float | None:
     return min(target / value, CAP)
 
 
-def kpi_score(kpi: Kpi, value: KpiValue) -> KpiScore:
+def kpi_score(kpi: Indicator, value: KpiValue) -> KpiScore:
     # a stale value is shown dimmed with its age on its tile; it scores nothing
     if value.value is None or value.stale:
         return KpiScore(kpi.id, kpi.domain, None, None)
-    if kpi.id == "disaster_active_alerts":
+    if kpi.judged_by_severity:
         now = SEVERITY_SCORE.get(value.detail, 0.9)
         return KpiScore(kpi.id, kpi.domain, now, None)
     if kpi.status_on_change:
@@ -96,7 +96,7 @@ def _mean(values: list[float]) -> float | None:
 
 
 def score_of(
-    kpis: dict[str, Kpi], values: list[KpiValue], domain: str | None = None
+    kpis: dict[str, Indicator], values: list[KpiValue], domain: str | None = None
 ) -> Score:
     """The score of these KPI values (a city's or a district's), optionally of one
     domain. The trend compares with each KPI's comparison period; a KPI without a
@@ -115,7 +115,7 @@ def score_of(
 
 
 def scores_for(
-    kpis: dict[str, Kpi], values: list[KpiValue], domains: tuple[str, ...]
+    kpis: dict[str, Indicator], values: list[KpiValue], domains: tuple[str, ...]
 ) -> tuple[Score, dict[str, Score]]:
     """The overall score and each domain's, from one set of KPI values."""
     return score_of(kpis, values), {d: score_of(kpis, values, d) for d in domains}

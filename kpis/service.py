@@ -21,12 +21,13 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
+from city.indicators import Indicator
 from city.profile import CityProfile
 from kpis import alerts as alert_briefs
 from kpis import cameras as camera_rows
-from kpis import definitions, records
+from kpis import compile, records
 from kpis import queries as q
-from kpis.definitions import Kpi, KpiContext, Window
+from kpis.definitions import KpiContext, Window
 from kpis.health import source_health, with_staleness
 from kpis.judging import Judge, as_float
 from kpis.moment import Moment, Moments
@@ -108,7 +109,7 @@ class KpiService:
         def build(conn: Connection, w: Window, memo: Memo) -> list[KpiValue]:
             return [
                 with_staleness(self.compute(conn, kpi, w, district, memo), kpi, health)
-                for kpi in definitions.KPIS
+                for kpi in self.profile.indicators
             ]
 
         return self._cached("tiles", district, build)
@@ -121,8 +122,8 @@ class KpiService:
         def build(conn: Connection, w: Window, memo: Memo) -> dict:
             codes = [d.code for d in self.profile.districts]
             tiles: dict[str, list[KpiValue]] = {code: [] for code in codes}
-            for kpi in definitions.KPIS:
-                current = kpi.current(w, self.context)
+            for kpi in self.profile.indicators:
+                current = compile.current(kpi, w, self.context)
                 now_found = q.run(conn, current, q.ALL_DISTRICTS, memo)
                 before_found = self._previous(conn, kpi, w, q.ALL_DISTRICTS, memo)
                 share = self._share_of_day(conn, kpi, w, memo)
@@ -135,6 +136,7 @@ class KpiService:
                         current.counts,
                         self._severity(conn, kpi, w, code),
                         share,
+                        compile.previous_divisor(kpi, w),
                     )
                     tiles[code].append(with_staleness(value, kpi, health))
             return tiles
@@ -143,10 +145,10 @@ class KpiService:
 
     def map_values(self, kpi_id: str) -> dict[str, float | None]:
         """One KPI for every district, for the choropleth."""
-        kpi = definitions.KPIS_BY_ID[kpi_id]
+        kpi = self.profile.indicators_by_id[kpi_id]
 
         def build(conn: Connection, w: Window, memo: Memo) -> dict[str, float | None]:
-            agg = kpi.current(w, self.context)
+            agg = compile.current(kpi, w, self.context)
             found = q.run(conn, agg, q.ALL_DISTRICTS, memo)
             empty = found.get(q.ALL_DISTRICTS, 0 if agg.counts else None)
             return {
@@ -176,7 +178,7 @@ class KpiService:
             lambda conn, w, _: [
                 EventRow(*row)
                 for row in records.newest(
-                    conn, [d.id for d in definitions.DOMAINS], w.now, limit
+                    conn, [d.id for d in self.profile.domains], w.now, limit
                 )
             ],
         )
@@ -211,10 +213,10 @@ class KpiService:
         result: dict[str, list[float | None]] = {}
         memo = self.moments.memo(moment)
         with self.moments.connection() as conn:
-            for kpi in definitions.KPIS:
+            for kpi in self.profile.indicators:
                 values = []
                 for at in points:
-                    agg = kpi.current(self.window(at), self.context)
+                    agg = compile.current(kpi, self.window(at), self.context)
                     value = as_float(q.run(conn, agg, district, memo))
                     values.append(value or 0.0 if agg.counts else value)
                 result[kpi.id] = values
@@ -408,18 +410,18 @@ class KpiService:
         return Window(
             now=now,
             today_start=midnight.astimezone(UTC),
-            speed_window=self.speed_window,
+            timezone=self.profile.timezone,
         )
 
     def compute(
         self,
         conn: Connection,
-        kpi: Kpi,
+        kpi: Indicator,
         w: Window,
         district: str | None = None,
         memo: Memo = no_memo,
     ) -> KpiValue:
-        current = kpi.current(w, self.context)
+        current = compile.current(kpi, w, self.context)
         value = q.run(conn, current, district, memo)
         previous = self._previous(conn, kpi, w, district, memo)
         return self.judge.value(
@@ -430,10 +432,11 @@ class KpiService:
             current.counts,
             self._severity(conn, kpi, w, district),
             self._share_of_day(conn, kpi, w, memo),
+            compile.previous_divisor(kpi, w),
         )
 
     def _share_of_day(
-        self, conn: Connection, kpi: Kpi, w: Window, memo: Memo
+        self, conn: Connection, kpi: Indicator, w: Window, memo: Memo
     ) -> float | None:
         """For a count so far today: the share of a usual day's count arrived by
         now. The city's rhythm by hour of day is the past's, read once a day (and
@@ -450,25 +453,27 @@ class KpiService:
 
     @staticmethod
     def _severity(
-        conn: Connection, kpi: Kpi, w: Window, district: str | None
+        conn: Connection, kpi: Indicator, w: Window, district: str | None
     ) -> str | None:
         """The most severe active alert, for a KPI judged by it."""
         if not kpi.judged_by_severity:
             return None
-        return q.highest_active_severity(conn, w.now, district)
+        return q.highest_active_severity(conn, w.now, district, kpi.domain)
 
     def _previous(
-        self, conn: Connection, kpi: Kpi, w: Window, scope: str | None, memo: Memo
+        self, conn: Connection, kpi: Indicator, w: Window, scope: str | None, memo: Memo
     ) -> Any:
         """The KPI's value to compare with (the same time yesterday, the week
         before...), to the minute. It is a matter of the past, so it is worked out
         once a minute, and again when a batch changes a past hour, rather than at
         every moment: about half of a refresh's queries otherwise."""
         minute = w.now.replace(second=0, microsecond=0)
-        at_minute = replace(w, now=minute)
+        before = compile.previous(kpi, replace(w, now=minute), self.context)
+        if before is None:  # compared with nothing
+            return None
         return memo(
             ("previous", kpi.id, scope, minute),
-            lambda: q.run(conn, kpi.previous(at_minute, self.context), scope, memo),
+            lambda: q.run(conn, before, scope, memo),
             PREVIOUS_SECONDS,
         )
 

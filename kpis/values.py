@@ -20,7 +20,7 @@ class KpiValue:
     # (None with stale=True: the feeding sources never delivered)
     stale: bool = False
     stale_since: datetime | None = None
-    # a count so far today (``Kpi.paced``): the share of ``target`` (the whole
+    # a count so far today (``Indicator.paced``): the share of ``target`` (the whole
     # day's) due by now, which the status and the score judge it against
     pace_target: float | None = None
 

@@ -1,4 +1,5 @@
-"""A domain page (traffic, safety, disasters, complaints), shared by the four.
+"""A domain page: one for each domain the profile declares (``[[domains]]``),
+registered when the app is built (``register_domain_pages``).
 
 Everything a staff member picks (district, category, period, language) lives in the
 address: changing a filter navigates to the new address and the page is drawn from
@@ -17,6 +18,8 @@ from access.policy import needs
 from access.roles import Role
 from city import i18n
 from city.i18n import t
+from city.indicators import Domain
+from city.profile import CityProfile
 from components.breadcrumbs import breadcrumbs
 from components.chart_locale import chart_config
 from components.charts import (
@@ -32,34 +35,53 @@ from components.city_map import (
     counts_map_patch,
     map_config,
 )
-from components.format import category, label
+from components.format import category, domain_name, label
 from components.links import district_path, href
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
-from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Domain
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
 from pages._services import services
 from pages._tiles import kpi_tiles
-from pages._titles import titled
+from pages._titles import tab_titled
 
 TABLE_ROWS = 1000  # newest first; the CSV holds all of them
 
 
-def page_options(domain_id: str) -> dict:
-    """What ``dash.register_page`` needs for one domain's page."""
-    domain = DOMAINS_BY_ID[domain_id]
-    return {
-        "path": domain.path,
-        "title": titled(f"domain.{domain_id}"),
-        "name": domain_id,
-        "access": "viewer",  # record rows only for staff (see domain_layout)
-        "nav": f"domain.{domain_id}",  # in the header, in the domains' order
-        "order": 1 + [d.id for d in DOMAINS_BY_ID.values()].index(domain_id),
-        "layout": lambda **query: domain_layout(domain, **query),
-    }
+MODULE_PREFIX = "pages.domain."  # a domain page's module name: this and its id
+
+
+def register_domain_pages(profile: CityProfile) -> None:
+    """A page for each of the profile's domains, in their order, in the header;
+    another profile's domain pages (an earlier app of the process) are dropped."""
+    for name in [m for m in dash.page_registry if m.startswith(MODULE_PREFIX)]:
+        del dash.page_registry[name]
+    for order, domain in enumerate(profile.domains, start=1):
+        dash.register_page(
+            MODULE_PREFIX + domain.id,
+            path=domain.path,
+            title=tab_titled(lambda lang, d=domain: domain_name(d, lang)),
+            name=domain.id,
+            access="viewer",  # record rows only for staff (see domain_layout)
+            nav=lambda lang, d=domain: domain_name(d, lang),  # in the header
+            order=order,
+            domain=domain.id,
+            layout=_layout_of(domain),
+        )
+
+
+def _layout_of(domain: Domain):
+    return lambda **query: domain_layout(domain, **query)
+
+
+def _domain(view: dict) -> Domain:
+    return services().profile().domains_by_id[view["domain"]]
+
+
+def _indicators(domain: Domain):
+    return services().profile().indicators_of(domain.id)
 
 
 def _lang(asked: str | None) -> str:
@@ -86,7 +108,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     service = services().kpis()
     record = _record_arg(query.get("record"), domain) if sees_records() else None
     rows = service.records(f, TABLE_ROWS) if sees_records() else []
-    name = t(lang, f"domain.{domain.id}")
+    name = domain_name(domain, lang)
     embedding = drawn_for()
     trail = [(t(lang, "nav.overview"), _link("/", lang, embedding))]
     here = name
@@ -118,7 +140,9 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
             _tiles_note(f, lang),
             dbc.Row(
                 id="domain-tiles",
-                children=kpi_tiles(lang, f.district, domain.kpis, embedding=embedding),
+                children=kpi_tiles(
+                    lang, f.district, _indicators(domain), embedding=embedding
+                ),
                 className="g-3 mb-3",
             ),
             dbc.Row(
@@ -389,7 +413,7 @@ def _filters(
 def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
     if not domain.series:
         return []
-    kpi = KPIS_BY_ID[domain.series_kpi] if domain.series_kpi else None
+    kpi = services().profile().indicators_by_id.get(domain.series_kpi or "")
     name = label(kpi, lang) if kpi else domain.series
     return [
         html.H3(t(lang, "domain.series_title", name=name), className="section-title"),
@@ -415,7 +439,7 @@ def apply_filters(district, category_, period, bar_click, view):
     wanted = {"district": district, "category": category_, "period": period}
     if all(wanted[k] == view.get(k) for k in wanted):
         return dash.no_update
-    domain = DOMAINS_BY_ID[view["domain"]]
+    domain = _domain(view)
     embedding = Embedding.from_view(view)
     if embedding is None:
         return href(domain.path, view["lang"], **wanted)
@@ -468,14 +492,16 @@ def refresh(_n, view):
 def _outputs(view: dict) -> tuple:
     profile = services().profile()
     service = services().kpis()
-    domain = DOMAINS_BY_ID[view["domain"]]
+    domain = _domain(view)
     lang = view["lang"]
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
     counts = service.by_district(f)
     patch = counts_map_patch(profile, counts, records, lang)  # numbers, points
     return (
-        kpi_tiles(lang, f.district, domain.kpis, embedding=Embedding.from_view(view)),
+        kpi_tiles(
+            lang, f.district, _indicators(domain), embedding=Embedding.from_view(view)
+        ),
         patch,
         _timeline(domain, f, lang),
         _breakdown(domain, f, lang),

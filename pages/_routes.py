@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import dash
 
-from kpis.definitions import DOMAINS
+from city.indicators import Domain
 
 # What a kiosk rotation may name, known without building the app (``citywall city
 # check`` holds a profile to it): every page but the embed, the kiosk itself and
-# the not-found page, and a district's page by the city's codes.
-# tests/test_registries.py keeps it equal to the page registry.
-SHOWN_PAGES = (
-    "/",
-    *(d.path for d in DOMAINS),
-    "/cameras",
-    "/sources",
-    "/admin",
-    "/public",
-)
+# the not-found page, each domain's page, and a district's page by the city's
+# codes. tests/test_registries.py keeps it equal to the page registry.
+FIXED_PAGES = ("/", "/cameras", "/sources", "/admin", "/public")
+
+
+def shown_pages(domains: tuple[Domain, ...]) -> tuple[str, ...]:
+    return (FIXED_PAGES[0], *(d.path for d in domains), *FIXED_PAGES[1:])
+
+
 DISTRICT_PAGE = "/district/<code>"
 OVERVIEW_ALIAS = "/overview"  # _page_at takes it for "/"
 

@@ -3,9 +3,9 @@ KPI's domain page and to its CSV (inside an embed, as the embed links)."""
 
 from __future__ import annotations
 
+from city.indicators import Indicator
 from components.links import href
 from components.tile import kpi_tile
-from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
 from pages._embedding import Embedding
 from pages._services import services
 
@@ -13,17 +13,18 @@ from pages._services import services
 def kpi_tiles(
     lang: str,
     district: str | None = None,
-    only: tuple[Kpi, ...] = (),
+    only: tuple[Indicator, ...] = (),
     full_width: bool = False,
     embedding: Embedding | None = None,
 ):
     service = services().kpis()
+    indicators = services().profile().indicators_by_id
     values = service.tiles(district)
     history = service.history(district)
     wanted = {k.id for k in only}
     return [
         kpi_tile(
-            KPIS_BY_ID[v.kpi_id],
+            indicators[v.kpi_id],
             v,
             lang,
             services().profile().timezone,
@@ -44,7 +45,8 @@ def _page_link(
 ) -> str | None:
     """The KPI's domain page, filtered like the tile; inside an embed, that page
     inside it if its token opens it, else no link."""
-    path = DOMAINS_BY_ID[KPIS_BY_ID[kpi_id].domain].path
+    profile = services().profile()
+    path = profile.domains_by_id[profile.indicators_by_id[kpi_id].domain].path
     if embedding:
         return embedding.address(path, lang, district=district)
     return href(path, lang, district=district)

@@ -44,11 +44,16 @@ def tab_title(page: Callable[[str], str | None]) -> str:
     return t(lang, "title.page", page=name, city=city)
 
 
+def tab_titled(name: Callable[[str], str]) -> Callable[..., str]:
+    """A ``title`` for ``dash.register_page``: the page named by ``name(lang)``."""
+
+    def title(**_path: str) -> str:
+        return tab_title(name)
+
+    return title
+
+
 def titled(key: str | None) -> Callable[..., str]:
     """A ``title`` for ``dash.register_page``: the page named by a catalog key
     (None: the city alone)."""
-
-    def title(**_path: str) -> str:
-        return tab_title(lambda lang: t(lang, key) if key else None)
-
-    return title
+    return tab_titled(lambda lang: t(lang, key) if key else None)

@@ -9,6 +9,7 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from city import i18n
 from city.i18n import t
+from city.indicators import Indicator
 from city.profile import CityProfile
 from components.breadcrumbs import breadcrumbs
 from components.city_map import city_map_figure, map_config
@@ -19,7 +20,6 @@ from components.score_card import score_card, score_number
 from components.shell import second_name
 from components.ticker import alert_ticker_items
 from components.tile import status_text
-from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID, Kpi
 from kpis.score import scores_for
 from kpis.values import KpiValue
 from pages._changed import outputs, rendered
@@ -63,7 +63,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
         )
     district = profile.districts_by_code[code]
     service = services().kpis()
-    kpi = KPIS_BY_ID["complaints_open"]
+    kpi = profile.indicators_by_id[profile.map_indicator]
     local = second_name(
         district.name(lang), district.name(profile.local_language), "district-local"
     )
@@ -118,9 +118,9 @@ def district_body(code: str, lang: str) -> list:
     service = services().kpis()
     mine, city = service.tiles(code), service.tiles(None)
     per_resident = profile.population > 0
-    domains = tuple(DOMAINS_BY_ID)
-    my_score, my_domains = scores_for(KPIS_BY_ID, mine, domains)
-    city_score, _ = scores_for(KPIS_BY_ID, city, domains)
+    domains = tuple(profile.domains_by_id)
+    my_score, my_domains = scores_for(profile.indicators_by_id, mine, domains)
+    city_score, _ = scores_for(profile.indicators_by_id, city, domains)
     head = [
         t(lang, "district.indicator"),
         district.name(lang),
@@ -138,6 +138,7 @@ def district_body(code: str, lang: str) -> list:
                     my_score,
                     my_domains,
                     lang,
+                    profile,
                     title=t(lang, "score.district", district=district.name(lang)),
                 )[:3],
                 html.Div(
@@ -173,7 +174,9 @@ def district_body(code: str, lang: str) -> list:
     ]
 
 
-def _rank(profile: CityProfile, kpi: Kpi, code: str, per_resident: bool) -> Rank | None:
+def _rank(
+    profile: CityProfile, kpi: Indicator, code: str, per_resident: bool
+) -> Rank | None:
     if not kpi.on_map:
         return None
     values = services().kpis().map_values(kpi.id)
@@ -194,14 +197,14 @@ def _comparison_row(
     lang: str,
     per_resident: bool,
 ) -> html.Tr:
-    kpi = KPIS_BY_ID[mine.kpi_id]
+    kpi = profile.indicators_by_id[mine.kpi_id]
     population = profile.districts_by_code[code].population
     rank = _rank(profile, kpi, code, per_resident)
     cells = [
         html.Td(
             dcc.Link(
                 label(kpi, lang),
-                href=href(DOMAINS_BY_ID[kpi.domain].path, lang, district=code),
+                href=href(profile.domains_by_id[kpi.domain].path, lang, district=code),
             )
         ),
         html.Td(

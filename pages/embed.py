@@ -13,7 +13,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from city.i18n import t
 from components.shell import refresh_id
-from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered, view_key
 from pages._embedding import Embedding, drawing
 from pages._not_found import not_found
@@ -30,7 +29,8 @@ def exists(target: str | None = None, **query: str) -> bool:
         return False
     if target.startswith("tile/"):
         district = query.get("district")
-        return target.removeprefix("tile/") in KPIS_BY_ID and (
+        indicators = services().profile().indicators_by_id
+        return target.removeprefix("tile/") in indicators and (
             not district or district in services().profile().districts_by_code
         )
     return page_exists(target, **query)
@@ -70,7 +70,7 @@ def layout(
 
 def _tile(kpi_id: str, district: str | None, lang: str, embedding: Embedding):
     profile = services().profile()
-    if kpi_id not in KPIS_BY_ID:
+    if kpi_id not in profile.indicators_by_id:
         return not_found(t(lang, "not_found.kpi", kpi=kpi_id), lang)
     if district and district not in profile.districts_by_code:
         return not_found(
@@ -99,7 +99,7 @@ def _tile_body(view: dict) -> list:
     return kpi_tiles(
         view["lang"],
         view["district"],
-        (KPIS_BY_ID[view["kpi"]],),
+        (services().profile().indicators_by_id[view["kpi"]],),
         full_width=True,
         embedding=Embedding.from_view(view),
     )

@@ -35,6 +35,7 @@ from dash import (
 from access import current
 from city.i18n import t
 from city.profile import RotationStep
+from components.format import domain_name
 from components.freshness import freshness_strip
 from components.links import district_code_in
 from components.shell import refresh_id
@@ -58,10 +59,9 @@ def _title(step: RotationStep, lang: str) -> str:
         name = shown.name(lang)
     elif first in ("", "overview"):
         name = t(lang, "nav.overview")
-    elif first == "disasters":
-        name = t(lang, "domain.disaster")
     else:
-        name = t(lang, f"domain.{first}") if first else first
+        domain = next((d for d in profile.domains if d.path == "/" + first), None)
+        name = domain_name(domain, lang) if domain else first
     district = profile.districts_by_code.get(step.query.get("district", ""))
     return f"{name} · {district.name(lang)}" if district else name
 

@@ -11,6 +11,8 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from access.current import camera_level, role, sees_records, view_tag
 from access.roles import Role
 from city.i18n import t
+from city.indicators import Indicator
+from city.profile import CityProfile
 from components.city_map import (
     city_map_figure,
     city_map_patch,
@@ -26,7 +28,6 @@ from components.score_card import score_card, score_explanation
 from components.shell import refresh_id
 from components.stage_banner import stage_banner
 from components.ticker import alert_ticker
-from kpis import definitions
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered, view_key
@@ -45,22 +46,15 @@ dash.register_page(
     order=0,
 )
 
-DEFAULT_METRIC = "complaints_open"
 DISASTER_CAMERAS = 4  # live pictures from the districts concerned
 
 
-def layout(
-    metric: str = DEFAULT_METRIC, lang: str | None = None, **_query: str
-) -> html.Div:
+def layout(metric: str = "", lang: str | None = None, **_query: str) -> html.Div:
     profile = services().profile()
     lang = profile.language(lang)
-    metric = (
-        metric
-        if metric in definitions.KPIS_BY_ID and definitions.KPIS_BY_ID[metric].on_map
-        else DEFAULT_METRIC
-    )
+    kpi = _map_indicator(profile, metric)
+    metric = kpi.id
     service = services().kpis()
-    kpi = definitions.KPIS_BY_ID[metric]
     disaster = service.disaster()
     embedding = drawn_for()
     figure = outline_districts(
@@ -135,7 +129,7 @@ def layout(
                                 id="map-metric",
                                 options=[
                                     {"label": label(k, lang), "value": k.id}
-                                    for k in definitions.KPIS
+                                    for k in profile.indicators
                                     if k.on_map
                                 ],
                                 value=metric,
@@ -213,13 +207,23 @@ def _panel(disaster: DisasterView, lang: str, embedding: Embedding | None) -> li
 
 def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
     values = services().kpis().tiles(district)
-    domains = tuple(d.id for d in definitions.DOMAINS)
-    return scores_for(definitions.KPIS_BY_ID, values, domains)
+    profile = services().profile()
+    domains = tuple(profile.domains_by_id)
+    return scores_for(profile.indicators_by_id, values, domains)
 
 
 def _score_card(lang: str) -> list:
     city, domains = _scores()
-    return score_card(city, domains, lang)
+    return score_card(city, domains, lang, services().profile())
+
+
+def _map_indicator(profile: CityProfile, asked: str | None) -> Indicator:
+    """The indicator the map shows: the one asked for when it is on the map,
+    else the profile's first."""
+    found = profile.indicators_by_id.get(asked or "")
+    if found is None or not found.on_map:
+        found = profile.indicators_by_id[profile.map_indicator]
+    return found
 
 
 def freshness(lang: str, embedding: Embedding | None = None) -> list:
@@ -271,7 +275,7 @@ def refresh(
 ):
     profile = services().profile()
     lang = profile.language_of(search)
-    kpi = definitions.KPIS_BY_ID.get(metric, definitions.KPIS_BY_ID[DEFAULT_METRIC])
+    kpi = _map_indicator(profile, metric)
     # a new metric's figure always goes out whole: the one on the page is another
     # KPI's; a timer's refresh patches the numbers only
     new_metric = ctx.triggered_id == "map-metric"
@@ -323,7 +327,7 @@ def explain_score(_clicks: int | None, search: str | None):
     """A click on the score shows every KPI's score, worst first."""
     lang = services().profile().language_of(search)
     city, _ = _scores()
-    return True, score_explanation(city, lang)
+    return True, score_explanation(city, lang, services().profile())
 
 
 @callback(

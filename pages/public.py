@@ -8,7 +8,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from city.i18n import t
 from components.shell import refresh_id
-from kpis.definitions import KPIS_BY_ID
 from pages._changed import outputs, rendered
 from pages._services import services
 from pages._tiles import kpi_tiles
@@ -26,7 +25,8 @@ dash.register_page(
 def public_kpis() -> tuple:
     """The KPIs the city listed, in its order; unknown ids are left out."""
     wanted = services().public_kpis()
-    return tuple(KPIS_BY_ID[k] for k in wanted if k in KPIS_BY_ID)
+    indicators = services().profile().indicators_by_id
+    return tuple(indicators[k] for k in wanted if k in indicators)
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:

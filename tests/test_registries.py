@@ -84,7 +84,7 @@ def test_every_kpi_is_checked_against_a_plain_computation():
     baseline, which ``tests/kpis/test_kpis.py`` checks it against (city and
     district) and the benchmark compares it with."""
     from bench import baseline
-    from kpis.definitions import KPIS
+    from tests.standard import KPIS
 
     source = Path(baseline.__file__).read_text(encoding="utf-8")
     assert [k.id for k in KPIS if f'"{k.id}": (' not in source] == []
@@ -94,7 +94,7 @@ def test_every_kpi_gives_a_new_city_a_starting_target():
     """``citywall city init`` writes each KPI's starting target into a new profile:
     a KPI without one would be judged "good" whatever it shows."""
     from citywall.onboarding import DEFAULT_TARGETS
-    from kpis.definitions import KPIS
+    from tests.standard import KPIS
 
     assert [k.id for k in KPIS if k.id not in DEFAULT_TARGETS] == []
 
@@ -105,7 +105,8 @@ def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F
     kiosk and the not-found page."""
     import dash
 
-    from pages._routes import DISTRICT_PAGE, SHOWN_PAGES
+    from pages._routes import DISTRICT_PAGE, shown_pages
+    from tests.standard import DOMAINS
 
     shown = {
         page.get("path_template") or page["path"]
@@ -113,4 +114,4 @@ def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F
         if page["module"] not in ("pages.embed", "pages.kiosk")
         and not page["module"].endswith("not_found_404")
     }
-    assert shown == {*SHOWN_PAGES, DISTRICT_PAGE}
+    assert shown == {*shown_pages(DOMAINS), DISTRICT_PAGE}

@@ -26,7 +26,6 @@ from city import i18n
 from city.profile import CityProfile
 from components.format import label as kpi_label
 from components.format import unit as kpi_unit
-from kpis.definitions import KPIS_BY_ID
 from kpis.records import RecordFilter
 from kpis.service import KpiService
 
@@ -111,7 +110,7 @@ def tile_csv(
     district: str | None,
     lang: str,
 ) -> str:
-    kpi = KPIS_BY_ID[kpi_id]
+    kpi = profile.indicators_by_id[kpi_id]
     value = next(v for v in service.tiles(district) if v.kpi_id == kpi_id)
     shown = profile.districts_by_code[district] if district else None
     row = (

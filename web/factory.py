@@ -21,10 +21,9 @@ from flask import Response, abort, current_app, request
 from access import embed_tokens
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
-from kpis.definitions import DOMAINS_BY_ID, KPIS_BY_ID
 from kpis.records import PERIODS, RecordFilter
 from pages import _services as page_services
-from pages._domain import add_domain_callbacks
+from pages._domain import add_domain_callbacks, register_domain_pages
 from web import guard as access_guard
 from web import runtime
 from web.csv_export import records_csv, tile_csv
@@ -74,6 +73,7 @@ def create_app(settings: Settings) -> dash.Dash:
         routes_pathname_prefix=routes,
     )
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    register_domain_pages(runtime.profile())
     access_guard.install(app, settings, routes)
     page_services.install(app.server, _page_services())
     add_operations_routes(app.server, routes)
@@ -161,9 +161,9 @@ def _project_root():
 def _add_downloads(app: dash.Dash, routes: str) -> None:
     @app.server.route(f"{routes}csv/tile/<kpi_id>")
     def tile_download(kpi_id: str) -> Response:
-        if kpi_id not in KPIS_BY_ID:
-            abort(404)
         profile = runtime.profile()
+        if kpi_id not in profile.indicators_by_id:
+            abort(404)
         district = _district_arg(profile)
         lang = profile.language(request.args.get("lang"))
         body = tile_csv(runtime.kpi_service(), profile, kpi_id, district, lang)
@@ -171,9 +171,9 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
 
     @app.server.route(f"{routes}csv/records/<domain>")
     def records_download(domain: str) -> Response:
-        if domain not in DOMAINS_BY_ID:
-            abort(404)
         profile = runtime.profile()
+        if domain not in profile.domains_by_id:
+            abort(404)
         period = request.args.get("period") or "24h"
         if period not in PERIODS:
             abort(400, f"period must be one of {', '.join(PERIODS)}")

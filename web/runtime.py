@@ -20,7 +20,6 @@ from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import Engine
 
 from city.profile import CityProfile, load_profile
-from kpis.definitions import PROFILE_IDS
 from kpis.service import KpiService
 from store import connect
 from web.render_cache import RenderCache
@@ -38,8 +37,8 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def profile() -> CityProfile:
-    # with the KPI ids, so a misspelt [targets] key stops the wall, not a tile
-    return load_profile(settings().profile_path, known=PROFILE_IDS)
+    # a misspelt indicator or [targets] key stops the wall, not a tile
+    return load_profile(settings().profile_path)
 
 
 @lru_cache(maxsize=1)

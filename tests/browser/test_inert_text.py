@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from city.records import Event
-from kpis.definitions import DOMAINS
+from tests.standard import DOMAINS
 
 SOURCE = "hostile-test"
 TITLES = (

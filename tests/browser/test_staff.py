@@ -15,10 +15,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from city import i18n
-from kpis.definitions import DOMAINS, KPIS_BY_ID
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.contrast import CONTRAST_FAILURES
 from tests.signin import browser_session
+from tests.standard import DOMAINS, KPIS_BY_ID
 
 PAGES = {
     "overview": "/",
@@ -290,61 +290,6 @@ def test_the_csv_of_a_table_holds_its_filter(wall):
     shown = wall.find_element("#record-count").text
     total = int(re.search(r"of ([\d,]+)", shown).group(1).replace(",", ""))
     assert abs(len(rows) - total) <= 3  # the feed is live between the two reads
-
-
-def test_a_kpi_declared_in_one_place_shows_on_its_page(wall, monkeypatch):
-    """Adding a KPI is one more entry in kpis/definitions.py and its words in the
-    catalogs: declared here at run time, it reaches the traffic page as a tile with
-    a number, with its CSV."""
-    from city import i18n
-    from kpis import definitions
-    from kpis import queries as q
-
-    new = definitions.Kpi(
-        id="traffic_incidents_today",
-        domain="traffic",
-        current=lambda w, c: q.events_created("traffic", w.today_start, w.now),
-        previous=lambda w, c: q.events_created(
-            "traffic", w.today_start - definitions.DAY, w.now - definitions.DAY
-        ),
-    )
-    words = {
-        "en": ("Traffic incidents today", "incidents", "vs yesterday"),
-        "es": ("Incidentes viales hoy", "incidentes", "vs. ayer"),
-    }
-    for lang, (label, unit, comparison) in words.items():
-        catalog = i18n.catalog(lang)  # the catalog as read, patched for the test
-        monkeypatch.setitem(catalog, f"kpi.{new.id}.label", label)
-        monkeypatch.setitem(catalog, f"kpi.{new.id}.unit", unit)
-        monkeypatch.setitem(catalog, f"kpi.{new.id}.comparison", comparison)
-    monkeypatch.setattr(definitions, "KPIS", (*definitions.KPIS, new))
-    monkeypatch.setitem(definitions.KPIS_BY_ID, new.id, new)
-    wall.driver.get(wall.server_url + "/traffic?lang=es")
-    # tiles are cached for a few seconds: the page's own refresh brings it in
-    wall.wait_for_element("[id*='traffic_incidents_today'].kpi-tile", timeout=40)
-    # one snapshot of the tile: the page rebuilds it on its timer
-    value, label, href = wall.driver.execute_script(
-        """const t = document.querySelector("[id*='traffic_incidents_today'].kpi-tile");
-        return [t.querySelector('.tile-value').textContent,
-                t.querySelector('.tile-label').textContent,
-                t.querySelector('.tile-csv').href]"""
-    )
-    assert re.match(r"^[\d.]+$", value), value
-    assert label == "Incidentes viales hoy"
-    (row,) = csv.DictReader(
-        io.StringIO(
-            browser_session(wall.driver)
-            .get(href, timeout=20)
-            .content.decode("utf-8-sig")
-        )
-    )
-    assert row["kpi"] == "traffic_incidents_today" and float(row["value"]) >= 0
-    assert wall.get_logs() == []
-    # back to the declared KPIs, and no cached tile of the extra one survives
-    monkeypatch.undo()
-    from web import runtime
-
-    runtime.kpi_service().cache.clear()
 
 
 def _timeline(wall) -> dict:

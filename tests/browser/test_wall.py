@@ -8,8 +8,8 @@ import time
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from kpis.definitions import KPIS
 from tests.browser.conftest import SCREENSHOTS
+from tests.standard import KPIS
 
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 

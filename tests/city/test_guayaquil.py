@@ -11,12 +11,12 @@ import requests
 from city.profile import load_profile
 from components.city_map import city_map_figure
 from components.format import district_facts
-from kpis.definitions import KPIS_BY_ID
 from kpis.service import KpiService
 from store import connect
 from tests.citywall.test_cli import serving
 from tests.conftest import PROJECT_ROOT
 from tests.signin import demo_admin, signed_in_session
+from tests.standard import KPIS_BY_ID
 
 PROFILE = PROJECT_ROOT / "cities" / "guayaquil.toml"
 

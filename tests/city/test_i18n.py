@@ -13,7 +13,7 @@ import pytest
 from city import i18n
 from city.ladder import DEFAULT_LADDER
 from city.profile import ProfileError, load_profile
-from kpis.definitions import KPIS
+from tests.standard import KPIS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUAYAQUIL = PROJECT_ROOT / "cities" / "guayaquil.toml"
@@ -76,10 +76,10 @@ def test_every_key_the_code_asks_for_is_in_the_catalog():
 def test_keys_built_from_data_exist_for_every_value_the_code_knows():
     from components.record_table import GRID_WORDS
     from components.source_table import COLUMNS
-    from kpis.definitions import DOMAINS
     from kpis.queries import SEVERITY_RANK
     from kpis.records import PERIODS
     from kpis.values import ALERT, GOOD, NO_DATA, WATCH
+    from tests.standard import DOMAINS
 
     WORDS = ("name", "guidance")
 

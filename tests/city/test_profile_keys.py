@@ -10,7 +10,6 @@ import pytest
 
 from city import profile_keys
 from city.profile import ProfileError, load_profile
-from kpis.definitions import PROFILE_IDS
 from tests.conftest import PROJECT_ROOT, seoul_profile_copy
 
 
@@ -37,9 +36,9 @@ MISTAKES = {
         "[city] has no key `default_langauge`: did you mean `default_language`?",
     ),
     "misspelt table": (
-        "[targets]\n",
-        "[targtes]\n",
-        "the profile has no table `[targtes]`: did you mean `[targets]`?",
+        "[traffic]\n",
+        "[trafic]\n",
+        "the profile has no table `[trafic]`: did you mean `[traffic]`?",
     ),
     "misspelt source key": (
         "interval_seconds = 5",
@@ -62,16 +61,42 @@ MISTAKES = {
         'speed_window_minutes = "15"',
         '[traffic] speed_window_minutes must be a number, not "15"',
     ),
-    "a target without its value": (
-        "complaints_today = { target = 900, watch_ratio = 1.25 }",
-        "complaints_today = { watch_ratio = 1.25 }",
-        "[targets.complaints_today] needs `target`",
+    "a target written as text": (
+        "target = 900\n",
+        'target = "900"\n',
+        '[[indicators]] #1 (complaints_today) target must be a number, not "900"',
     ),
-    "a misspelt key of a target": (
-        "complaints_today = { target = 900, watch_ratio = 1.25 }",
-        "complaints_today = { target = 900, watch_ration = 1.25 }",
-        "[targets.complaints_today] has no key `watch_ration`: "
+    "a misspelt key of an indicator": (
+        "watch_ratio = 1.25\n",
+        "watch_ration = 1.25\n",
+        "[[indicators]] #1 (complaints_today) has no key `watch_ration`: "
         "did you mean `watch_ratio`?",
+    ),
+    "an indicator of no declared domain": (
+        'domain = "complaints"\nmeasure = "count"\nwindow = "today"',
+        'domain = "complaint"\nmeasure = "count"\nwindow = "today"',
+        "[[indicators]] #1 (complaints_today) domain 'complaint' is not declared "
+        "(the domains: complaints, disaster, safety, traffic)",
+    ),
+    "a window of no kind": (
+        'window = "today"',
+        'window = "tomorrow"',
+        "[[indicators]] #1 (complaints_today) window 'tomorrow' must be a duration "
+        "such as 15m, 24h or 7d, or one of today, this_week, this_month, "
+        "open_now, latest",
+    ),
+    "a series measure without its series": (
+        'measure = "mean"\nseries = "pm25"\n',
+        'measure = "mean"\n',
+        "[[indicators]] #6 (pm25_avg) measure 'mean' reads a series: name `series`",
+    ),
+    "a measure of no kind": (
+        'measure = "median_hours"',
+        'measure = "median"',
+        "[[indicators]] #3 (complaints_median_hours) measure must be one of "
+        '"count", "share", "median_hours", "mean_hours", "in_force", "mean", '
+        '"min", "max", "sum", "count_readings", "latest", "share_below", '
+        'not "median"',
     ),
     "a rotation step of no time": (
         '{ page = "/traffic", seconds = 30 }',
@@ -104,9 +129,20 @@ def test_each_mistake_is_one_line_with_its_fix(tmp_path, mistake):
     assert problems(seoul_with(tmp_path, old, new)) == [line]
 
 
-def test_a_target_for_no_kpi_is_refused_where_the_kpis_are_known(tmp_path):
-    path = seoul_with(tmp_path, "complaints_today =", "complaints_todya =")
-    assert problems(path, known=PROFILE_IDS) == [
+def test_a_target_for_no_standard_indicator_is_refused(tmp_path):
+    """A profile that declares no indicators gets the standard ones, and its
+    [targets] may name only theirs."""
+    path = seoul_profile_copy(tmp_path, 1)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[[domains]]")
+    end = text.index("[traffic]")
+    path.write_text(
+        text[:start]
+        + "[targets]\ncomplaints_todya = { target = 900 }\n\n"
+        + text[end:],
+        encoding="utf-8",
+    )
+    assert problems(path) == [
         "[targets] `complaints_todya` is not a KPI id "
         "(did you mean `complaints_today`?)"
     ]
@@ -166,7 +202,7 @@ def test_the_shipped_profiles_hold_only_declared_keys(profile):
     import tomllib
 
     raw = tomllib.loads(profile.read_text(encoding="utf-8"))
-    assert profile_keys.validate(raw, PROFILE_IDS) == []
+    assert profile_keys.validate(raw) == []
 
 
 def test_load_profile_takes_its_defaults_from_the_declaration(tmp_path):

@@ -13,11 +13,11 @@ from tests.conftest import seoul_profile_copy
 
 # mistakes only the check knows: the KPIs, the app's pages, the connectors
 CHECK_MISTAKES = {
-    "target of no KPI": (
-        "complaints_today =",
-        "complaints_todya =",
-        "[targets] `complaints_todya` is not a KPI id "
-        "(did you mean `complaints_today`?)",
+    "chart of no indicator": (
+        'chart = "road_avg_speed"',
+        'chart = "road_avg_sped"',
+        "[[domains]] (traffic) chart 'road_avg_sped' is not an indicator of this "
+        "domain (did you mean 'road_avg_speed'?)",
     ),
     "misspelt connector option": (
         "complaints_per_day = 850",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from components.score_card import score_card
 from kpis.score import Score
 from tests.components.test_tile import _texts
+from tests.standard import SEOUL
 
 
 def _trend(value: float, previous: float, lang: str = "en") -> str:
-    card = score_card(Score(value, previous, ()), {}, lang)
+    card = score_card(Score(value, previous, ()), {}, lang, SEOUL)
     return " ".join(_texts(card[1].children[1]))
 
 

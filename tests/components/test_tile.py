@@ -6,8 +6,8 @@ from datetime import UTC
 
 from components.format import change, number, trend_arrow
 from components.tile import kpi_tile
-from kpis.definitions import KPIS_BY_ID
 from kpis.values import KpiValue
+from tests.standard import KPIS_BY_ID
 
 
 def _texts(component) -> list[str]:

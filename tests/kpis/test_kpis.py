@@ -17,10 +17,10 @@ from sqlalchemy import text
 from bench.baseline import plain_kpis
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
-from kpis.definitions import KPIS
 from kpis.service import KpiService
 from store import connect
 from tests.conftest import BACKENDS, store_on
+from tests.standard import KPIS
 
 NOW = datetime(2026, 3, 18, 2, 37, 11, tzinfo=UTC)  # 11:37 in Seoul, a Wednesday
 DISTRICT = "11680"  # Gangnam-gu

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from kpis.definitions import KPIS_BY_ID
 from kpis.score import CAP, kpi_score, score_of
 from kpis.values import KpiValue
+from tests.standard import KPIS_BY_ID
 
 
 def v(kpi_id, value, previous=None, target=None, detail=None, status="good"):

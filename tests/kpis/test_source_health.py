@@ -92,7 +92,7 @@ def test_a_tile_whose_sources_are_all_stale_says_since_when(engine, seoul):
 
     from city.records import Event, Measurement, Rejected
     from components.tile import kpi_tile
-    from kpis.definitions import KPIS_BY_ID
+    from tests.standard import KPIS_BY_ID
 
     incidents = SourceConfig("incidents", "test", 60, {})
     speeds = SourceConfig("speeds", "test", 60, {})

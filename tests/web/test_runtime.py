@@ -10,10 +10,12 @@ from tests.conftest import seoul_profile_copy
 from web import runtime
 
 
-def test_a_target_for_no_kpi_stops_the_wall(tmp_path, monkeypatch):
+def test_a_chart_of_no_indicator_stops_the_wall(tmp_path, monkeypatch):
     path = seoul_profile_copy(tmp_path, 1)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("pm25_avg =", "pm25_avrg ="), encoding="utf-8")
+    path.write_text(
+        text.replace('chart = "pm25_avg"', 'chart = "pm25_avrg"'), encoding="utf-8"
+    )
     monkeypatch.setenv("CITYWALL_PROFILE", str(path))
     runtime.reset()
     try:
@@ -22,5 +24,6 @@ def test_a_target_for_no_kpi_stops_the_wall(tmp_path, monkeypatch):
     finally:
         runtime.reset()
     assert raised.value.problems == [
-        "[targets] `pm25_avrg` is not a KPI id (did you mean `pm25_avg`?)"
+        "[[domains]] (disaster) chart 'pm25_avrg' is not an indicator of this "
+        "domain (did you mean 'pm25_avg'?)"
     ]

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from kpis.definitions import DOMAINS
 from tests.conftest import PROXY_SIGN_IN, build_wall, router_body, wall_environment
+from tests.standard import DOMAINS
 
 ODD = (
     "x" * 5000,
