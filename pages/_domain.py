@@ -31,6 +31,8 @@ from components.charts import (
 from components.city_map import (
     COUNT_INSET,
     COUNT_RECORDS,
+    city_map_figure,
+    city_map_patch,
     counts_map_figure,
     counts_map_patch,
     map_config,
@@ -152,16 +154,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             html.H3(t(lang, "domain.map"), className="section-title"),
                             dcc.Graph(
                                 id="domain-map",
-                                figure=_clickable_for_staff(
-                                    counts_map_figure(
-                                        profile,
-                                        service.by_district(f),
-                                        rows,
-                                        lang,
-                                        t(lang, "domain.records_unit"),
-                                        highlight=f.district,
-                                    )
-                                ),
+                                figure=_map_figure(domain, f, rows, lang),
                                 config=map_config(scrollZoom=False),
                                 className="domain-map",
                             ),
@@ -184,9 +177,10 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                 figure=_timeline(domain, f, lang),
                                 config=chart_config(lang),
                             ),
-                            *_series_block(domain, f, lang),
+                            *(_series_block(domain, f, lang) if domain.events else []),
                         ],
                         xl=4,
+                        className=_records_only(domain),
                     ),
                     dbc.Col(
                         [
@@ -201,7 +195,11 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             ),
                         ],
                         xl=3,
+                        className=_records_only(domain),
                     ),
+                    dbc.Col(_series_block(domain, f, lang), xl=7)
+                    if not domain.events
+                    else None,
                 ],
                 className="g-3",
             ),
@@ -219,12 +217,15 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                         t(lang, "domain.rows_for_staff"), className="rows-note"
                     ),
                 ],
-                className="records-head",
+                className="records-head " + _records_only(domain),
             ),
-            record_grid(
-                record_rows(rows, profile, domain.id, lang),
-                domain.id,
-                lang,
+            html.Div(
+                record_grid(
+                    record_rows(rows, profile, domain.id, lang),
+                    domain.id,
+                    lang,
+                ),
+                className=_records_only(domain),
             ),
             dbc.Offcanvas(
                 _detail(record, lang) if record else None,
@@ -240,6 +241,42 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         ],
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
+        style={"--domain-colour": domain.colour} if domain.colour else None,
+    )
+
+
+def _records_only(domain: Domain) -> str:
+    """A part about the domain's records: hidden on a page of series only (its
+    outputs stay, so the refresh fills the same parts on every domain page)."""
+    return "" if domain.events else "d-none"
+
+
+def _map_indicator(domain: Domain):
+    """The indicator a series-only domain maps (its chart's), else None."""
+    if domain.events:
+        return None
+    return services().profile().indicators_by_id.get(domain.series_kpi or "")
+
+
+def _map_figure(domain: Domain, f: RecordFilter, rows: list, lang: str):
+    """Records per district (a click opens a district or a record), or for a
+    domain of series only, its chart indicator by district."""
+    profile = services().profile()
+    service = services().kpis()
+    kpi = _map_indicator(domain)
+    if kpi is not None:
+        return city_map_figure(
+            profile, kpi, service.map_values(kpi.id), lang, highlight=f.district
+        )
+    return _clickable_for_staff(
+        counts_map_figure(
+            profile,
+            service.by_district(f),
+            rows,
+            lang,
+            t(lang, "domain.records_unit"),
+            highlight=f.district,
+        )
     )
 
 
@@ -496,8 +533,11 @@ def _outputs(view: dict) -> tuple:
     lang = view["lang"]
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
-    counts = service.by_district(f)
-    patch = counts_map_patch(profile, counts, records, lang)  # numbers, points
+    kpi = _map_indicator(domain)
+    if kpi is not None:
+        patch = city_map_patch(profile, kpi, service.map_values(kpi.id), lang)
+    else:  # numbers, points
+        patch = counts_map_patch(profile, service.by_district(f), records, lang)
     return (
         kpi_tiles(
             lang, f.district, _indicators(domain), embedding=Embedding.from_view(view)

@@ -173,3 +173,19 @@ def test_targets_beside_declared_indicators_are_refused(tmp_path):
         "[targets] is for the standard indicators only: with [[indicators]] "
         "declared, write each target in its declaration (target = ...)"
     ]
+
+
+def test_the_check_names_the_indicators_and_their_missing_words(tmp_path):
+    from citywall.onboarding import check_city
+
+    report = check_city(with_air(tmp_path))
+    assert report.ok, report.problems
+    assert (
+        "indicators (declared): 11 in traffic (2), safety (2), disaster (2), "
+        "complaints (4), air (1)"
+    ) in report.notes
+    # Seoul's wall speaks ko, en and es: what has no word in one is said
+    assert 'indicator pm10_mean has no label in es: add es = "…" to its label' in (
+        report.notes
+    )
+    assert not any("domain air" in n for n in report.notes)  # labelled in all three
