@@ -84,6 +84,11 @@ def _amount(value: float | None, unit: str, decimals: int, lang: str) -> str:
     return f"{i18n.number(value, lang, decimals)} {unit}".strip()
 
 
+def _named(name: str, unit: str) -> str:
+    """A legend entry with the unit the axis's numbers are in: "Achieved (KRW)"."""
+    return f"{name} ({unit})" if unit else name
+
+
 def _compact_ticks(top: float, lang: str) -> dict:
     """About five ticks from 0 to ``top`` at 1, 2 or 5 × 10ⁿ, each written short in
     ``lang`` (plotly's own "1.8G" reads as nothing in any language)."""
@@ -118,7 +123,7 @@ def plan_figure(
             go.Bar(
                 x=labels,
                 y=[p.achieved for p in periods],
-                name=t(lang, "plan.achieved"),
+                name=_named(t(lang, "plan.achieved"), unit),
                 marker_color=ACHIEVED,
                 marker_opacity=[CURRENT_OPACITY if p.current else 1 for p in periods],
                 marker_pattern_shape=["/" if p.current else "" for p in periods],
@@ -133,7 +138,7 @@ def plan_figure(
             go.Scatter(
                 x=labels,
                 y=[p.planned for p in periods],
-                name=t(lang, "plan.planned"),
+                name=_named(t(lang, "plan.planned"), unit),
                 mode="lines+markers",
                 connectgaps=False,
                 line=dict(color=PLANNED, width=3, dash="dash"),
@@ -151,7 +156,7 @@ def plan_figure(
     for label, p in current:
         fig.add_annotation(
             x=label,
-            y=max(p.achieved or 0, p.planned or 0),
+            y=p.achieved or 0,
             text=so_far,
             showarrow=False,
             yanchor="bottom",
@@ -170,6 +175,7 @@ def plan_figure(
         title=dict(
             text=plan_summary(periods, lang, direction),
             x=0,
+            xref="paper",
             xanchor="left",
             font=dict(size=16, color=TEXT),
         ),
@@ -178,7 +184,6 @@ def plan_figure(
         plot_bgcolor="rgba(0,0,0,0)",
         font=dict(color=TEXT, family=FONT, size=14),
         legend=dict(orientation="h", y=-0.12, x=0, yanchor="top"),
-        yaxis_title=dict(text=unit, font=dict(size=14)),
         bargap=0.25,
         uirevision="constant",
     )

@@ -46,6 +46,8 @@ def test_achieved_are_bars_the_plan_a_line_and_the_current_month_is_marked():
     assert list(bars.marker.opacity) == [1] * 11 + [0.55]
     (note,) = fig.layout.annotations
     assert note.text == "집계 중" and note.x == bars.x[-1]
+    assert note.y == BUDGET[-1].achieved  # just over the bar, whatever the plan
+    assert (bars.name, plan.name) == ("실적 (원)", "계획 (원)")
     assert bars.customdata[-1] == "2026년 12월 (집계 중)"
     # the year at the first month, then months alone
     assert list(bars.x[:3]) == ["2026년 1월", "2월", "3월"]

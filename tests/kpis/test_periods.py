@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from components.plan_chart import plan_figure, plan_summary
 from kpis.periods import (
     MEASURES,
     PeriodValue,
@@ -162,6 +163,23 @@ def test_a_plan_table_gives_each_period_its_own_plan(store):
         ("2026-12", 1.95e9),
     ]
     assert got[1].ratio == pytest.approx((1_302_000_000 + 699_990_000) / 1.9e9)
+
+
+def test_the_budget_sheets_chart_says_how_last_month_went(store):
+    now = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
+    with store.connect() as conn:
+        got = period_values(
+            conn, "budget_executed", "sum", "month", SEOUL, now, 12, "budget_plan"
+        )
+    # November: one department of two reported, 1,244,100,000 of 1,850,000,000
+    assert plan_summary(got, "en") == (
+        "November 2026: 67% of plan · 5 of the last 11 months on plan"
+    )
+    fig = plan_figure(got, "원", 0, "ko")
+    assert fig.layout.title.text == (
+        "2026년 11월: 계획 대비 67% · 최근 11개월 중 5개월 계획 달성"
+    )
+    assert fig.data[0].x[-1] == "12월" and fig.layout.annotations[0].text == "집계 중"
 
 
 # -- ISO weeks across the year's end ----------------------------------------------------
