@@ -9,9 +9,9 @@ by the same measure) or from the profile's table (``plan``, keyed "YYYY-MM" or
 "YYYY-Www").
 
 Sums and means read the hourly rollup (whole hours) and the rows of any hour a
-period boundary cuts (a zone half an hour off UTC); ``latest``, ``max`` and ``min``
-read the period's rows through the (series, time) index, which for a periodic
-series are a handful. A period already over is memoised (``kpis.rollup_queries``'s
+period boundary cuts (a zone half an hour off UTC); ``max`` and ``min`` are the
+database's over the period's rows and ``latest`` reads them (for a periodic series
+a handful), each through the (series, time) index. A period already over is memoised (``kpis.rollup_queries``'s
 memo, keyed by the store's past version); only the current one is read each time.
 """
 
@@ -161,13 +161,14 @@ def _measured(
         if not n:
             return None
         return total if measure == "sum" else total / n
+    if measure in ("max", "min"):
+        m = measurements
+        extreme = func.max(m.c.value) if measure == "max" else func.min(m.c.value)
+        where = _in_period(m, m.c.observed_at, series, start, end, district)
+        return conn.execute(select(extreme).where(*where)).scalar()
     rows = _readings(conn, series, start, end, district)
     if not rows:
         return None
-    if measure == "max":
-        return max(v for _, _, v in rows)
-    if measure == "min":
-        return min(v for _, _, v in rows)
     newest = {place: value for place, _, value in rows}  # oldest first: newest wins
     return sum(newest.values()) / len(newest)
 
@@ -211,7 +212,8 @@ def period_values(
             if current:
                 return read(name)()
             key = ("period", name, measure, district, begin, end)
-            return memo(key, read(name))
+            # in a tuple: a period without readings (None) is kept as well
+            return memo(key, lambda: (read(name)(),))[0]
 
         key = period_key(start, period)
         if plan_series:

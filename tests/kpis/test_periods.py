@@ -239,7 +239,7 @@ def test_periods_already_over_are_memoised_and_the_current_one_is_read(store):
             memo=memo,
         )  # fmt: skip
         assert len(kept) == 2 * 11  # the past months of both series, not December
-        kept.update({k: 0.0 for k in kept})
+        kept.update({k: (0.0,) for k in kept})
         again = period_values(
             conn, "budget_executed", "sum", "month", SEOUL, now, 12, "budget_plan",
             memo=memo,
