@@ -18,7 +18,6 @@ memo, keyed by the store's past version); only the current one is read each time
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -173,6 +172,25 @@ def _measured(
     return sum(newest.values()) / len(newest)
 
 
+def _period_value(
+    conn: Connection,
+    series: str,
+    measure: str,
+    begin: datetime,
+    end: datetime,
+    district: str | None,
+    current: bool,
+    memo: Memo,
+) -> float | None:
+    """``_measured``, memoised for a period already over."""
+    if current:
+        return _measured(conn, series, measure, begin, end, district)
+    return memo(  # in a tuple: a period without readings (None) is kept as well
+        ("period", series, measure, district, begin, end),
+        lambda: (_measured(conn, series, measure, begin, end, district),),
+    )[0]
+
+
 def period_values(
     conn: Connection,
     series: str,
@@ -203,21 +221,10 @@ def period_values(
     for start in recent_periods(now, timezone, period, n):
         begin = local_midnight(start, timezone)
         end = local_midnight(next_start(start, period), timezone)
-        current = end > now
-
-        def read(name: str, begin=begin, end=end) -> Callable[[], float | None]:
-            return lambda: _measured(conn, name, measure, begin, end, district)
-
-        def value(name: str, begin=begin, end=end, current=current) -> float | None:
-            if current:
-                return read(name)()
-            key = ("period", name, measure, district, begin, end)
-            # in a tuple: a period without readings (None) is kept as well
-            return memo(key, lambda: (read(name)(),))[0]
-
+        span = (begin, end, district, end > now)
         key = period_key(start, period)
         if plan_series:
-            planned = value(plan_series)
+            planned = _period_value(conn, plan_series, measure, *span, memo)
         else:
             planned = None if plan is None else plan.get(key)
         found.append(
@@ -225,9 +232,9 @@ def period_values(
                 start=start,
                 key=key,
                 period=period,
-                achieved=value(series),
+                achieved=_period_value(conn, series, measure, *span, memo),
                 planned=None if planned is None else float(planned),
-                current=current,
+                current=end > now,
             )
         )
     return found
