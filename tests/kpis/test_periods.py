@@ -17,9 +17,11 @@ from components.plan_chart import plan_figure, plan_summary
 from kpis.periods import (
     MEASURES,
     PeriodValue,
+    local_midnight,
     period_key,
     period_values,
     plan_table_problems,
+    recent_periods,
 )
 from tests.connectors.harness import IngestCli, quarantine_reasons, summary_numbers
 
@@ -266,3 +268,19 @@ def test_a_plan_tables_bad_keys_and_values_are_each_named_with_the_fix():
         "plan key '2027-W53' is not an ISO week: write YYYY-Www",
         "plan key '2026-12' is not an ISO week: write YYYY-Www",
     ]
+
+
+def test_periods_start_at_local_midnight_through_a_clock_change():
+    new_york = ZoneInfo("America/New_York")  # clocks forward on 8 March 2026
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    weeks = recent_periods(now, new_york, "week", 3)
+    assert weeks == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    assert [local_midnight(d, new_york).hour for d in weeks] == [5, 4, 4]
+    assert recent_periods(now, new_york, "month", 2) == [
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
+    # the city's day, not UTC's: 1 April 00:30 in Seoul is still 31 March in UTC
+    assert recent_periods(
+        datetime(2026, 3, 31, 15, 30, tzinfo=UTC), SEOUL, "month", 1
+    ) == [date(2026, 4, 1)]
