@@ -18,6 +18,7 @@ memo, keyed by the store's past version); only the current one is read each time
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -101,18 +102,35 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 # -- reading a period --------------------------------------------------------------------
-def _in_period(table, at, series: str, start, end, district: str | None) -> list:
-    """A series' rows of ``table`` at [start, end) (in one district)."""
-    in_district = [] if district is None else [table.c.district_code == district]
-    return [table.c.series == series, at >= start, at < end, *in_district]
+@dataclass(frozen=True)
+class Scope:
+    """Which of a series' readings count: those of one district (None: all) and of
+    some categories (None: all)."""
+
+    district: str | None = None
+    categories: tuple[str, ...] | None = None
+
+    def where(self, table, at, series: str, start, end) -> list:
+        """A series' rows of ``table`` at [start, end) in this scope."""
+        found = [table.c.series == series, at >= start, at < end]
+        if self.district is not None:
+            found.append(table.c.district_code == self.district)
+        if self.categories is not None:
+            found.append(table.c.category.in_(self.categories))
+        return found
+
+    @property
+    def in_rollup(self) -> bool:
+        """The hourly rollup can answer: no categories asked, or it keeps them."""
+        return self.categories is None or "category" in measurement_hourly.c
 
 
 def _sums(
-    conn: Connection, series: str, start, end, district, rollup: bool
+    conn: Connection, series: str, start, end, scope: Scope, rollup: bool
 ) -> tuple[float, float]:
     """(readings, their total) in [start, end): from the rollup (whole hours) or
-    the rows. Only the rollup's n and total are read: columns added beside them
-    change nothing here."""
+    the rows. Only the rollup's n and total are read (and its category, when asked
+    for and kept): columns added beside them change nothing here."""
     if rollup:
         h = measurement_hourly
         n, total, where = func.sum(h.c.n), func.sum(h.c.total), (h, h.c.hour)
@@ -120,22 +138,9 @@ def _sums(
         m = measurements
         n, total, where = func.count(), func.sum(m.c.value), (m, m.c.observed_at)
     found = conn.execute(
-        select(n, total).where(*_in_period(*where, series, start, end, district))
+        select(n, total).where(*scope.where(*where, series, start, end))
     ).one()
     return float(found[0] or 0), float(found[1] or 0)
-
-
-def _readings(
-    conn: Connection, series: str, start: datetime, end: datetime, district
-) -> list[tuple[str, datetime, float]]:
-    """The period's rows (place, time, value), oldest first."""
-    m = measurements
-    rows = conn.execute(
-        select(m.c.place, m.c.observed_at, m.c.value)
-        .where(*_in_period(m, m.c.observed_at, series, start, end, district))
-        .order_by(m.c.observed_at)
-    )
-    return [tuple(r) for r in rows]
 
 
 def _measured(
@@ -144,31 +149,31 @@ def _measured(
     measure: str,
     start: datetime,
     end: datetime,
-    district: str | None,
+    scope: Scope,
 ) -> float | None:
     """The ``measure`` of ``series``' readings in [start, end); None without any."""
+    m = measurements
+    in_rows = scope.where(m, m.c.observed_at, series, start, end)
     if measure in ("sum", "mean"):
-        parts = [
-            _sums(conn, series, a, b, district, rollup=False)
-            for a, b in _edges(start, end)
-        ]
-        whole = _whole_hours(start, end)
+        whole = _whole_hours(start, end) if scope.in_rollup else None
+        edges = _edges(start, end) if whole else [(start, end)]
+        parts = [_sums(conn, series, a, b, scope, rollup=False) for a, b in edges]
         if whole is not None:
-            parts.append(_sums(conn, series, *whole, district, rollup=True))
+            parts.append(_sums(conn, series, *whole, scope, rollup=True))
         n = sum(p[0] for p in parts)
         total = sum(p[1] for p in parts)
         if not n:
             return None
         return total if measure == "sum" else total / n
     if measure in ("max", "min"):
-        m = measurements
         extreme = func.max(m.c.value) if measure == "max" else func.min(m.c.value)
-        where = _in_period(m, m.c.observed_at, series, start, end, district)
-        return conn.execute(select(extreme).where(*where)).scalar()
-    rows = _readings(conn, series, start, end, district)
+        return conn.execute(select(extreme).where(*in_rows)).scalar()
+    rows = conn.execute(
+        select(m.c.place, m.c.value).where(*in_rows).order_by(m.c.observed_at)
+    ).all()
     if not rows:
         return None
-    newest = {place: value for place, _, value in rows}  # oldest first: newest wins
+    newest = dict(rows)  # oldest first: each place's newest stays
     return sum(newest.values()) / len(newest)
 
 
@@ -178,16 +183,16 @@ def _period_value(
     measure: str,
     begin: datetime,
     end: datetime,
-    district: str | None,
+    scope: Scope,
     current: bool,
     memo: Memo,
 ) -> float | None:
     """``_measured``, memoised for a period already over."""
     if current:
-        return _measured(conn, series, measure, begin, end, district)
+        return _measured(conn, series, measure, begin, end, scope)
     return memo(  # in a tuple: a period without readings (None) is kept as well
-        ("period", series, measure, district, begin, end),
-        lambda: (_measured(conn, series, measure, begin, end, district),),
+        ("period", series, measure, scope.district, scope.categories, begin, end),
+        lambda: (_measured(conn, series, measure, begin, end, scope),),
     )[0]
 
 
@@ -202,13 +207,15 @@ def period_values(
     plan_series: str | None = None,
     plan: dict[str, float] | None = None,
     district: str | None = None,
+    categories: Sequence[str] | None = None,
     memo: Memo = no_memo,
 ) -> list[PeriodValue]:
     """The last ``n`` periods of ``series``, oldest first, the current one last
     (``current=True``: achieved so far). ``planned`` comes from ``plan_series``
     (the same measure of that series' readings in the period) or else ``plan``
-    (the period's key; a period the table leaves out has no plan). ``district``
-    limits both series to one district's readings; the plan table is the city's.
+    (the period's key; a period the table leaves out has no plan). ``district`` and
+    ``categories`` (an indicator's ``where.category``) limit both series to those
+    readings; the plan table is the city's.
 
     A period already over is read once per past version of the store (``memo``);
     the current one every time.
@@ -217,11 +224,12 @@ def period_values(
         raise ValueError(f"period {period!r} is not one of {PERIODS}")
     if measure not in MEASURES:
         raise ValueError(f"measure {measure!r} is not one of {MEASURES}")
+    scope = Scope(district, None if categories is None else tuple(categories))
     found = []
     for start in recent_periods(now, timezone, period, n):
         begin = local_midnight(start, timezone)
         end = local_midnight(next_start(start, period), timezone)
-        span = (begin, end, district, end > now)
+        span = (begin, end, scope, end > now)
         key = period_key(start, period)
         if plan_series:
             planned = _period_value(conn, plan_series, measure, *span, memo)

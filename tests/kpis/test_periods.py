@@ -35,6 +35,7 @@ SHEETS = {
     "permits_on_time": ("permits_on_time.csv", "접수일시", "자치구", "기한내 처리건수"),
 }
 GANGNAM = "11680"
+PERMIT_KINDS = {"건축허가": "building", "영업신고": "business"}  # as sources.toml maps
 
 
 @pytest.fixture
@@ -72,6 +73,7 @@ def sheet_rows(series: str) -> pd.DataFrame:
         {
             "at": pd.to_datetime(df[when], format="ISO8601").dt.tz_localize(SEOUL),
             "place": df[place],
+            "kind": df.get("구분"),  # the permits' kind, where the sheet has one
             "value": pd.to_numeric(
                 df[value].str.strip().str.replace(",", ""), errors="coerce"
             ),
@@ -195,7 +197,12 @@ def test_weeks_across_the_new_year_follow_iso_weeks_and_the_plan_table(store):
             conn, "permits_on_time", "sum", "week", SEOUL, now, 4, plan=plan
         )
         for measure in MEASURES:
-            for district, place in ((None, None), (GANGNAM, "강남구")):
+            for district, place, kinds in (
+                (None, None, None),
+                (GANGNAM, "강남구", None),
+                (None, None, ["building"]),
+                (GANGNAM, "강남구", ["building", "business"]),
+            ):
                 one = period_values(
                     conn,
                     "permits_on_time",
@@ -205,12 +212,15 @@ def test_weeks_across_the_new_year_follow_iso_weeks_and_the_plan_table(store):
                     now,
                     4,
                     district=district,
+                    categories=kinds,
                 )
                 rows = sheet_rows("permits_on_time")
                 if place:
                     rows = rows[rows["place"] == place]
+                if kinds:
+                    rows = rows[rows["kind"].map(PERMIT_KINDS).isin(kinds)]
                 want = pandas_periods(rows, measure, "week", SEOUL, now, 4)
-                assert achieved(one) == pytest.approx(want), (measure, district)
+                assert achieved(one) == pytest.approx(want), (measure, place, kinds)
     assert [v.key for v in got] == ["2026-W51", "2026-W52", "2026-W53", "2027-W01"]
     assert [v.start for v in got][2] == date(2026, 12, 28)
     assert [v.planned for v in got] == [50, 55, 35, 55]
