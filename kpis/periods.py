@@ -11,8 +11,9 @@ by the same measure) or from the profile's table (``plan``, keyed "YYYY-MM" or
 Sums and means read the hourly rollup (whole hours) and the rows of any hour a
 period boundary cuts (a zone half an hour off UTC); ``max`` and ``min`` are the
 database's over the period's rows and ``latest`` reads them (for a periodic series
-a handful), each through the (series, time) index. A period already over is memoised (``kpis.rollup_queries``'s
-memo, keyed by the store's past version); only the current one is read each time.
+a handful), each through the (series, time) index. A period already over is
+memoised (``kpis.rollup_queries``'s memo, keyed by the store's past version); only
+the current one is read each time.
 """
 
 from __future__ import annotations
