@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import plotly.graph_objects as go
+from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal, format_percent
 
@@ -80,7 +81,17 @@ def plan_summary(
     return " · ".join(parts)
 
 
-def _amount(value: float | None, unit: str, decimals: int, lang: str) -> str:
+def _amount(
+    value: float | None, unit: str, decimals: int, lang: str, percent: bool
+) -> str:
+    """A value as the indicator shows it: "1,095,500,000 원", or "95.3%" for a share
+    shown as a percentage."""
+    if percent and value is not None:
+        # the language's own pattern ("#,##0 %" in Spanish), with the decimals
+        pattern = Locale.parse(lang).percent_formats[None].pattern
+        if decimals:
+            pattern = pattern.replace("0", "0." + "0" * decimals, 1)
+        return format_percent(value, format=pattern, locale=lang)
     return f"{i18n.number(value, lang, decimals)} {unit}".strip()
 
 
@@ -111,10 +122,12 @@ def plan_figure(
     decimals: int,
     lang: str,
     direction: str = "higher",
+    percent: bool = False,
     height: int = 300,
 ) -> go.Figure:
     """Bars of what was achieved, the plan as a dashed line over them, the current
-    period hatched and marked "so far", the summary as the title."""
+    period hatched and marked "so far", the summary as the title. ``percent``: the
+    values are shares (0..1) shown as percentages, as the indicator's own."""
     labels = [tick_label(p, lang, i == 0) for i, p in enumerate(periods)]
     hover = [period_name(p, lang) for p in periods]
     so_far = t(lang, "plan.so_far")
@@ -131,7 +144,9 @@ def plan_figure(
                     f"{name} ({so_far})" if p.current else name
                     for name, p in zip(hover, periods, strict=True)
                 ],
-                hovertext=[_amount(p.achieved, unit, decimals, lang) for p in periods],
+                hovertext=[
+                    _amount(p.achieved, unit, decimals, lang, percent) for p in periods
+                ],
                 hovertemplate="%{customdata}<br>%{hovertext}<extra>%{fullData.name}"
                 "</extra>",
             ),
@@ -144,7 +159,9 @@ def plan_figure(
                 line=dict(color=PLANNED, width=3, dash="dash"),
                 marker=dict(size=10, color=PLANNED),
                 customdata=hover,
-                hovertext=[_amount(p.planned, unit, decimals, lang) for p in periods],
+                hovertext=[
+                    _amount(p.planned, unit, decimals, lang, percent) for p in periods
+                ],
                 hovertemplate="%{customdata}<br>%{hovertext}<extra>%{fullData.name}"
                 "</extra>",
             ),
@@ -164,7 +181,9 @@ def plan_figure(
         )
     values = [v for p in periods for v in (p.achieved, p.planned) if v is not None]
     top = max(values, default=0)
-    if top >= COMPACT_FROM:
+    if percent:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    elif top >= COMPACT_FROM:
         fig.update_yaxes(**_compact_ticks(top * 1.1, lang))
     else:
         fig.update_yaxes(rangemode="tozero")

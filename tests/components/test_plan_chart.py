@@ -135,3 +135,17 @@ def test_every_language_has_the_charts_words():
             f"plan.{key}" in words
             for key in ("achieved", "planned", "so_far", "of_plan", "on_plan_month")
         ), lang
+
+
+def test_a_share_reads_as_a_percentage():
+    shares = months([0.953, 0.91], [0.95, 0.95])
+    fig = plan_figure(shares, "", 1, "es", percent=True)
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert list(fig.data[0].hovertext) == [
+        "95,3\xa0%",
+        "91,0\xa0%",
+    ]  # a no-break space, as CLDR has it
+    assert fig.data[0].name == "Logrado"  # no unit to add
+    assert plan_summary(shares, "es") == (
+        "enero de 2026: 100\xa0% del plan · 1 de los últimos 1 meses según el plan"
+    )
