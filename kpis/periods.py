@@ -10,8 +10,8 @@ by the same measure) or from the profile's table (``plan``, keyed "YYYY-MM" or
 
 Sums and means read the hourly rollup (whole hours) and the rows of any hour a
 period boundary cuts (a zone half an hour off UTC); ``max`` and ``min`` are the
-database's over the period's rows and ``latest`` reads them (for a periodic series
-a handful), each through the (series, time) index. A period already over is
+database's over the period's rows, and so is ``latest`` (each place's newest
+reading, averaged), each through the (series, time) index. A period already over is
 memoised (``kpis.rollup_queries``'s memo, keyed by the store's past version); only
 the current one is read each time.
 """
@@ -169,13 +169,21 @@ def _measured(
     if measure in ("max", "min"):
         extreme = func.max(m.c.value) if measure == "max" else func.min(m.c.value)
         return conn.execute(select(extreme).where(*in_rows)).scalar()
-    rows = conn.execute(
-        select(m.c.place, m.c.value).where(*in_rows).order_by(m.c.observed_at)
-    ).all()
-    if not rows:
-        return None
-    newest = dict(rows)  # oldest first: each place's newest stays
-    return sum(newest.values()) / len(newest)
+    # latest: each place's newest reading in the period, averaged (one pass over
+    # the period's rows: a join back to them lets PostgreSQL loop over every row)
+    ranked = (
+        select(
+            m.c.value,
+            func.row_number()
+            .over(partition_by=m.c.place, order_by=m.c.observed_at.desc())
+            .label("rank"),
+        )
+        .where(*in_rows)
+        .subquery()
+    )
+    return conn.execute(
+        select(func.avg(ranked.c.value)).where(ranked.c.rank == 1)
+    ).scalar()
 
 
 def _period_value(
