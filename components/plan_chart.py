@@ -48,17 +48,17 @@ def tick_label(p: PeriodValue, lang: str, first: bool) -> str:
     return f"{week}<br>{format_skeleton('MMMd', p.start, locale=lang)}"
 
 
-def on_plan(p: PeriodValue, direction: str) -> bool | None:
+def on_plan(p: PeriodValue, higher_is_better: bool) -> bool | None:
     """Whether a period met its plan (None without achieved and plan)."""
     if p.achieved is None or p.planned is None:
         return None
-    if direction == "lower":
-        return p.achieved <= p.planned
-    return p.achieved >= p.planned
+    if higher_is_better:
+        return p.achieved >= p.planned
+    return p.achieved <= p.planned
 
 
 def plan_summary(
-    periods: Sequence[PeriodValue], lang: str, direction: str = "higher"
+    periods: Sequence[PeriodValue], lang: str, higher_is_better: bool = True
 ) -> str:
     """The last period over against its plan, and how many periods over met
     theirs: "November 2026: 96% of plan · 9 of the last 11 months on plan"."""
@@ -72,7 +72,7 @@ def plan_summary(
     else:
         percent = format_percent(last.ratio, locale=lang)
         parts = [t(lang, "plan.of_plan", period=name, percent=percent)]
-    judged = [on_plan(p, direction) for p in over]
+    judged = [on_plan(p, higher_is_better) for p in over]
     judged = [j for j in judged if j is not None]
     if judged:
         parts.append(
@@ -121,7 +121,7 @@ def plan_figure(
     unit: str,
     decimals: int,
     lang: str,
-    direction: str = "higher",
+    higher_is_better: bool = True,
     percent: bool = False,
     height: int = 300,
 ) -> go.Figure:
@@ -192,7 +192,7 @@ def plan_figure(
     fig.update_layout(
         height=height,
         title=dict(
-            text=plan_summary(periods, lang, direction),
+            text=plan_summary(periods, lang, higher_is_better),
             x=0,
             xref="paper",
             xanchor="left",

@@ -30,7 +30,7 @@ from kpis.rollup_queries import Memo, _edges, _whole_hours, no_memo
 from store.schema import measurement_hourly, measurements
 
 PERIODS = ("month", "week")
-MEASURES = ("sum", "mean", "latest", "max", "min")
+MEASURES = ("sum", "mean", "latest", "max", "min", "count_readings")
 MONTH_KEY = re.compile(r"(\d{4})-(\d{2})")
 WEEK_KEY = re.compile(r"(\d{4})-W(\d{2})")
 KEY_FORMS = {"month": ("a month", "YYYY-MM"), "week": ("an ISO week", "YYYY-Www")}
@@ -155,7 +155,7 @@ def _measured(
     """The ``measure`` of ``series``' readings in [start, end); None without any."""
     m = measurements
     in_rows = scope.where(m, m.c.observed_at, series, start, end)
-    if measure in ("sum", "mean"):
+    if measure in ("sum", "mean", "count_readings"):
         whole = _whole_hours(start, end) if scope.in_rollup else None
         edges = _edges(start, end) if whole else [(start, end)]
         parts = [_sums(conn, series, a, b, scope, rollup=False) for a, b in edges]
@@ -163,6 +163,8 @@ def _measured(
             parts.append(_sums(conn, series, *whole, scope, rollup=True))
         n = sum(p[0] for p in parts)
         total = sum(p[1] for p in parts)
+        if measure == "count_readings":
+            return n
         if not n:
             return None
         return total if measure == "sum" else total / n

@@ -76,7 +76,7 @@ def test_the_summary_judges_the_last_month_over_in_the_viewers_language(lang, su
 
 
 def test_lower_is_better_counts_the_months_at_or_under_plan():
-    assert plan_summary(BUDGET, "en", "lower").endswith(
+    assert plan_summary(BUDGET, "en", higher_is_better=False).endswith(
         "3 of the last 11 months on plan"
     )
 

@@ -96,7 +96,9 @@ def pandas_periods(
         rows = df[df["period"] == p].sort_values("at", kind="stable")
         key = period_key(p.start_time.date(), period)
         if rows.empty:
-            found[key] = None
+            found[key] = 0 if measure == "count_readings" else None
+        elif measure == "count_readings":
+            found[key] = len(rows)
         elif measure == "latest":
             found[key] = rows.groupby("place")["value"].last().mean()
         else:
