@@ -18,7 +18,6 @@ the current one is read each time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,9 +30,6 @@ from store.schema import measurement_hourly, measurements
 
 PERIODS = ("month", "week")
 MEASURES = ("sum", "mean", "latest", "max", "min", "count_readings")
-MONTH_KEY = re.compile(r"(\d{4})-(\d{2})")
-WEEK_KEY = re.compile(r"(\d{4})-W(\d{2})")
-KEY_FORMS = {"month": ("a month", "YYYY-MM"), "week": ("an ISO week", "YYYY-Www")}
 
 
 @dataclass(frozen=True)
@@ -260,29 +256,3 @@ def period_values(
 
 
 # -- the profile's plan table ------------------------------------------------------------
-def plan_table_problems(plan: dict, period: str) -> list[str]:
-    """One line per key or value of a ``plan`` table that cannot be a period's
-    plan, each saying how to write it; none for a good table."""
-    what, form = KEY_FORMS.get(period, ("a period", "YYYY-MM or YYYY-Www"))
-    problems = []
-    for key, value in plan.items():
-        if not _is_period_key(str(key), period):
-            problems.append(f"plan key {str(key)!r} is not {what}: write {form}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(
-                f"plan value {value!r} for {str(key)!r} is not a number: "
-                "write it without quotes or separators, e.g. 1200000000 or 1.2e9"
-            )
-    return problems
-
-
-def _is_period_key(key: str, period: str) -> bool:
-    if period == "month":
-        match = MONTH_KEY.fullmatch(key)
-        return bool(match) and 1 <= int(match[2]) <= 12
-    match = WEEK_KEY.fullmatch(key)
-    if not match:
-        return False
-    year, week = int(match[1]), int(match[2])
-    # the ISO year's last week: that of 28 December (52 or 53)
-    return 1 <= week <= date(year, 12, 28).isocalendar()[1]

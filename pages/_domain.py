@@ -37,8 +37,9 @@ from components.city_map import (
     counts_map_patch,
     map_config,
 )
-from components.format import category, domain_name, label
+from components.format import category, domain_name, label, unit
 from components.links import district_path, href
+from components.plan_chart import plan_figure, plan_summary
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
@@ -203,6 +204,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 ],
                 className="g-3",
             ),
+            *_plan_blocks(domain, f, lang, embedding),
             html.Div(
                 [
                     html.H3(t(lang, "domain.latest"), className="section-title"),
@@ -243,6 +245,61 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         id="domain-page",
         style={"--domain-colour": domain.colour} if domain.colour else None,
     )
+
+
+def _plan_blocks(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> list:
+    """Each periodic indicator of the domain: what was achieved per period against
+    what was planned, with the trend over the past periods and its CSV."""
+    service = services().kpis()
+    blocks = []
+    for kpi in _indicators(domain):
+        if not kpi.period:
+            continue
+        periods = service.periods(kpi.id, f.district)
+        csv = (
+            embedding.tile_csv(kpi.id, f.district, lang)
+            if embedding
+            else href(f"/csv/tile/{kpi.id}", lang, district=f.district)
+        )
+        blocks.append(
+            html.Div(
+                [
+                    html.H3(
+                        t(lang, "plan.title", name=label(kpi, lang)),
+                        className="section-title",
+                    ),
+                    html.P(
+                        plan_summary(periods, lang, kpi.higher_is_better),
+                        className="plan-summary",
+                    ),
+                    dcc.Graph(
+                        id={"type": "plan-chart", "kpi": kpi.id},
+                        figure=plan_figure(
+                            periods,
+                            unit(kpi, lang),
+                            kpi.decimals,
+                            lang,
+                            kpi.higher_is_better,
+                            kpi.percent,
+                        ),
+                        config=chart_config(lang),
+                    ),
+                    html.A(
+                        t(lang, "domain.download_csv"),
+                        href=csv,
+                        className="plan-csv",
+                        download=f"{kpi.id}.csv",
+                    )
+                    if csv
+                    else None,
+                ],
+                className="plan-block mb-3",
+                id={"type": "plan-block", "kpi": kpi.id},
+            )
+        )
+    return blocks
 
 
 def _records_only(domain: Domain) -> str:

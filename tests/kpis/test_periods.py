@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from city.indicators import plan_table_problems
 from components.plan_chart import plan_figure, plan_summary
 from kpis.periods import (
     MEASURES,
@@ -20,7 +21,6 @@ from kpis.periods import (
     local_midnight,
     period_key,
     period_values,
-    plan_table_problems,
     recent_periods,
 )
 from tests.connectors.harness import IngestCli, quarantine_reasons, summary_numbers
