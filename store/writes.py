@@ -49,7 +49,7 @@ from store.schema import (
 )
 from store.types import UTCDateTime
 from store.upsert import upsert, upsert_values
-from store.versions import note_newest
+from store.versions import facet_groups, note_newest
 
 
 def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -135,14 +135,18 @@ def upsert_events(
             )
         }
 
-    before = rollups.stored_facts(conn, source, list(rows))
+    groups = facet_groups(conn)
+    with_attrs = rollups.reads_attrs(groups)
+    before = rollups.stored_facts(conn, source, list(rows), with_attrs)
     values = list(rows.values())
     upsert_values(
         conn, events, EVENT_COLUMNS, values, ["source", "source_id"], keep_final
     )
-    rollups.apply_event_changes(
-        conn, before, [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
-    )
+    if groups:  # as stored: a retracted event's status stayed what it was
+        after = rollups.stored_facts(conn, source, list(rows), with_attrs)
+    else:
+        after = [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
+    rollups.apply_event_changes(conn, before, after, groups)
     if areas:
         _replace_areas(conn, source, areas)
     note_newest(conn, map(_UPDATED_AT, values))
@@ -179,7 +183,9 @@ def apply_status_changes(
     ]
     if rows:
         ids = [r["sid"] for r in rows]
-        before = rollups.stored_facts(conn, source, ids)
+        groups = facet_groups(conn)
+        with_attrs = rollups.reads_attrs(groups)
+        before = rollups.stored_facts(conn, source, ids, with_attrs)
         conn.execute(
             update(events)
             .where(
@@ -195,9 +201,8 @@ def apply_status_changes(
             ),
             rows,
         )
-        rollups.apply_event_changes(
-            conn, before, rollups.stored_facts(conn, source, ids)
-        )
+        after = rollups.stored_facts(conn, source, ids, with_attrs)
+        rollups.apply_event_changes(conn, before, after, groups)
 
 
 def upsert_measurements(
@@ -334,6 +339,9 @@ WRITTEN_TABLES = (
     "event_hourly",
     "event_totals",
     "close_hours_histogram",
+    "event_facet_hourly",
+    "event_facet_totals",
+    "close_hours_facet_histogram",
     "measurement_hourly",
 )
 
