@@ -269,12 +269,19 @@ close_hours_histogram = Table(
 # (a missing value is ""). Only the groups in use are kept (``store.facets``).
 FacetKey = String(255)
 
+
+def _facet_key() -> list[Column]:
+    return [
+        Column("domain", String(16), primary_key=True),
+        Column("facet_group", FacetKey, primary_key=True),
+        Column("facet_value", FacetKey, primary_key=True),
+    ]
+
+
 event_facet_hourly = Table(
     "event_facet_hourly",
     metadata,
-    Column("domain", String(16), primary_key=True),
-    Column("facet_group", FacetKey, primary_key=True),
-    Column("facet_value", FacetKey, primary_key=True),
+    *_facet_key(),
     Column("hour", UTCDateTime, primary_key=True),
     Column("district_code", DistrictCode, primary_key=True),
     Column("opened", Integer, nullable=False, default=0),
@@ -284,9 +291,7 @@ event_facet_hourly = Table(
 event_facet_totals = Table(
     "event_facet_totals",
     metadata,
-    Column("domain", String(16), primary_key=True),
-    Column("facet_group", FacetKey, primary_key=True),
-    Column("facet_value", FacetKey, primary_key=True),
+    *_facet_key(),
     Column("district_code", DistrictCode, primary_key=True),
     Column("opened", BigInteger, nullable=False, default=0),
     Column("closed", BigInteger, nullable=False, default=0),
@@ -295,9 +300,7 @@ event_facet_totals = Table(
 close_hours_facet_histogram = Table(
     "close_hours_facet_histogram",
     metadata,
-    Column("domain", String(16), primary_key=True),
-    Column("facet_group", FacetKey, primary_key=True),
-    Column("facet_value", FacetKey, primary_key=True),
+    *_facet_key(),
     Column("hour", UTCDateTime, primary_key=True),
     Column("district_code", DistrictCode, primary_key=True),
     Column("bucket", Integer, primary_key=True),
