@@ -7,6 +7,7 @@ partial hours at a window's ends (or for all of it where they are not kept).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Iterable, Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Table, func
 
-from store.rollups import EVENT_FACETS, FACET_SEPARATOR, group_key
+from store.rollups import EVENT_FACETS, group_key, joined_values
 from store.schema import events
 from store.versions import facet_groups
 
@@ -34,7 +35,16 @@ class Match:
 
     def __post_init__(self) -> None:
         tidy = tuple(
-            sorted((key, tuple(sorted(set(allowed)))) for key, allowed in self.where)
+            sorted(
+                # one value given as text is that value, not its letters
+                (
+                    key,
+                    tuple(
+                        sorted({allowed} if isinstance(allowed, str) else set(allowed))
+                    ),
+                )
+                for key, allowed in self.where
+            )
         )
         if not tidy or len({key for key, _ in tidy}) != len(tidy):
             raise ValueError(f"a match names each key once, at least one: {tidy}")
@@ -52,7 +62,7 @@ class Match:
     def values(self) -> tuple[str, ...]:
         """Every allowed value of the group, as the facet rollups key them."""
         return tuple(
-            FACET_SEPARATOR.join(combination)
+            joined_values(combination)
             for combination in itertools.product(*(a for _, a in self.where))
         )
 
@@ -86,9 +96,14 @@ def kept(conn: Connection, match: Match | None) -> bool:
     """Whether the rollups answer ``match`` (else the rows do)."""
     if match is None or match.group in facet_groups(conn):
         return True
+    _say_not_kept(match.group)
+    return False
+
+
+@functools.cache  # said once per process and group, not at every refresh
+def _say_not_kept(group: tuple[str, ...]) -> None:
     log.warning(
         "the store keeps no rollups of the filter on %s: read from the rows "
         "(the ingest names the groups its indicators use at start)",
-        ", ".join(match.group),
+        ", ".join(group),
     )
-    return False

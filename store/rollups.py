@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, DateTime, and_, delete, func, literal, select
+from sqlalchemy import Connection, DateTime, and_, delete, func, null, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -79,6 +79,8 @@ FACT_COLUMNS = (
 # the keys of a filter that are columns of the events; any other is an attribute
 EVENT_FACETS = ("category", "severity", "status")
 FACET_SEPARATOR = "\x1f"  # between a group's keys, and between its values
+# what the facet tables hold of a value: a long attribute is cut, never refused
+FACET_WIDTH = event_facet_hourly.c.facet_value.type.length
 
 
 def hour_of(t: datetime) -> datetime:
@@ -100,7 +102,7 @@ def reads_attrs(groups: Iterable[FacetGroup]) -> bool:
 
 
 def fact_columns(with_attrs: bool) -> tuple:
-    return (*FACT_COLUMNS, events.c.attrs if with_attrs else literal(None))
+    return (*FACT_COLUMNS, events.c.attrs if with_attrs else null())
 
 
 def stored_facts(
@@ -123,7 +125,12 @@ def stored_facts(
 
 def group_key(group: FacetGroup) -> str:
     """How the facet tables name a group."""
-    return FACET_SEPARATOR.join(group)
+    return FACET_SEPARATOR.join(group)[:FACET_WIDTH]
+
+
+def joined_values(values: Iterable[str]) -> str:
+    """A group's values as the facet tables key them."""
+    return FACET_SEPARATOR.join(values)[:FACET_WIDTH]
 
 
 def facet_value(group: FacetGroup, facts: EventFacts) -> str:
@@ -137,7 +144,7 @@ def facet_value(group: FacetGroup, facts: EventFacts) -> str:
         else:
             value = attrs.get(key)
         values.append(value if isinstance(value, str) else "")
-    return FACET_SEPARATOR.join(values)
+    return joined_values(values)
 
 
 def apply_event_changes(
