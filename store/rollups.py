@@ -110,17 +110,28 @@ def stored_facts(
 ) -> list[EventFacts]:
     """The stored facts of those of ``source_ids`` already in the store (their
     attributes too ``with_attrs``)."""
-    found: list[EventFacts] = []
-    columns = fact_columns(with_attrs)
+    rows = _stored(conn, source, source_ids, fact_columns(with_attrs))
+    return [EventFacts(*r) for r in rows]
+
+
+def stored_facts_by_id(
+    conn: Connection, source: str, source_ids: Sequence[str], with_attrs: bool
+) -> dict[str, EventFacts]:
+    """The same by source id."""
+    columns = (events.c.source_id, *fact_columns(with_attrs))
+    return {
+        r[0]: EventFacts(*r[1:]) for r in _stored(conn, source, source_ids, columns)
+    }
+
+
+def _stored(conn: Connection, source: str, source_ids: Sequence[str], columns):
     for i in range(0, len(source_ids), _CHUNK):
         chunk = source_ids[i : i + _CHUNK]
-        rows = conn.execute(
+        yield from conn.execute(
             select(*columns).where(
                 events.c.source == source, events.c.source_id.in_(chunk)
             )
         )
-        found.extend(EventFacts(*r) for r in rows)
-    return found
 
 
 def group_key(group: FacetGroup) -> str:
@@ -248,19 +259,22 @@ def apply_facet_changes(
         for f in facts:
             district = f.district_code or NO_DISTRICT
             opened_at = f.occurred_at.timestamp()
-            closed = None if f.closed_at is None else f.closed_at.timestamp()
+            opened_hour = opened_at // 3600
+            if f.closed_at is not None:  # the same for every group
+                closed = f.closed_at.timestamp()
+                closed_hour = closed // 3600
+                bucket = close_bucket((closed - opened_at) / 3600)
             for name, group in keyed:
                 facet = (f.domain, name, facet_value(group, f))
-                hourly[(*facet, opened_at // 3600, district)][0] += sign
+                hourly[(*facet, opened_hour, district)][0] += sign
                 total = totals[(*facet, district)]
                 total[0] += sign
-                if closed is None:
+                if f.closed_at is None:
                     continue
-                hourly[(*facet, closed // 3600, district)][1] += sign
+                hourly[(*facet, closed_hour, district)][1] += sign
                 total[1] += sign
-                bucket = close_bucket((closed - opened_at) / 3600)
-                for place in (district, WHOLE_CITY):
-                    histogram[(*facet, closed // 3600, place, bucket)] += sign
+                histogram[(*facet, closed_hour, district, bucket)] += sign
+                histogram[(*facet, closed_hour, WHOLE_CITY, bucket)] += sign
     hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
     histogram = {k: n for k, n in histogram.items() if n}
     hour = _HourMaker()

@@ -136,21 +136,39 @@ def upsert_events(
         }
 
     groups = facet_groups(conn)
-    with_attrs = rollups.reads_attrs(groups)
-    before = rollups.stored_facts(conn, source, list(rows), with_attrs)
     values = list(rows.values())
+    after = [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
+    if groups:
+        stored = rollups.stored_facts_by_id(
+            conn, source, list(rows), rollups.reads_attrs(groups)
+        )
+        before = list(stored.values())
+        after = _kept_final(after, values, stored)
+    else:
+        before = rollups.stored_facts(conn, source, list(rows))
     upsert_values(
         conn, events, EVENT_COLUMNS, values, ["source", "source_id"], keep_final
     )
-    if groups:  # as stored: a retracted event's status stayed what it was
-        after = rollups.stored_facts(conn, source, list(rows), with_attrs)
-    else:
-        after = [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
     rollups.apply_event_changes(conn, before, after, groups)
     if areas:
         _replace_areas(conn, source, areas)
     note_newest(conn, map(_UPDATED_AT, values))
     return len(values)
+
+
+def _kept_final(
+    after: list[rollups.EventFacts],
+    values: list[tuple],
+    stored: dict[str, rollups.EventFacts],
+) -> list[rollups.EventFacts]:
+    """The facts as the upsert leaves them: a retracted event keeps its status."""
+    found = []
+    for facts, row in zip(after, values, strict=True):
+        was = stored.get(row[0])  # the row's first column: its source id
+        if was is not None and was.status in RETRACTED_STATUSES:
+            facts = facts._replace(status=was.status)
+        found.append(facts)
+    return found
 
 
 def _replace_areas(
