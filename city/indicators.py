@@ -158,9 +158,13 @@ class Indicator:
         return bool(self.plan_series or self.plan)
 
     @property
-    def facet_keys(self) -> tuple[str, ...]:
-        """The keys its filters read (the rollups keep counts by them)."""
-        return tuple(sorted({k for k, _ in self.where} | {k for k, _ in self.share_of}))
+    def facet_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The keys each of its event filters reads, sorted: the rollups keep
+        counts by each such group (``store.facets``)."""
+        if self.series:
+            return ()
+        found = {tuple(k for k, _ in f) for f in (self.where, self.share_of) if f}
+        return tuple(sorted(found))
 
 
 @dataclass(frozen=True)

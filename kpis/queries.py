@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from city.indicators import DOMAIN_ID
 from city.records import RETRACTED_STATUSES, SEVERITIES, TITLE_KEY
+from kpis.match import Match
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
     EventCount,
@@ -152,19 +153,10 @@ def in_force_at(
     return Aggregate(
         events,
         func.count(),
-        (*active_alert(at, domain), *(_matches(k, v) for k, v in where)),
+        (*active_alert(at, domain), *(Match(where).clauses() if where else ())),
         citywide_rows=True,
         counts=True,
     )
-
-
-def _matches(key: str, allowed: tuple[str, ...]) -> ColumnElement[bool]:
-    column = (
-        events.c[key]
-        if key in ("category", "severity", "status")
-        else events.c.attrs[key].as_string()
-    )
-    return column.in_(allowed)
 
 
 def active_alert(
