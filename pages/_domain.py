@@ -152,7 +152,9 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 [
                     dbc.Col(
                         [
-                            html.H3(t(lang, "domain.map"), className="section-title"),
+                            html.H3(
+                                _map_title(domain, lang), className="section-title"
+                            ),
                             dcc.Graph(
                                 id="domain-map",
                                 figure=_map_figure(domain, f, rows, lang),
@@ -306,6 +308,13 @@ def _records_only(domain: Domain) -> str:
     """A part about the domain's records: hidden on a page of series only (its
     outputs stay, so the refresh fills the same parts on every domain page)."""
     return "" if domain.events else "d-none"
+
+
+def _map_title(domain: Domain, lang: str) -> str:
+    kpi = _map_indicator(domain)
+    if kpi is None:
+        return t(lang, "domain.map")
+    return t(lang, "domain.map_of", name=label(kpi, lang))
 
 
 def _map_indicator(domain: Domain):
@@ -486,6 +495,7 @@ def _filters(
                     placeholder=t(lang, "filters.all_categories"),
                 ),
                 md=4,
+                className=_records_only(domain),  # a category is a record's
             ),
             dbc.Col(
                 dbc.RadioItems(

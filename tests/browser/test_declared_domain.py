@@ -15,6 +15,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, own_store, screen
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
@@ -34,11 +35,11 @@ def _months_back(n: int) -> list[str]:
 def air_declarations() -> str:
     plan = ", ".join(f'"{k}" = 24' for k in _months_back(3))
     air = [
-        ("pm25_3h", "mean", '"3h"', '"7d_average"', "초미세먼지 최근 3시간", "PM2.5, last 3 h"),
-        ("pm25_peak", "max", '"24h"', '"yesterday"', "초미세먼지 최고", "PM2.5 peak, 24 h"),
-        ("pm25_low", "min", '"24h"', '"yesterday"', "초미세먼지 최저", "PM2.5 low, 24 h"),
-        ("pm25_now", "latest", '"latest"', '"yesterday"', "초미세먼지 현재", "PM2.5 now"),
-        ("pm25_readings", "count_readings", '"1h"', '"none"', "측정 건수", "Readings, last hour"),
+        ("pm25_3h", "mean", '"3h"', '"7d_average"', "초미세먼지 최근 3시간", "PM2.5, last 3 h", "µg/m³", 1),
+        ("pm25_peak", "max", '"24h"', '"yesterday"', "초미세먼지 최고", "PM2.5 peak, 24 h", "µg/m³", 1),
+        ("pm25_low", "min", '"24h"', '"yesterday"', "초미세먼지 최저", "PM2.5 low, 24 h", "µg/m³", 1),
+        ("pm25_now", "latest", '"latest"', '"yesterday"', "초미세먼지 현재", "PM2.5 now", "µg/m³", 1),
+        ("pm25_readings", "count_readings", '"1h"', '"none"', "측정 건수", "Readings, last hour", "readings", 0),
     ]  # fmt: skip
     text = """
 [[domains]]
@@ -49,24 +50,24 @@ chart = "pm25_3h"
 events = false
 colour = "#5fb3b3"
 """
-    for id_, measure, window, compare, ko, en in air:
+    for id_, measure, window, compare, ko, en, unit, decimals in air:
         text += f"""
 [[indicators]]
 id = "{id_}"
 domain = "air"
 label = {{ ko = "{ko}", en = "{en}", es = "{en}" }}
-unit = {{ en = "µg/m³" }}
+unit = {{ en = "{unit}" }}
 measure = "{measure}"
 series = "pm25"
 window = {window}
 compare = {compare}
-decimals = 1
+decimals = {decimals}
 """
     text += f"""
 [[indicators]]
 id = "pm25_bad_share"
 domain = "air"
-label = {{ ko = "나쁨 이상 비율", en = "Readings 'bad' or worse", es = "Lecturas malas" }}
+label = {{ ko = "보통 이하 비율", en = "Readings below 'bad'", es = "Lecturas bajo 'mala'" }}
 measure = "share_below"
 series = "pm25"
 below = 36
@@ -174,6 +175,8 @@ def test_a_declared_domain_has_its_page_tiles_plan_csv_and_rotation(dash_duo, ai
 
     en = _air_page(driver, url, "en")
     assert "Air" in en["nav"] and en["labels"][0] == "PM2.5, last 3 h"
+    time.sleep(2)  # the charts' first drawing done
+    driver.save_screenshot(str(SCREENSHOTS / "air-domain-1920x1080.png"))
     assert en["plan"] == "PM2.5, monthly mean: planned against achieved"
     # the plan's CSV: each month, achieved against planned
     rows = list(
