@@ -217,3 +217,14 @@ def test_the_check_names_the_indicators_and_their_missing_words(tmp_path):
         report.notes
     )
     assert not any("domain air" in n for n in report.notes)  # labelled in all three
+
+
+def test_an_embed_token_may_show_a_declared_domain_and_its_tiles(tmp_path):
+    from access.embed_tokens import EmbedTokenError, checked_target
+
+    profile = load_profile(with_air(tmp_path))
+    assert checked_target("air", None, profile) == "air"
+    assert checked_target("tile/pm10_mean", "11680", profile) == "tile/pm10_mean"
+    with pytest.raises(EmbedTokenError) as refused:
+        checked_target("tile/pm10_mea", None, profile)
+    assert "tile/pm10_mean" in str(refused.value)
