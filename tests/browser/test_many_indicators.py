@@ -12,12 +12,15 @@ Screenshots: docs/screenshots/many-indicators-<W>x<H>.png.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from bench.many_indicators import profile_with_many_indicators
+from store import engine as store_engine
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.servers import free_port, own_store, screen
+from tests.browser.test_disaster import _flood_warning, _store
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
@@ -74,14 +77,16 @@ return {
 
 @pytest.fixture(scope="module")
 def many_wall(tmp_path_factory):
-    """A served wall of Seoul with 60 indicators: its URL and its admin."""
+    """A served wall of Seoul with 60 indicators: its URL, its admin and its
+    store (the last test raises its stage)."""
     folder = tmp_path_factory.mktemp("many")
     base = seoul_profile_copy(folder, 2, refresh_seconds=5, alerts_per_day=0)
     profile = profile_with_many_indicators(base, folder, n=INDICATORS)
     text = profile.read_text(encoding="utf-8")
     profile.write_text(text.replace("[wall]\n", "[wall]\n" + ROTATION, 1), "utf-8")
     with serving(own_store(profile, folder), free_port()) as (url, _):
-        yield url, demo_admin(folder / "data")
+        engine = store_engine.connect(f"sqlite:///{folder / 'data' / 'citywall.db'}")
+        yield url, demo_admin(folder / "data"), engine
 
 
 def _inside(box: dict, frame: dict) -> bool:
@@ -141,7 +146,7 @@ return [...document.querySelectorAll('.tile-group-shown')].map(g => g.dataset.do
 
 
 def test_the_wall_turns_through_every_group_of_sixty_indicators(dash_duo, many_wall):
-    url, admin = many_wall
+    url, admin, _ = many_wall
     driver = dash_duo.driver
     browser_sign_in(driver, url, *admin)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -185,7 +190,7 @@ def test_the_wall_turns_through_every_group_of_sixty_indicators(dash_duo, many_w
 def _overview(dash_duo, many_wall, address: str):
     """The staff's overview at ``address``, signed in, at 1920x1080, its groups
     drawn: the browser."""
-    url, admin = many_wall
+    url, admin, _ = many_wall
     driver = dash_duo.driver
     browser_sign_in(driver, url, *admin)
     screen(driver, 1920, 1080)
@@ -242,4 +247,20 @@ def test_the_score_explains_all_sixty_indicators_in_a_panel_that_scrolls(
     assert panel["scrolls"] and panel["overflow"] == "auto", panel
     assert panel["wide"], panel
     assert abs(panel["head"]) < 2, panel  # scrolled down, its heading stays in view
+    assert dash_duo.get_logs() == []
+
+
+def test_in_a_disaster_every_page_of_groups_keeps_to_the_screen(dash_duo, many_wall):
+    """The disaster layout holds the kiosk on the overview: its groups go under
+    the alerts and the map, and every page of them still fits."""
+    url, admin, engine = many_wall
+    driver = dash_duo.driver
+    browser_sign_in(driver, url, *admin)
+    _store(engine, _flood_warning(datetime.now(UTC)))
+    screen(driver, 1920, 1080)
+    driver.get(url + "/wall")
+    _wait(driver, "return !!document.querySelector('#overview.disaster-layout')")
+    _wait(driver, "return !!document.querySelector('#kiosk-stage .tile-group-shown')")
+    seen, _ = _turn(driver, 1920, 1080, 4 * GROUP_SECONDS + 8)
+    assert seen == DOMAINS
     assert dash_duo.get_logs() == []
