@@ -206,9 +206,11 @@ def test_an_address_shows_one_group_and_stays(dash_duo, many_wall):
         seen = driver.execute_script(MEASURE)
         assert seen["picked"] == ["Air"], seen["picked"]
         time.sleep(GROUP_SECONDS)
-    # its tiles are the air indicators, compact, their text in their boxes
+    # its tiles are the air indicators, compact, their text in their boxes; the
+    # header of six domains' pages on the screen too
     assert len(seen["cells"]) == 1 + 4  # the heading and four tiles
     assert seen["spills"] == []
+    assert max(seen["scroll"][0], seen["scroll"][2]) <= 1920, seen["scroll"]
     # the tab of another group picks it, by its address
     driver.find_element("css selector", "a.group-tab[href*='group=safety']").click()
     _wait(driver, "return location.search.includes('group=safety')")
