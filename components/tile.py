@@ -167,7 +167,7 @@ def compact_tile(
     """The tile in a group of many (the overview of a city with dozens of
     indicators): its name, its number and its status, readable across the room;
     the change, the line and the CSV stay on its domain's page."""
-    pace = value.target is not None and value.pace_target is not None
+    paced = pace_text(kpi, value, lang) is not None
     stale = (
         [html.Span(" · " + t(lang, "groups.stale"), className="tile-stale-mark")]
         if value.stale
@@ -179,7 +179,7 @@ def compact_tile(
                 _title(kpi, lang, href, new_tab),
                 _main(kpi, value, lang),
                 html.Div(
-                    [status_text(value.status, lang, paced=pace), *stale],
+                    [status_text(value.status, lang, paced=paced), *stale],
                     className="tile-status",
                 ),
             ]

@@ -178,7 +178,7 @@ def group_tabs(
 
 def tab_class(group: str, picked: str, current: bool) -> str:
     """A tab's classes: the picked one, and those of the groups on the page.
-    (assets/25-groups.js turns the same classes in the browser.)"""
+    (the overview's turn sets the same classes in the browser: pages/overview.py)"""
     return (
         "group-tab"
         + (" group-tab-picked" if group == picked else "")
