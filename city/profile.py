@@ -152,6 +152,8 @@ class CityProfile:
     indicators: tuple[Indicator, ...] = ()
     standard_indicators: bool = True  # it declares none: the standard set
     map_indicator: str = ""  # the overview map's first indicator
+    # the overview's turn from one page of indicator groups to the next
+    group_seconds: float = 20.0
 
     @cached_property
     def domains_by_id(self) -> dict[str, Domain]:
@@ -291,6 +293,7 @@ def load_profile(
             for name, c in _table(traffic, "road_classes").items()
         },
         refresh_seconds=float(_value(wall, "wall.refresh_seconds")),
+        group_seconds=float(_value(wall, "wall.group_seconds")),
         speed_window=timedelta(
             minutes=float(_value(traffic, "traffic.speed_window_minutes"))
         ),

@@ -258,6 +258,14 @@ PROFILE: tuple[Table, ...] = (
                 "The indicator the overview's map shows first.",
                 default_text="the first on the map",
             ),
+            Key(
+                "group_seconds",
+                NUMBER,
+                "How long the overview shows each page of indicator groups, when"
+                " its indicators are grouped by domain and do not fit at once.",
+                default=20,
+                **POSITIVE,
+            ),
         ),
     ),
     Table(

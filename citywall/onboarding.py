@@ -584,11 +584,15 @@ def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
         if isinstance(d, dict)
     }
     # the domains' pages as declared, whatever else is wrong (said elsewhere)
-    pages = shown_pages(declarations(raw, [], codes).domains)
+    declared = declarations(raw, [], codes)
+    pages = shown_pages(declared.domains)
+    groups = sorted({k.domain for k in declared.indicators})
     for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         page = row.get("page") if isinstance(row, dict) else None
         if isinstance(page, str) and page.startswith("/"):  # else load_profile said
-            problem = _page_problem(page, codes, pages)
+            problem = _page_problem(page, codes, pages) or _group_problem(
+                page, row.get("query"), groups
+            )
             if problem:
                 report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
 
@@ -611,6 +615,21 @@ def _page_problem(page: str, codes: set[str], shown: tuple[str, ...]) -> str | N
     near = difflib.get_close_matches(path, pages, n=1)
     hint = f"did you mean {near[0]}?" if near else f"pages: {', '.join(pages)}"
     return f"the wall has no such page ({hint})"
+
+
+def _group_problem(page: str, query: Any, groups: list[str]) -> str | None:
+    """Why the kiosk cannot hold the overview on the group ``query`` names (a
+    domain with indicators: pages/overview.py); None when it can, or names none."""
+    group = query.get("group") if isinstance(query, dict) else None
+    if group is None:
+        return None
+    if page not in ("/", OVERVIEW_ALIAS):
+        return 'only the overview shows a group: page = "/", query = { group = … }'
+    if group in groups:
+        return None
+    near = difflib.get_close_matches(str(group), groups, n=1)
+    hint = f"did you mean {near[0]!r}?" if near else f"groups: {', '.join(groups)}"
+    return f"the overview has no group {group!r} ({hint})"
 
 
 def _check_source_options(raw: dict[str, Any], report: Report) -> None:

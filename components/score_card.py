@@ -19,7 +19,7 @@ def _arrow(score: Score) -> str:
     return "↑" if delta > 0 else "↓" if delta < 0 else "→"
 
 
-def _band(value: float | None) -> str:
+def score_band(value: float | None) -> str:
     """The score's status: on target at 1 and above, watch down to 0.8."""
     if value is None:
         return "nodata"
@@ -56,7 +56,7 @@ def score_card(
                 html.Span(score_number(city.value, lang), className="score-value"),
                 html.Span(_trend(city, lang), className="score-trend"),
             ],
-            className=f"score-main score-{_band(city.value)}",
+            className=f"score-main score-{score_band(city.value)}",
         ),
         html.Div(
             [
@@ -67,7 +67,7 @@ def score_card(
                         html.B(score_number(domains[d.id].value, lang)),
                         f" {_arrow(domains[d.id])}",
                     ],
-                    className=f"score-chip score-{_band(domains[d.id].value)}",
+                    className=f"score-chip score-{score_band(domains[d.id].value)}",
                     id={"type": "domain-score", "domain": d.id},
                 )
                 for d in profile.domains
@@ -93,7 +93,7 @@ def score_explanation(score: Score, lang: str, profile: CityProfile) -> html.Div
                         score_number(part.score, lang)
                         if part.score is not None
                         else t(lang, "status.nodata"),
-                        className=f"score-{_band(part.score)}",
+                        className=f"score-{score_band(part.score)}",
                     ),
                 ],
                 id={"type": "score-part", "kpi": part.kpi_id},

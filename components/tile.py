@@ -113,34 +113,18 @@ def kpi_tile(
                 time=i18n.day_and_clock(value.stale_since, zone, lang),
             )
             if value.stale_since
-            else t(lang, "tile.stale_never")
+            else t(lang, "groups.stale")
         )
         stale = [html.Div(since, className="tile-stale")]
     pace = pace_text(kpi, value, lang)
     line = sparkline([*(history or []), value.value], STATUS_COLOUR[value.status])
-    title = html.Div(label(kpi, lang), className="tile-label")
-    if href and new_tab:
-        link = html.A(
-            title, href=href, target="_blank", className="tile-link stretched-link"
-        )
-    elif href:
-        link = dcc.Link(title, href=href, className="tile-link stretched-link")
-    else:
-        link = title
+    link = _title(kpi, lang, href, new_tab)
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
                 [
                     link,
-                    html.Div(
-                        [
-                            html.Span(
-                                number(kpi, value.value, lang), className="tile-value"
-                            ),
-                            html.Span(unit(kpi, lang), className="tile-unit"),
-                        ],
-                        className="tile-main",
-                    ),
+                    _main(kpi, value, lang),
                     html.Img(
                         src=line,
                         className="tile-spark",
@@ -170,11 +154,71 @@ def kpi_tile(
                     else None,
                 ]
             ),
-            className=f"kpi-tile status-{value.status}"
-            + (" kpi-tile-stale" if value.stale else ""),
+            className=_tile_class(value),
             id={"type": "kpi-tile", "kpi": kpi.id},
         ),
         xs=12,
         sm=12 if full_width else 6,
         xl=12 if full_width else 3,
+    )
+
+
+def compact_tile(
+    kpi: Indicator,
+    value: KpiValue,
+    lang: str,
+    *,
+    href: str | None = None,
+    new_tab: bool = False,
+) -> dbc.Card:
+    """The tile in a group of many (the overview of a city with dozens of
+    indicators): its name, its number and its status, readable across the room;
+    the change, the line and the CSV stay on its domain's page."""
+    paced = pace_text(kpi, value, lang) is not None
+    stale = (
+        [html.Span(" · " + t(lang, "groups.stale"), className="tile-stale-mark")]
+        if value.stale
+        else []
+    )
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                _title(kpi, lang, href, new_tab),
+                _main(kpi, value, lang),
+                html.Div(
+                    [status_text(value.status, lang, paced=paced), *stale],
+                    className="tile-status",
+                ),
+            ]
+        ),
+        className=_tile_class(value) + " kpi-tile-compact",
+        id={"type": "kpi-tile", "kpi": kpi.id},
+    )
+
+
+def _title(kpi: Indicator, lang: str, href: str | None, new_tab: bool):
+    """The tile's name, a link to its domain's page over the whole tile."""
+    title = html.Div(label(kpi, lang), className="tile-label")
+    if href and new_tab:
+        return html.A(
+            title, href=href, target="_blank", className="tile-link stretched-link"
+        )
+    if href:
+        return dcc.Link(title, href=href, className="tile-link stretched-link")
+    return title
+
+
+def _main(kpi: Indicator, value: KpiValue, lang: str) -> html.Div:
+    return html.Div(
+        [
+            html.Span(number(kpi, value.value, lang), className="tile-value"),
+            html.Span(unit(kpi, lang), className="tile-unit"),
+        ],
+        className="tile-main",
+    )
+
+
+def _tile_class(value: KpiValue) -> str:
+    return f"kpi-tile status-{value.status}" + (
+        " kpi-tile-stale" if value.stale else ""
     )

@@ -3,9 +3,30 @@ KPI's domain page and to its CSV (inside an embed, as the embed links)."""
 
 from __future__ import annotations
 
+from dash import Patch
+
+from city.i18n import t
 from city.indicators import Indicator
+from city.profile import CityProfile
+from components.format import domain_name
 from components.links import href
-from components.tile import kpi_tile
+from components.score_card import score_band, score_number
+from components.tile import compact_tile, kpi_tile
+from components.tile_groups import (
+    ALL,
+    GroupHeading,
+    Page,
+    first_view,
+    group_block,
+    group_heading,
+    group_pages,
+    group_tab,
+    group_tabs,
+    groups_by_domain,
+    is_grouped,
+    rotation_views,
+)
+from kpis.score import scores_for
 from pages._embedding import Embedding
 from pages._services import services
 
@@ -50,3 +71,114 @@ def _page_link(
     if embedding:
         return embedding.address(path, lang, district=district)
     return href(path, lang, district=district)
+
+
+# -- many indicators: the overview's groups (components.tile_groups) ---------------
+
+
+def tile_pages(profile: CityProfile) -> tuple[Page, ...]:
+    """The overview's pages of indicator groups; none when it shows its tiles as
+    one grid (few indicators)."""
+    if not is_grouped(len(profile.indicators)):
+        return ()
+    return group_pages(
+        groups_by_domain(
+            ((k.id, k.domain) for k in profile.indicators),
+            tuple(profile.domains_by_id),
+        )
+    )
+
+
+def grouped_tiles(
+    lang: str,
+    pages: tuple[Page, ...],
+    picked: str,
+    embedding: Embedding | None = None,
+) -> list:
+    """The children of the overview's tiles when they are grouped: the groups'
+    tabs, then every group's block (those of the first page in view shown)."""
+    views = rotation_views(pages)
+    shown = first_view(views, picked)
+    headings, blocks = _group_contents(lang, pages, embedding)
+    return [
+        group_tabs(
+            headings,
+            picked,
+            shown,
+            t(lang, "groups.all"),
+            _overview_link(lang, ALL, embedding),
+            t(lang, "groups.tabs"),
+        ),
+        *(
+            group_block(part, cells, part.key in shown)
+            for part, cells in zip((p for page in pages for p in page), blocks)
+        ),
+    ]
+
+
+def grouped_tiles_patch(
+    lang: str, pages: tuple[Page, ...], embedding: Embedding | None = None
+) -> Patch:
+    """A refresh of the grouped tiles: the tabs' scores and the blocks' cells,
+    leaving which of them the browser shows as it is."""
+    patch = Patch()
+    headings, blocks = _group_contents(lang, pages, embedding)
+    for i, heading in enumerate(headings, start=1):  # after the "all" tab
+        patch[0]["props"]["children"][i]["props"]["children"]["props"]["children"] = (
+            group_tab(heading)
+        )
+    for i, cells in enumerate(blocks, start=1):
+        patch[i]["props"]["children"] = cells
+    return patch
+
+
+def _group_contents(
+    lang: str, pages: tuple[Page, ...], embedding: Embedding | None
+) -> tuple[list[GroupHeading], list[list]]:
+    """Each group's heading (in the domains' order) and each part's cells."""
+    service = services().kpis()
+    profile = services().profile()
+    values = service.tiles()
+    by_id = {v.kpi_id: v for v in values}
+    _, scores = scores_for(
+        profile.indicators_by_id, values, tuple(profile.domains_by_id)
+    )
+    headings: dict[str, GroupHeading] = {}
+    for domain in dict.fromkeys(p.domain for page in pages for p in page):
+        score = scores[domain].value
+        headings[domain] = GroupHeading(
+            domain,
+            domain_name(profile.domains_by_id[domain], lang),
+            score_number(score, lang),
+            score_band(score),
+            _overview_link(lang, domain, embedding),
+        )
+    blocks = [
+        [
+            group_heading(
+                headings[part.domain],
+                part,
+                t(lang, "groups.part", part=part.part, parts=part.parts),
+            ),
+            *(
+                compact_tile(
+                    profile.indicators_by_id[kpi],
+                    by_id[kpi],
+                    lang,
+                    href=_page_link(kpi, lang, None, embedding),
+                )
+                for kpi in part.kpi_ids
+                if kpi in by_id
+            ),
+        ]
+        for page in pages
+        for part in page
+    ]
+    return list(headings.values()), blocks
+
+
+def _overview_link(lang: str, group: str, embedding: Embedding | None) -> str | None:
+    """The overview showing ``group`` (``ALL``: turning through them all)."""
+    if embedding:
+        return embedding.address("/", lang, group=group or None)
+    return href("/", lang, group=group or None)

@@ -63,6 +63,10 @@ def _title(step: RotationStep, lang: str) -> str:
         domain = next((d for d in profile.domains if d.path == "/" + first), None)
         name = domain_name(domain, lang) if domain else first
     district = profile.districts_by_code.get(step.query.get("district", ""))
+    # the overview holding one group of its indicators says which
+    group = profile.domains_by_id.get(step.query.get("group", ""))
+    if first in ("", "overview") and group:
+        name = f"{name} · {domain_name(group, lang)}"
     return f"{name} · {district.name(lang)}" if district else name
 
 

@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+)
 
 from access.current import camera_level, role, sees_records, view_tag
 from access.roles import Role
@@ -28,12 +38,13 @@ from components.score_card import score_card, score_explanation
 from components.shell import refresh_id
 from components.stage_banner import stage_banner
 from components.ticker import alert_ticker
+from components.tile_groups import Page, picked_group, rotation_views
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
 from pages._services import services
-from pages._tiles import kpi_tiles
+from pages._tiles import grouped_tiles, grouped_tiles_patch, kpi_tiles, tile_pages
 from pages._titles import titled
 
 dash.register_page(
@@ -49,9 +60,12 @@ dash.register_page(
 DISASTER_CAMERAS = 4  # live pictures from the districts concerned
 
 
-def layout(metric: str = "", lang: str | None = None, **_query: str) -> html.Div:
+def layout(
+    metric: str = "", lang: str | None = None, group: str = "", **_query: str
+) -> html.Div:
     profile = services().profile()
     lang = profile.language(lang)
+    pages = tile_pages(profile)
     kpi = _map_indicator(profile, metric)
     metric = kpi.id
     service = services().kpis()
@@ -96,11 +110,7 @@ def layout(metric: str = "", lang: str | None = None, **_query: str) -> html.Div
                                 className="score-card",
                                 title=t(lang, "score.hint"),
                             ),
-                            dbc.Row(
-                                id="tiles",
-                                children=kpi_tiles(lang, embedding=embedding),
-                                className="g-3",
-                            ),
+                            *_tiles(profile, lang, pages, group, embedding),
                             html.Div(
                                 [
                                     html.H2(
@@ -176,6 +186,46 @@ def layout(metric: str = "", lang: str | None = None, **_query: str) -> html.Div
     )
 
 
+def _tiles(
+    profile: CityProfile,
+    lang: str,
+    pages: tuple[Page, ...],
+    asked: str,
+    embedding: Embedding | None,
+) -> list:
+    """The KPI tiles: one grid of them all; or, for a city with many, grouped by
+    domain, a page of groups at a time (``group`` picks one and stays there)."""
+    if not pages:
+        return [
+            dbc.Row(
+                id="tiles",
+                children=kpi_tiles(lang, embedding=embedding),
+                className="g-3",
+            )
+        ]
+    picked = picked_group(asked, pages)
+    views = rotation_views(pages)
+    return [
+        html.Div(
+            id="tiles",
+            children=grouped_tiles(lang, pages, picked, embedding),
+            className="tile-groups",
+        ),
+        dcc.Store(
+            id="groups-views",
+            data={"views": views, "picked": picked, "seconds": profile.group_seconds},
+        ),
+        # where the turn stands, kept for the tab: the kiosk comes back to the
+        # overview at the page after the one it showed last
+        dcc.Store(id="groups-turn", storage_type="session"),
+        dcc.Interval(
+            id="groups-timer",
+            interval=profile.group_seconds * 1000,
+            disabled=len(views[picked]) < 2,
+        ),
+    ]
+
+
 def _latest_events() -> list:
     """What just happened. Viewers (the wall screens) get no record rows: only the
     authorities' alerts, which are public broadcasts."""
@@ -214,7 +264,10 @@ def _scores(district: str | None = None) -> tuple[Score, dict[str, Score]]:
 
 def _score_card(lang: str) -> list:
     city, domains = _scores()
-    return score_card(city, domains, lang, services().profile())
+    profile = services().profile()
+    # with the tiles grouped, each group's tab shows its domain's score
+    shown = {} if tile_pages(profile) else domains
+    return score_card(city, shown, lang, profile)
 
 
 def _map_indicator(profile: CityProfile, asked: str | None) -> Indicator:
@@ -303,8 +356,11 @@ def _outputs(
     )
     ticker = alert_ticker(service.active_alerts(), profile, lang)
     feed = event_feed(_latest_events(), profile, lang, linked=embedding is None)
+    pages = tile_pages(profile)
     return (
-        kpi_tiles(lang, embedding=embedding),
+        grouped_tiles_patch(lang, pages, embedding)
+        if pages
+        else kpi_tiles(lang, embedding=embedding),
         figure,
         ticker,
         freshness(lang, embedding),
@@ -347,3 +403,43 @@ def open_district(click: dict | None, search: str | None, embed: dict | None):
         return dash.no_update
     lang = services().profile().language_of(search)
     return href(district_path(code), lang)
+
+
+# The groups' turn runs in the browser: on the timer, the next page of groups (or
+# of the picked group's parts); on the page's arrival, the page after the one shown
+# last in this tab when that was a turn ago (the kiosk coming back), else the same.
+clientside_callback(
+    """
+    function(_n, turn, seen, blocks, tabs) {
+        const fired = (dash_clientside.callback_context.triggered || [])
+            .map(t => t.prop_id.split('.')[0]);
+        const views = seen.views[seen.picked];
+        const now = Date.now();
+        const kept = (turn && turn[seen.picked]) || null;
+        let index = kept ? kept.index : 0;
+        let moved = fired.includes('groups-timer') ||
+            (kept && now - kept.at > seen.seconds * 1000);
+        if (moved && kept) { index += 1; }
+        index = ((index % views.length) + views.length) % views.length;
+        const shown = new Set(views[index]);
+        const domains = new Set([...shown].map(k => k.split('-')[0]));
+        const next = moved || !kept
+            ? Object.assign({}, turn || {}, {[seen.picked]: {index: index, at: now}})
+            : dash_clientside.no_update;
+        return [
+            next,
+            blocks.map(b => 'tile-group' + (shown.has(b.part) ? ' tile-group-shown' : '')),
+            tabs.map(t => 'group-tab' + (t.group === seen.picked ? ' group-tab-picked' : '')
+                + (domains.has(t.group) ? ' group-tab-current' : '')),
+        ];
+    }
+    """,
+    Output("groups-turn", "data"),
+    Output({"type": "tile-group", "part": ALL}, "className"),
+    Output({"type": "group-tab", "group": ALL}, "className"),
+    Input("groups-timer", "n_intervals"),
+    Input("groups-turn", "data"),
+    State("groups-views", "data"),
+    State({"type": "tile-group", "part": ALL}, "id"),
+    State({"type": "group-tab", "group": ALL}, "id"),
+)

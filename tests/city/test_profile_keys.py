@@ -51,6 +51,11 @@ MISTAKES = {
         "refresh_seconds = 0",
         "[wall] refresh_seconds must be more than 0, not 0",
     ),
+    "groups turning in no time": (
+        "refresh_seconds = 10\n",
+        "refresh_seconds = 10\ngroup_seconds = 0\n",
+        "[wall] group_seconds must be more than 0, not 0",
+    ),
     "pull interval of no time": (
         "interval_seconds = 5",
         "interval_seconds = -5",
@@ -214,6 +219,7 @@ def test_load_profile_takes_its_defaults_from_the_declaration(tmp_path):
     path.write_text(text.replace(", watch_ratio = 1.25 }", " }"), encoding="utf-8")
     profile = load_profile(path)
     assert profile.refresh_seconds == profile_keys.default("wall.refresh_seconds")
+    assert profile.group_seconds == profile_keys.default("wall.group_seconds") == 20
     assert profile.speed_window.total_seconds() == 60 * profile_keys.default(
         "traffic.speed_window_minutes"
     )

@@ -43,6 +43,18 @@ CHECK_MISTAKES = {
         "[[wall.rotation]] #5 (/complaints?period=7d): put the filters in `query`: "
         'page = "/complaints", query = { … }',
     ),
+    "rotation to no group": (
+        '{ page = "/", seconds = 60 }',
+        '{ page = "/", seconds = 60, query = { group = "trafic" } }',
+        "[[wall.rotation]] #1 (/): the overview has no group 'trafic' "
+        "(did you mean 'traffic'?)",
+    ),
+    "a group on another page than the overview": (
+        '{ page = "/traffic", seconds = 30 }',
+        '{ page = "/traffic", seconds = 30, query = { group = "traffic" } }',
+        "[[wall.rotation]] #2 (/traffic): only the overview shows a group: "
+        'page = "/", query = { group = … }',
+    ),
     "misspelt connector": (
         'connector = "simulator"',
         'connector = "simulater"',
@@ -81,6 +93,18 @@ def test_check_lists_the_keys_options_and_pages_of_a_profile_that_does_not_load(
     assert MISTAKES["misspelt table"][2] in said
     assert CHECK_MISTAKES["rotation to no page"][2] in said
     assert CHECK_MISTAKES["misspelt connector"][2] in said
+
+
+def test_check_accepts_a_kiosk_step_that_holds_the_overview_on_a_group(
+    tmp_path, capsys
+):
+    path = seoul_with(
+        tmp_path,
+        '{ page = "/", seconds = 60 }',
+        '{ page = "/", seconds = 30, query = { group = "complaints" } }',
+    )
+    code, said, out = check(path, capsys)
+    assert (code, said) == (0, [])
 
 
 def test_check_of_a_file_that_is_not_there_says_so(tmp_path, capsys, monkeypatch):
