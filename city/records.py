@@ -100,8 +100,10 @@ class Rejected:
 
 
 # An event's final statuses once a later message retracts it (a CAP Cancel, Update
-# or all-clear): it stays stored but is counted nowhere, and a re-sent original
-# keeps it. An all-clear is itself stored as "all_clear": on file, never active.
+# or all-clear): it stays stored, is never in force (alerts, the stage), and a
+# re-sent original keeps it; a declared count of what occurred still counts it
+# unless its `where` on status leaves it out. An all-clear is itself stored as
+# "all_clear": on file, never active.
 RETRACTED_STATUSES = ("cancelled", "superseded", "all_clear")
 
 

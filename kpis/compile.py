@@ -73,25 +73,48 @@ def _month_before(w: Window) -> datetime:
     raise AssertionError("every month has a 28th")
 
 
+CALENDAR = ("today", "this_week", "this_month")
+
+
+def _days_before(w: Window, at: datetime, days: int, calendar: bool) -> datetime:
+    """``days`` days before ``at``: the city's days for a calendar window (the
+    same time of its clock), 24 hours each otherwise."""
+    if not calendar:
+        return at - days * DAY
+    local = at.astimezone(w.timezone)
+    wall = local.replace(tzinfo=None) - days * DAY
+    first = wall.replace(tzinfo=w.timezone).astimezone(UTC).astimezone(w.timezone)
+    if first.replace(tzinfo=None) != wall:
+        # a time the clock skipped (it jumps an hour, on the hour): the jump
+        return first.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    # a time the clock shows twice: the showing with the offset of ``at``
+    shown = [wall.replace(tzinfo=w.timezone, fold=f) for f in (0, 1)]
+    same = [t for t in shown if t.utcoffset() == local.utcoffset()]
+    moved = (same or shown)[0].astimezone(UTC)
+    return moved
+
+
 def compared_window(k: Indicator, w: Window) -> Window | None:
     """The moment the comparison is the indicator's value at (None: an average,
     or no comparison)."""
     kind = k.compare.kind
+    calendar = k.window.kind in CALENDAR
     if kind == "none" or kind == "average":
         return None
     if kind == "yesterday":
-        return window_at(w, w.now - DAY)
+        return window_at(w, _days_before(w, w.now, 1, calendar))
     if kind == "last_year":
-        return window_at(w, w.now - LAST_YEAR)
+        return window_at(w, _days_before(w, w.now, LAST_YEAR.days, calendar))
     # previous: the window just before, of the same length
     if k.window.kind == "duration":
         assert k.window.length is not None
         return window_at(w, w.now - k.window.length)
     if k.window.kind == "this_week":
-        return window_at(w, w.now - 7 * DAY)
+        return window_at(w, _days_before(w, w.now, 7, True))
     if k.window.kind == "this_month":
         return window_at(w, _month_before(w))
-    return window_at(w, w.now - DAY)  # today and the moments: a day before
+    # today and the moments: a day before
+    return window_at(w, _days_before(w, w.now, 1, calendar))
 
 
 def current(k: Indicator, w: Window, c: KpiContext) -> Any:
@@ -104,7 +127,8 @@ def previous(k: Indicator, w: Window, c: KpiContext) -> Any | None:
         return None
     if k.compare.kind == "average":
         start, _ = span(k, w)
-        return _aggregate(k, w, c, start - k.compare.days * DAY, start)
+        first = _days_before(w, start, k.compare.days, k.window.kind in CALENDAR)
+        return _aggregate(k, w, c, first, start)
     before = compared_window(k, w)
     assert before is not None
     return current(k, before, c)

@@ -138,7 +138,9 @@ class KpiService:
                         kpi,
                         code,
                         _in_district(now_found, code, current.counts),
-                        _in_district(before_found, code, current.counts),
+                        None  # compared with nothing
+                        if before_found is None
+                        else _in_district(before_found, code, current.counts),
                         current.counts,
                         self._severity(conn, kpi, w, code),
                         share,
