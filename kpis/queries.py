@@ -116,10 +116,12 @@ def _event_coverage(where):
     own = select(
         events.c.id.label("event_id"), events.c.district_code.label("d")
     ).where(*where, events.c.district_code.is_not(None))
+    # a city-wide row (no district) counts in every district through ``run``'s
+    # shared count: the districts it lists would count it twice
     further = (
         select(event_areas.c.event_id, event_areas.c.district_code.label("d"))
         .select_from(event_areas.join(events, events.c.id == event_areas.c.event_id))
-        .where(*where)
+        .where(*where, events.c.district_code.is_not(None))
     )
     return union(own, further).subquery()
 
@@ -232,12 +234,18 @@ def share_below(
 ) -> Aggregate:
     """Share of readings under their category's threshold (congested links), of
     ``categories`` only when given."""
-    limit = case(
-        *(
-            (measurements.c.category == name, literal(v))
-            for name, v in thresholds.items()
-        ),
-        else_=literal(default),
+    # one threshold for every reading (below = <number>): no CASE, which SQL
+    # refuses without a WHEN
+    limit = (
+        case(
+            *(
+                (measurements.c.category == name, literal(v))
+                for name, v in thresholds.items()
+            ),
+            else_=literal(default),
+        )
+        if thresholds
+        else literal(default)
     )
     below = case((measurements.c.value < limit, 1.0), else_=0.0)
     only = () if categories is None else (measurements.c.category.in_(categories),)
