@@ -42,8 +42,9 @@ class Judge:
         (``Indicator.paced``) is judged against ``share_of_day`` of its target: the
         share of a day's count usually arrived by now (``kpis.pace``)."""
         value, previous = as_float(value), as_float(previous)
-        if counts:
-            value, previous = value or 0.0, previous or 0.0
+        if counts:  # no records: 0; compared with nothing: no previous
+            value = value or 0.0
+            previous = None if kpi.compare.kind == "none" else previous or 0.0
         if previous is not None:
             previous /= previous_divisor
         target = self.target(kpi, district)
