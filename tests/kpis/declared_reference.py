@@ -139,7 +139,11 @@ def local_shift(at: datetime, tz: ZoneInfo, days: int = 0, months: int = 0):
     wall = local.tz_localize(None) - pd.Timedelta(days=days)
     if months:
         wall = wall - pd.DateOffset(months=months)  # clamps to the month's last day
-    moved = wall.tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
+    # a time the clock skipped: from the jump on; shown twice: the showing with
+    # the offset of ``at`` (so a day of 24 hours ago, when there is one)
+    moved = wall.tz_localize(
+        tz, nonexistent="shift_forward", ambiguous=bool(local.dst())
+    )
     return moved.tz_convert(UTC).to_pydatetime()
 
 
