@@ -177,7 +177,7 @@ class CityProfile:
     def facet_groups(self) -> tuple[tuple[str, ...], ...]:
         """The filter keys the indicators read, one group per combination: the
         rollups keep counts by them (``store.facets``)."""
-        return tuple(sorted({k.facet_keys for k in self.indicators if k.facet_keys}))
+        return tuple(sorted({g for k in self.indicators for g in k.facet_groups}))
 
     def name(self, language: str | None = None) -> str:
         """The city's name in ``language``, else in its own display language."""

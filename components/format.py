@@ -45,12 +45,18 @@ def label(kpi: Indicator, lang: str) -> str:
 
 
 def unit(kpi: Indicator, lang: str) -> str:
-    return i18n.declared(lang, kpi.units, f"kpi.{kpi.id}.unit", "")
+    """Its unit as declared or in the catalogs; a share shown as a percentage
+    without one is in "%"."""
+    return i18n.declared(
+        lang, kpi.units, f"kpi.{kpi.id}.unit", "%" if kpi.percent else ""
+    )
 
 
 def comparison(kpi: Indicator, lang: str) -> str:
     """What the change is measured against ("vs 24 h ago"): the catalogs' words
     for this indicator, else for its kind of comparison."""
+    if kpi.compare.kind == "none":
+        return ""  # the change says "no comparison" already
     generic = t(lang, f"compare.{kpi.compare.key}", days=kpi.compare.days)
     return i18n.t_or(lang, f"kpi.{kpi.id}.comparison", generic)
 

@@ -26,13 +26,20 @@ from components.format import (
 from kpis.values import KpiValue
 
 # Status is told by an icon and a word as well as by colour (colour-blind viewers).
-STATUS_MARK = {"good": "●", "watch": "▲", "alert": "◆", "nodata": "○"}
+STATUS_MARK = {
+    "good": "●",
+    "watch": "▲",
+    "alert": "◆",
+    "nodata": "○",
+    "untargeted": "◇",
+}
 # Okabe–Ito colours, the same as the CSS status colours.
 STATUS_COLOUR = {
     "good": "#009E73",
     "watch": "#E69F00",
     "alert": "#D55E00",
     "nodata": "#8899aa",
+    "untargeted": "#8899aa",
 }
 
 

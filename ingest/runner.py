@@ -33,7 +33,7 @@ from connectors.errors import redacted, secret_values, stored_error
 from ingest.collector import collector_paused
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
-from store import migrations, rollups, versions, writes
+from store import facets, migrations, rollups, versions, writes
 
 log = logging.getLogger(__name__)
 
@@ -358,6 +358,10 @@ def prepare_store(engine: Engine, profile: CityProfile) -> None:
         if rollups.missing(conn):
             log.info("building the rollups from the stored records")
             rollups.rebuild(conn)
+        # the counts the declared indicators' filters read, kept from now on (and
+        # made from the stored records when the profile's filters changed)
+        if facets.use_facet_groups(conn, profile.facet_groups):
+            log.info("facet rollups made for %s", profile.facet_groups)
 
 
 def runners_for(

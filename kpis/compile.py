@@ -16,47 +16,17 @@ from typing import Any
 from city.indicators import Indicator
 from kpis import queries as q
 from kpis.definitions import KpiContext, Window
+from kpis.match import Match
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
     EventCount,
+    MeanHoursToClose,
     MedianHoursToClose,
     Memo,
     OpenAt,
     no_memo,
 )
-
-
-# TEMPORARY until the facet rollups land (helper A): filters are ignored and the
-# new statistics stand in by the mean, so pages can be built; never shipped
-def Match(filters):  # noqa: N802
-    return None
-
-
-def SeriesStat(series, start, end, stat, categories):  # noqa: N802
-    return q.series_mean(series, start, end)
-
-
-def SeriesLatest(series, start, end, categories):  # noqa: N802
-    return q.series_mean(series, start, end)
-
-
-_E, _O, _M = EventCount, OpenAt, MedianHoursToClose
-
-
-def EventCount(*a, match=None):  # noqa: N802,F811
-    return _E(*a)
-
-
-def OpenAt(*a, match=None):  # noqa: N802,F811
-    return _O(*a)
-
-
-def MedianHoursToClose(*a, match=None):  # noqa: N802,F811
-    return _M(*a)
-
-
-MeanHoursToClose = MedianHoursToClose
-
+from kpis.series_queries import SeriesLatest, SeriesStat
 
 DAY = timedelta(days=1)
 LAST_YEAR = timedelta(days=364)  # 52 weeks: the same weekday a year ago
@@ -151,7 +121,7 @@ def previous_divisor(k: Indicator, w: Window) -> float:
 
 
 def _match(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> Match | None:
-    return Match(filters) if filters else None
+    return Match(where=filters) if filters else None
 
 
 def _aggregate(

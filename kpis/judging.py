@@ -11,7 +11,7 @@ from typing import Any
 from city.indicators import Indicator
 from city.profile import CityProfile
 from kpis.pace import against_pace
-from kpis.values import ALERT, GOOD, NO_DATA, WATCH, KpiValue
+from kpis.values import ALERT, GOOD, NO_DATA, UNTARGETED, WATCH, KpiValue
 
 SEVERITY_STATUS = {"Extreme": ALERT, "Severe": ALERT, "Moderate": WATCH}
 
@@ -36,18 +36,21 @@ class Judge:
         severity: str | None = None,
         share_of_day: float | None = None,
         previous_divisor: float = 1.0,
+        planned: float | None = None,
     ) -> KpiValue:
         """The KPI's value for the city (``district`` None) or a district, from
         what its current and comparison queries answered. A count so far today
         (``Indicator.paced``) is judged against ``share_of_day`` of its target: the
         share of a day's count usually arrived by now (``kpis.pace``)."""
         value, previous = as_float(value), as_float(previous)
-        if counts:  # no records: 0; compared with nothing: no previous
+        if counts:  # no records: none counted (compared with nothing: no previous)
             value = value or 0.0
             previous = None if kpi.compare.kind == "none" else previous or 0.0
         if previous is not None:
             previous /= previous_divisor
         target = self.target(kpi, district)
+        if target is None:  # a periodic indicator without one: its period's plan
+            target = planned
         due = None
         if kpi.paced and target is not None and share_of_day is not None:
             due = target * share_of_day
@@ -91,8 +94,8 @@ class Judge:
             return NO_DATA
         if kpi.judged_by_severity:
             return SEVERITY_STATUS.get(severity or "", GOOD)
-        if target is None:
-            return GOOD
+        if target is None:  # shown as it is, never called "on target"
+            return UNTARGETED
         basis = value
         if due is not None:  # a count so far today, against the share due by now
             basis, target = against_pace(value, due)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from city.indicators import DOMAIN_ID
 from city.records import RETRACTED_STATUSES, SEVERITIES, TITLE_KEY
+from kpis.match import Match
 from kpis.rollup_queries import (
     ALL_DISTRICTS,  # scope: one value per district
     EventCount,
@@ -154,19 +155,10 @@ def in_force_at(
     return Aggregate(
         events,
         func.count(),
-        (*active_alert(at, domain), *(_matches(k, v) for k, v in where)),
+        (*active_alert(at, domain), *(Match(where).clauses() if where else ())),
         citywide_rows=True,
         counts=True,
     )
-
-
-def _matches(key: str, allowed: tuple[str, ...]) -> ColumnElement[bool]:
-    column = (
-        events.c[key]
-        if key in ("category", "severity", "status")
-        else events.c.attrs[key].as_string()
-    )
-    return column.in_(allowed)
 
 
 def active_alert(
@@ -234,8 +226,6 @@ def share_below(
 ) -> Aggregate:
     """Share of readings under their category's threshold (congested links), of
     ``categories`` only when given."""
-    # one threshold for every reading (below = <number>): no CASE, which SQL
-    # refuses without a WHEN
     limit = (
         case(
             *(
@@ -245,7 +235,7 @@ def share_below(
             else_=literal(default),
         )
         if thresholds
-        else literal(default)
+        else literal(default)  # one threshold for every reading
     )
     below = case((measurements.c.value < limit, 1.0), else_=0.0)
     only = () if categories is None else (measurements.c.category.in_(categories),)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 GOOD, WATCH, ALERT, NO_DATA = "good", "watch", "alert", "nodata"
+UNTARGETED = "untargeted"  # a value with no target to judge it by
 
 
 @dataclass(frozen=True)

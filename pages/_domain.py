@@ -37,8 +37,9 @@ from components.city_map import (
     counts_map_patch,
     map_config,
 )
-from components.format import category, domain_name, label
+from components.format import category, domain_name, label, unit
 from components.links import district_path, href
+from components.plan_chart import plan_figure, plan_summary
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
@@ -151,7 +152,9 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 [
                     dbc.Col(
                         [
-                            html.H3(t(lang, "domain.map"), className="section-title"),
+                            html.H3(
+                                _map_title(domain, lang), className="section-title"
+                            ),
                             dcc.Graph(
                                 id="domain-map",
                                 figure=_map_figure(domain, f, rows, lang),
@@ -203,6 +206,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 ],
                 className="g-3",
             ),
+            *_plan_blocks(domain, f, lang, embedding),
             html.Div(
                 [
                     html.H3(t(lang, "domain.latest"), className="section-title"),
@@ -245,10 +249,72 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     )
 
 
+def _plan_blocks(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> list:
+    """Each periodic indicator of the domain: what was achieved per period against
+    what was planned, with the trend over the past periods and its CSV."""
+    service = services().kpis()
+    blocks = []
+    for kpi in _indicators(domain):
+        if not kpi.period:
+            continue
+        periods = service.periods(kpi.id, f.district)
+        csv = (
+            embedding.tile_csv(kpi.id, f.district, lang)
+            if embedding
+            else href(f"/csv/tile/{kpi.id}", lang, district=f.district)
+        )
+        blocks.append(
+            html.Div(
+                [
+                    html.H3(
+                        t(lang, "plan.title", name=label(kpi, lang)),
+                        className="section-title",
+                    ),
+                    html.P(
+                        plan_summary(periods, lang, kpi.higher_is_better),
+                        className="plan-summary",
+                    ),
+                    dcc.Graph(
+                        id={"type": "plan-chart", "kpi": kpi.id},
+                        figure=plan_figure(
+                            periods,
+                            unit(kpi, lang),
+                            kpi.decimals,
+                            lang,
+                            kpi.higher_is_better,
+                            kpi.percent,
+                        ),
+                        config=chart_config(lang),
+                    ),
+                    html.A(
+                        t(lang, "domain.download_csv"),
+                        href=csv,
+                        className="plan-csv",
+                        download=f"{kpi.id}.csv",
+                    )
+                    if csv
+                    else None,
+                ],
+                className="plan-block mb-3",
+                id={"type": "plan-block", "kpi": kpi.id},
+            )
+        )
+    return blocks
+
+
 def _records_only(domain: Domain) -> str:
     """A part about the domain's records: hidden on a page of series only (its
     outputs stay, so the refresh fills the same parts on every domain page)."""
     return "" if domain.events else "d-none"
+
+
+def _map_title(domain: Domain, lang: str) -> str:
+    kpi = _map_indicator(domain)
+    if kpi is None:
+        return t(lang, "domain.map")
+    return t(lang, "domain.map_of", name=label(kpi, lang))
 
 
 def _map_indicator(domain: Domain):
@@ -429,6 +495,7 @@ def _filters(
                     placeholder=t(lang, "filters.all_categories"),
                 ),
                 md=4,
+                className=_records_only(domain),  # a category is a record's
             ),
             dbc.Col(
                 dbc.RadioItems(
