@@ -11,6 +11,12 @@ map value, to a plain pandas computation over the raw rows
 
 The city is Seoul's districts on Santiago de Chile's clock: its clocks change at
 local midnight, so a day may start at 01:00 or last 25 hours.
+
+Left out on purpose: a record closed within a minute (the histograms count it as
+a minute, as ``store.rollups`` says), a moment compared with "previous" (the
+contract does not say what that is), and, until the district tiles take it,
+compare = "none" (pinned below as a strict xfail, like the comparisons across a
+clock change that ``kpis.compile`` still counts in 24-hour days).
 """
 
 from __future__ import annotations
@@ -275,7 +281,7 @@ def histories(draw) -> History:
     for i in range(draw(st.integers(4, 40))):
         domain = draw(st.sampled_from(["complaints", "alerts"]))
         occurred = when()
-        closed = draw(st.none() | st.integers(2, 4 * 24 * 60))
+        closed = draw(st.none() | st.integers(2, 4 * 24 * 60))  # minutes
         expires = draw(st.none() | st.integers(-60, 3 * 24 * 60))
         priority = draw(st.sampled_from(PRIORITIES))
         event = Event(
