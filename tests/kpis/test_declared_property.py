@@ -13,10 +13,8 @@ The city is Seoul's districts on Santiago de Chile's clock: its clocks change at
 local midnight, so a day may start at 01:00 or last 25 hours.
 
 Left out on purpose: a record closed within a minute (the histograms count it as
-a minute, as ``store.rollups`` says), a moment compared with "previous" (the
-contract does not say what that is), and, until the district tiles take it,
-compare = "none" (pinned below as a strict xfail, like the comparisons across a
-clock change that ``kpis.compile`` still counts in 24-hour days).
+a minute, as ``store.rollups`` says) and a moment compared with "previous" (the
+contract does not say what that is). What the property found is pinned below.
 """
 
 from __future__ import annotations
@@ -74,6 +72,7 @@ NEAR_DAYS = (
     date(2026, 9, 7),
     date(2026, 9, 1),
     date(2026, 4, 1),
+    date(2026, 3, 31),  # the month before has 28 days
     date(2026, 3, 18),
 )
 
@@ -171,8 +170,7 @@ def indicator_tables(draw) -> dict:
     if measure != "in_force":  # in_force: "now", its default
         table["window"] = draw(st.sampled_from(windows))
     moment = table.get("window", "now") in ("open_now", "now", "latest")
-    # "none" joins when the district tiles take it (the xfail test below)
-    compares = ["yesterday", "last_year"]
+    compares = ["yesterday", "last_year", "none"]
     if table.get("window") not in ("open_now", None):  # a moment has no "previous"
         compares.append("previous")
     if not moment:
@@ -449,7 +447,7 @@ def check(profile: CityProfile, engine, tables: list[dict], history: History) ->
 
 
 PROPERTY = settings(
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     derandomize=True,  # the same examples at every run: CI stays stable
     # no shrinking: each example fills a store, and shrinking one takes minutes;
@@ -536,25 +534,17 @@ def test_a_count_compared_with_nothing_has_no_previous(engine, seoul):
     assert (service.tiles()[0].value, service.tiles()[0].previous) == (1.0, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="kpis/service.py _district_tiles reads a comparison of None as a "
-    "per-district answer (reported to the lead)",
-)
 def test_district_tiles_of_an_indicator_compared_with_nothing(engine, seoul):
+    """Found by the property (an AttributeError in the district tiles; the fix
+    is kpis/service.py's: None, not a per-district answer, when compared with
+    nothing)."""
     table = {"id": "n", "domain": "complaints", "window": "1h", "compare": "none"}
     service = KpiService(engine, declared(seoul, [table]), clock=lambda: AT)
     assert service.tiles("11680")[0].previous is None
 
 
-# the city's clock across a switch: the contract's days are the city's
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="kpis/compile.py shifts calendar windows by 24-hour days, not the "
-    "city's days (reported to the lead)",
-)
+# the city's clock across a switch: the contract's days are the city's (found by
+# the property: kpis/compile.py counted 24-hour days)
 @pytest.mark.parametrize(
     "window, compare, now, record, before",
     [
