@@ -117,10 +117,12 @@ def _event_coverage(where):
     own = select(
         events.c.id.label("event_id"), events.c.district_code.label("d")
     ).where(*where, events.c.district_code.is_not(None))
+    # a city-wide row (no district) counts in every district through ``run``'s
+    # shared count: the districts it lists would count it twice
     further = (
         select(event_areas.c.event_id, event_areas.c.district_code.label("d"))
         .select_from(event_areas.join(events, events.c.id == event_areas.c.event_id))
-        .where(*where)
+        .where(*where, events.c.district_code.is_not(None))
     )
     return union(own, further).subquery()
 
