@@ -354,7 +354,7 @@ PROFILE: tuple[Table, ...] = (
                 "watch_ratio",
                 NUMBER,
                 "Up to target × this the tile says watch, beyond it alert.",
-                default=1.25,
+                default_text="1.25 (0.8 with direction higher)",
                 **POSITIVE,
             ),
             Key(
