@@ -19,7 +19,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ JUDGES = ("target", "change", "severity")
 DISTRICT_TARGETS = ("same", "population_share")
 PERIODS = ("month", "week")
 EVENT_FILTERS = ("category", "severity", "status")  # columns; others: attrs
+PERIODIC_MEASURES = ("sum", "mean", "max", "min", "latest", "count_readings")
 # the windows each measure may use, beside durations and calendar windows
 ONLY_WINDOW = {"in_force": "now"}
 EXTRA_WINDOWS = {"count": ("open_now",), "latest": ("latest",)}
@@ -335,7 +336,11 @@ def _indicator(
             f"{where} measure {measure!r} counts events: leave `series` out, or "
             f"measure the series ({', '.join(SERIES_MEASURES)})"
         )
-    window_text = str(row.get("window", ONLY_WINDOW.get(measure, "24h")))
+    # a periodic indicator's window is its period (the tile shows the last over)
+    default_window = {"month": "this_month", "week": "this_week"}.get(
+        row.get("period"), ONLY_WINDOW.get(measure, "24h")
+    )
+    window_text = str(row.get("window", default_window))
     window = Window.parse(window_text)
     if window is None:
         problems.append(
@@ -347,7 +352,9 @@ def _indicator(
             f"{where} measure {measure!r} cannot use window {window_text!r}"
         )
         window = None  # said: nothing more about it
-    compare_text = str(row.get("compare", "yesterday"))
+    compare_text = str(
+        row.get("compare", "previous" if row.get("period") else "yesterday")
+    )
     compare = Comparison.parse(compare_text)
     if compare is None:
         problems.append(
@@ -374,6 +381,19 @@ def _indicator(
         row.get("district_target", "same"), where, district_codes, problems
     )
     judge = row.get("judge", "target")
+    higher = row.get("direction", "lower") == "higher"
+    watch_ratio = float(row.get("watch_ratio", 0.8 if higher else 1.25))
+    if judge == "target" and (watch_ratio > 1 if higher else watch_ratio < 1):
+        problems.append(
+            f"{where} watch_ratio {watch_ratio:g} "
+            + (
+                'with direction = "higher": the watch band lies under the '
+                "target, write a ratio under 1 (e.g. 0.8)"
+                if higher
+                else "with a lower-is-better target: the watch band lies over the "
+                "target, write a ratio over 1 (e.g. 1.25)"
+            )
+        )
     if judge == "change" and compare is not None and compare.kind == "none":
         problems.append(f'{where} judge = "change" needs a comparison (compare)')
     paced = bool(row.get("paced", False))
@@ -381,10 +401,20 @@ def _indicator(
         problems.append(f'{where} paced is for a count over window = "today"')
     period = row.get("period")
     plan = row.get("plan", {})
+    if period is not None and ("window" in row or "compare" in row):
+        problems.append(
+            f"{where} a periodic indicator is read by its period (the last one "
+            "over, against its plan and the one before): leave out window and compare"
+        )
+    if period is not None and measure not in PERIODIC_MEASURES:
+        problems.append(
+            f"{where} a periodic indicator measures a series: measure one of "
+            f"{', '.join(PERIODIC_MEASURES)}"
+        )
     if (plan or row.get("plan_series")) and period is None:
         problems.append(f'{where} a plan needs period = "month" or "week"')
     if plan and period in PERIODS:
-        problems += [f"{where} {p}" for p in plan_problems(plan, period)]
+        problems += [f"{where} {p}" for p in plan_table_problems(plan, period)]
     if len(problems) > before or window is None or compare is None:
         return None
     return Indicator(
@@ -398,8 +428,8 @@ def _indicator(
         share_of=share_of,
         below=below,
         target=_number(row.get("target")),
-        watch_ratio=float(row.get("watch_ratio", 1.25)),
-        higher_is_better=row.get("direction", "lower") == "higher",
+        watch_ratio=watch_ratio,
+        higher_is_better=higher,
         district_target=district_target,
         district_targets=own,
         per_resident=bool(row.get("per_resident", False)),
@@ -443,20 +473,37 @@ def _district_target(
     return str(value), {}
 
 
-def plan_problems(plan: dict, period: str) -> list[str]:
-    """One line per plan key that is not a period of ``period``."""
-    pattern, form = (
-        (r"\d{4}-(0[1-9]|1[0-2])", "YYYY-MM")
-        if period == "month"
-        else (r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])", "YYYY-Www")
-    )
-    found = []
+MONTH_KEY = re.compile(r"(\d{4})-(\d{2})")
+WEEK_KEY = re.compile(r"(\d{4})-W(\d{2})")
+KEY_FORMS = {"month": ("a month", "YYYY-MM"), "week": ("an ISO week", "YYYY-Www")}
+
+
+def plan_table_problems(plan: dict, period: str) -> list[str]:
+    """One line per key or value of a ``plan`` table that cannot be a period's
+    plan, each saying how to write it; none for a good table."""
+    what, form = KEY_FORMS.get(period, ("a period", "YYYY-MM or YYYY-Www"))
+    problems = []
     for key, value in plan.items():
-        if not re.fullmatch(pattern, str(key)):
-            found.append(f"plan key {key!r} is not a {period}: write {form}")
-        elif not isinstance(value, int | float) or isinstance(value, bool):
-            found.append(f"plan {key} must be a number")
-    return found
+        if not _is_period_key(str(key), period):
+            problems.append(f"plan key {str(key)!r} is not {what}: write {form}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(
+                f"plan value {value!r} for {str(key)!r} is not a number: "
+                "write it without quotes or separators, e.g. 1200000000 or 1.2e9"
+            )
+    return problems
+
+
+def _is_period_key(key: str, period: str) -> bool:
+    if period == "month":
+        match = MONTH_KEY.fullmatch(key)
+        return bool(match) and 1 <= int(match[2]) <= 12
+    match = WEEK_KEY.fullmatch(key)
+    if not match:
+        return False
+    year, week = int(match[1]), int(match[2])
+    # the ISO year's last week: that of 28 December (52 or 53)
+    return 1 <= week <= date(year, 12, 28).isocalendar()[1]
 
 
 def _number(value: Any) -> float | None:

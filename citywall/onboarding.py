@@ -539,7 +539,38 @@ def check_city(path: Path) -> Report:
         "languages: "
         + ", ".join(f"{i18n.display_name(x)} ({x})" for x in profile.languages)
     )
+    report.notes.append(_indicators_note(profile))
+    report.notes += _untranslated(profile)
     return report
+
+
+def _indicators_note(profile: CityProfile) -> str:
+    """What the wall shows: its domains and how many indicators each has."""
+    where = "the standard set" if profile.standard_indicators else "declared"
+    domains = ", ".join(
+        f"{d.id} ({len(profile.indicators_of(d.id))})" for d in profile.domains
+    )
+    return f"indicators ({where}): {len(profile.indicators)} in {domains}"
+
+
+def _untranslated(profile: CityProfile) -> list[str]:
+    """A word of a domain or an indicator a wall language has neither declared
+    nor in its catalog: shown in English (or the first declared) there."""
+    found = []
+    for lang in profile.languages:
+        words = i18n.catalog(lang)
+        for what, texts, key in (
+            *((f"domain {d.id}", d.labels, f"domain.{d.id}") for d in profile.domains),
+            *(
+                (f"indicator {k.id}", k.labels, f"kpi.{k.id}.label")
+                for k in profile.indicators
+            ),
+        ):
+            if lang not in texts and key not in words:
+                found.append(
+                    f'{what} has no label in {lang}: add {lang} = "…" to its label'
+                )
+    return found
 
 
 def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:

@@ -216,8 +216,18 @@ def series_figure(
 def _empty(fig: go.Figure, lang: str, keep_axes: bool = False) -> None:
     """ "No records in this period" over the chart; a chart over time keeps its
     axis of the period, the counts from 0."""
+    note_empty(fig, t(lang, "domain.no_records"))
+    if keep_axes:
+        fig.update_yaxes(range=[0, 1], showticklabels=False)
+        return
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+
+
+def note_empty(fig: go.Figure, text: str) -> None:
+    """``text`` in the middle of a chart with nothing to draw."""
     fig.add_annotation(
-        text=t(lang, "domain.no_records"),
+        text=text,
         showarrow=False,
         font=dict(size=18, color=TEXT),
         xref="paper",
@@ -225,8 +235,3 @@ def _empty(fig: go.Figure, lang: str, keep_axes: bool = False) -> None:
         x=0.5,
         y=0.5,
     )
-    if keep_axes:
-        fig.update_yaxes(range=[0, 1], showticklabels=False)
-        return
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)

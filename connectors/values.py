@@ -7,6 +7,7 @@ connector can turn one bad field into one rejected record.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 # a zone's offset) overflows, so a feed's year 9999 is refused here.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+MONTH = re.compile(r"\d{4}-\d{2}")  # "2026-03": ISO 8601's month, which Python skips
+# digits in groups of three between commas ("1,234,000.5"); "1,5" stays no number
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
@@ -35,6 +39,8 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"{field} {value!r} is not a time")
     text = value.strip()
+    if MONTH.fullmatch(text):  # a spreadsheet's month: its first day, 00:00
+        text += "-01"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -53,8 +59,12 @@ def optional_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None
 
 
 def parse_number(value: Any, field: str) -> float:
+    """A number, or text of one: "1234.5", " 1,234,000 " (a spreadsheet's
+    thousands separators, commas between groups of three digits)."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{field} {value!r} is not a number")
+    if isinstance(value, str) and GROUPED.fullmatch(value.strip()):
+        value = value.replace(",", "")
     try:
         number = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):

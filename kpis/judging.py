@@ -36,6 +36,7 @@ class Judge:
         severity: str | None = None,
         share_of_day: float | None = None,
         previous_divisor: float = 1.0,
+        planned: float | None = None,
     ) -> KpiValue:
         """The KPI's value for the city (``district`` None) or a district, from
         what its current and comparison queries answered. A count so far today
@@ -47,6 +48,8 @@ class Judge:
         if previous is not None:
             previous /= previous_divisor
         target = self.target(kpi, district)
+        if target is None:  # a periodic indicator without one: its period's plan
+            target = planned
         due = None
         if kpi.paced and target is not None and share_of_day is not None:
             due = target * share_of_day

@@ -232,12 +232,16 @@ def share_below(
 ) -> Aggregate:
     """Share of readings under their category's threshold (congested links), of
     ``categories`` only when given."""
-    limit = case(
-        *(
-            (measurements.c.category == name, literal(v))
-            for name, v in thresholds.items()
-        ),
-        else_=literal(default),
+    limit = (
+        case(
+            *(
+                (measurements.c.category == name, literal(v))
+                for name, v in thresholds.items()
+            ),
+            else_=literal(default),
+        )
+        if thresholds
+        else literal(default)  # one threshold for every reading
     )
     below = case((measurements.c.value < limit, 1.0), else_=0.0)
     only = () if categories is None else (measurements.c.category.in_(categories),)

@@ -7,6 +7,13 @@ few hundred records, however many millions the store holds.
 
 Each aggregate answers for the city (scope None), one district, or every district
 at once (``ALL_DISTRICTS``), like ``kpis.queries.Aggregate``.
+
+A ``Match`` (a declared indicator's ``where``) narrows the events to those whose
+category, severity, status or attributes take the allowed values: the whole hours
+then come from the facet rollups of its group (``store.facets``), the partial
+hours from the rows filtered the same way. A group the store does not keep is
+answered from the rows (slowly, and said in the log): the ingest names the groups
+of the profile's indicators at start (``store.facets.use_facet_groups``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from sqlalchemy import Connection, Float, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from kpis.match import Match, facet_rows, kept, match_rows
 from store.rollups import (
     NO_DISTRICT,
     WHOLE_CITY,
@@ -28,7 +36,15 @@ from store.rollups import (
     close_bucket,
     hour_of,
 )
-from store.schema import close_hours_histogram, event_hourly, event_totals, events
+from store.schema import (
+    close_hours_facet_histogram,
+    close_hours_histogram,
+    event_facet_hourly,
+    event_facet_totals,
+    event_hourly,
+    event_totals,
+    events,
+)
 
 
 class hours_between(FunctionElement):
@@ -58,6 +74,7 @@ def _hours_postgresql(element, compiler, **kw):
 
 ALL_DISTRICTS = "*"
 HOUR = timedelta(hours=1)
+
 
 # A memo keeps what the rollups say of whole past hours: ``memo(key, compute)``
 # answers the stored value for ``key`` or computes and stores it. The KPI layer's
@@ -122,15 +139,18 @@ class EventCount:
     counts: bool = True
     median: bool = False
     citywide_rows: bool = False
+    match: Match | None = None
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
-        whole = _whole_hours(self.start, self.end)
+        m = self.match
+        whole = _whole_hours(self.start, self.end) if kept(conn, m) else None
+        edges = _edges(self.start, self.end) if whole else [(self.start, self.end)]
         parts = [
-            _raw_counts(conn, self.domain, self.what, a, b, scope)
-            for a, b in _edges(self.start, self.end)
+            _raw_counts(conn, self.domain, self.what, a, b, scope, match=m)
+            for a, b in edges
         ]
         if whole is not None:
-            parts += _hour_sums(conn, self.domain, self.what, *whole, scope, memo)
+            parts += _hour_sums(conn, self.domain, self.what, *whole, scope, memo, m)
         return _in_scope(_merge(*parts), scope)
 
 
@@ -140,7 +160,7 @@ def _district_filter(column, scope: str | None) -> list:
     return [column == scope]
 
 
-def _past_and_present(
+def past_and_present(
     start: datetime,
     end: datetime | None,
     read: Callable[[datetime, datetime | None], Any],
@@ -162,48 +182,60 @@ def _past_and_present(
 
 
 def _hour_sums(
-    conn, domain, what, start, end: datetime | None, scope, memo: Memo
+    conn, domain, what, start, end: datetime | None, scope, memo: Memo, match=None
 ) -> list[dict[str | None, float]]:
-    return _past_and_present(
+    key = ("count", domain, what, scope)
+    return past_and_present(
         start,
         end,
-        lambda a, b: _rollup_counts(conn, domain, what, a, b, scope),
-        ("count", domain, what, scope),
+        lambda a, b: _rollup_counts(conn, domain, what, a, b, scope, match),
+        key if match is None else (*key, match.where),
         memo,
     )
 
 
 def _rollup_counts(
-    conn, domain, what, start, end: datetime | None, scope
+    conn, domain, what, start, end: datetime | None, scope, match: Match | None
 ) -> dict[str | None, float]:
     """Opened or closed per district in the whole hours [start, end) (end None: to
-    the newest hour)."""
-    column = event_hourly.c[what]
-    before_end = [] if end is None else [event_hourly.c.hour < end]
+    the newest hour), of the events of ``match``."""
+    h = event_hourly if match is None else event_facet_hourly
+    before_end = [] if end is None else [h.c.hour < end]
     rows = conn.execute(
-        select(event_hourly.c.district_code, func.sum(column))
+        select(h.c.district_code, func.sum(h.c[what]))
         .where(
-            event_hourly.c.domain == domain,
-            event_hourly.c.hour >= start,
+            h.c.domain == domain,
+            *facet_rows(h, match),
+            h.c.hour >= start,
             *before_end,
-            *_district_filter(event_hourly.c.district_code, scope),
+            *_district_filter(h.c.district_code, scope),
         )
-        .group_by(event_hourly.c.district_code)
+        .group_by(h.c.district_code)
     )
     return _per_district(rows)
 
 
 def _raw_counts(
-    conn, domain, what, start, end, scope, after_start: bool = False
+    conn,
+    domain,
+    what,
+    start: datetime | None,
+    end,
+    scope,
+    after_start: bool = False,
+    match: Match | None = None,
 ) -> dict[str | None, float]:
-    """Opened or closed per district in [start, end) (or (start, end))."""
+    """Opened or closed per district in [start, end) (or (start, end); start
+    None: since ever) of the events of ``match``."""
     at = events.c.occurred_at if what == "opened" else events.c.closed_at
+    since = [] if start is None else [at > start if after_start else at >= start]
     rows = conn.execute(
         select(events.c.district_code, func.count())
         .where(
             events.c.domain == domain,
-            at > start if after_start else at >= start,
+            *since,
             at < end,
+            *match_rows(match),
             *_district_filter(events.c.district_code, scope),
         )
         .group_by(events.c.district_code)
@@ -225,38 +257,61 @@ class OpenAt:
     counts: bool = True
     median: bool = False
     citywide_rows: bool = False
+    match: Match | None = None
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
-        totals = conn.execute(
-            select(
-                event_totals.c.district_code,
-                event_totals.c.opened - event_totals.c.closed,
-            ).where(
-                event_totals.c.domain == self.domain,
-                *_district_filter(event_totals.c.district_code, scope),
-            )
-        )
-        found = _merge(_per_district(totals))
+        m = self.match
+        if not kept(conn, m):
+            return _in_scope(self._from_rows(conn, scope), scope)
+        found = _merge(_per_district(_open_totals(conn, self.domain, scope, m)))
         # what opened (+) or closed (-) after ``at``: the rest of its hour from the
         # rows, the later whole hours from the rollup (past ones memoised, the
         # current one read now)
         first = hour_of(self.at) + HOUR
         for what, sign in (("opened", 1), ("closed", -1)):
-            parts = [_raw_counts(conn, self.domain, what, self.at, first, scope, True)]
-            parts += _hour_sums(conn, self.domain, what, first, None, scope, memo)
+            parts = [
+                _raw_counts(conn, self.domain, what, self.at, first, scope, True, m)
+            ]
+            parts += _hour_sums(conn, self.domain, what, first, None, scope, memo, m)
             for d, v in _merge(*parts).items():
                 found[d] = found.get(d, 0) - sign * v
         return _in_scope(found, scope)
 
+    def _from_rows(self, conn: Connection, scope) -> dict[str | None, float]:
+        """Opened by ``at`` less closed by then, counted in the rows."""
+        just_after = self.at + timedelta(microseconds=1)
+        found = _raw_counts(
+            conn, self.domain, "opened", None, just_after, scope, match=self.match
+        )
+        closed = _raw_counts(
+            conn, self.domain, "closed", None, just_after, scope, match=self.match
+        )
+        return _merge(found, {d: -v for d, v in closed.items()})
+
+
+def _open_totals(conn: Connection, domain: str, scope, match: Match | None):
+    """(district, opened less closed) of all time, from the totals."""
+    t = event_totals if match is None else event_facet_totals
+    where = [t.c.domain == domain, *_district_filter(t.c.district_code, scope)]
+    if match is None:  # one row per district already
+        return conn.execute(
+            select(t.c.district_code, t.c.opened - t.c.closed).where(*where)
+        )
+    return conn.execute(
+        select(t.c.district_code, func.sum(t.c.opened - t.c.closed))
+        .where(*where, *facet_rows(t, match))
+        .group_by(t.c.district_code)
+    )
+
 
 @dataclass(frozen=True)
-class MedianHoursToClose:
-    """Median hours from occurring to closing of the events of a domain closed in
-    [start, end).
+class _HoursToClose:
+    """Hours from occurring to closing of the events of a domain closed in
+    [start, end), summed up by ``summary``.
 
-    It reads the histograms of close times (buckets 1 % wide, so within 0.5 % of
-    the exact median) of the window's whole hours, and the rows of the partial
-    hours at its ends.
+    It reads the histograms of close times (buckets 1 % wide, so each duration
+    within 0.5 %) of the window's whole hours, and the rows of the partial hours
+    at its ends.
     """
 
     domain: str
@@ -265,35 +320,69 @@ class MedianHoursToClose:
     counts: bool = False
     median: bool = True
     citywide_rows: bool = False
+    match: Match | None = None
+
+    def summary(self, histogram: dict[int, int]) -> float | None:
+        raise NotImplementedError
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         parts: list[dict[str, Counter]] = []
-        whole = _whole_hours(self.start, self.end)
+        m = self.match
+        whole = _whole_hours(self.start, self.end) if kept(conn, m) else None
         if whole is not None:
-            parts += _past_and_present(
+            key = ("histogram", self.domain, scope)
+            parts += past_and_present(
                 *whole,
-                lambda a, b: _histograms(conn, self.domain, a, b, scope),
-                ("histogram", self.domain, scope),
+                lambda a, b: _histograms(conn, self.domain, a, b, scope, m),
+                key if m is None else (*key, m.where),
                 memo,
             )
-        for a, b in _edges(self.start, self.end):
-            parts.append(_raw_histograms(conn, self.domain, a, b, scope))
+        edges = _edges(self.start, self.end) if whole else [(self.start, self.end)]
+        for a, b in edges:
+            parts.append(_raw_histograms(conn, self.domain, a, b, scope, m))
         merged: dict[str, Counter] = defaultdict(Counter)
         for part in parts:
             for district, counts in part.items():
                 merged[district].update(counts)
         if scope == ALL_DISTRICTS:
             return {
-                d: histogram_median(h) for d, h in merged.items() if d != WHOLE_CITY
+                d: self.summary(h)
+                for d, h in merged.items()
+                if d not in (WHOLE_CITY, NO_DISTRICT)  # "": no district
             }
-        return histogram_median(merged.get(scope or WHOLE_CITY, Counter()))
+        return self.summary(merged.get(scope or WHOLE_CITY, Counter()))
+
+
+@dataclass(frozen=True)
+class MedianHoursToClose(_HoursToClose):
+    """The median hours to close (within 0.5 % of the exact one)."""
+
+    def summary(self, histogram: dict[int, int]) -> float | None:
+        return histogram_median(histogram)
+
+
+@dataclass(frozen=True)
+class MeanHoursToClose(_HoursToClose):
+    """The mean hours to close, from the same histograms: each duration read as
+    its bucket's (within 0.5 %), so the mean is within 0.5 % too; a duration under
+    a minute counts as a minute, as for the median."""
+
+    median: bool = False
+
+    def summary(self, histogram: dict[int, int]) -> float | None:
+        return histogram_mean(histogram)
 
 
 def _histograms(
-    conn: Connection, domain: str, start: datetime, end: datetime | None, scope
+    conn: Connection,
+    domain: str,
+    start: datetime,
+    end: datetime | None,
+    scope,
+    match: Match | None = None,
 ) -> dict[str, Counter]:
     """Close-time histograms per district ('*' the city) over whole hours."""
-    h = close_hours_histogram
+    h = close_hours_histogram if match is None else close_hours_facet_histogram
     if scope is None:
         in_scope = [h.c.district_code == WHOLE_CITY]
     elif scope == ALL_DISTRICTS:
@@ -303,7 +392,13 @@ def _histograms(
     before_end = [] if end is None else [h.c.hour < end]
     rows = conn.execute(
         select(h.c.district_code, h.c.bucket, func.sum(h.c.n))
-        .where(h.c.domain == domain, h.c.hour >= start, *before_end, *in_scope)
+        .where(
+            h.c.domain == domain,
+            *facet_rows(h, match),
+            h.c.hour >= start,
+            *before_end,
+            *in_scope,
+        )
         .group_by(h.c.district_code, h.c.bucket)
     )
     found: dict[str, Counter] = defaultdict(Counter)
@@ -313,7 +408,12 @@ def _histograms(
 
 
 def _raw_histograms(
-    conn: Connection, domain: str, start: datetime, end: datetime, scope
+    conn: Connection,
+    domain: str,
+    start: datetime,
+    end: datetime,
+    scope,
+    match: Match | None = None,
 ) -> dict[str, Counter]:
     """The same from the rows closed in [start, end) (a partial hour)."""
     took = hours_between(events.c.occurred_at, events.c.closed_at)
@@ -323,6 +423,7 @@ def _raw_histograms(
             events.c.domain == domain,
             events.c.closed_at >= start,
             events.c.closed_at < end,
+            *match_rows(match),
             *_district_filter(events.c.district_code, scope),
         )
     )
@@ -352,3 +453,11 @@ def histogram_median(buckets: dict[int, int]) -> float | None:
         if not wanted:
             break
     return sum(found) / len(found)
+
+
+def histogram_mean(buckets: dict[int, int]) -> float | None:
+    """The mean of a histogram of ``close_bucket`` values."""
+    n = sum(buckets.values())
+    if n <= 0:
+        return None
+    return sum(bucket_hours(b) * count for b, count in buckets.items()) / n

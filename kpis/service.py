@@ -32,6 +32,7 @@ from kpis.health import source_health, with_staleness
 from kpis.judging import Judge, as_float
 from kpis.moment import Moment, Moments
 from kpis.pace import hourly_shape, share_of_day
+from kpis.periods import PeriodValue, period_values
 from kpis.records import RecordFilter
 from kpis.rollup_queries import Memo, no_memo
 from kpis.stages import (
@@ -123,6 +124,11 @@ class KpiService:
             codes = [d.code for d in self.profile.districts]
             tiles: dict[str, list[KpiValue]] = {code: [] for code in codes}
             for kpi in self.profile.indicators:
+                if kpi.period:  # by district, each from its own readings
+                    for code in codes:
+                        value = self._periodic(conn, kpi, w, code, memo)
+                        tiles[code].append(with_staleness(value, kpi, health))
+                    continue
                 current = compile.current(kpi, w, self.context)
                 now_found = q.run(conn, current, q.ALL_DISTRICTS, memo)
                 before_found = self._previous(conn, kpi, w, q.ALL_DISTRICTS, memo)
@@ -148,6 +154,11 @@ class KpiService:
         kpi = self.profile.indicators_by_id[kpi_id]
 
         def build(conn: Connection, w: Window, memo: Memo) -> dict[str, float | None]:
+            if kpi.period:
+                return {
+                    d.code: self._periodic(conn, kpi, w, d.code, memo).value
+                    for d in self.profile.districts
+                }
             agg = compile.current(kpi, w, self.context)
             found = q.run(conn, agg, q.ALL_DISTRICTS, memo)
             empty = found.get(q.ALL_DISTRICTS, 0 if agg.counts else None)
@@ -214,6 +225,12 @@ class KpiService:
         memo = self.moments.memo(moment)
         with self.moments.connection() as conn:
             for kpi in self.profile.indicators:
+                if kpi.period:  # its periods, not hours
+                    found = self._periods(
+                        conn, kpi, self.window(moment.now), district, memo
+                    )
+                    result[kpi.id] = [p.achieved for p in found]
+                    continue
                 values = []
                 for at in points:
                     agg = compile.current(kpi, self.window(at), self.context)
@@ -421,6 +438,8 @@ class KpiService:
         district: str | None = None,
         memo: Memo = no_memo,
     ) -> KpiValue:
+        if kpi.period:
+            return self._periodic(conn, kpi, w, district, memo)
         current = compile.current(kpi, w, self.context)
         value = q.run(conn, current, district, memo)
         previous = self._previous(conn, kpi, w, district, memo)
@@ -433,6 +452,66 @@ class KpiService:
             self._severity(conn, kpi, w, district),
             self._share_of_day(conn, kpi, w, memo),
             compile.previous_divisor(kpi, w),
+        )
+
+    def _periods(
+        self,
+        conn: Connection,
+        kpi: Indicator,
+        w: Window,
+        district: str | None,
+        memo: Memo,
+    ) -> list[PeriodValue]:
+        assert kpi.series is not None and kpi.period is not None
+        categories = dict(kpi.where).get("category")
+        return period_values(
+            conn,
+            kpi.series,
+            kpi.measure,
+            kpi.period,
+            self.profile.timezone,
+            w.now,
+            kpi.periods_shown,
+            plan_series=kpi.plan_series,
+            plan=kpi.plan or None,
+            district=district,
+            categories=categories,
+            memo=memo,
+        )
+
+    def _periodic(
+        self,
+        conn: Connection,
+        kpi: Indicator,
+        w: Window,
+        district: str | None,
+        memo: Memo,
+    ) -> KpiValue:
+        """A periodic indicator's tile: the last period over, against its plan
+        (when the declaration sets no target) and compared with the one before.
+        The current period is not judged: so far, it is short of any plan."""
+        over = [p for p in self._periods(conn, kpi, w, district, memo) if not p.current]
+        last = over[-1] if over else None
+        before = over[-2] if len(over) > 1 else None
+        # a plan table is the city's: a district is judged by a plan series only
+        plan_here = district is None or kpi.plan_series is not None
+        return self.judge.value(
+            kpi,
+            district,
+            last.achieved if last else None,
+            before.achieved if before else None,
+            kpi.counts,
+            planned=last.planned if last and plan_here else None,
+        )
+
+    def periods(self, kpi_id: str, district: str | None = None) -> list[PeriodValue]:
+        """A periodic indicator's last periods, oldest first, the current last:
+        what was achieved against what was planned."""
+        kpi = self.profile.indicators_by_id[kpi_id]
+        return self._cached(
+            "periods",
+            (kpi_id, district),
+            lambda conn, w, memo: self._periods(conn, kpi, w, district, memo),
         )
 
     def _share_of_day(

@@ -31,12 +31,15 @@ from components.charts import (
 from components.city_map import (
     COUNT_INSET,
     COUNT_RECORDS,
+    city_map_figure,
+    city_map_patch,
     counts_map_figure,
     counts_map_patch,
     map_config,
 )
-from components.format import category, domain_name, label
+from components.format import category, domain_name, label, unit
 from components.links import district_path, href
+from components.plan_chart import plan_figure, plan_summary
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
@@ -152,16 +155,7 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             html.H3(t(lang, "domain.map"), className="section-title"),
                             dcc.Graph(
                                 id="domain-map",
-                                figure=_clickable_for_staff(
-                                    counts_map_figure(
-                                        profile,
-                                        service.by_district(f),
-                                        rows,
-                                        lang,
-                                        t(lang, "domain.records_unit"),
-                                        highlight=f.district,
-                                    )
-                                ),
+                                figure=_map_figure(domain, f, rows, lang),
                                 config=map_config(scrollZoom=False),
                                 className="domain-map",
                             ),
@@ -184,9 +178,10 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                                 figure=_timeline(domain, f, lang),
                                 config=chart_config(lang),
                             ),
-                            *_series_block(domain, f, lang),
+                            *(_series_block(domain, f, lang) if domain.events else []),
                         ],
                         xl=4,
+                        className=_records_only(domain),
                     ),
                     dbc.Col(
                         [
@@ -201,10 +196,15 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             ),
                         ],
                         xl=3,
+                        className=_records_only(domain),
                     ),
+                    dbc.Col(_series_block(domain, f, lang), xl=7)
+                    if not domain.events
+                    else None,
                 ],
                 className="g-3",
             ),
+            *_plan_blocks(domain, f, lang, embedding),
             html.Div(
                 [
                     html.H3(t(lang, "domain.latest"), className="section-title"),
@@ -219,12 +219,15 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                         t(lang, "domain.rows_for_staff"), className="rows-note"
                     ),
                 ],
-                className="records-head",
+                className="records-head " + _records_only(domain),
             ),
-            record_grid(
-                record_rows(rows, profile, domain.id, lang),
-                domain.id,
-                lang,
+            html.Div(
+                record_grid(
+                    record_rows(rows, profile, domain.id, lang),
+                    domain.id,
+                    lang,
+                ),
+                className=_records_only(domain),
             ),
             dbc.Offcanvas(
                 _detail(record, lang) if record else None,
@@ -240,6 +243,97 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         ],
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
+        style={"--domain-colour": domain.colour} if domain.colour else None,
+    )
+
+
+def _plan_blocks(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> list:
+    """Each periodic indicator of the domain: what was achieved per period against
+    what was planned, with the trend over the past periods and its CSV."""
+    service = services().kpis()
+    blocks = []
+    for kpi in _indicators(domain):
+        if not kpi.period:
+            continue
+        periods = service.periods(kpi.id, f.district)
+        csv = (
+            embedding.tile_csv(kpi.id, f.district, lang)
+            if embedding
+            else href(f"/csv/tile/{kpi.id}", lang, district=f.district)
+        )
+        blocks.append(
+            html.Div(
+                [
+                    html.H3(
+                        t(lang, "plan.title", name=label(kpi, lang)),
+                        className="section-title",
+                    ),
+                    html.P(
+                        plan_summary(periods, lang, kpi.higher_is_better),
+                        className="plan-summary",
+                    ),
+                    dcc.Graph(
+                        id={"type": "plan-chart", "kpi": kpi.id},
+                        figure=plan_figure(
+                            periods,
+                            unit(kpi, lang),
+                            kpi.decimals,
+                            lang,
+                            kpi.higher_is_better,
+                            kpi.percent,
+                        ),
+                        config=chart_config(lang),
+                    ),
+                    html.A(
+                        t(lang, "domain.download_csv"),
+                        href=csv,
+                        className="plan-csv",
+                        download=f"{kpi.id}.csv",
+                    )
+                    if csv
+                    else None,
+                ],
+                className="plan-block mb-3",
+                id={"type": "plan-block", "kpi": kpi.id},
+            )
+        )
+    return blocks
+
+
+def _records_only(domain: Domain) -> str:
+    """A part about the domain's records: hidden on a page of series only (its
+    outputs stay, so the refresh fills the same parts on every domain page)."""
+    return "" if domain.events else "d-none"
+
+
+def _map_indicator(domain: Domain):
+    """The indicator a series-only domain maps (its chart's), else None."""
+    if domain.events:
+        return None
+    return services().profile().indicators_by_id.get(domain.series_kpi or "")
+
+
+def _map_figure(domain: Domain, f: RecordFilter, rows: list, lang: str):
+    """Records per district (a click opens a district or a record), or for a
+    domain of series only, its chart indicator by district."""
+    profile = services().profile()
+    service = services().kpis()
+    kpi = _map_indicator(domain)
+    if kpi is not None:
+        return city_map_figure(
+            profile, kpi, service.map_values(kpi.id), lang, highlight=f.district
+        )
+    return _clickable_for_staff(
+        counts_map_figure(
+            profile,
+            service.by_district(f),
+            rows,
+            lang,
+            t(lang, "domain.records_unit"),
+            highlight=f.district,
+        )
     )
 
 
@@ -496,8 +590,11 @@ def _outputs(view: dict) -> tuple:
     lang = view["lang"]
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
-    counts = service.by_district(f)
-    patch = counts_map_patch(profile, counts, records, lang)  # numbers, points
+    kpi = _map_indicator(domain)
+    if kpi is not None:
+        patch = city_map_patch(profile, kpi, service.map_values(kpi.id), lang)
+    else:  # numbers, points
+        patch = counts_map_patch(profile, service.by_district(f), records, lang)
     return (
         kpi_tiles(
             lang, f.district, _indicators(domain), embedding=Embedding.from_view(view)

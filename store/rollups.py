@@ -5,22 +5,30 @@ it (read from the store) is taken away and what they contribute now is added, so
 re-sent or corrected record moves its counts instead of counting twice. Measurement
 hours are recomputed from the rows, since a replaced reading stays in its own hour.
 ``rebuild`` makes every rollup again from the rows (an older store, a repair).
+
+The facet rollups (``event_facet_*``, ``close_hours_facet_histogram``) count the
+same events again under each *facet group* in use: the keys a declared
+indicator's filter names, and the event's values of them (``facet_value``). With
+no group in use (the default) they cost the ingest nothing.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, DateTime, and_, delete, func, select
+from sqlalchemy import Connection, DateTime, and_, delete, func, null, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from store.schema import (
+    close_hours_facet_histogram,
     close_hours_histogram,
+    event_facet_hourly,
+    event_facet_totals,
     event_hourly,
     event_totals,
     events,
@@ -28,9 +36,15 @@ from store.schema import (
     measurements,
 )
 from store.upsert import upsert_values
-from store.versions import bump_past_version, note_newest
+from store.versions import (
+    FacetGroup,
+    bump_past_version,
+    facet_groups,
+    note_newest,
+)
 
 NO_DISTRICT = ""  # the rollups' key for records with no district
+NO_CATEGORY = ""  # the readings' rollup's key for readings with no category
 WHOLE_CITY = "*"  # the histogram's key for the whole city
 HOUR = timedelta(hours=1)
 BUCKET_RATIO = 1.01  # histogram buckets 1 % wide: a median within 0.5 %
@@ -47,6 +61,10 @@ class EventFacts(NamedTuple):
     district_code: str | None
     occurred_at: datetime
     closed_at: datetime | None
+    severity: str | None = None
+    status: str = ""
+    # its attributes, read from the store only when a facet group names one
+    attrs: Mapping[str, Any] | None = None
 
 
 FACT_COLUMNS = (
@@ -55,7 +73,14 @@ FACT_COLUMNS = (
     events.c.district_code,
     events.c.occurred_at,
     events.c.closed_at,
+    events.c.severity,
+    events.c.status,
 )
+# the keys of a filter that are columns of the events; any other is an attribute
+EVENT_FACETS = ("category", "severity", "status")
+FACET_SEPARATOR = "\x1f"  # between a group's keys, and between its values
+# what the facet tables hold of a value: a long attribute is cut, never refused
+FACET_WIDTH = event_facet_hourly.c.facet_value.type.length
 
 
 def hour_of(t: datetime) -> datetime:
@@ -71,35 +96,87 @@ def bucket_hours(bucket: int) -> float:
 
 
 # -- events ---------------------------------------------------------------------------
+def reads_attrs(groups: Iterable[FacetGroup]) -> bool:
+    """Whether the groups name an attribute (so the facts need the events' attrs)."""
+    return any(key not in EVENT_FACETS for group in groups for key in group)
+
+
+def fact_columns(with_attrs: bool) -> tuple:
+    return (*FACT_COLUMNS, events.c.attrs if with_attrs else null())
+
+
 def stored_facts(
-    conn: Connection, source: str, source_ids: Sequence[str]
+    conn: Connection, source: str, source_ids: Sequence[str], with_attrs: bool = False
 ) -> list[EventFacts]:
-    """The stored facts of those of ``source_ids`` already in the store."""
-    found: list[EventFacts] = []
+    """The stored facts of those of ``source_ids`` already in the store (their
+    attributes too ``with_attrs``)."""
+    rows = _stored(conn, source, source_ids, fact_columns(with_attrs))
+    return [EventFacts(*r) for r in rows]
+
+
+def stored_facts_by_id(
+    conn: Connection, source: str, source_ids: Sequence[str], with_attrs: bool
+) -> dict[str, EventFacts]:
+    """The same by source id."""
+    columns = (events.c.source_id, *fact_columns(with_attrs))
+    return {
+        r[0]: EventFacts(*r[1:]) for r in _stored(conn, source, source_ids, columns)
+    }
+
+
+def _stored(conn: Connection, source: str, source_ids: Sequence[str], columns):
     for i in range(0, len(source_ids), _CHUNK):
         chunk = source_ids[i : i + _CHUNK]
-        rows = conn.execute(
-            select(*FACT_COLUMNS).where(
+        yield from conn.execute(
+            select(*columns).where(
                 events.c.source == source, events.c.source_id.in_(chunk)
             )
         )
-        found.extend(EventFacts(*r) for r in rows)
-    return found
+
+
+def group_key(group: FacetGroup) -> str:
+    """How the facet tables name a group."""
+    return FACET_SEPARATOR.join(group)[:FACET_WIDTH]
+
+
+def joined_values(values: Iterable[str]) -> str:
+    """A group's values as the facet tables key them."""
+    return FACET_SEPARATOR.join(values)[:FACET_WIDTH]
+
+
+def facet_value(group: FacetGroup, facts: EventFacts) -> str:
+    """The event's values of the group's keys, as the facet tables key them: an
+    attribute that is missing (or not text) is ""."""
+    attrs = facts.attrs or {}
+    values = []
+    for key in group:
+        if key in EVENT_FACETS:
+            value = getattr(facts, key)
+        else:
+            value = attrs.get(key)
+        values.append(value if isinstance(value, str) else "")
+    return joined_values(values)
 
 
 def apply_event_changes(
-    conn: Connection, before: Iterable[EventFacts], after: Iterable[EventFacts]
+    conn: Connection,
+    before: Iterable[EventFacts],
+    after: Iterable[EventFacts],
+    groups: Sequence[FacetGroup] = (),
 ) -> None:
-    """Move the rollups from what ``before`` contributed to what ``after`` does.
+    """Move the rollups from what ``before`` contributed to what ``after`` does,
+    the facet rollups of ``groups`` with them.
 
     Hours are counted as epoch hours and made times once each at the end: a time
     zone-aware datetime per record, hashed into a dict key, was most of the
     ingest's Python time for events."""
+    if groups:  # read twice: once for the plain rollups, once for the facets
+        before, after = list(before), list(after)
     hourly: dict[tuple, list[int]] = {}  # key -> [opened, closed]
     totals: dict[tuple, list[int]] = {}
     histogram: dict[tuple, int] = defaultdict(int)
     for sign, facts in ((-1, before), (1, after)):
-        for domain, category, district, occurred_at, closed_at in facts:
+        for domain, category, district, occurred_at, closed_at, _, _, _ in facts:
             district = district or NO_DISTRICT
             opened_at = occurred_at.timestamp()
             key = (domain, opened_at // 3600, district, category)
@@ -124,16 +201,9 @@ def apply_event_changes(
                 histogram[(domain, closed_hour, WHOLE_CITY, bucket)] += sign
     hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
     histogram = {k: n for k, n in histogram.items() if n}
-    now_hour = datetime.now(UTC).timestamp() // 3600
-    if any(k[1] < now_hour for k in hourly) or any(k[1] < now_hour for k in histogram):
+    hour = _HourMaker()
+    if hour.any_past(k[1] for k in hourly) or hour.any_past(k[1] for k in histogram):
         bump_past_version(conn)
-    hours: dict[float, datetime] = {}
-
-    def hour(epoch_hour: float) -> datetime:
-        if (at := hours.get(epoch_hour)) is None:
-            at = hours[epoch_hour] = datetime.fromtimestamp(epoch_hour * 3600, UTC)
-        return at
-
     _add(
         conn,
         event_hourly,
@@ -151,6 +221,83 @@ def apply_event_changes(
         close_hours_histogram,
         ("domain", "hour", "district_code", "bucket", "n"),
         [(k[0], hour(k[1]), k[2], k[3], n) for k, n in histogram.items()],
+    )
+    if groups:
+        apply_facet_changes(conn, groups, before, after)
+
+
+class _HourMaker:
+    """Epoch hours made times, once each."""
+
+    def __init__(self) -> None:
+        self.made: dict[float, datetime] = {}
+        self.now = datetime.now(UTC).timestamp() // 3600
+
+    def __call__(self, epoch_hour: float) -> datetime:
+        if (at := self.made.get(epoch_hour)) is None:
+            at = self.made[epoch_hour] = datetime.fromtimestamp(epoch_hour * 3600, UTC)
+        return at
+
+    def any_past(self, epoch_hours: Iterable[float]) -> bool:
+        return any(h < self.now for h in epoch_hours)
+
+
+def apply_facet_changes(
+    conn: Connection,
+    groups: Sequence[FacetGroup],
+    before: Iterable[EventFacts],
+    after: Iterable[EventFacts],
+) -> None:
+    """The facet rollups of ``groups`` moved from ``before`` to ``after``: each
+    event counts once in every group, under its value of the group's keys (a
+    changed status or category moves it from one value to the other)."""
+    keyed = [(group_key(g), g) for g in groups]
+    hourly: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    histogram: dict[tuple, int] = defaultdict(int)
+    for sign, facts in ((-1, before), (1, after)):
+        for f in facts:
+            district = f.district_code or NO_DISTRICT
+            opened_at = f.occurred_at.timestamp()
+            opened_hour = opened_at // 3600
+            if f.closed_at is not None:  # the same for every group
+                closed = f.closed_at.timestamp()
+                closed_hour = closed // 3600
+                bucket = close_bucket((closed - opened_at) / 3600)
+            for name, group in keyed:
+                facet = (f.domain, name, facet_value(group, f))
+                hourly[(*facet, opened_hour, district)][0] += sign
+                total = totals[(*facet, district)]
+                total[0] += sign
+                if f.closed_at is None:
+                    continue
+                hourly[(*facet, closed_hour, district)][1] += sign
+                total[1] += sign
+                histogram[(*facet, closed_hour, district, bucket)] += sign
+                histogram[(*facet, closed_hour, WHOLE_CITY, bucket)] += sign
+    hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
+    histogram = {k: n for k, n in histogram.items() if n}
+    hour = _HourMaker()
+    if hour.any_past(k[3] for k in hourly) or hour.any_past(k[3] for k in histogram):
+        bump_past_version(conn)
+    facet = ("domain", "facet_group", "facet_value")
+    _add(
+        conn,
+        event_facet_hourly,
+        (*facet, "hour", "district_code", "opened", "closed"),
+        [(*k[:3], hour(k[3]), k[4], o, c) for k, (o, c) in hourly.items()],
+    )
+    _add(
+        conn,
+        event_facet_totals,
+        (*facet, "district_code", "opened", "closed"),
+        [(*k, o, c) for k, (o, c) in totals.items() if o or c],
+    )
+    _add(
+        conn,
+        close_hours_facet_histogram,
+        (*facet, "hour", "district_code", "bucket", "n"),
+        [(*k[:3], hour(k[3]), *k[4:], n) for k, n in histogram.items()],
     )
 
 
@@ -235,18 +382,32 @@ def _runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
 def _insert_measurement_hours(conn: Connection, where) -> None:
     hour = hour_floor(measurements.c.observed_at)
     district = func.coalesce(measurements.c.district_code, NO_DISTRICT)
+    category = func.coalesce(measurements.c.category, NO_CATEGORY)
+    value = measurements.c.value
     conn.execute(
         measurement_hourly.insert().from_select(
-            ["series", "hour", "district_code", "n", "total"],
+            [
+                "series",
+                "hour",
+                "district_code",
+                "category",
+                "n",
+                "total",
+                "low",
+                "high",
+            ],
             select(
                 measurements.c.series,
                 hour,
                 district,
+                category,
                 func.count(),
-                func.sum(measurements.c.value),
+                func.sum(value),
+                func.min(value),
+                func.max(value),
             )
             .where(where)
-            .group_by(measurements.c.series, hour, district),
+            .group_by(measurements.c.series, hour, district, category),
         )
     )
 
@@ -259,27 +420,53 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> None:
         event_hourly,
         event_totals,
         close_hours_histogram,
+        *FACET_TABLES,
         measurement_hourly,
     ):
         conn.execute(delete(table))
-    last_id = 0
-    while True:
-        rows = conn.execute(
-            select(events.c.id, *FACT_COLUMNS)
-            .where(events.c.id > last_id)
-            .order_by(events.c.id)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            break
-        apply_event_changes(conn, (), [EventFacts(*r[1:]) for r in rows])
-        last_id = rows[-1][0]
+    groups = facet_groups(conn)
+    for facts in _every_event(conn, reads_attrs(groups), chunk):
+        apply_event_changes(conn, (), facts, groups)
     _insert_measurement_hours(conn, measurements.c.series.is_not(None))
     newest = (
         conn.execute(select(func.max(events.c.updated_at))).scalar(),
         conn.execute(select(func.max(measurements.c.observed_at))).scalar(),
     )
     note_newest(conn, (t for t in newest if t is not None))
+
+
+FACET_TABLES = (event_facet_hourly, event_facet_totals, close_hours_facet_histogram)
+
+
+def rebuild_facets(
+    conn: Connection, groups: Sequence[FacetGroup], chunk: int = 50_000
+) -> None:
+    """The facet rollups made again from the rows, for ``groups``."""
+    bump_past_version(conn)
+    for table in FACET_TABLES:
+        conn.execute(delete(table))
+    if groups:
+        for facts in _every_event(conn, reads_attrs(groups), chunk):
+            apply_facet_changes(conn, groups, (), facts)
+
+
+def _every_event(
+    conn: Connection, with_attrs: bool, chunk: int
+) -> Iterable[list[EventFacts]]:
+    """The facts of every stored event, ``chunk`` at a time."""
+    columns = fact_columns(with_attrs)
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            select(events.c.id, *columns)
+            .where(events.c.id > last_id)
+            .order_by(events.c.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [EventFacts(*r[1:]) for r in rows]
+        last_id = rows[-1][0]
 
 
 def missing(conn: Connection) -> bool:

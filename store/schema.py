@@ -263,25 +263,74 @@ close_hours_histogram = Table(
     Column("n", Integer, nullable=False, default=0),
 )
 
-# Measurements per series, district and UTC hour: count and sum (the mean and the
-# charts over days come from here).
+# The same three for the declared indicators' filters (``where``): keyed besides by
+# a *facet group* (the keys one filter names, sorted, joined by "\x1f", e.g.
+# "category\x1fseverity") and the event's values of those keys joined the same way
+# (a missing value is ""). Only the groups in use are kept (``store.facets``).
+FacetKey = String(255)
+
+
+def _facet_key() -> list[Column]:
+    return [
+        Column("domain", String(16), primary_key=True),
+        Column("facet_group", FacetKey, primary_key=True),
+        Column("facet_value", FacetKey, primary_key=True),
+    ]
+
+
+event_facet_hourly = Table(
+    "event_facet_hourly",
+    metadata,
+    *_facet_key(),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
+    Column("opened", Integer, nullable=False, default=0),
+    Column("closed", Integer, nullable=False, default=0),
+)
+
+event_facet_totals = Table(
+    "event_facet_totals",
+    metadata,
+    *_facet_key(),
+    Column("district_code", DistrictCode, primary_key=True),
+    Column("opened", BigInteger, nullable=False, default=0),
+    Column("closed", BigInteger, nullable=False, default=0),
+)
+
+close_hours_facet_histogram = Table(
+    "close_hours_facet_histogram",
+    metadata,
+    *_facet_key(),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("district_code", DistrictCode, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("n", Integer, nullable=False, default=0),
+)
+
+# Measurements per series, district, category ("" for none) and UTC hour: count,
+# sum, lowest and highest reading (the series' statistics over days come from here).
 measurement_hourly = Table(
     "measurement_hourly",
     metadata,
     Column("series", String(64), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
     Column("district_code", DistrictCode, primary_key=True),
+    Column("category", String(64), primary_key=True),
     Column("n", Integer, nullable=False),
     Column("total", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("high", Float, nullable=False),
 )
 
 # One row per counter; "data_version" rises with every committed batch so caches
-# keyed by it never serve a value older than the store.
+# keyed by it never serve a value older than the store. ``document`` holds the
+# rare fact that is not a number (the facet groups in use, as JSON).
 store_meta = Table(
     "store_meta",
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
+    Column("document", Text),
 )
 
 # -- access: who may sign in. Accounts of the city's own staff, never residents;

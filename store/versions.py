@@ -7,6 +7,7 @@ batch's own transaction.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -26,6 +27,10 @@ PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past h
 # store_meta holds numbers only: the city is in the key ("city:seoul", value 1),
 # which needs no migration of the table
 CITY_KEY = "city:"
+FACET_GROUPS = "facet_groups"  # store_meta: the facet groups kept, in ``document``
+
+# The keys one declared filter names, sorted: ("category", "severity").
+FacetGroup = tuple[str, ...]
 
 
 def bump_data_version(conn: Connection) -> int:
@@ -166,3 +171,22 @@ def stamp_city(conn: Connection, city: str) -> None:
 
 def _stamped(city: str) -> str:
     return city[: store_meta.c.key.type.length - len(CITY_KEY)]
+
+
+def facet_groups(conn: Connection) -> tuple[FacetGroup, ...]:
+    """The facet groups whose rollups the store keeps (``store.facets``)."""
+    document = conn.execute(
+        select(store_meta.c.document).where(store_meta.c.key == FACET_GROUPS)
+    ).scalar()
+    return tuple(tuple(group) for group in json.loads(document or "[]"))
+
+
+def keep_facet_groups(conn: Connection, groups: Iterable[FacetGroup]) -> None:
+    """Note the facet groups kept (their rollups are the caller's business)."""
+    document = json.dumps([list(g) for g in groups])
+    upsert(
+        conn,
+        store_meta,
+        [{"key": FACET_GROUPS, "value": 0, "document": document}],
+        ["key"],
+    )

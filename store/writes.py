@@ -49,7 +49,7 @@ from store.schema import (
 )
 from store.types import UTCDateTime
 from store.upsert import upsert, upsert_values
-from store.versions import note_newest
+from store.versions import facet_groups, note_newest
 
 
 def _row(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -135,18 +135,40 @@ def upsert_events(
             )
         }
 
-    before = rollups.stored_facts(conn, source, list(rows))
+    groups = facet_groups(conn)
     values = list(rows.values())
+    after = [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
+    if groups:
+        stored = rollups.stored_facts_by_id(
+            conn, source, list(rows), rollups.reads_attrs(groups)
+        )
+        before = list(stored.values())
+        after = _kept_final(after, values, stored)
+    else:
+        before = rollups.stored_facts(conn, source, list(rows))
     upsert_values(
         conn, events, EVENT_COLUMNS, values, ["source", "source_id"], keep_final
     )
-    rollups.apply_event_changes(
-        conn, before, [rollups.EventFacts(*_FACTS_OF_EVENT(v)) for v in values]
-    )
+    rollups.apply_event_changes(conn, before, after, groups)
     if areas:
         _replace_areas(conn, source, areas)
     note_newest(conn, map(_UPDATED_AT, values))
     return len(values)
+
+
+def _kept_final(
+    after: list[rollups.EventFacts],
+    values: list[tuple],
+    stored: dict[str, rollups.EventFacts],
+) -> list[rollups.EventFacts]:
+    """The facts as the upsert leaves them: a retracted event keeps its status."""
+    found = []
+    for facts, row in zip(after, values, strict=True):
+        was = stored.get(row[0])  # the row's first column: its source id
+        if was is not None and was.status in RETRACTED_STATUSES:
+            facts = facts._replace(status=was.status)
+        found.append(facts)
+    return found
 
 
 def _replace_areas(
@@ -179,7 +201,9 @@ def apply_status_changes(
     ]
     if rows:
         ids = [r["sid"] for r in rows]
-        before = rollups.stored_facts(conn, source, ids)
+        groups = facet_groups(conn)
+        with_attrs = rollups.reads_attrs(groups)
+        before = rollups.stored_facts(conn, source, ids, with_attrs)
         conn.execute(
             update(events)
             .where(
@@ -195,9 +219,8 @@ def apply_status_changes(
             ),
             rows,
         )
-        rollups.apply_event_changes(
-            conn, before, rollups.stored_facts(conn, source, ids)
-        )
+        after = rollups.stored_facts(conn, source, ids, with_attrs)
+        rollups.apply_event_changes(conn, before, after, groups)
 
 
 def upsert_measurements(
@@ -334,6 +357,9 @@ WRITTEN_TABLES = (
     "event_hourly",
     "event_totals",
     "close_hours_histogram",
+    "event_facet_hourly",
+    "event_facet_totals",
+    "close_hours_facet_histogram",
     "measurement_hourly",
 )
 

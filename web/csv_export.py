@@ -26,6 +26,7 @@ from city import i18n
 from city.profile import CityProfile
 from components.format import label as kpi_label
 from components.format import unit as kpi_unit
+from components.plan_chart import plan_rows
 from kpis.records import RecordFilter
 from kpis.service import KpiService
 
@@ -111,6 +112,8 @@ def tile_csv(
     lang: str,
 ) -> str:
     kpi = profile.indicators_by_id[kpi_id]
+    if kpi.period:  # a periodic indicator's tile: its periods against the plan
+        return plan_csv(service, profile, kpi_id, district, lang)
     value = next(v for v in service.tiles(district) if v.kpi_id == kpi_id)
     shown = profile.districts_by_code[district] if district else None
     row = (
@@ -134,6 +137,36 @@ def tile_csv(
         value.stale_since,
     )
     return _write(TILE_COLUMNS, [row], profile.timezone)
+
+
+PLAN_COLUMNS = (
+    "kpi", "label", "district", "district_name", "unit", "period", "period_label",
+    "start", "end", "achieved", "planned", "percent_of_plan", "complete",
+)  # fmt: skip
+
+
+def plan_csv(
+    service: KpiService,
+    profile: CityProfile,
+    kpi_id: str,
+    district: str | None,
+    lang: str,
+) -> str:
+    """A periodic indicator's periods, oldest first: achieved against planned."""
+    kpi = profile.indicators_by_id[kpi_id]
+    shown = profile.districts_by_code[district] if district else None
+    head = (
+        kpi.id,
+        kpi_label(kpi, lang),
+        district or "",
+        shown.name(lang) if shown else profile.name(lang),
+        kpi_unit(kpi, lang),
+    )
+    rows = [
+        (*head, *row.values())
+        for row in plan_rows(service.periods(kpi_id, district), lang)
+    ]
+    return _write(PLAN_COLUMNS, rows, profile.timezone)
 
 
 def records_csv(

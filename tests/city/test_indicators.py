@@ -48,6 +48,16 @@ measure = "share"
 where = { severity = ["Severe", "Extreme"] }
 window = "7d"
 compare = "previous"
+
+[[indicators]]
+id = "pm10_monthly"
+domain = "air"
+label = { en = "PM10, monthly mean", ko = "미세먼지 월평균", es = "PM10, media mensual" }
+measure = "mean"
+series = "pm10"
+period = "month"
+plan = { "2026-01" = 40, "2026-02" = 38 }
+direction = "lower"
 """
 
 
@@ -82,6 +92,10 @@ def test_a_fifth_domain_and_its_indicators_are_profile_text(tmp_path):
     # the kiosk turns through every domain when the profile names no rotation
     assert "/air" in [d.path for d in profile.domains]
     assert profile.targets["noise_tonight"].target == 120
+    monthly = profile.indicators_by_id["pm10_monthly"]
+    # a periodic indicator: its window and comparison are its periods'
+    assert (monthly.window.kind, monthly.compare.kind) == ("this_month", "previous")
+    assert monthly.has_plan and monthly.plan["2026-02"] == 38
 
 
 def test_no_declaration_is_the_standard_set_read_by_the_same_code():
@@ -148,10 +162,24 @@ DECLARATION_MISTAKES = {
         "[[indicators]] #11 (noise_tonight) the id 'noise_tonight' is declared twice",
     ),
     "a plan with a month that is not one": (
-        "decimals = 1\n",
-        'decimals = 1\nperiod = "month"\nplan = { "2026-13" = 4 }\n',
-        "[[indicators]] #9 (pm10_mean) plan key '2026-13' is not a month: "
+        '"2026-02" = 38',
+        '"2026-13" = 38',
+        "[[indicators]] #12 (pm10_monthly) plan key '2026-13' is not a month: "
         "write YYYY-MM",
+    ),
+    "a periodic indicator with a window": (
+        'period = "month"\n',
+        'period = "month"\nwindow = "24h"\n',
+        "[[indicators]] #12 (pm10_monthly) a periodic indicator is read by its "
+        "period (the last one over, against its plan and the one before): leave "
+        "out window and compare",
+    ),
+    "a watch band on the wrong side": (
+        "target = 50\ndecimals = 1",
+        "target = 50\nwatch_ratio = 0.8\ndecimals = 1",
+        "[[indicators]] #9 (pm10_mean) watch_ratio 0.8 with a lower-is-better "
+        "target: the watch band lies over the target, write a ratio over 1 "
+        "(e.g. 1.25)",
     ),
 }
 
@@ -173,3 +201,19 @@ def test_targets_beside_declared_indicators_are_refused(tmp_path):
         "[targets] is for the standard indicators only: with [[indicators]] "
         "declared, write each target in its declaration (target = ...)"
     ]
+
+
+def test_the_check_names_the_indicators_and_their_missing_words(tmp_path):
+    from citywall.onboarding import check_city
+
+    report = check_city(with_air(tmp_path))
+    assert report.ok, report.problems
+    assert (
+        "indicators (declared): 12 in traffic (2), safety (2), disaster (2), "
+        "complaints (4), air (2)"
+    ) in report.notes
+    # Seoul's wall speaks ko, en and es: what has no word in one is said
+    assert 'indicator pm10_mean has no label in es: add es = "…" to its label' in (
+        report.notes
+    )
+    assert not any("domain air" in n for n in report.notes)  # labelled in all three

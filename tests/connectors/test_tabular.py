@@ -14,6 +14,7 @@ from tests.connectors.harness import (
     IngestCli,
     counts,
     quarantine_reasons,
+    source_block,
     summary_numbers,
 )
 
@@ -185,3 +186,42 @@ def test_a_missing_file_fails_the_run_not_the_wall(ingest):
     ingest.use(fire_source(path="nowhere.csv"))
     done = ingest()
     assert done.exit_code == 1 and "nowhere.csv not found" in done.out
+
+
+def test_a_spreadsheets_months_and_amounts_with_separators(ingest, tmp_path):
+    # as Excel saves a budget sheet: a month for the date, amounts with thousands
+    # separators (quoted, padded, or plain), an amount that is not one
+    (tmp_path / "budget.csv").write_text(
+        "기준월,부서,집행액\n"
+        '2026-03,재무과,"1,095,500,000"\n'
+        '2026-04,재무과," 655,120,000 "\n'
+        "2026-05,재무과,701350000.5\n"
+        '2026-06,재무과,"1,5"\n',
+        encoding="utf-8",
+    )
+    ingest.use(
+        source_block(
+            "budget",
+            "tabular",
+            {"path": "budget.csv"},
+        )
+        + '[sources.options.record]\nkind = "measurement"\nseries = "budget"\n'
+        '[sources.options.columns]\nobserved_at = "기준월"\nplace = "부서"\n'
+        'value = "집행액"\n'
+    )
+    ingest()
+    assert quarantine_reasons(ingest.engine(), "budget") == [
+        "row 4: value '1,5' is not a number"  # a decimal comma is not guessed at
+    ]
+    with ingest.engine().connect() as conn:
+        got = conn.execute(
+            select(measurements.c.observed_at, measurements.c.value).order_by(
+                measurements.c.observed_at
+            )
+        ).all()
+    assert got == [
+        # "2026-03": the month's first day at 00:00 in Seoul, 28 February in UTC
+        (datetime(2026, 2, 28, 15, 0, tzinfo=UTC), 1_095_500_000.0),
+        (datetime(2026, 3, 31, 15, 0, tzinfo=UTC), 655_120_000.0),
+        (datetime(2026, 4, 30, 15, 0, tzinfo=UTC), 701_350_000.5),
+    ]

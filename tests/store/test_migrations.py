@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ from access import accounts
 from city.profile import SourceConfig, load_profile
 from city.records import Batch, Event, Measurement
 from ingest.runner import SourceRunner, prepare_store
-from store import connect, migrations, schema, writes
+from store import connect, facets, migrations, rollups, schema, writes
 from store.types import UTCDateTime
 from tests.conftest import BACKENDS, PROJECT_ROOT, store_at_head, store_on
 from tests.ingest.test_runner import Scripted
@@ -383,14 +383,100 @@ def test_a_store_at_0001_keeps_its_readings_and_keys_them_by_source(store_url):
 
 
 def every_row(engine) -> dict[str, list[tuple]]:
-    """Every row of every table of the schema, in a stable order."""
+    """Every row of every table the store has (as it is, at any revision), in a
+    stable order."""
+    tables = MetaData()
+    tables.reflect(engine)
     with engine.connect() as conn:
         return {
             name: sorted(
                 (tuple(map(repr, row)) for row in conn.execute(select(table))),
             )
-            for name, table in schema.metadata.tables.items()
+            for name, table in tables.tables.items()
+            if name != migrations.VERSION_TABLE
         }
+
+
+def insert_as_then(engine, rows: dict[str, list[dict]]) -> None:
+    """Rows put in the tables as the store has them (an earlier revision's, which
+    the code's writes no longer fit)."""
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.begin() as conn:
+        for name, values in rows.items():
+            conn.execute(insert(tables.tables[name]), values)
+
+
+HOUR_OF_NOW = NOW.replace(minute=0)
+# an alert over two districts, its rollups, and readings, as 0002 and 0003 wrote them
+STORED_THEN = {
+    "events": [
+        {  # the first row: its id is 1
+            "source": "old",
+            "source_id": "w1",
+            "domain": "disaster",
+            "category": "heavy_rain",
+            "title": "",
+            "status": "open",
+            "district_code": "11680",
+            "occurred_at": NOW,
+            "updated_at": NOW,
+            "expires_at": NOW,
+            "attrs": {},
+            "ingested_at": NOW,
+        }
+    ],
+    "event_areas": [
+        {"event_id": 1, "district_code": "11110"},
+        {"event_id": 1, "district_code": "11680"},
+    ],
+    "event_hourly": [
+        {
+            "domain": "disaster",
+            "hour": HOUR_OF_NOW,
+            "district_code": "11680",
+            "category": "heavy_rain",
+            "opened": 1,
+            "closed": 0,
+        }
+    ],
+    "event_totals": [
+        {"domain": "disaster", "district_code": "11680", "opened": 1, "closed": 0}
+    ],
+    "measurements": [
+        {
+            "source": "old",
+            "series": "pm25",
+            "place": place,
+            "category": category,
+            "district_code": "11680",
+            "observed_at": NOW + timedelta(minutes=minute),
+            "value": value,
+        }
+        for place, category, minute, value in (
+            ("p1", None, 0, 12.0),
+            ("p2", "road", 5, 30.0),
+            ("p3", "road", 7, 20.0),
+            ("p1", None, 70, 14.0),
+        )
+    ],
+    "measurement_hourly": [
+        {
+            "series": "pm25",
+            "hour": HOUR_OF_NOW,
+            "district_code": "11680",
+            "n": 3,
+            "total": 62.0,
+        },
+        {
+            "series": "pm25",
+            "hour": HOUR_OF_NOW + timedelta(hours=1),
+            "district_code": "11680",
+            "n": 1,
+            "total": 14.0,
+        },
+    ],
+}
 
 
 def test_a_store_at_0002_takes_records_of_the_longest_codes_once_upgraded(
@@ -405,29 +491,12 @@ def test_a_store_at_0002_takes_records_of_the_longest_codes_once_upgraded(
         assert migrations.upgrade(engine, "0002") == (None, "0002")
         with engine.begin() as conn:
             writes.sync_districts(conn, seoul)
-            writes.upsert_events(
-                conn,
-                "old",
-                [
-                    Event(
-                        "w1",
-                        "disaster",
-                        "heavy_rain",
-                        NOW,
-                        district_code="11680",
-                        areas=("11110", "11680"),
-                        expires_at=NOW,
-                    )
-                ],
-                NOW,
-            )
-            writes.upsert_measurements(
-                conn, "old", [Measurement("pm25", "p1", NOW, 12.0, None, "11680")]
-            )
+        insert_as_then(engine, STORED_THEN)
         before = every_row(engine)
         assert before["event_areas"] and before["event_hourly"]
-        assert migrations.upgrade(engine) == ("0002", migrations.head())
+        assert migrations.upgrade(engine, "0003") == ("0002", "0003")
         assert every_row(engine) == before
+        migrations.upgrade(engine)
         if engine.dialect.name == "sqlite":  # foreign keys on again, for the ingest
             with engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -490,6 +559,58 @@ def test_a_store_at_0002_takes_records_of_the_longest_codes_once_upgraded(
             assert LONGEST in set(
                 conn.execute(select(schema.event_hourly.c.district_code)).scalars()
             )
+    finally:
+        engine.dispose()
+
+
+def test_a_store_at_0003_gets_the_readings_statistics_and_facets_from_its_rows(
+    store_url, seoul
+):
+    """0004 makes the readings' hourly rollup again with each hour's lowest and
+    highest reading and the readings' category, from the rows (as a rebuild makes
+    it), keeps every other row, and adds the facet rollups, empty until the
+    ingest names a group (which fills them from the rows)."""
+    engine = connect(store_url)
+    try:
+        assert migrations.upgrade(engine, "0003") == (None, "0003")
+        with engine.begin() as conn:
+            writes.sync_districts(conn, seoul)
+        insert_as_then(engine, STORED_THEN)
+        before = every_row(engine)
+        assert migrations.upgrade(engine) == ("0003", migrations.head())
+        after = every_row(engine)
+        changed = {"measurement_hourly", "store_meta"}
+        assert {k: v for k, v in after.items() if k not in changed} == {
+            k: v for k, v in before.items() if k not in changed
+        } | {
+            name: []
+            for name in (
+                "event_facet_hourly",
+                "event_facet_totals",
+                "close_hours_facet_histogram",
+            )
+        }
+        hourly = schema.measurement_hourly
+        columns = [c for c in hourly.c if c.name != "hour"]
+        read = select(*columns).order_by(hourly.c.hour, hourly.c.category)
+        with engine.connect() as conn:
+            migrated = conn.execute(read).all()
+        assert [tuple(r) for r in migrated] == [
+            ("pm25", "11680", "", 1, 12.0, 12.0, 12.0),
+            ("pm25", "11680", "road", 2, 50.0, 20.0, 30.0),
+            ("pm25", "11680", "", 1, 14.0, 14.0, 14.0),
+        ]
+        with engine.begin() as conn:
+            rollups.rebuild(conn)
+            assert conn.execute(read).all() == migrated
+            assert facets.use_facet_groups(conn, [("category", "status")])
+            kept = conn.execute(
+                select(
+                    schema.event_facet_totals.c.facet_value,
+                    schema.event_facet_totals.c.opened,
+                )
+            ).all()
+        assert [tuple(r) for r in kept] == [("heavy_rain\x1fopen", 1)]
     finally:
         engine.dispose()
 

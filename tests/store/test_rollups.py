@@ -8,12 +8,19 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from city.records import Event, StatusChange
-from store import rollups, writes
-from store.schema import close_hours_histogram, event_hourly, event_totals
+from city.records import Event, Measurement, StatusChange
+from store import facets, rollups, versions, writes
+from store.schema import (
+    close_hours_histogram,
+    event_facet_totals,
+    event_hourly,
+    event_totals,
+    measurement_hourly,
+)
 
 KST = timezone(timedelta(hours=9))
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=KST)  # 00:30 UTC
+HOUR = timedelta(hours=1)
 
 
 def rollup_rows(engine) -> dict[str, set[tuple]]:
@@ -91,3 +98,79 @@ def test_rollups_kept_batch_by_batch_equal_those_made_from_the_rows(engine):
         rollups.rebuild(conn)
     assert rollup_rows(engine) == kept
     assert sum(row[4] for row in kept["hourly"]) == 60  # opened: each event once
+
+
+def facet_totals(engine) -> set[tuple]:
+    with engine.connect() as conn:
+        return {
+            tuple(r)
+            for r in conn.execute(select(event_facet_totals))
+            if r.opened or r.closed
+        }
+
+
+def test_an_event_counts_once_in_each_facet_group_under_its_values(engine):
+    """A re-sent event whose severity and attribute changed moves from its old
+    values to its new ones; a group dropped loses its rows, a group added is
+    built from the rows."""
+    event = Event(
+        "req-1",
+        "complaints",
+        "noise",
+        T0,
+        severity="Severe",
+        district_code="11680",
+        attrs={"priority": "high", "channel": 120},
+    )
+    with engine.begin() as conn:
+        assert facets.use_facet_groups(
+            conn, [("severity", "category"), ("priority",), ("channel",)]
+        )
+        assert versions.facet_groups(conn) == (
+            ("category", "severity"),
+            ("channel",),
+            ("priority",),
+        )
+        writes.upsert_events(conn, "open311", [event], T0)
+    assert facet_totals(engine) == {
+        ("complaints", "category\x1fseverity", "noise\x1fSevere", "11680", 1, 0),
+        ("complaints", "channel", "", "11680", 1, 0),  # not text: as missing
+        ("complaints", "priority", "high", "11680", 1, 0),
+    }
+    moved = dataclasses.replace(event, severity=None, attrs={}, closed_at=T0 + HOUR)
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "open311", [moved], T0)
+    assert facet_totals(engine) == {
+        ("complaints", "category\x1fseverity", "noise\x1f", "11680", 1, 1),
+        ("complaints", "channel", "", "11680", 1, 1),
+        ("complaints", "priority", "", "11680", 1, 1),
+    }
+    with engine.begin() as conn:
+        assert facets.use_facet_groups(conn, [("status",)])
+    assert facet_totals(engine) == {("complaints", "status", "open", "11680", 1, 1)}
+
+
+def test_the_readings_hours_keep_count_sum_lowest_and_highest_per_category(engine):
+    readings = [
+        Measurement("speed", "a", T0, 20.0, "arterial", "11680"),
+        Measurement("speed", "b", T0 + timedelta(minutes=5), 40.0, "arterial", "11680"),
+        Measurement("speed", "c", T0 + timedelta(minutes=9), 70.0, None, "11680"),
+        Measurement("speed", "a", T0 + timedelta(minutes=50), 30.0, "arterial", None),
+    ]
+    with engine.begin() as conn:
+        writes.upsert_measurements(conn, "topis", readings)
+        # a reading sent again with another value replaces it in its hour
+        writes.upsert_measurements(
+            conn, "topis", [dataclasses.replace(readings[1], value=10.0)]
+        )
+    hour = datetime(2026, 11, 20, 0, tzinfo=UTC)
+    wanted = {
+        ("speed", hour, "11680", "arterial", 2, 30.0, 10.0, 20.0),
+        ("speed", hour, "11680", "", 1, 70.0, 70.0, 70.0),
+        ("speed", hour + HOUR, "", "arterial", 1, 30.0, 30.0, 30.0),
+    }
+    with engine.connect() as conn:
+        assert {tuple(r) for r in conn.execute(select(measurement_hourly))} == wanted
+    with engine.begin() as conn:
+        rollups.rebuild(conn)
+        assert {tuple(r) for r in conn.execute(select(measurement_hourly))} == wanted
