@@ -7,8 +7,8 @@
 3. The full year (10 M events, 50 M measurements) in SQLite, kept in ``--data``
    between runs and caught up to this hour through the ingest; its PostgreSQL twin
    a COPY of it (see ``bench.copy``). The overview refresh timed on both, and
-   again with a profile declaring ``--indicators`` (60) indicators in six domains
-   (``bench.indicator_refresh``).
+   with ``--indicators 60`` again with a profile declaring 60 indicators in six
+   domains (``bench.indicator_refresh``).
 4. Load: walls and staff sessions against two gunicorn workers sharing Redis.
 5. Soak (``--soak-minutes``, 10 by default): fewer walls and staff sessions for
    that long against the sample store, live minutes landing beside them; no
@@ -609,9 +609,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--indicators",
         type=int,
-        default=INDICATORS,
-        help="time the overview of a wall declaring this many indicators too, on "
-        "the full year (bench/indicator_refresh.py); 0 to leave it out",
+        default=0,
+        help=f"time the overview of a wall declaring this many indicators (e.g. "
+        f"{INDICATORS}) too, on the full year (bench/indicator_refresh.py): about 3 "
+        "minutes a store, and the first time the rollups of its filters (about 6 "
+        "minutes a million events on SQLite, 10 on PostgreSQL, here)",
     )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="build the full year anew")
