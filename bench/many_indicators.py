@@ -3,9 +3,10 @@ under 5 policies: the benchmark's and the wall tests' profile for "many
 indicators on one wall".
 
 Every indicator reads what the simulator and the synthetic year make (complaint,
-incident, alert and road categories, their agencies, PM2.5 and road speeds), so
-each has data; together they use every measure, window and comparison a profile
-may declare, and filters on a category, a severity, a status and an attribute.
+incident, alert and road categories, alert severities, open and closed statuses,
+the agency or channel kept in attrs, PM2.5 and road speeds), so each has data;
+together the first 60 use every measure, window and comparison a profile may
+declare, and filters on a category, a severity, a status and an attribute.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import tomllib
 from itertools import cycle, islice
 from pathlib import Path
 
-# (domain, [(category, agency)...]) the event indicators pick from
+from connectors.simulator import AGENCIES
+
+# the categories of each domain the event indicators pick from (the simulator's)
 EVENT_DOMAINS = {
     "complaints": ("noise", "waste", "illegal_parking", "roads", "streetlights", "housing"),
     "safety": ("traffic_crash", "ambulance", "rescue", "fire"),
@@ -24,6 +27,10 @@ EVENT_DOMAINS = {
 }  # fmt: skip
 WINDOWS = ("today", "24h", "7d", "this_week", "this_month", "6h")
 COMPARISONS = ("yesterday", "previous", "7d_average", "last_year", "none")
+SERIES_STATS = ("mean", "max", "min", "latest", "share_below", "count_readings", "sum")
+VARIANTS = ("median", "closed share", "open", "by attribute", "mean hours")
+SEVERE = ("Severe", "Extreme")
+OPEN = ("received", "assigned", "in_progress", "dispatched", "reported")
 EXTRA_DOMAINS = (
     ("air", {"en": "Air", "ko": "대기", "es": "Aire"}, "pm25"),
     ("mobility", {"en": "Mobility", "ko": "이동", "es": "Movilidad"}, "road_speed"),
@@ -74,6 +81,15 @@ def _indicators():
     yield {"id": "backlog", "domain": "complaints", "window": "open_now",
            "district_target": "population_share", "per_resident": True,
            "target": 2500, "watch_ratio": 1.3}  # fmt: skip
+    # the alerts' severity (only alerts have one)
+    yield {"id": "alerts_severe_in_force", "domain": "disaster",
+           "measure": "in_force", "window": "now",
+           "where": {"severity": list(SEVERE)}, "target": 0, "watch_ratio": 1}  # fmt: skip
+    yield {"id": "alerts_severe_24h", "domain": "disaster", "window": "24h",
+           "where": {"severity": list(SEVERE)}, "compare": "7d_average",
+           "target": 2}  # fmt: skip
+    yield {"id": "complaints_today_paced", "domain": "complaints", "window": "today",
+           "compare": "yesterday", "paced": True, "target": 30000}  # fmt: skip
     windows, comparisons = cycle(WINDOWS), cycle(COMPARISONS)
     count = 0
     for domain, categories in cycle(EVENT_DOMAINS.items()):
@@ -92,28 +108,42 @@ def _indicators():
             }
             yield _variant(domain, category, count)
             if count % 3 == 0:
-                yield _series_indicator(count)
+                yield _series_indicator(count // 3)
 
 
 def _variant(domain: str, category: str, count: int) -> dict:
-    """A duration, a share or an open backlog of the same category."""
-    kind = count % 3
-    base = {"domain": domain, "label": {"en": f"{category.replace('_', ' ')} ({kind})"}}
+    """A duration, a share, an open backlog or a count by an attribute of the same
+    category."""
+    kind = count % 5
+    name = category.replace("_", " ")
+    one = {"category": [category]}
+    base = {"domain": domain, "label": {"en": f"{name} ({VARIANTS[kind]})"}}
     if kind == 0:
         return base | {"id": f"{domain}_{category}_median", "measure": "median_hours",
-                       "where": {"category": [category]}, "window": "7d",
-                       "compare": "previous", "decimals": 1, "target": 48}  # fmt: skip
+                       "where": one, "window": "7d", "compare": "previous",
+                       "decimals": 1, "target": 48}  # fmt: skip
     if kind == 1:
-        return base | {"id": f"{domain}_{category}_share", "measure": "share",
-                       "where": {"category": [category]}, "window": "24h",
-                       "target": 0.3}  # fmt: skip
-    return base | {"id": f"{domain}_{category}_open", "window": "open_now",
-                   "where": {"category": [category], "status": ["received", "assigned",
-                   "in_progress", "dispatched", "reported"]}, "target": 300}  # fmt: skip
+        return base | {"id": f"{domain}_{category}_closed_share", "measure": "share",
+                       "where": one | {"status": ["closed"]}, "share_of": one,
+                       "window": "24h", "direction": "higher", "target": 0.6}  # fmt: skip
+    if kind == 2:
+        return base | {"id": f"{domain}_{category}_open", "window": "open_now",
+                       "where": one | {"status": list(OPEN)}, "target": 300}  # fmt: skip
+    if kind == 3:
+        # an attribute kept in attrs: the agency that answers, or the channel
+        agency = AGENCIES.get(category)
+        by = {"agency": [agency]} if agency else {"channel": ["120"]}
+        return base | {"id": f"{domain}_{category}_by_{next(iter(by))}",
+                       "where": one | by, "window": "this_week",
+                       "compare": "previous", "judge": "change", "target": 1.2}  # fmt: skip
+    return base | {"id": f"{domain}_{category}_mean_hours", "measure": "mean_hours",
+                   "where": one, "window": "24h", "compare": "last_year",
+                   "decimals": 1, "target": 24}  # fmt: skip
 
 
 def _series_indicator(count: int) -> dict:
-    stat = ("mean", "max", "min", "latest", "share_below", "count_readings")[count % 6]
+    """The next series statistic; road speeds of one road class every other time."""
+    stat = SERIES_STATS[count % len(SERIES_STATS)]
     domain, series = ("air", "pm25") if count % 2 else ("mobility", "road_speed")
     found = {
         "id": f"{series}_{stat}_{count}",
@@ -122,11 +152,17 @@ def _series_indicator(count: int) -> dict:
         "measure": stat,
         "series": series,
         "window": "latest" if stat == "latest" else ("1h", "3h", "24h")[count % 3],
+        "compare": ("none", "yesterday", "previous")[count % 3],
         "decimals": 1,
         "target": 35 if series == "pm25" else 20,
     }
+    if series == "road_speed" and count % 4 == 0:
+        found["where"] = {"category": ["expressway"]}
     if stat == "share_below":
         found["below"] = 25 if series == "pm25" else "road_class"
+        found["decimals"] = 0
+    if stat in ("sum", "count_readings"):
+        found["target"] = 10_000_000 if stat == "sum" else 100_000
         found["decimals"] = 0
     return found
 

@@ -6,7 +6,9 @@
    by side, after checking that both show the same numbers.
 3. The full year (10 M events, 50 M measurements) in SQLite, kept in ``--data``
    between runs and caught up to this hour through the ingest; its PostgreSQL twin
-   a COPY of it (see ``bench.copy``). The overview refresh timed on both.
+   a COPY of it (see ``bench.copy``). The overview refresh timed on both, and
+   with ``--indicators 60`` again with a profile declaring 60 indicators in six
+   domains (``bench.indicator_refresh``).
 4. Load: walls and staff sessions against two gunicorn workers sharing Redis.
 5. Soak (``--soak-minutes``, 10 by default): fewer walls and staff sessions for
    that long against the sample store, live minutes landing beside them; no
@@ -37,8 +39,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench import baseline
-from bench.copy import copy_store
+from bench.copy import kept_copy
 from bench.dataset import StoreInfo, count_rows, kept_store, live_runner, load_year
+from bench.indicator_refresh import INDICATORS, measure_many
 from bench.refresh import RefreshTimes, measure_refresh
 from bench.synthetic import SyntheticCity, Volume
 from city.profile import CityProfile, load_profile
@@ -73,6 +76,7 @@ class Settings:
     soak_minutes: float  # 0: no soak
     browser: bool
     fresh: bool
+    indicators: int = 0  # a wall declaring this many, timed too (0: not)
 
 
 def ms(x: float) -> str:
@@ -265,48 +269,23 @@ def postgres_year(s: Settings, profile: CityProfile, info: StoreInfo, raw: dict)
     another year, then caught up to this hour through the ingest."""
     from sqlalchemy import make_url
 
-    from bench.dataset import chunk_for, ingest
-    from ingest.runner import prepare_store
-    from store import connect
-
     parsed = make_url(s.postgres_url)
     url = parsed.set(database=f"{parsed.database}_year").render_as_string(
         hide_password=False
     )
-    marker = s.data / "year-postgresql.json"
-    kept = StoreInfo.read(marker)
-    if (
-        s.fresh
-        or kept is None
-        or (kept.start, kept.seed, kept.volume)
-        != (
-            info.start,
-            info.seed,
-            info.volume,
-        )
-    ):
-        ensure_database(url)
-        t0 = time.perf_counter()
-        copied, _rows = copy_store(str(s.data / "year.db"), url, log.info)
-        copied.dispose()
-        raw["copy_seconds"] = time.perf_counter() - t0
-    engine = connect(url)
-    try:
-        prepare_store(engine, profile)
-        end = _this_hour()
-        city = SyntheticCity(
-            profile,
-            end,
-            info.volume,
-            seed=info.seed,
-            chunk=chunk_for(info.volume),
-            start=info.start,
-        )
-        report = ingest(engine, profile, city, log.info)
-        raw["year_postgresql"] = {"loaded_now": report.records}
-    finally:
-        engine.dispose()
-    StoreInfo(info.start, end, info.seed, info.volume).save(marker)
+    ensure_database(url)
+    done = kept_copy(
+        s.data / "year.db",
+        url,
+        s.data / "year-postgresql.json",
+        profile,
+        info,
+        s.fresh,
+        log.info,
+    )
+    if "copy_seconds" in done:
+        raw["copy_seconds"] = done["copy_seconds"]
+    raw["year_postgresql"] = {"loaded_now": done["loaded_now"]}
     return url
 
 
@@ -347,11 +326,20 @@ def run(s: Settings) -> tuple[list[Figure], dict]:
     engine.dispose()
     year_times = refresh_times(year_url, s, profile, info)
     raw["year_sqlite_refresh"] = asdict(year_times)
+    year_urls = {"sqlite": year_url}
     if s.postgres_url:
-        pg_year = postgres_year(s, profile, info, raw)
+        year_urls["postgresql"] = postgres_year(s, profile, info, raw)
         raw["year_postgresql_refresh"] = asdict(
-            refresh_times(pg_year, s, profile, info)
+            refresh_times(year_urls["postgresql"], s, profile, info)
         )
+    if s.indicators:
+        raw["indicators"] = s.indicators
+        for store, url in year_urls.items():
+            t0 = time.perf_counter()
+            raw[f"year_{store}_refresh_indicators"] = asdict(
+                measure_many(url, s.profile_path, s.redis_url, info, s.indicators)
+            )
+            raw[f"indicators_{store}_seconds"] = time.perf_counter() - t0
 
     load = run_load(year_url, str(s.profile_path), s.redis_url, seconds=s.load_seconds)
     log.info(load.line())
@@ -388,31 +376,16 @@ def figures(raw: dict) -> list[Figure]:
                     met=rate >= target,
                 )
             )
+    n = raw.get("indicators", 0)
     for store in ("sqlite", "postgresql"):
         times = raw.get(f"year_{store}_refresh")
-        if times is None:
-            continue
-        for kind, target in (("warm", 10.0), ("cold", 100.0)):
-            p95 = RefreshTimes.p95(tuple(times[kind]))
-            label = "warm" if kind == "warm" else "right after a new batch"
-            rows.append(
-                Figure(
-                    f"Overview refresh, {label}, {_name(store)}, full year (p95)",
-                    f"≤ {target:g} ms",
-                    f"{ms(p95)} (median {ms(RefreshTimes.median(tuple(times[kind])))}, "
-                    f"{len(times[kind])} refreshes)",
-                    met=p95 <= target,
-                )
+        if times is not None:
+            rows += refresh_rows(store, RefreshTimes(**times), "full year")
+        many = raw.get(f"year_{store}_refresh_indicators")
+        if many is not None:
+            rows += refresh_rows(
+                store, RefreshTimes(**many), f"{n} declared indicators, full year"
             )
-        past = tuple(times["backfill"])
-        rows.append(
-            Figure(
-                f"Overview refresh after a batch of past hours, {_name(store)} (p95)",
-                "—",
-                f"{ms(RefreshTimes.p95(past))} ({len(past)} refreshes); the "
-                f"server's first refresh of the store {ms(times['first'])}",
-            )
-        )
     base, sample = raw["baseline"], raw["sample_refresh"]
     warm = RefreshTimes.median(tuple(sample["warm"]))
     cold = RefreshTimes.median(tuple(sample["cold"]))
@@ -493,6 +466,35 @@ def figures(raw: dict) -> list[Figure]:
     return rows
 
 
+def refresh_rows(store: str, times: RefreshTimes, what: str) -> list[Figure]:
+    """The overview refresh's rows on one store: warm and right after a new batch
+    (p95 against the targets), and after a batch of past hours."""
+    rows = []
+    for kind, target in (("warm", 10.0), ("cold", 100.0)):
+        found = tuple(getattr(times, kind))
+        p95 = RefreshTimes.p95(found)
+        label = "warm" if kind == "warm" else "right after a new batch"
+        rows.append(
+            Figure(
+                f"Overview refresh, {label}, {_name(store)}, {what} (p95)",
+                f"≤ {target:g} ms",
+                f"{ms(p95)} (median {ms(RefreshTimes.median(found))}, "
+                f"{len(found)} refreshes)",
+                met=p95 <= target,
+            )
+        )
+    rows.append(
+        Figure(
+            f"Overview refresh after a batch of past hours, {_name(store)}, {what} "
+            "(p95)",
+            "—",
+            f"{ms(RefreshTimes.p95(times.backfill))} ({len(times.backfill)} "
+            f"refreshes); the server's first refresh of the store {ms(times.first)}",
+        )
+    )
+    return rows
+
+
 def soak_rows(soak: dict) -> list[Figure]:
     """Errors and memory of the soak (see ``bench.soak`` for "flat")."""
     what = (
@@ -568,17 +570,13 @@ def write(table: str) -> None:
         README.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="citywall bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def store_options(parser: argparse.ArgumentParser, scale: float) -> None:
+    """The options that say where the bench keeps its stores and cache."""
     parser.add_argument("--profile", default="cities/seoul.toml")
     parser.add_argument(
         "--data", default="data/bench", help="where the stores are kept"
     )
-    parser.add_argument("--scale", type=float, default=1.0, help="of the full year")
+    parser.add_argument("--scale", type=float, default=scale, help="of the full year")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
@@ -592,12 +590,30 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url",
         default=os.environ.get("CITYWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="citywall bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    store_options(parser, scale=1.0)
     parser.add_argument("--load-seconds", type=float, default=60.0)
     parser.add_argument(
         "--soak-minutes",
         type=float,
         default=10.0,
         help="of the soak after the load bench; 0 to skip it",
+    )
+    parser.add_argument(
+        "--indicators",
+        type=int,
+        default=0,
+        help=f"time the overview of a wall declaring this many indicators (e.g. "
+        f"{INDICATORS}) too, on the full year (bench/indicator_refresh.py): about 3 "
+        "minutes a store, and the first time the rollups of its filters (about 6 "
+        "minutes a million events on SQLite, 10 on PostgreSQL, here)",
     )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="build the full year anew")
@@ -616,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         soak_minutes=args.soak_minutes,
         browser=not args.no_browser,
         fresh=args.fresh,
+        indicators=args.indicators,
     )
     rows, raw = run(settings)
     table = markdown(rows, raw)

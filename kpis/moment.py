@@ -7,11 +7,18 @@ rollups say of hours already over is memoised under the store's *past* version.
 
 A render (``Moments.pinned``) reads every part of itself at one moment, through
 one connection: one reading of the versions, one snapshot.
+
+What is memoised of past hours is also kept in the process (``PastSums``): a wall
+of sixty indicators asks the memo about a hundred and fifty times a refresh, and a
+round trip to a shared Redis each cost more than the rest of the refresh.
 """
 
 from __future__ import annotations
 
 import contextvars
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +26,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask_caching.backends.base import BaseCache
+from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
 from kpis.rollup_queries import Memo
@@ -26,6 +34,8 @@ from store import versions
 
 T = TypeVar("T")
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
+PAST_KEPT = 5000  # memoised past sums a process keeps beside the cache
+MISSING = object()  # no past sum kept under that name
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,50 @@ _SHARED: contextvars.ContextVar[_SharedConnection | None] = contextvars.ContextV
 )
 
 
+class PastSums:
+    """The memoised past sums this process last read from the cache or made,
+    kept beside the cache (the newest ``size``, each until its timeout).
+
+    A past sum's key holds the store and its past version, so what a key
+    answers never changes: a copy can never be stale, and the cache is asked
+    for each key once per process instead of once per moment."""
+
+    def __init__(self, size: int = PAST_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()  # the render makers' threads share it
+        self._past = ""
+
+    def at(self, past: str) -> None:
+        """Forget every sum of another past version than ``past`` (once a batch
+        has changed a past hour, none of them will be asked for again)."""
+        with self._lock:
+            if past != self._past:
+                self._kept.clear()
+                self._past = past
+
+    def get(self, name: str) -> Any:
+        """The sum kept under ``name`` (None among them: nothing to compare with
+        is an answer too), else ``MISSING``."""
+        with self._lock:
+            found = self._kept.get(name)
+            if found is None:
+                return MISSING
+            until, value = found
+            if until < time.monotonic():
+                del self._kept[name]
+                return MISSING
+            self._kept.move_to_end(name)
+            return value
+
+    def put(self, name: str, value: Any, seconds: int) -> None:
+        with self._lock:
+            self._kept[name] = (time.monotonic() + seconds, value)
+            self._kept.move_to_end(name)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
 class Moments:
     """One store's moments for one city, and the cache their answers live in."""
 
@@ -84,6 +138,8 @@ class Moments:
         self.cache = cache
         self.clock = clock
         self.bucket_seconds = bucket_seconds
+        # without a cache nothing is memoised, in the process either
+        self.past = None if isinstance(cache, NullCache) else PastSums()
 
     def current(self) -> Moment:
         """This moment: inside a render (``pinned``) the render's own."""
@@ -152,6 +208,8 @@ class Moments:
         """What the rollups said of hours already over, kept until a batch changes
         one of them (the past version rises) or for two days at most."""
         prefix = f"{moment.prefix}:past:{moment.versions.past}:"
+        if self.past is not None:
+            self.past.at(prefix)
 
         def memo(
             key: tuple, compute: Callable[[], Any], seconds: int = PAST_TIMEOUT
@@ -159,10 +217,15 @@ class Moments:
             name = prefix + ":".join(
                 v.isoformat() if isinstance(v, datetime) else str(v) for v in key
             )
+            found = self.past.get(name) if self.past is not None else MISSING
+            if found is not MISSING:
+                return found
             found = self.cache.get(name)
             if found is None:
                 found = compute()
                 self.cache.set(name, found, timeout=seconds)
+            if self.past is not None:
+                self.past.put(name, found, seconds)
             return found
 
         return memo

@@ -168,3 +168,22 @@ def test_without_a_soak_there_is_no_soak_row():
     assert not [r for r in rows if r.what.startswith("Soak")]
     whole = rows[-1]
     assert (whole.target, whole.citywall) == ("< 30 min", "25.0 min")
+
+
+def test_a_wall_of_many_indicators_has_rows_of_its_own():
+    many = {"warm": [4.0] * 200, "cold": [60.0] * 95 + [400.0] * 5, "backfill": [9e3]}
+    raw = _raw(indicators=60, year_sqlite_refresh_indicators=many | {"first": 1.0})
+    rows = [r for r in run.figures(raw) if "60 declared indicators" in r.what]
+    assert [(r.what.split(",")[0], r.met) for r in rows] == [
+        ("Overview refresh", True),  # warm
+        ("Overview refresh", True),  # after a batch: 5 of 100 slower, the p95 holds
+        ("Overview refresh after a batch of past hours", None),
+    ]
+    assert "100 refreshes" in rows[1].citywall
+    many["cold"] = [60.0] * 94 + [400.0] * 6
+    raw = _raw(indicators=60, year_sqlite_refresh_indicators=many | {"first": 1.0})
+    failed = [r.what for r in run.figures(raw) if r.met is False]
+    assert failed == [
+        "Overview refresh, right after a new batch, SQLite, 60 declared indicators, "
+        "full year (p95)"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from flask_caching.backends.simplecache import SimpleCache
 from city.profile import SourceConfig
 from city.records import Batch, Event
 from ingest.runner import SourceRunner, prepare_store
+from kpis import moment
 from kpis.service import KpiService, KpiValue
 from store import connect, versions, writes
 from tests.conftest import service_url
@@ -156,3 +158,76 @@ def test_another_store_at_the_same_version_is_never_served_from_the_cache(
     finally:
         for eng in engines:
             eng.dispose()
+
+
+# -- what is memoised of past hours, kept in the process too -----------------------
+
+
+class _Noting(SimpleCache):
+    """A cache that notes every key it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def get(self, key):
+        self.asked.append(key)
+        return super().get(key)
+
+
+def _past_asked(cache: _Noting) -> list[str]:
+    return [k for k in cache.asked if ":past:" in k]
+
+
+def _this_hour_for_a_while() -> datetime:
+    """Now, at least half a minute before the hour ends (the ingest counts the
+    hours before the real clock's as past)."""
+    now = datetime.now(UTC)
+    left = 3600 - (now.minute * 60 + now.second)
+    if left < 30:
+        time.sleep(left + 1)
+        now = datetime.now(UTC)
+    return now
+
+
+def test_a_process_asks_the_cache_for_each_past_sum_once(engine, seoul):
+    """Sixty indicators ask for a hundred-odd past sums a refresh: after the first,
+    a batch of this hour costs no round trip to the cache for them, and the
+    values move."""
+    now = _this_hour_for_a_while()
+    connector = Complaints()
+    connector.at = now - timedelta(seconds=5)
+    feed = SourceRunner(
+        engine, seoul, SourceConfig("feed", "test", 60, {}), connector=connector
+    )
+    feed.run()
+    cache = _Noting()
+    service = KpiService(engine, seoul, cache=cache, clock=lambda: now)
+    assert _value(service, "complaints_open") == 1
+    assert _past_asked(cache)
+    cache.asked.clear()
+    feed.run()  # this hour's: the past version stays
+    assert _value(service, "complaints_open") == 2
+    assert cache.asked and _past_asked(cache) == []
+    # another worker has none of them yet: it reads them from the shared cache
+    other = KpiService(engine, seoul, cache=cache, clock=lambda: now)
+    feed.run()
+    assert _value(other, "complaints_open") == 3
+    assert _past_asked(cache)
+
+
+def test_past_sums_kept_in_the_process_expire_and_stay_few(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(moment.time, "monotonic", lambda: clock[0])
+    sums = moment.PastSums(size=2)
+    sums.at("v1")
+    sums.put("a", 1, seconds=60)
+    sums.put("b", 2, seconds=600)
+    assert (sums.get("a"), sums.get("b")) == (1, 2)
+    clock[0] += 61
+    assert (sums.get("a"), sums.get("b")) == (moment.MISSING, 2)
+    sums.put("c", None, seconds=600)  # nothing to compare with: kept as well
+    sums.put("d", 4, seconds=600)  # the least recently used goes
+    assert (sums.get("b"), sums.get("c"), sums.get("d")) == (moment.MISSING, None, 4)
+    sums.at("v2")  # a batch changed a past hour: nothing of before is asked again
+    assert sums.get("d") is moment.MISSING
