@@ -6,6 +6,7 @@ other compares like with like)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,7 +207,17 @@ def test_a_copy_in_postgresql_shows_the_same_wall(small_store, seoul, tmp_path):
             assert count_rows(copy) == count_rows(engine)
             ours = KpiService(engine, seoul, clock=lambda: now)
             theirs = KpiService(copy, seoul, clock=lambda: now)
-            assert theirs.tiles() == ours.tiles()
+            # the same values, but for the last digits of a float summed in
+            # another order (a mean over hourly sums and partial hours)
+            for mine, copied in zip(ours.tiles(), theirs.tiles(), strict=True):
+                assert replace(copied, value=None, previous=None) == replace(
+                    mine, value=None, previous=None
+                )
+                for a, b in (
+                    (copied.value, mine.value),
+                    (copied.previous, mine.previous),
+                ):
+                    assert a == (None if b is None else pytest.approx(b, rel=1e-9))
             assert theirs.map_values("complaints_open") == ours.map_values(
                 "complaints_open"
             )

@@ -33,7 +33,7 @@ def test_sixty_indicators_use_every_measure_window_comparison_and_filter(many):
     assert {k.compare.kind for k in indicators} == {
         "yesterday", "previous", "average", "last_year", "none",
     }  # fmt: skip
-    keys = {key for k in indicators for key in k.facet_keys}
+    keys = {key for k in indicators for group in k.facet_groups for key in group}
     assert {"category", "severity", "status"} < keys
     assert keys - {"category", "severity", "status"}  # an attribute kept in attrs
     assert {d.id for d in many.domains} == {
