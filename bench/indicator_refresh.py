@@ -6,7 +6,7 @@ that the p95 rests on at least a hundred refreshes.
 ``citywall bench --indicators 60`` adds these rows for the full year on both
 stores (opt-in: the first time, the store builds the rollups of their filters,
 about 6 minutes a million events on SQLite and 10 on PostgreSQL on the 2-core
-bench machine). ``python -m bench.indicator_refresh --scale
+bench machine). ``python -m bench.indicators_alone --scale
 0.01`` times them alone on a smaller year (0.01: 100 k events, 500 k
 measurements) kept in ``--data`` beside the full one: SQLite through the ingest,
 PostgreSQL a COPY of it, both caught up to this hour on later runs; with the
@@ -15,20 +15,14 @@ shipped profile's refresh beside them for comparison.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import os
-import sys
 import tempfile
 import time
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.many_indicators import profile_with_many_indicators
 from bench.refresh import RefreshTimes, measure_refresh
-from bench.synthetic import SyntheticCity, Volume
+from bench.synthetic import SyntheticCity
 from city.profile import CityProfile, load_profile
 from store import connect
 from store.facets import use_facet_groups
@@ -100,81 +94,3 @@ def keep_facets(url: str, profile: CityProfile) -> None:
             )
     finally:
         engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    from bench.copy import kept_copy
-    from bench.dataset import kept_store
-    from bench.run import (
-        PROJECT_ROOT,
-        Figure,
-        ensure_database,
-        machine,
-        markdown,
-        refresh_rows,
-        store_options,
-    )
-
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.indicator_refresh",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    store_options(parser, scale=0.01)
-    parser.add_argument("--indicators", type=int, default=INDICATORS)
-    parser.add_argument("--batches", type=int, default=BATCHES)
-    parser.add_argument(
-        "--without-shipped",
-        action="store_true",
-        help="time only the many indicators, not the shipped profile's beside them",
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    base = Path(args.profile)
-    base = base if base.is_absolute() else PROJECT_ROOT / base
-    data = Path(args.data).resolve()
-    data.mkdir(parents=True, exist_ok=True)
-    profile = load_profile(base)
-    volume = Volume().scaled(args.scale)
-    name = f"scale-{args.scale:g}"
-    path = data / f"{name}.db"
-    engine, info, _report, _built = kept_store(
-        f"sqlite:///{path}", data / f"{name}.json", profile, volume, progress=log.info
-    )
-    engine.dispose()
-    urls = {"sqlite": f"sqlite:///{path}"}
-    if args.postgres_url:
-        ensure_database(args.postgres_url)
-        database = args.postgres_url.rsplit("/", 1)[-1]
-        marker = data / f"{database}-postgresql.json"
-        kept_copy(path, args.postgres_url, marker, profile, info, progress=log.info)
-        urls["postgresql"] = args.postgres_url
-    raw: dict = {
-        "started": datetime.now(UTC).isoformat(),
-        # what else ran on the machine: on a shared one, read the figures by it
-        "machine": f"{machine()}, load average {os.getloadavg()[0]:.1f} at start",
-        "events": volume.events,
-        "indicators": args.indicators,
-    }
-    rows: list[Figure] = []
-    for store, url in urls.items():
-        shipped = None
-        if not args.without_shipped:
-            shipped = timed(url, base, args.redis_url, info, args.batches)
-            raw[f"{store}_shipped"] = asdict(shipped)
-        many = measure_many(
-            url, base, args.redis_url, info, args.indicators, args.batches
-        )
-        raw[f"{store}_indicators"] = asdict(many)
-        scale = f"{volume.events / 1e6:g} M events"
-        rows += refresh_rows(store, many, f"{args.indicators} indicators, {scale}")
-        if shipped is not None:
-            rows += refresh_rows(store, shipped, f"the shipped profile, {scale}")
-    out = data / f"{name}-indicators.json"
-    out.write_text(json.dumps(raw, indent=1, default=str))
-    print(markdown(rows, raw))
-    return 0 if all(r.met is not False for r in rows) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -24,6 +25,7 @@ from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
 from ingest.runner import UnknownSource
 from ingest.supervisor import STOP_SECONDS, forget_state
+from kpis.service import KpiService
 from store import errors as store_errors
 from store.private_files import UnsafeFile
 from web import runtime
@@ -257,16 +259,19 @@ def watch_stage(
     stop: threading.Event,
     every: float = STAGE_CHECK_SECONDS,
     poll: float = STAGE_POLL_SECONDS,
+    kpis: Callable[[], KpiService] | None = None,
 ) -> None:
     """Log every change of the disaster stage when it happens, with or without a
     wall open (walls only read it): within ``poll`` seconds of a batch that moves
     it (the data version is one small query), and every ``every`` seconds for the
-    changes time alone makes (an alert that expires)."""
+    changes time alone makes (an alert that expires). ``kpis``: the KPI layer of
+    the store it watches (the process's own by default)."""
+    kpis = kpis or runtime.kpi_service
     log = logging.getLogger("citywall.stage")
     seen, checked, down = None, float("-inf"), False
     while not stop.is_set():
         try:
-            service = runtime.kpi_service()
+            service = kpis()
             version = service.data_version()
             if version != seen or time.monotonic() - checked >= every:
                 service.log_stage()

@@ -80,7 +80,12 @@ def wall_app(tmp_path_factory):
         args=(runners_for(runtime.engine(), runtime.profile()), stop),
         daemon=True,
     )
-    watcher = threading.Thread(target=watch_stage, args=(stop,), daemon=True)
+    # this wall's store, whatever the environment of the tests that run while
+    # it lives (the runtime's handles follow the environment)
+    service = runtime.kpi_service()
+    watcher = threading.Thread(
+        target=watch_stage, args=(stop,), kwargs={"kpis": lambda: service}, daemon=True
+    )
     feeder.start()
     watcher.start()
     yield build_wall()
