@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Table, func
@@ -68,14 +68,14 @@ class Match:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """The same filter over the events' rows (SQLite and PostgreSQL alike)."""
-        found = []
-        for key, allowed in self.where:
-            if key in EVENT_FACETS:
-                column = events.c[key]
-            else:
-                column = events.c.attrs[key].as_string()
-            found.append(func.coalesce(column, "").in_(allowed))
-        return found
+        return [facet_key_column(key).in_(allowed) for key, allowed in self.where]
+
+
+def facet_key_column(key: str) -> ColumnElement[str]:
+    """An event's value of a filter's key, as text ("" when it has none): a
+    column, else an attribute."""
+    column = events.c[key] if key in EVENT_FACETS else events.c.attrs[key].as_string()
+    return func.coalesce(column, "")
 
 
 def match_rows(match: Match | None) -> list[ColumnElement[bool]]:
@@ -92,9 +92,17 @@ def facet_rows(table: Table, match: Match | None) -> list[ColumnElement[bool]]:
     ]
 
 
-def kept(conn: Connection, match: Match | None) -> bool:
-    """Whether the rollups answer ``match`` (else the rows do)."""
-    if match is None or match.group in facet_groups(conn):
+def kept(conn: Connection, match: Match | None, memo: Callable | None = None) -> bool:
+    """Whether the rollups answer ``match`` (else the rows do). With the KPI
+    layer's ``memo`` the groups kept are read once per past version: a change of
+    them rebuilds the facet rollups, which raises it."""
+    if match is None:
+        return True
+    if memo is None:
+        groups = facet_groups(conn)
+    else:
+        groups = memo(("facet_groups",), lambda: facet_groups(conn))
+    if match.group in groups:
         return True
     _say_not_kept(match.group)
     return False

@@ -29,7 +29,7 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
-from kpis.rollup_queries import Memo
+from kpis.memo import THIS_MOMENT, Memo
 from store import versions
 
 T = TypeVar("T")
@@ -140,6 +140,9 @@ class Moments:
         self.bucket_seconds = bucket_seconds
         # without a cache nothing is memoised, in the process either
         self.past = None if isinstance(cache, NullCache) else PastSums()
+        # what the parts of this moment's refresh share (``THIS_MOMENT``)
+        self._shared: tuple[str, dict[str, Any]] = ("", {})
+        self._shared_lock = threading.Lock()
 
     def current(self) -> Moment:
         """This moment: inside a render (``pinned``) the render's own."""
@@ -217,6 +220,8 @@ class Moments:
             name = prefix + ":".join(
                 v.isoformat() if isinstance(v, datetime) else str(v) for v in key
             )
+            if seconds == THIS_MOMENT:
+                return self._this_moment(moment, name, compute)
             found = self.past.get(name) if self.past is not None else MISSING
             if found is not MISSING:
                 return found
@@ -229,3 +234,20 @@ class Moments:
             return found
 
         return memo
+
+    def _this_moment(
+        self, moment: Moment, name: str, compute: Callable[[], Any]
+    ) -> Any:
+        """``compute()`` once for ``moment`` in this process (the last moment's
+        answers only are kept: the refreshes of a new one never ask for them)."""
+        if self.past is None:  # no cache: nothing kept
+            return compute()
+        at = moment.key("")
+        with self._shared_lock:
+            if self._shared[0] != at:
+                self._shared = (at, {})
+            shared = self._shared[1]
+        found = shared.get(name, MISSING)
+        if found is MISSING:
+            found = shared[name] = compute()
+        return found

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Float, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import Connection, func, select
 
 from kpis.match import Match, facet_rows, kept, match_rows
+from kpis.memo import Memo, no_memo
+from kpis.partial_hours import edge_counts, edge_histograms, hours_between
 from store.rollups import (
     NO_DISTRICT,
     WHOLE_CITY,
@@ -46,47 +46,8 @@ from store.schema import (
     events,
 )
 
-
-class hours_between(FunctionElement):
-    """Hours from the first time to the second, in each database's own dialect."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (
-        f"((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 24.0)"
-    )
-
-
-@compiles(hours_between, "postgresql")
-def _hours_postgresql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)})) / 3600.0)"
-    )
-
-
 ALL_DISTRICTS = "*"
 HOUR = timedelta(hours=1)
-
-
-# A memo keeps what the rollups say of whole past hours: ``memo(key, compute)``
-# answers the stored value for ``key`` or computes and stores it. The KPI layer's
-# memo is keyed by the store's *past version*, which the ingest raises only when a
-# batch changes an hour already over, so a live batch (today's records) leaves
-# every past sum in place and a refresh reads only the current hour again.
-# ``memo(key, compute, seconds)`` keeps it that long at most (two days by default).
-Memo = Callable[..., Any]
-
-
-def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:
-    return compute()
 
 
 def _whole_hours(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
@@ -143,11 +104,15 @@ class EventCount:
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         m = self.match
-        whole = _whole_hours(self.start, self.end) if kept(conn, m) else None
-        edges = _edges(self.start, self.end) if whole else [(self.start, self.end)]
+        if not kept(conn, m, memo):  # all of it from the rows
+            found = _raw_counts(
+                conn, self.domain, self.what, self.start, self.end, scope, match=m
+            )
+            return _in_scope(found, scope)
+        whole = _whole_hours(self.start, self.end)
         parts = [
-            _raw_counts(conn, self.domain, self.what, a, b, scope, match=m)
-            for a, b in edges
+            edge_counts(conn, self.domain, self.what, a, b, False, m, memo)
+            for a, b in _edges(self.start, self.end)
         ]
         if whole is not None:
             parts += _hour_sums(conn, self.domain, self.what, *whole, scope, memo, m)
@@ -261,7 +226,7 @@ class OpenAt:
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         m = self.match
-        if not kept(conn, m):
+        if not kept(conn, m, memo):
             return _in_scope(self._from_rows(conn, scope), scope)
         found = _merge(_per_district(_open_totals(conn, self.domain, scope, m)))
         # what opened (+) or closed (-) after ``at``: the rest of its hour from the
@@ -270,7 +235,7 @@ class OpenAt:
         first = hour_of(self.at) + HOUR
         for what, sign in (("opened", 1), ("closed", -1)):
             parts = [
-                _raw_counts(conn, self.domain, what, self.at, first, scope, True, m)
+                edge_counts(conn, self.domain, what, self.at, first, True, m, memo)
             ]
             parts += _hour_sums(conn, self.domain, what, first, None, scope, memo, m)
             for d, v in _merge(*parts).items():
@@ -328,18 +293,23 @@ class _HoursToClose:
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         parts: list[dict[str, Counter]] = []
         m = self.match
-        whole = _whole_hours(self.start, self.end) if kept(conn, m) else None
-        if whole is not None:
-            key = ("histogram", self.domain, scope)
-            parts += past_and_present(
-                *whole,
-                lambda a, b: _histograms(conn, self.domain, a, b, scope, m),
-                key if m is None else (*key, m.where),
-                memo,
+        if kept(conn, m, memo):
+            whole = _whole_hours(self.start, self.end)
+            if whole is not None:
+                key = ("histogram", self.domain, scope)
+                parts += past_and_present(
+                    *whole,
+                    lambda a, b: _histograms(conn, self.domain, a, b, scope, m),
+                    key if m is None else (*key, m.where),
+                    memo,
+                )
+            for a, b in _edges(self.start, self.end):
+                found = edge_histograms(conn, self.domain, a, b, m, memo)
+                parts.append(_scoped(found, scope))
+        else:  # all of it from the rows
+            parts.append(
+                _raw_histograms(conn, self.domain, self.start, self.end, scope, m)
             )
-        edges = _edges(self.start, self.end) if whole else [(self.start, self.end)]
-        for a, b in edges:
-            parts.append(_raw_histograms(conn, self.domain, a, b, scope, m))
         merged: dict[str, Counter] = defaultdict(Counter)
         for part in parts:
             for district, counts in part.items():
@@ -371,6 +341,17 @@ class MeanHoursToClose(_HoursToClose):
 
     def summary(self, histogram: dict[int, int]) -> float | None:
         return histogram_mean(histogram)
+
+
+def _scoped(found: dict[str, Counter], scope: str | None) -> dict[str, Counter]:
+    """Histograms per district as ``_histograms`` keys them for ``scope``: the
+    city's under WHOLE_CITY."""
+    if scope is not None:
+        return found
+    city: Counter = Counter()
+    for counts in found.values():
+        city.update(counts)
+    return {WHOLE_CITY: city}
 
 
 def _histograms(

@@ -1,0 +1,23 @@
+"""The memo the KPI aggregates keep what they read in.
+
+``memo(key, compute)`` answers the stored value for ``key`` or computes and
+stores it. The KPI layer's memo (``kpis.moment``) is keyed by the store's *past
+version*, which the ingest raises only when a batch changes an hour already
+over, so a live batch (today's records) leaves every past sum in place and a
+refresh reads only the current hour again. ``memo(key, compute, seconds)`` keeps
+it that long at most (two days by default); ``seconds=THIS_MOMENT`` keeps it for
+the moment only (one data version, in this process): what every indicator of a
+refresh reads alike, read once for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Memo = Callable[..., Any]
+THIS_MOMENT = -1  # seconds: for this moment only
+
+
+def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:
+    return compute()
