@@ -12,13 +12,15 @@ indicator (the refresh after a batch made 60 of them before).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Float, func, select
+from sqlalchemy import Connection, Float, Select, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
@@ -123,21 +125,35 @@ def edge_counts(
 def _grouped_counts(
     conn, domain, what, start, end, after_start, keys: tuple[str, ...]
 ) -> _Groups:
-    at = events.c.occurred_at if what == "opened" else events.c.closed_at
-    columns = [facet_key_column(k) for k in keys]
     rows = conn.execute(
-        select(events.c.district_code, *columns, func.count())
-        .where(
-            events.c.domain == domain,
-            at > start if after_start else at >= start,
-            at < end,
-        )
-        .group_by(events.c.district_code, *columns)
+        _counts_statement(what, after_start, keys),
+        {"domain": domain, "start": start, "end": end},
     )
     groups = _Groups(keys)
     for district, *values, n in rows:
         groups.add(district or None, tuple(values), n)
     return groups
+
+
+@functools.cache
+def _counts_statement(what: str, after_start: bool, keys: tuple[str, ...]) -> Select:
+    """Built once: building a statement costs more than running it here."""
+    at = events.c.occurred_at if what == "opened" else events.c.closed_at
+    start, end = _bound("start", at), _bound("end", at)
+    columns = [facet_key_column(k) for k in keys]
+    return (
+        select(events.c.district_code, *columns, func.count())
+        .where(
+            events.c.domain == bindparam("domain"),
+            at > start if after_start else at >= start,
+            at < end,
+        )
+        .group_by(events.c.district_code, *columns)
+    )
+
+
+def _bound(name: str, column) -> BindParameter:
+    return bindparam(name, type_=column.type)
 
 
 def edge_histograms(
@@ -163,18 +179,24 @@ def edge_histograms(
 
 
 def _grouped_buckets(conn, domain, start, end, keys: tuple[str, ...]) -> _Groups:
-    took = hours_between(events.c.occurred_at, events.c.closed_at)
     rows = conn.execute(
-        # the hours computed by the database: no times to parse for each row
-        select(
-            events.c.district_code, *(facet_key_column(k) for k in keys), took
-        ).where(
-            events.c.domain == domain,
-            events.c.closed_at >= start,
-            events.c.closed_at < end,
-        )
+        _buckets_statement(keys), {"domain": domain, "start": start, "end": end}
     )
     groups = _Groups(keys)
     for district, *values, hours in rows:
         groups.add(district, tuple(values), close_bucket(hours))
     return groups
+
+
+@functools.cache
+def _buckets_statement(keys: tuple[str, ...]) -> Select:
+    took = hours_between(events.c.occurred_at, events.c.closed_at)
+    closed = events.c.closed_at
+    # the hours computed by the database: no times to parse for each row
+    return select(
+        events.c.district_code, *(facet_key_column(k) for k in keys), took
+    ).where(
+        events.c.domain == bindparam("domain"),
+        closed >= _bound("start", closed),
+        closed < _bound("end", closed),
+    )
