@@ -9,9 +9,12 @@ its numbers on the wall's timer; the map is patched, never re-created.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 from access.current import camera_level, sees_records, view_tag
 from access.policy import needs
@@ -81,6 +84,21 @@ def _layout_of(domain: Domain):
 
 def _domain(view: dict) -> Domain:
     return services().profile().domains_by_id[view["domain"]]
+
+
+VIEW_WORDS = ("district", "category", "period", "lang")
+
+
+def _declared(view: Any) -> dict:
+    """The view a page's store sent, its words as the page writes them; a view
+    naming no declared domain (crafted, or a screen's page from before the
+    profile dropped it) changes nothing, rather than fail."""
+    profile = services().profile()
+    domain = view.get("domain") if isinstance(view, dict) else None
+    if not isinstance(domain, str) or domain not in profile.domains_by_id:
+        raise PreventUpdate
+    words = {k: v if isinstance(v := view.get(k), str) else None for k in VIEW_WORDS}
+    return {**view, **words, "lang": profile.language(words["lang"])}
 
 
 def _indicators(domain: Domain):
@@ -537,6 +555,7 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
 
 def apply_filters(district, category_, period, bar_click, view):
     """A new filter is a new address: bookmarkable, shareable, reloadable."""
+    view = _declared(view)
     if ctx.triggered_id == "domain-breakdown":
         points = (bar_click or {}).get("points") or [{}]
         category_ = points[0].get("customdata") or category_
@@ -559,6 +578,7 @@ def apply_filters(district, category_, period, bar_click, view):
 @needs(Role.STAFF)  # a record's detail is a row: for staff only
 def open_record(cell, map_click, view):
     """A row or a record's point on the map opens the record."""
+    view = _declared(view)
     lang = view["lang"]
     record_id = None
     if ctx.triggered_id == "record-grid" and cell:
@@ -577,6 +597,7 @@ def open_record(cell, map_click, view):
 
 def open_district(map_click, view):
     """A district on the map opens its page (an embed stays an embed)."""
+    view = _declared(view)
     point = ((map_click or {}).get("points") or [{}])[0]
     code = point.get("customdata")
     if (
@@ -589,6 +610,7 @@ def open_district(map_click, view):
 
 
 def refresh(_n, view):
+    view = _declared(view)
     made = rendered(f"domain:{view_key(view)}:{view_tag()}", lambda: _outputs(view))
     return outputs(made)
 

@@ -286,6 +286,10 @@ PROXY_SIGN_IN = {
     "CITYWALL_PROXY_ROLE_HEADER": "X-Remote-Role",
     "CITYWALL_TRUSTED_PROXIES": "127.0.0.1",
 }
+# the headers that proxy sends for a user of each role
+PROXY_VIEWER = {"X-Remote-User": "vera", "X-Remote-Role": "viewer"}
+PROXY_STAFF = {"X-Remote-User": "sam", "X-Remote-Role": "staff"}
+PROXY_ADMIN = {"X-Remote-User": "ada", "X-Remote-Role": "admin"}
 
 
 @contextmanager

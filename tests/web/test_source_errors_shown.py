@@ -13,12 +13,17 @@ import pytest
 
 from components.shell import refresh_id
 from store import writes
-from tests.conftest import PROXY_SIGN_IN, build_wall, router_body, wall_environment
+from tests.conftest import (
+    PROXY_ADMIN,
+    PROXY_SIGN_IN,
+    PROXY_STAFF,
+    PROXY_VIEWER,
+    build_wall,
+    router_body,
+    wall_environment,
+)
 
 ERROR = "HTTP 500 from http://10.0.0.5/status: svc-db01 inventory"
-VIEWER = {"X-Remote-User": "wall-1", "X-Remote-Role": "viewer"}
-STAFF = {"X-Remote-User": "sam", "X-Remote-Role": "staff"}
-ADMIN = {"X-Remote-User": "ops", "X-Remote-Role": "admin"}
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +78,12 @@ def _refreshed(client, headers: dict) -> str:
 
 
 def test_viewers_see_a_source_stale_and_admins_see_why(client):
-    for caller in (VIEWER, STAFF):
+    for caller in (PROXY_VIEWER, PROXY_STAFF):
         for seen in (_drawn(client, caller), _refreshed(client, caller)):
             assert "demo never loaded" in seen
             assert "svc-db01" not in seen and "10.0.0.5" not in seen
-    for seen in (_drawn(client, ADMIN), _refreshed(client, ADMIN)):
+    for seen in (_drawn(client, PROXY_ADMIN), _refreshed(client, PROXY_ADMIN)):
         assert "svc-db01 inventory" in seen
     # staff's render again, after the admin's (the same records, the same
     # cameras): each kept for its own
-    assert "svc-db01" not in _refreshed(client, STAFF)
+    assert "svc-db01" not in _refreshed(client, PROXY_STAFF)
