@@ -28,7 +28,13 @@ from sqlalchemy import Connection, func, select
 
 from kpis.match import Match, facet_rows, kept, match_rows
 from kpis.memo import Memo, no_memo
-from kpis.partial_hours import edge_counts, edge_histograms, hours_between
+from kpis.shared_reads import (
+    any_hours_from,
+    edge_counts,
+    edge_histograms,
+    facet_totals,
+    hours_between,
+)
 from store.rollups import (
     NO_DISTRICT,
     WHOLE_CITY,
@@ -40,7 +46,6 @@ from store.schema import (
     close_hours_facet_histogram,
     close_hours_histogram,
     event_facet_hourly,
-    event_facet_totals,
     event_hourly,
     event_totals,
     events,
@@ -150,12 +155,18 @@ def _hour_sums(
     conn, domain, what, start, end: datetime | None, scope, memo: Memo, match=None
 ) -> list[dict[str | None, float]]:
     key = ("count", domain, what, scope)
+
+    def read(a: datetime, b: datetime | None) -> dict[str | None, float]:
+        if (
+            b is None
+            and match is not None
+            and not any_hours_from(conn, domain, a, memo)
+        ):
+            return {}  # nothing from now on, said once for every filter
+        return _rollup_counts(conn, domain, what, a, b, scope, match)
+
     return past_and_present(
-        start,
-        end,
-        lambda a, b: _rollup_counts(conn, domain, what, a, b, scope, match),
-        key if match is None else (*key, match.where),
-        memo,
+        start, end, read, key if match is None else (*key, match.where), memo
     )
 
 
@@ -228,7 +239,10 @@ class OpenAt:
         m = self.match
         if not kept(conn, m, memo):
             return _in_scope(self._from_rows(conn, scope), scope)
-        found = _merge(_per_district(_open_totals(conn, self.domain, scope, m)))
+        if m is None:
+            found = _per_district(_open_totals(conn, self.domain, scope))
+        else:  # every filter's totals of the domain at once
+            found = facet_totals(conn, self.domain, m, memo)
         # what opened (+) or closed (-) after ``at``: the rest of its hour from the
         # rows, the later whole hours from the rollup (past ones memoised, the
         # current one read now)
@@ -254,18 +268,13 @@ class OpenAt:
         return _merge(found, {d: -v for d, v in closed.items()})
 
 
-def _open_totals(conn: Connection, domain: str, scope, match: Match | None):
+def _open_totals(conn: Connection, domain: str, scope):
     """(district, opened less closed) of all time, from the totals."""
-    t = event_totals if match is None else event_facet_totals
-    where = [t.c.domain == domain, *_district_filter(t.c.district_code, scope)]
-    if match is None:  # one row per district already
-        return conn.execute(
-            select(t.c.district_code, t.c.opened - t.c.closed).where(*where)
-        )
+    t = event_totals
     return conn.execute(
-        select(t.c.district_code, func.sum(t.c.opened - t.c.closed))
-        .where(*where, *facet_rows(t, match))
-        .group_by(t.c.district_code)
+        select(t.c.district_code, t.c.opened - t.c.closed).where(
+            t.c.domain == domain, *_district_filter(t.c.district_code, scope)
+        )
     )
 
 

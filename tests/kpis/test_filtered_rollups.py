@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from city.records import Event, Measurement, StatusChange
 from kpis.match import Match
+from kpis.memo import THIS_MOMENT
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
     EventCount,
@@ -135,14 +136,16 @@ def close_to(found, wanted, rel=0.005):
 
 
 def dict_memo(store: dict, engine):
-    """The KPI layer's memo: kept under the store's past version."""
+    """The KPI layer's memo: kept under the store's past version, and what a
+    moment shares under its data version (``kpis.moment``)."""
     with engine.connect() as conn:
-        past = versions.versions(conn).past
+        v = versions.versions(conn)
 
     def memo(key, compute, seconds=None):
-        if (past, key) not in store:
-            store[(past, key)] = compute()
-        return store[(past, key)]
+        name = ("moment", v.data) if seconds == THIS_MOMENT else ("past", v.past)
+        if (name, key) not in store:
+            store[(name, key)] = compute()
+        return store[(name, key)]
 
     return memo
 
@@ -246,6 +249,7 @@ def test_re_sent_records_move_between_values_and_never_count_twice(engine):
         )
         # sent again as open, it stays cancelled in the store and in the rollups
         writes.upsert_events(conn, "a", [first[1]], NOW)
+        versions.bump_data_version(conn)  # a batch, as the ingest commits it
     check_events(engine, dict_memo(memo_store, engine))
     with engine.connect() as conn:
         status = conn.execute(
@@ -274,8 +278,37 @@ def test_a_late_record_into_a_past_hour_drops_the_memoised_hours(engine):
     )
     with engine.begin() as conn:
         writes.upsert_events(conn, "a", [late], NOW)
+        versions.bump_data_version(conn)
     with engine.connect() as conn:
         assert versions.versions(conn).past > past
+    check_events(engine, dict_memo(memo_store, engine))
+
+
+def test_a_live_batch_and_a_record_stamped_ahead_count_at_the_next_moment(engine):
+    """What a moment's indicators share is read again at the next data version: a
+    live batch into the hour now counts at once, and a record stamped hours ahead
+    (a feed's clock) is not open before its time."""
+    with engine.begin() as conn:
+        facets.use_facet_groups(conn, GROUPS)
+        writes.upsert_events(conn, "a", make_events(150, 8), NOW)
+    memo_store: dict = {}
+    check_events(engine, dict_memo(memo_store, engine))
+    live = [
+        dataclasses.replace(
+            e,
+            occurred_at=NOW - timedelta(minutes=5 + i),
+            closed_at=None,
+            status="open",
+            category="noise",
+            attrs={"priority": "high"},
+        )
+        for i, e in enumerate(make_events(4, 9))
+    ]
+    ahead = dataclasses.replace(live[0], source_id="ahead")
+    ahead = dataclasses.replace(ahead, occurred_at=NOW + timedelta(hours=2))
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", [*live, ahead], NOW)
+        versions.bump_data_version(conn)
     check_events(engine, dict_memo(memo_store, engine))
 
 
