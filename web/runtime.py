@@ -128,7 +128,11 @@ class FallbackCache(BaseCache):
 def kpi_service() -> KpiService:
     p = profile()
     return KpiService(
-        engine(), p, cache=make_cache(settings()), speed_window=p.speed_window
+        engine(),
+        p,
+        cache=make_cache(settings()),
+        speed_window=p.speed_window,
+        history_behind=True,  # a wall's refresh never waits for its sparklines
     )
 
 
