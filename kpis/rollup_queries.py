@@ -32,7 +32,6 @@ from kpis.shared_reads import (
     any_hours_from,
     edge_counts,
     edge_histograms,
-    facet_totals,
     hours_between,
 )
 from store.rollups import (
@@ -46,6 +45,7 @@ from store.schema import (
     close_hours_facet_histogram,
     close_hours_histogram,
     event_facet_hourly,
+    event_facet_totals,
     event_hourly,
     event_totals,
     events,
@@ -239,10 +239,7 @@ class OpenAt:
         m = self.match
         if not kept(conn, m, memo):
             return _in_scope(self._from_rows(conn, scope), scope)
-        if m is None:
-            found = _per_district(_open_totals(conn, self.domain, scope))
-        else:  # every filter's totals of the domain at once
-            found = facet_totals(conn, self.domain, m, memo)
+        found = _per_district(_open_totals(conn, self.domain, scope, m))
         # what opened (+) or closed (-) after ``at``: the rest of its hour from the
         # rows, the later whole hours from the rollup (past ones memoised, the
         # current one read now)
@@ -268,13 +265,19 @@ class OpenAt:
         return _merge(found, {d: -v for d, v in closed.items()})
 
 
-def _open_totals(conn: Connection, domain: str, scope):
+def _open_totals(conn: Connection, domain: str, scope, match: Match | None):
     """(district, opened less closed) of all time, from the totals."""
-    t = event_totals
-    return conn.execute(
-        select(t.c.district_code, t.c.opened - t.c.closed).where(
-            t.c.domain == domain, *_district_filter(t.c.district_code, scope)
+    t = event_totals if match is None else event_facet_totals
+    where = [t.c.domain == domain, *_district_filter(t.c.district_code, scope)]
+    if match is None:  # one row per district already
+        return conn.execute(
+            select(t.c.district_code, t.c.opened - t.c.closed).where(*where)
         )
+    # a filter's own rows by the index (every group's at once read ten times more)
+    return conn.execute(
+        select(t.c.district_code, func.sum(t.c.opened - t.c.closed))
+        .where(*where, *facet_rows(t, match))
+        .group_by(t.c.district_code)
     )
 
 

@@ -1,6 +1,6 @@
 """What every indicator of a refresh reads alike, read once a moment for all of
-them: the partial hours at windows' ends from the rows, and the facet rollups'
-all-time totals and later hours.
+them: the partial hours at windows' ends from the rows, and whether any hour
+from the next one on holds anything.
 
 A window's whole hours come from the rollups; the parts of an hour at its ends
 (the current hour up to now, and where a rolling window starts) from the rows.
@@ -8,8 +8,7 @@ Sixty indicators over a few domains share a handful of such parts, so each part
 is read once per moment, counted by district and by the values of every key the
 store keeps facets of (``store.facets``), and each indicator's filter picks its
 own from those groups here: one query per domain and part instead of one per
-indicator (the refresh after a batch made 60 of them before). A backlog's
-filtered totals are read the same way: every group's at once, per domain.
+indicator (the refresh after a batch made 60 of them before).
 """
 
 from __future__ import annotations
@@ -27,8 +26,8 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
 from kpis.memo import THIS_MOMENT, Memo
-from store.rollups import NO_DISTRICT, close_bucket, group_key
-from store.schema import event_facet_totals, event_hourly, events
+from store.rollups import NO_DISTRICT, close_bucket
+from store.schema import event_hourly, events
 from store.versions import facet_groups
 
 
@@ -204,22 +203,7 @@ def _buckets_statement(keys: tuple[str, ...]) -> Select:
     )
 
 
-# -- the facet rollups as they stand: all-time totals, and the hours from now on
-FacetSums = dict[tuple[str, str], list[tuple[str | None, int]]]
-
-
-def facet_totals(
-    conn: Connection, domain: str, match: Match, memo: Memo
-) -> dict[str | None, float]:
-    """Events of ``match`` opened less closed of all time, per district."""
-    sums = memo(
-        ("facet_totals", domain),
-        lambda: _facet_sums(conn, _totals_statement(), {"domain": domain}),
-        THIS_MOMENT,
-    )
-    return _picked(sums, match)
-
-
+# -- the rollups from the next hour on
 def any_hours_from(conn: Connection, domain: str, start: datetime, memo: Memo) -> bool:
     """Whether any event of the domain opened or closed in the hours from
     ``start`` on (from the next hour: only records stamped in the future). When
@@ -235,33 +219,6 @@ def any_hours_from(conn: Connection, domain: str, start: datetime, memo: Memo) -
         ),
         THIS_MOMENT,
     )
-
-
-def _facet_sums(conn: Connection, statement: Select, values: dict) -> FacetSums:
-    found: FacetSums = defaultdict(list)
-    for group, value, district, n in conn.execute(statement, values):
-        found[(group, value)].append((district or None, n))
-    return found
-
-
-def _picked(sums: FacetSums, match: Match) -> dict[str | None, float]:
-    group = group_key(match.group)
-    found: dict[str | None, float] = {}
-    for value in match.values():
-        for district, n in sums.get((group, value), ()):
-            found[district] = found.get(district, 0) + n
-    return found
-
-
-@functools.cache
-def _totals_statement() -> Select:
-    t = event_facet_totals
-    return select(
-        t.c.facet_group,
-        t.c.facet_value,
-        t.c.district_code,
-        t.c.opened - t.c.closed,
-    ).where(t.c.domain == bindparam("domain"))
 
 
 @functools.cache
