@@ -450,12 +450,21 @@ def _name_of(label: str) -> str:
     return " ".join(lines(label)[:-1])
 
 
-# Laid-out labels per profile, by their names and focus: a refresh changes only
-# the numbers, so it reuses the layout (about 8 ms for Seoul's 25) instead of
-# planning it again. Keyed by the profile object, which a frozen dataclass with
+# Laid-out labels per profile, by their names and focus, and its inset districts:
+# a refresh changes only the numbers, so it reuses the layout (about 8 ms for
+# Seoul's 25) instead of planning it again. Keyed by the profile object, which a frozen dataclass with
 # dicts cannot be hashed as: by its id, checked through a weak reference.
 _LAYOUTS: dict[int, tuple[weakref.ref, dict]] = {}
 _LAYOUTS_PER_PROFILE = 64
+
+
+def _profile_memo(profile: CityProfile) -> dict:
+    """What is remembered of ``profile``'s maps (the geometry never changes)."""
+    ref, memo = _LAYOUTS.get(id(profile), (None, None))
+    if ref is None or ref() is not profile:
+        memo = {}
+        _LAYOUTS[id(profile)] = (weakref.ref(profile), memo)
+    return memo
 
 
 def label_layout(
@@ -463,10 +472,7 @@ def label_layout(
 ) -> LabelLayout:
     """``_label_layout``, remembered for the profile (the value lines are not part
     of the key: the layout gives them a fixed width)."""
-    ref, memo = _LAYOUTS.get(id(profile), (None, None))
-    if ref is None or ref() is not profile:
-        memo = {}
-        _LAYOUTS[id(profile)] = (weakref.ref(profile), memo)
+    memo = _profile_memo(profile)
     key = (tuple("<br>".join(lines(text)[:-1]) for text in labels), focus)
     if key not in memo:
         if len(memo) >= _LAYOUTS_PER_PROFILE:
@@ -687,13 +693,17 @@ def outline_districts(
 
 
 def inset_districts(profile: CityProfile) -> list[int]:
-    """The districts wholly off the city's map (drawn in its inset)."""
-    frame = _city_frame(profile)
-    return [
-        i
-        for i, d in enumerate(profile.districts)
-        if shown_part(d.geometry, frame) is None
-    ]
+    """The districts wholly off the city's map (drawn in its inset); worked out
+    once per profile, not at every refresh's outlines."""
+    memo = _profile_memo(profile)
+    if "inset" not in memo:
+        frame = _city_frame(profile)
+        memo["inset"] = [
+            i
+            for i, d in enumerate(profile.districts)
+            if shown_part(d.geometry, frame) is None
+        ]
+    return list(memo["inset"])
 
 
 def tile_map(
