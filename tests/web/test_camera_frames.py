@@ -65,9 +65,7 @@ def test_a_snapshot_camera_gives_its_new_frame_each_time(cameras):
     )
     # a whole minute per fetch: a loaded CI machine must not turn this into a
     # test of the time-out (a fetch past it is a NO SIGNAL frame, not RED)
-    frames = FrameSource(
-        timeout_seconds=60, keep_seconds=0, zone=SEOUL, network=LOCAL
-    )
+    frames = FrameSource(timeout_seconds=60, keep_seconds=0, zone=SEOUL, network=LOCAL)
     first = frames.frame("1", "Cam 1", url, None)
     second = frames.frame("1", "Cam 1", url, None)
     assert (first.state, first.error, second.state, second.error) == (
