@@ -604,22 +604,19 @@ def text_attr(key: str) -> _text_attr:
     return _text_attr(events.c.attrs, literal(key), literal(f'$."{key}"'))
 
 
-@compiles(_text_attr, "sqlite")
-def _text_attr_sqlite(element, compiler, **kw):
-    attrs, _, path = (compiler.process(c, **kw) for c in element.clauses)
-    return (
-        f"CASE WHEN json_type({attrs}, {path}) = 'text' "
-        f"THEN json_extract({attrs}, {path}) ELSE '' END"
-    )
+# the test of a JSON string and the read of its text, in each database's terms
+_TEXT_ATTR = {
+    "sqlite": "CASE WHEN json_type({attrs}, {path}) = 'text' "
+    "THEN json_extract({attrs}, {path}) ELSE '' END",
+    "postgresql": "CASE WHEN json_typeof({attrs} -> {key}) = 'string' "
+    "THEN {attrs} ->> {key} ELSE '' END",
+}
 
 
-@compiles(_text_attr, "postgresql")
-def _text_attr_postgresql(element, compiler, **kw):
-    attrs, key, _ = (compiler.process(c, **kw) for c in element.clauses)
-    return (
-        f"CASE WHEN json_typeof({attrs} -> {key}) = 'string' "
-        f"THEN {attrs} ->> {key} ELSE '' END"
-    )
+@compiles(_text_attr)
+def _text_attr_sql(element, compiler, **kw):
+    attrs, key, path = (compiler.process(c, **kw) for c in element.clauses)
+    return _TEXT_ATTR[compiler.dialect.name].format(attrs=attrs, key=key, path=path)
 
 
 class _epoch_seconds(FunctionElement):
