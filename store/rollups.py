@@ -20,11 +20,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, DateTime, and_, delete, func, null, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    and_,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from store.schema import (
+    FacetKey,
     close_hours_facet_histogram,
     close_hours_histogram,
     event_facet_hourly,
@@ -328,8 +344,9 @@ class hour_floor(FunctionElement):
 @compiles(hour_floor, "sqlite")
 def _hour_floor_sqlite(element, compiler, **kw):
     (at,) = list(element.clauses)
-    # the same text as the store's own times (UTCDateTime on SQLite)
-    return f"strftime('%Y-%m-%d %H:00:00.000000', {compiler.process(at, **kw)})"
+    # the same text as the store's own times (UTCDateTime on SQLite), cut from
+    # them: strftime parses each time and took most of a facet rebuild's time
+    return f"(substr({compiler.process(at, **kw)}, 1, 13) || ':00:00.000000')"
 
 
 @compiles(hour_floor, "postgresql")
@@ -420,13 +437,12 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> None:
         event_hourly,
         event_totals,
         close_hours_histogram,
-        *FACET_TABLES,
         measurement_hourly,
     ):
         conn.execute(delete(table))
-    groups = facet_groups(conn)
-    for facts in _every_event(conn, reads_attrs(groups), chunk):
-        apply_event_changes(conn, (), facts, groups)
+    for facts in _every_event(conn, chunk):
+        apply_event_changes(conn, (), facts)
+    rebuild_facets(conn, facet_groups(conn))
     _insert_measurement_hours(conn, measurements.c.series.is_not(None))
     newest = (
         conn.execute(select(func.max(events.c.updated_at))).scalar(),
@@ -438,23 +454,241 @@ def rebuild(conn: Connection, chunk: int = 50_000) -> None:
 FACET_TABLES = (event_facet_hourly, event_facet_totals, close_hours_facet_histogram)
 
 
-def rebuild_facets(
-    conn: Connection, groups: Sequence[FacetGroup], chunk: int = 50_000
-) -> None:
-    """The facet rollups made again from the rows, for ``groups``."""
+def rebuild_facets(conn: Connection, groups: Sequence[FacetGroup]) -> None:
+    """The facet rollups made again from the rows, for ``groups``: per group one
+    grouped ``INSERT ... SELECT`` per table, counting what ``apply_facet_changes``
+    counts. The tables hold about as many rows as there are events, so sorting
+    and writing those rows is most of the time (200 k events: 1.1-1.4x faster than the walk in
+    Python on SQLite, 1.6-2.3x on PostgreSQL)."""
     bump_past_version(conn)
     for table in FACET_TABLES:
         conn.execute(delete(table))
-    if groups:
-        for facts in _every_event(conn, reads_attrs(groups), chunk):
-            apply_facet_changes(conn, groups, (), facts)
+    if not groups:
+        return
+    bucket = _close_bucket_sql(conn, _close_hours_sql())
+    for group in groups:
+        _insert_facets(conn, group, bucket)
+    for table in FACET_TABLES:  # so the plans see the new rows
+        conn.execute(text(f"ANALYZE {table.name}"))
 
 
-def _every_event(
-    conn: Connection, with_attrs: bool, chunk: int
-) -> Iterable[list[EventFacts]]:
-    """The facts of every stored event, ``chunk`` at a time."""
-    columns = fact_columns(with_attrs)
+def _insert_facets(conn: Connection, group: FacetGroup, bucket) -> None:
+    """One group's rows of the three facet tables, each from one grouped query."""
+    facet = ("domain", "facet_group", "facet_value")
+    # the domain as an expression: a plain column made SQLite walk the events
+    # through its (domain, time) index, a lookup per row, to group them in order
+    domain = (events.c.domain + "").label("domain")
+    rows = select(
+        domain,
+        _facet_value_sql(group).label("facet_value"),
+        func.coalesce(events.c.district_code, NO_DISTRICT).label("district_code"),
+        hour_floor(events.c.occurred_at).label("opened_hour"),
+        hour_floor(events.c.closed_at).label("closed_hour"),
+        events.c.closed_at,
+    ).subquery("facts")
+    name = literal(group_key(group), FacetKey).label("facet_group")
+    keyed = (rows.c.domain, name, rows.c.facet_value)
+    grouped = (rows.c.domain, rows.c.facet_value, rows.c.district_code)
+    conn.execute(
+        event_facet_totals.insert().from_select(
+            [*facet, "district_code", "opened", "closed"],
+            select(
+                *keyed,
+                rows.c.district_code,
+                func.count(),
+                func.count(rows.c.closed_at),
+            ).group_by(*grouped),
+        )
+    )
+    _insert_facet_hours(conn, rows, keyed, grouped)
+    closed = select(
+        domain,
+        _facet_value_sql(group).label("facet_value"),
+        func.coalesce(events.c.district_code, NO_DISTRICT).label("district_code"),
+        hour_floor(events.c.closed_at).label("hour"),
+        bucket.label("bucket"),
+    ).where(events.c.closed_at.is_not(None))
+    # OFFSET 0 keeps the query apart (SQLite and PostgreSQL alike): merged into the
+    # grouping, SQLite worked out each event's bucket twice
+    _insert_facet_histogram(conn, closed.offset(0).subquery("closed"), name)
+
+
+def _insert_facet_hours(conn: Connection, rows, keyed, grouped) -> None:
+    """Events opened and closed per hour: the two counts grouped apart, then
+    added up where an hour has both."""
+    opened = select(
+        *keyed,
+        rows.c.opened_hour.label("hour"),
+        rows.c.district_code,
+        func.count().label("opened"),
+        literal(0).label("closed"),
+    ).group_by(*grouped, rows.c.opened_hour)
+    closed = (
+        select(
+            *keyed,
+            rows.c.closed_hour.label("hour"),
+            rows.c.district_code,
+            literal(0).label("opened"),
+            func.count().label("closed"),
+        )
+        .where(rows.c.closed_at.is_not(None))
+        .group_by(*grouped, rows.c.closed_hour)
+    )
+    both = union_all(opened, closed).subquery("moves")
+    columns = ("domain", "facet_group", "facet_value", "hour", "district_code")
+    key = [both.c[c] for c in columns]
+    conn.execute(
+        event_facet_hourly.insert().from_select(
+            [*columns, "opened", "closed"],
+            select(*key, func.sum(both.c.opened), func.sum(both.c.closed)).group_by(
+                *key
+            ),
+        )
+    )
+
+
+def _insert_facet_histogram(conn: Connection, closed, name) -> None:
+    """Closed events per closing hour, district and bucket; then the whole city's,
+    added up from those rows (cheaper than reading the events again)."""
+    columns = ["domain", "facet_group", "facet_value", "hour", "district_code"]
+    key = (closed.c.domain, closed.c.facet_value, closed.c.hour, closed.c.district_code)
+    conn.execute(
+        close_hours_facet_histogram.insert().from_select(
+            [*columns, "bucket", "n"],
+            select(
+                closed.c.domain, name, *key[1:], closed.c.bucket, func.count()
+            ).group_by(*key, closed.c.bucket),  # in the order of the table's key
+        )
+    )
+    h = close_hours_facet_histogram.c
+    by_city = (h.domain, h.facet_value, h.hour, h.bucket)
+    conn.execute(
+        close_hours_facet_histogram.insert().from_select(
+            [*columns, "bucket", "n"],
+            select(
+                h.domain,
+                h.facet_group,
+                h.facet_value,
+                h.hour,
+                literal(WHOLE_CITY, String()),
+                h.bucket,
+                func.sum(h.n),
+            )
+            .where(h.facet_group == name.element)
+            .group_by(h.facet_group, *by_city),
+        )
+    )
+
+
+def _facet_value_sql(group: FacetGroup):
+    """``facet_value`` in SQL: the keys' text values ("" for none), joined and cut."""
+    values = [
+        func.coalesce(events.c[key], "") if key in EVENT_FACETS else text_attr(key)
+        for key in group
+    ]
+    joined = values[0]
+    for value in values[1:]:
+        joined = joined + FACET_SEPARATOR + value
+    return func.substr(joined, 1, FACET_WIDTH)
+
+
+class _text_attr(FunctionElement):
+    """An event attribute when it is a JSON string, else "" (a number, a boolean,
+    null, a list or an object reads as missing, as in ``facet_value``)."""
+
+    type = String()
+    inherit_cache = True
+
+
+def text_attr(key: str) -> _text_attr:
+    # SQLite addresses the key by a path (written as SQLAlchemy writes it),
+    # PostgreSQL by the key itself
+    return _text_attr(events.c.attrs, literal(key), literal(f'$."{key}"'))
+
+
+# the test of a JSON string and the read of its text, in each database's terms
+_TEXT_ATTR = {
+    "sqlite": "CASE WHEN json_type({attrs}, {path}) = 'text' "
+    "THEN json_extract({attrs}, {path}) ELSE '' END",
+    "postgresql": "CASE WHEN json_typeof({attrs} -> {key}) = 'string' "
+    "THEN {attrs} ->> {key} ELSE '' END",
+}
+
+
+@compiles(_text_attr)
+def _text_attr_sql(element, compiler, **kw):
+    attrs, key, path = (compiler.process(c, **kw) for c in element.clauses)
+    return _TEXT_ATTR[compiler.dialect.name].format(attrs=attrs, key=key, path=path)
+
+
+class _epoch_seconds(FunctionElement):
+    """A stored time as Python's ``datetime.timestamp()`` gives it, to the bit:
+    its whole microseconds since 1970 divided by a million, in double precision."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    (at,) = (compiler.process(c, **kw) for c in element.clauses)
+    # the seconds of the text without its fraction (strftime rounds it to the
+    # millisecond), then its six digits of microseconds
+    return (
+        f"((CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({at}, 21, 6) AS INTEGER)) / 1000000.0)"
+    )
+
+
+@compiles(_epoch_seconds, "postgresql")
+def _epoch_seconds_postgresql(element, compiler, **kw):
+    (at,) = (compiler.process(c, **kw) for c in element.clauses)
+    # EXTRACT gives the exact decimal; its cast rounds it as Python's division does
+    return f"CAST(EXTRACT(EPOCH FROM {at}) AS DOUBLE PRECISION)"
+
+
+def _close_hours_sql():
+    """The hours an event took to close, computed as ``apply_facet_changes`` does."""
+    return (
+        _epoch_seconds(events.c.closed_at) - _epoch_seconds(events.c.occurred_at)
+    ) / literal(3600.0, Float())
+
+
+def _close_bucket_sql(conn: Connection, hours):
+    """``close_bucket(hours)`` in SQL, exactly: on SQLite the function itself,
+    lent to the connection; on PostgreSQL the count of the lowest hours of each
+    bucket that ``hours`` reaches (``width_bucket``, a binary search), found here
+    with Python's own logarithm so no server's ``ln`` can round differently."""
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.create_function(
+            "citywall_close_bucket", 1, close_bucket, deterministic=True
+        )
+        return func.citywall_close_bucket(hours, type_=Integer())
+    longest = conn.execute(
+        select(func.max(hours)).where(events.c.closed_at.is_not(None))
+    ).scalar()
+    lowest = close_bucket(0)
+    highest = close_bucket(longest or 0)
+    starts = [_bucket_start(b) for b in range(lowest + 1, highest + 1)]
+    return lowest + func.width_bucket(
+        hours, literal(starts, ARRAY(DOUBLE_PRECISION)), type_=Integer()
+    )
+
+
+def _bucket_start(bucket: int) -> float:
+    """The fewest hours ``close_bucket`` puts in ``bucket`` or above (it never
+    falls as the hours grow): from the estimate, stepped float by float."""
+    hours = math.exp((bucket - 0.5) * _LOG_RATIO)
+    while close_bucket(hours) >= bucket:
+        hours = math.nextafter(hours, 0)
+    while close_bucket(hours) < bucket:
+        hours = math.nextafter(hours, math.inf)
+    return hours
+
+
+def _every_event(conn: Connection, chunk: int) -> Iterable[list[EventFacts]]:
+    """The facts of every stored event (without attributes), ``chunk`` at a time."""
+    columns = fact_columns(False)
     last_id = 0
     while True:
         rows = conn.execute(
