@@ -113,7 +113,7 @@ def edge_counts(
     (occurred) or closed in [start, end) (or (start, end)), per district."""
     keys = _keys(conn, memo)
     groups: _Groups = memo(
-        ("edge", domain, what, start, end, after_start),
+        ("edge", domain, what, start, end, after_start, *keys),
         lambda: _grouped_counts(conn, domain, what, start, end, after_start, keys),
         THIS_MOMENT,
     )
@@ -169,7 +169,7 @@ def edge_histograms(
     of ``match`` closed in [start, end)."""
     keys = _keys(conn, memo)
     groups: _Groups = memo(
-        ("edge_histogram", domain, start, end),
+        ("edge_histogram", domain, start, end, *keys),
         lambda: _grouped_buckets(conn, domain, start, end, keys),
         THIS_MOMENT,
     )
