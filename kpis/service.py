@@ -10,8 +10,6 @@ watcher and the operators' commands call.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,8 +49,6 @@ from store import versions
 T = TypeVar("T")
 PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
 HISTORY_SECONDS = 7200  # the sparklines of an hour, kept past it
-HISTORY_MAKING_SECONDS = 120  # a thread making them is given up on after this
-log = logging.getLogger(__name__)
 
 
 def _in_district(found: dict, code: str, counts: bool) -> Any:
@@ -73,7 +69,6 @@ class KpiService:
         clock: Callable[[], datetime] = utcnow,
         bucket_seconds: int = 5,
         speed_window: timedelta = timedelta(minutes=15),
-        history_behind: bool = False,
     ) -> None:
         self.engine = engine
         self.profile = profile
@@ -81,7 +76,6 @@ class KpiService:
         self.clock = clock
         self.bucket_seconds = bucket_seconds
         self.speed_window = speed_window
-        self.history_behind = history_behind
         self.moments = Moments(engine, profile.id, self.cache, clock, bucket_seconds)
         self.judge = Judge(profile)
         classes = profile.road_classes
@@ -218,15 +212,7 @@ class KpiService:
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
         sparklines. It reads only hours already over, so it is computed once an hour
-        and again when a batch changes one of them (the past version).
-
-        With ``history_behind`` a refresh that finds the sparklines of this past
-        version missing is given the last ones made (this hour's or the one
-        before's) while they are made again behind it, once for every screen: a
-        late record or the turn of the hour would otherwise cost the refresh
-        that meets it every indicator's 24 hours (seconds at a year of a big
-        city). The tiles' own values never wait: they are always this moment's.
-        """
+        and again when a batch changes one of them (the past version)."""
         moment = self.moments.current()
         hour = moment.now.replace(minute=0, second=0, microsecond=0)
         key = (
@@ -236,18 +222,6 @@ class KpiService:
         found = self.cache.get(key)
         if found is not None:
             return found
-        last_key = f"{moment.prefix}:history-last:{district}:{hours}"
-        if self.history_behind:
-            last = self.cache.get(last_key)
-            if last is not None and last[0] in (hour, hour - timedelta(hours=1)):
-                self._history_behind(key, district, hours)
-                return last[1]
-        return self._history(moment, key, last_key, district, hours)
-
-    def _history(
-        self, moment: Moment, key: str, last_key: str, district: str | None, hours: int
-    ) -> dict:
-        hour = moment.now.replace(minute=0, second=0, microsecond=0)
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
         result: dict[str, list[float | None]] = {}
         memo = self.moments.memo(moment)
@@ -266,32 +240,7 @@ class KpiService:
                     values.append(value or 0.0 if agg.counts else value)
                 result[kpi.id] = values
         self.cache.set(key, result, timeout=HISTORY_SECONDS)
-        self.cache.set(last_key, (hour, result), timeout=HISTORY_SECONDS)
         return result
-
-    def _history_behind(self, key: str, district: str | None, hours: int) -> None:
-        """The sparklines of ``key`` made in a thread of their own, by one
-        process and thread at a time (the cache's ``add`` is the lock)."""
-        making = f"{key}:making"
-        if not self.cache.add(making, 1, timeout=HISTORY_MAKING_SECONDS):
-            return  # another screen's refresh is making them
-
-        def make() -> None:
-            try:  # a moment of its own: the render's connection is not shared
-                moment = self.moments.current()
-                hour = moment.now.replace(minute=0, second=0, microsecond=0)
-                now_key = (
-                    f"{moment.prefix}:history:{district}:{hours}:"
-                    f"{hour.isoformat()}:{moment.versions.past}"
-                )
-                last_key = f"{moment.prefix}:history-last:{district}:{hours}"
-                self._history(moment, now_key, last_key, district, hours)
-            except Exception:  # the next refresh asks again; the wall goes on
-                log.exception("the sparklines could not be made")
-            finally:
-                self.cache.delete(making)
-
-        threading.Thread(target=make, name="citywall-history", daemon=True).start()
 
     # -- the records behind the KPIs (domain pages, tables, CSV) -------------------
     def records(self, f: RecordFilter, limit: int | None = 1000) -> list[dict]:

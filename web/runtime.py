@@ -128,11 +128,7 @@ class FallbackCache(BaseCache):
 def kpi_service() -> KpiService:
     p = profile()
     return KpiService(
-        engine(),
-        p,
-        cache=make_cache(settings()),
-        speed_window=p.speed_window,
-        history_behind=True,  # a wall's refresh never waits for its sparklines
+        engine(), p, cache=make_cache(settings()), speed_window=p.speed_window
     )
 
 

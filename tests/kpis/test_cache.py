@@ -130,28 +130,6 @@ def test_a_late_record_for_a_past_hour_reaches_what_was_memoised(engine, seoul):
     assert after[1][-6] == before[1][-6]
 
 
-def test_after_a_late_record_the_sparklines_are_made_again_behind_the_refresh(
-    engine, seoul
-):
-    feed, complaints = _feed(engine, seoul)
-    service = KpiService(
-        engine, seoul, cache=SimpleCache(), clock=lambda: NOW, history_behind=True
-    )
-    feed.run()
-    before = service.history()["complaints_today"]  # none yet: made at once
-    complaints.at = NOW - timedelta(hours=5)
-    feed.run()
-    assert _value(service, "complaints_today") == 2  # the tile never waits
-    # the refresh that meets the late record gets the last sparklines...
-    assert service.history()["complaints_today"] == before
-    # ...while they are made again behind it, then served to every refresh
-    deadline = time.monotonic() + 30
-    while (after := service.history()["complaints_today"]) == before:
-        assert time.monotonic() < deadline, "the sparklines were never made again"
-        time.sleep(0.05)
-    assert after[-1] == before[-1] + 1 and after[-6] == before[-6]
-
-
 def test_another_store_at_the_same_version_is_never_served_from_the_cache(
     tmp_path, seoul, redis_cache
 ):
