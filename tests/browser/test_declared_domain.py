@@ -113,6 +113,8 @@ def test_a_declared_domain_has_its_page_tiles_plan_csv_and_rotation(dash_duo, ai
     driver.get(f"{url}/wall?lang=ko")
     dash_duo.wait_for_element("#kiosk-stage .kpi-tile", timeout=30)
     ActionChains(driver).send_keys(Keys.SPACE).perform()  # paused: no turn meanwhile
+    # the pause taken before the next key (two presses at once: one may be lost)
+    dash_duo.wait_for_contains_text("#kiosk-countdown", "일시 정지", timeout=5)
     ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
     dash_duo.wait_for_contains_text("#kiosk-countdown", "2/2 · 대기", timeout=10)
     dash_duo.wait_for_element("#kiosk-stage .plan-block", timeout=30)
