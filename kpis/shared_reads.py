@@ -93,10 +93,14 @@ class _Groups:
 
 
 def _keys(conn: Connection, memo: Memo) -> tuple[str, ...]:
-    """Every key of the facet groups the store keeps, category first."""
-    groups = memo(("facet_groups",), lambda: facet_groups(conn))
-    keys = {key for group in groups for key in group}
-    return tuple(sorted(keys, key=lambda k: (k != "category", k)))
+    """Every key of the facet groups the store keeps, category first (worked out
+    once per past version, not at each of a refresh's hundred reads)."""
+
+    def keys() -> tuple[str, ...]:
+        found = {key for group in facet_groups(conn) for key in group}
+        return tuple(sorted(found, key=lambda k: (k != "category", k)))
+
+    return memo(("facet_keys",), keys)
 
 
 def edge_counts(
