@@ -35,9 +35,11 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def wall_app(tmp_path_factory):
-    """The Dash app on a 15-day demo store, imported once per test session."""
+    """The Dash app on a 15-day demo store, built once for the browser tests. Its
+    feeds stop when they end: a feed left running logs into the tests after them
+    (a CLI test that reads its one line of stderr found it)."""
     _require_browser()
     folder = tmp_path_factory.mktemp("wall")
     # The demo's own alerts come and go with the clock: the shared wall stays in its
