@@ -92,17 +92,16 @@ def fill_colours(
     """Each district's fill, as the choropleth paints it (None: not painted), on
     the scale's ``bounds`` when they are set (plotly's own choice otherwise)."""
     low, high = bounds or z_range(z)
-    scale = get_colorscale(COLOURS)  # slow to look up: once, not per district
-    return [
-        None
-        if v is None
-        else sample_colorscale(
-            scale,
-            [(1 - (v - low) / (high - low)) if reverse else (v - low) / (high - low)],
-            colortype="rgb",
-        )[0]
-        for v in z
-    ]
+    at = [(v - low) / (high - low) for v in z if v is not None]
+    # one call for every district: each call checks the whole scale again
+    sampled = iter(
+        sample_colorscale(
+            get_colorscale(COLOURS), [1 - x if reverse else x for x in at], "rgb"
+        )
+        if at
+        else []
+    )
+    return [None if v is None else next(sampled) for v in z]
 
 
 def label_colours(

@@ -69,12 +69,23 @@ class _SharedConnection:
             self.conn.close()
 
 
-# (the Moments, its pinned moment) and the shared connection while a render is made
+class Superseded(Exception):
+    """A render made aside for a data version a newer one has replaced: nobody
+    will be shown it, and finishing it would only slow the refresh that reads
+    the new batch (two threads making renders share one interpreter)."""
+
+
+# (the Moments, its pinned moment, made aside?) and the shared connection while a
+# render is made
 _PINNED: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
     "citywall_render_moment", default=None
 )
 _SHARED: contextvars.ContextVar[_SharedConnection | None] = contextvars.ContextVar(
     "citywall_render_connection", default=None
+)
+# what a render made, to be written to the cache in one round trip at its end
+_LATER: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "citywall_render_later", default=None
 )
 
 
@@ -122,6 +133,13 @@ class PastSums:
                 self._kept.popitem(last=False)
 
 
+def _older(moment: Moment, than: Moment | None) -> bool:
+    """Whether ``moment`` came before ``than`` in the same store."""
+    if than is None or moment.versions.store != than.versions.store:
+        return False
+    return (moment.versions.data, moment.bucket) < (than.versions.data, than.bucket)
+
+
 class Moments:
     """One store's moments for one city, and the cache their answers live in."""
 
@@ -140,18 +158,26 @@ class Moments:
         self.bucket_seconds = bucket_seconds
         # without a cache nothing is memoised, in the process either
         self.past = None if isinstance(cache, NullCache) else PastSums()
+        # the newest versions a refresh of this process has read
+        self._newest: versions.Versions | None = None
         # what the parts of this moment's refresh share (``THIS_MOMENT``)
         self._shared: tuple[str, dict[str, Any]] = ("", {})
+        self._shared_moment: Moment | None = None
         self._shared_lock = threading.Lock()
 
     def current(self) -> Moment:
         """This moment: inside a render (``pinned``) the render's own."""
         pinned = _PINNED.get()
         if pinned is not None and pinned[0] is self:
+            if pinned[2] and self._superseded(pinned[1]):
+                raise Superseded(pinned[1].key("render"))
             return pinned[1]
         now = self.clock()
         with self.engine.connect() as conn:
             v = versions.versions(conn)
+        newest = self._newest
+        if newest is None or newest.store != v.store or newest.data < v.data:
+            self._newest = v
         return Moment(
             now,
             int(now.timestamp()) // self.bucket_seconds,
@@ -160,17 +186,32 @@ class Moments:
         )
 
     @contextmanager
-    def pinned(self, moment: Moment) -> Iterator[None]:
-        """Every read inside reads ``moment``, through one connection."""
-        token = _PINNED.set((self, moment))
+    def pinned(self, moment: Moment, aside: bool = False) -> Iterator[None]:
+        """Every read inside reads ``moment``, through one connection. A render
+        made ``aside`` stops (``Superseded``) at its next part once a refresh has
+        read a newer data version."""
+        token = _PINNED.set((self, moment, aside))
         shared = _SharedConnection(self.engine)
         shared_token = _SHARED.set(shared)
+        later: dict[str, Any] = {}
+        later_token = _LATER.set(later)
         try:
             yield
         finally:
+            _LATER.reset(later_token)
             _SHARED.reset(shared_token)
             _PINNED.reset(token)
             shared.close()
+            if later:
+                self.cache.set_many(later, timeout=self.timeout)
+
+    def _superseded(self, moment: Moment) -> bool:
+        newest = self._newest
+        return (
+            newest is not None
+            and newest.store == moment.versions.store
+            and newest.data > moment.versions.data
+        )
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -195,13 +236,38 @@ class Moments:
         lets screens refreshing together share one computation)."""
         moment = self.current()
         key = moment.key(what)
-        found = self.cache.get(key)
+        kept = self.kept(moment)
+        found = kept.get(key)
         if found is not None:
             return found
-        with self.connection() as conn:
-            result = build(conn, moment.now, self.memo(moment))
-        self.cache.set(key, result, timeout=self.timeout)
-        return result
+        found = self.cache.get(key)
+        if found is None:
+            with self.connection() as conn:
+                found = build(conn, moment.now, self.memo(moment))
+            later = _LATER.get()
+            if later is None:
+                self.cache.set(key, found, timeout=self.timeout)
+            else:  # a render's parts go to the cache together, at its end
+                later[key] = found
+        kept[key] = found
+        return found
+
+    def kept(self, moment: Moment) -> dict[str, Any]:
+        """What this process made or read for ``moment`` (the last moment only: the
+        refreshes of a new one never ask for the older one's answers). A refresh
+        asks for some parts twice, and a warm one for its whole render: each a
+        round trip to a shared cache, and the answer never changes in a moment.
+        Without a cache nothing is kept (an empty dict each time)."""
+        if self.past is None:
+            return {}
+        at = moment.key("")
+        with self._shared_lock:
+            if self._shared[0] != at:
+                if _older(moment, self._shared_moment):
+                    return {}  # a render made aside, finished after the turn
+                self._shared = (at, {})
+                self._shared_moment = moment
+            return self._shared[1]
 
     @property
     def timeout(self) -> int:
@@ -242,11 +308,7 @@ class Moments:
         answers only are kept: the refreshes of a new one never ask for them)."""
         if self.past is None:  # no cache: nothing kept
             return compute()
-        at = moment.key("")
-        with self._shared_lock:
-            if self._shared[0] != at:
-                self._shared = (at, {})
-            shared = self._shared[1]
+        shared = self.kept(moment)
         found = shared.get(name, MISSING)
         if found is MISSING:
             found = shared[name] = compute()

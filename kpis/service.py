@@ -93,10 +93,11 @@ class KpiService:
         return self.moments.current()
 
     @contextmanager
-    def reading_at(self, moment: Moment) -> Iterator[None]:
+    def reading_at(self, moment: Moment, aside: bool = False) -> Iterator[None]:
         """Every answer asked for inside reads the store at ``moment``, through one
-        connection: a render's parts never straddle a batch."""
-        with self.moments.pinned(moment):
+        connection: a render's parts never straddle a batch. Made ``aside``, it
+        stops once a newer batch has been read (``kpis.moment.Superseded``)."""
+        with self.moments.pinned(moment, aside):
             yield
 
     # -- what pages ask --------------------------------------------------------------
@@ -548,15 +549,15 @@ class KpiService:
         before...), to the minute. It is a matter of the past, so it is worked out
         once a minute, and again when a batch changes a past hour, rather than at
         every moment: about half of a refresh's queries otherwise."""
-        minute = w.now.replace(second=0, microsecond=0)
-        before = compile.previous(kpi, replace(w, now=minute), self.context)
-        if before is None:  # compared with nothing
+        if kpi.compare.kind == "none":  # compared with nothing
             return None
-        return memo(
-            ("previous", kpi.id, scope, minute),
-            lambda: q.run(conn, before, scope, memo),
-            PREVIOUS_SECONDS,
-        )
+        minute = w.now.replace(second=0, microsecond=0)
+
+        def read() -> Any:  # built only when the memo has not got it
+            before = compile.previous(kpi, replace(w, now=minute), self.context)
+            return q.run(conn, before, scope, memo)
+
+        return memo(("previous", kpi.id, scope, minute), read, PREVIOUS_SECONDS)
 
     def _cached(
         self, what: str, arg: Any, build: Callable[[Connection, Window, Memo], T]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import dash
+from dash.development.base_component import Component
 from plotly.utils import PlotlyJSONEncoder
 
 from pages._services import services
@@ -28,6 +29,17 @@ from pages._services import services
 def encoded(value: Any) -> str:
     """What Dash would send, as JSON: components, figures and patches alike."""
     return json.dumps(value, cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+def as_sent(value: Any) -> Any:
+    """A component tree as the JSON Dash sends it (dicts, lists, text): kept and
+    sent again, it costs neither the components' building nor their encoding."""
+    if isinstance(value, Component):
+        sent = value.to_plotly_json()
+        return {**sent, "props": {k: as_sent(v) for k, v in sent["props"].items()}}
+    if isinstance(value, list | tuple):
+        return [as_sent(v) for v in value]
+    return value
 
 
 def digest(value: Any) -> str:

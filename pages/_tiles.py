@@ -3,6 +3,9 @@ KPI's domain page and to its CSV (inside an embed, as the embed links)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dash import Patch
 
 from city.i18n import t
@@ -27,6 +30,7 @@ from components.tile_groups import (
     rotation_views,
 )
 from kpis.score import scores_for
+from pages._changed import as_sent
 from pages._embedding import Embedding
 from pages._services import services
 
@@ -122,7 +126,7 @@ def grouped_tiles_patch(
     """A refresh of the grouped tiles: the tabs' scores and the blocks' cells,
     leaving which of them the browser shows as it is."""
     patch = Patch()
-    headings, blocks = _group_contents(lang, pages, embedding)
+    headings, blocks = _group_contents(lang, pages, embedding, _kept_tiles)
     for i, heading in enumerate(headings, start=1):  # after the "all" tab
         patch[0]["props"]["children"][i]["props"]["children"]["props"]["children"] = (
             group_tab(heading)
@@ -132,10 +136,49 @@ def grouped_tiles_patch(
     return patch
 
 
+TILES_KEPT = 5000  # compact tiles kept as sent: sixty a page, in each language
+
+
+class _KeptTiles:
+    """Compact tiles as Dash sends them, by everything they show, for one profile.
+
+    After a batch most of sixty tiles show what they showed before: building and
+    encoding them again was a sixth of the refresh that reads the batch."""
+
+    def __init__(self) -> None:
+        self.profile: CityProfile | None = None
+        self.tiles: dict[tuple, dict] = {}
+
+    def __call__(self, profile: CityProfile, key: tuple) -> dict:
+        """``key``: (indicator id, its value, language, link)."""
+        if profile is not self.profile:  # another city: its own indicators
+            self.profile, self.tiles = profile, {}
+        found = self.tiles.get(key)
+        if found is None:
+            found = as_sent(_built_tile(profile, key))
+            if len(self.tiles) >= TILES_KEPT:  # values of long ago: start again
+                self.tiles = {}
+            self.tiles[key] = found
+        return found
+
+
+def _built_tile(profile: CityProfile, key: tuple) -> Any:
+    """A compact tile as a component, for a page's layout."""
+    kpi, value, lang, link = key
+    return compact_tile(profile.indicators_by_id[kpi], value, lang, href=link)
+
+
+_kept_tiles = _KeptTiles()
+
+
 def _group_contents(
-    lang: str, pages: tuple[Page, ...], embedding: Embedding | None
+    lang: str,
+    pages: tuple[Page, ...],
+    embedding: Embedding | None,
+    made: Callable[[CityProfile, tuple], Any] = _built_tile,
 ) -> tuple[list[GroupHeading], list[list]]:
-    """Each group's heading (in the domains' order) and each part's cells."""
+    """Each group's heading (in the domains' order) and each part's cells, their
+    tiles from ``made`` (a refresh's: as sent, kept from one to the next)."""
     service = services().kpis()
     profile = services().profile()
     values = service.tiles()
@@ -161,11 +204,9 @@ def _group_contents(
                 t(lang, "groups.part", part=part.part, parts=part.parts),
             ),
             *(
-                compact_tile(
-                    profile.indicators_by_id[kpi],
-                    by_id[kpi],
-                    lang,
-                    href=_page_link(kpi, lang, None, embedding),
+                made(
+                    profile,
+                    (kpi, by_id[kpi], lang, _page_link(kpi, lang, None, embedding)),
                 )
                 for kpi in part.kpi_ids
                 if kpi in by_id

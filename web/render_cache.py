@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
-from kpis.moment import Moment
+from kpis.moment import Moment, Superseded
 from kpis.service import KpiService
 
 T = TypeVar("T")
@@ -48,8 +48,12 @@ class RenderCache:
         depends on but the store and the time: the page, its language, filters)."""
         moment = self.kpis.moment()
         key = moment.key(f"moment:{name}")
-        found = self.cache.get(key)
+        kept = self.kpis.moments.kept(moment)  # this process's copy, if it has one
+        found = kept.get(key)
+        if found is None:
+            found = self.cache.get(key)
         if found is not None:
+            kept[key] = found
             return found
         last_key = f"{moment.prefix}:last:{name}"
         last = self.cache.get(last_key)  # (data version, bucket, render)
@@ -68,11 +72,17 @@ class RenderCache:
         return self._make(key, last_key, moment, build)
 
     def _make(
-        self, key: str, last_key: str, moment: Moment, build: Callable[[], T]
+        self,
+        key: str,
+        last_key: str,
+        moment: Moment,
+        build: Callable[[], T],
+        aside: bool = False,
     ) -> T:
-        with self.kpis.reading_at(moment):
+        with self.kpis.reading_at(moment, aside):
             result = build()
         self.cache.set(key, result, timeout=self.kpis.moments.timeout)
+        self.kpis.moments.kept(moment)[key] = result
         last = (moment.versions.data, moment.bucket, result)
         self.cache.set(last_key, last, timeout=LAST_SECONDS)
         return result
@@ -84,7 +94,9 @@ class RenderCache:
 
         def make() -> None:
             try:
-                context.run(self._make, key, last_key, moment, build)
+                context.run(self._make, key, last_key, moment, build, True)
+            except Superseded:  # a newer batch is in: nobody would see this one
+                log.debug("%s superseded by a newer batch", key)
             except Exception:  # the next refresh tries again, in the foreground
                 log.exception("making %s failed", key)
             finally:

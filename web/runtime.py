@@ -110,6 +110,10 @@ class FallbackCache(BaseCache):
     def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
         return self._use(lambda c: c.set(key, value, timeout=timeout))
 
+    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list:
+        """In one round trip to Redis (a pipeline)."""
+        return self._use(lambda c: c.set_many(mapping, timeout=timeout))
+
     def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
         return self._use(lambda c: c.add(key, value, timeout=timeout))
 

@@ -233,3 +233,126 @@ def test_renders_stuck_on_another_store_hold_up_none_of_this_ones(
     finally:
         stuck.set()
         other_engine.dispose()
+
+
+# -- round trips to the shared cache ---------------------------------------------------
+
+
+class Counting(SimpleCache):
+    """A cache that notes what it is asked: each call is a round trip to Redis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets: list[str] = []
+        self.sets: list[str] = []
+        self.batches: list[list[str]] = []
+
+    def get(self, key):
+        self.gets.append(key)
+        return super().get(key)
+
+    def set(self, key, value, timeout=None):
+        self.sets.append(key)
+        return super().set(key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        self.batches.append(list(mapping))
+        for key, value in mapping.items():  # not through ``set``: one round trip
+            super().set(key, value, timeout)
+        return list(mapping)
+
+
+def test_a_renders_parts_reach_the_cache_in_one_write_at_its_end(engine, seoul):
+    """A cold render asks for a dozen parts: each went to Redis on its own (a
+    round trip each); now they go together, once the render is made."""
+    feed, _ = _feed(engine, seoul)
+    feed.run()
+    cache = Counting()
+    service = KpiService(engine, seoul, cache=cache, clock=lambda: NOW)
+    seen_during: list[int] = []
+
+    def render() -> tuple:
+        tiles = service.tiles()
+        health = service.source_health()
+        seen_during.append(len(cache.batches))
+        return tiles, health, service.source_health()
+
+    tiles, health, again = rendered(service, "page", render)
+    assert seen_during == [0] and again == health
+    (parts,) = cache.batches
+    assert any(":tiles:" in k for k in parts) and any(":health:" in k for k in parts)
+    # asked once each: the second ask of the moment was answered in the process
+    assert sum(":health:" in k for k in cache.gets) == 1
+    assert not any(":tiles:" in k or ":health:" in k for k in cache.sets)
+    # another worker reads them from the shared cache, computing nothing
+    other = KpiService(engine, seoul, cache=cache, clock=lambda: NOW)
+    statements = []
+    note = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert other.tiles() == tiles
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    # only the moment's versions, read at each ask outside a render
+    assert statements and all("FROM store_meta" in s for s in statements)
+
+
+def test_a_warm_refresh_asks_the_shared_cache_for_its_render_once(engine, seoul):
+    feed, _ = _feed(engine, seoul)
+    feed.run()
+    cache = Counting()
+    service = KpiService(engine, seoul, cache=cache, clock=lambda: NOW)
+    assert rendered(service, "page", lambda: "first") == "first"
+    cache.gets.clear()
+    for _ in range(3):
+        assert rendered(service, "page", lambda: "again") == "first"
+    assert cache.gets == []
+    feed.run()  # a new data version: the shared cache is asked again
+    assert rendered(service, "page", lambda: "after") == "after"
+    assert any(":moment:page:" in k for k in cache.gets)
+
+
+def test_what_a_process_keeps_of_a_moment_never_goes_back_to_an_older_one(paced):
+    """A render made aside may finish after the bucket turned: what it keeps must
+    not push out the newer moment's answers."""
+    service, clock, _ = paced
+    old = service.moment()
+    clock.now += timedelta(seconds=service.bucket_seconds)
+    new = service.moment()
+    service.moments.kept(new)["answer"] = 1
+    service.moments.kept(old)["stale"] = 0
+    assert service.moments.kept(new) == {"answer": 1}
+
+
+def test_a_render_made_aside_stops_once_a_newer_batch_is_read(paced):
+    """At a bucket's turn a render of the same data is made aside; when a batch
+    lands meanwhile, the refresh that reads it must not share the interpreter
+    with a render nobody will see: the aside one stops at its next part."""
+    service, clock, feed = paced
+    assert rendered(service, "page", lambda: "first") == "first"
+    clock.now += timedelta(seconds=service.bucket_seconds)
+    parts: list[str] = []
+    first_part_done, go_on = threading.Event(), threading.Event()
+
+    def aside() -> str:
+        parts.append("tiles")
+        service.tiles()
+        first_part_done.set()
+        assert go_on.wait(10)
+        parts.append("health")
+        service.source_health()
+        parts.append("done")
+        return "aside"
+
+    assert rendered(service, "page", aside) == "first"  # the last, while made aside
+    making = f"{service.moment().key('moment:page')}:making"
+    assert first_part_done.wait(10)
+    feed.run()
+    assert _value(service, "complaints_open") == 2  # a refresh reads the batch
+    go_on.set()
+    deadline = time.monotonic() + 5
+    while service.cache.has(making):  # its maker lets go of the moment when done
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert parts == ["tiles", "health"]  # stopped before reading its next part
+    assert rendered(service, "page", lambda: "new batch") == "new batch"

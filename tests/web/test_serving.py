@@ -202,3 +202,29 @@ def test_the_first_requests_of_a_threaded_worker_all_find_their_callbacks(
 
         with ThreadPoolExecutor(16) as pool:
             assert sorted(pool.map(draw, range(16))) == [200] * 16
+
+
+def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_full_passes():
+    """gunicorn calls the hook once the worker has the app: everything alive then is
+    frozen, and the garbage requests make later is still collected."""
+    import gc
+    import weakref
+
+    from web.serving import gunicorn_settings, keep_startup_objects_out_of_gc
+
+    class Node:
+        pass
+
+    assert gunicorn_settings()["post_worker_init"] is keep_startup_objects_out_of_gc
+    loaded = [Node() for _ in range(1000)]
+    try:
+        keep_startup_objects_out_of_gc()
+        assert gc.get_freeze_count() >= len(loaded)
+        later = Node()
+        later.me = later  # a cycle only the collector frees
+        gone = weakref.ref(later)
+        del later
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
