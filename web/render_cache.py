@@ -2,7 +2,9 @@
 
 The KPI layer caches data; this caches what a page makes of it (the JSON Dash
 sends), under the KPI layer's moment (``kpis.moment``: one data version in one
-time bucket), so a warm refresh costs one small query and one cache read.
+time bucket), so a warm refresh costs one small query and one cache read (none
+once this process has the render: it keeps its moment's renders, see
+``Moments.kept``).
 
 When only the clock has moved on (the same data, a new bucket), the last render
 of this data answers at once while one of this process's few kept threads makes
