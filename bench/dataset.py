@@ -189,19 +189,22 @@ def drop_all(url: str) -> None:
 
 
 class LiveFeed:
-    """A connector that sends, at each pull, the last minute of the live city."""
+    """A connector that sends, at each pull, the last ``seconds`` of the live city
+    (a minute by default)."""
 
     protocol = "synthetic"
 
-    def __init__(self, city: SyntheticCity) -> None:
+    def __init__(self, city: SyntheticCity, seconds: float = 60.0) -> None:
         self.city = city
+        self.seconds = seconds
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
-        return self.city.live(now)
+        return self.city.live(now, self.seconds)
 
 
 def live_runner(
-    engine: Engine, profile: CityProfile, city: SyntheticCity
+    engine: Engine, profile: CityProfile, city: SyntheticCity, seconds: float = 60.0
 ) -> SourceRunner:
-    """A runner whose every ``run()`` lands one minute of live records at once."""
-    return SourceRunner(engine, profile, LIVE, connector=LiveFeed(city))
+    """A runner whose every ``run()`` lands the last ``seconds`` of live records at
+    once."""
+    return SourceRunner(engine, profile, LIVE, connector=LiveFeed(city, seconds))

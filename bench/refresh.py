@@ -64,6 +64,15 @@ def _timed(
     return ms
 
 
+def live_seconds(batches: int) -> float:
+    """The live seconds each timed batch lands: a minute, or less when the batches
+    would together bring more than an hour. They land within seconds, all in the
+    current hour, whose rows every refresh reads from the table (the whole hours
+    come from the rollups): more than an hour of records in it is a load no wall
+    meets."""
+    return min(60.0, 3600.0 / batches)
+
+
 def measure_refresh(
     database_url: str,
     profile_path: str,
@@ -75,10 +84,11 @@ def measure_refresh(
     backfills: int = 5,
 ) -> RefreshTimes:
     """Refresh the overview of the store at ``database_url`` again and again for
-    ``warm_seconds``; then ``batches`` times land a live minute of ``city`` and
-    refresh; then ``backfills`` times land a minute three hours back and refresh."""
+    ``warm_seconds``; then ``batches`` times land a live minute of ``city`` (less
+    for more than 60 batches, ``live_seconds``) and refresh; then ``backfills``
+    times land as much three hours back and refresh."""
     engine = connect(database_url)
-    runner = live_runner(engine, profile, city)
+    runner = live_runner(engine, profile, city, live_seconds(batches))
     try:
         with serving(database_url, profile_path, redis_url, workers=1) as server:
             url = server.url

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bench import baseline
 from bench.copy import copy_store
 from bench.dataset import StoreInfo, count_rows, kept_store, live_runner, this_hour
-from bench.refresh import measure_refresh
+from bench.refresh import live_seconds, measure_refresh
 from bench.synthetic import SPEED_STEP, SyntheticCity, Volume
 from kpis.service import KpiService
 from store.schema import events
@@ -170,6 +170,27 @@ def test_a_live_minute_lands_whole_and_placed(small_store, seoul):
             .all()
         )
     assert len(live) == len(expected.events) and None not in live
+
+
+def test_a_hundred_timed_batches_bring_an_hour_of_the_city_not_more(small_store, seoul):
+    """The timed batches land within seconds, all in the current hour: a hundred
+    whole minutes would fill it with more records than any hour holds."""
+    assert [live_seconds(n) for n in (3, 30, 60, 100, 200)] == [60, 60, 60, 36, 18]
+    engine, info = small_store[2], small_store[3]
+    city = SyntheticCity(seoul, info.end, SMALL, start=info.start)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    runner = live_runner(engine, seoul, city, live_seconds(100))
+    runner.clock = lambda: now
+    assert runner.run().error is None
+    with engine.connect() as conn:
+        landed = conn.execute(
+            select(events.c.occurred_at).where(
+                events.c.source_id.like(f"live-%-{now.timestamp():.3f}-%")
+            )
+        ).scalars()
+        ages = [(now - t).total_seconds() for t in landed]
+    assert ages and all(0 <= age <= 36 for age in ages)
+    assert len(ages) == len(city.live(now, 36).events)
 
 
 def test_the_live_city_reports_each_link_once_a_step_as_the_year_does(seoul):
