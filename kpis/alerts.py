@@ -3,6 +3,8 @@ concerned, issued and expiry, in the wall's language when the feed sent it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,15 +54,26 @@ class AlertBrief:
         return self.instruction
 
 
-def coverage(conn: Connection, event_id: int, own: str | None) -> tuple[str, ...]:
-    """The districts an event covers: its own and its further areas; empty when it
-    has no district (city-wide)."""
-    if own is None:
-        return ()
-    further = conn.execute(
-        select(event_areas.c.district_code).where(event_areas.c.event_id == event_id)
-    ).scalars()
-    return tuple(sorted({own, *further}))
+def coverages(
+    conn: Connection, owners: Iterable[tuple[int, str | None]]
+) -> dict[int, tuple[str, ...]]:
+    """The districts each event covers, by its id: its own and its further areas;
+    empty when it has no district (city-wide). One query for all of them."""
+    owners = dict(owners)
+    placed = [event_id for event_id, own in owners.items() if own is not None]
+    further: dict[int, set[str]] = defaultdict(set)
+    if placed:
+        rows = conn.execute(
+            select(event_areas.c.event_id, event_areas.c.district_code).where(
+                event_areas.c.event_id.in_(placed)
+            )
+        )
+        for event_id, code in rows:
+            further[event_id].add(code)
+    return {
+        event_id: () if own is None else tuple(sorted({own, *further[event_id]}))
+        for event_id, own in owners.items()
+    }
 
 
 def active(
@@ -87,6 +100,7 @@ def briefs(conn: Connection, now: datetime, limit: int = 6) -> list[AlertBrief]:
         .order_by(_SEVERITY.desc(), events.c.occurred_at.desc(), events.c.id.desc())
         .limit(limit)
     ).all()
+    covered = coverages(conn, ((r.id, r.district_code) for r in rows))
     found = []
     for r in rows:
         attrs = r.attrs or {}
@@ -97,7 +111,7 @@ def briefs(conn: Connection, now: datetime, limit: int = 6) -> list[AlertBrief]:
                 category=r.category,
                 title=r.title,
                 severity=r.severity,
-                districts=coverage(conn, r.id, r.district_code),
+                districts=covered[r.id],
                 issued_at=r.occurred_at,
                 expires_at=r.expires_at,
                 instruction=attrs.get("instruction"),

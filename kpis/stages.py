@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from city.ladder import Ladder, Stage, StageRule
 from city.records import RETRACTED_STATUSES, TITLE_KEY
 from kpis import queries as q
-from kpis.alerts import AlertBrief, coverage
+from kpis.alerts import AlertBrief, coverages
 from store.schema import events
 
 
@@ -93,24 +93,29 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
     """The stage the rules give now: the highest stage any rule reaches."""
     found: list[Cause] = []
     alerts = quakes = None
+    areas: dict[int, tuple[str, ...]] = {}
     pm25 = None
     for rule in ladder.rules:
         if rule.when == "alert":
-            alerts = _alerts(conn, now) if alerts is None else alerts
+            if alerts is None:
+                alerts = _alerts(conn, now)
+                areas |= coverages(conn, ((a.id, a.district_code) for a in alerts))
             found += [
                 Cause(
                     rule,
                     a.id,
                     a.title,
                     a.severity,
-                    coverage(conn, a.id, a.district_code),
+                    areas[a.id],
                     title_key=(a.attrs or {}).get(TITLE_KEY),
                 )
                 for a in alerts
                 if _matches(rule, a)
             ]
         elif rule.when == "quake":
-            quakes = _quakes(conn, now) if quakes is None else quakes
+            if quakes is None:
+                quakes = _quakes(conn, now)
+                areas |= coverages(conn, ((e.id, e.district_code) for e in quakes))
             for quake in quakes:
                 magnitude = (quake.attrs or {}).get("magnitude")
                 if isinstance(magnitude, int | float) and magnitude >= (
@@ -122,7 +127,7 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                             quake.id,
                             quake.title,
                             quake.severity,
-                            coverage(conn, quake.id, quake.district_code),
+                            areas[quake.id],
                             float(magnitude),
                             title_key=(quake.attrs or {}).get(TITLE_KEY),
                         )

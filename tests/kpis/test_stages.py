@@ -228,3 +228,38 @@ def test_a_profile_may_move_only_the_threshold(tmp_path):
     assert {r.stage for r in ladder.rules} == {2}
     load_ladder({"layout_from": "high"}, problems)
     assert problems == ["[disaster] `layout_from` must be a stage's level (an integer)"]
+
+
+def test_the_alerts_areas_are_read_in_one_query(engine):
+    """Each alert keeps its own districts, and a refresh asks for all of their
+    further areas at once (it asked once per alert before)."""
+    from sqlalchemy import event
+
+    from kpis.alerts import briefs
+
+    _store(
+        engine,
+        _alert("one", "Severe", district="11650", areas=("11680", "11710")),
+        _alert("two", "Moderate", district="11680", areas=("11740",)),
+        _alert("city", "Minor", district=None, category="strong_wind"),
+        _alert("alone", "Minor", district="11710", category="heat_wave"),
+    )
+    asked = []
+
+    def count(conn, cursor, statement, *args):
+        if "event_areas" in statement:
+            asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with engine.connect() as conn:
+            found = {b.title: b.districts for b in briefs(conn, T0, limit=10)}
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert found == {
+        "Severe heavy rain warning": ("11650", "11680", "11710"),
+        "Moderate heavy rain warning": ("11680", "11740"),
+        "Minor strong wind warning": (),  # city-wide
+        "Minor heat wave warning": ("11710",),
+    }
+    assert len(asked) == 1
