@@ -5,30 +5,39 @@ from the next one on holds anything.
 A window's whole hours come from the rollups; the parts of an hour at its ends
 (the current hour up to now, and where a rolling window starts) from the rows.
 Sixty indicators over a few domains share a handful of such parts, so each part
-is read once per moment, counted by district and by the values of every key the
-store keeps facets of (``store.facets``), and each indicator's filter picks its
-own from those groups here: one query per domain and part instead of one per
-indicator (the refresh after a batch made 60 of them before).
+is grouped once per moment, by district and by the values of every key the store
+keeps facets of (``store.facets``), and each indicator's filter picks its own
+from those groups here (the refresh after a batch made 60 queries before).
+
+The parts are cut from their hour's rows, read whole: an hour already over is
+kept until a batch changes a past hour, since the rolling windows' starts and the
+comparisons' ends move through the same few past hours from one moment to the
+next; the current hour is read once a moment for all its parts (up to now, and
+after now for what is open). A refresh after a batch reads the current hour of
+each domain and nothing else of the rows (it made 24 partial reads before).
 """
 
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Float, Select, bindparam, func, select
+from sqlalchemy import Connection, Float, Select, bindparam, cast, null, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
 from kpis.memo import THIS_MOMENT, Memo
-from store.rollups import NO_DISTRICT, close_bucket
+from store.rollups import NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
 from store.versions import facet_groups
+
+HOUR = timedelta(hours=1)
 
 
 class hours_between(FunctionElement):
@@ -115,50 +124,11 @@ def edge_counts(
 ) -> dict[str | None, float]:
     """Events of ``match`` (of a group the store keeps, or None) that opened
     (occurred) or closed in [start, end) (or (start, end)), per district."""
-    keys = _keys(conn, memo)
-    groups: _Groups = memo(
-        ("edge", domain, what, start, end, after_start, *keys),
-        lambda: _grouped_counts(conn, domain, what, start, end, after_start, keys),
-        THIS_MOMENT,
-    )
     found: dict[str | None, float] = {}
-    for district, n in groups.of(match):
-        found[district] = found.get(district, 0) + n
+    for groups in _parts(conn, domain, what, start, end, after_start, memo):
+        for district, n in groups.of(match):
+            found[district] = found.get(district, 0) + n
     return found
-
-
-def _grouped_counts(
-    conn, domain, what, start, end, after_start, keys: tuple[str, ...]
-) -> _Groups:
-    rows = conn.execute(
-        _counts_statement(what, after_start, keys),
-        {"domain": domain, "start": start, "end": end},
-    )
-    groups = _Groups(keys)
-    for district, *values, n in rows:
-        groups.add(district or None, tuple(values), n)
-    return groups
-
-
-@functools.cache
-def _counts_statement(what: str, after_start: bool, keys: tuple[str, ...]) -> Select:
-    """Built once: building a statement costs more than running it here."""
-    at = events.c.occurred_at if what == "opened" else events.c.closed_at
-    start, end = _bound("start", at), _bound("end", at)
-    columns = [facet_key_column(k) for k in keys]
-    return (
-        select(events.c.district_code, *columns, func.count())
-        .where(
-            events.c.domain == bindparam("domain"),
-            at > start if after_start else at >= start,
-            at < end,
-        )
-        .group_by(events.c.district_code, *columns)
-    )
-
-
-def _bound(name: str, column) -> BindParameter:
-    return bindparam(name, type_=column.type)
 
 
 def edge_histograms(
@@ -171,40 +141,126 @@ def edge_histograms(
 ) -> dict[str, Counter]:
     """Close-time histograms per district (NO_DISTRICT for none) of the events
     of ``match`` closed in [start, end)."""
-    keys = _keys(conn, memo)
-    groups: _Groups = memo(
-        ("edge_histogram", domain, start, end, *keys),
-        lambda: _grouped_buckets(conn, domain, start, end, keys),
-        THIS_MOMENT,
-    )
     found: dict[str, Counter] = defaultdict(Counter)
-    for district, bucket in groups.of(match):
-        found[district or NO_DISTRICT][bucket] += 1
+    for groups in _parts(conn, domain, "buckets", start, end, False, memo):
+        for district, bucket in groups.of(match):
+            found[district or NO_DISTRICT][bucket] += 1
     return dict(found)
 
 
-def _grouped_buckets(conn, domain, start, end, keys: tuple[str, ...]) -> _Groups:
-    rows = conn.execute(
-        _buckets_statement(keys), {"domain": domain, "start": start, "end": end}
-    )
-    groups = _Groups(keys)
-    for district, *values, hours in rows:
-        groups.add(district, tuple(values), close_bucket(hours))
-    return groups
+def _parts(
+    conn: Connection,
+    domain: str,
+    what: str,
+    start: datetime,
+    end: datetime,
+    after_start: bool,
+    memo: Memo,
+) -> Iterator[_Groups]:
+    """[start, end) (or (start, end)) cut at the hours, each part grouped from
+    its hour's rows: once a moment for every indicator that asks."""
+    keys = _keys(conn, memo)
+    rows_of = "opened" if what == "opened" else "closed"
+    for hour in _hours_touched(start, end):
+        a, b = max(start, hour), min(end, hour + HOUR)
+        open_start = after_start and a == start
+
+        def grouped(hour=hour, a=a, b=b, open_start=open_start) -> _Groups:
+            rows = _hour_rows(conn, domain, rows_of, hour, keys, memo)
+            return rows.part(a, b, open_start, counted=what != "buckets")
+
+        yield memo(
+            ("part", domain, what, a, b, open_start, *keys), grouped, THIS_MOMENT
+        )
+
+
+def _hours_touched(start: datetime, end: datetime) -> Iterator[datetime]:
+    hour = hour_of(start)
+    while hour < end:
+        yield hour
+        hour += HOUR
+
+
+@dataclass
+class _HourRows:
+    """The events of a domain that opened (or closed) in one hour, one row each
+    in time order: every part of the hour a refresh asks for is cut from them
+    without another query. x is the close-time bucket of a closed one."""
+
+    keys: tuple[str, ...]
+    times: list[datetime]
+    rows: list[tuple[str | None, tuple[str, ...], int]]  # (district, values, x)
+
+    def part(
+        self, start: datetime, end: datetime, after_start: bool, counted: bool
+    ) -> _Groups:
+        """The rows in [start, end) (or (start, end)) grouped: counted by district
+        and values, or each with its bucket."""
+        first = (bisect_right if after_start else bisect_left)(self.times, start)
+        rows = self.rows[first : bisect_left(self.times, end)]
+        groups = _Groups(self.keys)
+        if counted:
+            for (district, values), n in Counter((d, v) for d, v, _ in rows).items():
+                groups.add(district, values, n)
+        else:
+            for district, values, bucket in rows:
+                groups.add(district, values, bucket)
+        return groups
+
+
+def _hour_rows(
+    conn: Connection,
+    domain: str,
+    what: str,
+    hour: datetime,
+    keys: tuple[str, ...],
+    memo: Memo,
+) -> _HourRows:
+    """An hour's rows, read once: an hour already over is kept until a batch
+    changes a past hour (the rolling windows' starts and the comparisons' ends
+    move through it from one moment to the next); the current one for a moment."""
+
+    def read() -> _HourRows:
+        found = conn.execute(
+            _hour_statement(what, keys),
+            {"domain": domain, "start": hour, "end": hour + HOUR},
+        )
+        times, rows = [], []
+        for at, district, *values, took in found:
+            times.append(at)
+            bucket = close_bucket(took) if took is not None else 0
+            rows.append((district or None, tuple(values), bucket))
+        return _HourRows(keys, times, rows)
+
+    key = ("hour_rows", domain, what, hour, *keys)
+    if hour < hour_of(datetime.now(UTC)):
+        return memo(key, read)
+    return memo(key, read, THIS_MOMENT)
 
 
 @functools.cache
-def _buckets_statement(keys: tuple[str, ...]) -> Select:
-    took = hours_between(events.c.occurred_at, events.c.closed_at)
-    closed = events.c.closed_at
-    # the hours computed by the database: no times to parse for each row
-    return select(
-        events.c.district_code, *(facet_key_column(k) for k in keys), took
-    ).where(
-        events.c.domain == bindparam("domain"),
-        closed >= _bound("start", closed),
-        closed < _bound("end", closed),
+def _hour_statement(what: str, keys: tuple[str, ...]) -> Select:
+    """Built once: building a statement costs more than running it here."""
+    at = events.c.occurred_at if what == "opened" else events.c.closed_at
+    # the hours to close computed by the database: no times to parse for each row
+    took = (
+        hours_between(events.c.occurred_at, events.c.closed_at)
+        if what == "closed"
+        else cast(null(), Float())
     )
+    return (
+        select(at, events.c.district_code, *(facet_key_column(k) for k in keys), took)
+        .where(
+            events.c.domain == bindparam("domain"),
+            at >= _bound("start", at),
+            at < _bound("end", at),
+        )
+        .order_by(at)
+    )
+
+
+def _bound(name: str, column) -> BindParameter:
+    return bindparam(name, type_=column.type)
 
 
 # -- the rollups from the next hour on

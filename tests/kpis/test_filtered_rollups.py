@@ -284,6 +284,51 @@ def test_a_late_record_into_a_past_hour_drops_the_memoised_hours(engine):
     check_events(engine, dict_memo(memo_store, engine))
 
 
+def test_a_late_record_into_a_kept_partial_hour_counts_at_the_next_refresh(engine):
+    """The past hours at windows' ends are kept whole from one moment to the next:
+    a late record into one of them (opened inside one window's single hour, closed
+    where another starts) voids them with the other past sums, and the next
+    refresh counts it; a live batch leaves them kept."""
+    with engine.begin() as conn:
+        facets.use_facet_groups(conn, GROUPS)
+        writes.upsert_events(conn, "a", make_events(150, 6), NOW)
+    memo_store: dict = {}
+    check_events(engine, dict_memo(memo_store, engine))
+    kept = {key for name, key in memo_store if key[0] == "hour_rows"}
+    assert any(key[3] < rollups.hour_of(NOW) for key in kept)  # past hours kept
+    live = dataclasses.replace(
+        make_events(1, 7)[0], source_id="live", occurred_at=NOW - timedelta(seconds=5)
+    )
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", [live], NOW)
+        versions.bump_data_version(conn)
+    check_events(engine, dict_memo(memo_store, engine))
+    past_reads = {
+        (name, key)
+        for name, key in memo_store
+        if key[0] == "hour_rows" and key[3] < rollups.hour_of(NOW)
+    }
+    assert {name for name, _ in past_reads} == {("past", versions_of(engine).past)}
+    start_of_last = WINDOWS[2][0]  # inside a past hour
+    late = dataclasses.replace(
+        make_events(1, 8)[0],
+        source_id="late",
+        occurred_at=BASE + timedelta(hours=30, minutes=20),
+        category="noise",
+        closed_at=start_of_last + timedelta(minutes=1),
+    )
+    assert rollups.hour_of(late.closed_at) == rollups.hour_of(start_of_last)
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", [late], NOW)
+        versions.bump_data_version(conn)
+    check_events(engine, dict_memo(memo_store, engine))
+
+
+def versions_of(engine) -> versions.Versions:
+    with engine.connect() as conn:
+        return versions.versions(conn)
+
+
 def test_a_live_batch_and_a_record_stamped_ahead_count_at_the_next_moment(engine):
     """What a moment's indicators share is read again at the next data version: a
     live batch into the hour now counts at once, and a record stamped hours ahead
