@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from city.privacy import is_personal_field, scrub_text, scrub_value
@@ -77,6 +77,13 @@ MAPPING_OPTIONS = (
         "extra columns kept with each record (never one that names a person)",
         items=str,
     ),
+    Option(
+        "time_format",
+        str,
+        None,
+        "how the times are written when not ISO 8601, in strptime's terms "
+        "(Seoul's Open API: %Y%m%d%H%M)",
+    ),
 )
 
 
@@ -89,6 +96,7 @@ class RecordMapping:
     closed_statuses: frozenset[str] = frozenset(CLOSED_STATUSES)
     attrs: tuple[str, ...] = ()
     district_lookup: Mapping[str, str] = field(default_factory=dict)
+    time_format: str | None = None
 
     @classmethod
     def from_options(
@@ -121,6 +129,9 @@ class RecordMapping:
         personal = sorted(a for a in attrs if is_personal_field(a))
         if personal:
             problems.append(f"attrs {personal} would store personal data")
+        written = options.get("time_format")
+        if written is not None and not _reads_back(written):
+            problems.append(f"time_format {written!r} is not a strptime format")
         if problems:
             raise SourceOptionsError("; ".join(problems))
         return cls(
@@ -133,6 +144,7 @@ class RecordMapping:
             ),
             attrs=attrs,
             district_lookup=district_lookup(profile),
+            time_format=options.get("time_format"),
         )
 
     def to_record(self, row: Mapping[str, Any], zone: tzinfo) -> Event | Measurement:
@@ -151,6 +163,12 @@ class RecordMapping:
         if isinstance(value, str):
             value = value.strip()
         return value if value not in (None, "") else self.constants.get(name)
+
+    def _time(
+        self, row: Mapping[str, Any], name: str, zone: tzinfo, required: bool = False
+    ) -> datetime | None:
+        read = parse_time if required else optional_time
+        return read(self._get(row, name), zone, name, self.time_format)
 
     def _place(
         self, row: Mapping[str, Any]
@@ -185,7 +203,7 @@ class RecordMapping:
 
     def _event(self, row: Mapping[str, Any], zone: tzinfo) -> Event:
         lon, lat, code = self._place(row)
-        closed_at = optional_time(self._get(row, "closed_at"), zone, "closed_at")
+        closed_at = self._time(row, "closed_at", zone)
         status_raw = self._get(row, "status")
         closed = closed_at is not None or (
             status_raw is not None and str(status_raw).lower() in self.closed_statuses
@@ -200,16 +218,16 @@ class RecordMapping:
             source_id=identifier(self._get(row, "source_id"), "source_id"),
             domain=str(self.constants["domain"]),
             category=self._category(row),
-            occurred_at=parse_time(self._get(row, "occurred_at"), zone, "occurred_at"),
+            occurred_at=self._time(row, "occurred_at", zone, required=True),
             title=(scrub_text(str(self._get(row, "title") or "")) or "")[:300],
             status="closed" if closed else "open",
             severity=_text_or_none(self._get(row, "severity")),
             district_code=code,
             lon=lon,
             lat=lat,
-            updated_at=optional_time(self._get(row, "updated_at"), zone, "updated_at"),
+            updated_at=self._time(row, "updated_at", zone),
             closed_at=closed_at,
-            expires_at=optional_time(self._get(row, "expires_at"), zone, "expires_at"),
+            expires_at=self._time(row, "expires_at", zone),
             attrs=attrs,
         )
 
@@ -219,7 +237,7 @@ class RecordMapping:
         return Measurement(
             series=identifier(self._get(row, "series"), "series"),
             place=identifier(self._get(row, "place"), "place"),
-            observed_at=parse_time(self._get(row, "observed_at"), zone, "observed_at"),
+            observed_at=self._time(row, "observed_at", zone, required=True),
             value=parse_number(self._get(row, "value"), "value"),
             category=self.categories.get(str(category), str(category))
             if category is not None
@@ -228,6 +246,18 @@ class RecordMapping:
             lon=lon,
             lat=lat,
         )
+
+
+def _reads_back(written: str) -> bool:
+    """Whether a time written so is read back, year included (a typo such as %Q
+    is not)."""
+    text = datetime(2026, 5, 18, 15, 30).strftime(written)
+    try:
+        return datetime.strptime(text, written).strftime(written) == text and (
+            "2026" in text or "26" in text
+        )
+    except ValueError:
+        return False
 
 
 def _coordinates(value: Any) -> tuple[float | None, float | None]:

@@ -22,16 +22,14 @@ from typing import Any, ClassVar
 
 from city.profile import CityProfile
 from city.records import Batch, Measurement, Rejected
-from connectors import safexml
 from connectors.base import PayloadRejected, excerpt
-from connectors.feed import FEED_OPTIONS, FeedConnector, SourceOptionsError, load_json
+from connectors.feed import FEED_OPTIONS, FeedConnector, SourceOptionsError
 from connectors.http import FetchError
 from connectors.options import Option, declare
+from connectors.seoul_api import API_OPTIONS, SeoulOpenApi
 from connectors.values import optional_number, parse_number
 
-BASE_URL = "http://openapi.seoul.go.kr:8088"
 SERVICE = "TrafficInfo"
-OK_CODES = {"INFO-000"}
 SPEED, TRAVEL_TIME = "road_speed", "road_travel_time_s"
 
 
@@ -49,13 +47,6 @@ class TopisConnector(FeedConnector):
     OPTIONS = declare(
         (
             Option(
-                "api_key",
-                str,
-                required=True,
-                help="the Seoul Open API key (it sits in the URL path)",
-                secret=True,
-            ),
-            Option(
                 "links_file",
                 str,
                 None,
@@ -70,11 +61,8 @@ class TopisConnector(FeedConnector):
                 "road_class }",
                 items=dict,
             ),
-            Option(
-                "format", str, "json", "what the API answers", choices=("json", "xml")
-            ),
-            Option("base_url", str, BASE_URL, "the Open API's address"),
         ),
+        API_OPTIONS,
         FEED_OPTIONS,
     )
     EXAMPLE: ClassVar[dict[str, Any]] = {
@@ -86,20 +74,16 @@ class TopisConnector(FeedConnector):
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        o = self.options
-        self.base = o.base_url
-        self.key = o.api_key
-        self.format = o.format
-        self.links = _links(profile, o)
+        self.api = SeoulOpenApi(self.http, self.options)
+        self.links = _links(profile, self.options)
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:
         observed = now.replace(second=0, microsecond=0)
         batch = Batch(next_cursor=cursor)
         failures: list[Exception] = []
         for link in self.links:
-            url = f"{self.base.rstrip('/')}/{self.key}/{self.format}/{SERVICE}/1/1/{link.link_id}"
             try:
-                row = self._row(self.http.get(url).body, link.link_id)
+                row = self._row(link.link_id)
             except (FetchError, ValueError) as exc:
                 failures.append(exc)
                 batch.rejected.append(Rejected(str(exc), link.link_id, link.link_id))
@@ -139,47 +123,11 @@ class TopisConnector(FeedConnector):
             )
         return batch
 
-    def _row(self, body: bytes, link_id: str) -> dict[str, Any] | None:
-        """The link's row, None when the API has no data for it now."""
-        if self.format == "xml":
-            root = safexml.parse(body)
-            is_result = safexml.local(root.tag) == "RESULT"  # an error comes bare
-            result = root if is_result else safexml.child(root, "RESULT")
-            code = safexml.text(result, "CODE") if result is not None else None
-            message = safexml.text(result, "MESSAGE") if result is not None else None
-            rows = [safexml.as_dict(r) for r in safexml.children(root, "row")]
-        else:
-            data = load_json(body, "the TrafficInfo answer")
-            if not isinstance(data, Mapping):
-                raise ValueError("TrafficInfo answered something other than an object")
-            inner = _object(data.get(SERVICE, data), SERVICE)
-            result = _object(inner.get("RESULT") or data.get("RESULT"), "RESULT")
-            code, message = _text(result.get("CODE")), result.get("MESSAGE")
-            rows = inner.get("row") or []
-            if not isinstance(rows, list):
-                raise ValueError("TrafficInfo `row` is not a list")
-            rows = [r for r in rows if isinstance(r, Mapping)]
-        if code == "INFO-200":  # 해당하는 데이터가 없습니다
-            return None
-        if code not in OK_CODES:
-            raise ValueError(
-                f"TrafficInfo {code or 'without a result code'}: {message}"
-            )
+    def _row(self, link_id: str) -> Mapping[str, Any] | None:
+        """The link's row, None when the API has no data for it now (INFO-200)."""
+        rows = self.api.call(SERVICE, 1, 1, [link_id]).rows
         found = [r for r in rows if str(r.get("link_id", link_id)) == link_id]
-        return dict(found[0]) if found else None
-
-
-def _text(value: Any) -> str | None:
-    """A result code as text, whatever JSON type a broken answer gives it."""
-    return None if value is None else str(value)
-
-
-def _object(value: Any, name: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValueError(f"TrafficInfo `{name}` is not an object")
-    return value
+        return found[0] if found else None
 
 
 def _links(profile: CityProfile, options: Mapping[str, Any]) -> list[Link]:

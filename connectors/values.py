@@ -21,8 +21,12 @@ MONTH = re.compile(r"\d{4}-\d{2}")  # "2026-03": ISO 8601's month, which Python 
 GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
-def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
-    """W3C/ISO 8601 text (``Z`` or an offset), or epoch seconds/milliseconds.
+def parse_time(
+    value: Any, naive_zone: tzinfo, field: str = "time", written: str | None = None
+) -> datetime:
+    """W3C/ISO 8601 text (``Z`` or an offset), or epoch seconds/milliseconds; text
+    ``written`` in a format of its own (``strptime``'s, e.g. ``%Y%m%d%H%M``) when
+    one is given.
 
     A time without a zone (Socrata's floating timestamps, sloppy servers) is read in
     ``naive_zone``, the city's own zone.
@@ -39,12 +43,22 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"{field} {value!r} is not a time")
     text = value.strip()
+    if written is not None:
+        try:
+            parsed = datetime.strptime(text, written)
+        except ValueError:
+            raise ValueError(f"{field} {value!r} is not written {written}") from None
+        return _checked(parsed, naive_zone, field, value)
     if MONTH.fullmatch(text):  # a spreadsheet's month: its first day, 00:00
         text += "-01"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{field} {value!r} is not an ISO 8601 time") from None
+    return _checked(parsed, naive_zone, field, value)
+
+
+def _checked(parsed: datetime, naive_zone: tzinfo, field: str, value: Any) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
     if not EARLIEST.year < parsed.year < LATEST.year:  # a year's margin for zones
@@ -52,10 +66,12 @@ def parse_time(value: Any, naive_zone: tzinfo, field: str = "time") -> datetime:
     return parsed.astimezone(UTC)
 
 
-def optional_time(value: Any, naive_zone: tzinfo, field: str) -> datetime | None:
+def optional_time(
+    value: Any, naive_zone: tzinfo, field: str, written: str | None = None
+) -> datetime | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return parse_time(value, naive_zone, field)
+    return parse_time(value, naive_zone, field, written)
 
 
 def parse_number(value: Any, field: str) -> float:

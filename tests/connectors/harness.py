@@ -3,7 +3,6 @@ local feed server, then reading what landed."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from citywall import cli
+from connectors.options import toml_value
 from store import connect
 from store.schema import events, measurements, quarantine, source_state
 from tests.conftest import PROJECT_ROOT
@@ -40,8 +40,8 @@ def city_with_sources(
 def source_block(
     name: str, connector: str, options: dict, interval_seconds: float = 60
 ) -> str:
-    """A ``[[sources]]`` block; option values are scalars or lists (JSON = TOML)."""
-    lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in options.items())
+    """A ``[[sources]]`` block; option values are scalars, lists or tables."""
+    lines = "\n".join(f"{k} = {toml_value(v)}" for k, v in options.items())
     return f"""
 [[sources]]
 name = "{name}"
