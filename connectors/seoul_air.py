@@ -70,7 +70,7 @@ class SeoulAirConnector(FeedConnector):
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.api = SeoulOpenApi(self.http, self.options)
+        self.api = SeoulOpenApi(self)
         self.districts = district_lookup(profile)
         # a district's reading drawn at a point inside it (the station's own
         # position is not in the feed)

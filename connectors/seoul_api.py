@@ -43,7 +43,7 @@ API_OPTIONS = (
         "api_key",
         str,
         required=True,
-        help="the Seoul Open API key (it sits in the URL path; never logged)",
+        help="the Seoul Open API key (it sits in the URL path)",
         secret=True,
     ),
     Option("format", str, "json", "what the API is asked for", choices=("json", "xml")),
@@ -76,13 +76,19 @@ class Answer:
 
 
 class SeoulOpenApi:
-    """Calls to one Open API key, through the connector's HTTP client."""
+    """Calls to one Open API key, through the connector's HTTP client (the one it
+    holds at the time of the call)."""
 
-    def __init__(self, http: HttpClient, options: Any) -> None:
-        self.http = http
+    def __init__(self, connector: Any) -> None:
+        self.connector = connector
+        options = connector.options
         self.base = str(options.base_url).rstrip("/")
         self.key = options.api_key
         self.format = options.format
+
+    @property
+    def http(self) -> HttpClient:
+        return self.connector.http
 
     def url(
         self, service: str, start: int, end: int, params: Sequence[Any] = ()

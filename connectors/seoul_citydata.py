@@ -146,7 +146,7 @@ class SeoulCitydataConnector(FeedConnector):
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
         o = self.options
-        self.api = SeoulOpenApi(self.http, o)
+        self.api = SeoulOpenApi(self)
         self.hotspots = _hotspots(profile, o)
         self.concurrency = max(1, min(int(o.concurrency), 16))
         self.deadline = float(o.deadline_seconds)

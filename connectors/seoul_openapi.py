@@ -76,7 +76,7 @@ class SeoulOpenApiConnector(FeedConnector):
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
         o = self.options
-        self.api = SeoulOpenApi(self.http, o)
+        self.api = SeoulOpenApi(self)
         self.mapping = RecordMapping.from_options(o, profile)
         self.service, self.params, self.page = o.service, list(o.params), o.page_size
         if not 1 <= self.page <= ROWS_A_CALL:

@@ -74,7 +74,7 @@ class TopisConnector(FeedConnector):
 
     def __init__(self, profile: CityProfile, options: Mapping[str, Any]) -> None:
         super().__init__(profile, options)
-        self.api = SeoulOpenApi(self.http, self.options)
+        self.api = SeoulOpenApi(self)
         self.links = _links(profile, self.options)
 
     def pull(self, cursor: str | None, now: datetime) -> Batch:

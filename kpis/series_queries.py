@@ -3,8 +3,9 @@
 Readings count in (start, end]. The window's whole hours come from
 ``measurement_hourly`` (count, sum, lowest, highest per series, hour, district
 and category), the hours already over memoised like the events' (see
-``kpis.rollup_queries``); the parts of an hour at its ends from the rows (an
-index range of the readings' key, at most an hour each).
+``kpis.rollup_queries``); the parts of an hour at its ends from the rows
+(``kpis.series_parts``: a past hour kept whole, the current one read once a
+moment).
 
 Like the other aggregates, each answers for the city (scope None), one district,
 or every district at once (``ALL_DISTRICTS``).
@@ -25,6 +26,7 @@ from kpis.rollup_queries import (
     no_memo,
     past_and_present,
 )
+from kpis.series_parts import Span, part_cells, picked
 from store.rollups import NO_CATEGORY, NO_DISTRICT, hour_of
 from store.schema import measurement_hourly, measurements
 
@@ -86,24 +88,14 @@ class SeriesStat:
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         cats = self.categories
         first, last = hour_of(self.start) + HOUR, hour_of(self.end)
-        m = measurements.c
         if first < last:
             parts = [
-                _raw_cells(
-                    conn,
-                    self.series,
-                    (m.observed_at > self.start, m.observed_at < first),
-                    scope,
-                    cats,
+                part_cells(
+                    conn, self.series, Span(self.start, True, first, False), memo
                 ),
-                _raw_cells(
-                    conn,
-                    self.series,
-                    (m.observed_at >= last, m.observed_at <= self.end),
-                    scope,
-                    cats,
-                ),
+                part_cells(conn, self.series, Span(last, False, self.end, True), memo),
             ]
+            parts = [picked(part, scope, cats) for part in parts]
             parts += past_and_present(
                 first,
                 last,
@@ -112,8 +104,8 @@ class SeriesStat:
                 memo,
             )
         else:
-            window = (m.observed_at > self.start, m.observed_at <= self.end)
-            parts = [_raw_cells(conn, self.series, window, scope, cats)]
+            window = Span(self.start, True, self.end, True)
+            parts = [picked(part_cells(conn, self.series, window, memo), scope, cats)]
         merged: dict[str, Cell] = {}
         for part in parts:
             for district, cell in part.items():
@@ -167,29 +159,6 @@ def _hour_cells(
         .group_by(h.c.district_code)
     )
     return {d: (int(n or 0), float(t or 0), lo, hi) for d, n, t, lo, hi in rows}
-
-
-def _raw_cells(conn: Connection, series: str, window, scope, cats) -> dict[str, tuple]:
-    """The same from the readings in ``window`` (a part of an hour)."""
-    m = measurements.c
-    district = func.coalesce(m.district_code, NO_DISTRICT)
-    rows = conn.execute(
-        select(
-            district,
-            func.count(),
-            func.sum(m.value),
-            func.min(m.value),
-            func.max(m.value),
-        )
-        .where(
-            m.series == series,
-            *window,
-            *_categories(cats),
-            *_in_district(m.district_code, scope),
-        )
-        .group_by(district)
-    )
-    return {d: (int(n), float(t or 0), lo, hi) for d, n, t, lo, hi in rows}
 
 
 def _categories(cats: tuple[str, ...] | None) -> list[ColumnElement[bool]]:

@@ -147,6 +147,11 @@ TUNED: dict[str, tuple[str, dict[str, Any]]] = {
     "json_table": ("tabular", {"url": URL + ".json", "records": "data.rows"} | MAPPING),
     "topis_xml": ("topis", {"format": "xml"}),
     "cameras": ("cameras", {"fields": CAMERA_FIELDS}),
+    "seoul_citydata_xml": (
+        "seoul_citydata",
+        {"format": "xml", "event_domain": "safety"},
+    ),
+    "seoul_air_xml": ("seoul_air", {"format": "xml"}),
 }
 # every registered connector, built from its EXAMPLE, then the tuned kinds
 KINDS = {
@@ -170,8 +175,11 @@ JSON_KINDS = (
     "json_table",
     "topis",
     "cameras",
+    "seoul_openapi",
+    "seoul_air",
+    "seoul_citydata",
 )
-XML_KINDS = ("open311_xml", "cap", "topis_xml")
+XML_KINDS = ("open311_xml", "cap", "topis_xml", "seoul_citydata_xml", "seoul_air_xml")
 
 # -- strategies -----------------------------------------------------------------------
 
@@ -407,6 +415,39 @@ def test_camera_lists_with_any_values(cameras):
 @example(inner={"TrafficInfo": {"RESULT": {"CODE": "INFO-000"}, "row": [1, "x"]}})
 def test_topis_answers_with_any_values(inner):
     pull_with(build("topis"), as_json(inner))
+
+
+CITYDATA_KEYS = [
+    "CITYDATA", "RESULT", "RESULT.CODE", "AREA_CD", "LIVE_PPLTN_STTS", "AREA_CONGEST_LVL",
+    "AREA_PPLTN_MIN", "AREA_PPLTN_MAX", "PPLTN_TIME", "FCST_PPLTN", "FCST_TIME",
+    "FCST_CONGEST_LVL", "FCST_PPLTN_MAX", "ROAD_TRAFFIC_STTS", "AVG_ROAD_DATA",
+    "ROAD_TRAFFIC_SPD", "ROAD_TRAFFIC_TIME", "ACDNT_CNTRL_STTS", "ACDNT_OCCR_DT",
+    "EXP_CLR_DT", "ACDNT_TYPE", "ACDNT_INFO", "ACDNT_X", "ACDNT_Y", "LIVE_DST_MESSAGE",
+    "DST_SE_NM", "EMRG_STEP_NM", "MSG_CN", "CRT_DT", "EVENT_STTS", "EVENT_NM",
+    "EVENT_PERIOD", "EVENT_X", "EVENT_Y",
+]  # fmt: skip
+CITYDATA_VALUES = st.sampled_from(
+    ["POI009", "INFO-000", "INFO-200", "붐빔", "약간 붐빔", "2026-08-11 17:30",
+     "2026-08-01~2026-08-15", "126.97", "37.57", "", "-", "호우", "긴급재난"]
+)  # fmt: skip
+
+
+@given(
+    city=st.dictionaries(
+        st.sampled_from(CITYDATA_KEYS),
+        json_values(st.sampled_from(CITYDATA_KEYS)) | CITYDATA_VALUES,
+        max_size=8,
+    )
+)
+@example(
+    city={"CITYDATA": {"AREA_CD": "POI009", "LIVE_PPLTN_STTS": {"AREA_CONGEST_LVL": 4}}}
+)
+@example(
+    city={"CITYDATA": {"AREA_CD": "POI009", "ACDNT_CNTRL_STTS": [{"ACDNT_X": "x"}]}}
+)
+def test_seoul_citydata_answers_with_any_values(city):
+    answer = {"RESULT": {"RESULT.CODE": "INFO-000"}} | city
+    pull_with(build("seoul_citydata"), as_json(answer))
 
 
 # -- the repo's own fixtures, damaged ----------------------------------------------------

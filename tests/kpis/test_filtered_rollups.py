@@ -468,3 +468,40 @@ def test_series_statistics_equal_a_plain_computation_over_the_readings(engine):
         )
     check_series(engine, dict_memo(memo_store, engine))
     check_series(engine)
+
+
+def test_series_readings_on_a_window_s_ends_and_hour_marks_count_once(engine):
+    """A window's parts are cut from past hours kept whole and from the current
+    hour read now: a reading at the start is out, one at the end is in, and one on
+    an hour mark counts once, whether it falls in a part or in the whole hours."""
+    start = hour_of_now() - timedelta(hours=3, minutes=20)
+    end = hour_of_now() + timedelta(minutes=1, seconds=30)
+    if end > NOW:  # the first minutes of an hour: keep the end in the past
+        start, end = start - timedelta(hours=1), end - timedelta(hours=1)
+    marks = [
+        start,  # out: (start, end]
+        start + timedelta(microseconds=1),
+        rollups.hour_of(start) + timedelta(hours=1),  # the first whole hour
+        rollups.hour_of(end),  # where the last part starts
+        end,  # in
+        end + timedelta(microseconds=1),  # out
+    ]
+    readings = [
+        Measurement("pm25", f"p{i}", at, float(10 + i), "road", GANGNAM)
+        for i, at in enumerate(marks)
+    ]
+    with engine.begin() as conn:
+        writes.upsert_measurements(conn, "a", readings)
+    memo_store: dict = {}
+    for _ in range(2):  # the second time from what the first kept
+        with engine.connect() as conn:
+            memo = dict_memo(memo_store, engine)
+            got = {
+                stat: SeriesStat("pm25", start, end, stat).run(conn, None, memo)
+                for stat in ("count", "sum", "min", "max")
+            }
+        assert got == {"count": 4, "sum": 11.0 + 12 + 13 + 14, "min": 11.0, "max": 14.0}
+
+
+def hour_of_now() -> datetime:
+    return rollups.hour_of(NOW)
