@@ -17,6 +17,7 @@ from typing import Any
 
 Memo = Callable[..., Any]
 THIS_MOMENT = -1  # seconds: for this moment only
+THIS_VERSION = -2  # seconds: for this data version, in every time bucket
 
 
 def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:

@@ -29,7 +29,7 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
-from kpis.memo import THIS_MOMENT, Memo
+from kpis.memo import THIS_MOMENT, THIS_VERSION, Memo
 from store import versions
 
 T = TypeVar("T")
@@ -140,6 +140,13 @@ def _older(moment: Moment, than: Moment | None) -> bool:
     return (moment.versions.data, moment.bucket) < (than.versions.data, than.bucket)
 
 
+def _older_version(moment: Moment, than: Moment | None) -> bool:
+    """Whether ``moment`` read an older data version than ``than``, same store."""
+    if than is None or moment.versions.store != than.versions.store:
+        return False
+    return moment.versions.data < than.versions.data
+
+
 class Moments:
     """One store's moments for one city, and the cache their answers live in."""
 
@@ -164,6 +171,9 @@ class Moments:
         self._shared: tuple[str, dict[str, Any]] = ("", {})
         self._shared_moment: Moment | None = None
         self._shared_lock = threading.Lock()
+        # what stays true for the data version (``THIS_VERSION``)
+        self._version: tuple[str, dict[str, Any]] = ("", {})
+        self._version_moment: Moment | None = None
 
     def current(self) -> Moment:
         """This moment: inside a render (``pinned``) the render's own."""
@@ -288,6 +298,8 @@ class Moments:
             )
             if seconds == THIS_MOMENT:
                 return self._this_moment(moment, name, compute)
+            if seconds == THIS_VERSION:
+                return self._this_version(moment, name, compute)
             found = self.past.get(name) if self.past is not None else MISSING
             if found is not MISSING:
                 return found
@@ -300,6 +312,26 @@ class Moments:
             return found
 
         return memo
+
+    def _this_version(
+        self, moment: Moment, name: str, compute: Callable[[], Any]
+    ) -> Any:
+        """``compute()`` once for ``moment``'s data version in this process, across
+        its time buckets (the newest version's answers only are kept)."""
+        if self.past is None:  # no cache: nothing kept
+            return compute()
+        at = f"{moment.prefix}:{moment.versions.store}:{moment.versions.data}"
+        with self._shared_lock:
+            if self._version[0] != at:
+                if _older_version(moment, self._version_moment):
+                    return compute()  # a render made aside, finished after a batch
+                self._version = (at, {})
+                self._version_moment = moment
+            kept = self._version[1]
+        found = kept.get(name, MISSING)
+        if found is MISSING:
+            found = kept[name] = compute()
+        return found
 
     def _this_moment(
         self, moment: Moment, name: str, compute: Callable[[], Any]

@@ -12,7 +12,7 @@ from those groups here (the refresh after a batch made 60 queries before).
 The parts are cut from their hour's rows, read whole: an hour already over is
 kept until a batch changes a past hour, since the rolling windows' starts and the
 comparisons' ends move through the same few past hours from one moment to the
-next; the current hour is read once a moment for all its parts (up to now, and
+next; the current hour is read once a batch for all its parts (up to now, and
 after now for what is open). A refresh after a batch reads the current hour of
 each domain and nothing else of the rows (it made 24 partial reads before).
 """
@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
-from kpis.memo import THIS_MOMENT, Memo
+from kpis.memo import THIS_MOMENT, THIS_VERSION, Memo
 from store.rollups import NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
 from store.versions import facet_groups
@@ -217,8 +217,9 @@ def _hour_rows(
     memo: Memo,
 ) -> _HourRows:
     """An hour's rows, read once: an hour already over is kept until a batch
-    changes a past hour (the rolling windows' starts and the comparisons' ends
-    move through it from one moment to the next); the current one for a moment."""
+        changes a past hour (the rolling windows' starts and the comparisons' ends
+        move through it from one moment to the next); the current one until the next
+    batch."""
 
     def read() -> _HourRows:
         found = conn.execute(
@@ -235,7 +236,7 @@ def _hour_rows(
     key = ("hour_rows", domain, what, hour, *keys)
     if hour < hour_of(datetime.now(UTC)):
         return memo(key, read)
-    return memo(key, read, THIS_MOMENT)
+    return memo(key, read, THIS_VERSION)  # changed by a batch, not by the clock
 
 
 @functools.cache

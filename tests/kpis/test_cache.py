@@ -231,3 +231,38 @@ def test_past_sums_kept_in_the_process_expire_and_stay_few(monkeypatch):
     assert (sums.get("b"), sums.get("c"), sums.get("d")) == (moment.MISSING, None, 4)
     sums.at("v2")  # a batch changed a past hour: nothing of before is asked again
     assert sums.get("d") is moment.MISSING
+
+
+def test_the_current_hour_s_rows_are_read_once_a_batch(engine, seoul):
+    """The rows of the hour now change with a batch, not with the clock: a refresh
+    in the next time bucket reads none of them again, one after a batch does."""
+    from sqlalchemy import event
+
+    now = _this_hour_for_a_while()
+    connector = Complaints()
+    connector.at = now - timedelta(seconds=5)
+    feed = SourceRunner(
+        engine, seoul, SourceConfig("feed", "test", 60, {}), connector=connector
+    )
+    feed.run()
+    clock = [now]
+    service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: clock[0])
+    hour_reads = []
+
+    def note(conn, cursor, statement, *args):
+        if "FROM events" in statement and "ORDER BY events.occurred_at" in statement:
+            hour_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert _value(service, "complaints_today") == 1
+        assert hour_reads
+        hour_reads.clear()
+        clock[0] += timedelta(seconds=service.bucket_seconds)  # the next bucket
+        assert _value(service, "complaints_today") == 1
+        assert hour_reads == []
+        feed.run()
+        assert _value(service, "complaints_today") == 2
+        assert hour_reads
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

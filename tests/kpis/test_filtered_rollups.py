@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from city.records import Event, Measurement, StatusChange
 from kpis.match import Match
-from kpis.memo import THIS_MOMENT
+from kpis.memo import THIS_MOMENT, THIS_VERSION
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
     EventCount,
@@ -142,7 +142,8 @@ def dict_memo(store: dict, engine):
         v = versions.versions(conn)
 
     def memo(key, compute, seconds=None):
-        name = ("moment", v.data) if seconds == THIS_MOMENT else ("past", v.past)
+        moment = seconds in (THIS_MOMENT, THIS_VERSION)
+        name = ("moment", v.data) if moment else ("past", v.past)
         if (name, key) not in store:
             store[(name, key)] = compute()
         return store[(name, key)]
