@@ -68,7 +68,7 @@ def _parsed(url: str) -> URL:
 
 
 def _server_engine(url: str) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,
@@ -77,6 +77,18 @@ def _server_engine(url: str) -> Engine:
         # holds a wall's refresh for the minutes of a TCP time-out
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+
+    @event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection, _record) -> None:
+        # psycopg prepares a statement run five times, and PostgreSQL may then
+        # plan it for any bounds: a range of a quarter hour of readings is
+        # costed as a quarter of a million rows, enough to compile the plan
+        # (10 ms and more, for a read of a millisecond). A wall's reads are short.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()  # a SET rolled back with its transaction is undone
+
+    return engine
 
 
 CONNECT_TIMEOUT_SECONDS = 5

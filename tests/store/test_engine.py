@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, inspect
 
 from store import connect, schema
-from tests.conftest import store_at_head
+from tests.conftest import service_url, store_at_head
 
 
 def mode(path) -> int:
@@ -73,5 +73,18 @@ def test_opening_a_store_makes_no_table(store_url):
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_connections_never_compile_plans():
+    """A wall's reads are short: a prepared statement planned for any bounds is
+    costed high enough to be JIT-compiled (10 ms and more, for a read of one), so
+    the store's PostgreSQL connections turn JIT off, kept past a rollback."""
+    engine = connect(service_url("CITYWALL_TEST_POSTGRES_URL", "PostgreSQL"))
+    try:
+        with engine.connect() as conn:
+            conn.rollback()
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
     finally:
         engine.dispose()
