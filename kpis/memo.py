@@ -18,6 +18,10 @@ from typing import Any
 Memo = Callable[..., Any]
 THIS_MOMENT = -1  # seconds: for this moment only
 THIS_VERSION = -2  # seconds: for this data version, in every time bucket
+# seconds: under the past version in this process only, two hours at most: an
+# hour's rows, too big for the shared cache, asked while windows' ends pass it
+IN_PROCESS = -3
+IN_PROCESS_SECONDS = 2 * 3600
 
 
 def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:

@@ -29,7 +29,13 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
-from kpis.memo import THIS_MOMENT, THIS_VERSION, Memo
+from kpis.memo import (
+    IN_PROCESS,
+    IN_PROCESS_SECONDS,
+    THIS_MOMENT,
+    THIS_VERSION,
+    Memo,
+)
 from store import versions
 
 T = TypeVar("T")
@@ -300,6 +306,8 @@ class Moments:
                 return self._this_moment(moment, name, compute)
             if seconds == THIS_VERSION:
                 return self._this_version(moment, name, compute)
+            if seconds == IN_PROCESS:
+                return self._in_process(name, compute)
             found = self.past.get(name) if self.past is not None else MISSING
             if found is not MISSING:
                 return found
@@ -312,6 +320,18 @@ class Moments:
             return found
 
         return memo
+
+    def _in_process(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` kept under its past version in this process, never in the
+        shared cache: megabytes a past version, which would stay there for days
+        (a worker reads its own in a few milliseconds)."""
+        if self.past is None:  # no cache: nothing kept
+            return compute()
+        found = self.past.get(name)
+        if found is MISSING:
+            found = compute()
+            self.past.put(name, found, IN_PROCESS_SECONDS)
+        return found
 
     def _this_version(
         self, moment: Moment, name: str, compute: Callable[[], Any]

@@ -1,8 +1,9 @@
 """The parts of hours at a series window's ends, from the readings themselves
 (the whole hours come from ``measurement_hourly``: ``kpis.series_queries``).
 
-A part in an hour already over is cut from that hour's readings, kept whole
-(each district and category's readings in time order, with running sums) until a
+A part in an hour already over is cut from that hour's readings, kept whole by
+the process (each district and category's readings in time order, with running
+sums; never in the shared cache, where a city's hours would stay for days) until a
 batch changes a past hour: the rolling windows' starts and their comparisons move
 through the same past hours from one moment to the next, and each moment read
 them again before. A part of the current hour is read grouped by district and
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Select, bindparam, func, select
 
-from kpis.memo import THIS_MOMENT, Memo
+from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
 from store.rollups import NO_CATEGORY, NO_DISTRICT, hour_of
 from store.schema import measurements
 
@@ -142,7 +143,7 @@ def _kept_hour(
             r.sums.append(r.sums[-1] + value)
         return _SeriesHour(dict(readings))
 
-    return memo(("series_hour", series, hour), read)
+    return memo(("series_hour", series, hour), read, IN_PROCESS)
 
 
 @functools.cache

@@ -10,7 +10,8 @@ keeps facets of (``store.facets``), and each indicator's filter picks its own
 from those groups here (the refresh after a batch made 60 queries before).
 
 The parts are cut from their hour's rows, read whole: an hour already over is
-kept until a batch changes a past hour, since the rolling windows' starts and the
+kept (by the process that read it, never in the shared cache: megabytes a past
+version) until a batch changes a past hour, since the rolling windows' starts and the
 comparisons' ends move through the same few past hours from one moment to the
 next; the current hour is read once a batch for all its parts (up to now, and
 after now for what is open). A refresh after a batch reads the current hour of
@@ -32,7 +33,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
-from kpis.memo import THIS_MOMENT, THIS_VERSION, Memo
+from kpis.memo import IN_PROCESS, THIS_MOMENT, THIS_VERSION, Memo
 from store.rollups import NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
 from store.versions import facet_groups
@@ -235,7 +236,7 @@ def _hour_rows(
 
     key = ("hour_rows", domain, what, hour, *keys)
     if hour < hour_of(datetime.now(UTC)):
-        return memo(key, read)
+        return memo(key, read, IN_PROCESS)
     return memo(key, read, THIS_VERSION)  # changed by a batch, not by the clock
 
 

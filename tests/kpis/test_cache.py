@@ -11,7 +11,7 @@ import pytest
 from flask_caching.backends.simplecache import SimpleCache
 
 from city.profile import SourceConfig
-from city.records import Batch, Event
+from city.records import Batch, Event, Measurement
 from ingest.runner import SourceRunner, prepare_store
 from kpis import moment
 from kpis.service import KpiService, KpiValue
@@ -266,3 +266,85 @@ def test_the_current_hour_s_rows_are_read_once_a_batch(engine, seoul):
         assert hour_reads
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+class _Keeping(SimpleCache):
+    """A cache that notes every key written into it."""
+
+    def __init__(self) -> None:
+        super().__init__(threshold=100_000)
+        self.written: list[str] = []
+
+    def set(self, key, value, timeout=None):
+        self.written.append(key)
+        return super().set(key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        self.written += list(mapping)
+        return super().set_many(mapping, timeout)
+
+
+def test_an_hour_s_rows_stay_in_the_process_that_read_them(engine, seoul):
+    """The rows of an hour at a window's end (megabytes a past version at a
+    city's scale) are kept by the process that read them, under the past version,
+    and never written to the shared cache: a batch of this hour reads none of them
+    again, another worker reads its own."""
+    from sqlalchemy import event
+
+    from store.rollups import hour_of
+
+    now = _this_hour_for_a_while()
+    feed, complaints = _feed(engine, seoul)
+    with engine.begin() as conn:  # readings an hour back: the 1 h window's start
+        writes.upsert_measurements(
+            conn,
+            "air",
+            [
+                Measurement(
+                    "pm25", "11680", now - timedelta(minutes=m), 20.0, None, DISTRICT
+                )
+                for m in (5, 50, 70, 90)
+            ],
+        )
+    cache = _Keeping()
+    clock = [now]
+    one = KpiService(engine, seoul, cache=cache, clock=lambda: clock[0])
+    past_reads = []
+
+    def note(conn, cursor, statement, parameters, *args):
+        ordered = "ORDER BY events.occurred_at" in statement or (
+            "ORDER BY measurements.observed_at" in statement
+        )
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        if ordered and any(_time(v) < hour_of(now) for v in values if _time(v)):
+            past_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        one.tiles()
+        assert past_reads  # the windows' starts in hours already over
+        assert not [k for k in cache.written if "hour_rows" in k or "series_hour" in k]
+        past_reads.clear()
+        complaints.at = now - timedelta(seconds=2)
+        feed.run()  # a batch of this hour: the past version stays
+        clock[0] += timedelta(seconds=one.bucket_seconds)
+        one.tiles()
+        assert past_reads == []
+        other = KpiService(engine, seoul, cache=cache, clock=lambda: clock[0])
+        clock[0] += timedelta(seconds=one.bucket_seconds)  # not the tiles kept
+        other.tiles()
+        assert past_reads  # not from the shared cache: read by the other worker
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _time(value) -> datetime | None:
+    """A bound time as the driver got it (SQLite: text; PostgreSQL: a datetime)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
