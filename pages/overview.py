@@ -241,8 +241,13 @@ def _root_class(disaster: DisasterView) -> str:
 def _panel(disaster: DisasterView, lang: str, embedding: Embedding | None) -> list:
     if not disaster.layout:
         return []
+    # an embed shows no camera: a picture's request carries no token (an <img>
+    # sends no Authorization header, a frame of another site may get no cookie),
+    # and a token in the picture's address would leak into logs and Referers
     cameras = (
-        services()
+        []
+        if embedding is not None
+        else services()
         .kpis()
         .cameras_in(disaster.affected, DISASTER_CAMERAS, widest=camera_level())
     )
