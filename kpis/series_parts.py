@@ -17,15 +17,14 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Select, bindparam, func, select
 
 from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
-from store.rollups import NO_CATEGORY, NO_DISTRICT, hour_of
+from store.rollups import HOUR, NO_CATEGORY, NO_DISTRICT, hour_of
 from store.schema import measurements
 
-HOUR = timedelta(hours=1)
 # what a district's readings of one category add up to: (n, total, low, high)
 Sums = tuple[int, float, float | None, float | None]
 Cells = dict[tuple[str, str], Sums]  # by (district, category)

@@ -25,7 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Float, Select, bindparam, cast, null, select
 from sqlalchemy.ext.compiler import compiles
@@ -34,11 +34,9 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.match import Match, facet_key_column
 from kpis.memo import IN_PROCESS, THIS_MOMENT, THIS_VERSION, Memo
-from store.rollups import NO_DISTRICT, close_bucket, hour_of
+from store.rollups import HOUR, NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
 from store.versions import facet_groups
-
-HOUR = timedelta(hours=1)
 
 
 class hours_between(FunctionElement):
