@@ -170,7 +170,27 @@ def plain_kpis(
         ]
         return None if d.empty else float(d[column].mean())
 
+    def series_in(series, start, end):
+        return ms[
+            (ms.series == series) & (ms.observed_at > start) & (ms.observed_at <= end)
+        ]
+
+    def places_at_least(series, at_least, start, end):
+        """Places whose newest reading (the higher of two at once) reaches it."""
+        newest = (
+            series_in(series, start, end)
+            .sort_values(["observed_at", "value"])
+            .groupby("place")
+            .tail(1)
+        )
+        return float((newest.value >= at_least).sum())
+
+    def highest(series, start, end):
+        d = series_in(series, start, end)
+        return None if d.empty else float(d.value.max())
+
     w = pd.Timedelta(speed_window)
+    half = pd.Timedelta(minutes=30)
     then = t.floor("min")  # values to compare with, to the minute as CityWall has them
     return {
         "complaints_today": (
@@ -201,5 +221,17 @@ def plain_kpis(
         "road_congested_share": (
             mean("road_speed", t - w, t, "congested"),
             mean("road_speed", then - DAY - w, then - DAY, "congested"),
+        ),
+        "crowd_hotspots_crowded": (
+            places_at_least("crowd_level", 4, t - half, t),
+            places_at_least("crowd_level", 4, then - DAY - half, then - DAY),
+        ),
+        "crowd_hotspots_busy": (
+            places_at_least("crowd_level", 3, t - half, t),
+            places_at_least("crowd_level", 3, then - DAY - half, then - DAY),
+        ),
+        "crowd_largest": (
+            highest("crowd_max", t - half, t),
+            highest("crowd_max", then - DAY - half, then - DAY),
         ),
     }

@@ -170,10 +170,12 @@ def _series_indicator(count: int) -> dict:
 def profile_with_many_indicators(base: Path, folder: Path, n: int = 60) -> Path:
     """``base`` (a profile that declares its indicators, e.g. the shipped Seoul)
     copied into ``folder`` with ``n`` indicators instead of its own; its
-    boundaries are referred to where they are."""
+    boundaries and hotspots are referred to where they are."""
     text = base.read_text(encoding="utf-8")
-    boundaries = (base.parent / _boundaries(text)).resolve()
-    text = text.replace(_boundaries(text), boundaries.as_posix())
+    for name in _files(text):
+        text = text.replace(
+            f'"{name}"', f'"{(base.parent / name).resolve().as_posix()}"'
+        )
     text = text.replace(
         'map_indicator = "complaints_open"', 'map_indicator = "backlog"'
     )
@@ -185,5 +187,7 @@ def profile_with_many_indicators(base: Path, folder: Path, n: int = 60) -> Path:
     return path
 
 
-def _boundaries(text: str) -> str:
-    return tomllib.loads(text)["city"]["boundaries"]
+def _files(text: str) -> list[str]:
+    """The files the profile names beside it: its boundaries, its hotspots."""
+    city = tomllib.loads(text)["city"]
+    return [city[k] for k in ("boundaries", "hotspots") if k in city]

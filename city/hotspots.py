@@ -2,12 +2,16 @@
 city data: Gwanghwamun, Hongdae, Itaewon, Gangnam Station, …), listed in a CSV
 beside the profile, one a row:
 
-    code,name_ko,name_en,district,lon,lat
-    POI009,광화문·덕수궁,Gwanghwamun · Deoksugung,11110,126.9769,37.5714
+    code,name_ko,name_en,district,lon,lat,kind
+    POI009,광화문·덕수궁,Gwanghwamun · Deoksugung,11110,126.9769,37.5714,heritage
 
 ``code`` is the feed's own (Seoul's ``AREA_CD``: codes stay when names change);
 ``district`` a district code of the profile; ``name_<language>`` columns as many as
-the city has; the position is where the wall draws it.
+the city has; the position is where the wall draws it; ``kind`` (optional: station,
+nightlife, park, venue, …) is what the demo's simulated crowds follow.
+
+The profile names the file (``[city] hotspots``): the wall's hotspot pages and
+map, the simulator and the citydata connector all read the same list.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# the series a crowd feed writes per hotspot (Seoul's citydata, the demo's)
+CROWD_LEVEL = "crowd_level"  # 1 … 4, the level's key as the reading's category
+CROWD_MIN = "crowd_min"  # the live population's band
+CROWD_MAX = "crowd_max"
+CROWD_FORECAST_LEVEL = "crowd_forecast_level"  # at each forecast hour ahead
+CROWD_FORECAST_MAX = "crowd_forecast_max"
+# Seoul's four official congestion levels, 1 to 4 (여유, 보통, 약간 붐빔, 붐빔)
+LEVEL_KEYS = ("relaxed", "normal", "slightly_crowded", "crowded")
+
 
 @dataclass(frozen=True)
 class Hotspot:
@@ -26,6 +39,7 @@ class Hotspot:
     district: str | None
     lon: float | None
     lat: float | None
+    kind: str | None = None
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or next(iter(self.names.values()), self.code)
@@ -75,7 +89,8 @@ def hotspots_from(
         ):
             problems.append(f"{where}: lon/lat {row.get('lon')!r}, {row.get('lat')!r}")
             lon = lat = None
-        found.append(Hotspot(code, names, district, lon, lat))
+        kind = str(row.get("kind") or "").strip() or None
+        found.append(Hotspot(code, names, district, lon, lat, kind))
     if not found and not problems:
         problems.append("the hotspots list is empty")
     return found, problems

@@ -35,6 +35,7 @@ UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days
 EVENT_MEASURES = ("count", "share", "median_hours", "mean_hours", "in_force")
 SERIES_MEASURES = (
     "mean", "min", "max", "sum", "count_readings", "latest", "share_below",
+    "places_at_least",
 )  # fmt: skip
 MEASURES = EVENT_MEASURES + SERIES_MEASURES
 CALENDAR_WINDOWS = ("today", "this_week", "this_month")
@@ -47,7 +48,25 @@ EVENT_FILTERS = ("category", "severity", "status")  # columns; others: attrs
 PERIODIC_MEASURES = ("sum", "mean", "max", "min", "latest", "count_readings")
 # the windows each measure may use, beside durations and calendar windows
 ONLY_WINDOW = {"in_force": "now"}
-EXTRA_WINDOWS = {"count": ("open_now",), "latest": ("latest",)}
+EXTRA_WINDOWS = {
+    "count": ("open_now",),
+    "latest": ("latest",),
+    "places_at_least": ("latest",),
+}
+
+
+@dataclass(frozen=True)
+class HotspotView:
+    """How a domain shows the city's hotspots (``[city] hotspots``): on its map,
+    each at its newest reading of ``level`` (1 … ``levels``, the reading's category
+    naming the level); on a hotspot's page, the ``curve`` series over the last day
+    (two: a band, low and high) and ``forecast`` ahead of now."""
+
+    level: str
+    levels: int = 4
+    curve: tuple[str, ...] = ()
+    forecast: str | None = None
+    fresh_minutes: float = 30.0  # an older reading is not the hotspot's now
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class Domain:
     series_kpi: str | None = None  # the indicator whose unit and decimals it uses
     colour: str | None = None
     events: bool = True
+    hotspots: HotspotView | None = None
 
     def label(self, lang: str) -> str | None:
         """Its name in ``lang`` as declared (None: the catalogs' ``domain.<id>``)."""
@@ -113,6 +133,7 @@ class Indicator:
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()
     share_of: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a share's denominator
     below: float | str | None = None  # share_below: a number or "road_class"
+    at_least: float | None = None  # places_at_least: a place's newest reading
     target: float | None = None
     watch_ratio: float = 1.25
     higher_is_better: bool = False
@@ -139,7 +160,9 @@ class Indicator:
     @property
     def counts(self) -> bool:
         """A count: no records means 0, not "no data"."""
-        return self.measure in ("count", "in_force", "count_readings")
+        return self.measure in (
+            "count", "in_force", "count_readings", "places_at_least"
+        )  # fmt: skip
 
     @property
     def scales_with_population(self) -> bool:
@@ -264,15 +287,50 @@ def _domains(rows: list[dict], problems: list[str], refused: set[str]) -> list[D
                 row.get("chart"),
                 row.get("colour"),
                 bool(row.get("events", True)),
+                _hotspot_view(row.get("hotspots"), where, problems),
             )
         )
     return found
 
 
+def _hotspot_view(value: Any, where: str, problems: list[str]) -> HotspotView | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("level"), str):
+        problems.append(
+            f"{where} hotspots must be a table naming its level series: "
+            '{ level = "crowd_level", curve = ["crowd_min", "crowd_max"] }'
+        )
+        return None
+    unknown = set(value) - {"level", "levels", "curve", "forecast", "fresh_minutes"}
+    if unknown:
+        problems.append(f"{where} hotspots: unknown keys {', '.join(sorted(unknown))}")
+    levels, curve = value.get("levels", 4), value.get("curve", [])
+    forecast, fresh = value.get("forecast"), value.get("fresh_minutes", 30)
+    if not isinstance(levels, int) or isinstance(levels, bool) or levels < 2:
+        problems.append(f"{where} hotspots.levels must be a whole number from 2 up")
+        levels = 4
+    if not (
+        isinstance(curve, list)
+        and len(curve) <= 2
+        and all(isinstance(c, str) for c in curve)
+    ):
+        problems.append(f"{where} hotspots.curve must list one or two series")
+        curve = []
+    if forecast is not None and not isinstance(forecast, str):
+        problems.append(f"{where} hotspots.forecast must be a series' name")
+        forecast = None
+    if not isinstance(fresh, int | float) or isinstance(fresh, bool) or fresh <= 0:
+        problems.append(f"{where} hotspots.fresh_minutes must be a positive number")
+        fresh = 30
+    return HotspotView(value["level"], levels, tuple(curve), forecast, float(fresh))
+
+
 # the wall's own pages: a domain may not take their address
 RESERVED_PATHS = frozenset(
     ("/cameras", "/sources", "/admin", "/public", "/district", "/embed", "/kiosk",
-     "/overview", "/wall", "/csv", "/readyz", "/healthz", "/sign-in")
+     "/overview", "/wall", "/csv", "/readyz", "/healthz", "/sign-in",
+     "/hotspot")
 )  # fmt: skip
 
 
@@ -365,6 +423,11 @@ def _indicator(
             f"{where} compare {compare_text!r} must be one of "
             f"{', '.join(COMPARISONS)} or <N>d_average (e.g. 7d_average)"
         )
+    elif measure == "places_at_least" and compare.kind == "average":
+        problems.append(
+            f"{where} places_at_least counts places at one moment: compare with "
+            "yesterday, previous, last_year or none"
+        )
     elif window is not None and window.length is None and compare.kind == "average":
         if window.kind in ("open_now", "now", "latest"):
             problems.append(
@@ -376,6 +439,16 @@ def _indicator(
         below == "road_class" or isinstance(below, int | float)
     ):
         problems.append(f'{where} share_below needs below = <number> or "road_class"')
+    at_least = row.get("at_least")
+    if measure == "places_at_least" and not (
+        isinstance(at_least, int | float) and not isinstance(at_least, bool)
+    ):
+        problems.append(
+            f"{where} places_at_least needs at_least = <number>: the level a "
+            "place's newest reading must reach"
+        )
+    elif at_least is not None and measure != "places_at_least":
+        problems.append(f'{where} at_least is for measure = "places_at_least" only')
     is_series = measure in SERIES_MEASURES
     filters = _filters(row.get("where"), where, "where", is_series, problems)
     share_of = _filters(row.get("share_of"), where, "share_of", is_series, problems)
@@ -431,6 +504,7 @@ def _indicator(
         where=filters,
         share_of=share_of,
         below=below,
+        at_least=float(at_least) if at_least is not None else None,
         target=_number(row.get("target")),
         watch_ratio=watch_ratio,
         higher_is_better=higher,

@@ -24,6 +24,12 @@ In the profile:
     stage = 2
     when = "pm25"                # the city's PM2.5 over the last hour above
     above = 75.0
+    [[disaster.rules]]
+    stage = 2
+    when = "hotspot"             # a hotspot whose readings of the series …
+    series = "crowd_level"       # (the default)
+    at_least = 4                 # … have stayed at this level or above …
+    minutes = 30                 # … for this long (its newest one fresh)
 
 A profile without [disaster] gets ``DEFAULT_LADDER``; one that leaves out its stages
 or its rules gets the default ones (``[disaster] layout_from = 4`` alone is enough to
@@ -63,12 +69,15 @@ class Stage:
 @dataclass(frozen=True)
 class StageRule:
     stage: int
-    when: str  # "alert", "quake" or "pm25"
+    when: str  # "alert", "quake", "pm25" or "hotspot"
     severity: tuple[str, ...] = ()
     urgency: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     magnitude: float | None = None
     above: float | None = None
+    series: str = "crowd_level"  # a hotspot rule's
+    at_least: float | None = None
+    minutes: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ DEFAULT_LADDER = Ladder(
     layout_from=3,
 )
 
-KINDS = ("alert", "quake", "pm25")
+KINDS = ("alert", "quake", "pm25", "hotspot")
 
 
 def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
@@ -158,6 +167,8 @@ def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
                 "level of [[disaster.stages]]"
             )
             continue
+        if when == "hotspot" and not _hotspot_rule_fits(row, i, problems):
+            continue
         rules.append(
             StageRule(
                 stage=int(row["stage"]),
@@ -167,6 +178,15 @@ def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
                 categories=tuple(row.get("categories", ())),
                 magnitude=float(row["magnitude"]) if "magnitude" in row else None,
                 above=float(row["above"]) if "above" in row else None,
+                **(
+                    {
+                        "series": str(row.get("series", "crowd_level")),
+                        "at_least": float(row["at_least"]),
+                        "minutes": float(row.get("minutes", 30)),
+                    }
+                    if when == "hotspot"
+                    else {}
+                ),
             )
         )
     if not stages:
@@ -177,3 +197,16 @@ def load_ladder(table: dict | None, problems: list[str]) -> Ladder:
         problems.append("[disaster] `layout_from` must be a stage's level (an integer)")
         layout_from = 3
     return Ladder(tuple(stages), tuple(rules), layout_from)
+
+
+def _hotspot_rule_fits(row: dict, i: int, problems: list[str]) -> bool:
+    where = f"[[disaster.rules]] #{i + 1} (hotspot)"
+    before = len(problems)
+    at_least, minutes = row.get("at_least"), row.get("minutes", 30)
+    if not isinstance(at_least, int | float) or isinstance(at_least, bool):
+        problems.append(f"{where}: `at_least` must be the level, a number")
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
+        problems.append(f"{where}: `minutes` must be a number of minutes, 0 or more")
+    if not isinstance(row.get("series", "crowd_level"), str):
+        problems.append(f"{where}: `series` must be a series' name")
+    return len(problems) == before

@@ -8,6 +8,7 @@ at once and raises one error that lists every problem with its fix.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from city import i18n, profile_keys
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
+from city.hotspots import Hotspot, read_hotspots
 from city.indicators import Domain, Indicator, declarations, standard_raw
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
 from city.map_frame import AUTOMATIC, MapFrame
@@ -81,6 +83,17 @@ class SourceConfig:
     @property
     def stale_after(self) -> timedelta:
         return stale_after(self.interval_seconds)
+
+
+@dataclass(frozen=True)
+class DisabledSource:
+    """A source off until the environment gives what its options take from it
+    (``{ env = "SEOUL_OPENAPI_KEY" }``): not pulled, never stale, said by the
+    check and on the sources page."""
+
+    name: str
+    connector: str
+    needs: tuple[str, ...]  # the environment variables not set
 
 
 STALE_INTERVALS = 3  # missed pulls before a source is stale ...
@@ -154,6 +167,12 @@ class CityProfile:
     map_indicator: str = ""  # the overview map's first indicator
     # the overview's turn from one page of indicator groups to the next
     group_seconds: float = 20.0
+    hotspots: tuple[Hotspot, ...] = ()  # where crowds gather ([city] hotspots)
+    disabled_sources: tuple[DisabledSource, ...] = ()  # waiting for a variable
+
+    @cached_property
+    def hotspots_by_code(self) -> dict[str, Hotspot]:
+        return {h.code: h for h in self.hotspots}
 
     @cached_property
     def domains_by_id(self) -> dict[str, Domain]:
@@ -249,7 +268,8 @@ def load_profile(
     boundaries_path = (path.parent / (boundaries or "")).resolve()
     shapes = _read_boundaries(boundaries_path, problems) if boundaries else {}
     districts = _districts(_tables(raw, "districts"), shapes, problems)
-    sources = _sources(_tables(raw, "sources"), problems)
+    hotspots = _hotspots(city, path.parent, districts, problems)
+    sources, disabled = _sources(_tables(raw, "sources"), problems)
     wall, traffic = _table(raw, "wall"), _table(raw, "traffic")
     rotation = () if "wall" in broken else _rotation(wall.get("rotation"), problems)
     tiles = None if "map" in broken else _tiles(_table(raw, "map"), problems)
@@ -276,6 +296,12 @@ def load_profile(
         {d.code for d in districts},
     )
     map_indicator = _map_indicator(wall, declared, problems)
+    if not hotspots and "hotspots" not in city:
+        problems += [
+            f"[[domains]] ({d.id}) maps hotspots, but [city] hotspots names no list"
+            for d in declared.domains
+            if d.hotspots
+        ]
     if problems:
         raise ProfileError(path, problems)
     return CityProfile(
@@ -310,7 +336,20 @@ def load_profile(
         indicators=declared.indicators,
         standard_indicators=declared.standard,
         map_indicator=map_indicator,
+        hotspots=hotspots,
+        disabled_sources=tuple(disabled),
     )
+
+
+def _hotspots(
+    city: dict, folder: Path, districts: list[District], problems: list[str]
+) -> tuple[Hotspot, ...]:
+    name = city.get("hotspots")
+    if not isinstance(name, str):
+        return ()
+    found, wrong = read_hotspots(folder / name, [d.code for d in districts])
+    problems.extend(f"[city] hotspots: {p}" for p in wrong)
+    return tuple(found)
 
 
 def _map_indicator(wall: dict, declared, problems: list[str]) -> str:
@@ -591,8 +630,11 @@ def _code_problem(code: str, official: Any, position: int) -> str | None:
     )
 
 
-def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConfig]:
-    sources = []
+def _sources(
+    rows: list[dict[str, Any]], problems: list[str]
+) -> tuple[list[SourceConfig], list[DisabledSource]]:
+    """The sources to pull, and those off for want of an environment variable."""
+    sources, off = [], []
     seen: set[str] = set()
     for row in rows:
         name = _value(row, "sources.name")
@@ -602,12 +644,43 @@ def _sources(rows: list[dict[str, Any]], problems: list[str]) -> list[SourceConf
         if name in seen:
             problems.append(f"source name {name!r} is used twice: names must be unique")
         seen.add(name)
+        options, missing = options_from_environment(
+            dict(_value(row, "sources.options") or {}), f"source {name!r}", problems
+        )
+        if missing:
+            off.append(DisabledSource(name, connector, tuple(missing)))
+            continue
         sources.append(
             SourceConfig(
                 name=name,
                 connector=connector,
                 interval_seconds=float(_value(row, "sources.interval_seconds")),
-                options=dict(_value(row, "sources.options") or {}),
+                options=options,
             )
         )
-    return sources
+    return sources, off
+
+
+def options_from_environment(
+    options: dict[str, Any], where: str, problems: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """``options`` with each ``{ env = "NAME" }`` replaced by that environment
+    variable's value (a key kept out of the profile's file), and the variables
+    not set: a source that needs one is off until it is set, not failing."""
+    found, missing = {}, []
+    for key, value in options.items():
+        if isinstance(value, dict) and "env" in value:
+            variable = value["env"]
+            if set(value) != {"env"} or not isinstance(variable, str):
+                problems.append(
+                    f"{where}: option `{key}` from the environment is written "
+                    f'{{ env = "VARIABLE" }}'
+                )
+                continue
+            if os.environ.get(variable):
+                found[key] = os.environ[variable]
+            else:
+                missing.append(variable)
+            continue
+        found[key] = value
+    return found, missing

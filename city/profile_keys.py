@@ -206,6 +206,13 @@ PROFILE: tuple[Table, ...] = (
                 default="",
             ),
             Key(
+                "hotspots",
+                STRING,
+                "CSV of the places where crowds gather, relative to the profile: "
+                "code,name_<language>…,district,lon,lat[,kind] (README: Crowds).",
+                default_text="none",
+            ),
+            Key(
                 "population_source",
                 STRING,
                 "Where the populations come from.",
@@ -302,6 +309,13 @@ PROFILE: tuple[Table, ...] = (
             Key("chart", STRING, "The indicator whose unit the chart uses."),
             Key("colour", STRING, 'Its accent, e.g. "#5fb3b3".'),
             Key("events", BOOLEAN, "Its page lists its records.", default=True),
+            Key(
+                "hotspots",
+                TABLE,
+                "Its map draws the city's hotspots by their level: { level = "
+                '"crowd_level", levels = 4, curve = ["crowd_min", "crowd_max"], '
+                'forecast = "crowd_forecast_max" } (README: Crowds).',
+            ),
         ),
         many=True,
         label="id",
@@ -349,6 +363,11 @@ PROFILE: tuple[Table, ...] = (
                 default_text="all",
             ),
             Key("below", THRESHOLD, 'share_below: a number or "road_class".'),
+            Key(
+                "at_least",
+                NUMBER,
+                "places_at_least: the level a place's newest reading reaches.",
+            ),
             Key("target", NUMBER, "The value the city aims for.", default_text="none"),
             Key(
                 "watch_ratio",
@@ -537,7 +556,8 @@ PROFILE: tuple[Table, ...] = (
             Key(
                 "when",
                 STRING,
-                "An active alert, an earthquake, or the city's PM2.5.",
+                "An active alert, an earthquake, the city's PM2.5, or a hotspot "
+                "held at a level.",
                 required=True,
                 choices=STAGE_RULE_KINDS,
             ),
@@ -548,6 +568,20 @@ PROFILE: tuple[Table, ...] = (
             ),
             Key("magnitude", NUMBER, "Earthquakes of at least this magnitude in 24 h."),
             Key("above", NUMBER, "PM2.5 over the last hour above this."),
+            Key(
+                "series",
+                STRING,
+                "A hotspot rule's series.",
+                default="crowd_level",
+            ),
+            Key("at_least", NUMBER, "A hotspot rule: the level held."),
+            Key(
+                "minutes",
+                NUMBER,
+                "A hotspot rule: held this long.",
+                default=30,
+                at_least=0,
+            ),
         ),
         many=True,
     ),

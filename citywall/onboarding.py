@@ -28,6 +28,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from city import i18n
+from city.hotspots import read_hotspots
 from city.indicators import declarations
 from city.map_frame import frame_toml
 from city.profile import (
@@ -36,6 +37,7 @@ from city.profile import (
     ProfileError,
     default_languages,
     load_profile,
+    options_from_environment,
     read_toml,
 )
 from citywall import city_files
@@ -54,7 +56,7 @@ from connectors.simulator import (
     default_rate,
     middle_latitude,
 )
-from pages._routes import DISTRICT_PAGE, OVERVIEW_ALIAS, shown_pages
+from pages._routes import DISTRICT_PAGE, HOTSPOT_PAGE, OVERVIEW_ALIAS, shown_pages
 
 # Targets (target, watch ratio) any city can start from for the standard
 # indicators; each is one the city should tune to its own.
@@ -522,7 +524,7 @@ def check_city(path: Path) -> Report:
     except ProfileError as exc:
         report.problems += exc.problems + [c for c in catalogs if c not in exc.problems]
         profile = None
-    _check_rotation_pages(raw, report)
+    _check_rotation_pages(raw, report, path.parent)
     _check_source_options(raw, report)
     if profile is None:
         return report
@@ -573,7 +575,7 @@ def _untranslated(profile: CityProfile) -> list[str]:
     return found
 
 
-def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
+def _check_rotation_pages(raw: dict[str, Any], report: Report, folder: Path) -> None:
     """Each step of the kiosk's rotation names a page of the wall."""
     wall = raw.get("wall")
     rows = wall.get("rotation") if isinstance(wall, dict) else None
@@ -587,17 +589,26 @@ def _check_rotation_pages(raw: dict[str, Any], report: Report) -> None:
     declared = declarations(raw, [], codes)
     pages = shown_pages(declared.domains)
     groups = sorted({k.domain for k in declared.indicators})
+    city = raw.get("city")
+    listed = city.get("hotspots") if isinstance(city, dict) else None
+    spots = (
+        {h.code for h in read_hotspots(folder / listed, codes)[0]}
+        if isinstance(listed, str)
+        else set()
+    )
     for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         page = row.get("page") if isinstance(row, dict) else None
         if isinstance(page, str) and page.startswith("/"):  # else load_profile said
-            problem = _page_problem(page, codes, pages) or _group_problem(
+            problem = _page_problem(page, codes, pages, spots) or _group_problem(
                 page, row.get("query"), groups
             )
             if problem:
                 report.problems.append(f"[[wall.rotation]] #{i} ({page}): {problem}")
 
 
-def _page_problem(page: str, codes: set[str], shown: tuple[str, ...]) -> str | None:
+def _page_problem(
+    page: str, codes: set[str], shown: tuple[str, ...], spots: set[str]
+) -> str | None:
     """Why the kiosk cannot show ``page``; None when it can."""
     path, _, query = page.partition("?")
     if query:
@@ -605,13 +616,19 @@ def _page_problem(page: str, codes: set[str], shown: tuple[str, ...]) -> str | N
     if path in shown or path == OVERVIEW_ALIAS:
         return None
     first, _, code = path.strip("/").partition("/")
-    if first == "district":
-        if code in codes:
+    # a page of one of the city's districts or hotspots, by its code
+    listed = {
+        "district": (codes, "[[districts]]"),
+        "hotspot": (spots, "[city] hotspots"),
+    }
+    if first in listed:
+        known, where = listed[first]
+        if code in known:
             return None
-        near = difflib.get_close_matches(code, sorted(codes), n=1)
-        hint = f"did you mean /district/{near[0]}?" if near else "see [[districts]]"
-        return f"no district {code!r} in this city ({hint})"
-    pages = [*shown, DISTRICT_PAGE]
+        near = difflib.get_close_matches(code, sorted(known), n=1)
+        hint = f"did you mean /{first}/{near[0]}?" if near else f"see {where}"
+        return f"no {first} {code!r} in this city ({hint})"
+    pages = [*shown, DISTRICT_PAGE, HOTSPOT_PAGE]
     near = difflib.get_close_matches(path, pages, n=1)
     hint = f"did you mean {near[0]}?" if near else f"pages: {', '.join(pages)}"
     return f"the wall has no such page ({hint})"
@@ -656,7 +673,19 @@ def _check_source_options(raw: dict[str, Any], report: Report) -> None:
         options = row.get("options", {})
         if not isinstance(options, dict):
             continue  # load_profile has said so
-        problems = _option_problems(name, cls, options)
+        given, missing = options_from_environment(options, where, [])
+        if missing:
+            report.notes.append(
+                f"{where} is off until the environment sets {', '.join(missing)}"
+            )
+            # what the environment will give, checked as such a value then: an
+            # address for a URL, any text for a key
+            given |= {
+                k: "https://environment.invalid/" if k.endswith("url") else "(set)"
+                for k in options
+                if k not in given
+            }
+        problems = _option_problems(name, cls, given)
         report.problems += [f"{where}: {p}" for p in problems]
 
 

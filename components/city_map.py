@@ -152,8 +152,10 @@ def city_map_figure(
     values: dict[str, float | None],
     lang: str = "en",
     highlight: str | None = None,
+    below_labels: go.Scattergeo | go.Scattermap | None = None,
 ) -> go.Figure:
-    """One KPI per district, its value printed on each district."""
+    """One KPI per district, its value printed on each district (and
+    ``below_labels``, a domain's hotspots, over the districts)."""
     return district_map(
         profile,
         _z(profile, kpi, values),
@@ -162,6 +164,7 @@ def city_map_figure(
         reverse=kpi.higher_is_better,
         highlight=highlight,
         lang=lang,
+        below_labels=below_labels,
     )
 
 
@@ -651,13 +654,16 @@ def city_map_patch(
     kpi: Indicator,
     values: dict[str, float | None],
     lang: str = "en",
+    labels_at: int = 1,
 ) -> Patch:
-    """Only the numbers change on a refresh: patch them, never resend the figure."""
+    """Only the numbers change on a refresh: patch them, never resend the figure
+    (the labels are trace ``labels_at``: 2 under a domain's hotspots)."""
     return _districts_patch(
         profile,
         _z(profile, kpi, values),
         _labels(profile, kpi, values, lang),
         kpi.higher_is_better,
+        labels_at=labels_at,
     )
 
 

@@ -32,3 +32,8 @@ def district_code_in(segment: str) -> str:
     ``district_path`` wrote it), the server's router unquoted; either way the
     same code."""
     return unquote(segment)
+
+
+def hotspot_path(code: str) -> str:
+    """The path of a hotspot's page (its code quoted, as a district's)."""
+    return f"/hotspot/{quote(code, safe='')}"

@@ -15,6 +15,8 @@ from kpis.values import SourceHealth
 
 def state_of(source: SourceHealth) -> tuple[str, str]:
     """(word, css class): failing beats stale beats ok."""
+    if source.off_until:
+        return "off", "source-off"
     if source.last_success_at is None and source.last_error_at is None:
         return "waiting", "source-waiting"
     if source.failing:
@@ -55,6 +57,8 @@ def source_table(
         error = (
             f"{i18n.day_and_clock(s.last_error_at, zone, lang)} — {s.last_error}"
             if s.last_error
+            else t(lang, "sources.off_until", names=", ".join(s.off_until))
+            if s.off_until
             else "—"
         )
         rows.append(

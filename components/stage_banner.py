@@ -7,9 +7,11 @@ from __future__ import annotations
 from dash import html
 
 from city import i18n
+from city.hotspots import CROWD_LEVEL, LEVEL_KEYS
 from city.i18n import t
 from city.profile import CityProfile
-from kpis.stages import DisasterView
+from components.format import category
+from kpis.stages import Cause, DisasterView
 
 
 def _luminance(colour: str) -> float:
@@ -42,10 +44,29 @@ def _why(view: DisasterView, profile: CityProfile, lang: str) -> str:
         return t(lang, "stage.manual", reason=state.reason)
     if not state.causes:
         return ""
-    causes = "; ".join(
-        i18n.record_title(lang, c.title, c.title_key) for c in state.causes
-    )
+    causes = "; ".join(_cause(c, profile, lang) for c in state.causes)
     return t(lang, "stage.raised_by", causes=causes)
+
+
+def _cause(cause: Cause, profile: CityProfile, lang: str) -> str:
+    if cause.place is None:
+        return i18n.record_title(lang, cause.title, cause.title_key)
+    spot = profile.hotspots_by_code.get(cause.place)
+    return t(
+        lang,
+        "stage.hotspot_cause",
+        place=spot.name(lang) if spot else cause.place,
+        level=level_word(cause.rule.series, cause.value, lang),
+        time=i18n.day_and_clock(cause.since, profile.timezone, lang),
+    )
+
+
+def level_word(series: str, value: float | None, lang: str) -> str:
+    """A hotspot's level in words: Seoul's four crowd levels by name, any other
+    series' level by number."""
+    if series == CROWD_LEVEL and value is not None and 1 <= value <= len(LEVEL_KEYS):
+        return category("crowd", LEVEL_KEYS[round(value) - 1], lang)
+    return i18n.number(value, lang)
 
 
 def affected_text(codes: tuple[str, ...], profile: CityProfile, lang: str) -> str:

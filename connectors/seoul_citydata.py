@@ -24,8 +24,7 @@ failing is a failed run.
     connector = "seoul_citydata"
     interval_seconds = 300
     [sources.options]
-    api_key = "…"
-    hotspots_file = "seoul/hotspots.csv"   # code,name_ko,name_en,district,lon,lat
+    api_key = "…"   # the hotspots: the profile's [city] hotspots
 """
 
 from __future__ import annotations
@@ -39,7 +38,17 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from city.geo import DistrictLocator
-from city.hotspots import Hotspot, hotspots_from, read_hotspots
+from city.hotspots import (
+    CROWD_FORECAST_LEVEL,
+    CROWD_FORECAST_MAX,
+    CROWD_LEVEL,
+    CROWD_MAX,
+    CROWD_MIN,
+    LEVEL_KEYS,
+    Hotspot,
+    hotspots_from,
+    read_hotspots,
+)
 from city.privacy import scrub_text
 from city.profile import CityProfile
 from city.records import Batch, Event, Measurement, Rejected
@@ -53,10 +62,10 @@ from connectors.values import optional_number, optional_time, position
 SERVICE = "citydata"
 # the four official congestion levels: (value, key)
 LEVELS = {
-    "여유": (1, "relaxed"),
-    "보통": (2, "normal"),
-    "약간붐빔": (3, "slightly_crowded"),
-    "붐빔": (4, "crowded"),
+    name: (value, key)
+    for value, (name, key) in enumerate(
+        zip(("여유", "보통", "약간붐빔", "붐빔"), LEVEL_KEYS), start=1
+    )
 }
 # a notice's kind (ACDNT_TYPE) as the wall's traffic categories
 NOTICE_KINDS = {
@@ -94,7 +103,8 @@ class SeoulCitydataConnector(FeedConnector):
                 str,
                 None,
                 "CSV of the hotspots, relative to the profile: "
-                "code,name_ko,name_en,district,lon,lat (city.hotspots)",
+                "code,name_ko,name_en,district,lon,lat (city.hotspots; "
+                "default: the profile's [city] hotspots)",
             ),
             Option(
                 "hotspots",
@@ -237,10 +247,10 @@ class SeoulCitydataConnector(FeedConnector):
                 raise ValueError("the live population has no time (PPLTN_TIME)")
             level = _level(live.get("AREA_CONGEST_LVL"), "AREA_CONGEST_LVL")
             if level is not None:
-                found.append(self._reading(spot, "crowd_level", at, level[0], level[1]))
+                found.append(self._reading(spot, CROWD_LEVEL, at, level[0], level[1]))
             for series, field in (
-                ("crowd_min", "AREA_PPLTN_MIN"),
-                ("crowd_max", "AREA_PPLTN_MAX"),
+                (CROWD_MIN, "AREA_PPLTN_MIN"),
+                (CROWD_MAX, "AREA_PPLTN_MAX"),
             ):
                 value = optional_number(live.get(field), field)
                 if value is not None:
@@ -253,12 +263,12 @@ class SeoulCitydataConnector(FeedConnector):
                 if level is not None:
                     found.append(
                         self._reading(
-                            spot, "crowd_forecast_level", when, level[0], level[1]
+                            spot, CROWD_FORECAST_LEVEL, when, level[0], level[1]
                         )
                     )
                 most = optional_number(ahead.get("FCST_PPLTN_MAX"), "FCST_PPLTN_MAX")
                 if most is not None:
-                    found.append(self._reading(spot, "crowd_forecast_max", when, most))
+                    found.append(self._reading(spot, CROWD_FORECAST_MAX, when, most))
         roads = city.get("ROAD_TRAFFIC_STTS")
         for average in _objects(
             roads.get("AVG_ROAD_DATA") if isinstance(roads, Mapping) else None
@@ -391,10 +401,15 @@ def _hotspots(profile: CityProfile, options: Any) -> list[Hotspot]:
         found, problems = read_hotspots(profile.folder / options.hotspots_file, codes)
     elif options.hotspots:
         found, problems = hotspots_from(options.hotspots, codes)
+    elif profile.hotspots:
+        found, problems = list(profile.hotspots), []
     else:
         found, problems = (
             [],
-            ["seoul_citydata needs its hotspots: `hotspots_file` or `hotspots`"],
+            [
+                "seoul_citydata needs its hotspots: [city] hotspots, or the "
+                "option `hotspots_file` or `hotspots`"
+            ],
         )
     if problems:
         raise SourceOptionsError("; ".join(problems[:10]))

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from city import i18n
 from city.profile import CityProfile
 from city.records import TITLE_KEY, Batch, Camera, Event, Measurement
+from connectors.crowds import CrowdModel
 from connectors.options import Option, SourceOptionsError, declare, read_options
 
 HOUR = timedelta(hours=1)
@@ -315,8 +316,8 @@ PM25 = "pm25"
 
 class SimulatorConnector:
     """Simulated feeds for the city of a profile: complaints, incidents, alerts,
-    road speeds, air quality and cameras (their pictures are drawn by the wall:
-    ``demo://`` URLs)."""
+    road speeds, air quality, crowds at its hotspots (``connectors.crowds``) and
+    cameras (their pictures are drawn by the wall: ``demo://`` URLs)."""
 
     protocol: ClassVar[str] = "simulator"
     OPTIONS: ClassVar[tuple[Option, ...]] = declare(
@@ -365,6 +366,25 @@ class SimulatorConnector:
             ),
             Option("speed_minutes", float, 15.0, "minutes between road speeds"),
             Option("cameras_per_district", int, 2, "cameras in each district"),
+            Option(
+                "crowd_minutes",
+                float,
+                10.0,
+                "minutes between the crowds at the profile's hotspots ([city] "
+                "hotspots; none: no crowds)",
+            ),
+            Option(
+                "crowds",
+                bool,
+                True,
+                "simulated crowds at the hotspots (false: a real feed gives them)",
+            ),
+            Option(
+                "air",
+                bool,
+                True,
+                "simulated PM2.5 by district (false: a real feed gives it)",
+            ),
             Option(
                 "climate",
                 str,
@@ -460,6 +480,13 @@ class SimulatorConnector:
         self.points = self._point_pools(40)
         self.links = self._road_links(o.links_per_district)
         self.cameras_per_district = o.cameras_per_district
+        self.crowds = CrowdModel(
+            profile.hotspots if o.crowds else (),
+            profile.timezone,
+            o.seed,
+            timedelta(minutes=o.crowd_minutes),
+        )
+        self.air = o.air
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
 
     def title(self, category: str) -> str:
@@ -502,7 +529,9 @@ class SimulatorConnector:
         listed = first or _floor(start, HOUR) != _floor(end, HOUR)
         return Batch(
             events=events,
-            measurements=self.road_speeds(start, end) + self.pm25(start, end),
+            measurements=self.road_speeds(start, end)
+            + self.pm25(start, end)
+            + self.crowds.readings(start, end, forecast=True),
             cameras=self.cameras() if listed else [],
             next_cursor=json.dumps(state),
             more=end < now or history_left,
@@ -540,7 +569,9 @@ class SimulatorConnector:
         state = state | {"history_end": start.isoformat()}
         return Batch(
             events=events,
-            measurements=self.road_speeds(start, end) + self.pm25(start, end),
+            measurements=self.road_speeds(start, end)
+            + self.pm25(start, end)
+            + self.crowds.readings(start, end, forecast=False),
             next_cursor=json.dumps(state),
             more=True,  # the live pulls still have to catch up from as_of
         )
@@ -761,6 +792,8 @@ class SimulatorConnector:
     def pm25(self, start: datetime, end: datetime) -> list[Measurement]:
         """Hourly PM2.5 per district: multi-day episodes, a daily cycle, local offsets."""
         out: list[Measurement] = []
+        if not self.air:
+            return out
         rng = np.random.default_rng([self.seed, 7])
         phases = rng.uniform(0, 2 * math.pi, 3)
         offsets = rng.normal(1.0, 0.12, len(self.codes))

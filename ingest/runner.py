@@ -116,6 +116,8 @@ class SourceRunner:
         self._fixed_places: dict[tuple[float, float], str | None] = {}
         self._written = self._analyzed_at = 0  # rows, for _keep_statistics
         self.districts = {d.code for d in profile.districts}
+        # a reading at a hotspot with no place of its own is in the hotspot's district
+        self.hotspot_districts = {h.code: h.district for h in profile.hotspots}
         self.domains = tuple(profile.domains_by_id)
         self.clock = clock
 
@@ -294,6 +296,8 @@ class SourceRunner:
                     todo.append(i)
                 else:
                     codes[i] = code
+            elif r.district_code is None and fixed:
+                codes[i] = self.hotspot_districts.get(r.place)
         if not todo:
             return codes
         found = self.locator.locate(

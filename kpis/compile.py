@@ -16,6 +16,7 @@ from typing import Any
 from city.indicators import Indicator
 from kpis import queries as q
 from kpis.definitions import KpiContext, Window
+from kpis.hotspots import PlacesAtLeast
 from kpis.match import Match
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
@@ -26,7 +27,7 @@ from kpis.rollup_queries import (
     OpenAt,
     no_memo,
 )
-from kpis.series_queries import SeriesLatest, SeriesStat
+from kpis.series_queries import SeriesLatest, SeriesStat, tidy
 
 DAY = timedelta(days=1)
 LAST_YEAR = timedelta(days=364)  # 52 weeks: the same weekday a year ago
@@ -180,6 +181,9 @@ def _aggregate(
         return q.share_below(k.series, start, end, {}, float(k.below), categories)
     if m == "latest":
         return SeriesLatest(k.series, start, end, categories)
+    if m == "places_at_least":
+        assert k.at_least is not None
+        return PlacesAtLeast(k.series, start, end, k.at_least, tidy(categories))
     stat = "count" if m == "count_readings" else m
     return SeriesStat(k.series, start, end, stat, categories)
 

@@ -67,6 +67,23 @@ def source_health(
     return health
 
 
+def sources_off(profile: CityProfile) -> list[SourceHealth]:
+    """The sources off until the environment sets a key: listed beside the
+    others on the sources page, never stale (nothing is owed yet), never pulled."""
+    return [
+        SourceHealth(
+            name=off.name,
+            last_success_at=None,
+            last_error_at=None,
+            last_error=None,
+            stale=False,
+            connector=off.connector,
+            off_until=off.needs,
+        )
+        for off in profile.disabled_sources
+    ]
+
+
 def with_staleness(
     value: KpiValue, kpi: Indicator, health: list[SourceHealth]
 ) -> KpiValue:

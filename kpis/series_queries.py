@@ -57,7 +57,7 @@ def _pick(best, a: float | None, b: float | None) -> float | None:
     return a if b is None else b if a is None else best(a, b)
 
 
-def _tidy(categories) -> tuple[str, ...] | None:
+def tidy(categories) -> tuple[str, ...] | None:
     return None if categories is None else tuple(sorted(set(categories)))
 
 
@@ -78,7 +78,7 @@ class SeriesStat:
     def __post_init__(self) -> None:
         if self.stat not in STATS:
             raise ValueError(f"stat {self.stat!r}: one of {', '.join(STATS)}")
-        object.__setattr__(self, "categories", _tidy(self.categories))
+        object.__setattr__(self, "categories", tidy(self.categories))
 
     @property
     def counts(self) -> bool:
@@ -161,7 +161,7 @@ def _hour_cells(
     return {d: (int(n or 0), float(t or 0), lo, hi) for d, n, t, lo, hi in rows}
 
 
-def _categories(cats: tuple[str, ...] | None) -> list[ColumnElement[bool]]:
+def categories_in(cats: tuple[str, ...] | None) -> list[ColumnElement[bool]]:
     if cats is None:
         return []
     return [func.coalesce(measurements.c.category, NO_CATEGORY).in_(cats)]
@@ -184,7 +184,7 @@ class SeriesLatest:
     citywide_rows: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "categories", _tidy(self.categories))
+        object.__setattr__(self, "categories", tidy(self.categories))
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
         m = measurements.c
@@ -192,7 +192,7 @@ class SeriesLatest:
             m.series == self.series,
             m.observed_at > self.start,
             m.observed_at <= self.end,
-            *_categories(self.categories),
+            *categories_in(self.categories),
             *_in_district(m.district_code, scope),
         )
         newest = (
@@ -214,7 +214,7 @@ class SeriesLatest:
                     ),
                 )
             )
-            .where(m.series == self.series, *_categories(self.categories))
+            .where(m.series == self.series, *categories_in(self.categories))
             .group_by(district)
         ).all()
         if scope == ALL_DISTRICTS:

@@ -21,14 +21,15 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
-from city.indicators import Indicator
+from city.indicators import HotspotView, Indicator
 from city.profile import CityProfile
 from kpis import alerts as alert_briefs
 from kpis import cameras as camera_rows
-from kpis import compile, records
+from kpis import compile, hotspots, records
 from kpis import queries as q
 from kpis.definitions import KpiContext, Window
 from kpis.health import source_health, with_staleness
+from kpis.hotspots import HotspotNow
 from kpis.judging import Judge, as_float
 from kpis.moment import Moment, Moments
 from kpis.pace import hourly_shape, share_of_day
@@ -298,6 +299,35 @@ class KpiService:
                 conn, domain, w.now - timedelta(days=30)
             ),
         )
+
+    # -- hotspots --------------------------------------------------------------------
+    def hotspots_now(self, domain: str) -> dict[str, HotspotNow]:
+        """Each hotspot's level now, as the domain's map colours it (none for a
+        domain that draws no hotspots)."""
+        view = self._hotspot_view(domain)
+        if view is None:
+            return {}
+        return self._cached(
+            "hotspots_now",
+            domain,
+            lambda conn, w, _: hotspots.hotspots_now(conn, view, w.now),
+        )
+
+    def hotspot_curve(self, domain: str, code: str) -> hotspots.HotspotCurve | None:
+        """A hotspot's day and forecast (None: no such hotspot, or a domain that
+        draws none)."""
+        view = self._hotspot_view(domain)
+        if view is None or code not in self.profile.hotspots_by_code:
+            return None
+        return self._cached(
+            "hotspot_curve",
+            (domain, code),
+            lambda conn, w, _: hotspots.hotspot_curve(conn, view, code, w.now),
+        )
+
+    def _hotspot_view(self, domain: str) -> HotspotView | None:
+        found = self.profile.domains_by_id.get(domain)
+        return found.hotspots if found is not None else None
 
     def record(self, event_id: int) -> dict | None:
         return self._cached(

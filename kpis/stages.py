@@ -12,7 +12,12 @@ from city.ladder import Ladder, Stage, StageRule
 from city.records import RETRACTED_STATUSES, TITLE_KEY
 from kpis import queries as q
 from kpis.alerts import AlertBrief, coverages
+from kpis.hotspots import held_at_least
 from store.schema import events
+
+# a hotspot rule's newest reading must be this fresh: a feed that stopped holds
+# no stage
+HOTSPOT_FRESH = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,10 @@ class Cause:
     title: str
     severity: str | None
     districts: tuple[str, ...]  # empty: the whole city
-    value: float | None = None  # a magnitude, a PM2.5 mean
+    value: float | None = None  # a magnitude, a PM2.5 mean, a hotspot's level
     title_key: str | None = None  # city.records.TITLE_KEY
+    place: str | None = None  # a hotspot's code
+    since: datetime | None = None  # a hotspot's: held at the level since
 
 
 @dataclass(frozen=True)
@@ -141,10 +148,32 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
                 found.append(
                     Cause(rule, None, f"PM2.5 {pm25:.0f} µg/m³", None, (), pm25)
                 )
+        elif rule.when == "hotspot":
+            assert rule.at_least is not None
+            found += [
+                Cause(
+                    rule,
+                    None,
+                    f"{held.place} at {held.value:g} since {held.since:%H:%M} UTC",
+                    None,
+                    (held.district,) if held.district else (),
+                    held.value,
+                    place=held.place,
+                    since=held.since,
+                )
+                for held in held_at_least(
+                    conn,
+                    rule.series,
+                    rule.at_least,
+                    rule.minutes,
+                    now,
+                    fresh=HOTSPOT_FRESH,
+                )
+            ]
     if not found:
         return StageState(ladder.lowest.level)
     level = max(c.rule.stage for c in found)
-    top = {c.event_id: c for c in found if c.rule.stage == level}
+    top = {(c.event_id, c.place): c for c in found if c.rule.stage == level}
     return StageState(level, causes=tuple(top.values()))
 
 

@@ -62,6 +62,8 @@ class SourceHealth:
     last_run_rejected: int | None = None
     quarantined_24h: int = 0
     quarantine_size: int = 0  # rows kept, of any age (see store.writes.Retention)
+    # off until the environment sets these (``city.profile.DisabledSource``)
+    off_until: tuple[str, ...] = ()
 
     @property
     def failing(self) -> bool:

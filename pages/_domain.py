@@ -41,11 +41,18 @@ from components.city_map import (
     map_config,
 )
 from components.format import category, domain_name, label, unit
-from components.links import district_path, href
+from components.hotspot_map import (
+    HOTSPOTS_TRACE,
+    hotspot_map_figure,
+    hotspot_map_patch,
+    level_colours,
+)
+from components.links import district_path, hotspot_path, href
 from components.plan_chart import plan_figure, plan_summary
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
 from components.shell import refresh_id
+from components.stage_banner import level_word
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
@@ -184,6 +191,10 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                             html.Div(t(lang, "domain.map_hint"), className="map-hint")
                             if sees_records() and embedding is None
                             else None,
+                            html.Div(
+                                hotspot_list(domain, lang, embedding),
+                                id="domain-hotspots",
+                            ),
                         ],
                         xl=5,
                     ),
@@ -267,6 +278,63 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
     )
 
 
+HOTSPOTS_LISTED = 8
+
+
+def hotspot_list(domain: Domain, lang: str, embedding: Embedding | None) -> list:
+    """Under a hotspot map: what its colours mean, and the hotspots at the
+    highest levels now, each a link to its page (text inside an embed)."""
+    view = domain.hotspots
+    if view is None:
+        return []
+    profile = services().profile()
+    colours = level_colours(view.levels)
+    legend = html.Div(
+        [
+            html.Span(
+                [
+                    html.Span(className="level-dot", style={"background": colour}),
+                    level_word(view.level, level, lang),
+                ],
+                className="level-key",
+            )
+            for level, colour in enumerate(colours, start=1)
+        ],
+        className="hotspot-legend",
+    )
+    now = services().kpis().hotspots_now(domain.id)
+    busiest = sorted(
+        (s for s in now.values() if s.code in profile.hotspots_by_code),
+        key=lambda s: (-s.level, -(s.people or 0), s.code),
+    )[:HOTSPOTS_LISTED]
+    items = []
+    for state in busiest:
+        spot = profile.hotspots_by_code[state.code]
+        level = min(max(state.level, 1), view.levels)
+        words = [
+            html.Span(className="level-dot", style={"background": colours[level - 1]}),
+            spot.name(lang),
+            html.Span(
+                level_word(view.level, state.level, lang), className="level-word"
+            ),
+        ]
+        link = None if embedding else href(hotspot_path(spot.code), lang)
+        items.append(
+            html.Li(
+                dcc.Link(words, href=link) if link else words,
+                className=f"hotspot-item level-{level}",
+                id={"type": "hotspot-item", "code": spot.code},
+            )
+        )
+    return [
+        legend,
+        html.H4(t(lang, "hotspot.busiest"), className="hotspot-list-title"),
+        html.Ol(items, className="hotspot-list")
+        if items
+        else html.P(t(lang, "hotspot.none_now"), className="hotspot-none"),
+    ]
+
+
 def _plan_blocks(
     domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
 ) -> list:
@@ -348,6 +416,10 @@ def _map_figure(domain: Domain, f: RecordFilter, rows: list, lang: str):
     profile = services().profile()
     service = services().kpis()
     kpi = _map_indicator(domain)
+    if kpi is not None and domain.hotspots is not None:
+        return hotspot_map_figure(
+            *_hotspot_map(domain, kpi, lang), highlight=f.district
+        )
     if kpi is not None:
         return city_map_figure(
             profile, kpi, service.map_values(kpi.id), lang, highlight=f.district
@@ -361,6 +433,20 @@ def _map_figure(domain: Domain, f: RecordFilter, rows: list, lang: str):
             t(lang, "domain.records_unit"),
             highlight=f.district,
         )
+    )
+
+
+def _hotspot_map(domain: Domain, kpi, lang: str) -> tuple:
+    """What a hotspot map draws: the indicator by district, the hotspots' levels."""
+    service = services().kpis()
+    assert domain.hotspots is not None
+    return (
+        services().profile(),
+        kpi,
+        service.map_values(kpi.id),
+        domain.hotspots,
+        service.hotspots_now(domain.id),
+        lang,
     )
 
 
@@ -536,7 +622,13 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
     if not domain.series:
         return []
     kpi = services().profile().indicators_by_id.get(domain.series_kpi or "")
-    name = label(kpi, lang) if kpi else domain.series
+    # the chart indicator's name when it measures this series (else the map's
+    # indicator counts something else: the series' own name)
+    name = (
+        label(kpi, lang)
+        if kpi and kpi.series == domain.series
+        else i18n.t_or(lang, f"series_name.{domain.series}", domain.series)
+    )
     return [
         html.H3(t(lang, "domain.series_title", name=name), className="section-title"),
         dcc.Graph(
@@ -583,23 +675,34 @@ def open_record(cell, map_click, view):
     record_id = None
     if ctx.triggered_id == "record-grid" and cell:
         record_id = cell.get("rowId")
-    elif ctx.triggered_id == "domain-map" and map_click:
+    elif ctx.triggered_id == "domain-map" and map_click and _domain(view).events:
         point = (map_click.get("points") or [{}])[0]
         if point.get("curveNumber") == COUNT_RECORDS:  # not a district
             record_id = point.get("customdata")
-    if record_id is None:
+    # a record's id, a number (a hotspot's code or a crafted value is not one)
+    if isinstance(record_id, str) and record_id.isascii() and record_id.isdigit():
+        record_id = int(record_id)
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
         return dash.no_update, dash.no_update
-    record = services().kpis().record(int(record_id))
+    record = services().kpis().record(record_id)
     if record is None:
         return True, html.P(t(lang, "records.gone"))
     return True, _detail(record, lang)
 
 
 def open_district(map_click, view):
-    """A district on the map opens its page (an embed stays an embed)."""
+    """A district on the map opens its page, a hotspot its own (an embed stays
+    an embed)."""
     view = _declared(view)
     point = ((map_click or {}).get("points") or [{}])[0]
     code = point.get("customdata")
+    if (
+        _domain(view).hotspots is not None
+        and point.get("curveNumber") == HOTSPOTS_TRACE
+        and code in services().profile().hotspots_by_code
+        and Embedding.from_view(view) is None
+    ):
+        return href(hotspot_path(code), view["lang"])
     if (
         point.get("curveNumber") not in (0, COUNT_INSET)  # the map or its inset
         or code not in services().profile().districts_by_code
@@ -623,7 +726,9 @@ def _outputs(view: dict) -> tuple:
     f = filter_from(domain, view)
     records = service.records(f, TABLE_ROWS) if sees_records() else []
     kpi = _map_indicator(domain)
-    if kpi is not None:
+    if kpi is not None and domain.hotspots is not None:
+        patch = hotspot_map_patch(*_hotspot_map(domain, kpi, lang))
+    elif kpi is not None:
         patch = city_map_patch(profile, kpi, service.map_values(kpi.id), lang)
     else:  # numbers, points
         patch = counts_map_patch(profile, service.by_district(f), records, lang)
@@ -636,6 +741,7 @@ def _outputs(view: dict) -> tuple:
         _breakdown(domain, f, lang),
         record_rows(records, profile, domain.id, lang),
         _count_text(service.record_total(f), lang),
+        hotspot_list(domain, lang, Embedding.from_view(view)),
     )
 
 
@@ -672,6 +778,7 @@ def add_domain_callbacks(app: dash.Dash) -> None:
         Output("domain-breakdown", "figure"),
         Output("record-grid", "rowData"),
         Output("record-count", "children"),
+        Output("domain-hotspots", "children"),
         Input(refresh_id("domain"), "n_intervals"),
         State("domain-view", "data"),
         running=[(Output(refresh_id("domain"), "disabled"), True, False)],

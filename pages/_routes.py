@@ -19,6 +19,7 @@ def shown_pages(domains: tuple[Domain, ...]) -> tuple[str, ...]:
 
 
 DISTRICT_PAGE = "/district/<code>"
+HOTSPOT_PAGE = "/hotspot/<code>"
 OVERVIEW_ALIAS = "/overview"  # _page_at takes it for "/"
 
 
@@ -52,7 +53,8 @@ def _page_at(path: str) -> tuple[dict, dict] | None:
     for page in dash.page_registry.values():
         if page["module"] in ("pages.embed", "pages.kiosk"):
             continue
-        if first == "district" and page.get("path_template") == "/district/<code>":
+        # a district's page, a hotspot's: the one path variable, its code
+        if page.get("path_template") == f"/{first}/<code>":
             return (page, {"code": rest}) if rest else None
         if page.get("path") == wanted and not rest:
             return page, {}

@@ -196,11 +196,13 @@ def _tiles(
     """The KPI tiles: one grid of them all; or, for a city with many, grouped by
     domain, a page of groups at a time (``group`` picks one and stays there)."""
     if not pages:
+        # a second row on the wall: its tiles lighter, so the map keeps its room
+        rows = "g-3" if len(profile.indicators) <= TILES_A_ROW else "g-3 two-rows"
         return [
             dbc.Row(
                 id="tiles",
                 children=kpi_tiles(lang, embedding=embedding),
-                className="g-3",
+                className=rows,
             )
         ]
     picked = picked_group(asked, pages)
@@ -224,6 +226,9 @@ def _tiles(
             disabled=len(views[picked]) < 2,
         ),
     ]
+
+
+TILES_A_ROW = 8  # the wall's row of tiles (assets/10-wall.css, #kiosk #tiles)
 
 
 def _latest_events() -> list:

@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from city.i18n import t
 from components.ingest_state import ingest_line
 from components.source_table import source_table
+from kpis.health import sources_off
 from pages._services import services
 from pages._titles import titled
 
@@ -39,7 +40,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
 
 def _table(lang: str) -> list:
     profile = services().profile()
-    health = services().kpis().source_health()
+    health = services().kpis().source_health() + sources_off(profile)
     return [
         ingest_line(services().ingest(), profile.timezone, lang),
         source_table(health, profile.timezone, datetime.now(UTC), lang),

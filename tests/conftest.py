@@ -52,18 +52,34 @@ def seoul() -> CityProfile:
     return load_profile(PROJECT_ROOT / "cities/seoul.toml")
 
 
+def files_in_place(text: str, city: str) -> str:
+    """A shipped profile's text (``cities/<city>.toml``) with the files it names
+    beside it, its boundaries and hotspots, named where they are: the text can
+    then be written anywhere."""
+    for name in ("districts.geojson", "hotspots.csv"):
+        where = PROJECT_ROOT / "cities" / city / name
+        text = text.replace(f'"{city}/{name}"', f'"{where}"')
+    return text
+
+
 def seoul_profile_copy(
     folder: Path,
     backfill_days: int,
     refresh_seconds: int = 10,
     alerts_per_day: int | None = None,
     extra: str = "",
+    crowd_stage: bool = False,
+    layout_from: int | None = None,
 ) -> Path:
     """The Seoul profile written to ``folder`` with a shorter backfill (and refresh),
-    optionally another rate of simulated alerts and more TOML at the end."""
+    optionally another rate of simulated alerts and more TOML at the end.
+
+    The crowds' stage rule (a hotspot crowded for half an hour) is left out unless
+    ``crowd_stage``: whether the demo's crowds raise the stage depends on the
+    hour, and a test's stage must not. ``layout_from``: the stage from which the
+    wall turns to its disaster layout."""
     text_ = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
-    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
-    text_ = text_.replace('"seoul/districts.geojson"', f'"{boundaries}"')
+    text_ = files_in_place(text_, "seoul")
     text_ = text_.replace("backfill_days = 30", f"backfill_days = {backfill_days}")
     text_ = text_.replace(
         "refresh_seconds = 10", f"refresh_seconds = {refresh_seconds}"
@@ -72,6 +88,12 @@ def seoul_profile_copy(
         text_ = text_.replace(
             "alerts_per_day = 4", f"alerts_per_day = {alerts_per_day}"
         )
+    if not crowd_stage:
+        rule = '[[disaster.rules]]\nstage = 2\nwhen = "hotspot"\n'
+        start = text_.index(rule)
+        text_ = text_[:start] + text_[text_.index("\n\n", start) + 2 :]
+    if layout_from is not None:
+        text_ = text_.replace("layout_from = 3\n", f"layout_from = {layout_from}\n")
     path = folder / "seoul.toml"
     path.write_text(text_ + extra, encoding="utf-8")
     return path

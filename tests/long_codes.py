@@ -31,11 +31,13 @@ def seoul_with_long_codes(folder: Path, backfill_days: int = 1) -> Path:
         if code:
             feature["id"] = feature["properties"]["code"] = code
     (folder / "districts.geojson").write_text(json.dumps(boundaries), "utf-8")
+    hotspots = (PROJECT_ROOT / "cities" / "seoul" / "hotspots.csv").read_text("utf-8")
+    for official, code in RECODED.items():
+        hotspots = hotspots.replace(f",{official},", f",{code},")
+    (folder / "hotspots.csv").write_text(hotspots, "utf-8")
     text = path.read_text(encoding="utf-8")
-    text = text.replace(
-        str(PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"),
-        "districts.geojson",
-    )
+    for name in ("districts.geojson", "hotspots.csv"):
+        text = text.replace(str(PROJECT_ROOT / "cities" / "seoul" / name), name)
     for official, code in RECODED.items():
         text = text.replace(
             f'code = "{official}"\n',

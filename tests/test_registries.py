@@ -93,10 +93,12 @@ def test_every_kpi_is_checked_against_a_plain_computation():
 def test_every_kpi_gives_a_new_city_a_starting_target():
     """``citywall city init`` writes each KPI's starting target into a new profile:
     a KPI without one would be judged "good" whatever it shows."""
+    from city.indicators import declarations, standard_raw
     from citywall.onboarding import DEFAULT_TARGETS
-    from tests.standard import KPIS
 
-    assert [k.id for k in KPIS if k.id not in DEFAULT_TARGETS] == []
+    standard = declarations(standard_raw(), [], set()).indicators
+    assert len(standard) == 8
+    assert [k.id for k in standard if k.id not in DEFAULT_TARGETS] == []
 
 
 def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F811
@@ -105,7 +107,7 @@ def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F
     kiosk and the not-found page."""
     import dash
 
-    from pages._routes import DISTRICT_PAGE, shown_pages
+    from pages._routes import DISTRICT_PAGE, HOTSPOT_PAGE, shown_pages
     from tests.standard import DOMAINS
 
     shown = {
@@ -114,4 +116,4 @@ def test_the_pages_a_rotation_may_name_are_the_registered_ones(wall):  # noqa: F
         if page["module"] not in ("pages.embed", "pages.kiosk")
         and not page["module"].endswith("not_found_404")
     }
-    assert shown == {*shown_pages(DOMAINS), DISTRICT_PAGE}
+    assert shown == {*shown_pages(DOMAINS), DISTRICT_PAGE, HOTSPOT_PAGE}

@@ -19,7 +19,7 @@ from tests.conftest import seoul_profile_copy
 @pytest.mark.browser
 def test_the_benchmark_times_the_overview_and_counts_its_refreshes(tmp_path):
     _require_browser()
-    profile_path = seoul_profile_copy(tmp_path, 1, extra=NEVER_DISASTER_LAYOUT)
+    profile_path = seoul_profile_copy(tmp_path, 1, layout_from=NEVER_DISASTER_LAYOUT)
     (tmp_path / "data").mkdir()
     store_url = f"sqlite:///{tmp_path / 'data' / 'citywall.db'}"
     engine, profile = connect(store_url), load_profile(profile_path)

@@ -21,7 +21,7 @@ from tests.signin import TEST_ADMIN, browser_sign_in
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 BACKFILL_DAYS = 15  # enough for every KPI's comparison period
-NEVER_DISASTER_LAYOUT = "\n[disaster]\nlayout_from = 6\n"
+NEVER_DISASTER_LAYOUT = 6  # above the ladder: the shared wall keeps its layout
 # the test cameras answer on the loopback address, which a profile must allow
 LOCAL_CAMERAS = '\n[network]\nallow_hosts = ["127.0.0.1"]\n'
 
@@ -51,7 +51,8 @@ def wall_app(tmp_path_factory):
         BACKFILL_DAYS,
         refresh_seconds=2,
         alerts_per_day=12,
-        extra=NEVER_DISASTER_LAYOUT + LOCAL_CAMERAS,
+        extra=LOCAL_CAMERAS,
+        layout_from=NEVER_DISASTER_LAYOUT,
     )
     # the kiosk's rotation ten times faster: a test sees several pages go by
     profile_path.write_text(

@@ -97,7 +97,7 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         assert _js(dash_duo, BADGE_LEVEL) == "1"
         assert _js(dash_duo, LAYOUT) is False
-        assert dash_duo.find_element("#kiosk-countdown").text.startswith("1/6 ")
+        assert dash_duo.find_element("#kiosk-countdown").text.startswith("1/7 ")
 
         now = datetime.now(UTC)
         _store(engine, _flood_warning(now))
@@ -143,7 +143,7 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
         _wait(
             dash_duo,
             "return document.getElementById('kiosk-countdown').textContent"
-            ".startsWith('1/6 ')",
+            ".startsWith('1/7 ')",
             True,
         )
         _wait(dash_duo, LAYOUT, False)

@@ -31,6 +31,8 @@ PAGES = {
     "/safety?period=7d": GRID_ROW,
     "/complaints": GRID_ROW,
     "/disasters": GRID_ROW,
+    "/crowd": "#domain-hotspots .hotspot-item",
+    "/hotspot/POI014": "#hotspot-level",
     f"/district/{DISTRICT}": "#district-kpis .cell-value",
     "/sources": ".source-table tbody tr",
     "/cameras": ".camera-grid .camera-card",

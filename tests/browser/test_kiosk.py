@@ -3,7 +3,7 @@ and filters, a countdown, the operator's keys, and the same wall at 3840×2160.
 
 The browser tests' profile runs the rotation ten times faster than Seoul's:
 overview 6 s, traffic 3 s, safety 3 s (24 h), disasters 3 s (7 days),
-complaints 3 s, Gangnam-gu 2 s.
+complaints 3 s, crowds 3 s, Gangnam-gu 2 s.
 """
 
 from __future__ import annotations
@@ -79,13 +79,13 @@ def test_the_kiosk_turns_pages_each_for_its_own_time(wall):
     wall.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=30)
     assert not wall.driver.find_elements("css selector", ".wall-navbar")
     assert _page(wall) == "/"
-    assert wall.find_element("#kiosk-countdown").text.startswith("1/6 · Overview")
+    assert wall.find_element("#kiosk-countdown").text.startswith("1/7 · Overview")
     assert "Data as of" in wall.find_element("#kiosk-freshness").text
     # each page for its own time, as the countdown turns (the browser's clock,
     # not the server's speed): traffic 3 s, then Gangnam-gu 2 s, the overview 6 s
     wall.driver.execute_script(NOTE_STEPS)
     to_traffic, to_safety, to_district, to_overview, to_traffic_again = _step_times(
-        wall, (2, 3, 6, 1, 2)
+        wall, (2, 3, 7, 1, 2)
     )
     assert 2.0 < to_safety - to_traffic < 4.5
     assert 1.0 < to_overview - to_district < 3.5
@@ -112,7 +112,7 @@ def test_the_operator_steps_and_pauses_with_the_keyboard(wall):
     _press(wall, Keys.SPACE)
     wall.wait_for_contains_text("#kiosk-countdown", "paused", timeout=5)
     _press(wall, Keys.ARROW_RIGHT)
-    wall.wait_for_contains_text("#kiosk-countdown", "2/6", timeout=2)  # at once
+    wall.wait_for_contains_text("#kiosk-countdown", "2/7", timeout=2)  # at once
     _wait_for_page(wall, "/traffic", timeout=10)
     _press(wall, Keys.ARROW_LEFT)
     _wait_for_page(wall, "/", timeout=10)

@@ -6,7 +6,7 @@ alerts the ticker stands still, whole. Beside the kiosk: the district page's sco
 says whose it is, and the staff header keeps its words apart.
 
 The browser tests' rotation (ten times Seoul's speed): overview 6 s, traffic 3 s,
-safety 3 s, disasters 3 s, complaints 3 s, Gangnam-gu 2 s.
+safety 3 s, disasters 3 s, complaints 3 s, crowds 3 s, Gangnam-gu 2 s.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _click_everything_and_stay(wall, district_step: bool) -> None:
     here = "/traffic"
     if district_step:
         here = "/district/11680"
-        _step_to(wall, 6, here)
+        _step_to(wall, 7, here)
         _click(wall, "#district-map .choroplethlocation, a")
         _still_on_the_wall(wall, here)
     # the keyboard reaches only the strip's buttons: no Tab brings Enter to a link
@@ -155,7 +155,7 @@ def test_a_click_on_an_enrolled_wall_screen_does_not_leave_it(wall):
     wall.driver.get(f"{wall.server_url}/_citywall/enrol/{code}")
     _wait_for(wall, "return location.pathname", "/wall")
     # a viewer: its rotation leaves out the district's page, which is for staff
-    wall.wait_for_contains_text("#kiosk-countdown", "1/5 ", timeout=30)
+    wall.wait_for_contains_text("#kiosk-countdown", "1/6 ", timeout=30)
     _click_everything_and_stay(wall, district_step=False)
 
 

@@ -20,6 +20,7 @@ from tests.browser.test_disaster import _flood_warning, _store
 from tests.citywall.test_cli import serving
 from tests.conftest import seoul_profile_copy
 from tests.signin import browser_sign_in, demo_admin
+from tests.standard import SEOUL
 
 SIZES = ((1366, 768), (1920, 1080), (2560, 1440), (3840, 2160), (5120, 1440))
 LABEL_PX_AT_16 = 14  # components/city_map.py LABEL_PX, for a 16 px root font
@@ -163,7 +164,7 @@ def _check(seen: dict, width: int, height: int, disaster: bool) -> None:
     assert seen["scroll"][0] <= width and seen["scroll"][2] <= width, (where, seen)
     assert seen["scroll"][1] <= height and seen["scroll"][3] <= height, (where, seen)
     # every tile and the map wholly on the screen
-    assert len(seen["tiles"]) == 8, where
+    assert len(seen["tiles"]) == len(SEOUL.indicators), where
     for tile in seen["tiles"]:
         assert _inside(tile, width, height), (where, tile)
     assert seen["map"] and _inside(seen["map"], width, height), (where, seen["map"])

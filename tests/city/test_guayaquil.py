@@ -14,7 +14,7 @@ from components.format import district_facts
 from kpis.service import KpiService
 from store import connect
 from tests.citywall.test_cli import serving
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, files_in_place
 from tests.signin import demo_admin, signed_in_session
 from tests.standard import KPIS_BY_ID
 
@@ -37,10 +37,9 @@ def test_the_profile_is_a_spanish_city_of_sixteen_parishes():
 
 def test_guayaquil_runs_on_the_wall(tmp_path):
     text = PROFILE.read_text(encoding="utf-8")
-    text = text.replace(
-        '"guayaquil/districts.geojson"',
-        f'"{PROJECT_ROOT / "cities" / "guayaquil" / "districts.geojson"}"',
-    ).replace("backfill_days = 15", "backfill_days = 1")
+    text = files_in_place(text, "guayaquil").replace(
+        "backfill_days = 15", "backfill_days = 1"
+    )
     profile = tmp_path / "guayaquil.toml"
     profile.write_text(text, encoding="utf-8")
     env = os.environ | {

@@ -13,6 +13,7 @@ import pytest
 from city import i18n
 from city.ladder import DEFAULT_LADDER
 from city.profile import ProfileError, load_profile
+from tests.conftest import files_in_place
 from tests.standard import KPIS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -202,8 +203,7 @@ def city_speaking(
     ``catalogs`` (language: TOML text) in ``locales/`` beside it."""
     text = GUAYAQUIL.read_text(encoding="utf-8")
     text = text.replace('default_language = "es"\nlocal_language = "es"\n', city_lines)
-    boundaries = (GUAYAQUIL.parent / "guayaquil" / "districts.geojson").as_posix()
-    text = text.replace('"guayaquil/districts.geojson"', f'"{boundaries}"')
+    text = files_in_place(text, "guayaquil")
     path = tmp_path / "guayaquil.toml"
     path.write_text(text, encoding="utf-8")
     for lang, words in (catalogs or {}).items():

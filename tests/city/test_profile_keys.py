@@ -81,7 +81,7 @@ MISTAKES = {
         'domain = "complaints"\nmeasure = "count"\nwindow = "today"',
         'domain = "complaint"\nmeasure = "count"\nwindow = "today"',
         "[[indicators]] #1 (complaints_today) domain 'complaint' is not declared "
-        "(the domains: complaints, disaster, safety, traffic)",
+        "(the domains: complaints, crowd, disaster, safety, traffic)",
     ),
     "a window of no kind": (
         'window = "today"',
@@ -101,7 +101,7 @@ MISTAKES = {
         "[[indicators]] #3 (complaints_median_hours) measure must be one of "
         '"count", "share", "median_hours", "mean_hours", "in_force", "mean", '
         '"min", "max", "sum", "count_readings", "latest", "share_below", '
-        'not "median"',
+        '"places_at_least", not "median"',
     ),
     "a rotation step of no time": (
         '{ page = "/traffic", seconds = 30 }',
@@ -122,8 +122,8 @@ MISTAKES = {
     "a rule of no kind": (
         "[traffic]\n",
         '[[disaster.rules]]\nstage = 3\nwhen = "flood"\n[traffic]\n',
-        '[[disaster.rules]] #1 when must be one of "alert", "quake", "pm25", '
-        'not "flood"',
+        '[[disaster.rules]] #8 when must be one of "alert", "quake", "pm25", '
+        '"hotspot", not "flood"',
     ),
 }
 

@@ -34,7 +34,7 @@ CHECK_MISTAKES = {
     "rotation to no district": (
         '{ page = "/district/11680", seconds = 20 }',
         '{ page = "/district/11690", seconds = 20 }',
-        "[[wall.rotation]] #6 (/district/11690): no district '11690' in this city "
+        "[[wall.rotation]] #7 (/district/11690): no district '11690' in this city "
         "(did you mean /district/11680?)",
     ),
     "rotation with its filters in the path": (

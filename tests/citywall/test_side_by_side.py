@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 
 from store.versions import cities_of
 from tests.citywall.test_cli import serving
-from tests.conftest import PROJECT_ROOT, seoul_profile_copy
+from tests.conftest import PROJECT_ROOT, files_in_place, seoul_profile_copy
 
 
 def make_run(
@@ -72,8 +72,7 @@ def test_make_run_says_when_the_city_has_no_profile(tmp_path):
 def guayaquil_copy(folder: Path) -> Path:
     """Guayaquil's profile with a one-day backfill, its boundaries where they are."""
     text = (PROJECT_ROOT / "cities" / "guayaquil.toml").read_text(encoding="utf-8")
-    boundaries = PROJECT_ROOT / "cities" / "guayaquil" / "districts.geojson"
-    text = text.replace('"guayaquil/districts.geojson"', f'"{boundaries}"')
+    text = files_in_place(text, "guayaquil")
     text = text.replace("backfill_days = 7", "backfill_days = 1")
     path = folder / "guayaquil.toml"
     path.write_text(text, encoding="utf-8")

@@ -30,3 +30,18 @@ def test_each_row_shows_the_last_days_rejects_and_all_the_quarantine_keeps():
     assert cell.children[1].children == "1,234 kept"
     korean = source_table([kma], ZoneInfo("Asia/Seoul"), NOW, "ko")
     assert "보관 1,234건" in str(korean)
+
+
+def test_a_source_waiting_for_its_key_is_off_and_says_what_turns_it_on(seoul):
+    from kpis.health import sources_off
+
+    off = {h.name: h for h in sources_off(seoul)}
+    assert set(off) == {"citydata", "air"}  # Seoul's own data, without a key
+    assert not off["citydata"].stale and off["citydata"].connector == "seoul_citydata"
+    table = source_table([off["citydata"]], ZoneInfo("Asia/Seoul"), NOW, "en")
+    (row,) = table.children[1].children
+    state, error = row.children[1].children, row.children[5]
+    assert (state.children, state.className) == ("off", "source-badge source-off")
+    assert error.children == (
+        "off until the server's environment sets SEOUL_OPENAPI_KEY"
+    )

@@ -13,7 +13,7 @@ from citywall import cli
 from connectors.options import toml_value
 from store import connect
 from store.schema import events, measurements, quarantine, source_state
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, files_in_place
 from web import runtime
 
 RUNTIME_HANDLES = (runtime.settings, runtime.profile, runtime.engine)
@@ -26,12 +26,11 @@ LOCAL_FEEDS = '[network]\nallow_hosts = ["127.0.0.1"]\n'
 def city_with_sources(
     folder: Path, sources_toml: str, network: str = LOCAL_FEEDS
 ) -> Path:
-    """Seoul's profile with its demo source replaced by ``sources_toml``, and the
+    """Seoul's profile with its sources replaced by ``sources_toml``, and the
     ``network`` table given (by default: the local feed server allowed)."""
     text = (PROJECT_ROOT / "cities" / "seoul.toml").read_text(encoding="utf-8")
-    boundaries = PROJECT_ROOT / "cities" / "seoul" / "districts.geojson"
-    text = text.replace('"seoul/districts.geojson"', f'"{boundaries}"')
-    text = re.sub(r"\[\[sources\]\].*?\n\n", "", text, count=1, flags=re.S)
+    text = files_in_place(text, "seoul")
+    text = re.sub(r"\[\[sources\]\].*?\n\n", "", text, flags=re.S)  # every one
     path = folder / "city.toml"
     path.write_text(f"{text}\n{network}\n{sources_toml}", encoding="utf-8")
     return path

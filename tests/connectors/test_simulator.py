@@ -12,7 +12,16 @@ import pytest
 import shapely
 
 from city import i18n
+from city.hotspots import (
+    CROWD_FORECAST_LEVEL,
+    CROWD_FORECAST_MAX,
+    CROWD_LEVEL,
+    CROWD_MAX,
+    CROWD_MIN,
+    LEVEL_KEYS,
+)
 from city.records import Batch
+from connectors.crowds import FORECAST_HOURS, CrowdModel, level_of
 from connectors.simulator import SimulatorConnector
 
 NOW = datetime(2026, 3, 18, 2, 37, tzinfo=UTC)  # a Wednesday, 11:37 in Seoul
@@ -35,13 +44,22 @@ def drain(sim: SimulatorConnector, cursor: str | None, now: datetime):
             return batches, cursor
 
 
+# what a pull says of the hours after it: each pull's own, not a state to compare
+FORECASTS = (CROWD_FORECAST_LEVEL, CROWD_FORECAST_MAX)
+
+
 def final_state(batches: list[Batch]):
-    """What a store holds after the batches: the last version of each record."""
+    """What a store holds after the batches: the last version of each record
+    (of the readings, the observed ones: a forecast is the pull's own)."""
     events, readings = {}, {}
     for batch in batches:
         events.update({e.source_id: e for e in batch.events})
         readings.update(
-            {(m.series, m.place, m.observed_at): m for m in batch.measurements}
+            {
+                (m.series, m.place, m.observed_at): m
+                for m in batch.measurements
+                if m.series not in FORECASTS
+            }
         )
     return events, readings
 
@@ -431,3 +449,80 @@ def test_a_wrong_option_is_refused_with_the_fix(seoul, option, said):
 
     with pytest.raises(SourceOptionsError, match=re.escape(said)):
         SimulatorConnector(seoul, option)
+
+
+# -- crowds at the hotspots ----------------------------------------------------------
+def test_every_hotspot_reports_its_band_and_level_each_step(seoul, three_days):
+    _, readings, _ = three_days
+    levels = [m for m in readings.values() if m.series == CROWD_LEVEL]
+    places = {m.place for m in levels}
+    assert places == {h.code for h in seoul.hotspots}
+    # a reading every 10 minutes for three days, at each hotspot
+    assert len(levels) == pytest.approx(len(places) * 3 * 24 * 6, rel=0.01)
+    spots = seoul.hotspots_by_code
+    for m in levels:
+        assert m.category == LEVEL_KEYS[int(m.value) - 1]
+        spot = spots[m.place]
+        assert (m.district_code, m.lon, m.lat) == (spot.district, spot.lon, spot.lat)
+        low = readings[(CROWD_MIN, m.place, m.observed_at)].value
+        high = readings[(CROWD_MAX, m.place, m.observed_at)].value
+        assert 0 <= low < high and high - low <= 0.021 * high + 200
+    # all four levels occur: the demo's wall shows every colour
+    assert {m.category for m in levels} == set(LEVEL_KEYS)
+
+
+def test_a_live_pull_forecasts_the_next_hours_as_the_model_expects(seoul):
+    sim = SimulatorConnector(seoul, options(seoul))
+    batches, _ = drain(sim, None, NOW)
+    ahead = [m for b in batches for m in b.measurements if m.series in FORECASTS]
+    hours = sorted({m.observed_at for m in ahead})
+    first = NOW.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    assert hours == [first + timedelta(hours=h) for h in range(FORECAST_HOURS)]
+    model = CrowdModel(seoul.hotspots, seoul.timezone, options(seoul)["seed"])
+    for m in ahead:
+        spot = seoul.hotspots_by_code[m.place]
+        share = model.expected_share(spot, m.observed_at)
+        if m.series == CROWD_FORECAST_LEVEL:
+            assert m.value == level_of(share)
+        else:
+            people = share * model.capacity(spot)
+            assert people <= m.value <= people * 1.01 + 100
+    # the history's pulls forecast nothing: their hours are long past
+    history = SimulatorConnector(seoul, options(seoul))
+    first_pull = history.pull(None, NOW)
+    older = history.pull(first_pull.next_cursor, NOW)
+    assert not [m for m in older.measurements if m.series in FORECASTS]
+
+
+def _share_at(model: CrowdModel, code: str, local: datetime) -> float:
+    spot = next(h for h in model.hotspots if h.code == code)
+    return model.expected_share(spot, local.replace(tzinfo=model.timezone))
+
+
+def test_crowds_follow_the_citys_week_its_events_and_its_festival(seoul):
+    model = CrowdModel(seoul.hotspots, seoul.timezone, 20171120)
+    hongdae, gangnam, yeouido = "POI007", "POI014", "POI072"
+    saturday, tuesday = datetime(2026, 3, 14, 23), datetime(2026, 3, 10, 23)
+    # nightlife fills on a Saturday night, not on a Tuesday's
+    assert level_of(_share_at(model, hongdae, saturday)) == 4
+    assert _share_at(model, hongdae, saturday) > 1.5 * _share_at(
+        model, hongdae, tuesday
+    )
+    # a station at the evening rush on a weekday, quiet at 4 in the morning
+    rush, night = datetime(2026, 3, 10, 18, 36), datetime(2026, 3, 10, 4)
+    assert level_of(_share_at(model, gangnam, rush)) >= 3
+    assert level_of(_share_at(model, gangnam, night)) == 1
+    # offices empty at the weekend
+    assert _share_at(model, yeouido, datetime(2026, 3, 10, 13)) > 3 * _share_at(
+        model, yeouido, datetime(2026, 3, 15, 13)
+    )
+    # the month's festival: its last Saturday, one host crowded in the evening
+    last_saturday = datetime(2026, 3, 28, 19, 30)
+    crowded = [
+        h.code
+        for h in model.hotspots
+        if h.kind in ("park", "square", "venue")
+        and _share_at(model, h.code, last_saturday) > 1.5
+    ]
+    assert len(crowded) == 1
+    assert _share_at(model, crowded[0], datetime(2026, 3, 21, 19, 30)) < 1.5

@@ -22,7 +22,8 @@ from sqlalchemy import Engine, text
 # the final statuses of a retracted record (the contract: "not cancelled/retracted")
 RETRACTED = ("cancelled", "superseded", "all_clear")
 COLUMNS = ("category", "severity", "status")  # event filters on columns; others: attrs
-COUNTING = ("count", "in_force", "count_readings")  # no records: 0, not "no data"
+# no records: 0, not "no data"
+COUNTING = ("count", "in_force", "count_readings", "places_at_least")
 MOMENTS = ("open_now", "now")
 DAY = timedelta(days=1)
 UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": DAY}
@@ -264,6 +265,9 @@ def _of_readings(decl, rows, city, start, end, district) -> float | None:
         ]
     if measure == "count_readings":
         return float(len(ms))
+    if measure == "places_at_least":  # places whose newest reading reaches it
+        newest = ms.sort_values(["observed_at", "value"]).groupby("place").tail(1)
+        return float((newest.value >= decl["at_least"]).sum())
     if ms.empty:
         return None
     if measure == "latest":  # each place's newest reading, averaged

@@ -47,6 +47,7 @@ from tests.kpis.declared_reference import (
 
 MEASURES = ("count", "share", "median_hours", "mean_hours", "in_force") + (
     "mean", "min", "max", "sum", "count_readings", "latest", "share_below",
+    "places_at_least",
 )  # fmt: skip
 CLOCK = "America/Santiago"
 TZ = ZoneInfo(CLOCK)
@@ -148,7 +149,9 @@ def indicator_tables(draw) -> dict:
     """One [[indicators]] table, as a profile writes it."""
     measure = draw(st.sampled_from(MEASURES))
     table: dict = {"measure": measure}
-    if measure in ("mean", "min", "max", "sum", "count_readings", "latest"):
+    if measure in (
+        "mean", "min", "max", "sum", "count_readings", "latest", "places_at_least"
+    ):  # fmt: skip
         series = draw(st.sampled_from(sorted(SERIES_DOMAIN)))
     elif measure == "share_below":
         series = "road_speed"
@@ -165,7 +168,7 @@ def indicator_tables(draw) -> dict:
     windows = list(DURATIONS + CALENDAR)
     if measure == "count":
         windows.append("open_now")
-    if measure == "latest":
+    if measure in ("latest", "places_at_least"):
         windows.append("latest")
     if measure != "in_force":  # in_force: "now", its default
         table["window"] = draw(st.sampled_from(windows))
@@ -173,11 +176,13 @@ def indicator_tables(draw) -> dict:
     compares = ["yesterday", "last_year", "none"]
     if table.get("window") not in ("open_now", None):  # a moment has no "previous"
         compares.append("previous")
-    if not moment:
+    if not moment and measure != "places_at_least":
         compares += ["1d_average", "3d_average", "7d_average"]
     table["compare"] = draw(st.sampled_from(compares))
     if measure == "share_below":
         table["below"] = draw(st.sampled_from(["road_class", 20, 35.5]))
+    if measure == "places_at_least":
+        table["at_least"] = draw(st.sampled_from([10, 35.5, 60]))
     if series:
         if draw(st.booleans()):
             cats = sorted({p[3] for p in PLACES if p[0] == series})

@@ -141,6 +141,7 @@ CALLBACK_ROLES = {
     "pages.embed.refresh": Role.VIEWER,
     "pages.district.refresh": Role.STAFF,
     "pages.district.open_other_district": Role.STAFF,
+    "pages.hotspot.refresh": Role.VIEWER,
     "pages.sources.refresh": Role.ADMIN,
     "pages.admin.refresh": Role.ADMIN,
     "pages.admin.add_screen": Role.ADMIN,
@@ -740,7 +741,15 @@ def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
     [
         (
             Role.VIEWER,
-            ["/", "/traffic", "/safety", "/disasters", "/complaints", "/cameras"],
+            [
+                "/",
+                "/traffic",
+                "/safety",
+                "/disasters",
+                "/complaints",
+                "/crowd",
+                "/cameras",
+            ],
         ),
         (
             Role.ADMIN,
@@ -750,6 +759,7 @@ def test_the_demo_makes_an_admin_but_a_configured_database_gets_none(tmp_path):
                 "/safety",
                 "/disasters",
                 "/complaints",
+                "/crowd",
                 "/cameras",
                 "/sources",
                 "/admin",

@@ -55,6 +55,7 @@ def test_a_second_app_draws_a_domain_page_refresh(env):
                 ("domain-breakdown", "figure"),
                 ("record-grid", "rowData"),
                 ("record-count", "children"),
+                ("domain-hotspots", "children"),
             )
         ],
         "inputs": [{"id": TIMER, "property": "n_intervals", "value": 1}],

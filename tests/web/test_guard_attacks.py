@@ -95,6 +95,9 @@ PAGES = {
     "/wall": SIGNED_IN,
     "/public": EVERYONE,  # open data: a token holder may see it too
     f"/district/{DISTRICT}": STAFF,
+    "/crowd": SIGNED_IN,
+    "/hotspot/POI014": SIGNED_IN,
+    "/hotspot/POI014?code=POI009": ADMIN,
     "/sources": ADMIN,
     "/admin": ADMIN,
     "/no-such-page": EVERYONE,

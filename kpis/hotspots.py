@@ -1,0 +1,213 @@
+"""The city's hotspots as the wall shows them: each one's level now, its curve
+over the day and its forecast, the places at a level now (an indicator's
+measure) and the places held at a level for a while (a ladder rule's).
+
+All read the newest readings of one series over a short window, by the key
+``(series, observed_at, place, source)``: a hundred places every few minutes,
+never the year's rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from city.indicators import HotspotView
+from kpis.rollup_queries import ALL_DISTRICTS, Memo, no_memo
+from kpis.series_queries import categories_in
+from store.rollups import NO_DISTRICT
+from store.schema import measurements
+
+DAY = timedelta(days=1)
+# how far back a hold is looked for: a place held longer shows this long
+HOLD_LOOKBACK = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class HotspotNow:
+    """A hotspot's newest level (1 … n, its category naming it) and, when its
+    domain draws a curve, its newest population (the curve's last series)."""
+
+    code: str
+    level: int
+    category: str | None
+    at: datetime
+    people: float | None = None
+
+
+def hotspots_now(
+    conn: Connection, view: HotspotView, now: datetime
+) -> dict[str, HotspotNow]:
+    """Each hotspot with a reading of the level series in the fresh window."""
+    since = now - timedelta(minutes=view.fresh_minutes)
+    people = (
+        {p: v for p, (v, _, _) in _newest(conn, view.curve[-1], since, now).items()}
+        if view.curve
+        else {}
+    )
+    return {
+        place: HotspotNow(place, round(value), category, at, people.get(place))
+        for place, (value, category, at) in _newest(
+            conn, view.level, since, now
+        ).items()
+    }
+
+
+def _newest(
+    conn: Connection, series: str, start: datetime, end: datetime
+) -> dict[str, tuple[float, str | None, datetime]]:
+    """Each place's newest reading of ``series`` in (start, end]: (value,
+    category, time); of two sources at one place and time, the higher."""
+    m = measurements.c
+    found: dict[str, tuple[float, str | None, datetime]] = {}
+    rows = conn.execute(
+        select(m.place, m.value, m.category, m.observed_at)
+        .where(m.series == series, m.observed_at > start, m.observed_at <= end)
+        .order_by(m.observed_at, m.value)
+    )
+    for place, value, category, at in rows:
+        found[place] = (value, category, at)  # time order: the newest stays
+    return found
+
+
+@dataclass(frozen=True)
+class HotspotCurve:
+    """What a hotspot's page draws: each curve series over the last day, and the
+    forecast from now on, as (time, value) in time order."""
+
+    curve: dict[str, list[tuple[datetime, float]]]
+    forecast: list[tuple[datetime, float]]
+
+
+def hotspot_curve(
+    conn: Connection, view: HotspotView, code: str, now: datetime
+) -> HotspotCurve:
+    def readings(series: str, start: datetime, end: datetime):
+        m = measurements.c
+        return [
+            (at, value)
+            for at, value in conn.execute(
+                select(m.observed_at, func.max(m.value))
+                .where(
+                    m.series == series,
+                    m.place == code,
+                    m.observed_at > start,
+                    m.observed_at <= end,
+                )
+                .group_by(m.observed_at)
+                .order_by(m.observed_at)
+            )
+        ]
+
+    curve = {s: readings(s, now - DAY, now) for s in view.curve}
+    forecast = (
+        readings(view.forecast, now, now + DAY) if view.forecast is not None else []
+    )
+    return HotspotCurve(curve, forecast)
+
+
+@dataclass(frozen=True)
+class PlacesAtLeast:
+    """How many places' newest reading of ``series`` in (start, end] is at least
+    ``at_least`` ("hotspots crowded now"), for the city, a district or every
+    district at once."""
+
+    series: str
+    start: datetime
+    end: datetime
+    at_least: float
+    categories: tuple[str, ...] | None = None  # of these readings only (None: all)
+    counts: bool = True
+    median: bool = False
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        m = measurements.c
+        # of two readings at a place's newest time (two sources), the higher
+        newest = (
+            select(m.place, func.max(m.observed_at).label("at"))
+            .where(
+                m.series == self.series,
+                m.observed_at > self.start,
+                m.observed_at <= self.end,
+                *categories_in(self.categories),
+            )
+            .group_by(m.place)
+            .subquery()
+        )
+        district = func.coalesce(m.district_code, NO_DISTRICT)
+        at_least = (
+            select(district, func.count(func.distinct(m.place)))
+            .select_from(
+                measurements.join(
+                    newest,
+                    and_(m.place == newest.c.place, m.observed_at == newest.c.at),
+                )
+            )
+            .where(
+                m.series == self.series,
+                m.value >= self.at_least,
+                *categories_in(self.categories),
+            )
+            .group_by(district)
+        )
+        rows = dict(conn.execute(at_least).all())
+        if scope == ALL_DISTRICTS:
+            return {d: n for d, n in rows.items() if d != NO_DISTRICT}
+        if scope is not None:
+            return rows.get(scope, 0)
+        return sum(rows.values())
+
+
+@dataclass(frozen=True)
+class Held:
+    """A place whose readings have stayed at or above a level since ``since``."""
+
+    place: str
+    district: str | None
+    since: datetime
+    value: float
+
+
+def held_at_least(
+    conn: Connection,
+    series: str,
+    at_least: float,
+    minutes: float,
+    now: datetime,
+    fresh: timedelta,
+) -> list[Held]:
+    """The places whose readings of ``series`` have all been at least
+    ``at_least`` for ``minutes`` or more up to now, the newest within ``fresh``
+    (a feed that stopped holds no stage), longest held first."""
+    m = measurements.c
+    rows = conn.execute(
+        select(m.place, m.district_code, m.observed_at, func.max(m.value))
+        .where(
+            m.series == series,
+            m.observed_at > now - HOLD_LOOKBACK - timedelta(minutes=minutes),
+            m.observed_at <= now,
+        )
+        .group_by(m.place, m.district_code, m.observed_at)
+        .order_by(m.observed_at)
+    )
+    by_place: dict[str, list[tuple[datetime, float, str | None]]] = defaultdict(list)
+    for place, district, at, value in rows:
+        by_place[place].append((at, value, district))
+    found = []
+    for place, readings in by_place.items():
+        newest_at, newest, district = readings[-1]
+        if newest < at_least or newest_at < now - fresh:
+            continue
+        since = newest_at
+        for at, value, _ in reversed(readings):
+            if value < at_least:
+                break
+            since = at
+        if since <= now - timedelta(minutes=minutes):
+            found.append(Held(place, district, since, newest))
+    return sorted(found, key=lambda h: (h.since, h.place))
