@@ -211,3 +211,56 @@ def held_at_least(
         if since <= now - timedelta(minutes=minutes):
             found.append(Held(place, district, since, newest))
     return sorted(found, key=lambda h: (h.since, h.place))
+
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AboveUsual:
+    """The largest crowd against its usual: each place's newest reading of
+    ``series`` in (start, end] over the mean of its readings in the same window
+    on the same weekday of the ``weeks`` weeks before, the largest of those
+    ratios for the city, a district or every district at once (none for a place
+    with no usual)."""
+
+    series: str
+    start: datetime
+    end: datetime
+    weeks: int = 4
+    counts: bool = False
+    median: bool = False
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        now = self._readings(conn, self.start, self.end)
+        newest: dict[str, tuple[float, str | None]] = {}
+        for place, district, value in now:  # time order: the newest stays
+            newest[place] = (value, district)
+        usual: dict[str, list[float]] = defaultdict(list)
+        for k in range(1, self.weeks + 1):
+            for place, _, value in self._readings(
+                conn, self.start - k * WEEK, self.end - k * WEEK
+            ):
+                usual[place].append(value)
+        best: dict[str, float] = {}
+        for place, (value, district) in newest.items():
+            before = usual.get(place)
+            mean = sum(before) / len(before) if before else 0.0
+            if mean <= 0:
+                continue
+            key = district or NO_DISTRICT
+            best[key] = max(best.get(key, 0.0), value / mean)
+        if scope == ALL_DISTRICTS:
+            return {d: v for d, v in best.items() if d != NO_DISTRICT}
+        if scope is not None:
+            return best.get(scope)
+        return max(best.values(), default=None)
+
+    def _readings(self, conn: Connection, start: datetime, end: datetime):
+        m = measurements.c
+        return conn.execute(
+            select(m.place, m.district_code, m.value)
+            .where(m.series == self.series, m.observed_at > start, m.observed_at <= end)
+            .order_by(m.observed_at, m.value)
+        ).all()
