@@ -406,6 +406,9 @@ def run_until_caught_up(
             return total
 
 
+STOP_GRACE_SECONDS = 10.0  # asked to stop, the sources' threads get this long
+
+
 def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
     """Each source on its own thread and interval: a slow or failing source holds
     back no other."""
@@ -435,5 +438,9 @@ def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
     ]
     for t in threads:
         t.start()
+    stop.wait()
+    # a batch in flight may finish; a source stuck on a connection the network
+    # dropped never holds the stop (its thread is a daemon: it ends with us)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for t in threads:
-        t.join()
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
