@@ -27,10 +27,7 @@ EVENT_DOMAINS = {
 }  # fmt: skip
 WINDOWS = ("today", "24h", "7d", "this_week", "this_month", "6h")
 COMPARISONS = ("yesterday", "previous", "7d_average", "last_year", "none")
-SERIES_STATS = (
-    "mean", "max", "min", "latest", "share_below", "count_readings", "sum",
-    "places_at_least",
-)  # fmt: skip
+SERIES_STATS = ("mean", "max", "min", "latest", "share_below", "count_readings", "sum")
 VARIANTS = ("median", "closed share", "open", "by attribute", "mean hours")
 SEVERE = ("Severe", "Extreme")
 OPEN = ("received", "assigned", "in_progress", "dispatched", "reported")
@@ -79,10 +76,6 @@ def _indicators():
     yield {"id": "road_mean_15m", "domain": "traffic", "measure": "mean",
            "series": "road_speed", "window": "15m", "direction": "higher",
            "target": 25, "watch_ratio": 0.8, "decimals": 1}  # fmt: skip
-    # each road link's speed now against its usual for this hour (4 weeks back)
-    yield {"id": "road_above_usual", "domain": "mobility", "measure": "above_usual",
-           "series": "road_speed", "window": "15m", "compare": "yesterday",
-           "decimals": 1}  # fmt: skip
     yield {"id": "alerts_in_force", "domain": "disaster", "measure": "in_force",
            "window": "now", "judge": "severity", "target": 0, "watch_ratio": 1}  # fmt: skip
     yield {"id": "backlog", "domain": "complaints", "window": "open_now",
@@ -167,9 +160,6 @@ def _series_indicator(count: int) -> dict:
         found["where"] = {"category": ["expressway"]}
     if stat == "share_below":
         found["below"] = 25 if series == "pm25" else "road_class"
-        found["decimals"] = 0
-    if stat == "places_at_least":  # stations over a level, links at a speed
-        found["at_least"] = 35 if series == "pm25" else 60
         found["decimals"] = 0
     if stat in ("sum", "count_readings"):
         found["target"] = 10_000_000 if stat == "sum" else 100_000
