@@ -23,7 +23,6 @@ from city.profile import CityProfile
 from city.records import RETRACTED_STATUSES
 
 DAY = timedelta(days=1)
-WEEK = timedelta(days=7)
 HOUR = timedelta(hours=1)
 EVENT_COLUMNS = (
     "id, domain, category, title, status, severity, district_code, "
@@ -190,26 +189,6 @@ def plain_kpis(
         d = series_in(series, start, end)
         return None if d.empty else float(d.value.max())
 
-    def above_usual(series, start, end, weeks=4):
-        """Each place's newest over its mean in the same window of past weeks."""
-        newest = (
-            series_in(series, start, end)
-            .sort_values(["observed_at", "value"])
-            .groupby("place")
-            .tail(1)
-        )
-        before = pd.concat(
-            series_in(series, start - k * WEEK, end - k * WEEK)
-            for k in range(1, weeks + 1)
-        )
-        usual = before.groupby("place").value.mean()
-        ratios = [
-            v / usual[p]
-            for p, v in zip(newest.place, newest.value)
-            if p in usual and usual[p] > 0
-        ]
-        return max(ratios) if ratios else None
-
     w = pd.Timedelta(speed_window)
     half = pd.Timedelta(minutes=30)
     then = t.floor("min")  # values to compare with, to the minute as CityWall has them
@@ -254,9 +233,5 @@ def plain_kpis(
         "crowd_largest": (
             highest("crowd_max", t - half, t),
             highest("crowd_max", then - DAY - half, then - DAY),
-        ),
-        "crowd_against_usual": (
-            above_usual("crowd_max", t - half, t),
-            above_usual("crowd_max", then - DAY - half, then - DAY),
         ),
     }

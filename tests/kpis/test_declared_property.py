@@ -47,7 +47,7 @@ from tests.kpis.declared_reference import (
 
 MEASURES = ("count", "share", "median_hours", "mean_hours", "in_force") + (
     "mean", "min", "max", "sum", "count_readings", "latest", "share_below",
-    "places_at_least", "above_usual",
+    "places_at_least",
 )  # fmt: skip
 CLOCK = "America/Santiago"
 TZ = ZoneInfo(CLOCK)
@@ -150,8 +150,7 @@ def indicator_tables(draw) -> dict:
     measure = draw(st.sampled_from(MEASURES))
     table: dict = {"measure": measure}
     if measure in (
-        "mean", "min", "max", "sum", "count_readings", "latest", "places_at_least",
-        "above_usual",
+        "mean", "min", "max", "sum", "count_readings", "latest", "places_at_least"
     ):  # fmt: skip
         series = draw(st.sampled_from(sorted(SERIES_DOMAIN)))
     elif measure == "share_below":
@@ -169,7 +168,7 @@ def indicator_tables(draw) -> dict:
     windows = list(DURATIONS + CALENDAR)
     if measure == "count":
         windows.append("open_now")
-    if measure in ("latest", "places_at_least", "above_usual"):
+    if measure in ("latest", "places_at_least"):
         windows.append("latest")
     if measure != "in_force":  # in_force: "now", its default
         table["window"] = draw(st.sampled_from(windows))
@@ -177,17 +176,15 @@ def indicator_tables(draw) -> dict:
     compares = ["yesterday", "last_year", "none"]
     if table.get("window") not in ("open_now", None):  # a moment has no "previous"
         compares.append("previous")
-    if not moment and measure not in ("places_at_least", "above_usual"):
+    if not moment and measure != "places_at_least":
         compares += ["1d_average", "3d_average", "7d_average"]
     table["compare"] = draw(st.sampled_from(compares))
     if measure == "share_below":
         table["below"] = draw(st.sampled_from(["road_class", 20, 35.5]))
     if measure == "places_at_least":
         table["at_least"] = draw(st.sampled_from([10, 35.5, 60]))
-    if measure == "above_usual":
-        table["usual_weeks"] = draw(st.sampled_from([1, 2]))
     if series:
-        if measure != "above_usual" and draw(st.booleans()):  # it reads them all
+        if draw(st.booleans()):
             cats = sorted({p[3] for p in PLACES if p[0] == series})
             table["where"] = {"category": draw(_some(cats))}
     else:
