@@ -177,12 +177,10 @@ def plain_kpis(
 
     def places_at_least(series, at_least, start, end):
         """Places whose newest reading (the higher of two at once) reaches it."""
-        newest = (
-            series_in(series, start, end)
-            .sort_values(["observed_at", "value"])
-            .groupby("place")
-            .tail(1)
-        )
+        found = series_in(series, start, end)
+        if found.empty:  # no readings (the frame may lack their columns)
+            return 0.0
+        newest = found.sort_values(["observed_at", "value"]).groupby("place").tail(1)
         return float((newest.value >= at_least).sum())
 
     def highest(series, start, end):

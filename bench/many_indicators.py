@@ -27,7 +27,10 @@ EVENT_DOMAINS = {
 }  # fmt: skip
 WINDOWS = ("today", "24h", "7d", "this_week", "this_month", "6h")
 COMPARISONS = ("yesterday", "previous", "7d_average", "last_year", "none")
-SERIES_STATS = ("mean", "max", "min", "latest", "share_below", "count_readings", "sum")
+SERIES_STATS = (
+    "mean", "max", "min", "latest", "share_below", "count_readings", "sum",
+    "places_at_least",
+)  # fmt: skip
 VARIANTS = ("median", "closed share", "open", "by attribute", "mean hours")
 SEVERE = ("Severe", "Extreme")
 OPEN = ("received", "assigned", "in_progress", "dispatched", "reported")
@@ -160,6 +163,9 @@ def _series_indicator(count: int) -> dict:
         found["where"] = {"category": ["expressway"]}
     if stat == "share_below":
         found["below"] = 25 if series == "pm25" else "road_class"
+        found["decimals"] = 0
+    if stat == "places_at_least":  # stations over a level, links at a speed
+        found["at_least"] = 35 if series == "pm25" else 60
         found["decimals"] = 0
     if stat in ("sum", "count_readings"):
         found["target"] = 10_000_000 if stat == "sum" else 100_000
