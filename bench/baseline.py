@@ -23,6 +23,8 @@ from city.profile import CityProfile
 from city.records import RETRACTED_STATUSES
 
 DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+USUAL_WEEKS = 4  # Seoul's crowd_against_usual
 HOUR = timedelta(hours=1)
 EVENT_COLUMNS = (
     "id, domain, category, title, status, severity, district_code, "
@@ -54,15 +56,21 @@ def read_rows(
         else "WHERE occurred_at >= :since OR closed_at IS NULL OR closed_at >= :since "
         "OR (domain = 'disaster' AND (expires_at IS NULL OR expires_at > :since))"
     )
-    params = {"since": _bind(engine, since), "day": _bind(engine, now - DAY - HOUR)}
+    params = {
+        "since": _bind(engine, since),
+        "day": _bind(engine, now - DAY - HOUR),
+        "usual": _bind(engine, now - DAY - USUAL_WEEKS * WEEK - HOUR),
+    }
     with engine.connect() as conn:
         ev = pd.read_sql(
             text(f"SELECT {EVENT_COLUMNS} FROM events {where}"), conn, params=params
         )
         ms = pd.read_sql(
             text(
-                "SELECT series, category, district_code, observed_at, value "
-                "FROM measurements WHERE observed_at > :day"
+                "SELECT series, category, district_code, place, observed_at, value "
+                "FROM measurements WHERE observed_at > :day "
+                # the crowds' usual: the same hour of the weeks before
+                "OR (series = 'crowd_max' AND observed_at >= :usual)"
             ),
             conn,
             params=params,
@@ -187,6 +195,25 @@ def plain_kpis(
         d = series_in(series, start, end)
         return None if d.empty else float(d.value.max())
 
+    def above_usual(series, start, end, weeks=USUAL_WEEKS):
+        """Each place's newest over its mean in end's hour of the past weeks."""
+        newest = (
+            series_in(series, start, end)
+            .sort_values(["observed_at", "value"])
+            .groupby("place")
+            .tail(1)
+        )
+        of_series = ms[ms.series == series]
+        hours = {end.floor("h") - k * WEEK for k in range(1, weeks + 1)}
+        before = of_series[of_series.observed_at.dt.floor("h").isin(hours)]
+        usual = before.groupby("place").value.mean()
+        ratios = [
+            v / usual[p]
+            for p, v in zip(newest.place, newest.value)
+            if p in usual and usual[p] > 0
+        ]
+        return max(ratios) if ratios else None
+
     w = pd.Timedelta(speed_window)
     half = pd.Timedelta(minutes=30)
     then = t.floor("min")  # values to compare with, to the minute as CityWall has them
@@ -231,5 +258,9 @@ def plain_kpis(
         "crowd_largest": (
             highest("crowd_max", t - half, t),
             highest("crowd_max", then - DAY - half, then - DAY),
+        ),
+        "crowd_against_usual": (
+            above_usual("crowd_max", t - half, t),
+            above_usual("crowd_max", then - DAY - half, then - DAY),
         ),
     }

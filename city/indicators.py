@@ -35,7 +35,7 @@ UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days
 EVENT_MEASURES = ("count", "share", "median_hours", "mean_hours", "in_force")
 SERIES_MEASURES = (
     "mean", "min", "max", "sum", "count_readings", "latest", "share_below",
-    "places_at_least",
+    "places_at_least", "above_usual",
 )  # fmt: skip
 MEASURES = EVENT_MEASURES + SERIES_MEASURES
 CALENDAR_WINDOWS = ("today", "this_week", "this_month")
@@ -52,7 +52,10 @@ EXTRA_WINDOWS = {
     "count": ("open_now",),
     "latest": ("latest",),
     "places_at_least": ("latest",),
+    "above_usual": ("latest",),
 }
+# measures of one moment: compared with another moment, never an average
+MOMENT_MEASURES = ("places_at_least", "above_usual")
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class Indicator:
     share_of: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a share's denominator
     below: float | str | None = None  # share_below: a number or "road_class"
     at_least: float | None = None  # places_at_least: a place's newest reading
+    usual_weeks: int = 4  # above_usual: the weeks its usual is the mean of
     target: float | None = None
     watch_ratio: float = 1.25
     higher_is_better: bool = False
@@ -423,9 +427,9 @@ def _indicator(
             f"{where} compare {compare_text!r} must be one of "
             f"{', '.join(COMPARISONS)} or <N>d_average (e.g. 7d_average)"
         )
-    elif measure == "places_at_least" and compare.kind == "average":
+    elif measure in MOMENT_MEASURES and compare.kind == "average":
         problems.append(
-            f"{where} places_at_least counts places at one moment: compare with "
+            f"{where} {measure} reads places at one moment: compare with "
             "yesterday, previous, last_year or none"
         )
     elif window is not None and window.length is None and compare.kind == "average":
@@ -449,6 +453,11 @@ def _indicator(
         )
     elif at_least is not None and measure != "places_at_least":
         problems.append(f'{where} at_least is for measure = "places_at_least" only')
+    weeks = row.get("usual_weeks", 4)
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= 52:
+        problems.append(f"{where} usual_weeks must be a whole number of weeks, 1 to 52")
+    elif "usual_weeks" in row and measure != "above_usual":
+        problems.append(f'{where} usual_weeks is for measure = "above_usual" only')
     is_series = measure in SERIES_MEASURES
     filters = _filters(row.get("where"), where, "where", is_series, problems)
     share_of = _filters(row.get("share_of"), where, "share_of", is_series, problems)
@@ -505,6 +514,7 @@ def _indicator(
         share_of=share_of,
         below=below,
         at_least=float(at_least) if at_least is not None else None,
+        usual_weeks=int(weeks) if isinstance(weeks, int) else 4,
         target=_number(row.get("target")),
         watch_ratio=watch_ratio,
         higher_is_better=higher,

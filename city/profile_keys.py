@@ -368,6 +368,13 @@ PROFILE: tuple[Table, ...] = (
                 NUMBER,
                 "places_at_least: the level a place's newest reading reaches.",
             ),
+            Key(
+                "usual_weeks",
+                INTEGER,
+                "above_usual: the weeks whose same hour is a place's usual.",
+                default=4,
+                above=0,
+            ),
             Key("target", NUMBER, "The value the city aims for.", default_text="none"),
             Key(
                 "watch_ratio",

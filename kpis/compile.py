@@ -16,7 +16,7 @@ from typing import Any
 from city.indicators import Indicator
 from kpis import queries as q
 from kpis.definitions import KpiContext, Window
-from kpis.hotspots import PlacesAtLeast
+from kpis.hotspots import AboveUsual, PlacesAtLeast
 from kpis.match import Match
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
@@ -181,6 +181,8 @@ def _aggregate(
         return q.share_below(k.series, start, end, {}, float(k.below), categories)
     if m == "latest":
         return SeriesLatest(k.series, start, end, categories)
+    if m == "above_usual":
+        return AboveUsual(k.series, start, end, k.usual_weeks)
     if m == "places_at_least":
         assert k.at_least is not None
         return PlacesAtLeast(k.series, start, end, k.at_least, tidy(categories))

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from city.indicators import HotspotView
 from kpis.rollup_queries import ALL_DISTRICTS, Memo, no_memo
 from kpis.series_queries import categories_in
-from store.rollups import NO_DISTRICT
+from store.rollups import HOUR, NO_DISTRICT, hour_of
 from store.schema import measurements
 
 DAY = timedelta(days=1)
@@ -211,3 +211,85 @@ def held_at_least(
         if since <= now - timedelta(minutes=minutes):
             found.append(Held(place, district, since, newest))
     return sorted(found, key=lambda h: (h.since, h.place))
+
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AboveUsual:
+    """The largest crowd against its usual for this hour: each place's newest
+    reading of ``series`` in (start, end] over its usual, the mean of its readings
+    in the hour holding ``end`` on the same weekday of the ``weeks`` weeks before;
+    the largest of those ratios for the city, a district or every district at
+    once (none for a place with no usual yet).
+
+    The usuals are whole past hours: read once an hour, memoised under the past
+    version, so a refresh after a live batch reads only the newest readings."""
+
+    series: str
+    start: datetime
+    end: datetime
+    weeks: int = 4
+    counts: bool = False
+    median: bool = False
+    citywide_rows: bool = False
+
+    def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
+        usual = memo(
+            ("usual", self.series, hour_of(self.end), self.weeks),
+            lambda: usual_by_place(conn, self.series, hour_of(self.end), self.weeks),
+        )
+        best: dict[str, float] = {}
+        for place, (value, district) in self._newest(conn).items():
+            mean = usual.get(place, 0.0)
+            if mean <= 0:
+                continue
+            key = district or NO_DISTRICT
+            best[key] = max(best.get(key, 0.0), value / mean)
+        if scope == ALL_DISTRICTS:
+            return {d: v for d, v in best.items() if d != NO_DISTRICT}
+        if scope is not None:
+            return best.get(scope)
+        return max(best.values(), default=None)
+
+    def _newest(self, conn: Connection) -> dict[str, tuple[float, str | None]]:
+        """Each place's newest reading in (start, end] and its district; of two
+        sources at one place and time, the higher."""
+        m = measurements.c
+        newest: dict[str, tuple[datetime, float, str | None]] = {}
+        for place, at, value, district in conn.execute(
+            select(m.place, m.observed_at, m.value, m.district_code).where(
+                m.series == self.series,
+                m.observed_at > self.start,
+                m.observed_at <= self.end,
+            )
+        ):
+            kept = newest.get(place)
+            if kept is None or (at, value) > kept[:2]:
+                newest[place] = (at, value, district)
+        return {
+            place: (value, district) for place, (_, value, district) in newest.items()
+        }
+
+
+def usual_by_place(
+    conn: Connection, series: str, hour: datetime, weeks: int
+) -> dict[str, float]:
+    """Each place's mean reading of ``series`` in ``hour`` on the same weekday of
+    the ``weeks`` weeks before (one number a place: small enough to share)."""
+    m = measurements.c
+    hours = [hour - k * WEEK for k in range(1, weeks + 1)]
+    return {
+        place: float(mean)
+        for place, mean in conn.execute(
+            select(m.place, func.avg(m.value))
+            .where(
+                m.series == series,
+                or_(
+                    *(and_(m.observed_at >= h, m.observed_at < h + HOUR) for h in hours)
+                ),
+            )
+            .group_by(m.place)
+        )
+    }

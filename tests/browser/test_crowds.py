@@ -100,6 +100,7 @@ def test_a_hotspot_turning_crowded_shows_on_the_map_raises_the_stage_and_has_its
         "Hotspots crowded now",
         "Hotspots busy or crowded",
         "Largest crowd at a hotspot",
+        "Largest crowd against its usual",
     ]
     assert "Crowded" in driver.find_element("css selector", ".hotspot-legend").text
 

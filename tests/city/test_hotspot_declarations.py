@@ -64,7 +64,7 @@ MISTAKES = {
     "places compared with an average": (
         'window = "30m"\ncompare = "yesterday"\ntarget = 0',
         'window = "30m"\ncompare = "7d_average"\ntarget = 0',
-        "[[indicators]] #9 (crowd_hotspots_crowded) places_at_least counts places "
+        "[[indicators]] #9 (crowd_hotspots_crowded) places_at_least reads places "
         "at one moment: compare with yesterday, previous, last_year or none",
     ),
     "a level for another measure": (

@@ -115,35 +115,35 @@ DECLARATION_MISTAKES = {
     "an unknown domain": (
         'domain = "air"\nlabel = { en = "PM10',
         'domain = "aire"\nlabel = { en = "PM10',
-        "[[indicators]] #12 (pm10_mean) domain 'aire' is not declared (the domains: "
+        "[[indicators]] #13 (pm10_mean) domain 'aire' is not declared (the domains: "
         "air, complaints, crowd, disaster, safety, traffic)",
     ),
     "a filter on a series by something else": (
         'series = "pm10"\nwindow = "3h"',
         'series = "pm10"\nwhere = { station = ["a"] }\nwindow = "3h"',
-        "[[indicators]] #12 (pm10_mean) a series can be filtered by category only",
+        "[[indicators]] #13 (pm10_mean) a series can be filtered by category only",
     ),
     "a filter of no values": (
         'where = { category = ["noise"] }',
         "where = { category = [] }",
-        "[[indicators]] #13 (noise_tonight) where.category must be a string or a "
+        "[[indicators]] #14 (noise_tonight) where.category must be a string or a "
         "list of strings",
     ),
     "a paced count over a window not today": (
         'window = "today"\nper_resident = true\ndistrict_target',
         'window = "24h"\npaced = true\nper_resident = true\ndistrict_target',
-        '[[indicators]] #13 (noise_tonight) paced is for a count over window = "today"',
+        '[[indicators]] #14 (noise_tonight) paced is for a count over window = "today"',
     ),
     "an average of a moment": (
         'window = "7d"\ncompare = "previous"',
         'window = "open_now"\ncompare = "7d_average"',
-        "[[indicators]] #14 (severe_share) measure 'share' cannot use window "
+        "[[indicators]] #15 (severe_share) measure 'share' cannot use window "
         "'open_now'",
     ),
     "a comparison of no kind": (
         'compare = "7d_average"',
         'compare = "last_week"',
-        "[[indicators]] #12 (pm10_mean) compare 'last_week' must be one of "
+        "[[indicators]] #13 (pm10_mean) compare 'last_week' must be one of "
         "yesterday, previous, last_year, none or <N>d_average (e.g. 7d_average)",
     ),
     "a domain on another page's address": (
@@ -154,30 +154,30 @@ DECLARATION_MISTAKES = {
     "a district target for no district": (
         'district_target = "population_share"\ntarget = 120',
         'district_target = { "99999" = 3 }\ntarget = 120',
-        "[[indicators]] #13 (noise_tonight) district_target names no district 99999",
+        "[[indicators]] #14 (noise_tonight) district_target names no district 99999",
     ),
     "an id twice": (
         'id = "severe_share"',
         'id = "noise_tonight"',
-        "[[indicators]] #14 (noise_tonight) the id 'noise_tonight' is declared twice",
+        "[[indicators]] #15 (noise_tonight) the id 'noise_tonight' is declared twice",
     ),
     "a plan with a month that is not one": (
         '"2026-02" = 38',
         '"2026-13" = 38',
-        "[[indicators]] #15 (pm10_monthly) plan key '2026-13' is not a month: "
+        "[[indicators]] #16 (pm10_monthly) plan key '2026-13' is not a month: "
         "write YYYY-MM",
     ),
     "a periodic indicator with a window": (
         'period = "month"\n',
         'period = "month"\nwindow = "24h"\n',
-        "[[indicators]] #15 (pm10_monthly) a periodic indicator is read by its "
+        "[[indicators]] #16 (pm10_monthly) a periodic indicator is read by its "
         "period (the last one over, against its plan and the one before): leave "
         "out window and compare",
     ),
     "a watch band on the wrong side": (
         "target = 50\ndecimals = 1",
         "target = 50\nwatch_ratio = 0.8\ndecimals = 1",
-        "[[indicators]] #12 (pm10_mean) watch_ratio 0.8 with a lower-is-better "
+        "[[indicators]] #13 (pm10_mean) watch_ratio 0.8 with a lower-is-better "
         "target: the watch band lies over the target, write a ratio over 1 "
         "(e.g. 1.25)",
     ),
@@ -209,8 +209,8 @@ def test_the_check_names_the_indicators_and_their_missing_words(tmp_path):
     report = check_city(with_air(tmp_path))
     assert report.ok, report.problems
     assert (
-        "indicators (declared): 15 in traffic (2), safety (2), disaster (2), "
-        "complaints (4), crowd (3), air (2)"
+        "indicators (declared): 16 in traffic (2), safety (2), disaster (2), "
+        "complaints (4), crowd (4), air (2)"
     ) in report.notes
     # Seoul's wall speaks ko, en and es: what has no word in one is said
     assert 'indicator pm10_mean has no label in es: add es = "…" to its label' in (

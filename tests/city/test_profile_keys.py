@@ -101,7 +101,7 @@ MISTAKES = {
         "[[indicators]] #3 (complaints_median_hours) measure must be one of "
         '"count", "share", "median_hours", "mean_hours", "in_force", "mean", '
         '"min", "max", "sum", "count_readings", "latest", "share_below", '
-        '"places_at_least", not "median"',
+        '"places_at_least", "above_usual", not "median"',
     ),
     "a rotation step of no time": (
         '{ page = "/traffic", seconds = 30 }',

@@ -250,8 +250,35 @@ def _in_force(ev, areas, where, at, district) -> float:
     return float(len(ev))
 
 
+def _above_usual(decl, rows, start, end, district) -> float | None:
+    """Each place's newest reading over its mean in the hour holding the window's
+    end on the same weekday of the weeks before; the largest ratio."""
+    all_ = rows.readings[rows.readings.series == decl["series"]]
+
+    def within(a, b):
+        return all_[(all_.observed_at > a) & (all_.observed_at <= b)]
+
+    newest = within(start, end).sort_values(["observed_at", "value"])
+    newest = newest.groupby("place").tail(1)
+    if district is not None:
+        newest = newest[newest.district_code == district]
+    weeks = decl.get("usual_weeks", 4)
+    hour = pd.Timestamp(end).floor("h")
+    hours = {hour - k * 7 * DAY for k in range(1, weeks + 1)}
+    before = all_[all_.observed_at.dt.floor("h").isin(hours)]
+    usual = before.groupby("place").value.mean()
+    ratios = [
+        value / usual[place]
+        for place, value in zip(newest.place, newest.value)
+        if place in usual.index and usual[place] > 0
+    ]
+    return max(ratios) if ratios else None
+
+
 def _of_readings(decl, rows, city, start, end, district) -> float | None:
     measure = decl["measure"]
+    if measure == "above_usual":
+        return _above_usual(decl, rows, start, end, district)
     ms = rows.readings[rows.readings.series == decl["series"]]
     ms = ms[(ms.observed_at > start) & (ms.observed_at <= end)]
     if district is not None:

@@ -348,3 +348,49 @@ def _time(value) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_a_crowd_s_usual_is_read_once_until_a_past_hour_changes(engine, seoul):
+    """The largest crowd against its usual reads its usuals (whole hours of past
+    weeks) once: a live batch reads only the newest readings again, a late
+    reading into a usual's hour reads them again and counts."""
+    from sqlalchemy import event
+
+    from city.hotspots import CROWD_MAX
+
+    now = _this_hour_for_a_while()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    week = timedelta(days=7)
+
+    def crowd(at: datetime, people: float, place: str = "POI014") -> None:
+        with engine.begin() as conn:
+            writes.upsert_measurements(
+                conn, "citydata", [Measurement(CROWD_MAX, place, at, people, None)]
+            )
+            versions.bump_data_version(conn)
+
+    crowd(hour - week + timedelta(minutes=20), 1000)  # Gangnam Station's usual
+    crowd(now - timedelta(minutes=2), 3000)
+    usual_reads = []
+
+    def note(conn, cursor, statement, parameters, *args):
+        if "avg(measurements.value)" in statement.lower():
+            usual_reads.append(statement)
+
+    clock = [now]
+    service = KpiService(engine, seoul, cache=SimpleCache(), clock=lambda: clock[0])
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert _value(service, "crowd_against_usual") == 3.0
+        assert usual_reads  # this hour's usual, and yesterday's for the comparison
+        usual_reads.clear()
+        crowd(now - timedelta(seconds=10), 4000)  # a live batch
+        clock[0] += timedelta(seconds=service.bucket_seconds)
+        assert _value(service, "crowd_against_usual") == 4.0
+        assert usual_reads == []
+        crowd(hour - 2 * week + timedelta(minutes=5), 3000)  # late, into a usual
+        clock[0] += timedelta(seconds=service.bucket_seconds)
+        assert _value(service, "crowd_against_usual") == 2.0  # 4,000 over 2,000
+        assert usual_reads
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

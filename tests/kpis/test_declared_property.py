@@ -47,7 +47,7 @@ from tests.kpis.declared_reference import (
 
 MEASURES = ("count", "share", "median_hours", "mean_hours", "in_force") + (
     "mean", "min", "max", "sum", "count_readings", "latest", "share_below",
-    "places_at_least",
+    "places_at_least", "above_usual",
 )  # fmt: skip
 CLOCK = "America/Santiago"
 TZ = ZoneInfo(CLOCK)
@@ -150,7 +150,8 @@ def indicator_tables(draw) -> dict:
     measure = draw(st.sampled_from(MEASURES))
     table: dict = {"measure": measure}
     if measure in (
-        "mean", "min", "max", "sum", "count_readings", "latest", "places_at_least"
+        "mean", "min", "max", "sum", "count_readings", "latest", "places_at_least",
+        "above_usual",
     ):  # fmt: skip
         series = draw(st.sampled_from(sorted(SERIES_DOMAIN)))
     elif measure == "share_below":
@@ -168,7 +169,7 @@ def indicator_tables(draw) -> dict:
     windows = list(DURATIONS + CALENDAR)
     if measure == "count":
         windows.append("open_now")
-    if measure in ("latest", "places_at_least"):
+    if measure in ("latest", "places_at_least", "above_usual"):
         windows.append("latest")
     if measure != "in_force":  # in_force: "now", its default
         table["window"] = draw(st.sampled_from(windows))
@@ -176,15 +177,17 @@ def indicator_tables(draw) -> dict:
     compares = ["yesterday", "last_year", "none"]
     if table.get("window") not in ("open_now", None):  # a moment has no "previous"
         compares.append("previous")
-    if not moment and measure != "places_at_least":
+    if not moment and measure not in ("places_at_least", "above_usual"):
         compares += ["1d_average", "3d_average", "7d_average"]
     table["compare"] = draw(st.sampled_from(compares))
     if measure == "share_below":
         table["below"] = draw(st.sampled_from(["road_class", 20, 35.5]))
     if measure == "places_at_least":
         table["at_least"] = draw(st.sampled_from([10, 35.5, 60]))
+    if measure == "above_usual":
+        table["usual_weeks"] = draw(st.sampled_from([1, 2]))
     if series:
-        if draw(st.booleans()):
+        if measure != "above_usual" and draw(st.booleans()):  # it reads them all
             cats = sorted({p[3] for p in PLACES if p[0] == series})
             table["where"] = {"category": draw(_some(cats))}
     else:
@@ -231,7 +234,7 @@ def anchors(now: datetime) -> list[datetime]:
         month,
         previous_month,
         *(now - s for s in spans),
-        *(now - timedelta(days=d) for d in (1, 2, 4, 7, 8, 364, 365)),
+        *(now - timedelta(days=d) for d in (1, 2, 4, 7, 8, 14, 364, 365)),
         *(local_shift(now, TZ, days=d) for d in (1, 7, 364)),
         local_shift(now, TZ, months=1),
         *(s for s in SWITCHES if abs(s - now) < timedelta(days=40)),
@@ -273,9 +276,11 @@ def histories(draw) -> History:
     offset = draw(st.integers(-90, 600)) * 60 + draw(st.sampled_from([0, 11, 59]))
     now = midnight + timedelta(seconds=offset)
     every = anchors(now)
-    # half the records near now and its day, yesterday's same time: what the
-    # windows and their comparisons mostly read
-    near = [now, every[1], now - DAY, local_shift(now, TZ, days=1), every[2]]
+    # half the records near now and its day, yesterday's same time, last week's
+    # (a crowd's usual): what the windows and their comparisons mostly read
+    near = [
+        now, every[1], now - DAY, local_shift(now, TZ, days=1), every[2], now - 7 * DAY
+    ]  # fmt: skip
 
     def when() -> datetime:
         return draw(st.sampled_from(near) | st.sampled_from(every)) + draw(jitter())

@@ -169,3 +169,41 @@ def test_a_hotspot_held_crowded_raises_the_stage_and_says_where(engine, seoul):
     # the feed goes quiet: a stage needs a fresh reading
     quiet = KpiService(engine, seoul, clock=lambda: later + 31 * MIN)
     assert quiet.stage().level == 1
+
+
+def test_the_largest_crowd_against_its_usual_for_this_hour(engine, seoul):
+    from kpis.hotspots import AboveUsual
+
+    week = timedelta(days=7)
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    readings = [_reading(CROWD_MAX, HONGDAE, NOW - 5 * MIN, 3000)]
+    # Hongdae in this hour on the four Saturdays before: a usual of 1,500
+    readings += [
+        _reading(CROWD_MAX, HONGDAE, hour - k * week + m * MIN, v)
+        for k, m, v in ((1, 0, 1000), (2, 59, 1000), (3, 10, 2000), (4, 30, 2000))
+    ]
+    # the hours either side, and a fifth week back: not its usual
+    readings += [
+        _reading(CROWD_MAX, HONGDAE, hour - week - 1 * MIN, 90_000),
+        _reading(CROWD_MAX, HONGDAE, hour - week + 60 * MIN, 90_000),
+        _reading(CROWD_MAX, HONGDAE, hour - 5 * week + 10 * MIN, 90_000),
+    ]
+    # Gangnam Station below its usual; Itaewon new, with none to compare with
+    readings += [
+        _reading(CROWD_MAX, GANGNAM_STATION, NOW - 1 * MIN, 500),
+        _reading(CROWD_MAX, GANGNAM_STATION, hour - week + 1 * MIN, 1000),
+        _reading(CROWD_MAX, ITAEWON, NOW - 2 * MIN, 40_000),
+    ]
+    _store(engine, "citydata", readings)
+    query = AboveUsual(CROWD_MAX, NOW - 30 * MIN, NOW, weeks=4)
+    with engine.connect() as conn:
+        assert query.run(conn, None) == 2.0
+        assert query.run(conn, ALL_DISTRICTS) == {"11440": 2.0, "11680": 0.5}
+        assert query.run(conn, "11170") is None  # Itaewon: no usual yet
+        # two weeks back only: a usual of 1,000
+        assert (
+            AboveUsual(CROWD_MAX, NOW - 30 * MIN, NOW, weeks=2).run(conn, "11440")
+            == 3.0
+        )
+    tile = {v.kpi_id: v for v in KpiService(engine, seoul, clock=lambda: NOW).tiles()}
+    assert tile["crowd_against_usual"].value == 2.0
