@@ -12,15 +12,25 @@ nightlife, park, venue, …) is what the demo's simulated crowds follow.
 
 The profile names the file (``[city] hotspots``): the wall's hotspot pages and
 map, the simulator and the citydata connector all read the same list.
+
+A city that has its hotspots' areas (Seoul publishes each place's outline) names
+a GeoJSON of them too (``[city] hotspot_areas``, WGS84, a ``code`` property per
+feature; ``citywall city hotspot-areas`` writes one from a projected file): the
+map then fills each area in its level's colour, and a hotspot listed without a
+position is drawn inside its area.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 # the series a crowd feed writes per hotspot (Seoul's citydata, the demo's)
 CROWD_LEVEL = "crowd_level"  # 1 … 4, the level's key as the reading's category
@@ -40,6 +50,7 @@ class Hotspot:
     lon: float | None
     lat: float | None
     kind: str | None = None
+    area: BaseGeometry | None = None  # its outline, when the city has one
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or next(iter(self.names.values()), self.code)
@@ -102,3 +113,73 @@ def _number(value: object) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+AREA_TYPES = ("Polygon", "MultiPolygon")
+
+
+def with_areas(hotspots: list[Hotspot], path: Path) -> tuple[list[Hotspot], list[str]]:
+    """The hotspots with their areas from the GeoJSON at ``path`` (a hotspot
+    without a position placed inside its area), and every problem, one line each."""
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError:
+        return hotspots, [f"hotspot areas file {path} not found"]
+    except json.JSONDecodeError as exc:
+        return hotspots, [f"hotspot areas file {path} is not GeoJSON: {exc}"]
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        return hotspots, [f"hotspot areas file {path} holds no FeatureCollection"]
+    known = {h.code for h in hotspots}
+    areas: dict[str, BaseGeometry] = {}
+    problems: list[str] = []
+    for n, feature in enumerate(features, start=1):
+        properties = (feature or {}).get("properties") or {}
+        code = str(properties.get("code") or (feature or {}).get("id") or "").strip()
+        where = f"area #{n}" + (f" ({code})" if code else "")
+        geometry = (feature or {}).get("geometry") or {}
+        if not code:
+            problems.append(f"{where}: no `code` property")
+        elif code not in known:
+            problems.append(f"{where}: no hotspot {code!r} in the hotspots list")
+        elif code in areas:
+            problems.append(f"{where}: a second area for the same hotspot")
+        elif geometry.get("type") not in AREA_TYPES:
+            problems.append(
+                f"{where}: a {geometry.get('type') or 'missing'} "
+                "geometry, not a Polygon or MultiPolygon"
+            )
+        elif (area := _area(geometry, where, problems)) is not None:
+            areas[code] = area
+    return [_placed(h, areas.get(h.code)) for h in hotspots], problems
+
+
+def _area(geometry: dict, where: str, problems: list[str]) -> BaseGeometry | None:
+    try:
+        area = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        problems.append(f"{where}: unreadable geometry ({exc})")
+        return None
+    if area.is_empty:
+        problems.append(f"{where}: an empty geometry")
+        return None
+    lon0, lat0, lon1, lat1 = area.bounds
+    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        problems.append(
+            f"{where}: coordinates {area.bounds[:2]} are not longitude and latitude "
+            "(a projected file? citywall city hotspot-areas converts it)"
+        )
+        return None
+    if not area.is_valid:
+        problems.append(f"{where}: not a valid polygon (it crosses itself)")
+        return None
+    return area
+
+
+def _placed(hotspot: Hotspot, area: BaseGeometry | None) -> Hotspot:
+    if area is None:
+        return hotspot
+    if hotspot.lon is None:  # drawn (and clicked) inside its area
+        inside = area.representative_point()
+        return replace(hotspot, area=area, lon=inside.x, lat=inside.y)
+    return replace(hotspot, area=area)

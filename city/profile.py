@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -25,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from city import i18n, profile_keys
 from city.district_codes import MAX_LENGTH as CODE_LENGTH
 from city.district_codes import is_wall_code, slug
-from city.hotspots import Hotspot, read_hotspots
+from city.hotspots import Hotspot, read_hotspots, with_areas
 from city.indicators import Domain, Indicator, declarations, standard_raw
 from city.ladder import DEFAULT_LADDER, Ladder, load_ladder
 from city.map_frame import AUTOMATIC, MapFrame
@@ -175,6 +175,12 @@ class CityProfile:
         return {h.code: h for h in self.hotspots}
 
     @cached_property
+    def hotspot_areas(self) -> dict[str, Any]:
+        """The hotspots' areas as a FeatureCollection keyed by code, for drawing
+        (none: no features)."""
+        return _drawable((h.code, h.area) for h in self.hotspots if h.area is not None)
+
+    @cached_property
     def domains_by_id(self) -> dict[str, Domain]:
         return {d.id: d for d in self.domains}
 
@@ -224,26 +230,31 @@ class CityProfile:
     @cached_property
     def geojson(self) -> dict[str, Any]:
         """Boundaries as a FeatureCollection keyed by district code, for drawing."""
-        return {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": d.code,
-                    "properties": {"code": d.code},
-                    # d3-geo (plotly's geo traces) wants exterior rings clockwise,
-                    # the opposite of RFC 7946; otherwise it fills the whole globe.
-                    "geometry": shapely.orient_polygons(
-                        d.geometry, exterior_cw=True
-                    ).__geo_interface__,
-                }
-                for d in self.districts
-            ],
-        }
+        return _drawable((d.code, d.geometry) for d in self.districts)
 
     @property
     def population(self) -> int:
         return sum(d.population for d in self.districts)
+
+
+def _drawable(shapes: Iterable[tuple[str, BaseGeometry]]) -> dict[str, Any]:
+    """Areas as a FeatureCollection keyed by code, as the maps draw them."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"code": code},
+                # d3-geo (plotly's geo traces) wants exterior rings clockwise,
+                # the opposite of RFC 7946; otherwise it fills the whole globe.
+                "geometry": shapely.orient_polygons(
+                    geometry, exterior_cw=True
+                ).__geo_interface__,
+            }
+            for code, geometry in shapes
+        ],
+    }
 
 
 def load_profile(
@@ -346,9 +357,18 @@ def _hotspots(
 ) -> tuple[Hotspot, ...]:
     name = city.get("hotspots")
     if not isinstance(name, str):
+        if "hotspot_areas" in city:
+            problems.append(
+                "[city] hotspot_areas outlines hotspots, but [city] hotspots names "
+                "no list of them"
+            )
         return ()
     found, wrong = read_hotspots(folder / name, [d.code for d in districts])
     problems.extend(f"[city] hotspots: {p}" for p in wrong)
+    areas = city.get("hotspot_areas")
+    if isinstance(areas, str):
+        found, wrong = with_areas(found, folder / areas)
+        problems.extend(f"[city] hotspot_areas: {p}" for p in wrong)
     return tuple(found)
 
 

@@ -213,6 +213,13 @@ PROFILE: tuple[Table, ...] = (
                 default_text="none",
             ),
             Key(
+                "hotspot_areas",
+                STRING,
+                "GeoJSON of the hotspots' areas (WGS84, a code property each), "
+                "relative to the profile: the map fills them by level.",
+                default_text="none",
+            ),
+            Key(
                 "population_source",
                 STRING,
                 "Where the populations come from.",

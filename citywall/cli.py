@@ -159,6 +159,31 @@ def main(argv: list[str] | None = None) -> int:
     init.add_argument(
         "--out", type=Path, default=Path("cities"), help="profiles folder"
     )
+    areas = city_sub.add_parser(
+        "hotspot-areas",
+        help="write the hotspots' areas beside a profile from a GIS file",
+        description="Write <id>/hotspot_areas.geojson beside the profile from a "
+        "GeoJSON or TopoJSON of the hotspots' outlines, e.g. Seoul's: citywall "
+        "city hotspot-areas areas.geojson --profile cities/seoul.toml "
+        "--code-property AREA_CD --crs EPSG:5186",
+        formatter_class=_DefaultsShown,
+    )
+    areas.add_argument("areas", type=Path, help="GeoJSON or TopoJSON of the areas")
+    areas.add_argument("--profile", type=Path, required=True, help="the profile")
+    areas.add_argument(
+        "--code-property", default="code", help="property with the hotspot's code"
+    )
+    areas.add_argument(
+        "--crs",
+        help="the file's CRS if not WGS84, e.g. EPSG:5186 (default: the file's "
+        "`crs` member, else WGS84 lon/lat)",
+    )
+    areas.add_argument(
+        "--where",
+        action="append",
+        metavar="KEY=GLOB",
+        help="keep only features whose property KEY matches GLOB (repeatable)",
+    )
     check = city_sub.add_parser("check", help="list everything wrong with a profile")
     check.add_argument("profile", type=Path)
     profile_commands.add_parser(city_sub)
@@ -316,6 +341,26 @@ class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _hotspot_areas(args: argparse.Namespace) -> int:
+    from city.profile import ProfileError
+    from citywall.city_files import OnboardingError
+    from citywall.hotspot_areas import import_hotspot_areas
+
+    try:
+        done = import_hotspot_areas(
+            args.areas, args.profile, args.code_property, args.crs, args.where
+        )
+    except (OnboardingError, ProfileError) as exc:
+        print(f"citywall city hotspot-areas: {exc}", file=sys.stderr)
+        return 2
+    for note in done.notes:
+        print(f"  {note}")
+    print(f"wrote {done.written} area(s) to {done.path}")
+    if done.profile_line:
+        print(f"add to [city] in {args.profile}: {done.profile_line}")
+    return 0
+
+
 def city_command(args: argparse.Namespace) -> int:
     from citywall.onboarding import (
         InitOptions,
@@ -327,6 +372,8 @@ def city_command(args: argparse.Namespace) -> int:
 
     if args.city_command == "keys":
         return profile_commands.run(args)
+    if args.city_command == "hotspot-areas":
+        return _hotspot_areas(args)
     if args.city_command == "check":
         report = check_city(args.profile)
         for note in report.notes:

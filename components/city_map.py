@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dash
 import plotly.graph_objects as go
 import shapely
 from dash import Patch
+from plotly.basedatatypes import BaseTraceType
 from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb
 
 from city import i18n
@@ -152,7 +154,7 @@ def city_map_figure(
     values: dict[str, float | None],
     lang: str = "en",
     highlight: str | None = None,
-    below_labels: go.Scattergeo | go.Scattermap | None = None,
+    below_labels: Sequence[BaseTraceType] = (),
 ) -> go.Figure:
     """One KPI per district, its value printed on each district (and
     ``below_labels``, a domain's hotspots, over the districts)."""
@@ -187,7 +189,7 @@ def counts_map_figure(
         highlight=highlight,
         lang=lang,
         # drawn under the labels: a point never hides a district's name
-        below_labels=points_trace(points, tiles=profile.tiles is not None),
+        below_labels=[points_trace(points, tiles=profile.tiles is not None)],
     )
     set_count_scale(fig, profile, counts)
     return fig
@@ -358,7 +360,7 @@ def district_map(
     reverse: bool = False,
     highlight: str | None = None,
     lang: str = "en",
-    below_labels: go.Scattergeo | go.Scattermap | None = None,
+    below_labels: Sequence[BaseTraceType] = (),
 ) -> go.Figure:
     """The districts coloured by ``z``, each labelled with its name and value,
     and ``below_labels`` (the records) between the two."""
@@ -376,7 +378,7 @@ def district_map(
                 text=labels,
                 hovertemplate="%{text}<extra></extra>",
             ),
-            *([below_labels] if below_labels is not None else []),
+            *below_labels,
             go.Scattergeo(
                 lon=[p[0] for p in place.points],
                 lat=[p[1] for p in place.points],
@@ -719,7 +721,7 @@ def tile_map(
     reverse: bool = False,
     highlight: str | None = None,
     lang: str = "en",
-    below_labels: go.Scattermap | None = None,
+    below_labels: Sequence[BaseTraceType] = (),
 ) -> go.Figure:
     """The same map over the city's own tile server (MapLibre). The labels need
     the server's fonts: without ``glyphs_url`` they are left out (a label layer
@@ -750,7 +752,7 @@ def tile_map(
                 marker_opacity=0.6,
                 hovertemplate="%{text}<extra></extra>",
             ),
-            *([below_labels] if below_labels is not None else []),
+            *below_labels,
             go.Scattermap(
                 lon=[p[0] for p in place.points],
                 lat=[p[1] for p in place.points],

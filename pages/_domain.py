@@ -42,7 +42,7 @@ from components.city_map import (
 )
 from components.format import category, domain_name, label, unit
 from components.hotspot_map import (
-    HOTSPOTS_TRACE,
+    hotspot_curves,
     hotspot_map_figure,
     hotspot_map_patch,
     level_colours,
@@ -698,7 +698,7 @@ def open_district(map_click, view):
     code = point.get("customdata")
     if (
         _domain(view).hotspots is not None
-        and point.get("curveNumber") == HOTSPOTS_TRACE
+        and point.get("curveNumber") in hotspot_curves(services().profile())
         and code in services().profile().hotspots_by_code
         and Embedding.from_view(view) is None
     ):

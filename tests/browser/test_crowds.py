@@ -4,14 +4,20 @@ feed's readings, written to the store as the ingest writes them) turns red and
 named on the map, heads the busiest list and, held for half an hour, raises the
 stage by the profile's rule; its page shows its day and the forecast, in English
 and Korean. A real `citywall serve` with its own store, at 1920×1080 and
-3840×2160."""
+3840×2160. The test gives each hotspot an area (a circle of 400 m: the demo ships
+none, a city brings its own): each is filled in its level's colour under its dot,
+and a click on one opens its hotspot's page."""
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from shapely.geometry import Point, Polygon, mapping
 
 from city.hotspots import CROWD_LEVEL
 from city.records import Measurement
@@ -33,6 +39,21 @@ const t = g && g.data && g.data.find(d => d.name === 'hotspots');
 if (!t) return null;
 return {codes: t.customdata, colours: t.marker.color, text: t.text};
 """
+AREAS_JS = """
+const g = document.querySelector('#domain-map .js-plotly-plot');
+const t = g && g.data && g.data.find(d => d.name === 'hotspot areas');
+if (!t) return null;
+return {codes: t.locations, levels: t.z,
+        drawn: g.querySelectorAll('.choroplethlocation').length};
+"""
+# a click on an area as plotly reports one (the trace, the point's customdata)
+CLICK_AREA_JS = """
+const g = document.querySelector('#domain-map .js-plotly-plot');
+const at = g.data.findIndex(d => d.name === 'hotspot areas');
+const i = g.data[at].locations.indexOf(arguments[0]);
+g.emit('plotly_click', {points: [{curveNumber: at, pointNumber: i,
+  customdata: arguments[0], location: arguments[0]}]});
+"""
 OVERFLOW_JS = """
 const wide = [...document.querySelectorAll('#domain-page *, #hotspot-page *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
@@ -48,8 +69,31 @@ def crowd_wall(tmp_path_factory):
     profile = seoul_profile_copy(
         folder, 1, refresh_seconds=2, alerts_per_day=0, crowd_stage=True
     )
+    _give_areas(profile, folder / "hotspot_areas.geojson")
     with serving(own_store(profile, folder), free_port()) as (url, _):
         yield url, folder
+
+
+def _give_areas(profile: Path, path: Path, metres: float = 400) -> None:
+    """A circle around each hotspot as its area, named in ``profile``."""
+    features = []
+    for spot in SEOUL.hotspots:
+        across = math.cos(math.radians(spot.lat))  # a degree of longitude is shorter
+        circle = Point(0, 0).buffer(metres / 111_320)
+        area = [
+            (spot.lon + x / across, spot.lat + y) for x, y in circle.exterior.coords
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": spot.code},
+                "geometry": mapping(Polygon(area)),
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    text = profile.read_text(encoding="utf-8")
+    named = f'[city]\nhotspot_areas = "{path}"\n'
+    profile.write_text(text.replace("[city]\n", named, 1), encoding="utf-8")
 
 
 def _wait(driver, script: str, ok, timeout: float = 60):
@@ -115,6 +159,13 @@ def test_a_hotspot_turning_crowded_shows_on_the_map_raises_the_stage_and_has_its
         )
         versions.bump_data_version(conn)
     _wait(driver, HOTSPOTS_JS, _red_and_named(code, name))
+    areas = _wait(
+        driver,
+        AREAS_JS,
+        lambda found: found["levels"][found["codes"].index(code)] == 4,
+    )
+    # each district and each area a path on the map
+    assert areas["drawn"] == len(SEOUL.districts) + len(SEOUL.hotspots)
     busiest = _wait(
         driver,
         "const i = document.querySelector('.hotspot-list .hotspot-item');"
@@ -137,10 +188,11 @@ def test_a_hotspot_turning_crowded_shows_on_the_map_raises_the_stage_and_has_its
     )
     assert f"{name} Crowded since" in banner[1]
 
-    # its page, from the busiest list: the level, the day and the forecast
+    # its page, from a click on its area: the level, the day and the forecast
     driver.get(f"{url}/crowd")
-    link = dash_duo.wait_for_element(f".hotspot-item a[href*='/hotspot/{code}']")
-    link.click()
+    dash_duo.wait_for_element(f".hotspot-item a[href*='/hotspot/{code}']")
+    _wait(driver, AREAS_JS, lambda found: code in found["codes"])
+    driver.execute_script(CLICK_AREA_JS, code)
     dash_duo.wait_for_text_to_equal("#hotspot-level", "Crowded", timeout=30)
     assert driver.find_element("css selector", ".district-title").text.startswith(name)
     chart = _wait(
