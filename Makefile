@@ -11,6 +11,10 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export SE_CHROMEDRIVER ?= /usr/bin/chromedriver
 export DASH_TEST_CHROMEPATH ?= /usr/bin/chromium
 
+# the tests in two processes, a module's tests in one: they wait on browsers and
+# servers more than they compute (XDIST= runs them in one)
+XDIST ?= -n 2 --dist loadfile
+
 # each city keeps its store in data/<its id>/, so several can run side by side
 CITY ?=
 PORT ?= 8050
@@ -27,7 +31,7 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest --headless $(PYTEST_ARGS)
+	$(BIN)/pytest --headless $(XDIST) $(PYTEST_ARGS)
 
 # the benchmark (about 30 minutes; the first run also builds the full year)
 bench: $(STAMP) browser
