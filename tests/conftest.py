@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -118,7 +119,8 @@ class LocalService:
     """A service on this machine the tests use when its variable is unset: the
     very URL ``.ci/run`` sets. Both are reserved for tests, as tests empty them:
     PostgreSQL's database ``test`` (each test in a schema of its own, dropped
-    after) and Redis's db 15 (flushed by tests), never a user's own data."""
+    after) and Redis's db 15 (flushed by tests; 14 for a second test process),
+    never a user's own data."""
 
     what: str
     env: str
@@ -197,13 +199,25 @@ def service_url(env: str, what: str) -> str:
     uses if it answers; skip without either, but fail in CI."""
     url = os.environ.get(env, "").strip()
     if url:
-        return url
+        return own_redis_db(url) if env == REDIS_ENV else url
     found, why = local_service(env) if env in LOCAL_SERVICES else (None, f"set {env}")
     if found:
-        return found
+        return own_redis_db(found) if env == REDIS_ENV else found
     if in_ci():
         pytest.fail(f"{what} tests must run in CI: {why}")
     pytest.skip(why)
+
+
+def own_redis_db(url: str) -> str:
+    """The Redis db of this test process: the URL's for the first (or only) one,
+    the next below for each other (`make test` runs two: 15 and 14), since tests
+    empty their db and count the keys in it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    if not worker.isdigit() or worker == "0":
+        return url
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{max(db - int(worker), 0)}"))
 
 
 def skip_summary(reasons: Iterable[str]) -> str:

@@ -86,7 +86,10 @@ def _run(folder: Path, pg_port: int, redis_port: int, **env: str):
     (folder / "conftest.py").write_text(TINY_CONFTEST, encoding="utf-8")
     (folder / "test_tiny.py").write_text(TINY_TESTS, encoding="utf-8")
     environ = {
-        k: v for k, v in os.environ.items() if k not in (POSTGRES_ENV, REDIS_ENV, "CI")
+        k: v
+        for k, v in os.environ.items()
+        # a run of its own: neither this run's services nor its test process
+        if k not in (POSTGRES_ENV, REDIS_ENV, "CI") and not k.startswith("PYTEST_XDIST")
     }
     environ |= {
         "PYTHONPATH": str(PROJECT_ROOT),

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dash.testing import wait
+from dash.testing.application_runners import ThreadedRunner
+from werkzeug.serving import make_server
 
 from access import accounts
 from access.roles import Role
@@ -104,6 +107,37 @@ def gpu_note(entry: dict) -> bool:
     return entry.get("source") == "rendering" and "GL Driver Message" in entry.get(
         "message", ""
     )
+
+
+class StoppableRunner(ThreadedRunner):
+    """dash[testing]'s threaded runner, stopped by werkzeug's own shutdown. Its
+    stop raises SystemExit in every thread started during the test (the wall's
+    render and ingest threads too), and one interrupted inside a logging call
+    keeps the handler's lock: a later test's log line then waits forever (a
+    two-process run hung on it)."""
+
+    def start(self, app, start_timeout=3, port=None, **kwargs):
+        app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+        self._app = app
+        self.port = port or free_port()
+        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
+        self.thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.thread.start()
+        wait.until(lambda: self.accessible(self.url), timeout=start_timeout)
+        self.started = True
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self.thread.join(timeout=self.stop_timeout)
+        self._app = None
+        self.started = False
+
+
+@pytest.fixture
+def dash_thread_server():
+    with StoppableRunner() as runner:
+        yield runner
 
 
 @pytest.fixture
