@@ -79,6 +79,10 @@ def _indicators():
     yield {"id": "road_mean_15m", "domain": "traffic", "measure": "mean",
            "series": "road_speed", "window": "15m", "direction": "higher",
            "target": 25, "watch_ratio": 0.8, "decimals": 1}  # fmt: skip
+    # each air station's PM2.5 now against its usual for this hour (4 weeks back)
+    yield {"id": "pm25_above_usual", "domain": "air", "measure": "above_usual",
+           "series": "pm25", "window": "1h", "compare": "yesterday",
+           "decimals": 1}  # fmt: skip
     yield {"id": "alerts_in_force", "domain": "disaster", "measure": "in_force",
            "window": "now", "judge": "severity", "target": 0, "watch_ratio": 1}  # fmt: skip
     yield {"id": "backlog", "domain": "complaints", "window": "open_now",
