@@ -208,7 +208,7 @@ def test_an_address_shows_one_group_and_stays(dash_duo, many_wall):
         time.sleep(GROUP_SECONDS)
     # its tiles are the air indicators, compact, their text in their boxes; the
     # header of six domains' pages on the screen too
-    assert len(seen["cells"]) == 1 + 4  # the heading and four tiles
+    assert len(seen["cells"]) == 1 + 5  # the heading and five tiles
     assert seen["spills"] == []
     assert max(seen["scroll"][0], seen["scroll"][2]) <= 1920, seen["scroll"]
     # the tab of another group picks it, by its address
