@@ -378,8 +378,3 @@ def router_body(pathname: str, search: str = "") -> dict:
         "state": [],
     }
 
-
-def pytest_collection_modifyitems(config, items) -> None:
-    """The slow tests first: in `make test`'s two processes the six-minute heap
-    run then starts at once beside the rest, not last and alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
