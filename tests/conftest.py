@@ -377,4 +377,3 @@ def router_body(pathname: str, search: str = "") -> dict:
         "changedPropIds": ["_pages_location.pathname"],
         "state": [],
     }
-
