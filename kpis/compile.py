@@ -9,6 +9,7 @@ Each aggregate answers for the city, a district or every district at once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -137,12 +138,14 @@ def previous(k: Indicator, w: Window, c: KpiContext) -> Any | None:
 
 def previous_divisor(k: Indicator, w: Window) -> float:
     """What the comparison's value is divided by: an average of N days scaled to
-    the window's length for a count, 1 otherwise."""
+    the window's length for a count, 1 otherwise. A window of no length ("today"
+    at the city's midnight) holds no part of the average: 0 to compare with, not
+    N days' whole count."""
     if k.compare.kind != "average" or not k.counts:
         return 1.0
     start, end = span(k, w)
     length = (end - start).total_seconds()
-    return k.compare.days * DAY.total_seconds() / length if length > 0 else 1.0
+    return k.compare.days * DAY.total_seconds() / length if length > 0 else math.inf
 
 
 def _match(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> Match | None:

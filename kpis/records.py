@@ -9,6 +9,7 @@ is downloaded is what is shown.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     Integer,
     Row,
     Select,
+    bindparam,
     func,
     select,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -139,28 +143,50 @@ def newest(
     conn: Connection, domains: list[str], now: datetime, limit: int
 ) -> list[Row]:
     """The newest events of all ``domains`` (id, domain, title, status, district,
-    occurred): the newest of each domain, then the newest of those, so each query
-    reads a few entries of the (domain, occurred_at) index."""
-    rows = [
-        row
-        for domain in domains
-        for row in conn.execute(
-            select(
-                events.c.id,
-                events.c.domain,
-                events.c.title,
-                events.c.status,
-                events.c.district_code,
-                events.c.occurred_at,
-                TITLE_KEY_COLUMN,
-            )
-            .where(events.c.domain == domain, events.c.occurred_at <= now)
-            .order_by(events.c.occurred_at.desc())
-            .limit(limit)
+    occurred): the newest of each domain, then the newest of those, so each part
+    reads a few entries of the (domain, occurred_at) index; all the parts in one
+    statement, one round trip for the database."""
+    if not domains:
+        return []
+    rows = list(
+        conn.execute(
+            _newest_statement(len(domains)), _newest_params(domains, now, limit)
         )
-    ]
+    )
     rows.sort(key=lambda r: (r.occurred_at, r.id), reverse=True)
     return rows[:limit]
+
+
+def _newest_params(domains: list[str], now: datetime, limit: int) -> dict:
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    params |= {f"domain_{i}": d for i, d in enumerate(domains)}
+    return params
+
+
+@functools.cache
+def _newest_statement(n: int) -> CompoundSelect:
+    """Built once per number of domains: one index range a domain, glued."""
+    parts = [
+        select(
+            events.c.id,
+            events.c.domain,
+            events.c.title,
+            events.c.status,
+            events.c.district_code,
+            events.c.occurred_at,
+            TITLE_KEY_COLUMN,
+        )
+        .where(
+            events.c.domain == bindparam(f"domain_{i}"),
+            events.c.occurred_at <= bindparam("now", type_=events.c.occurred_at.type),
+        )
+        .order_by(events.c.occurred_at.desc())
+        .limit(bindparam("limit"))
+        .subquery(f"newest_{i}")
+        for i in range(n)
+    ]
+    # each limited part a subquery: SQLite takes no LIMIT inside a compound SELECT
+    return union_all(*(select(*part.c) for part in parts))
 
 
 def latest(conn: Connection, f: RecordFilter, now: datetime, limit: int | None):

@@ -27,7 +27,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Float, Select, bindparam, cast, null, select
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Float,
+    Select,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
@@ -207,6 +218,12 @@ class _HourRows:
         return groups
 
 
+# The domains whose current hour this process's refreshes asked for: after a batch
+# the first of them reads the current hour of every one in one statement (it made
+# one a domain and a kind before), learnt by the first refresh of the process.
+_asked_domains: set[str] = set()
+
+
 def _hour_rows(
     conn: Connection,
     domain: str,
@@ -216,47 +233,75 @@ def _hour_rows(
     memo: Memo,
 ) -> _HourRows:
     """An hour's rows, read once: an hour already over is kept until a batch
-        changes a past hour (the rolling windows' starts and the comparisons' ends
-        move through it from one moment to the next); the current one until the next
-    batch."""
-
-    def read() -> _HourRows:
-        found = conn.execute(
-            _hour_statement(what, keys),
-            {"domain": domain, "start": hour, "end": hour + HOUR},
+    changes a past hour (the rolling windows' starts and the comparisons' ends
+    move through it from one moment to the next); the current one until the next
+    batch, read with every other domain's."""
+    if hour >= hour_of(datetime.now(UTC)):
+        _asked_domains.add(domain)
+        domains = tuple(sorted(_asked_domains))
+        every = memo(
+            ("current_hour_rows", hour, *domains, "|", *keys),
+            lambda: _read_hours(conn, domains, hour, keys),
+            THIS_VERSION,  # changed by a batch, not by the clock
         )
-        times, rows = [], []
-        for at, district, *values, took in found:
-            times.append(at)
-            bucket = close_bucket(took) if took is not None else 0
-            rows.append((district or None, tuple(values), bucket))
-        return _HourRows(keys, times, rows)
+        return every.get((domain, what)) or _HourRows(keys, [], [])
+    return memo(
+        ("hour_rows", domain, what, hour, *keys),
+        lambda: _read_hours(conn, (domain,), hour, keys, (what,))[(domain, what)],
+        IN_PROCESS,
+    )
 
-    key = ("hour_rows", domain, what, hour, *keys)
-    if hour < hour_of(datetime.now(UTC)):
-        return memo(key, read, IN_PROCESS)
-    return memo(key, read, THIS_VERSION)  # changed by a batch, not by the clock
+
+def _read_hours(
+    conn: Connection,
+    domains: tuple[str, ...],
+    hour: datetime,
+    keys: tuple[str, ...],
+    kinds: tuple[str, ...] = ("opened", "closed"),
+) -> dict[tuple[str, str], _HourRows]:
+    """The rows of ``domains`` that opened or closed (``kinds``) in ``hour``, in one
+    statement, by (domain, kind)."""
+    found = {(d, w): _HourRows(keys, [], []) for d in domains for w in kinds}
+    rows = conn.execute(
+        _hour_statement(kinds, keys),
+        {"domains": list(domains), "start": hour, "end": hour + HOUR},
+    )
+    for what, domain, at, district, *values, took in rows:
+        part = found[(domain, what)]
+        part.times.append(at)
+        bucket = close_bucket(took) if took is not None else 0
+        part.rows.append((district or None, tuple(values), bucket))
+    return found
 
 
 @functools.cache
-def _hour_statement(what: str, keys: tuple[str, ...]) -> Select:
-    """Built once: building a statement costs more than running it here."""
-    at = events.c.occurred_at if what == "opened" else events.c.closed_at
-    # the hours to close computed by the database: no times to parse for each row
-    took = (
-        hours_between(events.c.occurred_at, events.c.closed_at)
-        if what == "closed"
-        else cast(null(), Float())
-    )
-    return (
-        select(at, events.c.district_code, *(facet_key_column(k) for k in keys), took)
-        .where(
-            events.c.domain == bindparam("domain"),
-            at >= _bound("start", at),
-            at < _bound("end", at),
+def _hour_statement(kinds: tuple[str, ...], keys: tuple[str, ...]) -> CompoundSelect:
+    """Built once: building a statement costs more than running it here. Each
+    kind's rows by the (domain, time) index, in time order within a domain."""
+    parts = []
+    for what in kinds:
+        at = events.c.occurred_at if what == "opened" else events.c.closed_at
+        # the hours to close computed by the database: no times to parse each row
+        took = (
+            hours_between(events.c.occurred_at, events.c.closed_at)
+            if what == "closed"
+            else cast(null(), Float())
         )
-        .order_by(at)
-    )
+        parts.append(
+            select(
+                literal(what).label("kind"),
+                events.c.domain,
+                at.label("happened"),
+                events.c.district_code,
+                *(facet_key_column(k) for k in keys),
+                took.label("took"),
+            ).where(
+                events.c.domain.in_(bindparam("domains", expanding=True)),
+                at >= _bound("start", at),
+                at < _bound("end", at),
+            )
+        )
+    return union_all(*parts).order_by("kind", "domain", "happened")
 
 
 def _bound(name: str, column) -> BindParameter:

@@ -91,7 +91,8 @@ def expected(
             if measure in COUNTING and previous is not None:
                 # "a count: divided by N days / window length"
                 length = (end - start).total_seconds()
-                previous /= days * DAY.total_seconds() / length
+                # an empty window ("today" at midnight) holds none of the average
+                previous = previous * length / (days * DAY.total_seconds())
         else:
             a, b, at = compared_span(window, compare, then, city.timezone)
             previous = measured(decl, rows, city, a, b, at, district)

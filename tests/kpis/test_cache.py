@@ -250,7 +250,7 @@ def test_the_current_hour_s_rows_are_read_once_a_batch(engine, seoul):
     hour_reads = []
 
     def note(conn, cursor, statement, *args):
-        if "FROM events" in statement and "ORDER BY events.occurred_at" in statement:
+        if _reads_event_hours(statement):
             hour_reads.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)
@@ -312,7 +312,7 @@ def test_an_hour_s_rows_stay_in_the_process_that_read_them(engine, seoul):
     past_reads = []
 
     def note(conn, cursor, statement, parameters, *args):
-        ordered = "ORDER BY events.occurred_at" in statement or (
+        ordered = _reads_event_hours(statement) or (
             "ORDER BY measurements.observed_at" in statement
         )
         values = parameters.values() if isinstance(parameters, dict) else parameters
@@ -336,6 +336,12 @@ def test_an_hour_s_rows_stay_in_the_process_that_read_them(engine, seoul):
         assert past_reads  # not from the shared cache: read by the other worker
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def _reads_event_hours(statement: str) -> bool:
+    """Whether a statement reads hours of events row by row
+    (``kpis.shared_reads._hour_statement``)."""
+    return "FROM events" in statement and "ORDER BY kind, domain, happened" in statement
 
 
 def _time(value) -> datetime | None:

@@ -74,6 +74,15 @@ def test_an_average_is_scaled_to_the_windows_length():
     assert compile.previous_divisor(mean, w) == 1.0
 
 
+def test_today_at_midnight_compares_with_none_of_the_average():
+    """At the city's midnight "today" is empty: its share of a 7-day average is 0,
+    not the 7 days' whole count (found by the property test, at the midnight of
+    Santiago's DST end)."""
+    k = indicator("today", "7d_average")
+    assert compile.previous_divisor(k, moment("2026-06-10T00:00")) == float("inf")
+    assert compile.previous_divisor(k, moment("2026-06-10T06:00")) == 28.0
+
+
 def test_last_year_is_the_same_weekday():
     w = moment("2026-06-10T12:00")
     before = compile.compared_window(indicator("24h", "last_year"), w)
