@@ -18,14 +18,16 @@ of the profile's indicators at start (``store.facets.use_facet_groups``).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import CompoundSelect, Connection, func, literal, select, union_all
 
+from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_rows, kept, match_rows
 from kpis.memo import Memo, no_memo
 from kpis.shared_reads import (
@@ -157,12 +159,8 @@ def _hour_sums(
     key = ("count", domain, what, scope)
 
     def read(a: datetime, b: datetime | None) -> dict[str | None, float]:
-        if (
-            b is None
-            and match is not None
-            and not any_hours_from(conn, domain, a, memo)
-        ):
-            return {}  # nothing from now on, said once for every filter
+        if b is None and not any_hours_from(conn, domain, a, memo):
+            return {}  # nothing from now on, said once for every domain
         return _rollup_counts(conn, domain, what, a, b, scope, match)
 
     return past_and_present(
@@ -239,7 +237,7 @@ class OpenAt:
         m = self.match
         if not kept(conn, m, memo):
             return _in_scope(self._from_rows(conn, scope), scope)
-        found = _per_district(_open_totals(conn, self.domain, scope, m))
+        found = dict(_open_totals(conn, self.domain, m, memo))
         # what opened (+) or closed (-) after ``at``: the rest of its hour from the
         # rows, the later whole hours from the rollup (past ones memoised, the
         # current one read now)
@@ -265,20 +263,58 @@ class OpenAt:
         return _merge(found, {d: -v for d, v in closed.items()})
 
 
-def _open_totals(conn: Connection, domain: str, scope, match: Match | None):
-    """(district, opened less closed) of all time, from the totals."""
-    t = event_totals if match is None else event_facet_totals
-    where = [t.c.domain == domain, *_district_filter(t.c.district_code, scope)]
-    if match is None:  # one row per district already
-        return conn.execute(
-            select(t.c.district_code, t.c.opened - t.c.closed).where(*where)
-        )
-    # a filter's own rows by the index (every group's at once read ten times more)
-    return conn.execute(
-        select(t.c.district_code, func.sum(t.c.opened - t.c.closed))
-        .where(*where, *facet_rows(t, match))
-        .group_by(t.c.district_code)
+# every open total a refresh asks for (a domain's, or a filter's), in one statement
+_OPEN_TOTALS: AskedTogether[tuple[str, Match | None]] = AskedTogether("open_totals")
+
+
+def _open_totals(
+    conn: Connection, domain: str, match: Match | None, memo: Memo
+) -> dict[str | None, float]:
+    """Per district, opened less closed of all time, from the totals: read with
+    every other open total the refreshes ask for, once a batch."""
+    return _OPEN_TOTALS.get(
+        (domain, match), memo, lambda keys: _read_open_totals(conn, keys)
     )
+
+
+def _read_open_totals(
+    conn: Connection, keys: tuple[tuple[str, Match | None], ...]
+) -> dict[tuple[str, Match | None], dict[str | None, float]]:
+    found: dict[tuple[str, Match | None], dict[str | None, float]] = {
+        key: {} for key in keys
+    }
+    for n, district, value in conn.execute(_open_totals_statement(keys)):
+        found[keys[n]][district or None] = int(value)  # PostgreSQL sums as numeric
+    return found
+
+
+@functools.lru_cache(maxsize=64)  # a wall asks the same few sets over and over
+def _open_totals_statement(
+    keys: tuple[tuple[str, Match | None], ...],
+) -> CompoundSelect:
+    """Each key's rows by its index (a filter's own: every group's at once would
+    read ten times more), numbered by the key's place."""
+    parts = []
+    for n, (domain, match) in enumerate(keys):
+        t = event_totals if match is None else event_facet_totals
+        number = literal(n).label("n")
+        if match is None:  # one row per district already
+            parts.append(
+                select(
+                    number, t.c.district_code, (t.c.opened - t.c.closed).label("v")
+                ).where(t.c.domain == domain)
+            )
+        else:
+            parts.append(
+                select(
+                    number,
+                    t.c.district_code,
+                    func.sum(t.c.opened - t.c.closed).label("v"),
+                )
+                .where(t.c.domain == domain, *facet_rows(t, match))
+                .group_by(t.c.district_code)
+            )
+    return union_all(*parts)
 
 
 @dataclass(frozen=True)

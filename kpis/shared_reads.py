@@ -31,7 +31,6 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     Float,
-    Select,
     bindparam,
     cast,
     literal,
@@ -43,8 +42,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
 
+from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_key_column
-from kpis.memo import IN_PROCESS, THIS_MOMENT, THIS_VERSION, Memo
+from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
 from store.rollups import HOUR, NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
 from store.versions import facet_groups
@@ -218,10 +218,8 @@ class _HourRows:
         return groups
 
 
-# The domains whose current hour this process's refreshes asked for: after a batch
-# the first of them reads the current hour of every one in one statement (it made
-# one a domain and a kind before), learnt by the first refresh of the process.
-_asked_domains: set[str] = set()
+# the current hour of every domain a refresh asks for, read in one statement
+_CURRENT_HOURS: AskedTogether[str] = AskedTogether("current_hour_rows")
 
 
 def _hour_rows(
@@ -237,17 +235,17 @@ def _hour_rows(
     move through it from one moment to the next); the current one until the next
     batch, read with every other domain's."""
     if hour >= hour_of(datetime.now(UTC)):
-        _asked_domains.add(domain)
-        domains = tuple(sorted(_asked_domains))
-        every = memo(
-            ("current_hour_rows", hour, *domains, "|", *keys),
-            lambda: _read_hours(conn, domains, hour, keys),
-            THIS_VERSION,  # changed by a batch, not by the clock
+        every = _CURRENT_HOURS.get(
+            domain,
+            memo,
+            lambda domains: _read_hours(conn, domains, hour, keys),
+            hour,
+            *keys,
         )
-        return every.get((domain, what)) or _HourRows(keys, [], [])
+        return every[what]
     return memo(
         ("hour_rows", domain, what, hour, *keys),
-        lambda: _read_hours(conn, (domain,), hour, keys, (what,))[(domain, what)],
+        lambda: _read_hours(conn, (domain,), hour, keys, (what,))[domain][what],
         IN_PROCESS,
     )
 
@@ -258,16 +256,16 @@ def _read_hours(
     hour: datetime,
     keys: tuple[str, ...],
     kinds: tuple[str, ...] = ("opened", "closed"),
-) -> dict[tuple[str, str], _HourRows]:
+) -> dict[str, dict[str, _HourRows]]:
     """The rows of ``domains`` that opened or closed (``kinds``) in ``hour``, in one
-    statement, by (domain, kind)."""
-    found = {(d, w): _HourRows(keys, [], []) for d in domains for w in kinds}
+    statement, by domain and kind."""
+    found = {d: {w: _HourRows(keys, [], []) for w in kinds} for d in domains}
     rows = conn.execute(
         _hour_statement(kinds, keys),
         {"domains": list(domains), "start": hour, "end": hour + HOUR},
     )
     for what, domain, at, district, *values, took in rows:
-        part = found[(domain, what)]
+        part = found[domain][what]
         part.times.append(at)
         bucket = close_bucket(took) if took is not None else 0
         part.rows.append((district or None, tuple(values), bucket))
@@ -312,25 +310,40 @@ def _bound(name: str, column) -> BindParameter:
 def any_hours_from(conn: Connection, domain: str, start: datetime, memo: Memo) -> bool:
     """Whether any event of the domain opened or closed in the hours from
     ``start`` on (from the next hour: only records stamped in the future). When
-    none did, no filter's rollups hold anything there either; one look per
-    domain instead of a filtered read per indicator."""
-    return memo(
-        ("any_hours_from", domain, start),
-        lambda: (
-            conn.execute(
-                _any_hours_statement(), {"domain": domain, "start": start}
-            ).first()
-            is not None
-        ),
-        THIS_MOMENT,
+    none did, no filter's rollups hold anything there either; one look for every
+    domain at once instead of a read per indicator."""
+    return _FUTURE_HOURS.get(
+        domain, memo, lambda domains: _any_hours(conn, domains, start), start
     )
 
 
+_FUTURE_HOURS: AskedTogether[str] = AskedTogether("any_hours_from")
+
+
+def _any_hours(
+    conn: Connection, domains: tuple[str, ...], start: datetime
+) -> dict[str, bool]:
+    params = {f"domain_{i}": d for i, d in enumerate(domains)} | {"start": start}
+    found = {n for (n,) in conn.execute(_any_hours_statement(len(domains)), params)}
+    return {d: i in found for i, d in enumerate(domains)}
+
+
 @functools.cache
-def _any_hours_statement() -> Select:
+def _any_hours_statement(n: int) -> CompoundSelect:
+    """A row (the domain's number) for each of ``n`` domains with an hour from
+    the start on: the first entry of its index range, each."""
     h = event_hourly
-    return (
+    parts = [
         select(h.c.hour)
-        .where(h.c.domain == bindparam("domain"), h.c.hour >= _bound("start", h.c.hour))
+        .where(
+            h.c.domain == bindparam(f"domain_{i}"),
+            h.c.hour >= _bound("start", h.c.hour),
+        )
         .limit(1)
+        .subquery(f"future_{i}")
+        for i in range(n)
+    ]
+    # each limited part a subquery: SQLite takes no LIMIT inside a compound SELECT
+    return union_all(
+        *(select(literal(i).label("n")).select_from(p) for i, p in enumerate(parts))
     )
