@@ -507,3 +507,38 @@ def test_series_readings_on_a_window_s_ends_and_hour_marks_count_once(engine):
 
 def hour_of_now() -> datetime:
     return rollups.hour_of(NOW)
+
+
+def test_a_batch_s_open_totals_are_read_in_one_statement(engine):
+    """Every filter's open total (and the domain's) after a batch in one read of
+    the totals, once the process knows what its refreshes ask for; each still
+    equals the rows'."""
+    from sqlalchemy import event
+
+    with engine.begin() as conn:
+        facets.use_facet_groups(conn, GROUPS)
+        writes.upsert_events(conn, "a", make_events(120, 11), NOW)
+    reads: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        if "_totals" in statement:
+            reads.append(statement)
+
+    def check(memo) -> None:
+        rows = stored_events(engine)
+        with engine.connect() as conn:
+            for match in (None, *MATCHES):
+                got = OpenAt("complaints", NOW, match=match).run(conn, None, memo)
+                assert nonzero(got) == nonzero(plain(rows, match, None, open_at(NOW)))
+
+    check(dict_memo({}, engine))  # the first refresh: learns what is asked
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "a", make_events(30, 12), NOW)
+        versions.bump_data_version(conn)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        check(dict_memo({}, engine))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(reads) == 1
+    assert reads[0].count("UNION ALL") >= len(MATCHES)
