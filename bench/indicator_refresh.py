@@ -21,14 +21,13 @@ import time
 from pathlib import Path
 
 from bench.many_indicators import profile_with_many_indicators
-from bench.refresh import RefreshTimes, measure_refresh
+from bench.refresh import BATCHES, RefreshTimes, measure_refresh
 from bench.synthetic import SyntheticCity
 from city.profile import CityProfile, load_profile
 from store import connect
 from store.facets import use_facet_groups
 
 log = logging.getLogger("bench")
-BATCHES = 100  # refreshes right after a batch: a p95 of at least 100 samples
 BACKFILLS = 3  # after a batch of past hours: each redoes the memo of past hours
 INDICATORS = 60
 
