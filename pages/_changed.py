@@ -14,6 +14,7 @@ them from the cache without rendering anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -70,6 +71,13 @@ def view_key(view: Any) -> str:
     return _digest(json.dumps(view, sort_keys=True, default=str))
 
 
+# An output's JSON made a value again for each refresh that sends it: the same few
+# texts over and over within a moment (a refresh of a wall sends every output
+# whose digest it lacks), so the last ones decoded are kept. Dash only reads what
+# a callback returns: one decoded value serves every request.
+_decoded = functools.lru_cache(maxsize=256)(json.loads)
+
+
 def changed_outputs(
     made: Rendered, sent: list[str] | None, always: Sequence[int] = ()
 ) -> list[Any]:
@@ -78,11 +86,11 @@ def changed_outputs(
     texts, digests = made
     before = sent if sent and len(sent) == len(digests) else [None] * len(digests)
     return [
-        json.loads(text) if i in always or d != before[i] else dash.no_update
+        _decoded(text) if i in always or d != before[i] else dash.no_update
         for i, (text, d) in enumerate(zip(texts, digests))
     ]
 
 
 def outputs(made: Rendered) -> list[Any]:
     """Every rendered output, for a page that keeps no digests."""
-    return [json.loads(text) for text in made[0]]
+    return [_decoded(text) for text in made[0]]

@@ -47,6 +47,11 @@ def _drawn(client, headers: dict) -> str:
 
 
 def _refreshed(client, headers: dict) -> str:
+    """The freshness the overview's timer refresh sends."""
+    return json.dumps(_refresh(client, headers)["freshness"])
+
+
+def _refresh(client, headers: dict) -> dict:
     """The overview's timer refresh, every output sent whole."""
     timer = refresh_id("overview")
     outputs = [
@@ -74,7 +79,7 @@ def _refreshed(client, headers: dict) -> str:
     }
     response = client.post("/_dash-update-component", json=body, headers=headers)
     assert response.status_code == 200, response.text[:300]
-    return json.dumps(response.get_json()["response"]["freshness"])
+    return response.get_json()["response"]
 
 
 def test_viewers_see_a_source_stale_and_admins_see_why(client):
@@ -87,3 +92,17 @@ def test_viewers_see_a_source_stale_and_admins_see_why(client):
     # staff's render again, after the admin's (the same records, the same
     # cameras): each kept for its own
     assert "svc-db01" not in _refreshed(client, PROXY_STAFF)
+
+
+def test_outputs_decoded_once_are_sent_again_unchanged(client):
+    """A moment's outputs are decoded once for every refresh that sends them
+    (``pages._changed``): serving them leaves them as they were, refresh after
+    refresh."""
+    from pages._changed import _decoded
+
+    first = _refresh(client, PROXY_STAFF)
+    hits = _decoded.cache_info().hits
+    assert _refresh(client, PROXY_STAFF) == first
+    assert _refresh(client, PROXY_STAFF) == first
+    decoded = len(first) - 1  # all but the digests, which go out as made
+    assert _decoded.cache_info().hits >= hits + 2 * decoded
