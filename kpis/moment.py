@@ -189,7 +189,11 @@ class Moments:
                 raise Superseded(pinned[1].key("render"))
             return pinned[1]
         now = self.clock()
-        with self.engine.connect() as conn:
+        # one statement: no transaction to begin and roll back around it (two
+        # round trips to PostgreSQL on every refresh, the warm ones included)
+        with self.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as conn:
             v = versions.versions(conn)
         newest = self._newest
         if newest is None or newest.store != v.store or newest.data < v.data:
