@@ -68,6 +68,12 @@ class _SharedConnection:
     def get(self) -> Connection:
         if self.conn is None:
             self.conn = self.engine.connect()
+            if self.engine.dialect.name == "postgresql":
+                # PostgreSQL reads each statement's own snapshot inside a
+                # transaction as well (READ COMMITTED): one round it would cost a
+                # BEGIN and a ROLLBACK and buy nothing (SQLite's keeps the render
+                # one snapshot)
+                self.conn.execution_options(isolation_level="AUTOCOMMIT")
         return self.conn
 
     def close(self) -> None:
