@@ -222,6 +222,19 @@ stage_overrides = Table(
     Column("cleared_at", UTCDateTime),
 )
 
+# Who does a job that one process at a time may do, across every process on the
+# store: a source's pull ("source:<name>"), the stage watcher ("stage"). The holder
+# renews ``expires_at`` while it works; once that passes, another may take it
+# (``store.leases``).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+)
+
 # -- rollups: kept up to date by the ingest, in the batch's transaction, so no
 # refresh scans raw rows. District '' stands for "no district" (a key column cannot
 # be NULL). ``store.rollups`` maintains them and can rebuild them from the rows.

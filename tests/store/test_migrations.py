@@ -577,7 +577,7 @@ def test_a_store_at_0003_gets_the_readings_statistics_and_facets_from_its_rows(
             writes.sync_districts(conn, seoul)
         insert_as_then(engine, STORED_THEN)
         before = every_row(engine)
-        assert migrations.upgrade(engine) == ("0003", migrations.head())
+        assert migrations.upgrade(engine, "0004") == ("0003", "0004")
         after = every_row(engine)
         changed = {"measurement_hourly", "store_meta"}
         assert {k: v for k, v in after.items() if k not in changed} == {
@@ -611,6 +611,25 @@ def test_a_store_at_0003_gets_the_readings_statistics_and_facets_from_its_rows(
                 )
             ).all()
         assert [tuple(r) for r in kept] == [("heavy_rain\x1fopen", 1)]
+    finally:
+        engine.dispose()
+
+
+def test_a_store_at_0004_gets_an_empty_table_of_leases_and_keeps_its_rows(
+    store_url, seoul
+):
+    """0005 adds the leases (one process at a time per source, one stage
+    watcher), empty: no process holds anything until it asks."""
+    engine = connect(store_url)
+    try:
+        assert migrations.upgrade(engine, "0003") == (None, "0003")
+        with engine.begin() as conn:
+            writes.sync_districts(conn, seoul)
+        insert_as_then(engine, STORED_THEN)  # rows as 0003 had them
+        migrations.upgrade(engine, "0004")
+        before = every_row(engine)
+        assert migrations.upgrade(engine, "0005") == ("0004", "0005")
+        assert every_row(engine) == before | {"leases": []}
     finally:
         engine.dispose()
 
