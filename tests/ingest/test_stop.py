@@ -18,7 +18,7 @@ class StuckSource:
         self.entered = threading.Event()
         self.released = threading.Event()
 
-    def run(self):
+    def run(self, lease=None):
         self.entered.set()
         self.released.wait(60)
         raise RuntimeError("released")
@@ -38,3 +38,7 @@ def test_a_stuck_source_does_not_hold_the_stop(monkeypatch):
     assert done.wait(5), "run_forever still waits for the stuck source"
     assert time.monotonic() - started < 2
     stuck.released.set()
+    # its thread ends now, logging the failure: here, not in a later test's log
+    for thread in threading.enumerate():
+        if thread.name == "ingest-stuck":
+            thread.join(timeout=10)
