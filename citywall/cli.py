@@ -23,7 +23,15 @@ from citywall import access_commands as access_commands
 from citywall import connector_commands, db_commands, profile_commands
 from connectors import UnknownConnector
 from connectors.feed import SourceOptionsError
-from ingest.runner import UnknownSource
+from ingest.leases import (
+    Lease,
+    LeaseLost,
+    holding,
+    new_holder,
+    process_holder,
+    source_lease,
+)
+from ingest.runner import STOP_GRACE_SECONDS, UnknownSource
 from ingest.supervisor import STOP_SECONDS, forget_state
 from kpis.service import KpiService
 from store import errors as store_errors
@@ -70,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ingest.add_argument(
         "--source", action="append", help="only this source (repeatable)"
+    )
+    ingest.add_argument(
+        "--force",
+        action="store_true",
+        help="--once/--backfill: pull a source even while another process "
+        "(an `ingest --loop`, a `serve`) holds it",
     )
 
     connector_commands.add_parsers(sub)
@@ -216,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "connectors":
             return connector_commands.run(args)
         if args.command == "ingest":
-            return ingest_command(args.source, loop=args.loop, backfill=args.backfill)
+            return ingest_command(
+                args.source, loop=args.loop, backfill=args.backfill, force=args.force
+            )
         if args.command == "city":
             return city_command(args)
         if args.command == "stage":
@@ -239,38 +255,74 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ingest_command(
-    sources: list[str] | None, loop: bool = False, backfill: bool = False
+    sources: list[str] | None,
+    loop: bool = False,
+    backfill: bool = False,
+    force: bool = False,
 ) -> int:
-    from ingest.runner import (
-        prepare_store,
-        run_forever,
-        run_until_caught_up,
-        runners_for,
-    )
+    from ingest.runner import prepare_store, run_forever, runners_for
 
     engine, profile = runtime.engine(), runtime.profile()
     prepare_store(engine, profile)
     keep = runtime.settings().quarantine_retention
     runners = runners_for(engine, profile, sources, retention=keep)
-    if loop:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        threading.Thread(
-            target=watch_stage, args=(stop,), name="stage", daemon=True
-        ).start()
-        try:
-            run_forever(runners, stop)
-        except KeyboardInterrupt:
-            stop.set()
-        return 0
-    failed = False
+    if not loop:
+        return _pull_once(runners, backfill, force)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    holder = process_holder()
+    stage = Lease(
+        engine, STAGE_LEASE, holder, STAGE_LEASE_SECONDS, "the stage watch", "kept"
+    )
+    watcher = threading.Thread(
+        target=watch_stage,
+        args=(stop,),
+        kwargs={"lease": stage},
+        name="stage",
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        run_forever(runners, stop, holder=holder)
+    except KeyboardInterrupt:
+        stop.set()
+    watcher.join(timeout=STOP_GRACE_SECONDS)  # it lets go of the stage's lease
+    return 0
+
+
+def _pull_once(runners: list, backfill: bool, force: bool) -> int:
+    """Each source until it is caught up, one line each; a source another process
+    holds (an ``ingest --loop`` keeping it current) is left to it, unless
+    ``force``. Non-zero when a source failed or was left."""
+    from ingest.runner import run_until_caught_up
+
+    holder, failed = new_holder(), False
     for runner in runners:
-        if backfill:
-            summary = _with_progress_bar(runner, run_until_caught_up)
-        else:
-            summary = run_until_caught_up(
-                runner, on_batch=lambda s: print(f"  … {s.line()}", file=sys.stderr)
+        lease = None if force else source_lease(runner.engine, runner.source, holder)
+        if lease is not None and not lease.ask():
+            print(
+                f"citywall ingest: {lease.elsewhere()} (a running `ingest --loop` "
+                "or `serve`); --force pulls it here too",
+                file=sys.stderr,
             )
+            failed = True
+            continue
+        try:
+            if backfill:
+                summary = _with_progress_bar(runner, run_until_caught_up, lease)
+            else:
+                summary = run_until_caught_up(
+                    runner,
+                    on_batch=lambda s: print(f"  … {s.line()}", file=sys.stderr),
+                    lease=lease,
+                )
+        except LeaseLost as exc:
+            print(f"citywall ingest: {exc}; stopped here", file=sys.stderr)
+            failed = True
+            continue
+        finally:
+            if lease is not None:
+                lease.release()
         print(summary.line())
         failed |= summary.error is not None
     return 1 if failed else 0
@@ -278,6 +330,10 @@ def ingest_command(
 
 STAGE_CHECK_SECONDS = 30  # the stage is logged at least this often (expiries)
 STAGE_POLL_SECONDS = 2  # and within this of a new batch, from any writer
+STAGE_LEASE = "stage"
+# one process watches the stage; another takes over within this and a poll of
+# its death (it renews every other poll or so)
+STAGE_LEASE_SECONDS = 10
 
 
 def watch_stage(
@@ -285,16 +341,37 @@ def watch_stage(
     every: float = STAGE_CHECK_SECONDS,
     poll: float = STAGE_POLL_SECONDS,
     kpis: Callable[[], KpiService] | None = None,
+    lease: Lease | None = None,
 ) -> None:
     """Log every change of the disaster stage when it happens, with or without a
     wall open (walls only read it): within ``poll`` seconds of a batch that moves
     it (the data version is one small query), and every ``every`` seconds for the
     changes time alone makes (an alert that expires). ``kpis``: the KPI layer of
-    the store it watches (the process's own by default)."""
+    the store it watches (the process's own by default). With a ``lease``, only
+    while this process holds it (one watcher across processes: the others stand
+    by), let go when it stops."""
     kpis = kpis or runtime.kpi_service
+    try:
+        _watch_stage(stop, every, poll, kpis, lease)
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def _watch_stage(
+    stop: threading.Event,
+    every: float,
+    poll: float,
+    kpis: Callable[[], KpiService],
+    lease: Lease | None,
+) -> None:
     log = logging.getLogger("citywall.stage")
     seen, checked, down = None, float("-inf"), False
     while not stop.is_set():
+        if lease is not None and not lease.hold():
+            seen = None  # taken over later: log at once what the stage is
+            stop.wait(poll)
+            continue
         try:
             service = kpis()
             version = service.data_version()
@@ -313,7 +390,7 @@ def watch_stage(
         stop.wait(min(poll, every))
 
 
-def _with_progress_bar(runner, run_until_caught_up):
+def _with_progress_bar(runner, run_until_caught_up, lease=None):
     """Records per second and running totals while a long history comes in."""
     from tqdm import tqdm
 
@@ -328,7 +405,7 @@ def _with_progress_bar(runner, run_until_caught_up):
             bar.update(summary.fetched)
             bar.set_postfix(totals, refresh=False)
 
-        return run_until_caught_up(runner, on_batch=on_batch)
+        return run_until_caught_up(runner, on_batch=on_batch, lease=lease)
 
 
 class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
@@ -478,9 +555,9 @@ def serve_command(args: argparse.Namespace) -> int:
         # One pull per source fills the wall (the newest day comes first); the
         # supervised child then backfills the history and keeps the feeds live,
         # so the web workers stay stateless.
-        keep = settings.quarantine_retention
-        for runner in runners_for(engine, profile, retention=keep):
-            print(runner.run().line(), flush=True)
+        _first_pulls(
+            runners_for(engine, profile, retention=settings.quarantine_retention)
+        )
         supervisor = subprocess.Popen(
             [sys.executable, "-m", "citywall.ingest_supervisor"]
         )
@@ -511,6 +588,20 @@ def serve_command(args: argparse.Namespace) -> int:
 
     Wall().run()
     return 0
+
+
+def _first_pulls(runners: list) -> None:
+    """One pull per source, a line each; a source another process holds (another
+    instance's ingest keeps it current) is left to it."""
+    holder = new_holder()
+    for runner in runners:
+        lease = source_lease(runner.engine, runner.source, holder)
+        with holding(lease) as held:
+            try:
+                line = runner.run(lease).line() if held else lease.elsewhere()
+            except LeaseLost as exc:
+                line = str(exc)
+        print(line, flush=True)
 
 
 def _stop_supervisor(master: int, supervisor: subprocess.Popen) -> None:

@@ -5,6 +5,10 @@ It is a process of its own, not a thread of gunicorn's master: the master reaps
 every child that exits, and the supervisor must see how its child ended. It ends
 with the server that started it: asked to (SIGTERM, Ctrl-C), or when it finds its
 parent gone.
+
+Every ingest it starts holds its leases (``ingest.leases``) under one holder name,
+given here: one restarted after a crash takes its sources back at once, rather
+than waiting for the dead one's leases to expire.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import sys
 import threading
 
+from ingest.leases import HOLDER_ENV, new_holder
 from ingest.supervisor import supervise
 from web import runtime
 from web.logs import configure_logging
@@ -27,6 +32,7 @@ def main() -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
     parent = os.getppid()
+    os.environ[HOLDER_ENV] = new_holder()  # inherited by each child started
     supervise(
         [sys.executable, *INGEST_LOOP],
         runtime.settings().data_dir,

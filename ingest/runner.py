@@ -4,6 +4,9 @@ The batch, its quarantined rejects, the source's new cursor, the run record and 
 data version all go in one transaction: either the batch landed and the cursor moved,
 or neither happened and the next run pulls the same span again (upserts make that
 harmless). A failing source records its error and never touches the others.
+Pulled under a lease (``ingest.leases``: one process at a time per source), the
+same transaction renews it, last: a batch of a process that lost it rolls back
+whole, so only the lease's holder ever moves the cursor.
 
 Every error and quarantine reason is worded for storing here, whoever raised it
 (``connectors.errors``): no key, token or header value of the source, no URL query,
@@ -31,6 +34,7 @@ from city.records import Batch, Rejected
 from connectors.base import Connector, excerpt
 from connectors.errors import redacted, secret_values, stored_error
 from ingest.collector import collector_paused
+from ingest.leases import Lease, LeaseLost, check_seconds, source_lease
 from ingest.validate import camera_problem, event_problem, measurement_problem
 from store import errors as store_errors
 from store import facets, migrations, rollups, versions, writes
@@ -121,11 +125,14 @@ class SourceRunner:
         self.domains = tuple(profile.domains_by_id)
         self.clock = clock
 
-    def run(self) -> RunSummary:
+    def run(self, lease: Lease | None = None) -> RunSummary:
+        """One pull, committed with its cursor; with a ``lease``, only while this
+        process holds it (renewed in the batch's transaction, else ``LeaseLost``
+        and nothing written)."""
         with collector_paused():
-            return self._run()
+            return self._run(lease)
 
-    def _run(self) -> RunSummary:
+    def _run(self, lease: Lease | None) -> RunSummary:
         started = self.clock()
         t0 = time.perf_counter()
         summary = RunSummary(self.source.name)
@@ -182,6 +189,10 @@ class SourceRunner:
                 self._record_run(conn, summary, started)
                 if batch.rows or batch.status_changes:
                     versions.bump_data_version(conn)
+                if lease is not None:  # last: the lease row is locked until commit
+                    lease.renew_in(conn)
+        except LeaseLost:  # another process pulls the source now: not a failure
+            raise
         except Exception as exc:
             # the batch rolled back; leave a trace for the health view, then let
             # the caller decide (the loop retries on the next interval)
@@ -387,12 +398,15 @@ def runners_for(
 
 
 def run_until_caught_up(
-    runner: SourceRunner, on_batch: Callable[[RunSummary], None] | None = None
+    runner: SourceRunner,
+    on_batch: Callable[[RunSummary], None] | None = None,
+    lease: Lease | None = None,
 ) -> RunSummary:
-    """Run a source until it has nothing more ready (a backfill comes in chunks)."""
+    """Run a source until it has nothing more ready (a backfill comes in chunks);
+    with a ``lease``, each batch renews it (see ``SourceRunner.run``)."""
     total = RunSummary(runner.source.name)
     while True:
-        summary = runner.run()
+        summary = runner.run(lease)
         total.fetched += summary.fetched
         total.stored += summary.stored
         total.rejected += summary.rejected
@@ -409,26 +423,25 @@ def run_until_caught_up(
 STOP_GRACE_SECONDS = 10.0  # asked to stop, the sources' threads get this long
 
 
-def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
+def run_forever(
+    runners: list[SourceRunner], stop: threading.Event, holder: str | None = None
+) -> None:
     """Each source on its own thread and interval: a slow or failing source holds
-    back no other."""
+    back no other. With a ``holder`` (this process's name, ``ingest.leases``) a
+    source is pulled only while this process holds its lease, which it lets go
+    when it stops; without one, every source is pulled here."""
 
     def loop(runner: SourceRunner) -> None:
-        while not stop.is_set():
-            try:
-                summary = run_until_caught_up(runner)
-                log.info(summary.line(), extra=summary.log_fields())
-            except Exception as exc:  # the store itself failed; keep trying
-                if store_errors.is_unreachable(exc) or store_errors.is_full(exc):
-                    # said once per round, plainly: no traceback for an outage
-                    log.warning(
-                        "ingest of %s: %s",
-                        runner.source.name,
-                        store_errors.describe(exc),
-                    )
-                else:
-                    log.exception("ingest of %s failed", runner.source.name)
-            stop.wait(runner.source.interval_seconds)
+        if holder is None:
+            while not stop.is_set():
+                _round(runner)
+                stop.wait(runner.source.interval_seconds)
+            return
+        lease = source_lease(runner.engine, runner.source, holder)
+        try:
+            _loop_holding(runner, lease, stop)
+        finally:
+            lease.release()
 
     threads = [
         threading.Thread(
@@ -438,9 +451,51 @@ def run_forever(runners: list[SourceRunner], stop: threading.Event) -> None:
     ]
     for t in threads:
         t.start()
-    stop.wait()
+    try:
+        stop.wait()
+    finally:  # a Ctrl-C too: the sources' threads let go of their leases
+        stop.set()
+        _join(threads)
+
+
+def _join(threads: list[threading.Thread]) -> None:
     # a batch in flight may finish; a source stuck on a connection the network
     # dropped never holds the stop (its thread is a daemon: it ends with us)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _loop_holding(runner: SourceRunner, lease: Lease, stop: threading.Event) -> None:
+    """A round each interval while this process holds the source's lease (taken
+    over from another: a round at once), renewing it as it waits; standing by,
+    asking again every ``check_seconds``."""
+    interval = runner.source.interval_seconds
+    due = time.monotonic()
+    while not stop.is_set():
+        if not lease.hold():
+            due = time.monotonic()
+            stop.wait(check_seconds(runner.source))
+            continue
+        if time.monotonic() >= due:
+            _round(runner, lease)
+            due = time.monotonic() + interval
+        stop.wait(max(0.0, min(due - time.monotonic(), lease.wake_seconds)))
+
+
+def _round(runner: SourceRunner, lease: Lease | None = None) -> None:
+    """A source pulled until it is caught up, its summary logged; a failure is
+    logged and left for the next round."""
+    try:
+        summary = run_until_caught_up(runner, lease=lease)
+        log.info(summary.line(), extra=summary.log_fields())
+    except LeaseLost:  # the lease said so; this process stands by
+        pass
+    except Exception as exc:  # the store itself failed; keep trying
+        if store_errors.is_unreachable(exc) or store_errors.is_full(exc):
+            # said once per round, plainly: no traceback for an outage
+            log.warning(
+                "ingest of %s: %s", runner.source.name, store_errors.describe(exc)
+            )
+        else:
+            log.exception("ingest of %s failed", runner.source.name)

@@ -223,3 +223,82 @@ def test_the_ingest_loop_logs_stage_changes_with_no_wall_open(small_city, monkey
         assert (last.level, last.cause) == (5, "Extreme rain")
     finally:
         runtime.reset()
+
+
+# -- one process at a time (leases) ------------------------------------------------
+
+
+class StageLogs:
+    """The KPI layer as the stage watcher uses it, counting the stage's logs."""
+
+    def __init__(self) -> None:
+        self.logged = 0
+
+    def data_version(self) -> int:
+        return 1
+
+    def log_stage(self) -> None:
+        self.logged += 1
+
+
+def test_of_two_stage_watchers_one_logs_and_the_other_takes_over_at_its_stop(engine):
+    from citywall import cli
+    from ingest.leases import Lease, new_holder
+    from tests.ingest.test_leases import wait_for
+
+    watchers = []
+    for name in ("a", "b"):
+        logs, stop = StageLogs(), threading.Event()
+        lease = Lease(engine, cli.STAGE_LEASE, f"{name}-{new_holder()}", 2.0)
+        thread = threading.Thread(
+            target=cli.watch_stage,
+            args=(stop, 0.2, 0.1),
+            kwargs={"kpis": lambda logs=logs: logs, "lease": lease},
+            daemon=True,
+        )
+        thread.start()
+        watchers.append((logs, stop, thread))
+    try:
+        wait_for(lambda: max(w[0].logged for w in watchers) >= 5, "five stage logs")
+        (first, first_stop, first_thread), (second, *_) = sorted(
+            watchers, key=lambda w: -w[0].logged
+        )
+        assert second.logged == 0
+        first_stop.set()
+        first_thread.join(timeout=30)
+        wait_for(lambda: second.logged >= 1, "the other watcher to log")
+    finally:
+        for _, stop, thread in watchers:
+            stop.set()
+            thread.join(timeout=30)
+
+
+def test_a_one_off_pull_leaves_a_source_another_process_pulls_unless_forced(
+    engine, seoul, capsys
+):
+    from datetime import UTC, datetime
+
+    from city.profile import SourceConfig
+    from city.records import Batch
+    from citywall import cli
+    from ingest.runner import SourceRunner
+    from store import leases
+    from tests.ingest.test_runner import Scripted
+
+    feed = Scripted(Batch(next_cursor="1"), Batch(next_cursor="2"))
+    runner = SourceRunner(
+        engine, seoul, SourceConfig("feed", "test", 60, {}), connector=feed
+    )
+    assert cli._pull_once([runner], backfill=False, force=False) == 0
+    assert feed.cursors == [None]
+    with engine.begin() as conn:
+        assert leases.holders(conn, datetime.now(UTC)) == []  # let go after
+        leases.take(conn, "source:feed", "loop-host:7:abcdef", datetime.now(UTC), 600)
+    capsys.readouterr()
+    assert cli._pull_once([runner], backfill=False, force=False) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("citywall ingest: source feed is pulled by loop-host:7:")
+    assert said.count("\n") == 1 and "--force" in said
+    assert feed.cursors == [None]
+    assert cli._pull_once([runner], backfill=False, force=True) == 0
+    assert feed.cursors == [None, "1"]
