@@ -298,7 +298,9 @@ def _pull_once(runners: list, backfill: bool, force: bool) -> int:
 
     holder, failed = new_holder(), False
     for runner in runners:
-        lease = None if force else source_lease(runner.engine, runner.source, holder)
+        lease = None
+        if not force:
+            lease = source_lease(runner.engine, runner.source, holder, say=False)
         if lease is not None and not lease.ask():
             print(
                 f"citywall ingest: {lease.elsewhere()} (a running `ingest --loop` "
@@ -595,7 +597,7 @@ def _first_pulls(runners: list) -> None:
     instance's ingest keeps it current) is left to it."""
     holder = new_holder()
     for runner in runners:
-        lease = source_lease(runner.engine, runner.source, holder)
+        lease = source_lease(runner.engine, runner.source, holder, say=False)
         with holding(lease) as held:
             try:
                 line = runner.run(lease).line() if held else lease.elsewhere()

@@ -83,10 +83,12 @@ class Lease:
         what: str | None = None,
         verb: str = "done",
         clock: Callable[[], datetime] = _utcnow,
+        say: bool = True,
     ) -> None:
         self.engine, self.name, self.holder = engine, name, holder
         self.seconds, self.what, self.clock = seconds, what or name, clock
         self.verb = verb  # what the holder does to it: "pulled" for a source
+        self.say = say  # log its changes of hands (a loop's; a one-off says its own)
         self.held = False
         self.seen: str | None = None  # who held it at the last ask
         self._renewed = float("-inf")  # monotonic time of the last renewal
@@ -151,10 +153,17 @@ class Lease:
                 store_errors.describe(exc),
             )
             return
-        if released:
+        if released and self.say:
             log.info("%s released", self.what, extra=self._fields(None))
 
     def _note(self, holder: str) -> None:
+        """Who holds the lease, as the last ask found."""
+        if self.say:
+            self._say(holder)
+        self.held = holder == self.holder
+        self.seen = None if self.held else holder
+
+    def _say(self, holder: str) -> None:
         """One line when the lease changes hands as this process sees it."""
         ours = holder == self.holder
         if ours and not self.held:
@@ -182,8 +191,6 @@ class Lease:
                 holder,
                 extra=self._fields(holder),
             )
-        self.held = ours
-        self.seen = None if ours else holder
 
     def _unanswered(self, exc: Exception) -> None:
         if not (store_errors.is_unreachable(exc) or store_errors.is_full(exc)):
@@ -200,8 +207,10 @@ class Lease:
         return {"lease": self.name, "holder": holder or ""}
 
 
-def source_lease(engine: Engine, source: SourceConfig, holder: str) -> Lease:
-    """The lease of a source's pull."""
+def source_lease(
+    engine: Engine, source: SourceConfig, holder: str, say: bool = True
+) -> Lease:
+    """The lease of a source's pull (``say``: log its changes of hands)."""
     return Lease(
         engine,
         f"source:{source.name}",
@@ -209,6 +218,7 @@ def source_lease(engine: Engine, source: SourceConfig, holder: str) -> Lease:
         LEASE_INTERVALS * source.interval_seconds,
         what=f"source {source.name}",
         verb="pulled",
+        say=say,
     )
 
 

@@ -477,7 +477,7 @@ def _loop_holding(runner: SourceRunner, lease: Lease, stop: threading.Event) -> 
             due = time.monotonic()
             stop.wait(check_seconds(runner.source))
             continue
-        if time.monotonic() >= due:
+        if time.monotonic() >= due and not stop.is_set():
             _round(runner, lease)
             due = time.monotonic() + interval
         stop.wait(max(0.0, min(due - time.monotonic(), lease.wake_seconds)))
