@@ -740,6 +740,7 @@ NOT_PERSONAL = {
     ("districts", "name_en"): "the district's name",
     ("districts", "name_local"): "the district's name",
     ("cameras", "name"): "where the camera looks (a junction, a square)",
+    ("leases", "name"): "a job one process holds: a source's pull, the stage watch",
 }
 PERSONAL_COLUMN = re.compile(
     r"(^|_)(name|first_?name|last_?name|full_?name|e_?mail|phone|mobile|tel|"
