@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from kpis.moment import Moment, Superseded
 from kpis.service import KpiService
+from web.idle_collector import working
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class RenderCache:
 
         def make() -> None:
             try:
-                context.run(self._make, key, last_key, moment, build, True)
+                with working():  # no full collection while a render is made
+                    context.run(self._make, key, last_key, moment, build, True)
             except Superseded:  # a newer batch is in: nobody would see this one
                 log.debug("%s superseded by a newer batch", key)
             except Exception:  # the next refresh tries again, in the foreground

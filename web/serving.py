@@ -74,17 +74,21 @@ def gunicorn_settings() -> dict[str, Any]:
         # ~/.gunicorn/gunicorn.ctl): every wall on the machine would share it, and
         # CityWall never uses it
         "control_socket_disable": True,
-        "post_worker_init": keep_startup_objects_out_of_gc,
+        "post_worker_init": collect_garbage_between_requests,
     }
 
 
-def keep_startup_objects_out_of_gc(_worker: Any = None) -> None:
+def collect_garbage_between_requests(_worker: Any = None) -> None:
     """Once a worker has loaded the app, its few hundred thousand objects (Dash,
-    plotly, SQLAlchemy, the profile) live as long as it does: frozen, the
-    collector's full passes no longer walk them. Each such pass held a refresh
-    for 60 to 120 ms; now it walks only what requests made since."""
+    plotly, SQLAlchemy, the profile) are frozen: the collector's full passes no
+    longer walk them (each such pass held a refresh for 60 to 120 ms). From then
+    on the full passes over everything run while the worker is idle
+    (``web.idle_collector``), and what they keep is frozen in turn."""
+    from web.idle_collector import collect_while_idle
+
     gc.collect()
     gc.freeze()
+    collect_while_idle()
 
 
 PORTS_TRIED = 20  # the next free port suggested is within this many

@@ -210,16 +210,18 @@ def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_full_passes():
     import gc
     import weakref
 
-    from web.serving import gunicorn_settings, keep_startup_objects_out_of_gc
+    from web import idle_collector
+    from web.serving import collect_garbage_between_requests, gunicorn_settings
 
     class Node:
         pass
 
-    assert gunicorn_settings()["post_worker_init"] is keep_startup_objects_out_of_gc
+    assert gunicorn_settings()["post_worker_init"] is collect_garbage_between_requests
     loaded = [Node() for _ in range(1000)]
     try:
-        keep_startup_objects_out_of_gc()
+        collect_garbage_between_requests()
         assert gc.get_freeze_count() >= len(loaded)
+        assert idle_collector._collector is not None  # its thread is running
         later = Node()
         later.me = later  # a cycle only the collector frees
         gone = weakref.ref(later)
@@ -227,4 +229,5 @@ def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_full_passes():
         gc.collect()
         assert gone() is None
     finally:
+        idle_collector.stop_collecting_while_idle()
         gc.unfreeze()
