@@ -43,6 +43,7 @@ from kpis.stages import (
     disaster_view,
     evaluate,
 )
+from kpis.unusual import Scope, Unusual, unusual_now
 from kpis.values import AlertRow, EventRow, KpiValue, SourceHealth
 from store import stages as stage_store
 from store import versions
@@ -243,6 +244,30 @@ class KpiService:
                 result[kpi.id] = values
         self.cache.set(key, result, timeout=HISTORY_SECONDS)
         return result
+
+    def unusual(self) -> Unusual:
+        """What is unusual now: the counts and means far from the same time of the
+        week in the past weeks (``kpis.unusual``), most surprising first."""
+        scope = self.unusual_scope()
+        return self._cached(
+            "unusual",
+            None,
+            lambda conn, w, memo: unusual_now(conn, scope, w.now, w.today_start, memo),
+        )
+
+    def unusual_scope(self) -> Scope:
+        domains = self.profile.domains
+        people = self.profile.population or 0
+        districts = self.profile.districts
+        return Scope(
+            domains=tuple(d.id for d in domains if d.events),
+            series=tuple(dict.fromkeys(d.series for d in domains if d.series)),
+            residents={
+                d.code: d.population / people if people else 1 / len(districts)
+                for d in districts
+            },
+            timezone=self.profile.timezone,
+        )
 
     # -- the records behind the KPIs (domain pages, tables, CSV) -------------------
     def records(self, f: RecordFilter, limit: int | None = 1000) -> list[dict]:

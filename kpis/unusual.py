@@ -1,0 +1,491 @@
+"""What is unusual now: every count of records and every series' mean, for the
+city and each district, against the same time of the week in the past weeks.
+
+What is looked at ("cells"): the records a domain opened, of each category and of
+all, in each district and in the city; the mean of each series the domains chart,
+in each district and in the city. Over three windows ending now: the last hour,
+the last 3 hours, and today so far (counts only: a mean over today says little).
+
+What is usual (``kpis.usual_weeks``: the same window 1…``WEEKS`` weeks back):
+- a city count: the median of the past weeks' counts, robust to a holiday or an
+  incident in one of them, with their spread as its uncertainty;
+- a district count: what the district usually holds for what the rest of the
+  city holds *now* (their ratio in the same window of the past weeks, drawn
+  towards the district's share of residents when the past holds few records). A
+  holiday, a storm or a feed's delay that moves the whole city moves what each
+  district is expected to hold, so a district flags only what is its own (the
+  city's cell says the rest), and its own burst does not raise its expectation;
+- a mean: the median of the past weeks' means, with their spread (never less than
+  ``LEAST_SPREAD`` of it: past weeks alike to the decimal would flag noise).
+
+How surprising (``score``): minus the decimal logarithm of the chance of a count at
+least as far from usual (a negative binomial: Poisson's chance, widened by the
+usual's uncertainty), or of a mean's z-score under a normal. A score of 6 is a one
+in a million chance. A cell is flagged from ``FLAG_SCORE`` up, and only when its
+domain or series has at least ``LEAST_WEEKS`` weeks of history for the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from scipy import special
+from sqlalchemy import Connection, case, func, select
+
+from kpis.memo import THIS_MOMENT, Memo
+from kpis.usual_weeks import (
+    ALL,
+    PastHours,
+    past_event_hours,
+    past_series_hours,
+    weeks_back,
+)
+from store.rollups import HOUR, hour_of
+from store.schema import event_hourly, events, measurement_hourly, measurements
+
+WEEKS = 6  # past weeks the usual rests on, at most
+LEAST_WEEKS = 3  # nothing flagged from fewer
+FLAG_SCORE = 5.0  # a one in 100,000 chance
+LEAST_UNCERTAINTY = 0.1  # of a usual count: no past is exactly this week's
+PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
+LEAST_SPREAD = 0.03  # of a usual mean
+WINDOWS = ("1h", "3h", "today")
+SERIES_WINDOWS = ("1h", "3h")
+
+
+@dataclass(frozen=True)
+class Surprise:
+    """One cell in one window: what it holds now against what is usual."""
+
+    kind: str  # "count" (of records) or "mean" (of a series)
+    name: str  # the domain, or the series
+    category: str  # ALL for every category
+    district: str  # ALL for the city
+    window: str  # one of WINDOWS
+    start: datetime
+    end: datetime
+    observed: float
+    expected: float
+    low: float  # the past weeks' usual range (10th to 90th percentile)
+    high: float
+    score: float
+    above: bool  # more than usual (or a higher mean)
+    past: tuple[float, ...]  # the window in each past week, the last week first
+
+    @property
+    def weeks(self) -> int:
+        """Past weeks the usual rests on."""
+        return len(self.past)
+
+
+@dataclass(frozen=True)
+class Unusual:
+    """The flagged cells now, most surprising first, and what they rest on."""
+
+    found: tuple[Surprise, ...]
+    weeks: dict[str, int]  # of history, per domain and series
+    cells: int  # cells × windows looked at
+
+    def top(self, n: int) -> tuple[Surprise, ...]:
+        return self.found[:n]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is looked at: the domains' records, the series, the districts."""
+
+    domains: tuple[str, ...]
+    series: tuple[str, ...]
+    residents: dict[str, float]  # each district's share of the city's residents
+    timezone: ZoneInfo
+
+
+def unusual_now(
+    conn: Connection,
+    scope: Scope,
+    now: datetime,
+    today_start: datetime,
+    memo: Memo,
+    flag_score: float = FLAG_SCORE,
+) -> Unusual:
+    """The cells flagged now, one finding each, most surprising first."""
+    every, weeks = assess(conn, scope, now, today_start, memo)
+    flagged = [s for s in every if s.score >= flag_score]
+    return Unusual(tuple(_most_surprising(flagged)), weeks, len(every))
+
+
+def assess(
+    conn: Connection, scope: Scope, now: datetime, today_start: datetime, memo: Memo
+) -> tuple[list[Surprise], dict[str, int]]:
+    """Every cell in every window with enough history, scored; and the weeks of
+    history of each domain and series."""
+    windows = {
+        "1h": (now - HOUR, now),
+        "3h": (now - 3 * HOUR, now),
+        "today": (today_start, now),
+    }
+    span = (min(today_start, now - 3 * HOUR), now)
+    weeks = history_weeks(conn, scope, span[0], memo)
+    found: list[Surprise] = []
+    if scope.domains:
+        observed = observed_counts(conn, scope.domains, windows, memo)
+        past = past_event_hours(conn, scope.domains, span, WEEKS, scope.timezone, memo)
+        found += _score_counts(past, observed, windows, scope, weeks)
+    if scope.series:
+        shown = {w: windows[w] for w in SERIES_WINDOWS}
+        observed_means = observed_series(conn, scope.series, shown, memo)
+        past = past_series_hours(conn, scope.series, span, WEEKS, scope.timezone, memo)
+        found += _score_means(past, observed_means, shown, scope, weeks)
+    return found, weeks
+
+
+def _most_surprising(flagged: list[Surprise]) -> list[Surprise]:
+    """One finding per cell (its most surprising window), most surprising first."""
+    best: dict[tuple, Surprise] = {}
+    for s in flagged:
+        cell = (s.kind, s.name, s.category, s.district)
+        if cell not in best or s.score > best[cell].score:
+            best[cell] = s
+    return sorted(best.values(), key=lambda s: (-s.score, s.name, s.district))
+
+
+# -- history ---------------------------------------------------------------------
+
+
+def history_weeks(
+    conn: Connection, scope: Scope, start: datetime, memo: Memo
+) -> dict[str, int]:
+    """For each domain and series, how many whole past weeks before ``start`` the
+    store holds (its first hour in the rollups), up to WEEKS."""
+    day = hour_of(start).replace(hour=0)
+    firsts = memo(
+        ("usual_first_hours", *scope.domains, "|", *scope.series, day),
+        lambda: _first_hours(conn, scope),
+    )
+    weeks = {}
+    for name, first in firsts.items():
+        n = 0
+        while n < WEEKS and first is not None:
+            if weeks_back(start, n + 1, scope.timezone) < first:
+                break
+            n += 1
+        weeks[name] = n
+    return weeks
+
+
+def _first_hours(conn: Connection, scope: Scope) -> dict[str, datetime | None]:
+    found = {}
+    for domain in scope.domains:  # each from the rollup's key index
+        found[domain] = conn.scalar(
+            select(func.min(event_hourly.c.hour)).where(event_hourly.c.domain == domain)
+        )
+    for series in scope.series:
+        found[series] = conn.scalar(
+            select(func.min(measurement_hourly.c.hour)).where(
+                measurement_hourly.c.series == series
+            )
+        )
+    return found
+
+
+# -- now -------------------------------------------------------------------------
+
+
+def observed_counts(
+    conn: Connection,
+    domains: tuple[str, ...],
+    windows: dict[str, tuple[datetime, datetime]],
+    memo: Memo,
+) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Records opened in each window, per (domain, category, district) and their
+    totals: the windows' whole past hours from the rollups, the rest from the rows
+    (at most the last 3 hours and the first part of the day)."""
+    now = windows["1h"][1]
+    current = hour_of(now)
+    today_start = windows["today"][0]
+    first_whole = hour_of(today_start)
+    if first_whole < today_start:
+        first_whole += HOUR
+    whole = (first_whole, current) if first_whole < current else None
+    conditions = {w: events.c.occurred_at >= start for w, (start, _) in windows.items()}
+    if whole is not None:  # today: the rows outside its whole hours
+        conditions["today"] = (events.c.occurred_at >= today_start) & (
+            (events.c.occurred_at < whole[0]) | (events.c.occurred_at >= whole[1])
+        )
+    lowest = min(windows["3h"][0], today_start if whole is None else current)
+    if whole is not None and today_start < whole[0]:
+        lowest = min(lowest, today_start)
+
+    def read() -> list:
+        return conn.execute(
+            select(
+                events.c.domain,
+                events.c.category,
+                events.c.district_code,
+                *(func.count(case((c, 1))) for c in conditions.values()),
+            )
+            .where(
+                events.c.domain.in_(domains),
+                events.c.occurred_at >= lowest,
+                events.c.occurred_at < now,
+            )
+            .group_by(events.c.domain, events.c.category, events.c.district_code)
+        ).all()
+
+    rows = memo(("unusual_rows", *domains, now), read, THIS_MOMENT)
+    found: dict[tuple[str, str, str], dict[str, float]] = {}
+    names = list(conditions)
+    for domain, category, district, *counts in rows:
+        _add(
+            found,
+            domain,
+            category,
+            district or ALL,
+            dict(zip(names, counts, strict=True)),
+        )
+    if whole is not None:
+        for domain, category, district, n in _today_hours(conn, domains, whole, memo):
+            _add(found, domain, category, district or ALL, {"today": n})
+    return found
+
+
+def _today_hours(conn, domains, whole, memo) -> list:
+    t = event_hourly.c
+    return memo(
+        ("unusual_today", *domains, *whole),
+        lambda: conn.execute(
+            select(t.domain, t.category, t.district_code, func.sum(t.opened))
+            .where(t.domain.in_(domains), t.hour >= whole[0], t.hour < whole[1])
+            .group_by(t.domain, t.category, t.district_code)
+        ).all(),
+    )
+
+
+def _add(found, name: str, category: str, district: str, counts: dict) -> None:
+    cells = {(name, category, district), (name, ALL, district)}
+    cells |= {(name, category, ALL), (name, ALL, ALL)}
+    for cell in cells:
+        into = found.setdefault(cell, {})
+        for window, n in counts.items():
+            into[window] = into.get(window, 0) + float(n or 0)
+
+
+def observed_series(
+    conn: Connection,
+    series: tuple[str, ...],
+    windows: dict[str, tuple[datetime, datetime]],
+    memo: Memo,
+) -> dict[tuple[str, str, str], dict[str, tuple[float, float]]]:
+    """Readings (count, sum) in each window, per (series, ALL, district) and the
+    city's, from the rows."""
+    now = max(end for _, end in windows.values())
+    lowest = min(start for start, _ in windows.values())
+    m = measurements.c
+    parts = [
+        agg
+        for start, _ in windows.values()
+        for agg in (
+            func.count(case((m.observed_at >= start, 1))),
+            func.sum(case((m.observed_at >= start, m.value))),
+        )
+    ]
+
+    def read() -> list:
+        return conn.execute(
+            select(m.series, m.district_code, *parts)
+            .where(m.series.in_(series), m.observed_at >= lowest, m.observed_at < now)
+            .group_by(m.series, m.district_code)
+        ).all()
+
+    rows = memo(("unusual_series_rows", *series, now), read, THIS_MOMENT)
+    found: dict[tuple[str, str, str], dict[str, tuple[float, float]]] = {}
+    for name, district, *values in rows:
+        for cell in {(name, ALL, district or ALL), (name, ALL, ALL)}:
+            into = found.setdefault(cell, {})
+            for i, window in enumerate(windows):
+                n, total = into.get(window, (0.0, 0.0))
+                into[window] = (
+                    n + float(values[2 * i] or 0),
+                    total + float(values[2 * i + 1] or 0),
+                )
+    return found
+
+
+# -- scoring ---------------------------------------------------------------------
+
+
+def count_surprise(
+    observed: np.ndarray, expected: np.ndarray, uncertainty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, above): minus log10 of the chance of a count at least this far
+    above (or below) ``expected`` under a negative binomial whose variance is
+    expected + (uncertainty × expected)²."""
+    expected = np.maximum(expected, 1e-9)
+    size = 1.0 / np.maximum(uncertainty, 1e-6) ** 2
+    p = size / (size + expected)
+    x = np.round(observed)
+    above = x > expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # P(X >= x) = I_{1-p}(x, size); P(X <= x) = I_p(size, x + 1)
+        upper = np.where(x > 0, special.betainc(np.maximum(x, 1), size, 1 - p), 1.0)
+        lower = special.betainc(size, x + 1, p)
+    chance = np.clip(np.where(above, upper, lower), 1e-300, 1.0)
+    return -np.log10(chance), above
+
+
+def mean_surprise(
+    observed: np.ndarray, expected: np.ndarray, spread: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, above) of a mean ``observed`` against ``expected`` ± ``spread``."""
+    z = (observed - expected) / np.maximum(spread, 1e-9)
+    chance = np.clip(special.ndtr(-np.abs(z)), 1e-300, 1.0)
+    return -np.log10(chance), z > 0
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One cell in one window, before it is scored."""
+
+    cell: tuple[str, str, str]
+    window: str
+    observed: float
+    expected: float
+    uncertainty: float  # relative (counts) or absolute (means)
+    past: np.ndarray  # the window in each past week
+
+
+def _score_counts(
+    past: PastHours,
+    observed: dict[tuple[str, str, str], dict[str, float]],
+    windows: dict[str, tuple[datetime, datetime]],
+    scope: Scope,
+    weeks: dict[str, int],
+) -> list[Surprise]:
+    names = list(windows)
+    sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j)
+    index = past.index()
+    rows: list[_Row] = []
+    for cell in sorted(set(index) | set(observed)):
+        name, category, district = cell
+        n_weeks = weeks.get(name, 0)
+        if n_weeks < LEAST_WEEKS:
+            continue
+        mine = _past(sums, index, cell, n_weeks, len(names))
+        now = observed.get(cell, {})
+        if district == ALL:
+            expected, uncertainty = _city_usual(mine)
+        else:
+            city = _past(sums, index, (name, category, ALL), n_weeks, len(names))
+            city_now = observed.get((name, category, ALL), {})
+            expected, uncertainty = _district_usual(
+                mine,
+                city,
+                np.array([city_now.get(w, 0.0) - now.get(w, 0.0) for w in names]),
+                scope.residents.get(district, 0.0),
+            )
+        rows += [
+            _Row(cell, w, now.get(w, 0.0), expected[j], uncertainty[j], mine[:, j])
+            for j, w in enumerate(names)
+        ]
+    scores, above = count_surprise(*_columns(rows))
+    return _surprises("count", rows, scores, above, windows)
+
+
+def _columns(rows: list[_Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.array([r.observed for r in rows], dtype=float),
+        np.array([r.expected for r in rows], dtype=float),
+        np.array([r.uncertainty for r in rows], dtype=float),
+    )
+
+
+def _surprises(kind, rows: list[_Row], scores, above, windows) -> list[Surprise]:
+    found = []
+    for r, score, up in zip(rows, scores, above, strict=True):
+        low, high = np.percentile(r.past, [10, 90])
+        found.append(
+            Surprise(
+                kind,
+                *r.cell,
+                r.window,
+                *windows[r.window],
+                float(r.observed),
+                float(r.expected),
+                float(low),
+                float(high),
+                float(score),
+                bool(up),
+                tuple(float(v) for v in r.past),
+            )
+        )
+    return found
+
+
+def _past(sums, index, cell, n_weeks: int, windows: int) -> np.ndarray:
+    """(weeks, windows): the cell's past weeks (zeros for a cell never seen)."""
+    i = index.get(cell)
+    if i is None:
+        return np.zeros((n_weeks, windows))
+    return sums[i, :n_weeks, :]
+
+
+def _city_usual(past: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The median of the past weeks, never below half of a count that happened
+    once in them all (a category never seen is not expected exactly never), and
+    its relative spread."""
+    median = np.median(past, axis=0)
+    floor = (past.sum(axis=0) + 1) / (past.shape[0] + 1) / 2
+    expected = np.maximum(median, floor)
+    mad = 1.4826 * np.median(np.abs(past - median), axis=0)
+    return expected, np.maximum(mad / expected, LEAST_UNCERTAINTY)
+
+
+def _district_usual(
+    past: np.ndarray, city_past: np.ndarray, rest_now: np.ndarray, residents: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the district usually holds for what the rest of the city holds now
+    (the rest only: a burst of its own does not raise what it is expected to
+    hold), drawn towards its share of residents when the past holds little."""
+    mine = past.sum(axis=0)
+    rest = city_past.sum(axis=0) - mine
+    ratio = (mine + PRIOR_RECORDS * residents) / (
+        rest + PRIOR_RECORDS * max(1 - residents, 1e-3)
+    )
+    expected = np.maximum(ratio * rest_now, 1e-3)
+    return expected, np.maximum(1 / np.sqrt(mine + 1), LEAST_UNCERTAINTY)
+
+
+def _score_means(
+    past: PastHours,
+    observed: dict[tuple[str, str, str], dict[str, tuple[float, float]]],
+    windows: dict[str, tuple[datetime, datetime]],
+    scope: Scope,
+    weeks: dict[str, int],
+) -> list[Surprise]:
+    names = list(windows)
+    sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j, 2)
+    index = past.index()
+    rows: list[_Row] = []
+    for cell, now in sorted(observed.items()):
+        i = index.get(cell)
+        if weeks.get(cell[0], 0) < LEAST_WEEKS or i is None:
+            continue
+        n_weeks = weeks[cell[0]]
+        counts, totals = sums[i, :n_weeks, :, 0], sums[i, :n_weeks, :, 1]
+        for j, w in enumerate(names):
+            n, total = now.get(w, (0.0, 0.0))
+            had = counts[:, j] > 0
+            means = totals[had, j] / counts[had, j]
+            if n == 0 or len(means) < LEAST_WEEKS:
+                continue
+            median = float(np.median(means))
+            spread = max(
+                1.4826 * float(np.median(np.abs(means - median))),
+                LEAST_SPREAD * abs(median),
+            )
+            rows.append(_Row(cell, w, total / n, median, spread, means))
+    scores, above = mean_surprise(*_columns(rows))
+    return _surprises("mean", rows, scores, above, windows)
