@@ -39,6 +39,7 @@ from components.shell import refresh_id
 from components.stage_banner import stage_banner
 from components.ticker import alert_ticker
 from components.tile_groups import Page, picked_group, rotation_views
+from components.unusual_panel import unusual_panel
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered, view_key
@@ -111,6 +112,16 @@ def layout(
                                 title=t(lang, "score.hint"),
                             ),
                             *_tiles(profile, lang, pages, group, embedding),
+                            html.Div(
+                                id="unusual-panel",
+                                className="unusual-panel",
+                                children=unusual_panel(
+                                    service.unusual(),
+                                    profile,
+                                    lang,
+                                    linked=embedding is None,
+                                ),
+                            ),
                             html.Div(
                                 [
                                     html.H2(
@@ -315,6 +326,7 @@ def sees_errors() -> bool:
     Output("alert-ticker", "children"),
     Output("freshness", "children"),
     Output("event-feed", "children"),
+    Output("unusual-panel", "children"),
     Output("city-score", "children"),
     Output("stage-banner", "children"),
     Output("disaster-panel", "children"),
@@ -375,6 +387,7 @@ def _outputs(
         ticker,
         freshness(lang, embedding),
         feed,
+        unusual_panel(service.unusual(), profile, lang, linked=embedding is None),
         _score_card(lang),
         stage_banner(disaster, profile, lang),
         _panel(disaster, lang, embedding),
