@@ -136,35 +136,38 @@ def declare(*groups: Iterable[Option]) -> tuple[Option, ...]:
 
 
 def read_options(
-    declared: Iterable[Option], given: Mapping[str, Any], who: str
+    declared: Iterable[Option], given: Mapping[str, Any], who: str, within: str = ""
 ) -> Settings:
     """``given`` (a source's options) read against ``declared``; every problem at
-    once in one ``SourceOptionsError`` that starts with ``who`` (the connector)."""
+    once in one ``SourceOptionsError`` that starts with ``who`` (the connector).
+    ``within`` names the table option ``given`` is the value of, so a problem
+    names its key as a profile's author finds it (``anomalies.seed``)."""
     declared = tuple(declared)
     known = {o.name: o for o in declared}
+    at = f"{within}." if within else ""
     problems = []
     for name in given:
         if name not in known:
             near = difflib.get_close_matches(str(name), list(known), n=3, cutoff=0.6)
             hint = (
-                "did you mean " + " or ".join(f"`{n}`" for n in near) + "?"
+                "did you mean " + " or ".join(f"`{at}{n}`" for n in near) + "?"
                 if near
                 else f"`citywall connectors show {who}` lists them"
             )
-            problems.append(f"option `{name}` is unknown ({hint})")
+            problems.append(f"option `{at}{name}` is unknown ({hint})")
     values = {}
     for option in declared:
         value = given.get(option.name)
         if value is None or (option.required and value == ""):
             if option.required:
-                problems.append(f"needs option `{option.name}`")
+                problems.append(f"needs option `{at}{option.name}`")
             values[option.name] = option.default
             continue
         try:
             values[option.name] = option.read(value)
         except ValueError as exc:
             got = "" if option.secret else f", not {_cut(toml_value(value))}"
-            problems.append(f"option `{option.name}` must be {exc}{got}")
+            problems.append(f"option `{at}{option.name}` must be {exc}{got}")
     if problems:
         raise SourceOptionsError(f"the {who} connector: " + "; ".join(problems))
     return Settings(values)

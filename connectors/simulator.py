@@ -15,6 +15,11 @@ Any other city gets Seoul's rates per resident, scaled to its own population, it
 own agencies and alert sender (options), the alerts of its climate by its own
 seasons (``climate``: a preset, chosen from the latitude unless set) and titles
 in its own language (the catalog's words, ``city.records.TITLE_KEY``).
+
+With the ``anomalies`` option it also makes known anomalies at seeded hours and
+districts (``connectors.anomalies``), for the anomaly benchmark to score a
+detector against: their extra records come from a generator of their own, so
+the city's own records stay as they were.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from shapely.geometry.base import BaseGeometry
 from city import i18n
 from city.profile import CityProfile
 from city.records import TITLE_KEY, Batch, Camera, Event, Measurement
+from connectors import anomalies
+from connectors.anomalies import Anomaly
 from connectors.crowds import CrowdModel
 from connectors.options import Option, SourceOptionsError, declare, read_options
 
@@ -436,6 +443,17 @@ class SimulatorConnector:
                 "language of the records' titles, agencies and alert texts "
                 "(default: the city's default language)",
             ),
+            Option(
+                "anomalies",
+                dict,
+                None,
+                "known anomalies made for the anomaly benchmark at seeded hours and "
+                "districts (`connectors.anomalies`; none unless given), a table: "
+                + "; ".join(
+                    f"`{o.name}` ({o.default_text}): {o.help}"
+                    for o in anomalies.OPTIONS
+                ),
+            ),
         ),
     )
     EXAMPLE: ClassVar[dict[str, Any]] = {"seed": 1, "backfill_days": 7}
@@ -488,6 +506,12 @@ class SimulatorConnector:
         )
         self.air = o.air
         self._hours: dict[tuple[str, datetime], tuple[list[tuple], datetime]] = {}
+        self.anomalies = self._schedule(o.anomalies) if o.anomalies else ()
+        self._slowed = [
+            (a, np.array([self.links["id"].index(link) for link in a.links]))
+            for a in self.anomalies
+            if a.links
+        ]
 
     def title(self, category: str) -> str:
         return title_in(self.language, category)
@@ -621,31 +645,65 @@ class SimulatorConnector:
             if len(self._hours) > 4000:  # a few look-back windows; bounded memory
                 self._hours.clear()
             rows = self._draw_hour(stream, hour)
+            if self.anomalies:
+                rows = self._with_anomalies(stream, hour, rows)
             last_change = max((times[-1] for _, times, _ in rows), default=hour)
             self._hours[key] = (rows, last_change)
         return self._hours[key]
 
     def _draw_hour(self, stream: Stream, hour: datetime) -> list[tuple]:
         local = hour.astimezone(self.tz)
+        rng = self._rng(stream.name, hour)
+        n = rng.poisson(self._hour_rate(stream, local))
+        if n == 0:
+            return []
+        offsets = np.sort(rng.uniform(0, 3600, n))
+        shares = self._category_shares(stream, local)
+        cat_idx = rng.choice(len(shares), n, p=shares)
+        district_idx = rng.choice(len(self.codes), n, p=self.district_weights)
+        return self._rows(stream, hour, rng, offsets, cat_idx, district_idx)
+
+    def _hour_rate(self, stream: Stream, local: datetime) -> float:
+        """The records a stream is expected to make in the hour from ``local``."""
         rate = (
             self.per_day[stream.name] * stream.hourly[local.hour] / sum(stream.hourly)
         )
         if local.weekday() >= 5:
             rate *= stream.weekend_factor
-        rng = self._rng(stream.name, hour)
-        n = rng.poisson(rate)
-        if n == 0:
-            return []
-        offsets = np.sort(rng.uniform(0, 3600, n))
-        cats = list(stream.categories)
+        return rate
+
+    def _category_shares(self, stream: Stream, local: datetime) -> np.ndarray:
+        """Each category's share of a stream's records in the month of ``local``."""
         weights = np.array(
             [
-                stream.categories[c] * self.seasons.get(c, ALL_YEAR)[local.month - 1]
-                for c in cats
+                share * self.seasons.get(c, ALL_YEAR)[local.month - 1]
+                for c, share in stream.categories.items()
             ]
         )
-        cat_idx = rng.choice(len(cats), n, p=weights / weights.sum())
-        district_idx = rng.choice(len(self.codes), n, p=self.district_weights)
+        return weights / weights.sum()
+
+    def expected_counts(self, stream: Stream, hour: datetime) -> np.ndarray:
+        """The records of a stream the city expects in the hour from ``hour``, by
+        category (in the stream's order) and district (in the profile's)."""
+        local = hour.astimezone(self.tz)
+        shares = self._category_shares(stream, local)
+        return self._hour_rate(stream, local) * np.outer(shares, self.district_weights)
+
+    def _rows(
+        self,
+        stream: Stream,
+        hour: datetime,
+        rng: np.random.Generator,
+        offsets: np.ndarray,
+        cat_idx: np.ndarray,
+        district_idx: np.ndarray,
+        first: int = 0,
+        citywide_share: float = 0.4,
+    ) -> list[tuple]:
+        """The records of an hour, their places, lifecycles and severities drawn
+        from ``rng``; numbered from ``first`` within the hour."""
+        n = len(offsets)
+        cats = list(stream.categories)
         point_idx = rng.integers(0, self.points.shape[1], n)
         medians = np.array([s.median_minutes for s in stream.stages])
         sigmas = np.array([s.sigma for s in stream.stages])
@@ -656,7 +714,7 @@ class SimulatorConnector:
             np.cumsum(delays, axis=1), stream.max_age.total_seconds() / 60
         )
         severity_idx = rng.choice(len(SEVERITIES), n, p=SEVERITY_WEIGHTS)
-        citywide = rng.random(n) < 0.4
+        citywide = rng.random(n) < citywide_share
         rows = []
         for i in range(n):
             created = hour + timedelta(seconds=float(offsets[i]))
@@ -669,7 +727,8 @@ class SimulatorConnector:
                     created,
                     stage_times,
                     {
-                        "id": f"{stream.name}-{int(hour.timestamp()) // 3600}-{i}",
+                        "id": f"{stream.name}-{int(hour.timestamp()) // 3600}-"
+                        f"{first + i}",
                         "category": cats[cat_idx[i]],
                         "district": self.codes[district_idx[i]],
                         "lon": float(lon),
@@ -680,6 +739,107 @@ class SimulatorConnector:
                 )
             )
         return rows
+
+    # -- known anomalies (the anomaly benchmark's) --------------------------------------
+    def _schedule(self, given: dict[str, Any]) -> tuple[Anomaly, ...]:
+        """The ``anomalies`` option's schedule, placed by the rates of this city."""
+        plan = anomalies.read_plan(given, self.tz, self.protocol)
+        hours = []
+        hour = _floor(plan.start, HOUR)
+        while hour < plan.end:
+            hours.append(hour)
+            hour += HOUR
+        expected = anomalies.Expected(
+            start=hours[0],
+            what=tuple((s.name, c) for s in self.streams for c in s.categories),
+            codes=tuple(self.codes),
+            counts=np.stack(
+                [
+                    np.concatenate([self.expected_counts(s, h) for s in self.streams])
+                    for h in hours
+                ]
+            ),
+        )
+        links: dict[str, list[str]] = {code: [] for code in self.codes}
+        for link, code in zip(self.links["id"], self.links["district"]):
+            links[code].append(link)
+        return anomalies.schedule(plan, expected, links, self.tz, self.protocol)
+
+    def _with_anomalies(
+        self, stream: Stream, hour: datetime, rows: list[tuple]
+    ) -> list[tuple]:
+        """The hour as the anomalies make it: a silenced district's new records
+        gone, a burst's or a surge's extra ones added. The extra ones come from a
+        generator of their own, so the city's own records stay as they were."""
+        end = hour + HOUR
+        here = [
+            a
+            for a in self.anomalies
+            if a.stream == stream.name and a.start < end and hour < a.end
+        ]
+        if not here:
+            return rows
+        first = len(rows)  # the extra records are numbered on from the hour's own
+        silent = [a for a in here if a.factor == 0]
+        kept = [
+            row
+            for row in rows
+            if not any(
+                a.district == row[2]["district"] and a.covers(row[0]) for a in silent
+            )
+        ]
+        for anomaly in here:
+            if anomaly.factor > 1:
+                extra = self._extra_rows(stream, hour, anomaly, first)
+                kept += extra
+                first += len(extra)
+        return kept
+
+    def _extra_rows(
+        self, stream: Stream, hour: datetime, anomaly: Anomaly, first: int
+    ) -> list[tuple]:
+        """What a burst or a surge adds in its part of the hour: (factor − 1) × the
+        usual count of its category in its district, at random times within it."""
+        lo, hi = max(hour, anomaly.start), min(hour + HOUR, anomaly.end)
+        seconds = (hi - lo).total_seconds()
+        c = list(stream.categories).index(anomaly.category)
+        d = self.codes.index(anomaly.district)
+        usual = self.expected_counts(stream, hour)[c, d] * seconds / 3600
+        key = f"{anomaly.kind}:{anomaly.district}:{anomaly.category}"
+        rng = np.random.default_rng(
+            [
+                self.seed,
+                anomalies.SALT,
+                zlib.crc32(key.encode()),
+                int(anomaly.start.timestamp()),
+                int(hour.timestamp()),
+            ]
+        )
+        n = rng.poisson((anomaly.factor - 1) * usual)
+        if n == 0:
+            return []
+        offsets = np.sort((lo - hour).total_seconds() + rng.uniform(0, seconds, n))
+        return self._rows(
+            stream,
+            hour,
+            rng,
+            offsets,
+            np.full(n, c),
+            np.full(n, d),
+            first,
+            citywide_share=0.0,  # a burst is in its district, alerts too
+        )
+
+    def _speed_factors(self, tick: datetime) -> np.ndarray:
+        """What the slowdowns multiply each link's speed by, for the readings of
+        the cadence from ``tick`` (each link's at its own phase)."""
+        factors = np.ones(len(self.links["id"]))
+        for anomaly, slowed in self._slowed:
+            if anomaly.start < tick + self.speed_step and tick < anomaly.end:
+                for i in slowed:
+                    if anomaly.covers(tick + self.links["phase"][i]):
+                        factors[i] = anomaly.factor
+        return factors
 
     def _event(
         self,
@@ -768,9 +928,10 @@ class SimulatorConnector:
             rush += 0.2 * math.exp(-(((hour - 13.5) / 3.0) ** 2) / 2)
             noise = self._rng(ROAD_SPEED, tick).normal(0, 0.07, len(free))
             slowdown = 1 - np.minimum(rush * sensitivity, 0.9)
-            speeds = np.round(
-                np.clip(free * slowdown * (1 + noise), 3, None), 1
-            ).tolist()
+            speeds = free * slowdown * (1 + noise)
+            if self._slowed:  # × 1 elsewhere: the city's own speeds stay as they were
+                speeds = speeds * self._speed_factors(tick)
+            speeds = np.round(np.clip(speeds, 3, None), 1).tolist()
             for i, offset in enumerate(phase):
                 observed = tick + offset
                 if start <= observed < end:
@@ -871,6 +1032,15 @@ class SimulatorConnector:
     def _rng(self, stream: str, t: datetime) -> np.random.Generator:
         key = [self.seed, zlib.crc32(stream.encode()), int(t.timestamp())]
         return np.random.default_rng(key)
+
+
+def scheduled_anomalies(
+    profile: CityProfile, options: Mapping[str, Any]
+) -> tuple[Anomaly, ...]:
+    """The anomalies the simulator of a source's ``options`` makes (its
+    ``anomalies`` option), in order of start: the anomaly benchmark's ground
+    truth, drawn without making a single record."""
+    return SimulatorConnector(profile, options).anomalies
 
 
 def default_rate(stream: str, population: int) -> float:
