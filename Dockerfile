@@ -2,6 +2,8 @@
 # simulated feeds live. For a real city mount its profile and set the database URL:
 #   docker run -p 8050:8050 -e CITYWALL_PROFILE=/city/guayaquil.toml \
 #     -e CITYWALL_DATABASE_URL=postgresql://… -v ./cities:/city citywall
+# Two or more of them behind nginx, on one PostgreSQL and one Redis:
+# deploy/compose.yaml.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -70,6 +70,7 @@ def add_parsers(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ingest.runner import prepare_store
     from web import runtime
+    from web.signing import shared_key
 
     now = datetime.now(UTC)
     prefix = runtime.settings().url_prefix
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             return _embed_tokens(engine, args, now)
         token = embed_tokens.issue(
             engine,
-            runtime.settings().signing_key(),
+            shared_key(runtime.settings(), engine),
             target,
             args.district,
             timedelta(days=args.days),

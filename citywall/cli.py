@@ -542,6 +542,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from ingest.runner import prepare_store, runners_for
     from web.serving import gunicorn_settings, port_problem
+    from web.signing import shared_key
 
     # before anything is pulled or printed: a second wall on the same port
     problem = port_problem(args.host, args.port)
@@ -564,7 +565,9 @@ def serve_command(args: argparse.Namespace) -> int:
             [sys.executable, "-m", "citywall.ingest_supervisor"]
         )
         atexit.register(_stop_supervisor, os.getpid(), supervisor)
-    settings.signing_key()  # made once here, before the workers start and read it
+    # read (or made) once here: the workers are forked with it, so a worker
+    # started while the database does not answer still knows its key
+    key = shared_key(settings, engine)
     routes = "/" if settings.proxy_strips_prefix else settings.url_prefix
     greeting = f"CityWall is on http://{args.host}:{args.port}{settings.url_prefix}"
 
@@ -586,6 +589,7 @@ def serve_command(args: argparse.Namespace) -> int:
         def load(self):
             from app import server
 
+            server.secret_key = key
             return server
 
     Wall().run()

@@ -71,9 +71,11 @@ def seoul_profile_copy(
     extra: str = "",
     crowd_stage: bool = False,
     layout_from: int | None = None,
+    demo_interval: int | None = None,
 ) -> Path:
     """The Seoul profile written to ``folder`` with a shorter backfill (and refresh),
-    optionally another rate of simulated alerts and more TOML at the end.
+    optionally another rate of simulated alerts, another interval of the demo
+    source's pulls (``demo_interval`` seconds) and more TOML at the end.
 
     The crowds' stage rule (a hotspot crowded for half an hour) is left out unless
     ``crowd_stage``: whether the demo's crowds raise the stage depends on the
@@ -95,6 +97,12 @@ def seoul_profile_copy(
         text_ = text_[:start] + text_[text_.index("\n\n", start) + 2 :]
     if layout_from is not None:
         text_ = text_.replace("layout_from = 3\n", f"layout_from = {layout_from}\n")
+    if demo_interval is not None:
+        shipped = 'connector = "simulator"\ninterval_seconds = 5\n'
+        assert shipped in text_, "the demo source's interval moved in seoul.toml"
+        text_ = text_.replace(
+            shipped, f'connector = "simulator"\ninterval_seconds = {demo_interval}\n'
+        )
     path = folder / "seoul.toml"
     path.write_text(text_ + extra, encoding="utf-8")
     return path

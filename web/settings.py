@@ -21,6 +21,7 @@ from store.writes import QUARANTINE_KEEP_DAYS, QUARANTINE_KEEP_ROWS, Retention
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CITY = "{city}"  # in CITYWALL_DATA_DIR: the profile's city id
 STORE_FILE = "citywall.db"
+KEY_FILE = "secret.key"  # the demo's signing key, in its data folder
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,9 @@ SETTINGS: dict[str, Setting] = {
     "secret_key": Setting(
         "CITYWALL_SECRET_KEY",
         "",
-        "Signs sessions and embed tokens; empty means a random key kept in "
-        "<data_dir>/secret.key (set it when servers on several hosts serve one wall).",
+        "Signs sessions and embed tokens, the same on every instance; empty means "
+        "a random key made once and kept in the store (on the demo's embedded "
+        "store: in <data_dir>/secret.key).",
     ),
     "public_kpis": Setting(
         "CITYWALL_PUBLIC_KPIS",
@@ -218,10 +220,11 @@ class Settings:
 
     def signing_key(self) -> str:
         """The configured secret key, else one made once and kept in the data folder
-        (every worker of this machine reads the same file)."""
+        (every worker of this machine reads the same file). Instances on a
+        configured database share the store's instead: ``web.signing``."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret.key"
+        path = self.data_dir / KEY_FILE
         private_folder(self.data_dir)
         if not path.exists():
             # written aside and renamed: a worker never reads half a key

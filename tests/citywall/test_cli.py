@@ -31,10 +31,13 @@ def small_city(tmp_path) -> dict[str, str]:
     return env
 
 
-def citywall(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def citywall(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "citywall.cli", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
