@@ -24,7 +24,9 @@ def unusual_panel(
 ) -> list:
     """The panel's heading, its facts (or a line saying there are none, or that
     the history is too short to say), and what the usual rests on."""
-    weeks = min(found.weeks.values(), default=0)
+    # the longest history: a domain with less is flagged from nothing (a quiet
+    # feed, alerts that never came) but does not hold the others back
+    weeks = max(found.weeks.values(), default=0)
     heading = html.H2(t(lang, "unusual.title"), className="unusual-heading")
     if weeks < LEAST_WEEKS:
         line = t(lang, "unusual.learning", weeks=weeks, needed=LEAST_WEEKS)

@@ -18,11 +18,15 @@ What is usual (``kpis.usual_weeks``: the same window 1…``WEEKS`` weeks back):
 - a mean: the median of the past weeks' means, with their spread (never less than
   ``LEAST_SPREAD`` of it: past weeks alike to the decimal would flag noise).
 
+A cell is flagged only beyond every past week (above the highest, or below the
+lowest): what one of them held is not news, however few weeks there are.
+
 How surprising (``score``): minus the decimal logarithm of the chance of a count at
 least as far from usual (a negative binomial: Poisson's chance, widened by the
 usual's uncertainty), or of a mean's z-score under a normal. A score of 6 is a one
 in a million chance. A cell is flagged from ``FLAG_SCORE`` up, and only when its
-domain or series has at least ``LEAST_WEEKS`` weeks of history for the window.
+domain or series has records in at least ``LEAST_WEEKS`` of the past weeks' spans
+(a week before the store began, lost to an outage or not yet backfilled is none).
 """
 
 from __future__ import annotations
@@ -41,13 +45,13 @@ from kpis.usual_weeks import (
     PastHours,
     past_event_hours,
     past_series_hours,
-    weeks_back,
 )
 from store.rollups import HOUR, hour_of
-from store.schema import event_hourly, events, measurement_hourly, measurements
+from store.schema import event_hourly, events, measurements
 
 WEEKS = 6  # past weeks the usual rests on, at most
 LEAST_WEEKS = 3  # nothing flagged from fewer
+LEAST_WEEK_SHARE = 0.25  # of the fullest past week's records, for a week to count
 FLAG_SCORE = 5.0  # a one in 100,000 chance
 LEAST_UNCERTAINTY = 0.1  # of a usual count: no past is exactly this week's
 PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
@@ -79,6 +83,15 @@ class Surprise:
     def weeks(self) -> int:
         """Past weeks the usual rests on."""
         return len(self.past)
+
+    @property
+    def beyond_the_past(self) -> bool:
+        """Above every past week (or below): what one of them held is not news."""
+        return (
+            self.observed > max(self.past)
+            if self.above
+            else (self.observed < min(self.past))
+        )
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ def unusual_now(
 ) -> Unusual:
     """The cells flagged now, one finding each, most surprising first."""
     every, weeks = assess(conn, scope, now, today_start, memo)
-    flagged = [s for s in every if s.score >= flag_score]
+    flagged = [s for s in every if s.score >= flag_score and s.beyond_the_past]
     return Unusual(tuple(_most_surprising(flagged)), weeks, len(every))
 
 
@@ -128,18 +141,20 @@ def assess(
         "today": (today_start, now),
     }
     span = (min(today_start, now - 3 * HOUR), now)
-    weeks = history_weeks(conn, scope, span[0], memo)
     found: list[Surprise] = []
+    weeks: dict[str, tuple[int, ...]] = {}
     if scope.domains:
         observed = observed_counts(conn, scope.domains, windows, memo)
         past = past_event_hours(conn, scope.domains, span, WEEKS, scope.timezone, memo)
+        weeks |= weeks_with_data(past, scope.domains)
         found += _score_counts(past, observed, windows, scope, weeks)
     if scope.series:
         shown = {w: windows[w] for w in SERIES_WINDOWS}
         observed_means = observed_series(conn, scope.series, shown, memo)
         past = past_series_hours(conn, scope.series, span, WEEKS, scope.timezone, memo)
+        weeks |= weeks_with_data(past, scope.series)
         found += _score_means(past, observed_means, shown, scope, weeks)
-    return found, weeks
+    return found, {name: len(ks) for name, ks in weeks.items()}
 
 
 def _most_surprising(flagged: list[Surprise]) -> list[Surprise]:
@@ -155,39 +170,28 @@ def _most_surprising(flagged: list[Surprise]) -> list[Surprise]:
 # -- history ---------------------------------------------------------------------
 
 
-def history_weeks(
-    conn: Connection, scope: Scope, start: datetime, memo: Memo
-) -> dict[str, int]:
-    """For each domain and series, how many whole past weeks before ``start`` the
-    store holds (its first hour in the rollups), up to WEEKS."""
-    day = hour_of(start).replace(hour=0)
-    firsts = memo(
-        ("usual_first_hours", *scope.domains, "|", *scope.series, day),
-        lambda: _first_hours(conn, scope),
-    )
-    weeks = {}
-    for name, first in firsts.items():
-        n = 0
-        while n < WEEKS and first is not None:
-            if weeks_back(start, n + 1, scope.timezone) < first:
-                break
-            n += 1
-        weeks[name] = n
-    return weeks
-
-
-def _first_hours(conn: Connection, scope: Scope) -> dict[str, datetime | None]:
+def weeks_with_data(
+    past: PastHours, names: tuple[str, ...]
+) -> dict[str, tuple[int, ...]]:
+    """For each domain or series, the past weeks (0 = last week) whose span holds
+    its records: a week before the store began, lost to a feed's outage or not yet
+    filled by a backfill, is no usual week."""
+    index = past.index()
     found = {}
-    for domain in scope.domains:  # each from the rollup's key index
-        found[domain] = conn.scalar(
-            select(func.min(event_hourly.c.hour)).where(event_hourly.c.domain == domain)
-        )
-    for series in scope.series:
-        found[series] = conn.scalar(
-            select(func.min(measurement_hourly.c.hour)).where(
-                measurement_hourly.c.series == series
-            )
-        )
+    for name in names:
+        i = index.get((name, ALL, ALL))
+        if i is None:
+            found[name] = ()
+            continue
+        held = past.values[i]  # (weeks, hours[, count and sum])
+        per_week = held.reshape(held.shape[0], -1)
+        if held.ndim == 3:  # a series: its readings' count
+            per_week = held[..., 0]
+        totals = per_week.sum(axis=1)
+        # a quarter of the fullest week at least: a few old records re-sent (an
+        # update of a complaint opened weeks ago) do not make a week of history
+        enough = max(totals.max() * LEAST_WEEK_SHARE, 1e-9)
+        found[name] = tuple(int(k) for k in np.flatnonzero(totals >= enough))
     return found
 
 
@@ -362,7 +366,7 @@ def _score_counts(
     observed: dict[tuple[str, str, str], dict[str, float]],
     windows: dict[str, tuple[datetime, datetime]],
     scope: Scope,
-    weeks: dict[str, int],
+    weeks: dict[str, tuple[int, ...]],
 ) -> list[Surprise]:
     names = list(windows)
     sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j)
@@ -370,15 +374,15 @@ def _score_counts(
     rows: list[_Row] = []
     for cell in sorted(set(index) | set(observed)):
         name, category, district = cell
-        n_weeks = weeks.get(name, 0)
-        if n_weeks < LEAST_WEEKS:
+        held = weeks.get(name, ())
+        if len(held) < LEAST_WEEKS:
             continue
-        mine = _past(sums, index, cell, n_weeks, len(names))
+        mine = _past(sums, index, cell, held, len(names))
         now = observed.get(cell, {})
         if district == ALL:
             expected, uncertainty = _city_usual(mine)
         else:
-            city = _past(sums, index, (name, category, ALL), n_weeks, len(names))
+            city = _past(sums, index, (name, category, ALL), held, len(names))
             city_now = observed.get((name, category, ALL), {})
             expected, uncertainty = _district_usual(
                 mine,
@@ -424,12 +428,12 @@ def _surprises(kind, rows: list[_Row], scores, above, windows) -> list[Surprise]
     return found
 
 
-def _past(sums, index, cell, n_weeks: int, windows: int) -> np.ndarray:
-    """(weeks, windows): the cell's past weeks (zeros for a cell never seen)."""
+def _past(sums, index, cell, weeks: tuple[int, ...], windows: int) -> np.ndarray:
+    """(weeks, windows): the cell in the weeks held (zeros for a cell never seen)."""
     i = index.get(cell)
     if i is None:
-        return np.zeros((n_weeks, windows))
-    return sums[i, :n_weeks, :]
+        return np.zeros((len(weeks), windows))
+    return sums[i, list(weeks), :]
 
 
 def _city_usual(past: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -463,7 +467,7 @@ def _score_means(
     observed: dict[tuple[str, str, str], dict[str, tuple[float, float]]],
     windows: dict[str, tuple[datetime, datetime]],
     scope: Scope,
-    weeks: dict[str, int],
+    weeks: dict[str, tuple[int, ...]],
 ) -> list[Surprise]:
     names = list(windows)
     sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j, 2)
@@ -471,10 +475,10 @@ def _score_means(
     rows: list[_Row] = []
     for cell, now in sorted(observed.items()):
         i = index.get(cell)
-        if weeks.get(cell[0], 0) < LEAST_WEEKS or i is None:
+        held = list(weeks.get(cell[0], ()))
+        if len(held) < LEAST_WEEKS or i is None:
             continue
-        n_weeks = weeks[cell[0]]
-        counts, totals = sums[i, :n_weeks, :, 0], sums[i, :n_weeks, :, 1]
+        counts, totals = sums[i, held, :, 0], sums[i, held, :, 1]
         for j, w in enumerate(names):
             n, total = now.get(w, (0.0, 0.0))
             had = counts[:, j] > 0
@@ -483,6 +487,9 @@ def _score_means(
                 continue
             median = float(np.median(means))
             spread = max(
+                # the weeks' standard deviation too: with a few weeks, the median
+                # deviation of a series with episodes (PM2.5) says next to nothing
+                float(np.std(means, ddof=1)),
                 1.4826 * float(np.median(np.abs(means - median))),
                 LEAST_SPREAD * abs(median),
             )

@@ -143,6 +143,11 @@ def test_the_wall_shows_a_few_and_says_so_when_there_is_nothing(seoul):
     assert isinstance(items, html.Ul) and len(items.children) == SHOWN
     nothing = texts(unusual_panel(Unusual((), {"complaints": 6}, 99), seoul, "ko"))
     assert "지금 평소와 다른 것은 없습니다." in nothing
+    # a domain with no history yet (no alert ever came) holds nobody back
+    quiet = texts(
+        unusual_panel(Unusual((), {"complaints": 6, "disaster": 0}, 9), seoul, "en")
+    )
+    assert "Against the same time of the week in the past 6 weeks." in quiet
     young = texts(unusual_panel(Unusual((), {"complaints": 1}, 0), seoul, "en"))
     assert (
         f"Learning what is usual: 1 of {LEAST_WEEKS} weeks of history so far." in young

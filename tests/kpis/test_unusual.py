@@ -5,6 +5,7 @@ ordinary day and a short history are not."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -273,6 +274,31 @@ def test_nothing_is_flagged_from_too_little_history(engine):
     result = found_now(engine)
     assert result.weeks == {"complaints": LEAST_WEEKS - 1, "road_speed": 2}
     assert result.found == () and result.cells == 0
+
+
+def test_what_a_past_week_held_is_not_flagged(engine):
+    """A larger burst in one past week at this time: now is surprising against
+    the median week, but not beyond the past."""
+    again = [
+        dataclasses.replace(
+            e,
+            source_id=f"past-{e.source_id}",
+            occurred_at=weeks_back(e.occurred_at, 2, SEOUL),
+        )
+        for e in burst("noise", GANGNAM, 45)
+    ]
+    store(engine, ordinary(6) + burst("noise", GANGNAM, 30) + again, speeds(6))
+    every, _ = assessed(engine)
+    now = [
+        s
+        for s in every
+        if (s.category, s.district, s.window) == ("noise", GANGNAM, "3h")
+    ]
+    assert now[0].score >= FLAG_SCORE and not now[0].beyond_the_past
+    flagged = found_now(engine).found
+    assert not any(
+        (s.category, s.district, s.window) == ("noise", GANGNAM, "3h") for s in flagged
+    )
 
 
 def test_a_week_back_is_the_same_wall_clock_time_across_daylight_saving():
