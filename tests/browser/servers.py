@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -53,3 +54,20 @@ def screen(driver, width: int, height: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
+
+
+@contextmanager
+def signed_in_wall(driver, profile: Path, folder: Path) -> Iterator[tuple[str, Any]]:
+    """A `citywall serve` of ``profile`` with its own store in ``folder``, the
+    browser signed in as its demo admin at 1920×1080: (its URL, an engine on the
+    store it serves, for the test to write as a source would)."""
+    from store import engine as store_engine
+    from tests.citywall.test_cli import serving
+    from tests.signin import browser_sign_in, demo_admin
+
+    env = own_store(profile, folder)
+    screen(driver, 1920, 1080)
+    with serving(env, free_port()) as (url, _):
+        engine = store_engine.connect(f"sqlite:///{folder / 'data' / 'citywall.db'}")
+        browser_sign_in(driver, url, *demo_admin(folder / "data"))
+        yield url, engine

@@ -11,15 +11,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from city.records import Event
-from store import engine as store_engine
 from store import stages as stage_store
 from store import versions, writes
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.contrast import CONTRAST_FAILURES
-from tests.browser.servers import free_port, own_store, screen
-from tests.citywall.test_cli import serving
+from tests.browser.servers import screen, signed_in_wall
 from tests.conftest import seoul_profile_copy
-from tests.signin import browser_sign_in, demo_admin
 
 GANGNAM, SEOCHO, GWANAK = "11680", "11650", "11620"
 
@@ -86,13 +83,9 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
 ):
     # no simulated alerts here: only the test's own alert moves the stage
     profile = seoul_profile_copy(tmp_path, 8, refresh_seconds=2, alerts_per_day=0)
-    env = own_store(profile, tmp_path)
     driver = dash_duo.driver
-    screen(driver, 1920, 1080)
-    with serving(env, free_port()) as (url, _):
-        # the operator's side: the same store the server writes
-        engine = store_engine.connect(f"sqlite:///{tmp_path / 'data' / 'citywall.db'}")
-        browser_sign_in(driver, url, *demo_admin(tmp_path / "data"))
+    # the operator's side: the same store the server writes
+    with signed_in_wall(driver, profile, tmp_path) as (url, engine):
         driver.get(url + "/wall")
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         assert _js(dash_duo, BADGE_LEVEL) == "1"

@@ -10,12 +10,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from city.records import Event
-from store import engine as store_engine
 from store import versions, writes
-from tests.browser.servers import free_port, own_store, screen
-from tests.citywall.test_cli import serving
+from tests.browser.servers import signed_in_wall
 from tests.conftest import seoul_profile_copy
-from tests.signin import browser_sign_in, demo_admin
 
 MAPO = "11440"
 FACTS = (
@@ -76,12 +73,8 @@ def test_a_burst_appears_in_the_panel_in_every_language_and_opens_its_records(
 ):
     # three weeks and a day of history: enough to say what is usual
     profile = seoul_profile_copy(tmp_path, 22, refresh_seconds=2, alerts_per_day=0)
-    env = own_store(profile, tmp_path)
     driver = dash_duo.driver
-    screen(driver, 1920, 1080)
-    with serving(env, free_port()) as (url, _):
-        engine = store_engine.connect(f"sqlite:///{tmp_path / 'data' / 'citywall.db'}")
-        browser_sign_in(driver, url, *demo_admin(tmp_path / "data"))
+    with signed_in_wall(driver, profile, tmp_path) as (url, engine):
         driver.get(url + "/?lang=en")
         _panel_says(dash_duo, "past 3 weeks")
         assert not any("Mapo-gu" in f for f in driver.execute_script(FACTS))
