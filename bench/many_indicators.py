@@ -181,11 +181,7 @@ def profile_with_many_indicators(base: Path, folder: Path, n: int = 60) -> Path:
     """``base`` (a profile that declares its indicators, e.g. the shipped Seoul)
     copied into ``folder`` with ``n`` indicators instead of its own; its
     boundaries and hotspots are referred to where they are."""
-    text = base.read_text(encoding="utf-8")
-    for name in _files(text):
-        text = text.replace(
-            f'"{name}"', f'"{(base.parent / name).resolve().as_posix()}"'
-        )
+    text = profile_text(base)
     text = text.replace(
         'map_indicator = "complaints_open"', 'map_indicator = "backlog"'
     )
@@ -195,6 +191,17 @@ def profile_with_many_indicators(base: Path, folder: Path, n: int = 60) -> Path:
     path = folder / f"{base.stem}-{n}-indicators.toml"
     path.write_text(head + declarations(n) + text[end:], encoding="utf-8")
     return path
+
+
+def profile_text(base: Path) -> str:
+    """The profile at ``base``, its boundaries and hotspots referred to where they
+    are: a copy written elsewhere still finds them."""
+    text = base.read_text(encoding="utf-8")
+    for name in _files(text):
+        text = text.replace(
+            f'"{name}"', f'"{(base.parent / name).resolve().as_posix()}"'
+        )
+    return text
 
 
 def _files(text: str) -> list[str]:

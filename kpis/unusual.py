@@ -8,7 +8,8 @@ the last 3 hours, and today so far (counts only: a mean over today says little).
 
 What is usual (``kpis.usual_weeks``: the same window 1…``WEEKS`` weeks back):
 - a city count: the median of the past weeks' counts, robust to a holiday or an
-  incident in one of them, with their spread as its uncertainty;
+  incident in one of them (their mean for small counts, whose median is 0), with
+  their spread, or the few records it rests on, as its uncertainty;
 - a district count: what the district usually holds for what the rest of the
   city holds *now* (their ratio in the same window of the past weeks, drawn
   towards the district's share of residents when the past holds few records). A
@@ -56,6 +57,7 @@ FLAG_SCORE = 5.0  # a one in 100,000 chance
 LEAST_UNCERTAINTY = 0.1  # of a usual count: no past is exactly this week's
 PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
+LEAST_EXCESS = 3.0  # records above the busiest past week, for a count to be flagged
 WINDOWS = ("1h", "3h", "today")
 SERIES_WINDOWS = ("1h", "3h")
 
@@ -73,8 +75,6 @@ class Surprise:
     end: datetime
     observed: float
     expected: float
-    low: float  # the past weeks' usual range (10th to 90th percentile)
-    high: float
     score: float
     above: bool  # more than usual (or a higher mean)
     past: tuple[float, ...]  # the window in each past week, the last week first
@@ -83,6 +83,16 @@ class Surprise:
     def weeks(self) -> int:
         """Past weeks the usual rests on."""
         return len(self.past)
+
+    @property
+    def low(self) -> float:
+        """The past weeks' usual range: its 10th percentile…"""
+        return float(np.percentile(self.past, 10))
+
+    @property
+    def high(self) -> float:
+        """…and its 90th."""
+        return float(np.percentile(self.past, 90))
 
     @property
     def beyond_the_past(self) -> bool:
@@ -359,6 +369,8 @@ class _Row:
     expected: float
     uncertainty: float  # relative (counts) or absolute (means)
     past: np.ndarray  # the window in each past week
+    shown: float | None = None  # what the wall says (a district's mean, not its ratio)
+    scale: float = 1.0  # what turns the expected ratio into a mean
 
 
 def _score_counts(
@@ -409,17 +421,14 @@ def _columns(rows: list[_Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _surprises(kind, rows: list[_Row], scores, above, windows) -> list[Surprise]:
     found = []
     for r, score, up in zip(rows, scores, above, strict=True):
-        low, high = np.percentile(r.past, [10, 90])
         found.append(
             Surprise(
                 kind,
                 *r.cell,
                 r.window,
                 *windows[r.window],
-                float(r.observed),
-                float(r.expected),
-                float(low),
-                float(high),
+                float(r.observed if r.shown is None else r.shown),
+                float(r.expected * r.scale),
                 float(score),
                 bool(up),
                 tuple(float(v) for v in r.past),
@@ -441,10 +450,14 @@ def _city_usual(past: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     once in them all (a category never seen is not expected exactly never), and
     its relative spread."""
     median = np.median(past, axis=0)
+    # small counts: the median of a few weeks of 0s and 1s says 0; their mean is
+    # the better guess (and a past burst only makes the wall less eager)
     floor = (past.sum(axis=0) + 1) / (past.shape[0] + 1) / 2
-    expected = np.maximum(median, floor)
+    expected = np.maximum(np.maximum(median, past.mean(axis=0)), floor)
     mad = 1.4826 * np.median(np.abs(past - median), axis=0)
-    return expected, np.maximum(mad / expected, LEAST_UNCERTAINTY)
+    # and a rate read from a few records is itself uncertain
+    few = 1 / np.sqrt(past.sum(axis=0) + 1)
+    return expected, np.maximum(np.maximum(mad / expected, few), LEAST_UNCERTAINTY)
 
 
 def _district_usual(
@@ -458,7 +471,9 @@ def _district_usual(
     ratio = (mine + PRIOR_RECORDS * residents) / (
         rest + PRIOR_RECORDS * max(1 - residents, 1e-3)
     )
-    expected = np.maximum(ratio * rest_now, 1e-3)
+    # never below half of a count that happened once in all the weeks, as a city's
+    floor = (mine + 1) / (past.shape[0] + 1) / 2
+    expected = np.maximum(ratio * rest_now, floor)
     return expected, np.maximum(1 / np.sqrt(mine + 1), LEAST_UNCERTAINTY)
 
 
@@ -474,25 +489,62 @@ def _score_means(
     index = past.index()
     rows: list[_Row] = []
     for cell, now in sorted(observed.items()):
-        i = index.get(cell)
+        i, city = index.get(cell), index.get((cell[0], ALL, ALL))
         held = list(weeks.get(cell[0], ()))
-        if len(held) < LEAST_WEEKS or i is None:
+        if len(held) < LEAST_WEEKS or i is None or city is None:
             continue
-        counts, totals = sums[i, held, :, 0], sums[i, held, :, 1]
+        mine, whole = _means(sums[i, held]), _means(sums[city, held])
+        hourly = _means(past.values[i, held])  # (weeks, hours)
+        if cell[2] != ALL:
+            hourly = hourly / _means(past.values[city, held])
+        hour_spread = _pooled_spread(hourly)
+        city_now = now if cell[2] == ALL else observed.get((cell[0], ALL, ALL), {})
         for j, w in enumerate(names):
             n, total = now.get(w, (0.0, 0.0))
-            had = counts[:, j] > 0
-            means = totals[had, j] / counts[had, j]
-            if n == 0 or len(means) < LEAST_WEEKS:
+            n_city, total_city = city_now.get(w, (0.0, 0.0))
+            kept = ~np.isnan(mine[:, j]) & ~np.isnan(whole[:, j])
+            if n == 0 or n_city == 0 or kept.sum() < LEAST_WEEKS:
                 continue
-            median = float(np.median(means))
+            observed_mean, city_mean = total / n, total_city / n_city
+            if cell[2] == ALL:  # the city's own mean against its past weeks
+                usual, seen, scale = mine[kept, j], observed_mean, 1.0
+            else:  # a district's against the city's now: a city-wide change
+                # (weather, a holiday) moves what it is expected to read
+                usual = mine[kept, j] / whole[kept, j]
+                seen, scale = observed_mean / city_mean, city_mean
+            median = float(np.median(usual))
             spread = max(
-                # the weeks' standard deviation too: with a few weeks, the median
-                # deviation of a series with episodes (PM2.5) says next to nothing
-                float(np.std(means, ddof=1)),
-                1.4826 * float(np.median(np.abs(means - median))),
+                # with a few weeks, how the window varied from week to week says
+                # little (PM2.5's episodes, one reading an hour): how each hour of
+                # the span varied across the weeks says more
+                hour_spread,
+                float(np.std(usual, ddof=1)),
+                1.4826 * float(np.median(np.abs(usual - median))),
                 LEAST_SPREAD * abs(median),
             )
-            rows.append(_Row(cell, w, total / n, median, spread, means))
+            rows.append(
+                _Row(cell, w, seen, median, spread, mine[kept, j], observed_mean, scale)
+            )
     scores, above = mean_surprise(*_columns(rows))
     return _surprises("mean", rows, scores, above, windows)
+
+
+def _pooled_spread(hourly: np.ndarray) -> float:
+    """The standard deviation of an hour's value across the weeks, pooled over
+    the hours of the span (weeks × hours, NaN where none)."""
+    kept = ~np.isnan(hourly)
+    n = kept.sum(axis=0)
+    usable = n >= 2
+    if not usable.any():
+        return 0.0
+    values = np.where(kept, hourly, 0.0)[:, usable]
+    counted = n[usable]
+    mean = values.sum(axis=0) / counted
+    squares = (np.where(kept[:, usable], values - mean, 0.0) ** 2).sum()
+    return float(np.sqrt(squares / (counted - 1).sum()))
+
+
+def _means(sums: np.ndarray) -> np.ndarray:
+    """(weeks, windows) means from (weeks, windows, [count, sum]); NaN for none."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sums[..., 0] > 0, sums[..., 1] / sums[..., 0], np.nan)
