@@ -27,7 +27,7 @@ def unusual_panel(
     # the longest history: a domain with less is flagged from nothing (a quiet
     # feed, alerts that never came) but does not hold the others back
     weeks = max(found.weeks.values(), default=0)
-    heading = html.H2(t(lang, "unusual.title"), className="unusual-heading")
+    heading = unusual_heading(lang)
     if weeks < LEAST_WEEKS:
         line = t(lang, "unusual.learning", weeks=weeks, needed=LEAST_WEEKS)
         return [heading, html.P(line, className="unusual-none")]
@@ -44,6 +44,10 @@ def unusual_panel(
             basis,
         ]
     return [heading, html.Ul(facts, className="unusual-list"), basis]
+
+
+def unusual_heading(lang: str) -> html.H2:
+    return html.H2(t(lang, "unusual.title"), className="unusual-heading")
 
 
 def sentence(s: Surprise, profile: CityProfile, lang: str) -> str:

@@ -59,7 +59,9 @@ PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
 LEAST_EXCESS = 3.0  # records above the busiest past week, for a count to be flagged
 WINDOWS = ("1h", "3h", "today")
-SERIES_WINDOWS = ("1h", "3h")
+# a series also over its last half hour: a slowdown is a fact within minutes
+SERIES_WINDOWS = ("30m", "1h", "3h")
+LEAST_CHANGE = 0.15  # of a usual mean
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,18 @@ class Surprise:
 
     @property
     def beyond_the_past(self) -> bool:
-        """Above every past week (or below): what one of them held is not news."""
+        """Above every past week (or below): what one of them held is not news;
+        a count a few records above the busiest, not one or two; a mean moved by
+        ``LEAST_CHANGE`` at least (a smaller move is noise to a wall)."""
+        if self.kind == "mean" and abs(self.observed - self.expected) < (
+            LEAST_CHANGE * abs(self.expected)
+        ):
+            return False
+        if not self.above:
+            return self.observed < min(self.past)
+        excess = LEAST_EXCESS if self.kind == "count" else 0.0
         return (
-            self.observed > max(self.past)
-            if self.above
-            else (self.observed < min(self.past))
+            self.observed > max(self.past) and self.observed >= max(self.past) + excess
         )
 
 
@@ -146,6 +155,7 @@ def assess(
     """Every cell in every window with enough history, scored; and the weeks of
     history of each domain and series."""
     windows = {
+        "30m": (now - HOUR / 2, now),
         "1h": (now - HOUR, now),
         "3h": (now - 3 * HOUR, now),
         "today": (today_start, now),
@@ -153,11 +163,12 @@ def assess(
     span = (min(today_start, now - 3 * HOUR), now)
     found: list[Surprise] = []
     weeks: dict[str, tuple[int, ...]] = {}
+    counted = {w: windows[w] for w in WINDOWS}
     if scope.domains:
-        observed = observed_counts(conn, scope.domains, windows, memo)
+        observed = observed_counts(conn, scope.domains, counted, memo)
         past = past_event_hours(conn, scope.domains, span, WEEKS, scope.timezone, memo)
         weeks |= weeks_with_data(past, scope.domains)
-        found += _score_counts(past, observed, windows, scope, weeks)
+        found += _score_counts(past, observed, counted, scope, weeks)
     if scope.series:
         shown = {w: windows[w] for w in SERIES_WINDOWS}
         observed_means = observed_series(conn, scope.series, shown, memo)

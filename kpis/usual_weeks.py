@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, select, union_all
 
 from kpis.memo import IN_PROCESS, Memo
 from store.rollups import HOUR, hour_of
@@ -121,13 +121,17 @@ def _ranges(span, weeks: int, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
 def _read_event_hours(conn, domains, span, weeks, tz) -> PastHours:
     ranges = _ranges(span, weeks, tz)
     t = event_hourly.c
+    # one index range per domain and week: an OR of ranges reads the whole table
     rows = conn.execute(
-        select(t.domain, t.category, t.district_code, t.hour, func.sum(t.opened))
-        .where(
-            t.domain.in_(domains),
-            or_(*(and_(t.hour >= a, t.hour < b) for a, b in ranges)),
+        union_all(
+            *(
+                select(t.domain, t.category, t.district_code, t.hour, t.opened).where(
+                    t.domain == domain, t.hour >= a, t.hour < b
+                )
+                for domain in domains
+                for a, b in ranges
+            )
         )
-        .group_by(t.domain, t.category, t.district_code, t.hour)
     ).all()
     return _arranged(ranges, ((d, c, s, h, (n,)) for d, c, s, h, n in rows), 1)
 
@@ -136,12 +140,15 @@ def _read_series_hours(conn, series, span, weeks, tz) -> PastHours:
     ranges = _ranges(span, weeks, tz)
     t = measurement_hourly.c
     rows = conn.execute(
-        select(t.series, t.district_code, t.hour, func.sum(t.n), func.sum(t.total))
-        .where(
-            t.series.in_(series),
-            or_(*(and_(t.hour >= a, t.hour < b) for a, b in ranges)),
+        union_all(
+            *(
+                select(t.series, t.district_code, t.hour, t.n, t.total).where(
+                    t.series == name, t.hour >= a, t.hour < b
+                )
+                for name in series
+                for a, b in ranges
+            )
         )
-        .group_by(t.series, t.district_code, t.hour)
     ).all()
     return _arranged(ranges, ((s, ALL, d, h, (n, v)) for s, d, h, n, v in rows), 2)
 

@@ -39,7 +39,7 @@ from components.shell import refresh_id
 from components.stage_banner import stage_banner
 from components.ticker import alert_ticker
 from components.tile_groups import Page, picked_group, rotation_views
-from components.unusual_panel import unusual_panel
+from components.unusual_panel import unusual_heading, unusual_panel
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
 from pages._changed import changed_outputs, rendered, view_key
@@ -59,6 +59,9 @@ dash.register_page(
 )
 
 DISASTER_CAMERAS = 4  # live pictures from the districts concerned
+# what is unusual changes over minutes, and reads hours and weeks: on a timer of its
+# own, so the tiles' refresh after each batch never waits for it
+UNUSUAL_SECONDS = 30
 
 
 def layout(
@@ -115,12 +118,9 @@ def layout(
                             html.Div(
                                 id="unusual-panel",
                                 className="unusual-panel",
-                                children=unusual_panel(
-                                    service.unusual(),
-                                    profile,
-                                    lang,
-                                    linked=embedding is None,
-                                ),
+                                # its own callback fills it once the page is
+                                # drawn: the page never waits for the weeks
+                                children=unusual_heading(lang),
                             ),
                             html.Div(
                                 [
@@ -186,6 +186,10 @@ def layout(
             ),
             dcc.Interval(
                 id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
+            ),
+            dcc.Interval(
+                id=refresh_id("unusual"),
+                interval=max(profile.refresh_seconds, UNUSUAL_SECONDS) * 1000,
             ),
             dcc.Store(id="overview-sent"),
             dcc.Store(
@@ -326,7 +330,6 @@ def sees_errors() -> bool:
     Output("alert-ticker", "children"),
     Output("freshness", "children"),
     Output("event-feed", "children"),
-    Output("unusual-panel", "children"),
     Output("city-score", "children"),
     Output("stage-banner", "children"),
     Output("disaster-panel", "children"),
@@ -387,12 +390,25 @@ def _outputs(
         ticker,
         freshness(lang, embedding),
         feed,
-        unusual_panel(service.unusual(), profile, lang, linked=embedding is None),
         _score_card(lang),
         stage_banner(disaster, profile, lang),
         _panel(disaster, lang, embedding),
         _root_class(disaster),
     )
+
+
+@callback(
+    Output("unusual-panel", "children"),
+    Input(refresh_id("unusual"), "n_intervals"),
+    State("nav", "search"),
+    State("overview-embed", "data"),
+    running=[(Output(refresh_id("unusual"), "disabled"), True, False)],
+)
+def refresh_unusual(_n: int | None, search: str | None, embed: dict | None) -> list:
+    profile = services().profile()
+    lang = profile.language_of(search)
+    found = services().kpis().unusual()
+    return unusual_panel(found, profile, lang, linked=embed is None)
 
 
 @callback(
