@@ -532,11 +532,18 @@ class App:
             if c["type"] == "Interval"
             and self._server_specs(c["props"]["id"], "n_intervals")
         ]
-        if len(timers) != 1:
-            found = [stringify_id(t) for t in timers]
-            raise LookupError(f"{path}: expected one refresh timer, found {found}")
-        spec = self._server_spec(timers[0], "n_intervals")
-        return build_request(kind, screen, spec, (timers[0], "n_intervals"))
+        if not timers:
+            raise LookupError(f"{path}: no refresh timer")
+        # the page's own refresh, the timer that redraws the most (the overview's
+        # panel of what is unusual has a slower timer of its own, left out)
+        timer = max(timers, key=lambda t: _outputs(self._server_spec(t, "n_intervals")))
+        spec = self._server_spec(timer, "n_intervals")
+        return build_request(kind, screen, spec, (timer, "n_intervals"))
+
+
+def _outputs(spec: dict) -> int:
+    """How many outputs a callback has ("a.children...b.figure" for several)."""
+    return spec["output"].count("...") + 1
 
 
 def client_pages(profile_path: str, walls: int, staff: int) -> list[tuple[str, str]]:
