@@ -59,8 +59,7 @@ PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
 LEAST_EXCESS = 3.0  # records above the busiest past week, for a count to be flagged
 WINDOWS = ("1h", "3h", "today")
-# a series also over its last half hour: a slowdown is a fact within minutes
-SERIES_WINDOWS = ("30m", "1h", "3h")
+SERIES_WINDOWS = ("1h", "3h")
 LEAST_CHANGE = 0.15  # of a usual mean
 
 
@@ -155,7 +154,6 @@ def assess(
     """Every cell in every window with enough history, scored; and the weeks of
     history of each domain and series."""
     windows = {
-        "30m": (now - HOUR / 2, now),
         "1h": (now - HOUR, now),
         "3h": (now - 3 * HOUR, now),
         "today": (today_start, now),
