@@ -16,11 +16,16 @@ What is usual (``kpis.usual_weeks``: the same window 1…``WEEKS`` weeks back):
   holiday, a storm or a feed's delay that moves the whole city moves what each
   district is expected to hold, so a district flags only what is its own (the
   city's cell says the rest), and its own burst does not raise its expectation;
-- a mean: the median of the past weeks' means, with their spread (never less than
-  ``LEAST_SPREAD`` of it: past weeks alike to the decimal would flag noise).
+- a city's mean: the median of the past weeks' means; a district's, its usual
+  ratio to the city's mean, times the city's mean now (a smog episode is the
+  city's finding, not 25 districts'). The spread is the largest of the weeks'
+  spread and of how each hour of the span varied across the weeks (a few weeks
+  of one reading an hour say little alone), never less than ``LEAST_SPREAD``.
 
 A cell is flagged only beyond every past week (above the highest, or below the
-lowest): what one of them held is not news, however few weeks there are.
+lowest): what one of them held is not news, however few weeks there are. A count
+must also stand ``LEAST_EXCESS`` records above the busiest week, and a mean must
+have moved by ``LEAST_CHANGE``: smaller moves are noise to a wall.
 
 How surprising (``score``): minus the decimal logarithm of the chance of a count at
 least as far from usual (a negative binomial: Poisson's chance, widened by the
