@@ -130,6 +130,7 @@ CALLBACK_ROLES = {
     "web.shell.data_health": Role.PUBLIC,
     "pages.overview.refresh": Role.VIEWER,
     "pages.overview.explain_score": Role.VIEWER,
+    "pages.overview.refresh_unusual": Role.VIEWER,
     "pages.overview.open_district": Role.VIEWER,
     "pages._domain.apply_filters": Role.VIEWER,
     "pages._domain.refresh": Role.VIEWER,
