@@ -208,10 +208,8 @@ def weeks_with_data(
             found[name] = ()
             continue
         held = past.values[i]  # (weeks, hours[, count and sum])
-        per_week = held.reshape(held.shape[0], -1)
-        if held.ndim == 3:  # a series: its readings' count
-            per_week = held[..., 0]
-        totals = per_week.sum(axis=1)
+        per_hour = held[..., 0] if held.ndim == 3 else held  # a series: its count
+        totals = per_hour.sum(axis=1)
         # a quarter of the fullest week at least: a few old records re-sent (an
         # update of a complaint opened weeks ago) do not make a week of history
         enough = max(totals.max() * LEAST_WEEK_SHARE, 1e-9)
