@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,9 +155,11 @@ def serving(
     *,
     workers: int = 2,
     port: int = 0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """The wall served by gunicorn with ``workers`` workers. The whole process
-    group is stopped on the way out, whatever happened."""
+    """The wall served by gunicorn with ``workers`` workers (``env`` added to
+    its environment). The whole process group is stopped on the way out,
+    whatever happened."""
     port = port or free_port()
     command = [sys.executable, "-m", "citywall.cli", "serve", "--no-ingest"]
     command += ["--workers", str(workers), "--port", str(port)]
@@ -165,7 +167,7 @@ def serving(
         server = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=server_env(database_url, profile_path, redis_url),
+            env=server_env(database_url, profile_path, redis_url) | (env or {}),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group: the workers go with it
@@ -592,6 +594,7 @@ class Sample:
 def _client(
     url: str,
     request: Request,
+    session: requests.Session,
     start: float,
     stop: float,
     every: float,
@@ -599,7 +602,7 @@ def _client(
     out: list[Sample],
 ) -> None:
     """Tick at ``start``, then ``every`` seconds after each answer, until ``stop``."""
-    with signed_in() as session:
+    with session:
         n, next_at = 0, start
         while next_at < stop and not abort.wait(max(0.0, next_at - time.monotonic())):
             n += 1
@@ -618,13 +621,18 @@ def _client(
             next_at = time.monotonic() + every
 
 
-def warm_up(url: str, requests_: list[Request], workers: int) -> None:
+def warm_up(
+    url: str,
+    requests_: list[Request],
+    workers: int,
+    new_session: Callable[[], requests.Session] = signed_in,
+) -> None:
     """Each distinct page's refresh once per worker, in parallel so that every
     worker gets some; any failure stops the run before it starts."""
     distinct = list({r.path: r for r in requests_}.values())
 
     def one(request: Request) -> str | None:
-        with signed_in() as session:
+        with new_session() as session:
             return answer_error(
                 post(session, url, request.body(1), FIRST_TIMEOUT), request
             )
@@ -636,10 +644,16 @@ def warm_up(url: str, requests_: list[Request], workers: int) -> None:
 
 
 def run_clients(
-    url: str, requests_: list[Request], every: float, seconds: float
+    url: str,
+    requests_: list[Request],
+    every: float,
+    seconds: float,
+    sessions: list[requests.Session] | None = None,
 ) -> list[Sample]:
     """Every client on its own thread for ``seconds`` (answers still on their way
-    then are waited for, at most ``TIMEOUT``)."""
+    then are waited for, at most ``TIMEOUT``), each with its session of
+    ``sessions`` (by default one signed in through the proxy's headers)."""
+    sessions = sessions or [signed_in() for _ in requests_]
     abort = threading.Event()
     begin = time.monotonic() + 0.5  # time for every thread to be up
     offsets = staggered([(r.kind, r.path) for r in requests_], every)
@@ -647,11 +661,13 @@ def run_clients(
     threads = [
         threading.Thread(
             target=_client,
-            args=(url, r, begin + o, begin + seconds, every, abort, out),
+            args=(url, r, session, begin + o, begin + seconds, every, abort, out),
             name=f"{r.kind}-{i}",
             daemon=True,
         )
-        for i, (r, o, out) in enumerate(zip(requests_, offsets, results))
+        for i, (r, session, o, out) in enumerate(
+            zip(requests_, sessions, offsets, results)
+        )
     ]
     try:
         for thread in threads:
@@ -707,9 +723,16 @@ def log_by_kind(samples: list[Sample]) -> None:
         )
 
 
-def plan(url: str, profile_path: str, walls: int, staff: int) -> list[Request]:
-    """One request per client, read from the running app."""
-    with signed_in() as session:
+def plan(
+    url: str,
+    profile_path: str,
+    walls: int,
+    staff: int,
+    session: requests.Session | None = None,
+) -> list[Request]:
+    """One request per client, read from the running app (as ``session``'s user:
+    by default one the proxy's headers sign in)."""
+    with session or signed_in() as session:
         app = App(url, session)
         return [
             app.refresh(kind, path)
@@ -757,16 +780,23 @@ def run_load(
     return summarise(samples, **shape)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+def client_options(
+    parser: argparse.ArgumentParser, *, walls: int, staff: int, seconds: float
+) -> None:
+    """The options of a run of clients against a served store."""
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--profile", required=True, help="the city profile (TOML)")
     parser.add_argument("--redis-url", required=True, help="the shared cache")
-    parser.add_argument("--walls", type=int, default=50)
-    parser.add_argument("--staff", type=int, default=100)
+    parser.add_argument("--walls", type=int, default=walls)
+    parser.add_argument("--staff", type=int, default=staff)
     parser.add_argument("--every", type=float, default=5.0, help="seconds")
-    parser.add_argument("--seconds", type=float, default=60.0, help="of load")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=seconds, help="of load")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    client_options(parser, walls=50, staff=100, seconds=60.0)
     parser.add_argument("--port", type=int, default=0, help="0: a free one")
     args = parser.parse_args(argv)
     # `timeout` or a CI job stops us with SIGTERM: unwind, so the server goes too

@@ -77,6 +77,7 @@ class Settings:
     browser: bool
     fresh: bool
     indicators: int = 0  # a wall declaring this many, timed too (0: not)
+    scale_seconds: float = 0.0  # of two instances behind nginx (0: not run)
 
 
 def ms(x: float) -> str:
@@ -344,6 +345,17 @@ def run(s: Settings) -> tuple[list[Figure], dict]:
     load = run_load(year_url, str(s.profile_path), s.redis_url, seconds=s.load_seconds)
     log.info(load.line())
     raw["load"] = asdict(load)
+    if s.postgres_url and s.scale_seconds > 0:
+        from bench.scale import run_scale
+
+        scale = run_scale(
+            year_urls["postgresql"],
+            str(s.profile_path),
+            s.redis_url,
+            seconds=s.scale_seconds,
+        )
+        log.info("\n".join(scale.lines()))
+        raw["scale"] = asdict(scale)
     if s.soak_minutes > 0:
         raw["soak"] = soak_figures(sample_url, s, profile, sample_info)
     if s.browser:
@@ -444,6 +456,8 @@ def figures(raw: dict) -> list[Figure]:
             met=load["p95_ms"] <= 200 and load["errors"] == 0,
         )
     )
+    if raw.get("scale"):
+        rows.extend(scale_rows(raw["scale"]))
     if raw.get("soak"):
         rows.extend(soak_rows(raw["soak"]))
     soaked = raw["soak"]["wall_seconds"] if raw.get("soak") else 0.0
@@ -463,6 +477,39 @@ def figures(raw: dict) -> list[Figure]:
             met=raw["seconds"] < 1800,
         )
     )
+    return rows
+
+
+def scale_rows(scale: dict) -> list[Figure]:
+    """Two instances behind nginx, and the same load as one of them is killed."""
+    shape = (
+        f"{scale['walls']} wall screens + {scale['staff']} staff sessions every "
+        f"{scale['every_seconds']:g} s through nginx, {scale['instances']} instances "
+        f"× {scale['workers']} workers, one PostgreSQL (the full year), one Redis"
+    )
+    rows = [
+        Figure(
+            f"Scale: {shape}",
+            "p95 ≤ 200 ms, no error",
+            f"p95 {ms(scale['p95_ms'])} (p50 {ms(scale['p50_ms'])}, p99 "
+            f"{ms(scale['p99_ms'])}), {scale['requests']:,} requests, "
+            f"{scale['errors']} errors; {scale['share_a']:.0%} answered by A",
+            met=scale["p95_ms"] <= 200 and scale["errors"] == 0,
+        )
+    ]
+    if scale["killed_after_s"]:
+        rows.append(
+            Figure(
+                f"Scale: the same, instance A killed (SIGKILL, every process) "
+                f"after {scale['killed_after_s']:g} s; B alone from then on",
+                "no error",
+                f"{scale['after_errors']} errors in {scale['after_requests']:,} "
+                f"requests, recovered in {scale['recovered_s']:.1f} s; p95 "
+                f"{ms(scale['after_p95_ms'])} (p50 {ms(scale['after_p50_ms'])}, "
+                f"max {ms(scale['after_max_ms'])})",
+                met=scale["after_errors"] == 0,
+            )
+        )
     return rows
 
 
@@ -617,6 +664,13 @@ def main(argv: list[str] | None = None) -> int:
         "minutes a store, and the first time the rollups of its filters (about 6 "
         "minutes a million events on SQLite, 10 on PostgreSQL, here)",
     )
+    parser.add_argument(
+        "--scale-seconds",
+        type=float,
+        default=120.0,
+        help="of 200 walls + 400 staff through nginx on two instances, one killed "
+        "halfway (bench/scale.py, on the PostgreSQL year); 0 to skip it",
+    )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="build the full year anew")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
@@ -635,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
         browser=not args.no_browser,
         fresh=args.fresh,
         indicators=args.indicators,
+        scale_seconds=args.scale_seconds,
     )
     rows, raw = run(settings)
     table = markdown(rows, raw)

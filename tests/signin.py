@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import requests
+
+from bench.scale import form_sign_in
 
 TEST_ADMIN = ("test-admin", "a-test-admin-password")
 
@@ -22,17 +23,7 @@ def signed_in_session(
     base_url: str, username: str, password: str, session: requests.Session | None = None
 ) -> requests.Session:
     """A requests session holding the wall's session cookie."""
-    session = session or requests.Session()
-    form = session.get(f"{base_url}/login", timeout=30)
-    token = re.search(r"name='csrf' value='([^']+)'", form.text).group(1)
-    done = session.post(
-        f"{base_url}/login",
-        data={"csrf": token, "username": username, "password": password, "next": "/"},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert done.status_code == 302, done.text
-    return session
+    return form_sign_in(session or requests.Session(), base_url, username, password)
 
 
 def browser_sign_in(driver, base_url: str, username: str, password: str) -> None:

@@ -18,6 +18,12 @@ def demo_store(tmp_path_factory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("load")
     profile_path = seoul_profile_copy(folder, backfill_days=1)
     url = f"sqlite:///{folder / 'citywall.db'}"
+    fill_with_demo(url, profile_path)
+    return url, profile_path
+
+
+def fill_with_demo(url: str, profile_path: Path) -> None:
+    """The store at ``url`` made and filled through the real ingest."""
     engine = connect(url)
     try:
         profile = load_profile(profile_path)
@@ -26,7 +32,6 @@ def demo_store(tmp_path_factory) -> tuple[str, Path]:
             assert run_until_caught_up(runner).error is None
     finally:
         engine.dispose()
-    return url, profile_path
 
 
 @pytest.fixture(scope="module")

@@ -187,3 +187,46 @@ def test_a_wall_of_many_indicators_has_rows_of_its_own():
         "Overview refresh, right after a new batch, SQLite, 60 declared indicators, "
         "full year (p95)"
     ]
+
+
+def _scale(**changes) -> dict:
+    return {
+        "walls": 200,
+        "staff": 400,
+        "every_seconds": 5.0,
+        "seconds": 120.0,
+        "instances": 2,
+        "workers": 2,
+        "killed_after_s": 60.0,
+        "requests": 7000,
+        "errors": 0,
+        "p50_ms": 20.0,
+        "p95_ms": 150.0,
+        "p99_ms": 300.0,
+        "max_ms": 900.0,
+        "share_a": 0.52,
+        "after_requests": 6800,
+        "after_errors": 0,
+        "after_p50_ms": 30.0,
+        "after_p95_ms": 250.0,
+        "after_max_ms": 2500.0,
+        "recovered_s": 0.0,
+        "error_samples": [],
+    } | changes
+
+
+def test_the_scale_rows_say_both_instances_and_the_kill():
+    rows = [r for r in run.figures(_raw(scale=_scale())) if r.what.startswith("Scale")]
+    both, killed = rows
+    assert "200 wall screens + 400 staff sessions" in both.what
+    assert "2 instances × 2 workers" in both.what
+    assert both.met and both.citywall.endswith("0 errors; 52% answered by A")
+    assert "killed (SIGKILL, every process) after 60 s" in killed.what
+    assert killed.met  # a slower survivor is said, not failed: no error is the bar
+    assert killed.citywall.startswith("0 errors in 6,800 requests, recovered in 0.0 s")
+    # slower than its target with both up, errors after the kill: both fail
+    worse = _scale(after_errors=3, recovered_s=4.2, p95_ms=250)
+    rows = [r for r in run.figures(_raw(scale=worse)) if r.what.startswith("Scale")]
+    assert [r.met for r in rows] == [False, False]
+    assert "3 errors in 6,800 requests, recovered in 4.2 s" in rows[1].citywall
+    assert not [r for r in run.figures(_raw()) if r.what.startswith("Scale")]

@@ -1,111 +1,25 @@
-"""nginx in front of the wall as a city runs it: the shipped files of
-``deploy/nginx/`` with only the instances' addresses, the port and the log's
-folder changed, run by the test as a child (no daemon, no root needed: its pid,
-logs and temporary files in the test's folder)."""
+"""nginx in front of the wall for a test (see ``bench.front``): a machine
+without nginx skips the test, or fails it in CI, where `make test` installs it."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, in_ci
-
-SHIPPED = PROJECT_ROOT / "deploy" / "nginx"
-START_SECONDS = 10.0
-
-
-def nginx_binary() -> str:
-    """Debian's nginx, which `make test` installs (tools/install-browser.sh)."""
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None
-    )
-    if found is None:
-        reason = "nginx is not installed: run `make test`, which installs it"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
-
-
-def site_config(port: int, instances: tuple[int, int], logs: Path) -> str:
-    """``citywall.conf`` for two instances on this machine, nginx on ``port``."""
-    text = (SHIPPED / "citywall.conf").read_text(encoding="utf-8")
-    changes = [
-        ("server citywall-a:8050", f"server 127.0.0.1:{instances[0]}"),
-        ("server citywall-b:8050", f"server 127.0.0.1:{instances[1]}"),
-        ("    listen 80;", f"    listen 127.0.0.1:{port};"),  # the first: not TLS's
-        ("/var/log/nginx/", f"{logs}/"),
-    ]
-    for shipped, here in changes:
-        assert shipped in text, f"deploy/nginx/citywall.conf has no {shipped!r}"
-        text = text.replace(shipped, here, 1)
-    return text
-
-
-def main_config(folder: Path) -> str:
-    """What Debian's /etc/nginx/nginx.conf gives the site, in ``folder``."""
-    # nginx started as root hands its workers to "nobody", who could not write
-    # the buffers' temporary files in the test's folder
-    user = "user root root;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return (
-        f"daemon off;\n{user}worker_processes 1;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} warn;\n"
-        "events { worker_connections 512; }\n"
-        f"http {{\n{temp}\n    include conf.d/citywall.conf;\n}}\n"
-    )
+from bench.front import nginx_binary, nginx_front
+from tests.conftest import in_ci
 
 
 @contextmanager
 def front(folder: Path, port: int, instances: tuple[int, int]) -> Iterator[Path]:
-    """nginx on ``port`` in front of the instances on ``instances``; yields its
-    access log (each line names the instance that answered: ``upstream=``)."""
-    binary = nginx_binary()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conf.d").mkdir(exist_ok=True)
-    (folder / "snippets").mkdir(exist_ok=True)
-    shutil.copy(SHIPPED / "citywall-proxy.conf", folder / "snippets")
-    (folder / "conf.d" / "citywall.conf").write_text(
-        site_config(port, instances, folder), encoding="utf-8"
-    )
-    (folder / "nginx.conf").write_text(main_config(folder), encoding="utf-8")
-    args = [binary, "-p", f"{folder}/", "-e", str(folder / "error.log")]
-    args += ["-c", str(folder / "nginx.conf")]
-    checked = subprocess.run([*args, "-t"], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
-    server = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_for_port(port, server)
-        yield folder / "citywall-access.log"
-    finally:
-        server.send_signal(signal.SIGQUIT)  # a graceful stop, as the service's
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
-
-
-def _wait_for_port(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"nginx stopped at start: {server.stderr.read()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nginx did not listen on {port} within {START_SECONDS:.0f} s")
+    """nginx on ``port`` in front of ``instances``; yields its access log."""
+    if nginx_binary() is None:
+        reason = "nginx is not installed: run `make test`, which installs it"
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with nginx_front(folder, port, instances) as log:
+        yield log
