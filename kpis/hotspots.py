@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select, union_all
 
 from city.indicators import HotspotView
 from kpis.rollup_queries import ALL_DISTRICTS, Memo, no_memo
@@ -45,32 +45,52 @@ def hotspots_now(
     """Each hotspot with a reading of the level series in the fresh window."""
     since = now - timedelta(minutes=view.fresh_minutes)
     people = (
-        {p: v for p, (v, _, _) in _newest(conn, view.curve[-1], since, now).items()}
+        {
+            p: r.value
+            for p, r in newest_readings(conn, view.curve[-1], since, now).items()
+        }
         if view.curve
         else {}
     )
     return {
-        place: HotspotNow(place, round(value), category, at, people.get(place))
-        for place, (value, category, at) in _newest(
-            conn, view.level, since, now
-        ).items()
+        place: HotspotNow(place, round(r.value), r.category, r.at, people.get(place))
+        for place, r in newest_readings(conn, view.level, since, now).items()
     }
 
 
-def _newest(
-    conn: Connection, series: str, start: datetime, end: datetime
-) -> dict[str, tuple[float, str | None, datetime]]:
-    """Each place's newest reading of ``series`` in (start, end]: (value,
-    category, time); of two sources at one place and time, the higher."""
+@dataclass(frozen=True)
+class Reading:
+    at: datetime
+    value: float
+    category: str | None
+    district: str | None
+
+
+def newest_readings(
+    conn: Connection,
+    series: str,
+    start: datetime,
+    end: datetime,
+    categories: tuple[str, ...] | None = None,
+) -> dict[str, Reading]:
+    """Each place's newest reading of ``series`` in (start, end] (of
+    ``categories`` only, unless None); of two sources at one place and time, the
+    higher. One index range of the window, kept whole in Python: a grouped join
+    back to the table made SQLite walk every reading the series ever had."""
     m = measurements.c
-    found: dict[str, tuple[float, str | None, datetime]] = {}
+    found: dict[str, Reading] = {}
     rows = conn.execute(
-        select(m.place, m.value, m.category, m.observed_at)
-        .where(m.series == series, m.observed_at > start, m.observed_at <= end)
-        .order_by(m.observed_at, m.value)
+        select(m.place, m.observed_at, m.value, m.category, m.district_code).where(
+            m.series == series,
+            m.observed_at > start,
+            m.observed_at <= end,
+            *categories_in(categories),
+        )
     )
-    for place, value, category, at in rows:
-        found[place] = (value, category, at)  # time order: the newest stays
+    for place, at, value, category, district in rows:
+        kept = found.get(place)
+        if kept is None or (at, value) > (kept.at, kept.value):
+            found[place] = Reading(at, value, category, district)
     return found
 
 
@@ -126,36 +146,13 @@ class PlacesAtLeast:
     citywide_rows: bool = False
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
-        m = measurements.c
-        # of two readings at a place's newest time (two sources), the higher
-        newest = (
-            select(m.place, func.max(m.observed_at).label("at"))
-            .where(
-                m.series == self.series,
-                m.observed_at > self.start,
-                m.observed_at <= self.end,
-                *categories_in(self.categories),
-            )
-            .group_by(m.place)
-            .subquery()
+        newest = newest_readings(
+            conn, self.series, self.start, self.end, self.categories
         )
-        district = func.coalesce(m.district_code, NO_DISTRICT)
-        at_least = (
-            select(district, func.count(func.distinct(m.place)))
-            .select_from(
-                measurements.join(
-                    newest,
-                    and_(m.place == newest.c.place, m.observed_at == newest.c.at),
-                )
-            )
-            .where(
-                m.series == self.series,
-                m.value >= self.at_least,
-                *categories_in(self.categories),
-            )
-            .group_by(district)
-        )
-        rows = dict(conn.execute(at_least).all())
+        rows: dict[str, int] = defaultdict(int)
+        for reading in newest.values():
+            if reading.value >= self.at_least:
+                rows[reading.district or NO_DISTRICT] += 1
         if scope == ALL_DISTRICTS:
             return {d: n for d, n in rows.items() if d != NO_DISTRICT}
         if scope is not None:
@@ -241,36 +238,18 @@ class AboveUsual:
             lambda: usual_by_place(conn, self.series, hour_of(self.end), self.weeks),
         )
         best: dict[str, float] = {}
-        for place, (value, district) in self._newest(conn).items():
+        newest = newest_readings(conn, self.series, self.start, self.end)
+        for place, reading in newest.items():
             mean = usual.get(place, 0.0)
             if mean <= 0:
                 continue
-            key = district or NO_DISTRICT
-            best[key] = max(best.get(key, 0.0), value / mean)
+            key = reading.district or NO_DISTRICT
+            best[key] = max(best.get(key, 0.0), reading.value / mean)
         if scope == ALL_DISTRICTS:
             return {d: v for d, v in best.items() if d != NO_DISTRICT}
         if scope is not None:
             return best.get(scope)
         return max(best.values(), default=None)
-
-    def _newest(self, conn: Connection) -> dict[str, tuple[float, str | None]]:
-        """Each place's newest reading in (start, end] and its district; of two
-        sources at one place and time, the higher."""
-        m = measurements.c
-        newest: dict[str, tuple[datetime, float, str | None]] = {}
-        for place, at, value, district in conn.execute(
-            select(m.place, m.observed_at, m.value, m.district_code).where(
-                m.series == self.series,
-                m.observed_at > self.start,
-                m.observed_at <= self.end,
-            )
-        ):
-            kept = newest.get(place)
-            if kept is None or (at, value) > kept[:2]:
-                newest[place] = (at, value, district)
-        return {
-            place: (value, district) for place, (_, value, district) in newest.items()
-        }
 
 
 def usual_by_place(
@@ -279,17 +258,18 @@ def usual_by_place(
     """Each place's mean reading of ``series`` in ``hour`` on the same weekday of
     the ``weeks`` weeks before (one number a place: small enough to share)."""
     m = measurements.c
-    hours = [hour - k * WEEK for k in range(1, weeks + 1)]
-    return {
-        place: float(mean)
-        for place, mean in conn.execute(
-            select(m.place, func.avg(m.value))
-            .where(
-                m.series == series,
-                or_(
-                    *(and_(m.observed_at >= h, m.observed_at < h + HOUR) for h in hours)
-                ),
-            )
+    # one index range a week, put together (an OR of the ranges made SQLite walk
+    # the whole series)
+    weeks_hours = union_all(
+        *(
+            select(m.place, func.sum(m.value), func.count())
+            .where(m.series == series, m.observed_at >= h, m.observed_at < h + HOUR)
             .group_by(m.place)
+            for h in (hour - k * WEEK for k in range(1, weeks + 1))
         )
-    }
+    )
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for place, total, n in conn.execute(weeks_hours):
+        sums[place][0] += total
+        sums[place][1] += n
+    return {place: total / n for place, (total, n) in sums.items()}
