@@ -592,6 +592,7 @@ def serve_command(args: argparse.Namespace) -> int:
             server.secret_key = key
             return server
 
+    engine.dispose()  # the master reads the store no more; each worker opens its own
     Wall().run()
     return 0
 

@@ -3,6 +3,8 @@ the ingest writes."""
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -36,9 +38,9 @@ def connect(url: str) -> Engine:
     url = with_driver(url)
     parsed = _parsed(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _not_shared_across_fork(_sqlite_engine(url))
     try:
-        return _server_engine(url)
+        return _not_shared_across_fork(_server_engine(url))
     except (NoSuchModuleError, ImportError) as exc:  # a driver not installed
         raise StoreSetupError(
             f"the database URL (CITYWALL_DATABASE_URL) {shown_url(url)} names a "
@@ -46,6 +48,23 @@ def connect(url: str) -> Engine:
             f"{EXAMPLE_URL} "
             "(psycopg 3), or leave it empty for SQLite in the data folder"
         ) from exc
+
+
+def _not_shared_across_fork(engine: Engine) -> Engine:
+    """A process forked from this one (gunicorn's workers, forked from a master
+    that has used the store) starts with an empty pool: two processes talking
+    on one inherited connection garble it for both (psycopg's "can't change
+    'autocommit' now", reads answered with the other's rows). The parent's
+    connections are left open for the parent (``close=False``)."""
+    kept = weakref.ref(engine)  # the hook must not keep every engine alive
+
+    def forget_parents_connections() -> None:
+        engine = kept()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget_parents_connections)
+    return engine
 
 
 def shown_url(url: str | URL) -> str:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, inspect
 
 from store import connect, schema
-from tests.conftest import service_url, store_at_head
+from tests.conftest import service_url, store_at_head, store_on
 
 
 def mode(path) -> int:
@@ -88,3 +88,38 @@ def test_postgresql_connections_never_compile_plans():
             assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_forked_process_opens_its_own_connections(backend, tmp_path):
+    """gunicorn forks its workers from a master that has used the store: a
+    worker that took over the master's pooled connection would share its socket
+    (or SQLite handle) with its siblings. The child connects anew."""
+    with store_on(backend, tmp_path) as url:
+        engine = connect(url)
+        try:
+            parent = _connection_identity(engine)
+            assert _connection_identity(engine) == parent  # the pool keeps it
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: report and leave at once, whatever happens
+                try:
+                    os.write(write, repr(_connection_identity(engine)).encode())
+                finally:
+                    os._exit(0)
+            os.close(write)
+            with os.fdopen(read) as answer:
+                child = answer.read()
+            os.waitpid(pid, 0)
+            assert parent == os.getpid()
+            assert child == repr(pid)  # a connection of its own
+            # and the parent's own connection still works
+            assert _connection_identity(engine) == parent
+        finally:
+            engine.dispose()
+
+
+def _connection_identity(engine) -> int:
+    """The process that opened the connection the pool hands out."""
+    with engine.connect() as conn:
+        return conn.connection.info.setdefault("opened_by", os.getpid())
