@@ -9,8 +9,9 @@ a batch.
 
 Here a kept thread waits until no request is being answered and no render is
 being made aside, then walks everything once, and freezes what survives (Python's
-``gc.freeze``): the passes Python still starts by itself walk only what was made
-since, a few milliseconds. Before each of its own passes the thread unfreezes
+``gc.freeze``); what each request or render leaves is frozen as it ends. The
+passes Python still starts by itself walk only what the work in hand made, a few
+milliseconds. Before each of its own passes the thread unfreezes
 everything, so cycles that were frozen and have since been let go are found too:
 nothing leaks. A worker that is never idle still gets a pass every
 ``at_most_every`` seconds, as before, only at a moment it did not choose.
@@ -67,6 +68,13 @@ class IdleCollector:
         with self._lock:
             self._busy = max(0, self._busy - 1)
             self._last_work = time.monotonic()
+        # what the work left behind is frozen at once (a constant-time splice of
+        # the collector's lists): a worker that is never idle long enough for a
+        # pass, under steady load or a run of batches, would otherwise have its
+        # own full passes walk everything made since the last one, up to 100 ms
+        # in the middle of a refresh. The cycles among it are found by the next
+        # pass here, which unfreezes first.
+        gc.freeze()
 
     @contextmanager
     def working(self) -> Iterator[None]:

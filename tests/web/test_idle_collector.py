@@ -86,6 +86,31 @@ def test_a_cycle_frozen_then_let_go_is_found_by_the_next_pass(collectors):
     assert gone() is None
 
 
+def test_what_a_piece_of_work_leaves_is_frozen_as_it_ends(collectors):
+    """Under steady load no pass comes for a while: Python's own full passes then
+    walk only what the work in hand made, not everything since the last pass."""
+    collector = collectors(quiet=60, every=60, at_most_every=60)  # no pass here
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+    with collector.working():
+        kept = [Node() for _ in range(1000)]  # objects the work leaves alive
+        assert gc.get_freeze_count() == before  # not while it runs
+    assert gc.get_freeze_count() >= before + len(kept)
+    assert collector.passes == 0
+    gc.disable()  # no pass of Python's own between the lines below
+    try:
+        left = Node()
+        left.me = left  # a cycle let go by the work, frozen with the rest
+        gone = weakref.ref(left)
+        with collector.working():
+            del left
+        assert gone() is not None
+    finally:
+        gc.enable()
+    collector.collect()  # the next pass, idle or overdue, finds it
+    assert gone() is None
+
+
 def test_a_worker_s_requests_count_as_work_even_when_they_fail(collectors):
     app = flask.Flask(__name__)
     answering = threading.Event()
