@@ -286,6 +286,9 @@ def run_scale(
             killer.cancel()
         if any(s.error for s in samples):
             log.warning("B's output:\n%s", instances[1].tail())
+            log.warning(
+                "nginx's errors:\n%s", _tail(Path(folder) / "nginx" / "error.log")
+            )
         log_by_kind(samples)
         return summarise(
             samples,
@@ -298,6 +301,21 @@ def run_scale(
             instances=2,
             workers=workers,
         )
+
+
+def _tail(path: Path) -> str:
+    """nginx's error log summed up: each kind of error, how often, its first line."""
+    if not path.exists():
+        return "(none)"
+    kinds: dict[str, list] = {}
+    for line in path.read_text(errors="replace").splitlines():
+        found = re.search(r"\[(\w+)\] \d+#\d+: (?:\*\d+ )?(.*?)(?:, client:|$)", line)
+        if found:
+            kind = re.sub(r"\d+", "N", f"[{found.group(1)}] {found.group(2)}")
+            kinds.setdefault(kind, [0, line])[0] += 1
+    return "\n".join(
+        f"{n} × {kind}\n    first: {first}" for kind, (n, first) in kinds.items()
+    )
 
 
 def instance_env(folder: Path, name: str) -> dict[str, str]:

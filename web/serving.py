@@ -61,6 +61,9 @@ def worker_exited(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+KEEPALIVE_SECONDS = 75
+
+
 def gunicorn_settings() -> dict[str, Any]:
     """The settings ``citywall serve`` gives gunicorn for logs and metrics."""
     prepare_multiprocess_metrics()
@@ -70,6 +73,12 @@ def gunicorn_settings() -> dict[str, Any]:
         "child_exit": worker_exited,
         "worker_class": "gthread",
         "threads": THREADS,
+        # longer than a front's idle connections live (nginx's upstream
+        # keepalive_timeout, 60 s in deploy/nginx): the front always closes first.
+        # gunicorn's 2 s closed connections nginx was about to reuse, the request
+        # on them was reset, and nginx took this instance out of service for its
+        # fail_timeout (with both out, walls saw 502s)
+        "keepalive": KEEPALIVE_SECONDS,
         # gunicorn's control socket is one path per user ($XDG_RUNTIME_DIR or
         # ~/.gunicorn/gunicorn.ctl): every wall on the machine would share it, and
         # CityWall never uses it

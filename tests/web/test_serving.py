@@ -3,6 +3,7 @@ keep their answers within a second while slow clients trickle their requests."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import requests
 
 from tests.citywall.test_cli import citywall, serving, small_city  # noqa: F401
+from tests.conftest import PROJECT_ROOT
+from web.serving import gunicorn_settings
 
 SLOW_SECONDS = 8.0
 
@@ -231,3 +234,13 @@ def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_full_passes():
     finally:
         idle_collector.stop_collecting_while_idle()
         gc.unfreeze()
+
+
+def test_an_instance_keeps_idle_connections_longer_than_the_shipped_front():
+    """nginx must close an idle upstream connection before gunicorn does: the
+    other way round, a request sent on it as gunicorn closes it is reset, and
+    nginx (max_fails=1) takes the instance out of service for its fail_timeout."""
+    shipped = (PROJECT_ROOT / "deploy" / "nginx" / "citywall.conf").read_text()
+    upstream = shipped.split("upstream citywall {", 1)[1].split("}", 1)[0]
+    front = int(re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, re.M).group(1))
+    assert gunicorn_settings()["keepalive"] > front
