@@ -30,6 +30,17 @@ def refresh_id(page: str) -> dict[str, str]:
     return {"type": "refresh", "page": page}
 
 
+def refresh_timer(page: str, seconds: float, live: bool = True) -> dcc.Interval:
+    """A page's refresh timer; stopped for good on a page shown at a past moment
+    (``max_intervals=0``: the watchdog below turns ``disabled`` off again)."""
+    return dcc.Interval(
+        id=refresh_id(page),
+        interval=seconds * 1000,
+        disabled=not live,
+        max_intervals=-1 if live else 0,
+    )
+
+
 def page_shell(
     build: str = "", check_seconds: float = 30, health_seconds: float = 10
 ) -> html.Div:

@@ -149,6 +149,10 @@ def _page_services() -> page_services.Services:
                 signing_key(current_app), scope, kpi, district
             )
         ),
+        kpis_at=runtime.kpi_service_at,
+        rendered_at=lambda at, name, build: runtime.render_cache_at(at).rendered(
+            name, build
+        ),
     )
 
 

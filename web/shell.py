@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import current
 from components.freshness import delay_banner
 from components.shell import add_shell_callbacks, chromeless, header, page_shell
+from pages._moment import asked_moment, at_in, at_moment
 from web import runtime
 
 
@@ -57,6 +58,11 @@ def draw_header(pathname: str | None, search: str | None):
     profile = runtime.profile()
     lang = profile.language_of(search)
     caller = current.identity()
+    with at_moment(asked_moment(at_in(search))):  # its links keep a past moment
+        return _header(profile, lang, pathname, search, caller)
+
+
+def _header(profile, lang: str, pathname: str | None, search: str | None, caller):
     return (
         header(
             profile,

@@ -1,0 +1,260 @@
+"""``?at=`` on the overview and the kiosk (``pages._moment``): the page as it was
+then — the banner in the viewer's language with a way back to live, no refresh,
+the stage and the alerts of then, links that keep the moment — and live again,
+saying why, for a moment that cannot be shown. Asked through the real app's
+page router, as the browser asks, signed in by role.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+from plotly.utils import PlotlyJSONEncoder
+
+from access.roles import Role
+from city import i18n
+from city.i18n import t
+from city.records import Event
+from components.moment_banner import moment_banner
+from store import stages, writes
+from tests.web.test_access import (  # noqa: F401 - the app, on a demo store
+    _body,
+    _router_body,
+    _server_callbacks,
+    client_as,
+    wall,
+)
+
+TITLE = "Typhoon landfall (moment test)"
+
+
+@pytest.fixture(scope="module")
+def moment(wall):  # noqa: F811
+    """A moment three hours ago, local, to the minute: a Severe, Immediate alert
+    in force then (expired since) and stage 4 logged for its hour."""
+    from web import runtime
+
+    zone = runtime.profile().timezone
+    local = (datetime.now(UTC) - timedelta(hours=3)).astimezone(zone)
+    local = local.replace(second=0, microsecond=0)
+    at = local.astimezone(UTC)
+    alert = Event(
+        "moment-test",
+        "disaster",
+        "typhoon",
+        at - timedelta(minutes=40),
+        title=TITLE,
+        severity="Severe",
+        expires_at=at + timedelta(minutes=40),
+        attrs={"urgency": "Immediate"},
+    )
+    engine = runtime.engine()
+    with engine.begin() as conn:
+        writes.upsert_events(conn, "moment-test", [alert], at)
+        stages.log_change(conn, 4, False, TITLE, at - timedelta(minutes=39))
+        stages.log_change(conn, 1, False, "no rule matches", at + timedelta(minutes=41))
+    return local.strftime("%Y-%m-%dT%H:%M"), at
+
+
+def drawn(client, path: str, search: str = "") -> dict:
+    answer = client.post("/_dash-update-component", json=_router_body(path, search))
+    assert answer.status_code == 200, answer.text[:300]
+    assert "Traceback" not in answer.text
+    return answer.get_json()["response"]["_pages_content"]["children"]
+
+
+def components(tree) -> list[dict]:
+    """Every component in a layout's JSON, depth first."""
+    found = []
+    if isinstance(tree, dict):
+        if "props" in tree:
+            found.append(tree)
+        for value in tree.values():
+            found += components(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            found += components(value)
+    return found
+
+
+def with_class(tree, name: str) -> list[dict]:
+    return [
+        c
+        for c in components(tree)
+        if name in (c["props"].get("className") or "").split()
+    ]
+
+
+def by_id(tree, id_) -> dict:
+    (found,) = [c for c in components(tree) if c["props"].get("id") == id_]
+    return found
+
+
+def text(tree) -> str:
+    return json.dumps(tree, ensure_ascii=False, cls=PlotlyJSONEncoder)
+
+
+def refresh_timer(tree, page: str) -> dict:
+    return by_id(tree, {"type": "refresh", "page": page})["props"]
+
+
+def test_the_overview_at_a_past_moment_says_so_and_holds_still(wall, moment):  # noqa: F811
+    at_text, at = moment
+    viewer = client_as(wall, Role.VIEWER)
+    past = drawn(viewer, "/", f"?at={at_text}&lang=en")
+    (banner,) = with_class(past, "moment-banner")
+    from web import runtime
+
+    when = i18n.day_and_clock(at, runtime.profile().timezone, "en")
+    assert t("en", "moment.as_of", time=when) in text(banner)
+    (back,) = with_class(banner, "moment-live")
+    assert "at=" not in back["props"]["href"] and "lang=en" in back["props"]["href"]
+    for page in ("overview", "unusual"):
+        timer = refresh_timer(past, page)
+        assert timer["disabled"] is True and timer["max_intervals"] == 0
+    live = drawn(viewer, "/", "?lang=en")
+    assert with_class(live, "moment-banner") == []
+    assert refresh_timer(live, "overview")["disabled"] is False
+    assert refresh_timer(live, "overview")["max_intervals"] == -1
+
+
+def test_the_overview_at_a_past_moment_shows_the_stage_and_alerts_of_then(
+    wall,  # noqa: F811
+    moment,
+):
+    at_text, _ = moment
+    viewer = client_as(wall, Role.VIEWER)
+    past = drawn(viewer, "/", f"?at={at_text}&lang=en")
+    stage_4 = t("en", "stage.level", level=4, of=5)
+    assert stage_4 in text(by_id(past, "stage-banner"))
+    assert TITLE in text(by_id(past, "alert-ticker"))
+    assert "disaster-layout" in by_id(past, "overview")["props"]["className"]
+    live = drawn(viewer, "/", "?lang=en")
+    # expired since (the live stage is the demo's alerts' now: not asserted)
+    assert TITLE not in text(by_id(live, "alert-ticker"))
+
+
+def test_the_links_of_a_past_moment_keep_it_and_the_downloads_do_not(
+    wall,  # noqa: F811
+    moment,
+):
+    at_text, _ = moment
+    past = drawn(client_as(wall, Role.STAFF), "/", f"?at={at_text}")
+    (back,) = with_class(past, "moment-live")
+    links = [
+        c["props"]["href"]
+        for c in components(past)
+        if isinstance(c["props"].get("href"), str) and c is not back
+    ]
+    pages = [h for h in links if not h.startswith("/csv/")]
+    downloads = [h for h in links if h.startswith("/csv/")]
+    assert len(pages) > 5 and downloads
+    kept = f"at={quote(at_text)}"
+    assert [h for h in pages if kept not in h] == []
+    assert [h for h in downloads if "at=" in h] == []
+
+
+def test_the_header_links_keep_the_moment(wall, moment):  # noqa: F811
+    at_text, _ = moment
+    entry = _server_callbacks(wall)["web.shell.draw_header"]
+    body = _body(entry, {"nav": None})
+    body["inputs"] = [
+        {"id": "nav", "property": "pathname", "value": "/"},
+        {"id": "nav", "property": "search", "value": f"?at={at_text}"},
+    ]
+    answer = client_as(wall, Role.VIEWER).post("/_dash-update-component", json=body)
+    header = answer.get_json()["response"]["shell-header"]["children"]
+    hrefs = [
+        c["props"]["href"]
+        for c in components(header)
+        if "href" in c["props"] and not c["props"]["href"].endswith("logout")
+    ]
+    assert len(hrefs) > 3
+    assert [h for h in hrefs if f"at={quote(at_text)}" not in h] == []
+
+
+def test_the_overview_refresh_asked_at_a_moment_answers_for_it(wall, moment):  # noqa: F811
+    """The map's metric changed at a past moment: its refresh is the moment's."""
+    at_text, _ = moment
+    entry = _server_callbacks(wall)["pages.overview.refresh"]
+    values = {"map-metric": "complaints_open", "nav": f"?at={at_text}"}
+    body = _body(entry, values)
+    answer = client_as(wall, Role.VIEWER).post("/_dash-update-component", json=body)
+    assert answer.status_code == 200
+    response = answer.get_json()["response"]
+    assert TITLE in text(response["alert-ticker"])
+    live = client_as(wall, Role.VIEWER).post(
+        "/_dash-update-component", json=_body(entry, {**values, "nav": ""})
+    )
+    assert TITLE not in text(live.get_json()["response"].get("alert-ticker", ""))
+    # a callback's moment is bounded as the page's: an endless one is not a moment
+    endless = _body(entry, {**values, "nav": "?at=" + "9" * 5000})
+    answer = client_as(wall, Role.VIEWER).post("/_dash-update-component", json=endless)
+    assert answer.status_code == 200
+    assert TITLE not in text(answer.get_json()["response"].get("alert-ticker", ""))
+
+
+def test_the_kiosk_at_a_past_moment(wall, moment):  # noqa: F811
+    at_text, at = moment
+    viewer = client_as(wall, Role.VIEWER)
+    past = drawn(viewer, "/wall", f"?at={at_text}&lang=en")
+    from web import runtime
+
+    when = i18n.day_and_clock(at, runtime.profile().timezone, "en")
+    banners = with_class(past, "moment-banner")
+    assert banners
+    assert all(t("en", "moment.as_of", time=when) in text(b) for b in banners)
+    assert by_id(past, "kiosk-stage-badge")["props"]["data-level"] == "4"
+    assert TITLE in text(past)  # the disaster layout's alerts, of then
+    assert by_id(past, "kiosk-tick")["props"]["disabled"] is True
+    assert refresh_timer(past, "kiosk")["max_intervals"] == 0
+    assert by_id(past, "kiosk-clock")["props"]["children"] == when
+    live = drawn(viewer, "/wall", "?lang=en")
+    assert with_class(live, "moment-banner") == []
+    assert by_id(live, "kiosk-tick")["props"].get("disabled") is not True
+
+
+@pytest.mark.parametrize("lang", i18n.shipped_languages())
+def test_the_banner_speaks_every_language(lang):
+    at = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
+    seoul = ZoneInfo("Asia/Seoul")
+    banner = text(moment_banner(at, seoul, lang, "/?lang=" + lang))
+    when = i18n.day_and_clock(at, seoul, lang)
+    assert t(lang, "moment.as_of", time=when) in banner
+    assert t(lang, "moment.back") in banner
+    if lang != "en":
+        assert t(lang, "moment.as_of", time="x") != t("en", "moment.as_of", time="x")
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("yesterday", "bad"),
+        ("2026-02-30T02:00", "bad"),
+        ("2026-12-05T02:00<script>", "bad"),
+        ("9" * 5000, None),  # refused by the web floor's argument check: live
+        ("2999-01-01T00:00", "future"),
+        ("2001-01-01T00:00", "before_first"),
+    ],
+    ids=["words", "no-such-day", "markup", "long", "future", "before-the-store"],
+)
+def test_a_moment_that_cannot_be_shown_says_why_and_draws_live(
+    wall,  # noqa: F811
+    value,
+    problem,
+):
+    page = drawn(client_as(wall, Role.VIEWER), "/", f"?at={quote(value)}&lang=en")
+    assert with_class(page, "moment-banner") == []
+    assert refresh_timer(page, "overview")["disabled"] is False  # live
+    if problem is None:
+        assert with_class(page, "moment-problem") == []
+        return
+    (note,) = with_class(page, "moment-problem")
+    said = note["props"]["children"]
+    shown = {"value": value[:19], "time": value.replace("T", " "), "first": "\0"}
+    want = t("en", f"moment.{problem}", **shown)
+    assert said.startswith(want.split("\0")[0]) and len(said) < 300
