@@ -31,10 +31,15 @@ def refresh_id(page: str) -> dict[str, str]:
 
 
 def refresh_timer(page: str, seconds: float, live: bool = True) -> dcc.Interval:
-    """A page's refresh timer; stopped for good on a page shown at a past moment
+    """A page's refresh timer (see ``timer``)."""
+    return timer(refresh_id(page), seconds, live)
+
+
+def timer(id_: str | dict, seconds: float, live: bool = True) -> dcc.Interval:
+    """A refresh timer; stopped for good on a page shown at a past moment
     (``max_intervals=0``: the watchdog below turns ``disabled`` off again)."""
     return dcc.Interval(
-        id=refresh_id(page),
+        id=id_,
         interval=seconds * 1000,
         disabled=not live,
         max_intervals=-1 if live else 0,

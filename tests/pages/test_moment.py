@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
@@ -258,3 +259,75 @@ def test_a_moment_that_cannot_be_shown_says_why_and_draws_live(
     shown = {"value": value[:19], "time": value.replace("T", " "), "first": "\0"}
     want = t("en", f"moment.{problem}", **shown)
     assert said.startswith(want.split("\0")[0]) and len(said) < 300
+
+
+# -- the domain and district pages ---------------------------------------------------
+def test_a_domain_page_at_a_past_moment_lists_the_records_of_then(wall, moment):  # noqa: F811
+    """Staff see the records of the period up to the moment, as pandas finds
+    them in the raw rows; the page holds still and its filters keep the moment."""
+    from tests.kpis.declared_reference import read_rows
+    from web import runtime
+
+    at_text, at = moment
+    staff = client_as(wall, Role.STAFF)
+    page = drawn(staff, "/complaints", f"?at={at_text}&period=24h&lang=en")
+    assert len(with_class(page, "moment-banner")) == 1
+    timer = refresh_timer(page, "domain")
+    assert timer["disabled"] is True and timer["max_intervals"] == 0
+    rows = read_rows(runtime.engine()).events
+    then = rows[
+        (rows.domain == "complaints")
+        & (rows.occurred_at > pd.Timestamp(at - timedelta(hours=24)))
+        & (rows.occurred_at <= pd.Timestamp(at))
+    ].sort_values("occurred_at", ascending=False)
+    shown = {int(r["id"]) for r in by_id(page, "record-grid")["props"]["rowData"]}
+    assert shown and len(shown) == min(len(then), 1000)
+    assert shown <= set(then.id)
+    assert set(then.id[:990]) <= shown  # the newest, whatever the ties at the end
+    view = by_id(page, "domain-view")["props"]["data"]
+    assert view["at"] == at_text
+    # a filter changed at the moment: the new address keeps it
+    entry = _server_callbacks(wall)["pages._domain.apply_filters"]
+    body = _body(entry, {"domain-view": view, "filter-period": "7d"})
+    answer = staff.post("/_dash-update-component", json=body)
+    assert f"at={quote(at_text)}" in answer.get_json()["response"]["domain-nav"]["href"]
+    # and its refresh, asked at the moment, answers for it
+    entry = _server_callbacks(wall)["pages._domain.refresh"]
+    answer = staff.post(
+        "/_dash-update-component", json=_body(entry, {"domain-view": view})
+    )
+    refreshed = answer.get_json()["response"]["record-grid"]["rowData"]
+    assert {int(r["id"]) for r in refreshed} == shown
+    live = drawn(staff, "/complaints", "?period=24h&lang=en")
+    assert with_class(live, "moment-banner") == []
+    assert refresh_timer(live, "domain")["disabled"] is False
+
+
+def test_a_district_page_at_a_past_moment(wall, moment):  # noqa: F811
+    at_text, _ = moment
+    staff = client_as(wall, Role.STAFF)
+    page = drawn(staff, "/district/11680", f"?at={at_text}&lang=en")
+    (banner,) = with_class(page, "moment-banner")
+    (back,) = with_class(banner, "moment-live")
+    assert back["props"]["href"] == "/district/11680?lang=en"
+    timer = by_id(page, {"type": "district-refresh", "code": "11680"})["props"]
+    assert timer["disabled"] is True and timer["max_intervals"] == 0
+    (alerts,) = with_class(page, "district-alerts")
+    assert TITLE in text(alerts)  # the city-wide alert in force then
+    live = drawn(staff, "/district/11680", "?lang=en")
+    assert with_class(live, "moment-banner") == []
+    (alerts,) = with_class(live, "district-alerts")
+    assert TITLE not in text(alerts)
+    # its refresh, asked at the moment, answers for it
+    entry = _server_callbacks(wall)["pages.district.refresh"]
+    body = _body(entry, {"nav": f"?at={at_text}&lang=en"})
+    timer_id = {"type": "district-refresh", "code": "11680"}
+    body["inputs"][0]["id"] = timer_id
+    body["outputs"] = {
+        "id": {**timer_id, "type": "district-body"},
+        "property": "children",
+    }
+    body["changedPropIds"] = [json.dumps(timer_id, sort_keys=True) + ".n_intervals"]
+    answer = staff.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200
+    assert TITLE in answer.text
