@@ -25,7 +25,12 @@ def moment_banner(
         else []
     )
     return html.Div(
-        [html.Strong(t(lang, "moment.as_of", time=when)), *back],
+        [
+            html.Strong(t(lang, "moment.as_of", time=when), className="moment-when"),
+            # the store keeps a record's lifecycle times, not its every change
+            html.Span(t(lang, "moment.as_known"), className="moment-known"),
+            *back,
+        ],
         className="moment-banner",
         role="status",
     )

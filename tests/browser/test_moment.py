@@ -20,7 +20,8 @@ HEADLINE = "Typhoon warning for the Han river banks"
 BADGE_LEVEL = "return document.getElementById('kiosk-stage-badge').dataset.level"
 BANNERS = (
     "return [...document.querySelectorAll('.moment-banner')]"
-    ".filter(b => b.offsetParent !== null).map(b => b.innerText)"
+    ".filter(b => b.offsetParent !== null)"
+    ".map(b => b.querySelector('.moment-when').innerText)"
 )
 
 

@@ -227,6 +227,7 @@ def test_the_banner_speaks_every_language(lang):
     when = i18n.day_and_clock(at, seoul, lang)
     assert t(lang, "moment.as_of", time=when) in banner
     assert t(lang, "moment.back") in banner
+    assert t(lang, "moment.as_known") in banner
     if lang != "en":
         assert t(lang, "moment.as_of", time="x") != t("en", "moment.as_of", time="x")
 
