@@ -7,25 +7,25 @@ follows the viewer from page to page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import quote, unquote, urlencode
 
 import dash
 
-# what every page link drawn inside ``keeping`` carries (a past moment's ``at``)
-_KEPT: ContextVar[tuple[tuple[str, str], ...]] = ContextVar(
-    "citywall_links_keep", default=()
+# what the links drawn inside ``keeping`` carry (a past moment's ``at``), and to
+# which paths
+_KEPT: ContextVar[tuple[dict[str, str], Callable[[str], bool]] | None] = ContextVar(
+    "citywall_links_keep", default=None
 )
-# no page: a download or a server route answers for now, whatever the link says
-NOT_KEPT_UNDER = ("/csv/", "/_citywall/")
 
 
 @contextmanager
-def keeping(**params: str) -> Iterator[None]:
-    """Every page link made inside carries ``params`` (unless it names them)."""
-    token = _KEPT.set(tuple(params.items()))
+def keeping(params: dict[str, str], where: Callable[[str], bool]) -> Iterator[None]:
+    """Every link made inside to a path ``where`` accepts carries ``params``
+    (unless it names them itself)."""
+    token = _KEPT.set((params, where) if params else None)
     try:
         yield
     finally:
@@ -35,8 +35,9 @@ def keeping(**params: str) -> Iterator[None]:
 def href(path: str, lang: str | None = None, **params: str | int | None) -> str:
     """A link to ``path`` under the prefix, with ``params`` (a None drops one
     that the link would keep) and the language."""
-    if not path.startswith(NOT_KEPT_UNDER):
-        params = {**dict(_KEPT.get()), **params}
+    kept = _KEPT.get()
+    if kept is not None and kept[1](path):
+        params = {**kept[0], **params}
     query = {k: v for k, v in params.items() if v not in (None, "")}
     if lang:
         query["lang"] = lang

@@ -79,6 +79,7 @@ def register_domain_pages(profile: CityProfile) -> None:
             title=tab_titled(lambda lang, d=domain: domain_name(d, lang)),
             name=domain.id,
             access="viewer",  # record rows only for staff (see domain_layout)
+            moment=True,  # draws a past moment (?at=, pages._moment)
             nav=lambda lang, d=domain: domain_name(d, lang),  # in the header
             order=order,
             domain=domain.id,

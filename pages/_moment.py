@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from city import i18n
 from components.links import keeping
 from components.moment_banner import moment_banner, moment_problem
+from pages._routes import registered_at
 from pages._services import live_services, reading_at
 
 AT_SHAPE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?")
@@ -87,9 +88,30 @@ def _local_text(at: datetime, zone) -> str:
 @contextmanager
 def at_moment(asked: AskedMoment) -> Iterator[None]:
     """Inside: the KPI layer at the asked moment (live for ``LIVE`` or a moment
-    that cannot be shown), and page links that keep it."""
-    with reading_at(asked.at), keeping(**({"at": asked.text} if asked.past else {})):
+    that cannot be shown), and links that keep it to the pages that draw one."""
+    kept = {"at": asked.text} if asked.past else {}
+    with reading_at(asked.at), keeping(kept, draws_moments):
         yield
+
+
+KIOSK, EMBED = "wall", "embed"
+
+
+def draws_moments(path: str) -> bool:
+    """Whether the page at ``path`` draws a past moment (registered with
+    ``moment=True``); the others (cameras, sources, admin...) are live only, and
+    a download answers for now: a link to them carries no ``at``."""
+    first, _, rest = path.strip("/").partition("/")
+    if first == KIOSK and not rest:
+        return True
+    if first == EMBED:  # the page inside it (a tile's embed is live only)
+        return (
+            draws_moments("/" + rest)
+            if rest and not rest.startswith("tile/")
+            else False
+        )
+    found = registered_at(path)
+    return bool(found and found.get("moment"))
 
 
 def moment_notice(asked: AskedMoment, lang: str, live_href: str | None) -> list:

@@ -48,6 +48,7 @@ dash.register_page(
     title=title,
     name="District",
     access="staff",
+    moment=True,  # draws a past moment (?at=, pages._moment)
     exists=exists,  # the address answers 404 otherwise (web.not_found)
 )
 

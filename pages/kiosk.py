@@ -53,7 +53,12 @@ from pages._services import services
 from pages._titles import titled
 
 dash.register_page(
-    __name__, path="/wall", title=titled(None), name="Wall", access="viewer"
+    __name__,
+    path="/wall",
+    title=titled(None),
+    name="Wall",
+    access="viewer",
+    moment=True,  # draws a past moment (?at=, pages._moment)
 )
 
 

@@ -53,6 +53,7 @@ dash.register_page(
     title=titled("nav.overview"),
     name="Overview",
     access="viewer",
+    moment=True,  # draws a past moment (?at=, pages._moment)
     nav="nav.overview",  # in the header, first
     order=0,
 )
