@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from kpis.definitions import Window
 from kpis.service import KpiService
@@ -96,7 +96,11 @@ class PastKpiService(KpiService):
         raise ReadOnlyPast("a past stage cannot be set")
 
 
-def _edge_of(conn: Connection, table, key: str, now: datetime, newest: bool):
+def _edge_of(
+    conn: Connection, table: Table, key: str, now: datetime, newest: bool
+) -> datetime | None:
+    """One domain's events or one series' readings: the newest time up to
+    ``now``, or the first of all."""
     if table is events:
         column, where = table.c.occurred_at, table.c.domain == key
     else:

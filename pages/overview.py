@@ -40,7 +40,7 @@ from components.tile_groups import Page, picked_group, rotation_views
 from components.unusual_panel import unusual_heading, unusual_panel
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
-from pages._changed import changed_outputs, rendered, view_key
+from pages._changed import Rendered, changed_outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
 from pages._moment import AskedMoment, asked_moment, at_in, at_moment, moment_notice
 from pages._services import services
@@ -381,7 +381,16 @@ def refresh(
     return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
 
 
-def _rendered(profile, kpi, lang: str, new_metric: bool, embedding, embed):
+def _rendered(
+    profile: CityProfile,
+    kpi: Indicator,
+    lang: str,
+    new_metric: bool,
+    embedding: Embedding | None,
+    embed: dict | None,
+) -> Rendered:
+    """The refresh's outputs, made once per moment (the live one, or the
+    past moment ``at_moment`` set: its renders are its own)."""
     return rendered(
         f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:"
         f"{view_tag()}:{'errors' if sees_errors() else 'stale'}:{view_key(embed)}",

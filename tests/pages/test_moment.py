@@ -166,7 +166,7 @@ def test_the_header_links_keep_the_moment(wall, moment):  # noqa: F811
     body = _body(entry, {"nav": None})
     body["inputs"] = [
         {"id": "nav", "property": "pathname", "value": "/"},
-        {"id": "nav", "property": "search", "value": f"?at={at_text}"},
+        {"id": "nav", "property": "search", "value": f"?at={at_text}&lang=en"},
     ]
     answer = client_as(wall, Role.VIEWER).post("/_dash-update-component", json=body)
     header = answer.get_json()["response"]["shell-header"]["children"]
@@ -175,10 +175,20 @@ def test_the_header_links_keep_the_moment(wall, moment):  # noqa: F811
         for c in components(header)
         if "href" in c["props"] and not c["props"]["href"].endswith("logout")
     ]
+    from web import runtime
+
+    when = i18n.day_and_clock(moment[1], runtime.profile().timezone, "en")
+    assert by_id(header, "clock")["props"]["children"] == when  # stopped there
+    assert by_id(header, "clock-box")["props"]["data-timezone"] == ""
     kept = f"at={quote(at_text)}"
     live_only = [h for h in hrefs if h.startswith("/cameras")]  # its pictures: now
     assert len(hrefs) > 3 and live_only
     assert [h for h in hrefs if (kept in h) == (h in live_only)] == []
+    body["inputs"][1]["value"] = "?lang=en"  # live: the clock ticks in the zone
+    answer = client_as(wall, Role.VIEWER).post("/_dash-update-component", json=body)
+    header = answer.get_json()["response"]["shell-header"]["children"]
+    assert by_id(header, "clock-box")["props"]["data-timezone"] == "Asia/Seoul"
+    assert by_id(header, "clock")["props"].get("children") is None
 
 
 def test_the_overview_refresh_asked_at_a_moment_answers_for_it(wall, moment):  # noqa: F811
