@@ -16,13 +16,19 @@ import pandas as pd
 import pytest
 from flask_caching.backends.simplecache import SimpleCache
 
+from bench.baseline import plain_kpis
 from city.records import Event, Measurement, StatusChange
+from ingest.runner import prepare_store
 from kpis.past import PastKpiService, ReadOnlyPast
 from kpis.records import RecordFilter
 from kpis.service import KpiService
-from store import facets, stages, writes
+from store import connect, facets, stages, writes
+from tests.conftest import BACKENDS, store_on
 from tests.kpis.declared_reference import RETRACTED, City, expected, read_rows
 from tests.kpis.test_declared_property import declared, same
+from tests.kpis.test_kpis import NOW as SEOUL_NOW
+from tests.kpis.test_kpis import _fill as fill_demo
+from tests.kpis.test_kpis import tolerance as kpi_tolerance
 
 SEOUL = ZoneInfo("Asia/Seoul")
 AT = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 5 Dec 02:00 in Seoul
@@ -276,3 +282,50 @@ def test_a_past_moments_first_data_is_the_stores_first_record(engine, filled):
     rows = read_rows(engine)
     first = min(rows.events.occurred_at.min(), rows.readings.observed_at.min())
     assert PastKpiService(live, AT).first_data() == first
+
+
+# -- the shipped Seoul wall at a past moment ------------------------------------------
+# 15 days of the demo city up to test_kpis's NOW; the moment two days and a few
+# hours before it, at another time of day (Monday 06:24 in Seoul)
+SEOUL_AT = SEOUL_NOW - timedelta(days=2, hours=5, minutes=13)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_city(request, seoul, tmp_path_factory):
+    with store_on(request.param, tmp_path_factory.mktemp("past")) as url:
+        engine = connect(url)
+        prepare_store(engine, seoul)
+        yield fill_demo(engine, seoul)
+        engine.dispose()
+
+
+@pytest.mark.parametrize("district", [None, "11680"], ids=["city", "gangnam"])
+def test_the_seoul_walls_tiles_at_a_past_moment_equal_pandas_then(
+    demo_city, seoul, district
+):
+    """Every shipped indicator's tile, for the city and a district (the grouped
+    district tiles), equals the benchmark's plain pandas computation with now
+    at the moment; the live tiles, asked through the same cache, stay live."""
+    engine, ev, ms = demo_city
+    cache = SimpleCache()
+    live = KpiService(
+        engine, seoul, cache=cache, clock=lambda: SEOUL_NOW,
+        speed_window=seoul.speed_window,
+    )  # fmt: skip
+    past = PastKpiService(live, SEOUL_AT)
+    for service, now in ((live, SEOUL_NOW), (past, SEOUL_AT), (live, SEOUL_NOW)):
+        want = plain_kpis(ev, ms, seoul, now, seoul.speed_window, district)
+        wrong = []
+        for tile in service.tiles(district):
+            value, previous = want[tile.kpi_id]
+            rel = kpi_tolerance(tile.kpi_id)
+            if tile.value != pytest.approx(value, rel=rel) or (
+                tile.previous != pytest.approx(previous, rel=rel)
+            ):
+                wrong.append(
+                    (tile.kpi_id, tile.value, tile.previous, want[tile.kpi_id])
+                )
+        assert wrong == [], f"at {now.isoformat()}"
+    assert [t.value for t in past.tiles(district)] != [
+        t.value for t in live.tiles(district)
+    ]
