@@ -345,3 +345,62 @@ def test_a_district_page_at_a_past_moment(wall, moment):  # noqa: F811
     answer = staff.post("/_dash-update-component", json=body)
     assert answer.status_code == 200
     assert TITLE in answer.text
+
+
+# -- embeds and roles, as live ----------------------------------------------------------
+def test_an_embed_at_a_past_moment_stays_the_embed_its_token_opens(wall, moment):  # noqa: F811
+    """A token for one district's complaints: at a past moment the embed shows
+    the moment, its links stay inside it (with the moment and the token), its
+    way back to live is the same embed; another district stays refused, in the
+    address and in a crafted refresh."""
+    from tests.web.test_access import _token
+
+    at_text, _ = moment
+    token = _token(wall, "complaints", "11680")
+    bearer = {"Authorization": f"Bearer {token}"}
+    frame = wall.server.test_client()
+    search = f"?district=11680&token={token}&at={at_text}&lang=en"
+    answer = frame.post(
+        "/_dash-update-component",
+        json=_router_body("/embed/complaints", search),
+        headers=bearer,
+    )
+    assert answer.status_code == 200
+    page = answer.get_json()["response"]["_pages_content"]["children"]
+    (banner,) = with_class(page, "moment-banner")
+    (back,) = with_class(banner, "moment-live")
+    assert back["props"]["href"].startswith("/embed/complaints?")
+    assert (
+        "at=" not in back["props"]["href"] and f"token={token}" in back["props"]["href"]
+    )
+    links = [
+        c["props"]["href"]
+        for c in components(page)
+        if isinstance(c["props"].get("href"), str) and c is not back
+    ]
+    assert links
+    for link in links:
+        if link.startswith("/csv/"):
+            assert "credential=" in link and "at=" not in link
+        else:
+            assert link.startswith("/embed/complaints?"), link
+            assert f"token={token}" in link and f"at={quote(at_text)}" in link
+    other = _router_body("/embed/complaints", f"?district=11110&at={at_text}")
+    assert (
+        frame.post("/_dash-update-component", json=other, headers=bearer).status_code
+        == 403
+    )
+    view = by_id(page, "domain-view")["props"]["data"]
+    entry = _server_callbacks(wall)["pages._domain.refresh"]
+    crafted = _body(entry, {"domain-view": {**view, "district": "11110"}})
+    assert (
+        frame.post("/_dash-update-component", json=crafted, headers=bearer).status_code
+        == 403
+    )
+    # a viewer at a moment opens no staff page: the district's, refused as live
+    viewer = client_as(wall, Role.VIEWER)
+    district = _router_body("/district/11680", f"?at={at_text}")
+    assert viewer.post("/_dash-update-component", json=district).status_code == 403
+    # and sees no record rows at a moment either
+    rows = drawn(viewer, "/complaints", f"?at={at_text}")
+    assert by_id(rows, "record-grid")["props"]["rowData"] == []
