@@ -64,9 +64,9 @@ def asked_moment(value: str | None) -> AskedMoment:
     zone = live_services().profile().timezone
     try:
         local = datetime(*(int(part or 0) for part in shape.groups()), tzinfo=zone)
-    except ValueError:  # 30 February, 25:00
+        at = local.astimezone(UTC)
+    except (ValueError, OverflowError):  # 30 February, 25:00, the year 1 in UTC
         return bad
-    at = local.astimezone(UTC)
     lang_free = {"time": value.replace("T", " ")}
     live = live_services().kpis()
     if at >= live.clock():

@@ -250,12 +250,21 @@ def test_the_banner_speaks_every_language(lang):
     [
         ("yesterday", "bad"),
         ("2026-02-30T02:00", "bad"),
+        ("0001-01-01T00:00", "bad"),  # before the year 1 in UTC: no moment at all
         ("2026-12-05T02:00<script>", "bad"),
         ("9" * 5000, None),  # refused by the web floor's argument check: live
         ("2999-01-01T00:00", "future"),
         ("2001-01-01T00:00", "before_first"),
     ],
-    ids=["words", "no-such-day", "markup", "long", "future", "before-the-store"],
+    ids=[
+        "words",
+        "no-such-day",
+        "year-one",
+        "markup",
+        "long",
+        "future",
+        "before-the-store",
+    ],  # fmt: skip
 )
 def test_a_moment_that_cannot_be_shown_says_why_and_draws_live(
     wall,  # noqa: F811
