@@ -95,14 +95,16 @@ def at_moment(asked: AskedMoment) -> Iterator[None]:
 
 
 KIOSK, EMBED = "wall", "embed"
+# the downloads a past moment's page links to: a tile's numbers, a view's records
+DOWNLOADS = ("/csv/tile/", "/csv/records/")
 
 
 def draws_moments(path: str) -> bool:
-    """Whether the page at ``path`` draws a past moment (registered with
-    ``moment=True``); the others (cameras, sources, admin...) are live only, and
-    a download answers for now: a link to them carries no ``at``."""
+    """Whether the page or download at ``path`` answers at a past moment (a
+    page registered with ``moment=True``, a CSV); the others (cameras, sources,
+    admin...) are live only: a link to them carries no ``at``."""
     first, _, rest = path.strip("/").partition("/")
-    if first == KIOSK and not rest:
+    if (first == KIOSK and not rest) or path.startswith(DOWNLOADS):
         return True
     if first == EMBED:  # the page inside it (a tile's embed is live only)
         return (

@@ -7,6 +7,7 @@ page router, as the browser asks, signed in by role.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from city.i18n import t
 from city.records import Event
 from components.moment_banner import moment_banner
 from store import stages, writes
+from tests.kpis.declared_reference import RETRACTED, read_rows
 from tests.web.test_access import (  # noqa: F401 - the app, on a demo store
     _body,
     _router_body,
@@ -139,7 +141,7 @@ def test_the_overview_at_a_past_moment_shows_the_stage_and_alerts_of_then(
     assert TITLE not in text(by_id(live, "alert-ticker"))
 
 
-def test_the_links_of_a_past_moment_keep_it_and_the_downloads_do_not(
+def test_the_links_of_a_past_moment_keep_it_but_to_the_pages_of_now(
     wall,  # noqa: F811
     moment,
 ):
@@ -151,10 +153,11 @@ def test_the_links_of_a_past_moment_keep_it_and_the_downloads_do_not(
         for c in components(past)
         if isinstance(c["props"].get("href"), str) and c is not back
     ]
-    # downloads and the pages that show only now (the sources' health) carry none
-    live_only = [h for h in links if h.startswith(("/csv/", "/sources"))]
+    # the pages that show only now (the sources' health) carry none; the
+    # downloads answer at the moment too
+    live_only = [h for h in links if h.startswith("/sources")]
     pages = [h for h in links if h not in live_only]
-    assert len(pages) > 5 and any(h.startswith("/csv/") for h in live_only)
+    assert len(pages) > 5 and live_only and any(h.startswith("/csv/") for h in pages)
     kept = f"at={quote(at_text)}"
     assert [h for h in pages if kept not in h] == []
     assert [h for h in live_only if "at=" in h] == []
@@ -288,7 +291,6 @@ def test_a_moment_that_cannot_be_shown_says_why_and_draws_live(
 def test_a_domain_page_at_a_past_moment_lists_the_records_of_then(wall, moment):  # noqa: F811
     """Staff see the records of the period up to the moment, as pandas finds
     them in the raw rows; the page holds still and its filters keep the moment."""
-    from tests.kpis.declared_reference import read_rows
     from web import runtime
 
     at_text, at = moment
@@ -390,7 +392,7 @@ def test_an_embed_at_a_past_moment_stays_the_embed_its_token_opens(wall, moment)
     assert links
     for link in links:
         if link.startswith("/csv/"):
-            assert "credential=" in link and "at=" not in link
+            assert "credential=" in link and f"at={quote(at_text)}" in link
         else:
             assert link.startswith("/embed/complaints?"), link
             assert f"token={token}" in link and f"at={quote(at_text)}" in link
@@ -413,3 +415,62 @@ def test_an_embed_at_a_past_moment_stays_the_embed_its_token_opens(wall, moment)
     # and sees no record rows at a moment either
     rows = drawn(viewer, "/complaints", f"?at={at_text}")
     assert by_id(rows, "record-grid")["props"]["rowData"] == []
+
+
+# -- the downloads at a moment -----------------------------------------------------------
+def test_a_tiles_csv_at_a_past_moment_has_the_moments_numbers(wall, moment):  # noqa: F811
+    """The CSV link of a tile on a past moment's page downloads that moment's
+    numbers (the alerts in force then), named for the moment; a moment that
+    cannot be shown is refused with a reason, never answered with now."""
+    from web import runtime
+
+    at_text, at = moment
+    viewer = client_as(wall, Role.VIEWER)
+    page = drawn(viewer, "/", f"?at={at_text}")
+    (link,) = [
+        c["props"]["href"]
+        for c in components(page)
+        if str(c["props"].get("href", "")).startswith(
+            "/csv/tile/disaster_active_alerts"
+        )
+    ]
+    answer = viewer.get(link)
+    assert answer.status_code == 200
+    assert (
+        f"-at-{at_text.replace(':', '')}.csv" in answer.headers["Content-Disposition"]
+    )
+    row = pd.read_csv(io.StringIO(answer.text.lstrip("\ufeff"))).iloc[0]
+    # the alerts in force then, counted plainly in the raw rows
+    events = read_rows(runtime.engine()).events
+    in_force = events[
+        (events.domain == "disaster")
+        & (events.occurred_at <= pd.Timestamp(at))
+        & (events.expires_at.isna() | (events.expires_at > pd.Timestamp(at)))
+        & ~events.status.isin(RETRACTED)
+    ]
+    assert row["kpi"] == "disaster_active_alerts"
+    assert row["value"] == len(in_force) and TITLE in set(in_force.title)
+    for bad in ("2999-01-01T00:00", "yesterday"):
+        refused = viewer.get(f"/csv/tile/disaster_active_alerts?at={bad}")
+        assert refused.status_code == 400 and "Traceback" not in refused.text
+
+
+def test_a_views_records_csv_at_a_past_moment_holds_the_records_of_then(
+    wall,  # noqa: F811
+    moment,
+):
+    at_text, at = moment
+    staff = client_as(wall, Role.STAFF)
+    answer = staff.get(f"/csv/records/disaster?period=24h&at={at_text}")
+    assert answer.status_code == 200
+    rows = pd.read_csv(io.StringIO(answer.text.lstrip("\ufeff")))
+    occurred = pd.to_datetime(rows.occurred_at, utc=True, format="ISO8601")
+    assert TITLE in set(rows.title)
+    assert (occurred <= pd.Timestamp(at)).all()
+    assert (occurred > pd.Timestamp(at - timedelta(hours=24))).all()
+    assert (
+        client_as(wall, Role.VIEWER)
+        .get(f"/csv/records/disaster?at={at_text}")
+        .status_code
+        == 403
+    )  # staff only, as live
