@@ -474,3 +474,29 @@ def test_a_views_records_csv_at_a_past_moment_holds_the_records_of_then(
         .status_code
         == 403
     )  # staff only, as live
+
+
+def test_the_kiosk_stepped_by_hand_at_a_past_moment_stays_there(wall, moment):  # noqa: F811
+    """The operator's key moves a held wall to its next page: drawn at the
+    same moment, still holding still."""
+    at_text, _ = moment
+    viewer = client_as(wall, Role.VIEWER)
+    past = drawn(viewer, "/wall", f"?at={at_text}&lang=en")
+    steps = by_id(past, "kiosk-steps")["props"]["data"]
+    index = next(i for i, s in enumerate(steps) if s["page"] != "/")
+    entry = _server_callbacks(wall)["pages.kiosk.show_page"]
+    body = _body(
+        entry,
+        {"kiosk-index": index, "kiosk-steps": steps, "nav": f"?at={at_text}&lang=en"},
+    )
+    answer = viewer.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200
+    shown = answer.get_json()["response"]["kiosk-stage"]["children"]
+    assert with_class(shown, "moment-banner")
+    timers = [
+        c["props"]
+        for c in components(shown)
+        if isinstance(c["props"].get("id"), dict)
+        and "refresh" in c["props"]["id"].get("type", "")
+    ]
+    assert timers and all(timer["max_intervals"] == 0 for timer in timers)
