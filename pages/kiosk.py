@@ -106,7 +106,10 @@ def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
     ]
     words = {
         "next": t(lang, "kiosk.next", seconds="{s}"),
-        "paused": t(lang, "kiosk.paused"),
+        # held at a past moment: the countdown names the moment, not a next page
+        "paused": t(lang, "moment.as_of", time=moment_clock(asked, lang))
+        if asked.past
+        else t(lang, "kiosk.paused"),
     }
     view = services().kpis().disaster()
     alarm = _alarm(view, lang)
@@ -122,7 +125,7 @@ def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
                 data={
                     "index": first,
                     "remaining": steps[0]["seconds"],
-                    "paused": False,
+                    "paused": asked.past,
                     "alarm": alarm is not None,
                 },
             ),

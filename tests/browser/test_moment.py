@@ -84,7 +84,10 @@ def test_the_wall_at_a_night_of_stage_4_shows_it_and_says_it_is_not_live(
         assert HEADLINE in cards and "Keep away from the river." in cards
         stage = dash_duo.find_element("#kiosk-stage .stage-banner").text
         assert "STAGE 4 of 5 · Alert" in stage
-        # held still: the clock shows the moment, nothing refreshes it away
+        # held still: the clock shows the moment, nothing refreshes it away, and
+        # the countdown says the wall holds on its disaster layout, as it did then
+        countdown = dash_duo.find_element("#kiosk-countdown").text
+        assert countdown == i18n.t("en", "stage.held", level=4)
         time.sleep(5)
         assert dash_duo.find_element("#kiosk-clock").text == when
         assert driver.execute_script(BADGE_LEVEL) == "4"

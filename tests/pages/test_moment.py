@@ -230,9 +230,14 @@ def test_the_kiosk_at_a_past_moment(wall, moment):  # noqa: F811
     assert by_id(past, "kiosk-tick")["props"]["disabled"] is True
     assert refresh_timer(past, "kiosk")["max_intervals"] == 0
     assert by_id(past, "kiosk-clock")["props"]["children"] == when
+    # the rotation held: its countdown names the moment, not a next page
+    assert by_id(past, "kiosk-state")["props"]["data"]["paused"] is True
+    paused = by_id(past, "kiosk-words")["props"]["data"]["paused"]
+    assert paused == t("en", "moment.as_of", time=when)
     live = drawn(viewer, "/wall", "?lang=en")
     assert with_class(live, "moment-banner") == []
     assert by_id(live, "kiosk-tick")["props"].get("disabled") is not True
+    assert by_id(live, "kiosk-state")["props"]["data"]["paused"] is False
 
 
 @pytest.mark.parametrize("lang", i18n.shipped_languages())
