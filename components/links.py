@@ -7,12 +7,37 @@ follows the viewer from page to page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote, unquote, urlencode
 
 import dash
 
+# what the links drawn inside ``keeping`` carry (a past moment's ``at``), and to
+# which paths
+_KEPT: ContextVar[tuple[dict[str, str], Callable[[str], bool]] | None] = ContextVar(
+    "citywall_links_keep", default=None
+)
+
+
+@contextmanager
+def keeping(params: dict[str, str], where: Callable[[str], bool]) -> Iterator[None]:
+    """Every link made inside to a path ``where`` accepts carries ``params``
+    (unless it names them itself)."""
+    token = _KEPT.set((params, where) if params else None)
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
 
 def href(path: str, lang: str | None = None, **params: str | int | None) -> str:
+    """A link to ``path`` under the prefix, with ``params`` (a None drops one
+    that the link would keep) and the language."""
+    kept = _KEPT.get()
+    if kept is not None and kept[1](path):
+        params = {**kept[0], **params}
     query = {k: v for k, v in params.items() if v not in (None, "")}
     if lang:
         query["lang"] = lang

@@ -30,6 +30,22 @@ def refresh_id(page: str) -> dict[str, str]:
     return {"type": "refresh", "page": page}
 
 
+def refresh_timer(page: str, seconds: float, live: bool = True) -> dcc.Interval:
+    """A page's refresh timer (see ``timer``)."""
+    return timer(refresh_id(page), seconds, live)
+
+
+def timer(id_: str | dict, seconds: float, live: bool = True) -> dcc.Interval:
+    """A refresh timer; stopped for good on a page shown at a past moment
+    (``max_intervals=0``: the watchdog below turns ``disabled`` off again)."""
+    return dcc.Interval(
+        id=id_,
+        interval=seconds * 1000,
+        disabled=not live,
+        max_intervals=-1 if live else 0,
+    )
+
+
 def page_shell(
     build: str = "", check_seconds: float = 30, health_seconds: float = 10
 ) -> html.Div:
@@ -77,11 +93,13 @@ def header(
     pages: Sequence[tuple[str, str | Callable[[str], str]]],
     may_open: Callable[[str], bool] = lambda _path: True,
     sign_out: str | None = None,
+    stopped_at: str | None = None,
 ) -> dbc.Navbar:
     """The navigation bar: ``pages`` as (path, label key or the label in a
     language), only those the caller's
     role may open, and a sign out link (``sign_out``: its address) for a built-in
-    login."""
+    login. ``stopped_at``: the time a page at a past moment shows, in place of
+    the ticking clock."""
     local = second_name(
         profile.name(lang), profile.name(profile.local_language), "brand-local"
     )
@@ -127,11 +145,15 @@ def header(
                 ),
                 html.Div(
                     [
-                        html.Span(id="clock", className="clock"),
+                        html.Span(stopped_at, id="clock", className="clock"),
                         html.Span(str(profile.timezone), className="clock-zone"),
                     ],
                     className="clock-box",
-                    **{"data-timezone": str(profile.timezone), "data-lang": lang},
+                    # no zone: the browser's clock leaves a stopped one alone
+                    **{
+                        "data-timezone": "" if stopped_at else str(profile.timezone),
+                        "data-lang": lang,
+                    },
                     id="clock-box",
                 ),
                 *(

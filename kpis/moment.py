@@ -49,7 +49,7 @@ class Moment:
     now: datetime
     bucket: int  # the time bucket's number (seconds since the epoch // its length)
     versions: versions.Versions
-    prefix: str  # "cw:<store>:<city>"
+    prefix: str  # "cw:<store>:<city>", and a past moment's tag (``kpis.past``)
 
     def key(self, what: str) -> str:
         """The cache key of ``what`` at this moment."""
@@ -169,9 +169,13 @@ class Moments:
         cache: BaseCache,
         clock: Callable[[], datetime],
         bucket_seconds: int,
+        tag: str = "",
     ) -> None:
         self.engine = engine
         self.city_id = city_id
+        # in every key of these moments: a past moment's ("kpis.past") never
+        # meet the live wall's
+        self.tag = tag
         self.cache = cache
         self.clock = clock
         self.bucket_seconds = bucket_seconds
@@ -208,7 +212,7 @@ class Moments:
             now,
             int(now.timestamp()) // self.bucket_seconds,
             v,
-            f"cw:{v.store}:{self.city_id}",
+            f"cw:{v.store}:{self.city_id}{self.tag}",
         )
 
     @contextmanager

@@ -71,6 +71,7 @@ class KpiService:
         clock: Callable[[], datetime] = utcnow,
         bucket_seconds: int = 5,
         speed_window: timedelta = timedelta(minutes=15),
+        moment_tag: str = "",
     ) -> None:
         self.engine = engine
         self.profile = profile
@@ -78,7 +79,9 @@ class KpiService:
         self.clock = clock
         self.bucket_seconds = bucket_seconds
         self.speed_window = speed_window
-        self.moments = Moments(engine, profile.id, self.cache, clock, bucket_seconds)
+        self.moments = Moments(
+            engine, profile.id, self.cache, clock, bucket_seconds, moment_tag
+        )
         self.judge = Judge(profile)
         classes = profile.road_classes
         self.context = KpiContext(

@@ -3,7 +3,7 @@ operator's override, with what raised it and which districts it concerns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -13,6 +13,7 @@ from city.records import RETRACTED_STATUSES, TITLE_KEY
 from kpis import queries as q
 from kpis.alerts import AlertBrief, coverages
 from kpis.hotspots import held_at_least
+from store import stages as stage_store
 from store.schema import events
 
 # a hotspot rule's newest reading must be this fresh: a feed that stopped holds
@@ -35,6 +36,9 @@ class Cause:
     since: datetime | None = None  # a hotspot's: held at the level since
 
 
+BY_HAND = "set by hand: "  # how the log's cause begins for an operator's stage
+
+
 @dataclass(frozen=True)
 class StageState:
     level: int
@@ -52,7 +56,7 @@ class StageState:
 
     def summary(self) -> str:
         if self.manual:
-            return f"set by hand: {self.reason}"
+            return f"{BY_HAND}{self.reason}"
         return "; ".join(c.title for c in self.causes) or "no rule matches"
 
 
@@ -175,6 +179,25 @@ def evaluate(conn: Connection, ladder: Ladder, now: datetime) -> StageState:
     level = max(c.rule.stage for c in found)
     top = {(c.event_id, c.place): c for c in found if c.rule.stage == level}
     return StageState(level, causes=tuple(top.values()))
+
+
+def stage_at(conn: Connection, ladder: Ladder, at: datetime) -> StageState:
+    """The stage as the wall had it at a past moment ``at``: the log's (what was
+    shown then, an operator's stage included), with the causes the rules find
+    at ``at`` when they reach that very stage. Before the log's first change,
+    the rules' stage at ``at``, with no "since"."""
+    logged = stage_store.logged_at(conn, at)
+    rules = evaluate(conn, ladder, at)
+    if logged is None:
+        return rules
+    if logged.manual:
+        reason = logged.cause.removeprefix(BY_HAND)
+        return StageState(logged.level, manual=True, reason=reason, since=logged.at)
+    if logged.level == rules.level:
+        return replace(rules, since=logged.at)
+    # the records have changed since (a retraction, a late record): the level
+    # as logged, without causes the store no longer holds
+    return StageState(logged.level, since=logged.at)
 
 
 @dataclass(frozen=True)

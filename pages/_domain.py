@@ -51,11 +51,12 @@ from components.links import district_path, hotspot_path, href
 from components.plan_chart import plan_figure, plan_summary
 from components.record_detail import record_detail
 from components.record_table import record_grid, record_rows
-from components.shell import refresh_id
+from components.shell import refresh_id, refresh_timer
 from components.stage_banner import level_word
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
+from pages._moment import AskedMoment, asked_moment, at_moment, moment_notice
 from pages._services import services
 from pages._tiles import kpi_tiles
 from pages._titles import tab_titled
@@ -78,6 +79,7 @@ def register_domain_pages(profile: CityProfile) -> None:
             title=tab_titled(lambda lang, d=domain: domain_name(d, lang)),
             name=domain.id,
             access="viewer",  # record rows only for staff (see domain_layout)
+            moment=True,  # draws a past moment (?at=, pages._moment)
             nav=lambda lang, d=domain: domain_name(d, lang),  # in the header
             order=order,
             domain=domain.id,
@@ -93,7 +95,7 @@ def _domain(view: dict) -> Domain:
     return services().profile().domains_by_id[view["domain"]]
 
 
-VIEW_WORDS = ("district", "category", "period", "lang")
+VIEW_WORDS = ("district", "category", "period", "lang", "at")
 
 
 def _declared(view: Any) -> dict:
@@ -129,7 +131,17 @@ def filter_from(domain: Domain, query: dict) -> RecordFilter:
     )
 
 
-def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html.Div:
+def domain_layout(
+    domain: Domain, lang: str | None = None, at: str = "", **query: str
+) -> html.Div:
+    asked = asked_moment(at)
+    with at_moment(asked):
+        return _domain_layout(domain, lang, asked, **query)
+
+
+def _domain_layout(
+    domain: Domain, lang: str | None, asked: AskedMoment, **query: str
+) -> html.Div:
     profile = services().profile()
     lang = _lang(lang)
     f = filter_from(domain, query)
@@ -147,7 +159,8 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
         )
     return html.Div(
         [
-            dcc.Store(id="domain-view", data=_view(f, lang, embedding)),
+            *moment_notice(asked, lang, _live_address(domain, f, lang, embedding)),
+            dcc.Store(id="domain-view", data=_view(f, lang, embedding, asked)),
             # this page's own navigation (filters, drill-down): drawn with the
             # page, so its callbacks do not run when the page appears
             dcc.Location(id="domain-nav", refresh="callback-nav"),
@@ -268,9 +281,8 @@ def domain_layout(domain: Domain, lang: str | None = None, **query: str) -> html
                 placement="end",
                 style={"width": "min(560px, 100vw)"},
             ),
-            dcc.Interval(
-                id=refresh_id("domain"), interval=profile.refresh_seconds * 1000
-            ),
+            # a past moment does not change: nothing to refresh
+            refresh_timer("domain", profile.refresh_seconds, live=not asked.past),
         ],
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
@@ -528,7 +540,9 @@ def _detail(record: dict, lang: str) -> html.Div:
     return record_detail(record, services().profile(), lang, cameras)
 
 
-def _view(f: RecordFilter, lang: str, embedding: Embedding | None) -> dict:
+def _view(
+    f: RecordFilter, lang: str, embedding: Embedding | None, asked: AskedMoment
+) -> dict:
     return {
         "domain": f.domain,
         "district": f.district,
@@ -536,7 +550,18 @@ def _view(f: RecordFilter, lang: str, embedding: Embedding | None) -> dict:
         "period": f.period,
         "lang": lang,
         "embed": embedding.as_view() if embedding else None,
+        "at": asked.text or None,  # checked again by each callback
     }
+
+
+def _live_address(
+    domain: Domain, f: RecordFilter, lang: str, embedding: Embedding | None
+) -> str | None:
+    """The same view live (inside an embed, the same embed)."""
+    filters = {"district": f.district, "category": f.category, "period": f.period}
+    if embedding:
+        return embedding.address(domain.path, lang, at=None, **filters)
+    return href(domain.path, lang, at=None, **filters)
 
 
 def _link(path: str, lang: str, embedding: Embedding | None) -> str | None:
@@ -646,8 +671,14 @@ def _series_block(domain: Domain, f: RecordFilter, lang: str) -> list:
 
 
 def apply_filters(district, category_, period, bar_click, view):
-    """A new filter is a new address: bookmarkable, shareable, reloadable."""
+    """A new filter is a new address: bookmarkable, shareable, reloadable (at
+    the page's moment, if past)."""
     view = _declared(view)
+    with at_moment(asked_moment(view["at"])):
+        return _filtered_address(district, category_, period, bar_click, view)
+
+
+def _filtered_address(district, category_, period, bar_click, view: dict):
     if ctx.triggered_id == "domain-breakdown":
         points = (bar_click or {}).get("points") or [{}]
         category_ = points[0].get("customdata") or category_
@@ -671,6 +702,11 @@ def apply_filters(district, category_, period, bar_click, view):
 def open_record(cell, map_click, view):
     """A row or a record's point on the map opens the record."""
     view = _declared(view)
+    with at_moment(asked_moment(view["at"])):
+        return _opened_record(cell, map_click, view)
+
+
+def _opened_record(cell, map_click, view: dict):
     lang = view["lang"]
     record_id = None
     if ctx.triggered_id == "record-grid" and cell:
@@ -692,8 +728,13 @@ def open_record(cell, map_click, view):
 
 def open_district(map_click, view):
     """A district on the map opens its page, a hotspot its own (an embed stays
-    an embed)."""
+    an embed), at the page's moment."""
     view = _declared(view)
+    with at_moment(asked_moment(view["at"])):
+        return _district_address(map_click, view)
+
+
+def _district_address(map_click, view: dict):
     point = ((map_click or {}).get("points") or [{}])[0]
     code = point.get("customdata")
     if (
@@ -714,7 +755,8 @@ def open_district(map_click, view):
 
 def refresh(_n, view):
     view = _declared(view)
-    made = rendered(f"domain:{view_key(view)}:{view_tag()}", lambda: _outputs(view))
+    with at_moment(asked_moment(view["at"])):
+        made = rendered(f"domain:{view_key(view)}:{view_tag()}", lambda: _outputs(view))
     return outputs(made)
 
 

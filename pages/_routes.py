@@ -46,6 +46,12 @@ def page_exists(path: str, **query: str) -> bool:
     return exists(**{**query, **variables}) if callable(exists) else True
 
 
+def registered_at(path: str) -> dict | None:
+    """The registration of the page at ``path`` (as ``_page_at`` finds it)."""
+    found = _page_at(path)
+    return found[0] if found else None
+
+
 def _page_at(path: str) -> tuple[dict, dict] | None:
     """The page an embed or the kiosk means by ``path``, with its path variables."""
     first, _, rest = path.strip("/").partition("/")

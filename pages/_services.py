@@ -5,8 +5,11 @@ import the web floor and never hold an engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +42,44 @@ class Services:
     embed_scope: Callable[[str], EmbedScope | None]
     # a CSV link's credential for (token's scope, kpi, district), see embed_tokens
     download_credential: Callable[[EmbedScope, str, str | None], str]
+    # the KPI layer and the render cache at a past moment (``kpis.past``)
+    kpis_at: Callable[[datetime], KpiService]
+    rendered_at: Callable[[datetime, str, Callable[[], Any]], Any]
 
 
 def install(server: Flask, services: Services) -> None:
     server.extensions[KEY] = services
 
 
+# the past moment the page being drawn shows (None: live), see ``reading_at``
+_MOMENT: ContextVar[datetime | None] = ContextVar("citywall_page_moment", default=None)
+
+
 def services() -> Services:
     """The services of the app serving this request (render threads run in a
-    copy of its context)."""
+    copy of its context); inside ``reading_at`` a past moment's KPI layer and
+    render cache in place of the live ones."""
+    found = live_services()
+    at = _MOMENT.get()
+    if at is None:
+        return found
+    return replace(
+        found,
+        kpis=lambda: found.kpis_at(at),
+        rendered=lambda name, build: found.rendered_at(at, name, build),
+    )
+
+
+def live_services() -> Services:
+    """The live services, whatever moment the page shows."""
     return current_app.extensions[KEY]
+
+
+@contextmanager
+def reading_at(at: datetime | None) -> Iterator[None]:
+    """Everything asked of ``services()`` inside is asked at ``at`` (None: live)."""
+    token = _MOMENT.set(at)
+    try:
+        yield
+    finally:
+        _MOMENT.reset(token)

@@ -17,12 +17,13 @@ from components.format import change, district_facts, label, number, unit
 from components.links import district_code_in, district_path, href
 from components.ranking import Rank, rank_of
 from components.score_card import score_card, score_number
-from components.shell import second_name
+from components.shell import second_name, timer
 from components.ticker import alert_ticker_items
 from components.tile import status_text
 from kpis.score import scores_for
 from kpis.values import KpiValue
 from pages._changed import outputs, rendered
+from pages._moment import AskedMoment, asked_moment, at_in, at_moment, moment_notice
 from pages._not_found import not_found
 from pages._services import services
 from pages._titles import tab_title
@@ -47,13 +48,22 @@ dash.register_page(
     title=title,
     name="District",
     access="staff",
+    moment=True,  # draws a past moment (?at=, pages._moment)
     exists=exists,  # the address answers 404 otherwise (web.not_found)
 )
 
 
-def layout(code: str | None = None, lang: str | None = None, **_query: str):
+def layout(
+    code: str | None = None, lang: str | None = None, at: str = "", **_query: str
+):
     if code is None:  # Dash builds a validation layout with no arguments
         return html.Div(id="district-page")
+    asked = asked_moment(at)
+    with at_moment(asked):
+        return _layout(code, lang, asked)
+
+
+def _layout(code: str, lang: str | None, asked: AskedMoment):
     profile = services().profile()
     lang = profile.language(lang)
     code = district_code_in(code)
@@ -69,6 +79,7 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
     )
     return html.Div(
         [
+            *moment_notice(asked, lang, href(district_path(code), lang, at=None)),
             breadcrumbs(
                 [(t(lang, "nav.overview"), href("/", lang))], district.name(lang)
             ),
@@ -101,9 +112,11 @@ def layout(code: str | None = None, lang: str | None = None, **_query: str):
                     ),
                 ]
             ),
-            dcc.Interval(
-                id={"type": "district-refresh", "code": code},
-                interval=profile.refresh_seconds * 1000,
+            # a past moment does not change: nothing to refresh
+            timer(
+                {"type": "district-refresh", "code": code},
+                profile.refresh_seconds,
+                live=not asked.past,
             ),
         ],
         id="district-page",
@@ -260,7 +273,8 @@ def refresh(_n: int, search: str | None) -> list:
     if code not in profile.districts_by_code:
         return dash.no_update
     lang = profile.language_of(search)
-    made = rendered(f"district:{code}:{lang}", lambda: [district_body(code, lang)])
+    with at_moment(asked_moment(at_in(search))):
+        made = rendered(f"district:{code}:{lang}", lambda: [district_body(code, lang)])
     return outputs(made)[0]
 
 
@@ -276,4 +290,5 @@ def open_other_district(click: dict | None, search: str | None):
     profile = services().profile()
     if code not in profile.districts_by_code:
         return dash.no_update
-    return href(district_path(code), profile.language_of(search))
+    with at_moment(asked_moment(at_in(search))):  # at the same moment
+        return href(district_path(code), profile.language_of(search))

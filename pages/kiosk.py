@@ -18,8 +18,6 @@ down (the operator can still step away with the keys).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dash
 from dash import (
     ALL,
@@ -38,16 +36,29 @@ from city.profile import RotationStep
 from components.format import domain_name
 from components.freshness import freshness_strip
 from components.links import district_code_in
-from components.shell import refresh_id
+from components.shell import refresh_id, refresh_timer
 from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
+from pages._moment import (
+    AskedMoment,
+    asked_moment,
+    at_in,
+    at_moment,
+    moment_clock,
+    moment_notice,
+)
 from pages._not_found import not_found
 from pages._routes import page_layout
 from pages._services import services
 from pages._titles import titled
 
 dash.register_page(
-    __name__, path="/wall", title=titled(None), name="Wall", access="viewer"
+    __name__,
+    path="/wall",
+    title=titled(None),
+    name="Wall",
+    access="viewer",
+    moment=True,  # draws a past moment (?at=, pages._moment)
 )
 
 
@@ -70,7 +81,15 @@ def _title(step: RotationStep, lang: str) -> str:
     return f"{name} · {district.name(lang)}" if district else name
 
 
-def layout(lang: str | None = None, **_query: str) -> html.Div:
+def layout(lang: str | None = None, at: str = "", **_query: str) -> html.Div:
+    asked = asked_moment(at)
+    with at_moment(asked):
+        return _layout(lang, asked)
+
+
+def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
+    """At a past moment the wall holds still: no rotation, no refresh, its clock
+    stopped at the moment, every page drawn as it was then."""
     profile = services().profile()
     lang = profile.language(lang)
     # a wall screen (a viewer) turns through the pages it may open, not through
@@ -87,7 +106,10 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     ]
     words = {
         "next": t(lang, "kiosk.next", seconds="{s}"),
-        "paused": t(lang, "kiosk.paused"),
+        # held at a past moment: the countdown names the moment, not a next page
+        "paused": t(lang, "moment.as_of", time=moment_clock(asked, lang))
+        if asked.past
+        else t(lang, "kiosk.paused"),
     }
     view = services().kpis().disaster()
     alarm = _alarm(view, lang)
@@ -103,7 +125,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 data={
                     "index": first,
                     "remaining": steps[0]["seconds"],
-                    "paused": False,
+                    "paused": asked.past,
                     "alarm": alarm is not None,
                 },
             ),
@@ -113,9 +135,16 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 [
                     html.Span(profile.name(lang), className="kiosk-city"),
                     html.Span(
+                        moment_clock(asked, lang) if asked.past else None,
                         id="kiosk-clock",
                         className="kiosk-clock",
-                        **{"data-timezone": str(profile.timezone), "data-lang": lang},
+                        # no zone: the browser's clock leaves the moment's alone
+                        **{
+                            "data-timezone": ""
+                            if asked.past
+                            else str(profile.timezone),
+                            "data-lang": lang,
+                        },
                     ),
                     html.Span(str(profile.timezone), className="kiosk-zone"),
                     html.Span(
@@ -131,11 +160,14 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="kiosk-strip",
             ),
-            html.Div(id="kiosk-stage", children=_stage(_step(steps, first), lang)),
-            dcc.Interval(id="kiosk-tick", interval=1000),
-            dcc.Interval(
-                id=refresh_id("kiosk"), interval=profile.refresh_seconds * 1000
+            # nothing on the wall is clicked: the banner names the moment only
+            *moment_notice(asked, lang, live_href=None),
+            html.Div(
+                id="kiosk-stage",
+                children=_stage(_step(steps, first), lang, asked.text),
             ),
+            dcc.Interval(id="kiosk-tick", interval=1000, disabled=asked.past),
+            refresh_timer("kiosk", profile.refresh_seconds, live=not asked.past),
         ],
         id="kiosk",
         className="kiosk",
@@ -172,7 +204,7 @@ def _stage_badge(view: DisasterView, lang: str) -> html.Span:
     )
 
 
-def _stage(step: dict, lang: str):
+def _stage(step: dict, lang: str, at: str = ""):
     # the steps come from the browser: a page above the caller's role is not drawn,
     # nor one whose address is not a path and a query of words
     page, query = step.get("page"), step.get("query") or {}
@@ -183,7 +215,9 @@ def _stage(step: dict, lang: str):
         and current.may_open(page)
     )
     # a step's own language (``query = { lang = "en" }``) wins over the wall's
-    shown = page_layout(page, **{"lang": lang, **query}) if allowed else None
+    # and the wall's moment, at a past one
+    moment = {"at": at} if at else {}
+    shown = page_layout(page, **{"lang": lang, **query, **moment}) if allowed else None
     if shown is None:
         return not_found(t(lang, "not_found.no_page"), lang)
     return html.Div(shown, className="kiosk-page", **{"data-page": step["page"]})
@@ -195,7 +229,7 @@ def _freshness(lang: str) -> list:
         service.newest_data(),
         service.source_health(),
         services().profile(),
-        datetime.now(UTC),
+        service.clock(),  # a past moment's own time: its data was fresh then
         lang,
         sources_href=None,  # nothing on the wall opens another page
     )
@@ -264,6 +298,7 @@ clientside_callback(
 clientside_callback(
     """
     function(_n, zone, lang) {
+        if (!zone) { return window.dash_clientside.no_update; }
         return new Intl.DateTimeFormat(lang || 'en', {
             timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit',
             weekday: 'short', day: 'numeric', month: 'short', hourCycle: 'h23'
@@ -286,7 +321,9 @@ clientside_callback(
 )
 def show_page(index: int, steps: list[dict], search: str | None):
     lang = services().profile().language_of(search)
-    return _stage(_step(steps, index), lang)
+    asked = asked_moment(at_in(search))
+    with at_moment(asked):
+        return _stage(_step(steps, index), lang, asked.text)
 
 
 # One wall, one stage: the strip refreshes on the page's own timer when the page
@@ -323,7 +360,8 @@ clientside_callback(
 )
 def refresh_strip(_beat, search: str | None, alarm: dict | None):
     lang = services().profile().language_of(search)
-    view = services().kpis().disaster()
-    now = _alarm(view, lang)
-    badge = _stage_badge(view, lang)
-    return _freshness(lang), badge, dash.no_update if now == alarm else now
+    with at_moment(asked_moment(at_in(search))):
+        view = services().kpis().disaster()
+        now = _alarm(view, lang)
+        badge = _stage_badge(view, lang)
+        return _freshness(lang), badge, dash.no_update if now == alarm else now

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import (
@@ -35,15 +33,16 @@ from components.format import label
 from components.freshness import freshness_strip
 from components.links import district_path, href
 from components.score_card import score_card, score_explanation
-from components.shell import refresh_id
+from components.shell import refresh_id, refresh_timer
 from components.stage_banner import stage_banner
 from components.ticker import alert_ticker
 from components.tile_groups import Page, picked_group, rotation_views
 from components.unusual_panel import unusual_heading, unusual_panel
 from kpis.score import Score, scores_for
 from kpis.stages import DisasterView
-from pages._changed import changed_outputs, rendered, view_key
+from pages._changed import Rendered, changed_outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
+from pages._moment import AskedMoment, asked_moment, at_in, at_moment, moment_notice
 from pages._services import services
 from pages._tiles import grouped_tiles, grouped_tiles_patch, kpi_tiles, tile_pages
 from pages._titles import titled
@@ -54,6 +53,7 @@ dash.register_page(
     title=titled("nav.overview"),
     name="Overview",
     access="viewer",
+    moment=True,  # draws a past moment (?at=, pages._moment)
     nav="nav.overview",  # in the header, first
     order=0,
 )
@@ -65,8 +65,18 @@ UNUSUAL_SECONDS = 30
 
 
 def layout(
-    metric: str = "", lang: str | None = None, group: str = "", **_query: str
+    metric: str = "",
+    lang: str | None = None,
+    group: str = "",
+    at: str = "",
+    **_query: str,
 ) -> html.Div:
+    asked = asked_moment(at)
+    with at_moment(asked):
+        return _layout(metric, lang, group, asked)
+
+
+def _layout(metric: str, lang: str | None, group: str, asked: AskedMoment) -> html.Div:
     profile = services().profile()
     lang = profile.language(lang)
     pages = tile_pages(profile)
@@ -83,6 +93,14 @@ def layout(
     )
     return html.Div(
         [
+            *moment_notice(
+                asked,
+                lang,
+                # the same view live: an embed's own address, else the overview
+                embedding.address("/", lang, at=None)
+                if embedding
+                else href("/", lang, at=None, metric=metric),
+            ),
             html.Div(id="stage-banner", children=stage_banner(disaster, profile, lang)),
             html.Div(
                 [
@@ -184,12 +202,12 @@ def layout(
                 placement="end",
                 style={"width": "min(640px, 100vw)"},
             ),
-            dcc.Interval(
-                id=refresh_id("overview"), interval=profile.refresh_seconds * 1000
-            ),
-            dcc.Interval(
-                id=refresh_id("unusual"),
-                interval=max(profile.refresh_seconds, UNUSUAL_SECONDS) * 1000,
+            # a past moment does not change: nothing to refresh
+            refresh_timer("overview", profile.refresh_seconds, live=not asked.past),
+            refresh_timer(
+                "unusual",
+                max(profile.refresh_seconds, UNUSUAL_SECONDS),
+                live=not asked.past,
             ),
             dcc.Store(id="overview-sent"),
             dcc.Store(
@@ -310,7 +328,7 @@ def freshness(lang: str, embedding: Embedding | None = None) -> list:
         service.newest_data(),
         service.source_health(),
         services().profile(),
-        datetime.now(UTC),
+        service.clock(),  # a past moment's own time: its data was fresh then
         lang,
         # inside an embed, the badges link nowhere: its token shows no sources
         sources_href=href("/sources", lang) if embedding is None else None,
@@ -358,12 +376,26 @@ def refresh(
     # KPI's; a timer's refresh patches the numbers only
     new_metric = ctx.triggered_id == "map-metric"
     embedding = Embedding.from_view({"embed": embed})
-    made = rendered(
+    with at_moment(asked_moment(at_in(search))):
+        made = _rendered(profile, kpi, lang, new_metric, embedding, embed)
+    return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
+
+
+def _rendered(
+    profile: CityProfile,
+    kpi: Indicator,
+    lang: str,
+    new_metric: bool,
+    embedding: Embedding | None,
+    embed: dict | None,
+) -> Rendered:
+    """The refresh's outputs, made once per moment (the live one, or the
+    past moment ``at_moment`` set: its renders are its own)."""
+    return rendered(
         f"overview:{lang}:{kpi.id}:{'figure' if new_metric else 'patch'}:"
         f"{view_tag()}:{'errors' if sees_errors() else 'stale'}:{view_key(embed)}",
         lambda: _outputs(profile, kpi, lang, new_metric, embedding),
     )
-    return (*changed_outputs(made, sent, always=(1,) if new_metric else ()), made[1])
 
 
 def _outputs(
@@ -407,8 +439,9 @@ def _outputs(
 def refresh_unusual(_n: int | None, search: str | None, embed: dict | None) -> list:
     profile = services().profile()
     lang = profile.language_of(search)
-    found = services().kpis().unusual()
-    return unusual_panel(found, profile, lang, linked=embed is None)
+    with at_moment(asked_moment(at_in(search))):  # as it was then, at a moment
+        found = services().kpis().unusual()
+        return unusual_panel(found, profile, lang, linked=embed is None)
 
 
 @callback(
@@ -421,7 +454,8 @@ def refresh_unusual(_n: int | None, search: str | None, embed: dict | None) -> l
 def explain_score(_clicks: int | None, search: str | None):
     """A click on the score shows every KPI's score, worst first."""
     lang = services().profile().language_of(search)
-    city, _ = _scores()
+    with at_moment(asked_moment(at_in(search))):
+        city, _ = _scores()
     return True, score_explanation(city, lang, services().profile())
 
 
@@ -441,7 +475,8 @@ def open_district(click: dict | None, search: str | None, embed: dict | None):
     if code not in services().profile().districts_by_code:
         return dash.no_update
     lang = services().profile().language_of(search)
-    return href(district_path(code), lang)
+    with at_moment(asked_moment(at_in(search))):  # the district at the same moment
+        return href(district_path(code), lang)
 
 
 # The groups' turn runs in the browser: on the timer, the next page of groups (or

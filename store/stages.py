@@ -18,6 +18,16 @@ def last_logged(conn: Connection) -> Any | None:
     ).first()
 
 
+def logged_at(conn: Connection, at: datetime) -> Any | None:
+    """The stage the log held at ``at``: its last change at or before it."""
+    return conn.execute(
+        select(stage_log)
+        .where(stage_log.c.at <= at)
+        .order_by(stage_log.c.at.desc(), stage_log.c.seq.desc())
+        .limit(1)
+    ).first()
+
+
 def log_change(
     conn: Connection, level: int, manual: bool, cause: str, at: datetime
 ) -> bool:

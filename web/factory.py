@@ -22,8 +22,10 @@ from access import embed_tokens
 from access.current import role as current_role
 from access.roles import CAMERA_LEVEL_FOR
 from kpis.records import PERIODS, RecordFilter
+from kpis.service import KpiService
 from pages import _services as page_services
 from pages._domain import add_domain_callbacks, register_domain_pages
+from pages._moment import asked_moment
 from web import guard as access_guard
 from web import runtime
 from web.csv_export import records_csv, tile_csv
@@ -149,6 +151,10 @@ def _page_services() -> page_services.Services:
                 signing_key(current_app), scope, kpi, district
             )
         ),
+        kpis_at=runtime.kpi_service_at,
+        rendered_at=lambda at, name, build: runtime.render_cache_at(at).rendered(
+            name, build
+        ),
     )
 
 
@@ -166,8 +172,9 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
             abort(404)
         district = _district_arg(profile)
         lang = profile.language(request.args.get("lang"))
-        body = tile_csv(runtime.kpi_service(), profile, kpi_id, district, lang)
-        return _csv(body, f"{kpi_id}{'-' + district if district else ''}.csv")
+        service, at = _moment_arg()
+        body = tile_csv(service, profile, kpi_id, district, lang)
+        return _csv(body, f"{kpi_id}{'-' + district if district else ''}{at}.csv")
 
     @app.server.route(f"{routes}csv/records/<domain>")
     def records_download(domain: str) -> Response:
@@ -185,9 +192,11 @@ def _add_downloads(app: dash.Dash, routes: str) -> None:
             period=period,
         )
         lang = profile.language(request.args.get("lang"))
-        body = records_csv(runtime.kpi_service(), profile, f, lang)
+        service, at = _moment_arg()
+        body = records_csv(service, profile, f, lang)
         # a wall code is safe in a file name as it is (city.district_codes)
-        return _csv(body, f"{domain}{'-' + district if district else ''}-{period}.csv")
+        name = f"{domain}{'-' + district if district else ''}-{period}{at}.csv"
+        return _csv(body, name)
 
 
 def _add_camera_frames(app: dash.Dash, routes: str) -> None:
@@ -215,6 +224,17 @@ def _add_camera_frames(app: dash.Dash, routes: str) -> None:
         if frame.taken_at is not None:
             response.headers["X-Camera-Taken-At"] = frame.taken_at.isoformat()
         return response
+
+
+def _moment_arg() -> tuple[KpiService, str]:
+    """The KPI layer a download reads (a past moment's for ``?at=``, checked as
+    a page checks it: ``pages._moment``) and what its file's name says of it."""
+    asked = asked_moment(request.args.get("at"))
+    if asked.problem:
+        abort(400, f"at must be a past moment the store holds ({asked.problem})")
+    if asked.at is None:
+        return runtime.kpi_service(), ""
+    return runtime.kpi_service_at(asked.at), "-at-" + asked.text.replace(":", "")
 
 
 def _district_arg(profile) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import Engine
 
 from city.profile import CityProfile, load_profile
+from kpis.past import PastKpiService
 from kpis.service import KpiService
 from store import connect
 from web.render_cache import RenderCache
@@ -28,6 +30,8 @@ from web.store_folder import shared_store, take_over
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# past moments a process keeps a KPI layer for: a few screens reviewing a night
+PAST_MOMENTS_KEPT = 16
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +145,17 @@ def render_cache() -> RenderCache:
     return RenderCache(kpi_service())
 
 
+@lru_cache(maxsize=PAST_MOMENTS_KEPT)
+def kpi_service_at(at: datetime) -> KpiService:
+    """The KPI layer at a past moment (validated by the page that asks)."""
+    return PastKpiService(kpi_service(), at)
+
+
+@lru_cache(maxsize=PAST_MOMENTS_KEPT)
+def render_cache_at(at: datetime) -> RenderCache:
+    return RenderCache(kpi_service_at(at))
+
+
 @lru_cache(maxsize=1)
 def camera_frames():
     """One frame source per process: walls asking for the same camera share a
@@ -153,5 +168,14 @@ def camera_frames():
 def reset() -> None:
     """Forget every handle, so the next call reads the environment again (tests,
     a process that switches city)."""
-    for handle in (settings, profile, engine, kpi_service, render_cache, camera_frames):
+    for handle in (
+        settings,
+        profile,
+        engine,
+        kpi_service,
+        render_cache,
+        kpi_service_at,
+        render_cache_at,
+        camera_frames,
+    ):
         handle.cache_clear()

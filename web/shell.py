@@ -15,6 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import current
 from components.freshness import delay_banner
 from components.shell import add_shell_callbacks, chromeless, header, page_shell
+from pages._moment import (
+    AskedMoment,
+    asked_moment,
+    at_in,
+    at_moment,
+    draws_moments,
+    moment_clock,
+)
 from web import runtime
 
 
@@ -57,6 +65,22 @@ def draw_header(pathname: str | None, search: str | None):
     profile = runtime.profile()
     lang = profile.language_of(search)
     caller = current.identity()
+    asked = asked_moment(at_in(search))
+    with at_moment(asked):  # its links keep a past moment
+        return _header(profile, lang, pathname, search, caller, asked)
+
+
+def _header(
+    profile,
+    lang: str,
+    pathname: str | None,
+    search: str | None,
+    caller,
+    asked: AskedMoment,
+):
+    # a page drawn at a past moment shows that moment's time, stopped
+    path = "/" + (dash.strip_relative_path(pathname or "/") or "")
+    stopped = moment_clock(asked, lang) if asked.past and draws_moments(path) else None
     return (
         header(
             profile,
@@ -75,6 +99,7 @@ def draw_header(pathname: str | None, search: str | None):
             sign_out=f"{runtime.settings().url_prefix}logout"
             if caller is not None and caller.via == "login"
             else None,
+            stopped_at=stopped,
         ),
         "wall-root",
     )

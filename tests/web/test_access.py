@@ -76,6 +76,10 @@ ROUTES = {
     "/complaints": Role.VIEWER,
     "/cameras": Role.VIEWER,
     "/wall": Role.VIEWER,
+    # a past moment opens what the page opens, no more (pages._moment)
+    "/?at=2026-12-05T02:00": Role.VIEWER,
+    "/wall?at=2026-12-05T02:00": Role.VIEWER,
+    f"/district/{DISTRICT}?at=2026-12-05T02:00": Role.STAFF,
     f"/embed/tile/{KPI}?district={DISTRICT}": Role.VIEWER,
     "/embed/complaints": Role.VIEWER,
     f"/district/{DISTRICT}": Role.STAFF,
@@ -249,6 +253,8 @@ def test_the_page_router_draws_a_page_only_for_its_roles(wall):
     assert viewer.post("/_dash-update-component", json=district).status_code == 403
     drawn = staff.post("/_dash-update-component", json=district)
     assert drawn.status_code == 200 and "district-body" in drawn.text
+    at_moment = _router_body(f"/district/{DISTRICT}", "?at=2026-12-05T02:00")
+    assert viewer.post("/_dash-update-component", json=at_moment).status_code == 403
     sources = _router_body("/sources")
     assert staff.post("/_dash-update-component", json=sources).status_code == 403
     overview = viewer.post("/_dash-update-component", json=_router_body("/"))

@@ -356,3 +356,27 @@ def test_a_render_made_aside_stops_once_a_newer_batch_is_read(paced):
         time.sleep(0.01)
     assert parts == ["tiles", "health"]  # stopped before reading its next part
     assert rendered(service, "page", lambda: "new batch") == "new batch"
+
+
+# -- a past moment's renders (kpis.past) ---------------------------------------------
+
+
+def test_a_past_moments_renders_never_meet_the_live_ones(paced):
+    """One cache, one page name: the live render, a past moment's and another
+    past moment's are three renders, each answered to its own screens, even
+    where a past moment falls in the live wall's time bucket."""
+    from kpis.past import PastKpiService
+
+    service, clock, _ = paced
+    moments = [
+        PastKpiService(service, clock.now - timedelta(seconds=1)),  # same bucket
+        PastKpiService(service, clock.now - timedelta(hours=5)),
+    ]
+    assert rendered(service, "overview:en", lambda: "live") == "live"
+    for n, past in enumerate(moments):
+        assert rendered(past, "overview:en", lambda n=n: f"past {n}") == f"past {n}"
+    assert rendered(service, "overview:en", lambda: "made again") == "live"
+    for n, past in enumerate(moments):
+        assert rendered(past, "overview:en", lambda: "made again") == f"past {n}"
+    keys = {s.moment().key("render") for s in (service, *moments)}
+    assert len(keys) == 3

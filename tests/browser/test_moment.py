@@ -1,0 +1,101 @@
+"""The wall at a past moment, in a browser: an operator opens `/wall?at=` of a
+moment when the city stood at stage 4 and sees stage 4, the alert in force then
+and the banner saying it is not live; the live `/wall` shows none of it. A real
+`citywall serve` with its own store."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from city import i18n
+from city.profile import load_profile
+from city.records import Event
+from store import stages as stage_store
+from store import versions, writes
+from tests.browser.servers import signed_in_wall
+from tests.conftest import seoul_profile_copy
+
+HEADLINE = "Typhoon warning for the Han river banks"
+BADGE_LEVEL = "return document.getElementById('kiosk-stage-badge').dataset.level"
+BANNERS = (
+    "return [...document.querySelectorAll('.moment-banner')]"
+    ".filter(b => b.offsetParent !== null)"
+    ".map(b => b.querySelector('.moment-when').innerText)"
+)
+
+
+def _typhoon(at: datetime) -> Event:
+    """Severe and Immediate (stage 4 of Rio's ladder), in force around ``at``
+    only: expired long before now."""
+    return Event(
+        source_id="kma-typhoon-moment",
+        domain="disaster",
+        category="typhoon",
+        occurred_at=at - timedelta(minutes=30),
+        title=HEADLINE,
+        severity="Severe",
+        district_code="11440",
+        expires_at=at + timedelta(minutes=30),
+        attrs={"urgency": "Immediate", "instruction": "Keep away from the river."},
+    )
+
+
+def _wait(dash_duo, script: str, expected, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = dash_duo.driver.execute_script(script)
+        if found == expected:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"{script!r} gave {found!r}, not {expected!r}")
+
+
+def test_the_wall_at_a_night_of_stage_4_shows_it_and_says_it_is_not_live(
+    dash_duo, tmp_path
+):
+    # no simulated alerts: only the test's own alert, of the past, moves a stage
+    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
+    zone = load_profile(profile).timezone
+    driver = dash_duo.driver
+    with signed_in_wall(driver, profile, tmp_path) as (url, engine):
+        driver.get(url + "/wall?lang=en")
+        dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
+        assert driver.execute_script(BANNERS) == []
+
+        local = (datetime.now(UTC) - timedelta(hours=2)).astimezone(zone)
+        local = local.replace(second=0, microsecond=0)
+        at = local.astimezone(UTC)
+        with engine.begin() as conn:  # as the feed and the stage watcher did then
+            writes.upsert_events(conn, "kma-cap", [_typhoon(at)], at)
+            stage_store.log_change(conn, 4, False, HEADLINE, at - timedelta(minutes=29))
+            stage_store.log_change(
+                conn, 1, False, "no rule matches", at + timedelta(minutes=31)
+            )
+            versions.bump_data_version(conn)
+
+        driver.get(url + f"/wall?lang=en&at={local:%Y-%m-%dT%H:%M}")
+        dash_duo.wait_for_element("#kiosk-stage .alert-card", timeout=60)
+        assert _wait(dash_duo, BADGE_LEVEL, "4")
+        (banner,) = driver.execute_script(BANNERS)
+        when = i18n.day_and_clock(at, zone, "en")
+        assert banner == f"As of {when} — not live"
+        cards = dash_duo.find_element("#kiosk-stage .alert-card").text
+        assert HEADLINE in cards and "Keep away from the river." in cards
+        stage = dash_duo.find_element("#kiosk-stage .stage-banner").text
+        assert "STAGE 4 of 5 · Alert" in stage
+        # held still: the clock shows the moment, nothing refreshes it away, and
+        # the countdown says the wall holds on its disaster layout, as it did then
+        countdown = dash_duo.find_element("#kiosk-countdown").text
+        assert countdown == i18n.t("en", "stage.held", level=4)
+        time.sleep(5)
+        assert dash_duo.find_element("#kiosk-clock").text == when
+        assert driver.execute_script(BADGE_LEVEL) == "4"
+        assert len(driver.execute_script(BANNERS)) == 1
+
+        driver.get(url + "/wall?lang=en")
+        dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
+        assert _wait(dash_duo, BADGE_LEVEL, "1")
+        assert driver.execute_script(BANNERS) == []
+        assert HEADLINE not in dash_duo.find_element("#kiosk-stage").text
+        assert dash_duo.get_logs() == []
