@@ -287,7 +287,8 @@ def run_scale(
         if any(s.error for s in samples):
             log.warning("B's output:\n%s", instances[1].tail())
             log.warning(
-                "nginx's errors:\n%s", _tail(Path(folder) / "nginx" / "error.log")
+                "nginx's errors:\n%s",
+                nginx_errors_by_kind(Path(folder) / "nginx" / "error.log"),
             )
         log_by_kind(samples)
         return summarise(
@@ -303,7 +304,7 @@ def run_scale(
         )
 
 
-def _tail(path: Path) -> str:
+def nginx_errors_by_kind(path: Path) -> str:
     """nginx's error log summed up: each kind of error, how often, its first line."""
     if not path.exists():
         return "(none)"
