@@ -32,8 +32,14 @@ import flask
 log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 0.2  # idle this long after the last piece of work: a pause, not a gap
-EVERY_SECONDS = 5.0  # at most one pass this often, and only after some work
-AT_MOST_EVERY_SECONDS = 60.0  # a worker never idle gets its pass anyway
+# At most one pass this often, and only after some work. A pass walks everything
+# the worker keeps (300 k objects at a tenth of a year, 100-180 ms) and finds
+# almost nothing: what a request lets go in cycles is found by the young
+# collections inside it (21 k objects in 120 refreshes, against 114 by two full
+# passes). A pass every 5 s, started a moment before a refresh came in, held
+# that refresh up for as long as it lasted.
+EVERY_SECONDS = 600.0
+AT_MOST_EVERY_SECONDS = 1800.0  # a worker never idle gets its pass anyway
 
 
 class IdleCollector:
