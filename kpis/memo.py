@@ -4,7 +4,11 @@
 stores it. The KPI layer's memo (``kpis.moment``) is keyed by the store's *past
 version*, which the ingest raises only when a batch changes an hour already
 over, so a live batch (today's records) leaves every past sum in place and a
-refresh reads only the current hour again. ``memo(key, compute, seconds)`` keeps
+refresh reads only the current hour again. ``memo(key, compute, settled=True)``
+keys it by the *settled* version instead, for what reads only hours before the
+hour just over (``store.versions.settled_before``): the late records of the hour
+just over, which every feed sends at the top of the hour, leave it in place.
+``memo(key, compute, seconds)`` keeps
 it that long at most (two days by default); ``seconds=THIS_MOMENT`` keeps it for
 the moment only (one data version, in this process): what every indicator of a
 refresh reads alike, read once for all of them.
@@ -24,5 +28,10 @@ IN_PROCESS = -3
 IN_PROCESS_SECONDS = 2 * 3600
 
 
-def no_memo(key: tuple, compute: Callable[[], Any], seconds: int | None = None) -> Any:
+def no_memo(
+    key: tuple,
+    compute: Callable[[], Any],
+    seconds: int | None = None,
+    settled: bool = False,
+) -> Any:
     return compute()

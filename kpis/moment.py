@@ -8,7 +8,8 @@ rollups say of hours already over is memoised under the store's *past* version.
 A render (``Moments.pinned``) reads every part of itself at one moment, through
 one connection: one reading of the versions, one snapshot.
 
-What is memoised of past hours is also kept in the process (``PastSums``): a wall
+What is memoised of past hours is also kept in the process (``PastSums``; what
+reads only settled hours, under the settled version, apart): a wall
 of sixty indicators asks the memo about a hundred and fifty times a refresh, and a
 round trip to a shared Redis each cost more than the rest of the refresh.
 """
@@ -181,6 +182,7 @@ class Moments:
         self.bucket_seconds = bucket_seconds
         # without a cache nothing is memoised, in the process either
         self.past = None if isinstance(cache, NullCache) else PastSums()
+        self.settled = None if isinstance(cache, NullCache) else PastSums()
         # the newest versions a refresh of this process has read
         self._newest: versions.Versions | None = None
         # what the parts of this moment's refresh share (``THIS_MOMENT``)
@@ -307,44 +309,53 @@ class Moments:
         """What the rollups said of hours already over, kept until a batch changes
         one of them (the past version rises) or for two days at most."""
         prefix = f"{moment.prefix}:past:{moment.versions.past}:"
-        if self.past is not None:
+        settled_prefix = f"{moment.prefix}:settled:{moment.versions.settled}:"
+        if self.past is not None and self.settled is not None:
             self.past.at(prefix)
+            self.settled.at(settled_prefix)
 
         def memo(
-            key: tuple, compute: Callable[[], Any], seconds: int = PAST_TIMEOUT
+            key: tuple,
+            compute: Callable[[], Any],
+            seconds: int = PAST_TIMEOUT,
+            settled: bool = False,
         ) -> Any:
-            name = prefix + ":".join(
+            name = (settled_prefix if settled else prefix) + ":".join(
                 v.isoformat() if isinstance(v, datetime) else str(v) for v in key
             )
             if seconds == THIS_MOMENT:
                 return self._this_moment(moment, name, compute)
             if seconds == THIS_VERSION:
                 return self._this_version(moment, name, compute)
+            kept = self.settled if settled else self.past
             if seconds == IN_PROCESS:
-                return self._in_process(name, compute)
-            found = self.past.get(name) if self.past is not None else MISSING
+                return self._in_process(kept, name, compute)
+            found = kept.get(name) if kept is not None else MISSING
             if found is not MISSING:
                 return found
             found = self.cache.get(name)
             if found is None:
                 found = compute()
                 self.cache.set(name, found, timeout=seconds)
-            if self.past is not None:
-                self.past.put(name, found, seconds)
+            if kept is not None:
+                kept.put(name, found, seconds)
             return found
 
         return memo
 
-    def _in_process(self, name: str, compute: Callable[[], Any]) -> Any:
+    @staticmethod
+    def _in_process(
+        kept: PastSums | None, name: str, compute: Callable[[], Any]
+    ) -> Any:
         """``compute()`` kept under its past version in this process, never in the
         shared cache: megabytes a past version, which would stay there for days
         (a worker reads its own in a few milliseconds)."""
-        if self.past is None:  # no cache: nothing kept
+        if kept is None:  # no cache: nothing kept
             return compute()
-        found = self.past.get(name)
+        found = kept.get(name)
         if found is MISSING:
             found = compute()
-            self.past.put(name, found, IN_PROCESS_SECONDS)
+            kept.put(name, found, IN_PROCESS_SECONDS)
         return found
 
     def _this_version(

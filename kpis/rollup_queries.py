@@ -52,6 +52,7 @@ from store.schema import (
     event_totals,
     events,
 )
+from store.versions import settled_before
 
 ALL_DISTRICTS = "*"
 HOUR = timedelta(hours=1)
@@ -140,13 +141,25 @@ def past_and_present(
     memo: Memo,
 ) -> list[Any]:
     """``read`` over the whole hours [start, end) (end None: every later hour) in
-    two parts: the hours already over, memoised, and the current and later ones,
-    read now."""
-    now_hour = hour_of(datetime.now(UTC))
+    three parts: the settled hours (before the hour just over) and the hour just
+    over, each memoised (late records void the second only), and the current and
+    later hours, read now."""
+    now = datetime.now(UTC)
+    now_hour = hour_of(now)
     past_end = now_hour if end is None else min(end, now_hour)
+    settled_end = min(settled_before(now), past_end)
     parts = []
-    if start < past_end:
-        parts.append(memo((*key, start, past_end), lambda: read(start, past_end)))
+    if start < settled_end:
+        parts.append(
+            memo(
+                (*key, start, settled_end),
+                lambda: read(start, settled_end),
+                settled=True,
+            )
+        )
+    recent = max(start, settled_end)
+    if recent < past_end:
+        parts.append(memo((*key, recent, past_end), lambda: read(recent, past_end)))
     present = max(start, now_hour)
     if end is None or present < end:
         parts.append(read(present, end))

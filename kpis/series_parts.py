@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
 from store.rollups import HOUR, NO_CATEGORY, NO_DISTRICT, hour_of
 from store.schema import measurements
+from store.versions import settled_before
 
 # what a district's readings of one category add up to: (n, total, low, high)
 Sums = tuple[int, float, float | None, float | None]
@@ -142,7 +143,8 @@ def _kept_hour(
             r.sums.append(r.sums[-1] + value)
         return _SeriesHour(dict(readings))
 
-    return memo(("series_hour", series, hour), read, IN_PROCESS)
+    settled = hour < settled_before(datetime.now(UTC))
+    return memo(("series_hour", series, hour), read, IN_PROCESS, settled=settled)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ watcher and the operators' commands call.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -47,6 +48,7 @@ from kpis.unusual import Scope, Unusual, unusual_now
 from kpis.values import AlertRow, EventRow, KpiValue, SourceHealth
 from store import stages as stage_store
 from store import versions
+from store.versions import settled_before
 
 T = TypeVar("T")
 PREVIOUS_SECONDS = 120  # a comparison value is kept past its minute for this long
@@ -60,6 +62,14 @@ def _in_district(found: dict, code: str, counts: bool) -> Any:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _kept_by_the_hour(kpi: Indicator) -> bool:
+    """Whether ``kpi``'s value at a past hour follows from the rollups' hours alone
+    (which raise the past and settled versions when they change). The alerts in
+    force read the records' expiry, which a later update may move without
+    touching any hour."""
+    return not kpi.period and kpi.measure != "in_force"
 
 
 class KpiService:
@@ -218,7 +228,8 @@ class KpiService:
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
         sparklines. It reads only hours already over, so it is computed once an hour
-        and again when a batch changes one of them (the past version)."""
+        and again when a batch changes one of them (the past version); the points
+        on settled hours are kept through both (``_settled_point``)."""
         moment = self.moments.current()
         hour = moment.now.replace(minute=0, second=0, microsecond=0)
         key = (
@@ -229,24 +240,72 @@ class KpiService:
         if found is not None:
             return found
         points = [hour - timedelta(hours=h) for h in range(hours - 1, -1, -1)]
-        result: dict[str, list[float | None]] = {}
         memo = self.moments.memo(moment)
+        # a point reads the hours up to its own (a reading stamped on it included)
+        settled = settled_before(datetime.now(UTC)) - timedelta(hours=1)
+        kept = [k for k in self.profile.indicators if _kept_by_the_hour(k)]
+        result: dict[str, list[float | None]] = {}
         with self.moments.connection() as conn:
+
+            def values_at(kpis: list[Indicator], at: datetime) -> dict:
+                return {k.id: self._point(conn, k, at, district, memo) for k in kpis}
+
+            kept_points = [
+                self._settled_point(kept, district, at, memo, values_at)
+                if at <= settled
+                else values_at(kept, at)
+                for at in points
+            ]
             for kpi in self.profile.indicators:
                 if kpi.period:  # its periods, not hours
                     found = self._periods(
                         conn, kpi, self.window(moment.now), district, memo
                     )
                     result[kpi.id] = [p.achieved for p in found]
-                    continue
-                values = []
-                for at in points:
-                    agg = compile.current(kpi, self.window(at), self.context)
-                    value = as_float(q.run(conn, agg, district, memo))
-                    values.append(value or 0.0 if agg.counts else value)
-                result[kpi.id] = values
+                elif _kept_by_the_hour(kpi):
+                    result[kpi.id] = [point[kpi.id] for point in kept_points]
+                else:
+                    result[kpi.id] = [
+                        self._point(conn, kpi, at, district, memo) for at in points
+                    ]
         self.cache.set(key, result, timeout=HISTORY_SECONDS)
         return result
+
+    def _point(
+        self,
+        conn: Connection,
+        kpi: Indicator,
+        at: datetime,
+        district: str | None,
+        memo: Memo,
+    ) -> float | None:
+        """``kpi`` as it stood at ``at``: a sparkline's point."""
+        agg = compile.current(kpi, self.window(at), self.context)
+        value = as_float(q.run(conn, agg, district, memo))
+        return value or 0.0 if agg.counts else value
+
+    def _settled_point(
+        self,
+        kpis: list[Indicator],
+        district: str | None,
+        at: datetime,
+        memo: Memo,
+        values_at: Callable[[list[Indicator], datetime], dict],
+    ) -> dict:
+        """The point ``at`` of every KPI of ``kpis``, on settled hours only: kept
+        from one hour to the next and through the late records of the hour just
+        over (the sparklines were 87 % of the first refresh after either, when all
+        24 points of all of them were read again). Keyed by what the values depend
+        on besides the store: the declarations."""
+        declared = hashlib.blake2b(
+            repr((kpis, self.context, self.profile.timezone)).encode(),
+            digest_size=8,
+        ).hexdigest()
+        return memo(
+            ("history", district, declared, at),
+            lambda: values_at(kpis, at),
+            settled=True,
+        )
 
     def unusual(self) -> Unusual:
         """What is unusual now: the counts and means far from the same time of the

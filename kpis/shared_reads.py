@@ -47,7 +47,7 @@ from kpis.match import Match, facet_key_column
 from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
 from store.rollups import HOUR, NO_DISTRICT, close_bucket, hour_of
 from store.schema import event_hourly, events
-from store.versions import facet_groups
+from store.versions import facet_groups, settled_before
 
 
 class hours_between(FunctionElement):
@@ -247,6 +247,7 @@ def _hour_rows(
         ("hour_rows", domain, what, hour, *keys),
         lambda: _read_hours(conn, (domain,), hour, keys, (what,))[domain][what],
         IN_PROCESS,
+        settled=hour < settled_before(datetime.now(UTC)),
     )
 
 

@@ -53,10 +53,12 @@ from store.schema import (
 )
 from store.upsert import upsert_values
 from store.versions import (
+    SETTLING_MARGIN,
     FacetGroup,
     bump_past_version,
     facet_groups,
     note_newest,
+    settled_before,
 )
 
 NO_DISTRICT = ""  # the rollups' key for records with no district
@@ -218,8 +220,7 @@ def apply_event_changes(
     hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
     histogram = {k: n for k, n in histogram.items() if n}
     hour = _HourMaker()
-    if hour.any_past(k[1] for k in hourly) or hour.any_past(k[1] for k in histogram):
-        bump_past_version(conn)
+    hour.note_past(conn, (k[1] for k in hourly), (k[1] for k in histogram))
     _add(
         conn,
         event_hourly,
@@ -245,17 +246,25 @@ def apply_event_changes(
 class _HourMaker:
     """Epoch hours made times, once each."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: datetime | None = None) -> None:
         self.made: dict[float, datetime] = {}
-        self.now = datetime.now(UTC).timestamp() // 3600
+        now = now or datetime.now(UTC)
+        self.now = now.timestamp() // 3600
+        self.settled = settled_before(now, SETTLING_MARGIN).timestamp() // 3600
 
     def __call__(self, epoch_hour: float) -> datetime:
         if (at := self.made.get(epoch_hour)) is None:
             at = self.made[epoch_hour] = datetime.fromtimestamp(epoch_hour * 3600, UTC)
         return at
 
-    def any_past(self, epoch_hours: Iterable[float]) -> bool:
-        return any(h < self.now for h in epoch_hours)
+    def note_past(self, conn: Connection, *epoch_hours: Iterable[float]) -> None:
+        """The past version raised if any of the hours is over, the settled one
+        too if any is settled."""
+        earliest = min(
+            (min(hours, default=math.inf) for hours in epoch_hours), default=math.inf
+        )
+        if earliest < self.now:
+            bump_past_version(conn, settled=earliest < self.settled)
 
 
 def apply_facet_changes(
@@ -294,8 +303,7 @@ def apply_facet_changes(
     hourly = {k: v for k, v in hourly.items() if v[0] or v[1]}
     histogram = {k: n for k, n in histogram.items() if n}
     hour = _HourMaker()
-    if hour.any_past(k[3] for k in hourly) or hour.any_past(k[3] for k in histogram):
-        bump_past_version(conn)
+    hour.note_past(conn, (k[3] for k in hourly), (k[3] for k in histogram))
     facet = ("domain", "facet_group", "facet_value")
     _add(
         conn,
@@ -362,9 +370,10 @@ def refresh_measurement_hours(
     by_series: dict[str, set[datetime]] = defaultdict(set)
     for series, hour in cells:
         by_series[series].add(hour)
-    now_hour = hour_of(datetime.now(UTC))
-    if any(h < now_hour for hours in by_series.values() for h in hours):
-        bump_past_version(conn)
+    now = datetime.now(UTC)
+    earliest = min((min(hours) for hours in by_series.values()), default=None)
+    if earliest is not None and earliest < hour_of(now):
+        bump_past_version(conn, settled=earliest < settled_before(now, SETTLING_MARGIN))
     for series, hours in by_series.items():
         ordered = sorted(hours)
         for start, end in _runs(ordered):

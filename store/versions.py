@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Connection, case, inspect, select, update
@@ -24,6 +24,9 @@ DATA_VERSION = "data_version"
 STORE_ID = "store_id"
 NEWEST_DATA = "newest_data_us"  # epoch microseconds of the newest record
 PAST_VERSION = "past_version"  # store_meta: rises when a batch changes a past hour
+# store_meta: rises when a batch changes a *settled* hour, one before the hour just
+# over: late records (the hour just over, at the top of every hour) leave it alone
+SETTLED_VERSION = "settled_version"
 # store_meta holds numbers only: the city is in the key ("city:seoul", value 1),
 # which needs no migration of the table
 CITY_KEY = "city:"
@@ -67,15 +70,31 @@ def note_newest(conn: Connection, times: Iterable[datetime]) -> None:
     )
 
 
-def bump_past_version(conn: Connection) -> None:
-    """An hour already over has changed: what was memoised of the past is void."""
-    upsert(
-        conn,
-        store_meta,
-        [{"key": PAST_VERSION, "value": 1}],
-        ["key"],
-        overrides=lambda excluded: {"value": store_meta.c.value + 1},
-    )
+def bump_past_version(conn: Connection, settled: bool = True) -> None:
+    """An hour already over has changed: what was memoised of the past is void;
+    with ``settled``, the change reached a settled hour too (``settled_before``)."""
+    for key in (PAST_VERSION, SETTLED_VERSION) if settled else (PAST_VERSION,):
+        upsert(
+            conn,
+            store_meta,
+            [{"key": key, "value": 1}],
+            ["key"],
+            overrides=lambda excluded: {"value": store_meta.c.value + 1},
+        )
+
+
+SETTLING = timedelta(hours=1)  # the hour just over may still get late records
+# A writer counts an hour as settled a few minutes early, a reader on time: a
+# reader whose clock runs ahead of the writer's by less than this never takes an
+# hour for settled that the writer did not.
+SETTLING_MARGIN = timedelta(minutes=5)
+
+
+def settled_before(now: datetime, margin: timedelta = timedelta(0)) -> datetime:
+    """The start of the hour just over at ``now`` (+ ``margin``): every hour before
+    it is *settled*, and a batch that changes one raises the settled version."""
+    at = (now + margin).astimezone(UTC)
+    return at.replace(minute=0, second=0, microsecond=0) - SETTLING
 
 
 def newest_data(conn: Connection) -> datetime | None:
@@ -91,6 +110,7 @@ class Versions(NamedTuple):
     store: int  # made at random with the store: a rebuilt store is another one
     data: int
     past: int  # see ``store.rollups``
+    settled: int = 0  # the past before the hour just over (``settled_before``)
 
 
 def versions(conn: Connection) -> Versions:
@@ -98,7 +118,9 @@ def versions(conn: Connection) -> Versions:
     found = dict(
         conn.execute(
             select(store_meta.c.key, store_meta.c.value).where(
-                store_meta.c.key.in_((STORE_ID, DATA_VERSION, PAST_VERSION))
+                store_meta.c.key.in_(
+                    (STORE_ID, DATA_VERSION, PAST_VERSION, SETTLED_VERSION)
+                )
             )
         ).all()
     )
@@ -106,6 +128,7 @@ def versions(conn: Connection) -> Versions:
         int(found.get(STORE_ID, 0)),
         int(found.get(DATA_VERSION, 0)),
         int(found.get(PAST_VERSION, 0)),
+        int(found.get(SETTLED_VERSION, 0)),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_caching.backends.nullcache import NullCache
 from flask_caching.backends.simplecache import SimpleCache
 
 from city.profile import SourceConfig
@@ -401,3 +402,53 @@ def test_a_crowd_s_usual_is_read_once_until_a_past_hour_changes(engine, seoul):
         assert usual_reads
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def _everything(service: KpiService) -> tuple:
+    """Every tile's value and every sparkline, of the city and a district."""
+    return (
+        [(v.kpi_id, v.value) for v in service.tiles()],
+        service.history(),
+        service.history(DISTRICT),
+    )
+
+
+def test_a_late_record_of_the_hour_just_over_leaves_the_settled_hours_kept(
+    engine, seoul, monkeypatch
+):
+    """The top of every hour brings records of the hour just over: they void what
+    was kept of that hour only, the sums and sparkline points of the settled
+    hours before it stay; a record of a settled hour voids those. Every value
+    equals one worked out with nothing kept."""
+    from store import rollups
+
+    # the writer's few minutes of margin would count the hour just over as
+    # settled near the end of an hour (``versions.SETTLING_MARGIN``)
+    monkeypatch.setattr(rollups, "SETTLING_MARGIN", timedelta(0))
+    now = _this_hour_for_a_while()
+    feed, complaints = _feed(engine, seoul)
+    for back in (26, 5, 0):  # today, yesterday, now
+        complaints.at = now - timedelta(hours=back, minutes=1)
+        feed.run()
+    cache = _Keeping()
+    service = KpiService(engine, seoul, cache=cache, clock=lambda: now)
+
+    def settled_written() -> list[str]:
+        return [k for k in cache.written if ":settled:" in k]
+
+    def checked() -> None:
+        fresh = KpiService(engine, seoul, cache=NullCache(), clock=lambda: now)
+        assert _everything(service) == _everything(fresh)
+
+    checked()
+    assert settled_written()
+    cache.written.clear()
+    complaints.at = rollups.hour_of(now) - timedelta(minutes=20)  # the hour just over
+    feed.run()
+    checked()
+    assert settled_written() == []
+    assert [k for k in cache.written if ":past:" in k]  # that hour, read again
+    complaints.at = now - timedelta(hours=3)  # a settled hour
+    feed.run()
+    checked()
+    assert settled_written()

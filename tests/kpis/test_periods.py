@@ -242,7 +242,7 @@ def test_periods_already_over_are_memoised_and_the_current_one_is_read(store):
     now = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
     kept: dict[tuple, object] = {}
 
-    def memo(key, compute, seconds=None):
+    def memo(key, compute, seconds=None, settled=False):
         if key not in kept:
             kept[key] = compute()
         return kept[key]

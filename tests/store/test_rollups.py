@@ -174,3 +174,67 @@ def test_the_readings_hours_keep_count_sum_lowest_and_highest_per_category(engin
     with engine.begin() as conn:
         rollups.rebuild(conn)
         assert {tuple(r) for r in conn.execute(select(measurement_hourly))} == wanted
+
+
+# -- the past and settled versions ---------------------------------------------------
+def _versions(engine) -> versions.Versions:
+    with engine.connect() as conn:
+        return versions.versions(conn)
+
+
+def test_a_record_of_the_hour_just_over_raises_the_past_version_only(engine):
+    """Late records of the hour just over come at the top of every hour: they void
+    what was memoised of that hour, never of the settled hours before it."""
+    now = datetime(2026, 11, 20, 10, 20, tzinfo=UTC)
+    cases = (  # (an event's hour, past raised?, settled raised?)
+        (now, False, False),  # this hour
+        (now - HOUR, True, False),  # the hour just over
+        (now - 2 * HOUR, True, True),  # settled
+        (now - 30 * HOUR, True, True),
+    )
+    for at, past, settled in cases:
+        before = _versions(engine)
+        with engine.begin() as conn:
+            epoch_hour = at.timestamp() // 3600
+            rollups._HourMaker(now).note_past(conn, [epoch_hour], [])
+        after = _versions(engine)
+        assert (after.past > before.past, after.settled > before.settled) == (
+            past,
+            settled,
+        ), at
+
+
+def test_a_writer_takes_the_hour_just_over_for_settled_a_few_minutes_early(engine):
+    """A reader whose clock runs a little ahead of the writer's never counts an
+    hour as settled that the writer's batch did not."""
+    writer = datetime(2026, 11, 20, 10, 57, tzinfo=UTC)
+    reader = writer + timedelta(minutes=4)  # 11:01: 09:00-10:00 settled for it
+    assert versions.settled_before(reader) == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    before = _versions(engine)
+    with engine.begin() as conn:
+        hour = datetime(2026, 11, 20, 9, 40, tzinfo=UTC).timestamp() // 3600
+        rollups._HourMaker(writer).note_past(conn, [hour])
+    assert _versions(engine).settled > before.settled
+
+
+def test_batches_raise_the_settled_version_by_the_hours_they_change(engine):
+    """Through the writes, events and readings alike, by the store's own clock."""
+    now = datetime.now(UTC)
+    settled = versions.settled_before(now, versions.SETTLING_MARGIN)
+    for kind in ("event", "reading"):
+        for at in (now - 3 * HOUR, now - HOUR, now):
+            before = _versions(engine)
+            with engine.begin() as conn:
+                if kind == "event":
+                    event = Event(f"e-{at}", "complaints", "noise", at)
+                    writes.upsert_events(conn, "feed", [event], now)
+                else:
+                    reading = Measurement("pm25", f"S-{at}", at, 12.0)
+                    writes.upsert_measurements(conn, "feed", [reading])
+            after = _versions(engine)
+            hour = rollups.hour_of(at)
+            assert (after.past > before.past) == (hour < rollups.hour_of(now)), (
+                kind,
+                at,
+            )
+            assert (after.settled > before.settled) == (hour < settled), (kind, at)
