@@ -221,8 +221,9 @@ class AboveUsual:
     the largest of those ratios for the city, a district or every district at
     once (none for a place with no usual yet).
 
-    The usuals are whole past hours: read once an hour, memoised under the past
-    version, so a refresh after a live batch reads only the newest readings."""
+    The usuals are whole hours weeks back: read once an hour, memoised under the
+    settled version, so a refresh after a live batch (or late records of the hour
+    just over) reads only the newest readings."""
 
     series: str
     start: datetime
@@ -233,9 +234,10 @@ class AboveUsual:
     citywide_rows: bool = False
 
     def run(self, conn: Connection, scope: str | None, memo: Memo = no_memo) -> Any:
-        usual = memo(
+        usual = memo(  # weeks back: settled hours only
             ("usual", self.series, hour_of(self.end), self.weeks),
             lambda: usual_by_place(conn, self.series, hour_of(self.end), self.weeks),
+            settled=True,
         )
         best: dict[str, float] = {}
         newest = newest_readings(conn, self.series, self.start, self.end)

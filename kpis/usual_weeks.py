@@ -87,6 +87,7 @@ def past_event_hours(
         ("usual_event_hours", *domains, hour_of(span[0]), hour_of(span[1]), weeks),
         lambda: _read_event_hours(conn, domains, span, weeks, tz),
         IN_PROCESS,
+        settled=True,  # a week back at least
     )
 
 
@@ -104,6 +105,7 @@ def past_series_hours(
         ("usual_series_hours", *series, hour_of(span[0]), hour_of(span[1]), weeks),
         lambda: _read_series_hours(conn, series, span, weeks, tz),
         IN_PROCESS,
+        settled=True,  # a week back at least
     )
 
 
