@@ -57,7 +57,14 @@ def timed(url: str, path: Path, redis_url: str, info, batches: int) -> RefreshTi
         profile, info.end, info.volume, seed=info.seed, start=info.start
     )
     times = measure_refresh(
-        url, str(path), profile, redis_url, city, batches=batches, backfills=BACKFILLS
+        url,
+        str(path),
+        profile,
+        redis_url,
+        city,
+        batches=batches,
+        backfills=BACKFILLS,
+        lates=batches,
     )
     log.info(
         "refresh on %s, %d indicators: warm p95 %.1f ms (%d), after a batch p95 "

@@ -1,5 +1,6 @@
-"""The overview's refresh, timed at the server: warm, right after a live batch, and
-right after a batch that rewrites past hours.
+"""The overview's refresh, timed at the server: warm, right after a live batch,
+right after a batch of late records (the hour just over, as feeds send at the top
+of every hour), and right after a batch that rewrites past hours.
 
 The wall's own refresh request (built from the running app, as ``bench.load`` builds
 it) is posted to a one-worker gunicorn on 127.0.0.1, one request at a time, so each
@@ -34,6 +35,7 @@ from bench.synthetic import SyntheticCity
 from city.profile import CityProfile
 from ingest.runner import utcnow
 from store import connect
+from store.rollups import hour_of
 
 BATCHES = 100  # refreshes right after a batch: a p95 of at least 100 samples
 
@@ -44,6 +46,7 @@ class RefreshTimes:
     cold: tuple[float, ...]  # the first refresh after a live batch
     backfill: tuple[float, ...]  # the first refresh after a batch of past hours
     first: float = 0.0  # the server's very first refresh of the store
+    late: tuple[float, ...] = ()  # the first after a batch of the hour just over
 
     @staticmethod
     def p95(ms: tuple[float, ...]) -> float:
@@ -84,11 +87,13 @@ def measure_refresh(
     warm_seconds: float = 15.0,
     batches: int = BATCHES,
     backfills: int = 5,
+    lates: int = 0,
 ) -> RefreshTimes:
     """Refresh the overview of the store at ``database_url`` again and again for
     ``warm_seconds``; then ``batches`` times land a live minute of ``city`` (less
-    for more than 60 batches, ``live_seconds``) and refresh; then ``backfills``
-    times land as much three hours back and refresh."""
+    for more than 60 batches, ``live_seconds``) and refresh; then ``lates`` times
+    as much of the hour just over; then ``backfills`` times as much three hours
+    back."""
     engine = connect(database_url)
     runner = live_runner(engine, profile, city, live_seconds(batches))
     try:
@@ -114,6 +119,14 @@ def measure_refresh(
                     _land(runner)
                     cold.append(refresh())
                     refresh()  # and the wall goes on
+                late = []
+                just_over = hour_of(utcnow()) - timedelta(minutes=30)
+                for i in range(lates):
+                    # each its own minute: records never sent before
+                    runner.clock = lambda i=i: just_over + timedelta(seconds=20 * i)
+                    _land(runner)
+                    late.append(refresh())
+                    refresh()
                 past = []
                 for i in range(backfills):
                     runner.clock = lambda i=i: utcnow() - timedelta(hours=3, minutes=i)
@@ -122,7 +135,7 @@ def measure_refresh(
                     past.append(refresh(FIRST_TIMEOUT))
     finally:
         engine.dispose()
-    return RefreshTimes(tuple(warm), tuple(cold), tuple(past), first)
+    return RefreshTimes(tuple(warm), tuple(cold), tuple(past), first, tuple(late))
 
 
 def _land(runner, tries: int = 50) -> None:

@@ -42,7 +42,7 @@ from bench import baseline
 from bench.copy import kept_copy
 from bench.dataset import StoreInfo, count_rows, kept_store, live_runner, load_year
 from bench.indicator_refresh import INDICATORS, measure_many
-from bench.refresh import RefreshTimes, measure_refresh
+from bench.refresh import BATCHES, RefreshTimes, measure_refresh
 from bench.synthetic import SyntheticCity, Volume
 from city.profile import CityProfile, load_profile
 from kpis.service import KpiService
@@ -214,7 +214,9 @@ def refresh_times(
     city = SyntheticCity(
         profile, info.end, info.volume, seed=info.seed, start=info.start
     )
-    times = measure_refresh(url, str(s.profile_path), profile, s.redis_url, city)
+    times = measure_refresh(
+        url, str(s.profile_path), profile, s.redis_url, city, lates=BATCHES
+    )
     log.info(
         "refresh on %s: warm p95 %s (%d), cold p95 %s, after a backfill p95 %s",
         url.split(":")[0],
@@ -528,6 +530,18 @@ def refresh_rows(store: str, times: RefreshTimes, what: str) -> list[Figure]:
                 f"{ms(p95)} (median {ms(RefreshTimes.median(found))}, "
                 f"{len(found)} refreshes)",
                 met=p95 <= target,
+            )
+        )
+    if times.late:
+        p95 = RefreshTimes.p95(times.late)
+        rows.append(
+            Figure(
+                f"Overview refresh right after a batch of the hour just over, "
+                f"{_name(store)}, {what} (p95)",
+                "≤ 100 ms",
+                f"{ms(p95)} (median {ms(RefreshTimes.median(times.late))}, "
+                f"{len(times.late)} refreshes)",
+                met=p95 <= 100.0,
             )
         )
     # a handful of samples: the slowest, not a p95 they cannot carry

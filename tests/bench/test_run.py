@@ -230,3 +230,26 @@ def test_the_scale_rows_say_both_instances_and_the_kill():
     assert [r.met for r in rows] == [False, False]
     assert "3 errors in 6,800 requests, recovered in 4.2 s" in rows[1].citywall
     assert not [r for r in run.figures(_raw()) if r.what.startswith("Scale")]
+
+
+def test_a_batch_of_the_hour_just_over_has_its_row_against_the_live_target():
+    """Late records, at the top of every hour, against the target of any batch."""
+    late = {"late": [50.0] * 95 + [300.0] * 5}
+    raw = _raw(year_sqlite_refresh=_raw()["year_sqlite_refresh"] | late)
+    rows = [r for r in run.figures(raw) if "the hour just over" in r.what]
+    assert [(r.what, r.target, r.met) for r in rows] == [
+        (
+            "Overview refresh right after a batch of the hour just over, SQLite, "
+            "full year (p95)",
+            "≤ 100 ms",
+            True,
+        )
+    ]
+    assert "100 refreshes" in rows[0].citywall
+    late["late"] = [50.0] * 94 + [300.0] * 6
+    raw = _raw(year_sqlite_refresh=_raw()["year_sqlite_refresh"] | late)
+    assert [r.met for r in run.figures(raw) if "the hour just over" in r.what] == [
+        False
+    ]
+    # a run from before the row: none
+    assert not [r for r in run.figures(_raw()) if "the hour just over" in r.what]
