@@ -136,6 +136,18 @@ def previous(k: Indicator, w: Window, c: KpiContext) -> Any | None:
     return current(k, before, c)
 
 
+def previous_end(k: Indicator, w: Window) -> datetime | None:
+    """Where the window of what the indicator is compared with ends (None:
+    nothing compared): the comparison reads no hour after the one holding it."""
+    if k.compare.kind == "none":
+        return None
+    if k.compare.kind == "average":
+        return span(k, w)[0]
+    before = compared_window(k, w)
+    assert before is not None
+    return span(k, before)[1]
+
+
 def previous_divisor(k: Indicator, w: Window) -> float:
     """What the comparison's value is divided by: an average of N days scaled to
     the window's length for a count, 1 otherwise. A window of no length ("today"

@@ -29,7 +29,7 @@ from sqlalchemy import CompoundSelect, Connection, func, literal, select, union_
 
 from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_rows, kept, match_rows
-from kpis.memo import Memo, no_memo
+from kpis.memo import IN_PROCESS, Memo, no_memo
 from kpis.shared_reads import (
     any_hours_from,
     edge_counts,
@@ -158,8 +158,10 @@ def past_and_present(
             )
         )
     recent = max(start, settled_end)
-    if recent < past_end:
-        parts.append(memo((*key, recent, past_end), lambda: read(recent, past_end)))
+    if recent < past_end:  # an hour: read again sooner than a shared cache is asked
+        parts.append(
+            memo((*key, recent, past_end), lambda: read(recent, past_end), IN_PROCESS)
+        )
     present = max(start, now_hour)
     if end is None or present < end:
         parts.append(read(present, end))

@@ -664,17 +664,29 @@ class KpiService:
     ) -> Any:
         """The KPI's value to compare with (the same time yesterday, the week
         before...), to the minute. It is a matter of the past, so it is worked out
-        once a minute, and again when a batch changes a past hour, rather than at
+        once a minute, and again when a batch changes a past hour (a settled one,
+        for a comparison that ends before the hour just over), rather than at
         every moment: about half of a refresh's queries otherwise."""
         if kpi.compare.kind == "none":  # compared with nothing
             return None
-        minute = w.now.replace(second=0, microsecond=0)
+        at_minute = replace(w, now=w.now.replace(second=0, microsecond=0))
 
         def read() -> Any:  # built only when the memo has not got it
-            before = compile.previous(kpi, replace(w, now=minute), self.context)
+            before = compile.previous(kpi, at_minute, self.context)
             return q.run(conn, before, scope, memo)
 
-        return memo(("previous", kpi.id, scope, minute), read, PREVIOUS_SECONDS)
+        end = compile.previous_end(kpi, at_minute)
+        settled = (
+            _kept_by_the_hour(kpi)
+            and end is not None
+            and end < settled_before(datetime.now(UTC))
+        )
+        return memo(
+            ("previous", kpi.id, scope, at_minute.now),
+            read,
+            PREVIOUS_SECONDS,
+            settled=settled,
+        )
 
     def _cached(
         self, what: str, arg: Any, build: Callable[[Connection, Window, Memo], T]
