@@ -43,6 +43,7 @@ T = TypeVar("T")
 PAST_TIMEOUT = 2 * 86400  # seconds a memoised past sum may stay unused
 PAST_KEPT = 5000  # memoised past sums a process keeps beside the cache
 MISSING = object()  # no past sum kept under that name
+KEY_TEXTS_KEPT = 20_000  # memo keys' texts a process keeps (each window's ends move)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ class PastSums:
                 self._kept.popitem(last=False)
 
 
+def _text_of(key: tuple) -> str:
+    return ":".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in key)
+
+
 def _older(moment: Moment, than: Moment | None) -> bool:
     """Whether ``moment`` came before ``than`` in the same store."""
     if than is None or moment.versions.store != than.versions.store:
@@ -189,6 +194,7 @@ class Moments:
         self._shared: tuple[str, dict[str, Any]] = ("", {})
         self._shared_moment: Moment | None = None
         self._shared_lock = threading.Lock()
+        self._key_texts: dict[tuple, str] = {}  # see ``_key_text``
         # what stays true for the data version (``THIS_VERSION``)
         self._version: tuple[str, dict[str, Any]] = ("", {})
         self._version_moment: Moment | None = None
@@ -320,9 +326,7 @@ class Moments:
             seconds: int = PAST_TIMEOUT,
             settled: bool = False,
         ) -> Any:
-            name = (settled_prefix if settled else prefix) + ":".join(
-                v.isoformat() if isinstance(v, datetime) else str(v) for v in key
-            )
+            name = (settled_prefix if settled else prefix) + self._key_text(key)
             if seconds == THIS_MOMENT:
                 return self._this_moment(moment, name, compute)
             if seconds == THIS_VERSION:
@@ -342,6 +346,19 @@ class Moments:
             return found
 
         return memo
+
+    def _key_text(self, key: tuple) -> str:
+        """``key`` as its memo name's text, made once: a refresh of sixty
+        indicators asks the memo four hundred times, most keys as before."""
+        try:
+            found = self._key_texts.get(key)
+        except TypeError:  # a part that cannot be hashed: made each time
+            return _text_of(key)
+        if found is None:
+            if len(self._key_texts) >= KEY_TEXTS_KEPT:
+                self._key_texts.clear()
+            found = self._key_texts[key] = _text_of(key)
+        return found
 
     @staticmethod
     def _in_process(
