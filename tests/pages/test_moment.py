@@ -505,3 +505,92 @@ def test_the_kiosk_stepped_by_hand_at_a_past_moment_stays_there(wall, moment):  
         and "refresh" in c["props"]["id"].get("type", "")
     ]
     assert timers and all(timer["max_intervals"] == 0 for timer in timers)
+
+
+# -- records changed after the moment ------------------------------------------------
+def test_records_changed_after_the_moment_show_as_they_were_then(wall, moment):  # noqa: F811
+    """A complaint closed an hour after the moment is open then, its status then
+    not kept (the row, its detail and its CSV say so); one whose feed reported its
+    steps shows its step of then; the page says what the store cannot give back.
+    Live, both are closed."""
+    from sqlalchemy import select
+
+    from components.format import status_word
+    from store.schema import events
+    from web import runtime
+
+    at_text, at = moment
+    minute = timedelta(minutes=1)
+    steps = [
+        ["received", (at - 50 * minute).isoformat()],
+        ["in_progress", (at - 20 * minute).isoformat()],
+        ["closed", (at + 30 * minute).isoformat()],
+    ]
+
+    def complaint(source_id: str, occurred, closed, **extra) -> Event:
+        """A noise complaint in Gangnam-gu, closed (and last updated) at ``closed``."""
+        return Event(
+            source_id,
+            "complaints",
+            "noise",
+            occurred,
+            title=f"{source_id} (moment test)",
+            status="closed",
+            district_code="11680",
+            updated_at=closed,
+            closed_at=closed,
+            **extra,
+        )
+
+    later = [
+        complaint("closed-later", at - 60 * minute, at + 60 * minute),
+        complaint(
+            "stepped", at - 50 * minute, at + 30 * minute, attrs={"lifecycle": steps}
+        ),
+    ]
+    with runtime.engine().begin() as conn:
+        writes.upsert_events(conn, "moment-test", later, at + 60 * minute)
+        ids = dict(
+            conn.execute(
+                select(events.c.source_id, events.c.id).where(
+                    events.c.source == "moment-test"
+                )
+            ).all()
+        )
+    staff = client_as(wall, Role.STAFF)
+    search = f"?at={at_text}&period=24h&district=11680&lang=en"
+    page = drawn(staff, "/complaints", search)
+    status = {
+        int(r["id"]): r["status"]
+        for r in by_id(page, "record-grid")["props"]["rowData"]
+    }
+    assert status[ids["closed-later"]] == t("en", "moment.open_then")
+    assert status[ids["stepped"]] == status_word("in_progress", "en")
+    when = i18n.day_and_clock(at, runtime.profile().timezone, "en")
+    note = by_id(page, "records-then")["props"]["children"]
+    assert note == t("en", "moment.records_then", time=when)
+    # the record in full: open then, its later closing not shown, and why
+    opened = drawn(staff, "/complaints", f"{search}&record={ids['closed-later']}")
+    detail = text(by_id(opened, "record-detail"))
+    closed = status_word("closed", "en")
+    assert t("en", "moment.record_changed", status=closed) in detail
+    heads = [c["props"]["children"] for c in components(opened) if c["type"] == "Th"]
+    assert t("en", "records.occurred") in heads
+    assert t("en", "records.closed") not in heads
+    stepped = drawn(staff, "/complaints", f"{search}&record={ids['stepped']}")
+    lifecycle = text(with_class(stepped, "lifecycle"))
+    assert status_word("in_progress", "en") in lifecycle and closed not in lifecycle
+    # the CSV of then leaves a status it does not know empty
+    answer = staff.get(f"/csv/records/complaints?district=11680&at={at_text}")
+    rows = pd.read_csv(io.StringIO(answer.text.lstrip("\ufeff"))).set_index("id")
+    assert pd.isna(rows.loc[ids["closed-later"], "status"])
+    assert pd.isna(rows.loc[ids["closed-later"], "closed_at"])
+    assert rows.loc[ids["stepped"], "status"] == "in_progress"
+    # live, both are closed and the page says nothing of then
+    live = drawn(staff, "/complaints", "?period=24h&district=11680&lang=en")
+    now = {
+        int(r["id"]): r["status"]
+        for r in by_id(live, "record-grid")["props"]["rowData"]
+    }
+    assert now[ids["closed-later"]] == now[ids["stepped"]] == closed
+    assert [c for c in components(live) if c["props"].get("id") == "records-then"] == []
