@@ -594,3 +594,56 @@ def test_records_changed_after_the_moment_show_as_they_were_then(wall, moment): 
     }
     assert now[ids["closed-later"]] == now[ids["stepped"]] == closed
     assert [c for c in components(live) if c["props"].get("id") == "records-then"] == []
+
+
+# -- the time bar ----------------------------------------------------------------------
+def header_of(wall, role: Role, pathname: str, search: str):  # noqa: F811
+    entry = _server_callbacks(wall)["web.shell.draw_header"]
+    body = _body(entry, {"nav": None})
+    body["inputs"] = [
+        {"id": "nav", "property": "pathname", "value": pathname},
+        {"id": "nav", "property": "search", "value": search},
+    ]
+    answer = client_as(wall, role).post("/_dash-update-component", json=body)
+    assert answer.status_code == 200 and "Traceback" not in answer.text
+    return answer.get_json()["response"]["shell-header"]["children"]
+
+
+def bar_data(header) -> dict | None:
+    found = [c for c in components(header) if c["props"].get("id") == "moment-bar-data"]
+    return found[0]["props"]["data"] if found else None
+
+
+def test_the_time_bar_goes_to_the_same_view_at_a_moment(wall, moment):  # noqa: F811
+    """On the overview, a domain page and a district's, the bar's addresses keep
+    the view's words and set or drop ``at``; it stands on the moment shown."""
+    from components.moment_bar import AT_SLOT
+
+    at_text, at = moment
+    views = [
+        (Role.VIEWER, "/", "metric=complaints_open"),
+        (Role.VIEWER, "/complaints", "district=11680&period=7d"),
+        (Role.STAFF, "/district/11680", ""),
+    ]
+    for role, path, words in views:
+        search = f"?{words}&lang=ko&at={at_text}".replace("?&", "?")
+        data = bar_data(header_of(wall, role, path, search))
+        assert data is not None, path
+        kept = f"?{words}&lang=ko".replace("?&", "?")
+        assert data["live"] == path + kept
+        assert data["template"] == f"{path}{kept}&at={AT_SLOT}"
+        # the position it stands on: the moment's hour
+        assert data["texts"][data["value"]] == at_text[:14] + "00"
+        live = bar_data(header_of(wall, role, path, kept))
+        assert live["value"] == len(live["texts"]) == 7 * 24
+
+
+def test_the_time_bar_is_only_where_a_page_draws_moments_for_its_roles(wall):  # noqa: F811
+    assert bar_data(header_of(wall, Role.STAFF, "/cameras", "")) is None
+    assert bar_data(header_of(wall, Role.ADMIN, "/sources", "")) is None
+    assert bar_data(header_of(wall, Role.STAFF, "/district/99999", "")) is None
+    # a district's page is for staff: a viewer's header offers no bar to it
+    assert bar_data(header_of(wall, Role.VIEWER, "/district/11680", "")) is None
+    # the kiosk and the embeds have no header at all
+    assert header_of(wall, Role.VIEWER, "/wall", "") is None
+    assert header_of(wall, Role.VIEWER, "/embed/overview", "") is None
