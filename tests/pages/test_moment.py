@@ -647,3 +647,113 @@ def test_the_time_bar_is_only_where_a_page_draws_moments_for_its_roles(wall):  #
     # the kiosk and the embeds have no header at all
     assert header_of(wall, Role.VIEWER, "/wall", "") is None
     assert header_of(wall, Role.VIEWER, "/embed/overview", "") is None
+
+
+# -- the kiosk's replay ----------------------------------------------------------------
+def replay_search(moment_at, minutes: str = "1", **more: str) -> str:
+    """An hour from ``moment_at`` (the moment of stage 4) played in ``minutes``."""
+    from web import runtime
+
+    zone = runtime.profile().timezone
+    start = moment_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    end = (moment_at + timedelta(hours=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    words = {"replay": start, "to": end, "minutes": minutes, **more}
+    return "?" + "&".join(f"{k}={quote(v)}" for k, v in words.items())
+
+
+def test_a_replay_steps_the_wall_through_its_span_and_holds_on_the_last(
+    wall,  # noqa: F811
+    moment,
+):
+    """The first address goes to the first frame; each frame is the wall at its
+    moment with the replay's banner and a timer to the next frame, made by the
+    server; the last holds. An hour in a minute at 10 s a refresh: 7 frames."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from components.moment_banner import replay_text
+    from web import runtime
+
+    _, at = moment
+    zone = runtime.profile().timezone
+    viewer = client_as(wall, Role.VIEWER)
+    entry = drawn(viewer, "/wall", replay_search(at) + "&lang=en")
+    first = by_id(entry, "replay-next")["props"]["data"]
+    assert with_class(entry, "kiosk-strip") == []  # nothing drawn at live
+    address = urlsplit(first)
+    assert address.path == "/wall"
+    assert parse_qs(address.query)["at"] == [
+        at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    ]
+    seen, levels, search = [], [], "?" + address.query
+    for _frame in range(10):
+        page = drawn(viewer, "/wall", search)
+        (banner,) = with_class(page, "moment-replay")
+        seen.append(banner["props"]["children"][0]["props"]["children"])
+        levels.append(by_id(page, "kiosk-stage-badge")["props"]["data-level"])
+        assert by_id(page, "kiosk-tick")["props"]["disabled"] is True
+        timer = by_id(page, "replay-timer")["props"]
+        following = by_id(page, "replay-next")["props"]["data"]
+        if following is None:
+            break
+        assert timer["interval"] == runtime.profile().refresh_seconds * 1000
+        assert timer["max_intervals"] == 1 and not timer["disabled"]
+        search = "?" + urlsplit(following).query
+    assert len(seen) == 7 and timer["disabled"] is True  # it holds on the last
+    step = timedelta(minutes=10)
+    assert seen == [
+        replay_text(at, at + 6 * step, at + i * step, i + 1, 7, zone, "en")
+        for i in range(7)
+    ]
+    assert seen[-1].startswith("Replay") and "ended" in seen[-1]
+    # the stage of each moment: 4 at the start, down 41 minutes after
+    assert levels[0] == "4" and levels[-1] != "4"
+
+
+@pytest.mark.parametrize(
+    "words, reason",
+    [
+        ({"minutes": "0"}, "replay_minutes"),
+        ({"minutes": "many"}, "replay_minutes"),
+        ({"to": "2999-01-01T00:00"}, "replay_moment"),
+        ({"replay": "2001-01-01T00:00"}, "replay_moment"),
+        ({"replay": "<b>x</b>"}, "replay_moment"),
+        ({"to": "2001-01-01T00:00", "replay": "2001-01-02T00:00"}, "replay_moment"),
+    ],
+)
+def test_a_replay_that_cannot_be_played_draws_live_and_says_why(
+    wall,  # noqa: F811
+    moment,
+    words,
+    reason,
+):
+    _, at = moment
+    search = replay_search(at, **words) + "&lang=en"
+    page = drawn(client_as(wall, Role.VIEWER), "/wall", search)
+    (note,) = with_class(page, "moment-problem")
+    assert note["props"]["children"].startswith("This replay cannot be played:")
+    assert (
+        t("en", f"moment.{reason}", value="\0", most="\0").split("\0")[0]
+        in (note["props"]["children"])
+    )
+    assert with_class(page, "moment-banner") == []  # live
+    assert [c for c in components(page) if c["props"].get("id") == "replay-timer"] == []
+    assert by_id(page, "kiosk-state")["props"]["data"]["paused"] is False
+
+
+def test_a_replay_frame_outside_its_span_is_that_moment_alone(wall, moment):  # noqa: F811
+    from web import runtime
+
+    _, at = moment
+    zone = runtime.profile().timezone
+    before = (at - timedelta(hours=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    page = drawn(
+        client_as(wall, Role.VIEWER), "/wall", replay_search(at, at=before) + "&lang=en"
+    )
+    (note,) = with_class(page, "moment-problem")
+    assert (
+        t("en", "moment.replay_outside", time=before.replace("T", " "))
+        in (note["props"]["children"])
+    )
+    # held at that moment (the strip's banner, and the page's below it)
+    assert with_class(page, "moment-banner") and not with_class(page, "moment-replay")
+    assert [c for c in components(page) if c["props"].get("id") == "replay-timer"] == []
