@@ -111,6 +111,7 @@ def moment_bar(
                         date=local.date().isoformat() if local else None,
                         max_date_allowed=today,
                         display_format="YYYY-MM-DD",
+                        placeholder="YYYY-MM-DD",  # the shape to type, any language
                         className="moment-day",
                     ),
                     dbc.Input(
