@@ -6,7 +6,11 @@ and the banner saying it is not live; the live `/wall` shows none of it. A real
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from city import i18n
 from city.profile import load_profile
@@ -41,6 +45,17 @@ def _typhoon(at: datetime) -> Event:
     )
 
 
+@contextmanager
+def _quiet_wall(dash_duo, tmp_path) -> Iterator[tuple[str, Any, ZoneInfo]]:
+    """A wall of its own, signed in, refreshing every 2 s, with no simulated
+    alerts (only a test's own alert moves a stage): (its URL, an engine on its
+    store, the city's zone)."""
+    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
+    zone = load_profile(profile).timezone
+    with signed_in_wall(dash_duo.driver, profile, tmp_path) as (url, engine):
+        yield url, engine, zone
+
+
 def _wait(dash_duo, script: str, expected, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -54,11 +69,8 @@ def _wait(dash_duo, script: str, expected, timeout: float = 30):
 def test_the_wall_at_a_night_of_stage_4_shows_it_and_says_it_is_not_live(
     dash_duo, tmp_path
 ):
-    # no simulated alerts: only the test's own alert, of the past, moves a stage
-    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
-    zone = load_profile(profile).timezone
     driver = dash_duo.driver
-    with signed_in_wall(driver, profile, tmp_path) as (url, engine):
+    with _quiet_wall(dash_duo, tmp_path) as (url, engine, zone):
         driver.get(url + "/wall?lang=en")
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         assert driver.execute_script(BANNERS) == []
@@ -119,10 +131,8 @@ def test_staff_slide_back_to_the_hour_and_replay_a_night_on_the_wall(
 
     from selenium.webdriver.common.keys import Keys
 
-    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
-    zone = load_profile(profile).timezone
     driver = dash_duo.driver
-    with signed_in_wall(driver, profile, tmp_path) as (url, _engine):
+    with _quiet_wall(dash_duo, tmp_path) as (url, _engine, zone):
         driver.get(url + "/complaints?lang=en&period=7d")
         dash_duo.wait_for_element("#moment-slider .dash-slider-thumb", timeout=60)
         assert driver.execute_script(WHERE) == "Showing live"
