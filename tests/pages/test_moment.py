@@ -707,6 +707,11 @@ def test_a_replay_steps_the_wall_through_its_span_and_holds_on_the_last(
     assert seen[-1].startswith("Replay") and "ended" in seen[-1]
     # the stage of each moment: 4 at the start, down 41 minutes after
     assert levels[0] == "4" and levels[-1] != "4"
+    # roles as live: nobody signed in gets no frame of it
+    nobody = wall.server.test_client().post(
+        "/_dash-update-component", json=_router_body("/wall", search)
+    )
+    assert nobody.status_code == 401 and TITLE not in nobody.text
 
 
 @pytest.mark.parametrize(
