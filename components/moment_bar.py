@@ -155,7 +155,7 @@ def add_moment_bar_callbacks(app: dash.Dash) -> None:
     # The bar is drawn anew with each page: its first value is where it stands.
     app.clientside_callback(
         f"""
-        function(value, _go, day, time, data) {{
+        function(value, go, day, time, data) {{
             const nu = window.dash_clientside.no_update;
             const fired = (window.dash_clientside.callback_context.triggered || [])
                 .map(t => t.prop_id);
@@ -163,7 +163,8 @@ def add_moment_bar_callbacks(app: dash.Dash) -> None:
             const at = (text) => data.template.replace(
                 '{AT_SLOT}', encodeURIComponent(text));
             if (fired.includes('moment-go.n_clicks')) {{
-                if (!day || !time) {{ return nu; }}
+                // a bar drawn anew (its day and time filled in) is not a press
+                if (!go || !day || !time) {{ return nu; }}
                 return at(String(day).slice(0, 10) + 'T' + String(time).slice(0, 5));
             }}
             if (!fired.includes('moment-slider.value') || value === data.value

@@ -152,6 +152,23 @@ def test_staff_slide_back_to_the_hour_and_replay_a_night_on_the_wall(
         dash_duo.wait_for_element("#records-then", timeout=30)
         assert _wait(dash_duo, BANNERS, [f"As of {when} — not live"])
         assert _wait(dash_duo, WHERE, f"Showing {when}")
+        # an older moment by its day and time (set as a person's typing sets them)
+        older = (now - timedelta(hours=20)).replace(minute=30, second=0, microsecond=0)
+        driver.execute_script(
+            "window.dash_clientside.set_props('moment-day', {date: arguments[0]});"
+            "window.dash_clientside.set_props('moment-time', {value: arguments[1]});",
+            f"{older:%Y-%m-%d}",
+            f"{older:%H:%M}",
+        )
+        dash_duo.find_element("#moment-go").click()
+        _wait(
+            dash_duo,
+            "return window.location.search",
+            f"?lang=en&period=7d&at={older:%Y-%m-%dT%H}%3A30",
+        )
+        older_when = i18n.day_and_clock(older, zone, "en")
+        assert _wait(dash_duo, BANNERS, [f"As of {older_when} — not live"])
+        assert _wait(dash_duo, WHERE, f"Showing {older_when}")
 
         start = (now - timedelta(hours=3)).replace(second=0, microsecond=0)
         end = start + timedelta(hours=1)
