@@ -77,6 +77,16 @@ def status_word(status: str, lang: str) -> str:
     return i18n.t_or(lang, f"record_status.{status}", status.replace("_", " "))
 
 
+def record_status(record: dict, lang: str) -> str:
+    """A record's status as shown: at a past moment (``kpis.then``) its status
+    then, or, where the store does not keep it, whether it was open then."""
+    if record.get("status") is not None:
+        return status_word(record["status"], lang)
+    return t(
+        lang, "moment.open_then" if record.get("open_then") else "moment.closed_then"
+    )
+
+
 def place(profile: CityProfile, district_code: str | None, lang: str) -> str:
     district = profile.districts_by_code.get(district_code or "")
     return district.name(lang) if district else t(lang, "place.citywide")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import dash
 
@@ -43,6 +43,16 @@ def href(path: str, lang: str | None = None, **params: str | int | None) -> str:
         query["lang"] = lang
     relative = dash.get_relative_path(path)
     return relative + ("?" + urlencode(query) if query else "")
+
+
+def with_query(pathname: str | None, search: str | None, **changes: str | None) -> str:
+    """The address the browser shows (``pathname``: with its prefix), its query
+    kept but for ``changes`` (a None drops a word), changed words last."""
+    query = [
+        (k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k not in changes
+    ]
+    query += [(k, v) for k, v in changes.items() if v is not None]
+    return (pathname or "/") + ("?" + urlencode(query) if query else "")
 
 
 def district_path(code: str) -> str:

@@ -24,22 +24,59 @@ def moment_banner(
         if live_href
         else []
     )
+    return _banner(t(lang, "moment.as_of", time=when), lang, back)
+
+
+def replay_text(
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    frame: int,
+    frames: int,
+    zone: tzinfo,
+    lang: str,
+) -> str:
+    """Where a replay stands: "Replay Dec 5 00:00 – Dec 5 06:00: Dec 5 02:00 ·
+    21/61 — not live", or that it ended (``frame`` counts from 1)."""
+    return t(
+        lang,
+        "moment.replay_ended" if frame == frames else "moment.replay",
+        start=i18n.day_and_clock(start, zone, lang),
+        end=i18n.day_and_clock(end, zone, lang),
+        time=i18n.day_and_clock(at, zone, lang),
+        frame=i18n.number(frame, lang),
+        frames=i18n.number(frames, lang),
+    )
+
+
+def replay_banner(text: str, lang: str) -> html.Div:
+    """The kiosk's banner during a replay (``replay_text``); nothing to click."""
+    return _banner(text, lang, [], "moment-replay")
+
+
+def _banner(text: str, lang: str, back: list, kind: str = "") -> html.Div:
     return html.Div(
         [
-            html.Strong(t(lang, "moment.as_of", time=when), className="moment-when"),
-            # the store keeps a record's lifecycle times, not its every change
+            html.Strong(text, className="moment-when"),
+            # what the store keeps of a record's history, and what it does not
             html.Span(t(lang, "moment.as_known"), className="moment-known"),
             *back,
         ],
-        className="moment-banner",
+        className=f"moment-banner {kind}".strip(),
         role="status",
     )
 
 
 def moment_problem(key: str, values: dict[str, str], lang: str) -> html.Div:
     """Why the page shows live instead of the moment asked (``moment.<key>``)."""
-    return html.Div(
-        t(lang, f"moment.{key}", **values),
-        className="moment-problem",
-        role="alert",
-    )
+    return _problem(t(lang, f"moment.{key}", **values))
+
+
+def replay_problem(key: str, values: dict[str, str], lang: str) -> html.Div:
+    """Why a replay cannot be played (``moment.<key>``: the reason)."""
+    reason = t(lang, f"moment.{key}", **values)
+    return _problem(t(lang, "moment.replay_cannot", reason=reason))
+
+
+def _problem(text: str) -> html.Div:
+    return html.Div(text, className="moment-problem", role="alert")

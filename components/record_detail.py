@@ -11,7 +11,7 @@ from city.i18n import t
 from city.profile import CityProfile
 from city.records import TITLE_KEY
 from components.camera_grid import nearest_cameras_block
-from components.format import category, place, status_word
+from components.format import category, place, record_status, status_word
 from kpis.cameras import CameraRow
 
 # attributes shown as their own rows, in this order; other keys follow as they come
@@ -44,7 +44,7 @@ def record_detail(
 
     rows = [
         ("records.category", category(record["domain"], record["category"], lang)),
-        ("records.status", status_word(record["status"], lang)),
+        ("records.status", record_status(record, lang)),
         ("records.place", place(profile, record["district_code"], lang)),
     ]
     if record.get("areas"):
@@ -89,6 +89,21 @@ def record_detail(
         if attrs[k] not in (None, "", [], {})
     ]
     lifecycle = _lifecycle(attrs.get("lifecycle"), profile, lang)
+    # at a past moment (``kpis.then``), what the store does not keep of then
+    unknown = (
+        [
+            html.P(
+                t(
+                    lang,
+                    "moment.record_changed",
+                    status=status_word(record["status_now"], lang),
+                ),
+                className="record-then",
+            )
+        ]
+        if record.get("status_known") is False
+        else []
+    )
     return html.Div(
         [
             html.H3(
@@ -97,6 +112,7 @@ def record_detail(
                 ),
                 className="record-title",
             ),
+            *unknown,
             html.Table(html.Tbody(table), className="table table-sm record-table"),
             *lifecycle,
             *(

@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
-from components.format import category, place, status_word
+from components.format import category, place, record_status
 
 # AG Grid's own words (pager, filter menu) from our catalogs.
 GRID_WORDS = (
@@ -59,7 +59,7 @@ def record_rows(
             "occurred_label": i18n.day_and_clock(r["occurred_at"], zone, lang),
             "category": category(domain, r["category"], lang),
             "title": i18n.record_title(lang, r["title"], r.get("title_key")),
-            "status": status_word(r["status"], lang),
+            "status": record_status(r, lang),
             "severity": t(lang, f"severity.{r['severity']}") if r["severity"] else "",
             "place": place(profile, r["district_code"], lang),
         }

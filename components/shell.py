@@ -9,7 +9,6 @@ the wall screen its own strip.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -18,7 +17,7 @@ from dash import dcc, html
 from city import i18n
 from city.i18n import t
 from city.profile import CityProfile
-from components.links import href
+from components.links import href, with_query
 
 EMBED_PREFIX = "/embed/"
 KIOSK = "/wall"
@@ -133,7 +132,7 @@ def header(
                     [
                         dcc.Link(
                             code.upper(),
-                            href=_with_language(pathname, search, code),
+                            href=with_query(pathname, search, lang=code),
                             title=name,
                             className="lang-link" + (" active" if code == lang else ""),
                             id={"type": "lang-link", "lang": code},
@@ -177,12 +176,6 @@ def second_name(shown: str, local: str, class_name: str) -> list[html.Span]:
     """The name in the city's own language beside the one shown, when it says
     something more: not for a name given in one language only."""
     return [] if local == shown else [html.Span(local, className=class_name)]
-
-
-def _with_language(pathname: str, search: str, lang: str) -> str:
-    """The same view in another language: every filter kept."""
-    query = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != "lang"]
-    return (pathname or "/") + "?" + urlencode([*query, ("lang", lang)])
 
 
 def add_shell_callbacks(app: dash.Dash) -> None:

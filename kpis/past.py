@@ -10,9 +10,10 @@ store's first record (a moment before it has nothing to show).
 
 Its cache keys carry the moment (``Moments``' tag): a past moment's answers and
 renders never meet the live wall's, nor another moment's. Records are counted
-as the store holds them now: a record that came late, or was closed or
-retracted after the moment, is counted as the store knows it today (the store
-keeps no history of a record's changes).
+by their lifecycle times (a record closed after the moment is open then); a
+record that came late is counted from when it occurred. The records' table and
+a record in full show each as it was then where the store knows it
+(``kpis.then``), and say what it does not know.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, func, select
 
+from kpis import records
 from kpis.definitions import Window
+from kpis.records import RecordFilter
 from kpis.service import KpiService
 from kpis.stages import StageState, stage_at
+from kpis.then import record_then, records_then
 from store.schema import events, measurements
 
 
@@ -85,6 +89,24 @@ class PastKpiService(KpiService):
         if not held:
             return None
         return max(held) if newest else min(held)
+
+    def records(self, f: RecordFilter, limit: int | None = 1000) -> list[dict]:
+        """The filter's records up to the moment, each as it was then."""
+        return self._cached(
+            "records_then",
+            (f, limit),
+            lambda conn, w, _: records_then(
+                records.latest(conn, f, w.now, limit, history=True), self.at
+            ),
+        )
+
+    def record(self, event_id: int) -> dict | None:
+        """One record in full as it was then; None also for one that had not
+        occurred yet (its page of then did not list it)."""
+        found = super().record(event_id)
+        if found is None or found["occurred_at"] > self.at:
+            return None
+        return record_then(found, self.at)
 
     def log_stage(self) -> StageState:
         raise ReadOnlyPast("the stage is logged live only")

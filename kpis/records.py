@@ -189,10 +189,25 @@ def _newest_statement(n: int) -> CompoundSelect:
     return union_all(*(select(*part.c) for part in parts))
 
 
-def latest(conn: Connection, f: RecordFilter, now: datetime, limit: int | None):
-    """The filter's records, newest first (all of them when ``limit`` is None)."""
+# what a past moment's table also reads of each record: when it last changed and
+# the steps its feed reported (``kpis.then``)
+HISTORY_COLUMNS = (
+    events.c.updated_at,
+    events.c.attrs["lifecycle"].label("lifecycle"),
+)
+
+
+def latest(
+    conn: Connection,
+    f: RecordFilter,
+    now: datetime,
+    limit: int | None,
+    history: bool = False,
+):
+    """The filter's records, newest first (all of them when ``limit`` is None);
+    with ``history``, what ``kpis.then`` needs to show them as they were."""
     query: Select = (
-        select(*RECORD_COLUMNS)
+        select(*RECORD_COLUMNS, *(HISTORY_COLUMNS if history else ()))
         .where(*_where(f, now))
         .order_by(events.c.occurred_at.desc(), events.c.id.desc())
     )

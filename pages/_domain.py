@@ -56,7 +56,13 @@ from components.stage_banner import level_word
 from kpis.records import DEFAULT_PERIOD, PERIODS, RecordFilter
 from pages._changed import outputs, rendered, view_key
 from pages._embedding import Embedding, drawn_for
-from pages._moment import AskedMoment, asked_moment, at_moment, moment_notice
+from pages._moment import (
+    AskedMoment,
+    asked_moment,
+    at_moment,
+    moment_clock,
+    moment_notice,
+)
 from pages._services import services
 from pages._tiles import kpi_tiles
 from pages._titles import tab_titled
@@ -265,6 +271,7 @@ def _domain_layout(
                 ],
                 className="records-head " + _records_only(domain),
             ),
+            _records_then(asked, lang, domain) if sees_records() else None,
             html.Div(
                 record_grid(
                     record_rows(rows, profile, domain.id, lang),
@@ -287,6 +294,17 @@ def _domain_layout(
         className=f"domain-page domain-{domain.id}",
         id="domain-page",
         style={"--domain-colour": domain.colour} if domain.colour else None,
+    )
+
+
+def _records_then(asked: AskedMoment, lang: str, domain: Domain) -> html.P | None:
+    """At a past moment, what the table shows of then and what it cannot."""
+    if not asked.past:
+        return None
+    return html.P(
+        t(lang, "moment.records_then", time=moment_clock(asked, lang)),
+        id="records-then",
+        className="records-then " + _records_only(domain),
     )
 
 

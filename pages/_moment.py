@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import parse_qs
 
 from city import i18n
@@ -77,8 +77,15 @@ def asked_moment(value: str | None) -> AskedMoment:
             problem="before_first",
             values={**lang_free, "first": _local_text(first, zone) if first else "—"},
         )
+    return AskedMoment(at=at, text=at_text(at, zone))
+
+
+def at_text(at: datetime, zone: tzinfo) -> str:
+    """``at`` as an address carries it: the city's clock, to the minute (or to
+    the second when it has seconds)."""
+    local = at.astimezone(zone)
     seconds = ":%S" if local.second else ""
-    return AskedMoment(at=at, text=local.strftime(f"%Y-%m-%dT%H:%M{seconds}"))
+    return local.strftime(f"%Y-%m-%dT%H:%M{seconds}")
 
 
 def _local_text(at: datetime, zone) -> str:

@@ -35,7 +35,8 @@ from city.i18n import t
 from city.profile import RotationStep
 from components.format import domain_name
 from components.freshness import freshness_strip
-from components.links import district_code_in
+from components.links import district_code_in, href
+from components.moment_banner import replay_banner, replay_problem, replay_text
 from components.shell import refresh_id, refresh_timer
 from components.stage_banner import stage_text, text_colour_on
 from kpis.stages import DisasterView
@@ -44,10 +45,12 @@ from pages._moment import (
     asked_moment,
     at_in,
     at_moment,
+    at_text,
     moment_clock,
     moment_notice,
 )
 from pages._not_found import not_found
+from pages._replay import Playing, asked_replay, asks_replay
 from pages._routes import page_layout
 from pages._services import services
 from pages._titles import titled
@@ -81,17 +84,119 @@ def _title(step: RotationStep, lang: str) -> str:
     return f"{name} · {district.name(lang)}" if district else name
 
 
-def layout(lang: str | None = None, at: str = "", **_query: str) -> html.Div:
+def layout(
+    lang: str | None = None,
+    at: str = "",
+    replay: str | None = None,
+    to: str | None = None,
+    minutes: str | None = None,
+    **_query: str,
+) -> html.Div:
     asked = asked_moment(at)
+    if asks_replay(replay, to, minutes):
+        return _replay_layout(lang, at, asked, replay, to, minutes)
     with at_moment(asked):
         return _layout(lang, asked)
 
 
-def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
-    """At a past moment the wall holds still: no rotation, no refresh, its clock
-    stopped at the moment, every page drawn as it was then."""
+def _replay_layout(
+    lang: str | None,
+    at: str,
+    asked: AskedMoment,
+    start: str | None,
+    end: str | None,
+    minutes: str | None,
+) -> html.Div:
+    """A frame of a replay: the wall at its moment, with the replay's banner and
+    a timer to the next frame. Its first address (no ``at``) goes to the first
+    frame straight away, so that every part of the wall reads the moment from
+    the address. Words that make no replay: the wall as asked, and why."""
     profile = services().profile()
     lang = profile.language(lang)
+    found = asked_replay(start or "", end or "", minutes or "", profile.refresh_seconds)
+    replay = found.replay
+    if replay is None:
+        assert found.problem is not None
+        with at_moment(asked):
+            return _layout(
+                lang, asked, [replay_problem(found.problem, found.values, lang)]
+            )
+    words = {"replay": start, "to": end, "minutes": minutes}
+    if not at:
+        first = at_text(replay.start, profile.timezone)
+        return _going_to(href("/wall", lang, **words, at=first))
+    frame = replay.frame_of(asked.at) if asked.at is not None else None
+    if frame is None:  # a bad or outside moment: that moment alone, or live
+        notes = (
+            [replay_problem("replay_outside", {"time": at.replace("T", " ")}, lang)]
+            if asked.past
+            else []
+        )
+        with at_moment(asked):
+            return _layout(lang, asked, notes)
+    last = frame == replay.frames - 1
+    following = at_text(replay.moment(frame + 1), profile.timezone)
+    playing = Playing(
+        replay, frame, None if last else href("/wall", lang, **words, at=following)
+    )
+    with at_moment(asked):
+        return _layout(lang, asked, playing=playing)
+
+
+def _going_to(address: str) -> html.Div:
+    """A wall that goes to ``address`` at once (the replay's first frame)."""
+    return html.Div(
+        [
+            dcc.Store(id="replay-next", data=address),
+            dcc.Interval(id="replay-timer", interval=50, max_intervals=1),
+        ],
+        id="kiosk",
+        className="kiosk",
+    )
+
+
+def _replay_parts(
+    playing: Playing | None, asked: AskedMoment, lang: str
+) -> tuple[str | None, list]:
+    """During a replay: where it stands (its banner's words), and its banner and
+    timer to the next frame."""
+    if playing is None or asked.at is None:
+        return None, []
+    replay = playing.replay
+    zone = services().profile().timezone
+    text = replay_text(
+        replay.start,
+        replay.end,
+        asked.at,
+        playing.frame + 1,
+        replay.frames,
+        zone,
+        lang,
+    )
+    return text, [
+        replay_banner(text, lang),
+        dcc.Store(id="replay-next", data=playing.next_href),
+        dcc.Interval(
+            id="replay-timer",
+            interval=replay.frame_seconds * 1000,
+            max_intervals=1,
+            disabled=playing.next_href is None,  # the last: it holds there
+        ),
+    ]
+
+
+def _layout(
+    lang: str | None,
+    asked: AskedMoment,
+    notes: list | None = None,
+    playing: Playing | None = None,
+) -> html.Div:
+    """At a past moment the wall holds still: no rotation, no refresh, its clock
+    stopped at the moment, every page drawn as it was then (during a replay, a
+    timer goes to the next moment's address)."""
+    profile = services().profile()
+    lang = profile.language(lang)
+    replaying, replay_parts = _replay_parts(playing, asked, lang)
     # a wall screen (a viewer) turns through the pages it may open, not through
     # "no such page" where a district's page is for staff
     rotation = [s for s in profile.rotation if current.may_open(s.page)]
@@ -107,9 +212,12 @@ def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
     words = {
         "next": t(lang, "kiosk.next", seconds="{s}"),
         # held at a past moment: the countdown names the moment, not a next page
-        "paused": t(lang, "moment.as_of", time=moment_clock(asked, lang))
-        if asked.past
-        else t(lang, "kiosk.paused"),
+        "paused": replaying
+        or (
+            t(lang, "moment.as_of", time=moment_clock(asked, lang))
+            if asked.past
+            else t(lang, "kiosk.paused")
+        ),
     }
     view = services().kpis().disaster()
     alarm = _alarm(view, lang)
@@ -161,7 +269,8 @@ def _layout(lang: str | None, asked: AskedMoment) -> html.Div:
                 className="kiosk-strip",
             ),
             # nothing on the wall is clicked: the banner names the moment only
-            *moment_notice(asked, lang, live_href=None),
+            *(replay_parts or moment_notice(asked, lang, live_href=None)),
+            *(notes or []),
             html.Div(
                 id="kiosk-stage",
                 children=_stage(_step(steps, first), lang, asked.text),
@@ -293,6 +402,19 @@ clientside_callback(
     State("kiosk-state", "data"),
     State("kiosk-steps", "data"),
     State("kiosk-words", "data"),
+)
+
+# A replay's next frame: its address, made by the server, when its time is up.
+clientside_callback(
+    """
+    function(n, next) {
+        return n && next ? next : window.dash_clientside.no_update;
+    }
+    """,
+    Output("nav", "href", allow_duplicate=True),
+    Input("replay-timer", "n_intervals"),
+    State("replay-next", "data"),
+    prevent_initial_call=True,
 )
 
 clientside_callback(

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dash
-from dash import Input, Output, State
+from dash import Input, Output, State, html
 from sqlalchemy.exc import SQLAlchemyError
 
 from access import current
+from city.profile import CityProfile
 from components.freshness import delay_banner
+from components.moment_bar import add_moment_bar_callbacks, moment_bar, slider_moments
 from components.shell import add_shell_callbacks, chromeless, header, page_shell
 from pages._moment import (
     AskedMoment,
@@ -23,6 +25,7 @@ from pages._moment import (
     draws_moments,
     moment_clock,
 )
+from pages._routes import page_exists
 from web import runtime
 
 
@@ -55,6 +58,7 @@ def add_wall_shell(app: dash.Dash, build_id: Callable[[], str]) -> None:
         prevent_initial_call=True,
     )(data_health)
     add_shell_callbacks(app)
+    add_moment_bar_callbacks(app)
 
 
 def draw_header(pathname: str | None, search: str | None):
@@ -80,28 +84,47 @@ def _header(
 ):
     # a page drawn at a past moment shows that moment's time, stopped
     path = "/" + (dash.strip_relative_path(pathname or "/") or "")
-    stopped = moment_clock(asked, lang) if asked.past and draws_moments(path) else None
-    return (
-        header(
-            profile,
-            lang,
-            pathname or "/",
-            search or "",
-            # every page that registered a place in the header, in its order
-            pages=[
-                (page["path"], page["nav"])
-                for page in sorted(
-                    (p for p in dash.page_registry.values() if p.get("nav")),
-                    key=lambda p: p["order"],
-                )
-            ],
-            may_open=current.may_open,
-            sign_out=f"{runtime.settings().url_prefix}logout"
-            if caller is not None and caller.via == "login"
-            else None,
-            stopped_at=stopped,
-        ),
-        "wall-root",
+    moments = draws_moments(path)
+    stopped = moment_clock(asked, lang) if asked.past and moments else None
+    navbar = header(
+        profile,
+        lang,
+        pathname or "/",
+        search or "",
+        # every page that registered a place in the header, in its order
+        pages=[
+            (page["path"], page["nav"])
+            for page in sorted(
+                (p for p in dash.page_registry.values() if p.get("nav")),
+                key=lambda p: p["order"],
+            )
+        ],
+        may_open=current.may_open,
+        sign_out=f"{runtime.settings().url_prefix}logout"
+        if caller is not None and caller.via == "login"
+        else None,
+        stopped_at=stopped,
+    )
+    bar = _moment_bar(profile, lang, path, pathname, search, asked) if moments else None
+    return [navbar, bar] if bar else navbar, "wall-root"
+
+
+def _moment_bar(
+    profile: CityProfile,
+    lang: str,
+    path: str,
+    pathname: str | None,
+    search: str | None,
+    asked: AskedMoment,
+) -> html.Div | None:
+    """The time bar of a page that draws past moments, for whoever may open it
+    (the kiosk and the embeds have no header, so none)."""
+    if not page_exists(path) or not current.may_open(path):
+        return None
+    now = runtime.kpi_service().clock()
+    found = slider_moments(now, profile.timezone, asked.at)
+    return moment_bar(
+        found, profile.timezone, lang, pathname or "/", search or "", asked.at
     )
 
 

@@ -6,7 +6,11 @@ and the banner saying it is not live; the live `/wall` shows none of it. A real
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from city import i18n
 from city.profile import load_profile
@@ -41,6 +45,17 @@ def _typhoon(at: datetime) -> Event:
     )
 
 
+@contextmanager
+def _quiet_wall(dash_duo, tmp_path) -> Iterator[tuple[str, Any, ZoneInfo]]:
+    """A wall of its own, signed in, refreshing every 2 s, with no simulated
+    alerts (only a test's own alert moves a stage): (its URL, an engine on its
+    store, the city's zone)."""
+    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
+    zone = load_profile(profile).timezone
+    with signed_in_wall(dash_duo.driver, profile, tmp_path) as (url, engine):
+        yield url, engine, zone
+
+
 def _wait(dash_duo, script: str, expected, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -54,11 +69,8 @@ def _wait(dash_duo, script: str, expected, timeout: float = 30):
 def test_the_wall_at_a_night_of_stage_4_shows_it_and_says_it_is_not_live(
     dash_duo, tmp_path
 ):
-    # no simulated alerts: only the test's own alert, of the past, moves a stage
-    profile = seoul_profile_copy(tmp_path, 1, refresh_seconds=2, alerts_per_day=0)
-    zone = load_profile(profile).timezone
     driver = dash_duo.driver
-    with signed_in_wall(driver, profile, tmp_path) as (url, engine):
+    with _quiet_wall(dash_duo, tmp_path) as (url, engine, zone):
         driver.get(url + "/wall?lang=en")
         dash_duo.wait_for_element("#kiosk-stage .kpi-tile .tile-value", timeout=60)
         assert driver.execute_script(BANNERS) == []
@@ -98,4 +110,95 @@ def test_the_wall_at_a_night_of_stage_4_shows_it_and_says_it_is_not_live(
         assert _wait(dash_duo, BADGE_LEVEL, "1")
         assert driver.execute_script(BANNERS) == []
         assert HEADLINE not in dash_duo.find_element("#kiosk-stage").text
+        assert dash_duo.get_logs() == []
+
+
+WHERE = "return document.getElementById('moment-picked').innerText"
+REPLAY_BANNER = (
+    "const b = document.querySelector('#kiosk .moment-replay .moment-when');"
+    "return b ? b.innerText : null"
+)
+
+
+def test_staff_slide_back_to_the_hour_and_replay_a_night_on_the_wall(
+    dash_duo, tmp_path
+):
+    """The time bar's handle moved one step left from live goes to the same view
+    at the latest whole hour (its words kept), the bar standing there; a
+    replay of an hour in a minute steps the kiosk from one moment to the next by
+    itself, its banner saying where it stands."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from selenium.webdriver.common.keys import Keys
+
+    driver = dash_duo.driver
+    with _quiet_wall(dash_duo, tmp_path) as (url, _engine, zone):
+        driver.get(url + "/complaints?lang=en&period=7d")
+        dash_duo.wait_for_element("#moment-slider .dash-slider-thumb", timeout=60)
+        assert driver.execute_script(WHERE) == "Showing live"
+        assert driver.execute_script(BANNERS) == []
+        thumb = dash_duo.find_element("#moment-slider .dash-slider-thumb")
+        thumb.send_keys(Keys.ARROW_LEFT)
+        _wait(dash_duo, "return window.location.search.includes('at=')", True)
+        query = parse_qs(urlsplit(driver.current_url).query)
+        assert query["lang"] == ["en"] and query["period"] == ["7d"]
+        (at_text,) = query["at"]
+        local = datetime.fromisoformat(at_text).replace(tzinfo=zone)
+        now = datetime.now(UTC).astimezone(zone)
+        # the latest whole hour (a minute's grace: the hour may turn meanwhile)
+        assert local.minute == 0
+        assert timedelta(0) < now - local < timedelta(hours=1, minutes=1)
+        when = i18n.day_and_clock(local, zone, "en")
+        dash_duo.wait_for_element("#records-then", timeout=30)
+        assert _wait(dash_duo, BANNERS, [f"As of {when} — not live"])
+        assert _wait(dash_duo, WHERE, f"Showing {when}")
+        # an older moment by its day and time (set as a person's typing sets them)
+        older = (now - timedelta(hours=20)).replace(minute=30, second=0, microsecond=0)
+        driver.execute_script(
+            "window.dash_clientside.set_props('moment-day', {date: arguments[0]});"
+            "window.dash_clientside.set_props('moment-time', {value: arguments[1]});",
+            f"{older:%Y-%m-%d}",
+            f"{older:%H:%M}",
+        )
+        dash_duo.find_element("#moment-go").click()
+        _wait(
+            dash_duo,
+            "return window.location.search",
+            f"?lang=en&period=7d&at={older:%Y-%m-%dT%H}%3A30",
+        )
+        older_when = i18n.day_and_clock(older, zone, "en")
+        assert _wait(dash_duo, BANNERS, [f"As of {older_when} — not live"])
+        assert _wait(dash_duo, WHERE, f"Showing {older_when}")
+
+        start = (now - timedelta(hours=3)).replace(second=0, microsecond=0)
+        end = start + timedelta(hours=1)
+        driver.get(
+            url + f"/wall?lang=en&replay={start:%Y-%m-%dT%H:%M}"
+            f"&to={end:%Y-%m-%dT%H:%M}&minutes=1"
+        )
+        # an hour in a minute at 2 s a refresh: 31 moments, 2 minutes apart
+        first = _wait(
+            dash_duo,
+            REPLAY_BANNER,
+            i18n.t(
+                "en",
+                "moment.replay",
+                start=i18n.day_and_clock(start, zone, "en"),
+                end=i18n.day_and_clock(end, zone, "en"),
+                time=i18n.day_and_clock(start, zone, "en"),
+                frame=1,
+                frames=31,
+            ),
+        )
+        seen = {first}
+        deadline = time.monotonic() + 20
+        while len(seen) < 3 and time.monotonic() < deadline:
+            shown = driver.execute_script(REPLAY_BANNER)
+            if shown:
+                seen.add(shown)
+            time.sleep(0.2)
+        assert len(seen) >= 3, seen  # it stepped by itself, twice at least
+        later = i18n.day_and_clock(start + timedelta(minutes=2), zone, "en")
+        assert any(f": {later} · 2/31" in s for s in seen), seen
+        assert "at=" in driver.current_url and at_text not in driver.current_url
         assert dash_duo.get_logs() == []

@@ -505,3 +505,260 @@ def test_the_kiosk_stepped_by_hand_at_a_past_moment_stays_there(wall, moment):  
         and "refresh" in c["props"]["id"].get("type", "")
     ]
     assert timers and all(timer["max_intervals"] == 0 for timer in timers)
+
+
+# -- records changed after the moment ------------------------------------------------
+def test_records_changed_after_the_moment_show_as_they_were_then(wall, moment):  # noqa: F811
+    """A complaint closed an hour after the moment is open then, its status then
+    not kept (the row, its detail and its CSV say so); one whose feed reported its
+    steps shows its step of then; the page says what the store cannot give back.
+    Live, both are closed."""
+    from sqlalchemy import select
+
+    from components.format import status_word
+    from store.schema import events
+    from web import runtime
+
+    at_text, at = moment
+    minute = timedelta(minutes=1)
+    steps = [
+        ["received", (at - 50 * minute).isoformat()],
+        ["in_progress", (at - 20 * minute).isoformat()],
+        ["closed", (at + 30 * minute).isoformat()],
+    ]
+
+    def complaint(source_id: str, occurred, closed, **extra) -> Event:
+        """A noise complaint in Gangnam-gu, closed (and last updated) at ``closed``."""
+        return Event(
+            source_id,
+            "complaints",
+            "noise",
+            occurred,
+            title=f"{source_id} (moment test)",
+            status="closed",
+            district_code="11680",
+            updated_at=closed,
+            closed_at=closed,
+            **extra,
+        )
+
+    later = [
+        complaint("closed-later", at - 60 * minute, at + 60 * minute),
+        complaint(
+            "stepped", at - 50 * minute, at + 30 * minute, attrs={"lifecycle": steps}
+        ),
+    ]
+    with runtime.engine().begin() as conn:
+        writes.upsert_events(conn, "moment-test", later, at + 60 * minute)
+        ids = dict(
+            conn.execute(
+                select(events.c.source_id, events.c.id).where(
+                    events.c.source == "moment-test"
+                )
+            ).all()
+        )
+    staff = client_as(wall, Role.STAFF)
+    search = f"?at={at_text}&period=24h&district=11680&lang=en"
+    page = drawn(staff, "/complaints", search)
+    status = {
+        int(r["id"]): r["status"]
+        for r in by_id(page, "record-grid")["props"]["rowData"]
+    }
+    assert status[ids["closed-later"]] == t("en", "moment.open_then")
+    assert status[ids["stepped"]] == status_word("in_progress", "en")
+    when = i18n.day_and_clock(at, runtime.profile().timezone, "en")
+    note = by_id(page, "records-then")["props"]["children"]
+    assert note == t("en", "moment.records_then", time=when)
+    # the record in full: open then, its later closing not shown, and why
+    opened = drawn(staff, "/complaints", f"{search}&record={ids['closed-later']}")
+    detail = text(by_id(opened, "record-detail"))
+    closed = status_word("closed", "en")
+    assert t("en", "moment.record_changed", status=closed) in detail
+    heads = [c["props"]["children"] for c in components(opened) if c["type"] == "Th"]
+    assert t("en", "records.occurred") in heads
+    assert t("en", "records.closed") not in heads
+    stepped = drawn(staff, "/complaints", f"{search}&record={ids['stepped']}")
+    lifecycle = text(with_class(stepped, "lifecycle"))
+    assert status_word("in_progress", "en") in lifecycle and closed not in lifecycle
+    # the CSV of then leaves a status it does not know empty
+    answer = staff.get(f"/csv/records/complaints?district=11680&at={at_text}")
+    rows = pd.read_csv(io.StringIO(answer.text.lstrip("\ufeff"))).set_index("id")
+    assert pd.isna(rows.loc[ids["closed-later"], "status"])
+    assert pd.isna(rows.loc[ids["closed-later"], "closed_at"])
+    assert rows.loc[ids["stepped"], "status"] == "in_progress"
+    # live, both are closed and the page says nothing of then
+    live = drawn(staff, "/complaints", "?period=24h&district=11680&lang=en")
+    now = {
+        int(r["id"]): r["status"]
+        for r in by_id(live, "record-grid")["props"]["rowData"]
+    }
+    assert now[ids["closed-later"]] == now[ids["stepped"]] == closed
+    assert [c for c in components(live) if c["props"].get("id") == "records-then"] == []
+
+
+# -- the time bar ----------------------------------------------------------------------
+def header_of(wall, role: Role, pathname: str, search: str):  # noqa: F811
+    entry = _server_callbacks(wall)["web.shell.draw_header"]
+    body = _body(entry, {"nav": None})
+    body["inputs"] = [
+        {"id": "nav", "property": "pathname", "value": pathname},
+        {"id": "nav", "property": "search", "value": search},
+    ]
+    answer = client_as(wall, role).post("/_dash-update-component", json=body)
+    assert answer.status_code == 200 and "Traceback" not in answer.text
+    return answer.get_json()["response"]["shell-header"]["children"]
+
+
+def bar_data(header) -> dict | None:
+    found = [c for c in components(header) if c["props"].get("id") == "moment-bar-data"]
+    return found[0]["props"]["data"] if found else None
+
+
+def test_the_time_bar_goes_to_the_same_view_at_a_moment(wall, moment):  # noqa: F811
+    """On the overview, a domain page and a district's, the bar's addresses keep
+    the view's words and set or drop ``at``; it stands on the moment shown."""
+    from components.moment_bar import AT_SLOT
+
+    at_text, at = moment
+    views = [
+        (Role.VIEWER, "/", "metric=complaints_open"),
+        (Role.VIEWER, "/complaints", "district=11680&period=7d"),
+        (Role.STAFF, "/district/11680", ""),
+    ]
+    for role, path, words in views:
+        search = f"?{words}&lang=ko&at={at_text}".replace("?&", "?")
+        data = bar_data(header_of(wall, role, path, search))
+        assert data is not None, path
+        kept = f"?{words}&lang=ko".replace("?&", "?")
+        assert data["live"] == path + kept
+        assert data["template"] == f"{path}{kept}&at={AT_SLOT}"
+        # the position it stands on: the moment's hour
+        assert data["texts"][data["value"]] == at_text[:14] + "00"
+        live = bar_data(header_of(wall, role, path, kept))
+        assert live["value"] == len(live["texts"]) == 7 * 24
+
+
+def test_the_time_bar_is_only_where_a_page_draws_moments_for_its_roles(wall):  # noqa: F811
+    assert bar_data(header_of(wall, Role.STAFF, "/cameras", "")) is None
+    assert bar_data(header_of(wall, Role.ADMIN, "/sources", "")) is None
+    assert bar_data(header_of(wall, Role.STAFF, "/district/99999", "")) is None
+    # a district's page is for staff: a viewer's header offers no bar to it
+    assert bar_data(header_of(wall, Role.VIEWER, "/district/11680", "")) is None
+    # the kiosk and the embeds have no header at all
+    assert header_of(wall, Role.VIEWER, "/wall", "") is None
+    assert header_of(wall, Role.VIEWER, "/embed/overview", "") is None
+
+
+# -- the kiosk's replay ----------------------------------------------------------------
+def replay_search(moment_at, minutes: str = "1", **more: str) -> str:
+    """An hour from ``moment_at`` (the moment of stage 4) played in ``minutes``."""
+    from web import runtime
+
+    zone = runtime.profile().timezone
+    start = moment_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    end = (moment_at + timedelta(hours=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    words = {"replay": start, "to": end, "minutes": minutes, **more}
+    return "?" + "&".join(f"{k}={quote(v)}" for k, v in words.items())
+
+
+def test_a_replay_steps_the_wall_through_its_span_and_holds_on_the_last(
+    wall,  # noqa: F811
+    moment,
+):
+    """The first address goes to the first frame; each frame is the wall at its
+    moment with the replay's banner and a timer to the next frame, made by the
+    server; the last holds. An hour in a minute at 10 s a refresh: 7 frames."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from components.moment_banner import replay_text
+    from web import runtime
+
+    _, at = moment
+    zone = runtime.profile().timezone
+    viewer = client_as(wall, Role.VIEWER)
+    entry = drawn(viewer, "/wall", replay_search(at) + "&lang=en")
+    first = by_id(entry, "replay-next")["props"]["data"]
+    assert with_class(entry, "kiosk-strip") == []  # nothing drawn at live
+    address = urlsplit(first)
+    assert address.path == "/wall"
+    assert parse_qs(address.query)["at"] == [
+        at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    ]
+    seen, levels, search = [], [], "?" + address.query
+    for _frame in range(10):
+        page = drawn(viewer, "/wall", search)
+        (banner,) = with_class(page, "moment-replay")
+        seen.append(banner["props"]["children"][0]["props"]["children"])
+        levels.append(by_id(page, "kiosk-stage-badge")["props"]["data-level"])
+        assert by_id(page, "kiosk-tick")["props"]["disabled"] is True
+        timer = by_id(page, "replay-timer")["props"]
+        following = by_id(page, "replay-next")["props"]["data"]
+        if following is None:
+            break
+        assert timer["interval"] == runtime.profile().refresh_seconds * 1000
+        assert timer["max_intervals"] == 1 and not timer["disabled"]
+        search = "?" + urlsplit(following).query
+    assert len(seen) == 7 and timer["disabled"] is True  # it holds on the last
+    step = timedelta(minutes=10)
+    assert seen == [
+        replay_text(at, at + 6 * step, at + i * step, i + 1, 7, zone, "en")
+        for i in range(7)
+    ]
+    assert seen[-1].startswith("Replay") and "ended" in seen[-1]
+    # the stage of each moment: 4 at the start, down 41 minutes after
+    assert levels[0] == "4" and levels[-1] != "4"
+    # roles as live: nobody signed in gets no frame of it
+    nobody = wall.server.test_client().post(
+        "/_dash-update-component", json=_router_body("/wall", search)
+    )
+    assert nobody.status_code == 401 and TITLE not in nobody.text
+
+
+@pytest.mark.parametrize(
+    "words, reason",
+    [
+        ({"minutes": "0"}, "replay_minutes"),
+        ({"minutes": "many"}, "replay_minutes"),
+        ({"to": "2999-01-01T00:00"}, "replay_moment"),
+        ({"replay": "2001-01-01T00:00"}, "replay_moment"),
+        ({"replay": "<b>x</b>"}, "replay_moment"),
+        ({"to": "2001-01-01T00:00", "replay": "2001-01-02T00:00"}, "replay_moment"),
+    ],
+)
+def test_a_replay_that_cannot_be_played_draws_live_and_says_why(
+    wall,  # noqa: F811
+    moment,
+    words,
+    reason,
+):
+    _, at = moment
+    search = replay_search(at, **words) + "&lang=en"
+    page = drawn(client_as(wall, Role.VIEWER), "/wall", search)
+    (note,) = with_class(page, "moment-problem")
+    assert note["props"]["children"].startswith("This replay cannot be played:")
+    assert (
+        t("en", f"moment.{reason}", value="\0", most="\0").split("\0")[0]
+        in (note["props"]["children"])
+    )
+    assert with_class(page, "moment-banner") == []  # live
+    assert [c for c in components(page) if c["props"].get("id") == "replay-timer"] == []
+    assert by_id(page, "kiosk-state")["props"]["data"]["paused"] is False
+
+
+def test_a_replay_frame_outside_its_span_is_that_moment_alone(wall, moment):  # noqa: F811
+    from web import runtime
+
+    _, at = moment
+    zone = runtime.profile().timezone
+    before = (at - timedelta(hours=1)).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    page = drawn(
+        client_as(wall, Role.VIEWER), "/wall", replay_search(at, at=before) + "&lang=en"
+    )
+    (note,) = with_class(page, "moment-problem")
+    assert (
+        t("en", "moment.replay_outside", time=before.replace("T", " "))
+        in (note["props"]["children"])
+    )
+    # held at that moment (the strip's banner, and the page's below it)
+    assert with_class(page, "moment-banner") and not with_class(page, "moment-replay")
+    assert [c for c in components(page) if c["props"].get("id") == "replay-timer"] == []
