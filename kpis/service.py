@@ -220,10 +220,9 @@ class KpiService:
         )
 
     def newest_data(self) -> datetime | None:
-        """The time of the newest record in the store, events or measurements."""
-        return self._cached(
-            "newest", None, lambda conn, w, _: versions.newest_data(conn)
-        )
+        """The time of the newest record in the store, events or measurements, as
+        the moment read it with the versions."""
+        return self.moments.current().versions.newest
 
     def history(self, district: str | None = None, hours: int = 24) -> dict:
         """Each KPI at the last ``hours`` whole hours, oldest first: the tiles'
