@@ -178,7 +178,7 @@ def ask_every_step(url: str, profile: CityProfile, s: Settings) -> tuple[list, l
 
 
 def _memo(kept: dict):
-    def memo(key, compute, seconds=None):
+    def memo(key, compute, seconds=None, settled=False):
         if key not in kept:
             kept[key] = compute()
         return kept[key]
