@@ -38,6 +38,18 @@ def browser_sign_in(driver, base_url: str, username: str, password: str) -> None
     WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
 
 
+def browser_signed_out(driver, base_url: str) -> None:
+    """Forget the session as a person who signs out does, without a live page in
+    between: the page the browser is on refreshes every few seconds, and a refresh
+    sent after its cookie is gone is refused (403) and logged in its console, the
+    console a signed-out test then reads (a full run found such a line). So the
+    browser first goes to a quiet address of the same wall (cookies belong to the
+    page's origin), then drops the cookies, then the console's lines so far."""
+    driver.get(f"{base_url}/healthz")
+    driver.delete_all_cookies()
+    driver.get_log("browser")
+
+
 def browser_session(driver) -> requests.Session:
     """A requests session with the browser's cookies: a download as the signed-in
     user makes it."""

@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import SCREENSHOTS, gpu_note
 from tests.browser.contrast import CONTRAST_FAILURES
+from tests.signin import browser_signed_out
 
 DISTRICT = "11680"  # Gangnam-gu
 PUBLIC_KPI = "complaints_today"
@@ -126,8 +127,7 @@ def signed_out(wall, monkeypatch):
 
     monkeypatch.setenv("CITYWALL_PUBLIC_KPIS", PUBLIC_KPI)
     runtime.settings.cache_clear()
-    wall.driver.delete_all_cookies()
-    _console(wall)
+    browser_signed_out(wall.driver, wall.server_url)
     yield wall
     runtime.settings.cache_clear()
 

@@ -11,7 +11,7 @@ import pytest
 
 from city import i18n
 from tests.browser.contrast import CONTRAST_FAILURES
-from tests.signin import TEST_ADMIN
+from tests.signin import TEST_ADMIN, browser_signed_out
 
 TITLES = {
     lang: {v for k, v in i18n.catalog(lang).items() if k.startswith("record_title.")}
@@ -147,7 +147,7 @@ def test_a_charts_dates_read_in_the_pages_language(wall, lang):
 
 @pytest.mark.parametrize("lang", ["ko", "es"])
 def test_the_sign_in_page_speaks_the_language_on_the_walls_dark_theme(wall, lang):
-    wall.driver.delete_all_cookies()
+    browser_signed_out(wall.driver, wall.server_url)
     wall.driver.get(f"{wall.server_url}/login?lang={lang}")
     wall.wait_for_element("#sign-in")
     assert wall.driver.find_element("tag name", "html").get_attribute("lang") == lang
