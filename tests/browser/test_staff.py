@@ -394,3 +394,17 @@ def test_an_empty_view_says_so_and_the_tiles_say_what_they_count(wall):
     wall.wait_for_element("#domain-timeline .bars", timeout=30)
     assert wall.find_elements("#tiles-note") == []
     assert wall.get_logs() == []
+
+
+def test_a_page_whose_sign_in_ended_goes_to_the_sign_in_page(wall):
+    """A session gone while the page is open (expired, the account removed): the
+    next refresh is refused, and the page asks for a sign-in and comes back to
+    itself after it, instead of freezing with the renderer's error."""
+    wall.driver.get(f"{wall.server_url}/traffic")
+    wall.wait_for_element(".kpi-tile .tile-value", timeout=30)
+    wall.driver.get_log("browser")
+    wall.driver.delete_all_cookies()  # what an expired session leaves
+    wall.wait_for_element("#sign-in", timeout=20)  # within a refresh or two
+    assert _query(wall.driver.current_url) == {"next": "/traffic"}
+    scripts = [e for e in wall.driver.get_log("browser") if e["source"] != "network"]
+    assert scripts == []  # the refused refresh's own line is the browser's
