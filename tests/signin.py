@@ -43,9 +43,11 @@ def browser_signed_out(driver, base_url: str) -> None:
     between: the page the browser is on refreshes every few seconds, and a refresh
     sent after its cookie is gone is refused (403) and logged in its console, the
     console a signed-out test then reads (a full run found such a line). So the
-    browser first goes to a quiet address of the same wall (cookies belong to the
-    page's origin), then drops the cookies, then the console's lines so far."""
-    driver.get(f"{base_url}/healthz")
+    browser first goes to a quiet page of the same wall (cookies belong to the
+    page's origin): the sign-in form, which refreshes nothing and names its icon
+    (an address that is no page, /healthz, has the browser ask for /favicon.ico:
+    a 404 line). Then it drops the cookies, then the console's lines so far."""
+    driver.get(f"{base_url}/login")
     driver.delete_all_cookies()
     driver.get_log("browser")
 
