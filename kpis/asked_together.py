@@ -24,8 +24,9 @@ K = TypeVar("K", bound=Hashable)
 class AskedTogether(Generic[K]):
     """What a kind of read was asked for in this process, read together."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, seconds: int = THIS_VERSION) -> None:
         self.name = name
+        self.seconds = seconds  # how long the memo keeps each answer
         self._asked: dict[K, None] = {}  # in the order first asked
         self._lock = threading.Lock()
 
@@ -37,9 +38,10 @@ class AskedTogether(Generic[K]):
         *within: Any,
     ) -> Any:
         """``key``'s answer from ``read(every key asked so far)``, read once a data
-        version for each ``within`` (what else the answers depend on)."""
+        version (or as ``seconds`` says) for each ``within`` (what else the answers
+        depend on)."""
         with self._lock:
             self._asked.setdefault(key, None)
             keys = tuple(self._asked)
-        found = memo((self.name, len(keys), *within), lambda: read(keys), THIS_VERSION)
+        found = memo((self.name, len(keys), *within), lambda: read(keys), self.seconds)
         return found[key]

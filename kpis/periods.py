@@ -27,6 +27,7 @@ from sqlalchemy import Connection, func, select
 
 from kpis.rollup_queries import Memo, _edges, _whole_hours, no_memo
 from store.schema import measurement_hourly, measurements
+from store.versions import settled_before
 
 PERIODS = ("month", "week")
 MEASURES = ("sum", "mean", "latest", "max", "min", "count_readings")
@@ -200,6 +201,7 @@ def _period_value(
     return memo(  # in a tuple: a period without readings (None) is kept as well
         ("period", series, measure, scope.district, scope.categories, begin, end),
         lambda: (_measured(conn, series, measure, begin, end, scope),),
+        settled=end <= settled_before(datetime.now(UTC)),
     )[0]
 
 

@@ -127,6 +127,12 @@ class EventCount:
         return _in_scope(_merge(*parts), scope)
 
 
+def _in_district(district: str | None, scope: str | None) -> bool:
+    """Whether a district's part belongs to ``scope`` (``_district_filter`` in
+    Python)."""
+    return scope is None or scope == ALL_DISTRICTS or district == scope
+
+
 def _district_filter(column, scope: str | None) -> list:
     if scope is None or scope == ALL_DISTRICTS:
         return []
@@ -139,11 +145,14 @@ def past_and_present(
     read: Callable[[datetime, datetime | None], Any],
     key: tuple,
     memo: Memo,
+    hour_read: Callable[[datetime, datetime], Any] | None = None,
 ) -> list[Any]:
     """``read`` over the whole hours [start, end) (end None: every later hour) in
     three parts: the settled hours (before the hour just over) and the hour just
     over, each memoised (late records void the second only), and the current and
-    later hours, read now."""
+    later hours, read now. ``hour_read`` reads the hour just over instead, if
+    given: cut from that hour's rows, which every indicator shares (one statement
+    after a batch of late records, not one for each windowed sum)."""
     now = datetime.now(UTC)
     now_hour = hour_of(now)
     past_end = now_hour if end is None else min(end, now_hour)
@@ -159,8 +168,13 @@ def past_and_present(
         )
     recent = max(start, settled_end)
     if recent < past_end:  # an hour: read again sooner than a shared cache is asked
+        one_hour = read if hour_read is None else hour_read
         parts.append(
-            memo((*key, recent, past_end), lambda: read(recent, past_end), IN_PROCESS)
+            memo(
+                (*key, recent, past_end),
+                lambda: one_hour(recent, past_end),
+                IN_PROCESS,
+            )
         )
     present = max(start, now_hour)
     if end is None or present < end:
@@ -178,8 +192,17 @@ def _hour_sums(
             return {}  # nothing from now on, said once for every domain
         return _rollup_counts(conn, domain, what, a, b, scope, match)
 
+    def hour_read(a: datetime, b: datetime) -> dict[str | None, float]:
+        found = edge_counts(conn, domain, what, a, b, False, match, memo)
+        return {d: n for d, n in found.items() if _in_district(d, scope)}
+
     return past_and_present(
-        start, end, read, key if match is None else (*key, match.where), memo
+        start,
+        end,
+        read,
+        key if match is None else (*key, match.where),
+        memo,
+        hour_read,
     )
 
 
@@ -365,6 +388,9 @@ class _HoursToClose:
                     lambda a, b: _histograms(conn, self.domain, a, b, scope, m),
                     key if m is None else (*key, m.where),
                     memo,
+                    lambda a, b: _scoped(
+                        edge_histograms(conn, self.domain, a, b, m, memo), scope
+                    ),
                 )
             for a, b in _edges(self.start, self.end):
                 found = edge_histograms(conn, self.domain, a, b, m, memo)
@@ -408,9 +434,11 @@ class MeanHoursToClose(_HoursToClose):
 
 def _scoped(found: dict[str, Counter], scope: str | None) -> dict[str, Counter]:
     """Histograms per district as ``_histograms`` keys them for ``scope``: the
-    city's under WHOLE_CITY."""
-    if scope is not None:
+    city's under WHOLE_CITY, one district's alone."""
+    if scope == ALL_DISTRICTS:
         return found
+    if scope is not None:
+        return {scope: found[scope]} if scope in found else {}
     city: Counter = Counter()
     for counts in found.values():
         city.update(counts)

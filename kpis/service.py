@@ -638,7 +638,8 @@ class KpiService:
     ) -> float | None:
         """For a count so far today: the share of a usual day's count arrived by
         now. The city's rhythm by hour of day is the past's, read once a day (and
-        again when a batch changes a past hour)."""
+        again when a batch changes an hour before today; after the first hour of
+        the day, late records of the hour just over leave it alone)."""
         if not kpi.paced:
             return None
         shape = memo(
@@ -646,6 +647,7 @@ class KpiService:
             lambda: hourly_shape(
                 conn, kpi.domain, w.today_start, self.profile.timezone
             ),
+            settled=w.today_start <= settled_before(datetime.now(UTC)),
         )
         return share_of_day(shape, w.now, self.profile.timezone)
 

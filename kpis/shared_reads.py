@@ -220,6 +220,9 @@ class _HourRows:
 
 # the current hour of every domain a refresh asks for, read in one statement
 _CURRENT_HOURS: AskedTogether[str] = AskedTogether("current_hour_rows")
+# the hour just over of every domain, the same way: read again only after a batch
+# of late records (which every feed sends at the top of the hour)
+_HOURS_JUST_OVER: AskedTogether[str] = AskedTogether("hour_just_over_rows", IN_PROCESS)
 
 
 def _hour_rows(
@@ -234,21 +237,23 @@ def _hour_rows(
     changes a past hour (the rolling windows' starts and the comparisons' ends
     move through it from one moment to the next); the current one until the next
     batch, read with every other domain's."""
-    if hour >= hour_of(datetime.now(UTC)):
-        every = _CURRENT_HOURS.get(
-            domain,
-            memo,
-            lambda domains: _read_hours(conn, domains, hour, keys),
-            hour,
-            *keys,
+    now = datetime.now(UTC)
+    if hour < settled_before(now):
+        return memo(
+            ("hour_rows", domain, what, hour, *keys),
+            lambda: _read_hours(conn, (domain,), hour, keys, (what,))[domain][what],
+            IN_PROCESS,
+            settled=True,
         )
-        return every[what]
-    return memo(
-        ("hour_rows", domain, what, hour, *keys),
-        lambda: _read_hours(conn, (domain,), hour, keys, (what,))[domain][what],
-        IN_PROCESS,
-        settled=hour < settled_before(datetime.now(UTC)),
+    together = _CURRENT_HOURS if hour >= hour_of(now) else _HOURS_JUST_OVER
+    every = together.get(
+        domain,
+        memo,
+        lambda domains: _read_hours(conn, domains, hour, keys),
+        hour,
+        *keys,
     )
+    return every[what]
 
 
 def _read_hours(

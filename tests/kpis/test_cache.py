@@ -413,6 +413,62 @@ def _everything(service: KpiService) -> tuple:
     )
 
 
+def test_the_hour_just_over_is_read_from_its_rows_once_after_a_late_record(
+    engine, seoul, monkeypatch
+):
+    """After a batch of the hour just over, every windowed sum and close-time
+    median takes that hour from its rows, read in one statement for every domain
+    (sixty indicators made one rollup query each before); the values equal those
+    worked out with nothing kept."""
+    from sqlalchemy import event
+
+    from store import rollups
+
+    monkeypatch.setattr(rollups, "SETTLING_MARGIN", timedelta(0))
+    now = _this_hour_for_a_while()
+    just_over = rollups.hour_of(now) - timedelta(hours=1)
+    feed, complaints = _feed(engine, seoul)
+    for back in (26, 5, 0):
+        complaints.at = now - timedelta(hours=back, minutes=1)
+        feed.run()
+    service = KpiService(engine, seoul, cache=SimpleCache(threshold=100_000))
+    _everything(service)
+    complaints.at = just_over + timedelta(minutes=40)  # a late record
+    feed.run()
+    asked: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        values = list(values or ())
+        # what reads the hour just over as a whole: its start and its end bound
+        if any(_same_moment(v, just_over) for v in values) and any(
+            _same_moment(v, just_over + timedelta(hours=1)) for v in values
+        ):
+            asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        after = _everything(service)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    fresh = KpiService(engine, seoul, cache=NullCache())
+    assert after == _everything(fresh)
+    rollup_reads = [
+        s for s in asked if "event_hourly" in s or "close_hours_histogram" in s
+    ]
+    assert rollup_reads == []
+    assert len([s for s in asked if "FROM events" in s]) == 1
+
+
+def _same_moment(value, moment: datetime) -> bool:
+    """A statement's bound value naming ``moment`` (SQLite binds text)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) == moment
+    return isinstance(value, str) and value.startswith(
+        moment.strftime("%Y-%m-%d %H:%M:%S")
+    )
+
+
 def test_a_late_record_of_the_hour_just_over_leaves_the_settled_hours_kept(
     engine, seoul, monkeypatch
 ):
