@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Select, bindparam, func, select
 
+from kpis.asked_together import AskedTogether
 from kpis.memo import IN_PROCESS, THIS_MOMENT, Memo
 from store.rollups import HOUR, NO_CATEGORY, NO_DISTRICT, hour_of
 from store.schema import measurements
@@ -128,23 +129,45 @@ class _SeriesHour:
         return found
 
 
+# the hour just over of every series asked, read in one statement: again only
+# after a batch of late readings (which every feed sends at the top of the hour)
+_HOURS_JUST_OVER: AskedTogether[str] = AskedTogether(
+    "series_hour_just_over", IN_PROCESS
+)
+
+
 def _kept_hour(
     conn: Connection, series: str, hour: datetime, memo: Memo
 ) -> _SeriesHour:
-    def read() -> _SeriesHour:
-        readings: dict[tuple[str, str], _Readings] = defaultdict(_Readings)
-        rows = conn.execute(
-            _hour_statement(), {"series": series, "start": hour, "end": hour + HOUR}
-        ).all()
-        for district, category, at, value in rows:
-            r = readings[(district, category)]
-            r.times.append(at)
-            r.values.append(value)
-            r.sums.append(r.sums[-1] + value)
-        return _SeriesHour(dict(readings))
+    if hour < settled_before(datetime.now(UTC)):
+        return memo(
+            ("series_hour", series, hour),
+            lambda: _read_hour(conn, (series,), hour)[series],
+            IN_PROCESS,
+            settled=True,
+        )
+    return _HOURS_JUST_OVER.get(
+        series, memo, lambda asked: _read_hour(conn, asked, hour), hour
+    )
 
-    settled = hour < settled_before(datetime.now(UTC))
-    return memo(("series_hour", series, hour), read, IN_PROCESS, settled=settled)
+
+def _read_hour(
+    conn: Connection, series: tuple[str, ...], hour: datetime
+) -> dict[str, _SeriesHour]:
+    """The readings of ``series`` in ``hour``, by series, district and category."""
+    readings: dict[str, dict[tuple[str, str], _Readings]] = {
+        name: defaultdict(_Readings) for name in series
+    }
+    rows = conn.execute(
+        _hour_statement(),
+        {"series": list(series), "start": hour, "end": hour + HOUR},
+    )
+    for name, district, category, at, value in rows:
+        r = readings[name][(district, category)]
+        r.times.append(at)
+        r.values.append(value)
+        r.sums.append(r.sums[-1] + value)
+    return {name: _SeriesHour(dict(found)) for name, found in readings.items()}
 
 
 @functools.cache
@@ -153,17 +176,18 @@ def _hour_statement() -> Select:
     m = measurements.c
     return (
         select(
+            m.series,
             func.coalesce(m.district_code, NO_DISTRICT),
             func.coalesce(m.category, NO_CATEGORY),
             m.observed_at,
             m.value,
         )
         .where(
-            m.series == bindparam("series"),
+            m.series.in_(bindparam("series", expanding=True)),
             m.observed_at >= bindparam("start", type_=m.observed_at.type),
             m.observed_at < bindparam("end", type_=m.observed_at.type),
         )
-        .order_by(m.observed_at)
+        .order_by(m.series, m.observed_at)
     )
 
 

@@ -418,8 +418,9 @@ def test_the_hour_just_over_is_read_from_its_rows_once_after_a_late_record(
 ):
     """After a batch of the hour just over, every windowed sum and close-time
     median takes that hour from its rows, read in one statement for every domain
-    (sixty indicators made one rollup query each before); the values equal those
-    worked out with nothing kept."""
+    (sixty indicators made one rollup query each before), and the series their
+    readings of it in one statement too; the values equal those worked out with
+    nothing kept."""
     from sqlalchemy import event
 
     from store import rollups
@@ -458,6 +459,8 @@ def test_the_hour_just_over_is_read_from_its_rows_once_after_a_late_record(
     ]
     assert rollup_reads == []
     assert len([s for s in asked if "FROM events" in s]) == 1
+    # and the readings of that hour, of every series a window's start cuts
+    assert len([s for s in asked if "FROM measurements" in s]) == 1
 
 
 def _same_moment(value, moment: datetime) -> bool:
