@@ -40,6 +40,7 @@ from bench.many_indicators import profile_text
 from city.profile import CityProfile, load_profile
 from connectors.anomalies import BURST, SILENCE, SLOWDOWN, SURGE, Anomaly
 from connectors.simulator import ROAD_SPEED, scheduled_anomalies
+from kpis.memo import kept_in
 from kpis.service import KpiService
 from kpis.unusual import ALL, FLAG_SCORE, Surprise, unusual_now
 from store import connect
@@ -167,7 +168,7 @@ def ask_every_step(url: str, profile: CityProfile, s: Settings) -> tuple[list, l
                 t0 = time.perf_counter()
                 # every finding with its score: the thresholds are the scoring's
                 found = unusual_now(
-                    conn, scope, t, w.today_start, _memo(memo_store), flag_score=0.0
+                    conn, scope, t, w.today_start, kept_in(memo_store), flag_score=0.0
                 )
                 spent.append((time.perf_counter() - t0) * 1000)
                 asked.append((t, found.found))
@@ -175,15 +176,6 @@ def ask_every_step(url: str, profile: CityProfile, s: Settings) -> tuple[list, l
     finally:
         engine.dispose()
     return asked, spent
-
-
-def _memo(kept: dict):
-    def memo(key, compute, seconds=None, settled=False):
-        if key not in kept:
-            kept[key] = compute()
-        return kept[key]
-
-    return memo
 
 
 # -- scoring -----------------------------------------------------------------------

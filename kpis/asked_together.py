@@ -24,9 +24,12 @@ K = TypeVar("K", bound=Hashable)
 class AskedTogether(Generic[K]):
     """What a kind of read was asked for in this process, read together."""
 
-    def __init__(self, name: str, seconds: int = THIS_VERSION) -> None:
+    def __init__(
+        self, name: str, seconds: int = THIS_VERSION, settled: bool = False
+    ) -> None:
         self.name = name
         self.seconds = seconds  # how long the memo keeps each answer
+        self.settled = settled  # under the settled version (settled hours only)
         self._asked: dict[K, None] = {}  # in the order first asked
         self._lock = threading.Lock()
 
@@ -43,5 +46,10 @@ class AskedTogether(Generic[K]):
         with self._lock:
             self._asked.setdefault(key, None)
             keys = tuple(self._asked)
-        found = memo((self.name, len(keys), *within), lambda: read(keys), self.seconds)
+        found = memo(
+            (self.name, len(keys), *within),
+            lambda: read(keys),
+            self.seconds,
+            settled=self.settled,
+        )
         return found[key]

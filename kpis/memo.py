@@ -11,12 +11,13 @@ just over, which every feed sends at the top of the hour, leave it in place.
 ``memo(key, compute, seconds)`` keeps
 it that long at most (two days by default); ``seconds=THIS_MOMENT`` keeps it for
 the moment only (one data version, in this process): what every indicator of a
-refresh reads alike, read once for all of them.
+refresh reads alike, read once for all of them. ``memo(key, peek, ...)`` only
+looks: what is kept under ``key``, else ``NOT_KEPT``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 Memo = Callable[..., Any]
@@ -28,10 +29,42 @@ IN_PROCESS = -3
 IN_PROCESS_SECONDS = 2 * 3600
 
 
+def peek() -> Any:
+    """Passed as ``compute``: the memo answers what it keeps under the key, or
+    ``NOT_KEPT``, and computes and stores nothing."""
+    raise AssertionError("a memo never calls peek")
+
+
+NOT_KEPT = object()  # what a peek finds when nothing is kept
+
+
 def no_memo(
     key: tuple,
     compute: Callable[[], Any],
     seconds: int | None = None,
     settled: bool = False,
 ) -> Any:
-    return compute()
+    return NOT_KEPT if compute is peek else compute()
+
+
+def kept_in(
+    kept: dict,
+    name: Callable[[tuple, int | None, bool], Hashable] = lambda key, *_: key,
+) -> Memo:
+    """A memo over a plain dict that keeps everything (a bench's, a test's), each
+    value under ``name(key, seconds, settled)``."""
+
+    def memo(
+        key: tuple,
+        compute: Callable[[], Any],
+        seconds: int | None = None,
+        settled: bool = False,
+    ) -> Any:
+        named = name(key, seconds, settled)
+        if compute is peek:
+            return kept.get(named, NOT_KEPT)
+        if named not in kept:
+            kept[named] = compute()
+        return kept[named]
+
+    return memo

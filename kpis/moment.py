@@ -33,9 +33,11 @@ from sqlalchemy import Connection, Engine
 from kpis.memo import (
     IN_PROCESS,
     IN_PROCESS_SECONDS,
+    NOT_KEPT,
     THIS_MOMENT,
     THIS_VERSION,
     Memo,
+    peek,
 )
 from store import versions
 
@@ -327,6 +329,8 @@ class Moments:
             settled: bool = False,
         ) -> Any:
             name = (settled_prefix if settled else prefix) + self._key_text(key)
+            if compute is peek:
+                return self._peek(settled, seconds, name)
             if seconds == THIS_MOMENT:
                 return self._this_moment(moment, name, compute)
             if seconds == THIS_VERSION:
@@ -346,6 +350,24 @@ class Moments:
             return found
 
         return memo
+
+    def _peek(self, settled: bool, seconds: int, name: str) -> Any:
+        """What is kept under ``name`` (by ``memo`` with these ``settled`` and
+        ``seconds``), else ``NOT_KEPT``: a past sum from this process or the
+        shared cache; only past sums are looked for."""
+        kept = self.settled if settled else self.past
+        if kept is None or seconds in (THIS_MOMENT, THIS_VERSION):
+            return NOT_KEPT
+        found = kept.get(name)
+        if found is not MISSING:
+            return found
+        if seconds == IN_PROCESS:
+            return NOT_KEPT
+        found = self.cache.get(name)
+        if found is None:
+            return NOT_KEPT
+        kept.put(name, found, seconds)
+        return found
 
     def _key_text(self, key: tuple) -> str:
         """``key`` as its memo name's text, made once: a refresh of sixty

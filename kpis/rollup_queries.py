@@ -29,7 +29,7 @@ from sqlalchemy import CompoundSelect, Connection, func, literal, select, union_
 
 from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_rows, kept, match_rows
-from kpis.memo import IN_PROCESS, Memo, no_memo
+from kpis.memo import IN_PROCESS, NOT_KEPT, Memo, no_memo, peek
 from kpis.shared_reads import (
     any_hours_from,
     edge_counts,
@@ -139,36 +139,51 @@ def _district_filter(column, scope: str | None) -> list:
     return [column == scope]
 
 
+@dataclass(frozen=True)
+class HourParts:
+    """For a sum that adds up hour by hour (counts, histograms): ``read`` cuts
+    whole hours [a, b) from their rows, which every indicator shares, and
+    ``combine(a, b, sign)`` is a + sign × b."""
+
+    read: Callable[[datetime, datetime], Any]
+    combine: Callable[[Any, Any, int], Any]
+
+
 def past_and_present(
     start: datetime,
     end: datetime | None,
     read: Callable[[datetime, datetime | None], Any],
     key: tuple,
     memo: Memo,
-    hour_read: Callable[[datetime, datetime], Any] | None = None,
+    hours: HourParts | None = None,
 ) -> list[Any]:
     """``read`` over the whole hours [start, end) (end None: every later hour) in
     three parts: the settled hours (before the hour just over) and the hour just
     over, each memoised (late records void the second only), and the current and
-    later hours, read now. ``hour_read`` reads the hour just over instead, if
-    given: cut from that hour's rows, which every indicator shares (one statement
-    after a batch of late records, not one for each windowed sum)."""
+    later hours, read now.
+
+    With ``hours``, a sum that adds up: the hour just over is cut from its rows
+    (one statement for every indicator after a batch of late records, not one
+    each), and at the turn of the hour the settled part is the one kept from the
+    hour before moved by an hour (``_moved_by_an_hour``), not read again."""
     now = datetime.now(UTC)
     now_hour = hour_of(now)
     past_end = now_hour if end is None else min(end, now_hour)
     settled_end = min(settled_before(now), past_end)
     parts = []
     if start < settled_end:
-        parts.append(
-            memo(
-                (*key, start, settled_end),
-                lambda: read(start, settled_end),
-                settled=True,
-            )
-        )
+
+        def settled() -> Any:
+            if hours is not None:
+                moved = _moved_by_an_hour(start, settled_end, key, memo, hours)
+                if moved is not NOT_KEPT:
+                    return moved
+            return read(start, settled_end)
+
+        parts.append(memo((*key, start, settled_end), settled, settled=True))
     recent = max(start, settled_end)
     if recent < past_end:  # an hour: read again sooner than a shared cache is asked
-        one_hour = read if hour_read is None else hour_read
+        one_hour = read if hours is None else hours.read
         parts.append(
             memo(
                 (*key, recent, past_end),
@@ -180,6 +195,50 @@ def past_and_present(
     if end is None or present < end:
         parts.append(read(present, end))
     return parts
+
+
+def _moved_by_an_hour(
+    start: datetime, end: datetime, key: tuple, memo: Memo, hours: HourParts
+) -> Any:
+    """The settled sum over [start, end) from the one kept an hour ago, over
+    [start - 1 h, end - 1 h) (a rolling window) or [start, end - 1 h) (one that
+    starts at a fixed time: today, this week): plus the hour settled since, less
+    the hour the window left behind. Two hours cut from their rows, shared by
+    every indicator, instead of each window read again from the rollups when the
+    hour turns (a second at a million records, sixty indicators).
+    ``NOT_KEPT`` if no such sum is kept (a change to a settled hour voids them)."""
+    earlier_end = end - HOUR
+    for earlier_start in (start - HOUR, start):
+        if earlier_start >= earlier_end:
+            continue
+        before = memo((*key, earlier_start, earlier_end), peek, settled=True)
+        if before is NOT_KEPT:
+            continue
+        found = hours.combine(before, hours.read(earlier_end, end), 1)
+        if earlier_start < start:
+            found = hours.combine(found, hours.read(earlier_start, start), -1)
+        return found
+    return NOT_KEPT
+
+
+def _add_counts(
+    a: dict[str | None, float], b: dict[str | None, float], sign: int
+) -> dict[str | None, float]:
+    found = dict(a)
+    for district, n in b.items():
+        found[district] = found.get(district, 0) + sign * (n or 0)
+    return {d: n for d, n in found.items() if n}
+
+
+def _add_histograms(
+    a: dict[str, Counter], b: dict[str, Counter], sign: int
+) -> dict[str, Counter]:
+    found = {d: Counter(h) for d, h in a.items()}
+    for district, histogram in b.items():
+        into = found.setdefault(district, Counter())
+        for bucket, n in histogram.items():
+            into[bucket] += sign * n
+    return {d: +h for d, h in found.items() if +h}
 
 
 def _hour_sums(
@@ -202,7 +261,7 @@ def _hour_sums(
         read,
         key if match is None else (*key, match.where),
         memo,
-        hour_read,
+        HourParts(hour_read, _add_counts),
     )
 
 
@@ -388,8 +447,11 @@ class _HoursToClose:
                     lambda a, b: _histograms(conn, self.domain, a, b, scope, m),
                     key if m is None else (*key, m.where),
                     memo,
-                    lambda a, b: _scoped(
-                        edge_histograms(conn, self.domain, a, b, m, memo), scope
+                    HourParts(
+                        lambda a, b: _scoped(
+                            edge_histograms(conn, self.domain, a, b, m, memo), scope
+                        ),
+                        _add_histograms,
                     ),
                 )
             for a, b in _edges(self.start, self.end):

@@ -223,6 +223,11 @@ _CURRENT_HOURS: AskedTogether[str] = AskedTogether("current_hour_rows")
 # the hour just over of every domain, the same way: read again only after a batch
 # of late records (which every feed sends at the top of the hour)
 _HOURS_JUST_OVER: AskedTogether[str] = AskedTogether("hour_just_over_rows", IN_PROCESS)
+# a settled hour of every domain, the same way: what the windows leave behind and
+# take in at the turn of the hour (``rollup_queries.past_and_present``)
+_SETTLED_HOURS: AskedTogether[str] = AskedTogether(
+    "settled_hour_rows", IN_PROCESS, settled=True
+)
 
 
 def _hour_rows(
@@ -233,19 +238,17 @@ def _hour_rows(
     keys: tuple[str, ...],
     memo: Memo,
 ) -> _HourRows:
-    """An hour's rows, read once: an hour already over is kept until a batch
-    changes a past hour (the rolling windows' starts and the comparisons' ends
-    move through it from one moment to the next); the current one until the next
-    batch, read with every other domain's."""
+    """An hour's rows, read once with every other domain's: a settled hour kept
+    until a batch changes a settled hour, the hour just over until one changes a
+    past hour (the rolling windows' starts and the comparisons' ends move through
+    them from one moment to the next), the current one until the next batch."""
     now = datetime.now(UTC)
     if hour < settled_before(now):
-        return memo(
-            ("hour_rows", domain, what, hour, *keys),
-            lambda: _read_hours(conn, (domain,), hour, keys, (what,))[domain][what],
-            IN_PROCESS,
-            settled=True,
-        )
-    together = _CURRENT_HOURS if hour >= hour_of(now) else _HOURS_JUST_OVER
+        together = _SETTLED_HOURS
+    elif hour < hour_of(now):
+        together = _HOURS_JUST_OVER
+    else:
+        together = _CURRENT_HOURS
     every = together.get(
         domain,
         memo,

@@ -463,6 +463,80 @@ def test_the_hour_just_over_is_read_from_its_rows_once_after_a_late_record(
     assert len([s for s in asked if "FROM measurements" in s]) == 1
 
 
+def _clock_at(monkeypatch, at: datetime) -> None:
+    """The KPI layer's own reading of the clock (which hours are settled, which
+    is the current one) set to ``at``."""
+
+    class At(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return at.astimezone(tz)
+
+    for module in ("rollup_queries", "shared_reads", "series_parts", "service"):
+        monkeypatch.setattr(f"kpis.{module}.datetime", At)
+    monkeypatch.setattr("kpis.periods.datetime", At)
+
+
+def test_at_the_turn_of_the_hour_the_settled_sums_move_by_an_hour(
+    engine, seoul, monkeypatch
+):
+    """When the hour turns, every window's settled hours are the ones kept an
+    hour before, plus the hour settled since, less the one left behind: no window
+    is read again from the rollups (a second at a million records before), and
+    every value equals one worked out with nothing kept."""
+    from sqlalchemy import event
+
+    from store import rollups
+
+    now = _this_hour_for_a_while()
+    feed, complaints = _feed(engine, seoul)
+    for back in (50, 26, 25, 5, 2, 0):
+        complaints.at = now - timedelta(hours=back, minutes=1)
+        feed.run()
+    cache = SimpleCache(threshold=100_000)
+    clock = [now]
+    service = KpiService(engine, seoul, cache=cache, clock=lambda: clock[0])
+    _clock_at(monkeypatch, now)
+    spans: list[timedelta] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not any(t in statement for t in ("event_hourly", "close_hours_histogram")):
+            return
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        moments = [_as_moment(v) for v in values or ()]
+        moments = [m for m in moments if m is not None]
+        if len(moments) >= 2:
+            spans.append(max(moments) - min(moments))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        _everything(service)
+        assert any(span > timedelta(hours=1) for span in spans)  # read whole
+        spans.clear()
+        turned = rollups.hour_of(now) + timedelta(hours=1, minutes=1)
+        clock[0] = turned
+        _clock_at(monkeypatch, turned)
+        after = _everything(service)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [span for span in spans if span > timedelta(hours=1)] == []
+    fresh = KpiService(engine, seoul, cache=NullCache(), clock=lambda: turned)
+    assert after == _everything(fresh)
+
+
+def _as_moment(value) -> datetime | None:
+    """A statement's bound value as a moment, if it is one (SQLite binds text)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, str):
+        try:
+            found = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+    return None
+
+
 def _same_moment(value, moment: datetime) -> bool:
     """A statement's bound value naming ``moment`` (SQLite binds text)."""
     if isinstance(value, datetime):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from city.records import Event, Measurement, StatusChange
 from kpis.match import Match
-from kpis.memo import THIS_MOMENT, THIS_VERSION
+from kpis.memo import THIS_MOMENT, THIS_VERSION, kept_in
 from kpis.rollup_queries import (
     ALL_DISTRICTS,
     EventCount,
@@ -141,15 +141,12 @@ def dict_memo(store: dict, engine):
     with engine.connect() as conn:
         v = versions.versions(conn)
 
-    def memo(key, compute, seconds=None, settled=False):
+    def name(key: tuple, seconds: int | None, settled: bool) -> tuple:
         moment = seconds in (THIS_MOMENT, THIS_VERSION)
         past = ("settled", v.settled) if settled else ("past", v.past)
-        name = ("moment", v.data) if moment else past
-        if (name, key) not in store:
-            store[(name, key)] = compute()
-        return store[(name, key)]
+        return ("moment", v.data) if moment else past, key
 
-    return memo
+    return kept_in(store, name)
 
 
 def between(column: str, start: datetime, end: datetime):
@@ -286,6 +283,17 @@ def test_a_late_record_into_a_past_hour_drops_the_memoised_hours(engine):
     check_events(engine, dict_memo(memo_store, engine))
 
 
+def _past_hour_rows(memo_store: dict) -> set[tuple]:
+    """The rows of hours before NOW's kept in the memo (every domain's read
+    together: ``kpis.shared_reads._hour_rows``), with the version they are under."""
+    return {
+        (name, key)
+        for name, key in memo_store
+        if key[0] in ("settled_hour_rows", "hour_just_over_rows")
+        and key[2] < rollups.hour_of(NOW)
+    }
+
+
 def test_a_late_record_into_a_kept_partial_hour_counts_at_the_next_refresh(engine):
     """The past hours at windows' ends are kept whole from one moment to the next:
     a late record into one of them (opened inside one window's single hour, closed
@@ -296,8 +304,8 @@ def test_a_late_record_into_a_kept_partial_hour_counts_at_the_next_refresh(engin
         writes.upsert_events(conn, "a", make_events(150, 6), NOW)
     memo_store: dict = {}
     check_events(engine, dict_memo(memo_store, engine))
-    kept = {key for name, key in memo_store if key[0] == "hour_rows"}
-    assert any(key[3] < rollups.hour_of(NOW) for key in kept)  # past hours kept
+    kept = _past_hour_rows(memo_store)
+    assert kept  # past hours kept
     # live by the store's own clock: the suite may have run past NOW's hour by now
     live = dataclasses.replace(
         make_events(1, 7)[0], source_id="live", occurred_at=datetime.now(UTC)
@@ -306,11 +314,7 @@ def test_a_late_record_into_a_kept_partial_hour_counts_at_the_next_refresh(engin
         writes.upsert_events(conn, "a", [live], NOW)
         versions.bump_data_version(conn)
     check_events(engine, dict_memo(memo_store, engine))
-    past_reads = {
-        (name, key)
-        for name, key in memo_store
-        if key[0] == "hour_rows" and key[3] < rollups.hour_of(NOW)
-    }
+    past_reads = _past_hour_rows(memo_store)
     now = versions_of(engine)
     # under the store's versions (the hours before the hour just over under the
     # settled one), none of them read again for the live batch

@@ -15,6 +15,7 @@ import pytest
 
 from city.indicators import plan_table_problems
 from components.plan_chart import plan_figure, plan_summary
+from kpis.memo import kept_in
 from kpis.periods import (
     MEASURES,
     PeriodValue,
@@ -242,11 +243,7 @@ def test_periods_already_over_are_memoised_and_the_current_one_is_read(store):
     now = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
     kept: dict[tuple, object] = {}
 
-    def memo(key, compute, seconds=None, settled=False):
-        if key not in kept:
-            kept[key] = compute()
-        return kept[key]
-
+    memo = kept_in(kept)
     with store.connect() as conn:
         first = period_values(
             conn, "budget_executed", "sum", "month", SEOUL, now, 12, "budget_plan",
