@@ -6,12 +6,13 @@ keeps no other state, so any number of workers can serve the same wall.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.filesystemcache import FileSystemCache
@@ -32,20 +33,52 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # past moments a process keeps a KPI layer for: a few screens reviewing a night
 PAST_MOMENTS_KEPT = 16
+_resets = 0  # how many times ``reset`` has run: a handle's generation
 
 
-@lru_cache(maxsize=1)
+class _MadeOnce(Generic[T]):
+    """A handle made on first use and kept until ``reset``. One whose making a
+    reset overtook is handed out but not kept: a thread that began it under the
+    old environment (a render left over from another city) would otherwise keep
+    the old city's handle after the new one was made (a full test run found a
+    module served by the profile of the one before it)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._kept: tuple[int, T] | None = None
+        functools.update_wrapper(self, make)
+
+    def __call__(self) -> T:
+        kept = self._kept
+        if kept is not None and kept[0] == _resets:
+            return kept[1]
+        began = _resets
+        made = self._make()
+        if began == _resets:
+            self._kept = (began, made)
+        return made
+
+    @property
+    def made(self) -> bool:
+        """Whether a handle is kept (one was made since the last reset)."""
+        return self._kept is not None and self._kept[0] == _resets
+
+    def cache_clear(self) -> None:
+        self._kept = None
+
+
+@_MadeOnce
 def settings() -> Settings:
     return Settings.from_env()
 
 
-@lru_cache(maxsize=1)
+@_MadeOnce
 def profile() -> CityProfile:
     # a misspelt indicator or [targets] key stops the wall, not a tile
     return load_profile(settings().profile_path)
 
 
-@lru_cache(maxsize=1)
+@_MadeOnce
 def engine() -> Engine:
     s = settings()
     old = shared_store(s)
@@ -132,7 +165,7 @@ class FallbackCache(BaseCache):
         return self._use(lambda c: c.clear())
 
 
-@lru_cache(maxsize=1)
+@_MadeOnce
 def kpi_service() -> KpiService:
     p = profile()
     return KpiService(
@@ -140,7 +173,7 @@ def kpi_service() -> KpiService:
     )
 
 
-@lru_cache(maxsize=1)
+@_MadeOnce
 def render_cache() -> RenderCache:
     return RenderCache(kpi_service())
 
@@ -156,7 +189,7 @@ def render_cache_at(at: datetime) -> RenderCache:
     return RenderCache(kpi_service_at(at))
 
 
-@lru_cache(maxsize=1)
+@_MadeOnce
 def camera_frames():
     """One frame source per process: walls asking for the same camera share a
     fetch. Cameras are reached as feeds are: within the profile's [network]."""
@@ -167,7 +200,9 @@ def camera_frames():
 
 def reset() -> None:
     """Forget every handle, so the next call reads the environment again (tests,
-    a process that switches city)."""
+    a process that switches city); one being made meanwhile is not kept."""
+    global _resets
+    _resets += 1
     for handle in (
         settings,
         profile,

@@ -90,7 +90,7 @@ class IngestCli:
 
 def reset_runtime() -> None:
     for handle in RUNTIME_HANDLES:
-        if handle.cache_info().currsize and handle is runtime.engine:
+        if handle is runtime.engine and runtime.engine.made:
             handle().dispose()
         handle.cache_clear()
 
