@@ -486,7 +486,8 @@ class App:
             self._screens[path] = Screen(path, (self.shell, self._page(path)))
         return self._screens[path]
 
-    def _page(self, path: str) -> Any:
+    def router(self, path: str) -> Request:
+        """The request the pages router answers with the page at ``path``."""
         location = next(
             c["props"]["id"]
             for c in components(_page_container())
@@ -494,7 +495,10 @@ class App:
         )
         bare = Screen(path, (self.shell,))
         spec = self._server_spec(location, "pathname")
-        request = build_request("router", bare, spec, (location, "pathname"))
+        return build_request("router", bare, spec, (location, "pathname"))
+
+    def _page(self, path: str) -> Any:
+        request = self.router(path)
         response = post(self.session, self.url, request.body(path), FIRST_TIMEOUT)
         error = answer_error(response, request)
         if error:

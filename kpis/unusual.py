@@ -3,8 +3,10 @@ city and each district, against the same time of the week in the past weeks.
 
 What is looked at ("cells"): the records a domain opened, of each category and of
 all, in each district and in the city; the mean of each series the domains chart,
-in each district and in the city. Over three windows ending now: the last hour,
-the last 3 hours, and today so far (counts only: a mean over today says little).
+in each district and in the city. Over windows ending now: the last hour, the
+last 3 hours, and today so far for counts (a mean over today says little); the
+last quarter hour, the last hour and the last 3 hours for means (a road's speed
+that drops is news within minutes; a count of a few records an hour is not).
 
 What is usual (``kpis.usual_weeks``: the same window 1…``WEEKS`` weeks back):
 - a city count: the median of the past weeks' counts, robust to a holiday or an
@@ -38,7 +40,7 @@ domain or series has records in at least ``LEAST_WEEKS`` of the past weeks' span
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -48,8 +50,11 @@ from sqlalchemy import Connection, case, func, select
 from kpis.memo import THIS_MOMENT, Memo
 from kpis.usual_weeks import (
     ALL,
+    Edges,
     PastHours,
+    past_event_edges,
     past_event_hours,
+    past_series_edges,
     past_series_hours,
 )
 from store.rollups import HOUR, hour_of
@@ -64,7 +69,11 @@ PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
 LEAST_EXCESS = 3.0  # records above the busiest past week, for a count to be flagged
 WINDOWS = ("1h", "3h", "today")
-SERIES_WINDOWS = ("1h", "3h")
+# a sudden drop of road speed is news within minutes (TOPIS's alarm): series look
+# at the last quarter hour too, with a spread widened for its fewer readings
+SERIES_WINDOWS = ("15m", "1h", "3h")
+QUARTER = timedelta(minutes=15)
+LEAST_QUARTER_READINGS = 2  # PM2.5's one reading an hour a district says no more
 LEAST_CHANGE = 0.15  # of a usual mean
 
 
@@ -159,6 +168,7 @@ def assess(
     """Every cell in every window with enough history, scored; and the weeks of
     history of each domain and series."""
     windows = {
+        "15m": (now - QUARTER, now),
         "1h": (now - HOUR, now),
         "3h": (now - 3 * HOUR, now),
         "today": (today_start, now),
@@ -171,13 +181,19 @@ def assess(
         observed = observed_counts(conn, scope.domains, counted, memo)
         past = past_event_hours(conn, scope.domains, span, WEEKS, scope.timezone, memo)
         weeks |= weeks_with_data(past, scope.domains)
-        found += _score_counts(past, observed, counted, scope, weeks)
+        edges = past_event_edges(
+            conn, scope.domains, list(counted.values()), WEEKS, scope.timezone, memo
+        )
+        found += _score_counts(past, edges, observed, counted, scope, weeks)
     if scope.series:
         shown = {w: windows[w] for w in SERIES_WINDOWS}
         observed_means = observed_series(conn, scope.series, shown, memo)
         past = past_series_hours(conn, scope.series, span, WEEKS, scope.timezone, memo)
         weeks |= weeks_with_data(past, scope.series)
-        found += _score_means(past, observed_means, shown, scope, weeks)
+        edges = past_series_edges(
+            conn, scope.series, list(shown.values()), WEEKS, scope.timezone, memo
+        )
+        found += _score_means(past, edges, observed_means, shown, scope, weeks)
     return found, {name: len(ks) for name, ks in weeks.items()}
 
 
@@ -387,13 +403,14 @@ class _Row:
 
 def _score_counts(
     past: PastHours,
+    edges: Edges,
     observed: dict[tuple[str, str, str], dict[str, float]],
     windows: dict[str, tuple[datetime, datetime]],
     scope: Scope,
     weeks: dict[str, tuple[int, ...]],
 ) -> list[Surprise]:
     names = list(windows)
-    sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j)
+    sums = past.sums([windows[w] for w in names], scope.timezone, edges)  # (c, k, j)
     index = past.index()
     rows: list[_Row] = []
     for cell in sorted(set(index) | set(observed)):
@@ -491,13 +508,15 @@ def _district_usual(
 
 def _score_means(
     past: PastHours,
+    edges: Edges,
     observed: dict[tuple[str, str, str], dict[str, tuple[float, float]]],
     windows: dict[str, tuple[datetime, datetime]],
     scope: Scope,
     weeks: dict[str, tuple[int, ...]],
 ) -> list[Surprise]:
     names = list(windows)
-    sums = past.sums([windows[w] for w in names], scope.timezone)  # (c, k, j, 2)
+    # (cells, weeks, windows, [count, sum])
+    sums = past.sums([windows[w] for w in names], scope.timezone, edges)
     index = past.index()
     rows: list[_Row] = []
     for cell, now in sorted(observed.items()):
@@ -510,6 +529,8 @@ def _score_means(
         if cell[2] != ALL:
             hourly = hourly / _means(past.values[city, held])
         hour_spread = _pooled_spread(hourly)
+        # the readings an hour usually holds, on which that spread was measured
+        hour_readings = float(np.nanmean(past.values[i, held][..., 0]))
         city_now = now if cell[2] == ALL else observed.get((cell[0], ALL, ALL), {})
         for j, w in enumerate(names):
             n, total = now.get(w, (0.0, 0.0))
@@ -517,6 +538,8 @@ def _score_means(
             kept = ~np.isnan(mine[:, j]) & ~np.isnan(whole[:, j])
             if n == 0 or n_city == 0 or kept.sum() < LEAST_WEEKS:
                 continue
+            if w == "15m" and n < LEAST_QUARTER_READINGS:
+                continue  # one place's word: the hour already weighs it
             observed_mean, city_mean = total / n, total_city / n_city
             if cell[2] == ALL:  # the city's own mean against its past weeks
                 usual, seen, scale = mine[kept, j], observed_mean, 1.0
@@ -525,13 +548,16 @@ def _score_means(
                 usual = mine[kept, j] / whole[kept, j]
                 seen, scale = observed_mean / city_mean, city_mean
             median = float(np.median(usual))
-            spread = max(
+            measured = max(
                 # with a few weeks, how the window varied from week to week says
                 # little (PM2.5's episodes, one reading an hour): how each hour of
                 # the span varied across the weeks says more
                 hour_spread,
                 float(np.std(usual, ddof=1)),
                 1.4826 * float(np.median(np.abs(usual - median))),
+            )  # on means of an hour's readings at least
+            spread = max(
+                measured * _fewer_readings(hour_readings, n),
                 LEAST_SPREAD * abs(median),
             )
             rows.append(
@@ -539,6 +565,12 @@ def _score_means(
             )
     scores, above = mean_surprise(*_columns(rows))
     return _surprises("mean", rows, scores, above, windows)
+
+
+def _fewer_readings(usual: float, held: float) -> float:
+    """What a spread measured on means of ``usual`` readings grows by for a mean
+    of ``held`` (a quarter hour's, or an hour a feed left half empty)."""
+    return float(np.sqrt(max(usual / max(held, 1.0), 1.0)))
 
 
 def _pooled_spread(hourly: np.ndarray) -> float:

@@ -83,7 +83,9 @@ def ordinary(weeks: int, seed: int = 1) -> list[Event]:
     return found
 
 
-def speeds(weeks: int, slow_district: str | None = None) -> list[Measurement]:
+def speeds(
+    weeks: int, slow_district: str | None = None, slow_for: timedelta = HOUR
+) -> list[Measurement]:
     """Two links a district every 15 minutes; ``slow_district``'s 30 % slower for
     the last hour. (Slower for the last 45 minutes only, three of the hour's four
     readings, its drop against the city's (which it pulls down too: a third of
@@ -97,7 +99,7 @@ def speeds(weeks: int, slow_district: str | None = None) -> list[Measurement]:
             for district in DISTRICTS:
                 for link in ("a", "b"):
                     value = 30 * (1 + rng.gauss(0, 0.05))
-                    if district == slow_district and t > NOW - HOUR:
+                    if district == slow_district and t > NOW - slow_for:
                         value *= 0.7
                     found.append(
                         Measurement(
@@ -187,21 +189,14 @@ def in_window(frame: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFra
     return frame[(frame["at"] >= start) & (frame["at"] < end)]
 
 
-def by_hours(frame, start: datetime, end: datetime, value) -> float:
-    """``value`` of each whole UTC hour touching [start, end), in proportion to how
-    much of it the window covers: what the past holds of the window."""
-    total = 0.0
-    hours = frame.groupby(frame["at"].dt.floor("h"))
-    for hour, rows in hours:
-        covered = min(end, hour + HOUR) - max(start, hour.to_pydatetime())
-        if covered > timedelta(0):
-            total += value(rows) * (covered / HOUR)
-    return total
-
-
 def plain_past(frame, start, end, weeks, value=len) -> list[float]:
+    """The window's rows, moved back 1…``weeks`` weeks on the city's clock."""
     return [
-        by_hours(frame, weeks_back(start, k, SEOUL), weeks_back(end, k, SEOUL), value)
+        float(
+            value(
+                in_window(frame, weeks_back(start, k, SEOUL), weeks_back(end, k, SEOUL))
+            )
+        )
         for k in range(1, weeks + 1)
     ]
 
@@ -217,8 +212,9 @@ def test_every_count_and_mean_equals_a_plain_computation_over_the_rows(engine):
     counts = [s for s in every if s.kind == "count"]
     means = [s for s in every if s.kind == "mean"]
     # every category and district, their totals, and the city: in 3 windows
+    # (counts: the last hour, 3 hours, today; means: 15 min, an hour, 3 hours)
     assert len(counts) == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 3
-    assert len(means) == (len(DISTRICTS) + 1) * 2
+    assert len(means) == (len(DISTRICTS) + 1) * 3
     for s in counts:
         rows = of_cell(frame, s.category, s.district)
         assert s.observed == len(in_window(rows, s.start, s.end)), s
@@ -245,7 +241,7 @@ def test_every_count_and_mean_equals_a_plain_computation_over_the_rows(engine):
         n = plain_past(rows, s.start, s.end, 6)
         total = plain_past(rows, s.start, s.end, 6, lambda r: r["value"].sum())
         wanted = [t / c for t, c in zip(total, n, strict=True)]
-        assert s.past == pytest.approx(wanted)
+        assert s.past == pytest.approx(wanted), s
         if s.district == ALL:
             assert s.expected == pytest.approx(np.median(wanted))
             continue
@@ -276,11 +272,24 @@ def test_a_burst_a_slowdown_and_a_silence_are_flagged_and_nothing_else(engine):
     assert districts == {GANGNAM, MAPO, JONGNO}
 
 
+def test_a_road_slowed_for_its_last_quarter_hour_is_flagged_from_it(engine):
+    """One reading a link slowed (15 min at a 15-minute cadence): a quarter of the
+    hour's, too little a move for the hour to say, the whole quarter hour's."""
+    store(engine, ordinary(6), speeds(6, MAPO, slow_for=timedelta(seconds=901)))
+    found = [s for s in found_now(engine).found if s.kind == "mean"]
+    assert [(s.district, s.window, s.above) for s in found] == [(MAPO, "15m", False)]
+    every, _ = assessed(engine)
+    hour = next(
+        s for s in every if (s.kind, s.district, s.window) == ("mean", MAPO, "1h")
+    )
+    assert not hour.beyond_the_past  # a 6 % drop in the hour: no news
+
+
 def test_an_ordinary_day_flags_nothing(engine):
     store(engine, ordinary(6), speeds(6))
     result = found_now(engine)
     assert result.found == ()
-    assert result.cells == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 3 + 8
+    assert result.cells == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 3 + 12
 
 
 def test_nothing_is_flagged_from_too_little_history(engine):
