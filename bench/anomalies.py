@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.many_indicators import profile_text
+from bench.readme import write_between
 from city.profile import CityProfile, load_profile
 from connectors.anomalies import BURST, SILENCE, SLOWDOWN, SURGE, Anomaly
 from connectors.simulator import ROAD_SPEED, scheduled_anomalies
@@ -346,17 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     (Path(args.data) / "anomalies.json").write_text(json.dumps(raw, indent=1))
     if not args.no_write:
-        write_readme(text)
+        write_between(MARKERS, text)
     return 0
-
-
-def write_readme(text: str) -> None:
-    """The table into the README, between its anomaly markers."""
-    readme = PROJECT_ROOT / "README.md"
-    start, end = MARKERS
-    before, rest = readme.read_text(encoding="utf-8").split(start, 1)
-    after = rest.split(end, 1)[1]
-    readme.write_text(f"{before}{start}\n{text}{end}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,10 @@ from bench.load import (
     serving,
     signed_in,
 )
+from bench.readme import write_between
 from city.profile import CityProfile, load_profile
 
 log = logging.getLogger("bench")
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 2000.0
 SAMPLES = 100  # a p95 of at least 100 samples
 MARKERS = ("<!-- past-moment:start -->", "<!-- past-moment:end -->")
@@ -173,15 +173,6 @@ def table(results: list[MomentTimes]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_readme(text: str) -> None:
-    """The table into the README, between its markers."""
-    readme = PROJECT_ROOT / "README.md"
-    start, end = MARKERS
-    before, rest = readme.read_text(encoding="utf-8").split(start, 1)
-    after = rest.split(end, 1)[1]
-    readme.write_text(f"{before}{start}\n{text}{end}{after}", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     from bench.run import store_options
 
@@ -220,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps([asdict(r) for r in results], indent=1)
     )
     if not args.no_write:
-        write_readme(text)
+        write_between(MARKERS, text)
     return 0
 
 

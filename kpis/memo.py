@@ -11,8 +11,10 @@ just over, which every feed sends at the top of the hour, leave it in place.
 ``memo(key, compute, seconds)`` keeps
 it that long at most (two days by default); ``seconds=THIS_MOMENT`` keeps it for
 the moment only (one data version, in this process): what every indicator of a
-refresh reads alike, read once for all of them. ``memo(key, peek, ...)`` only
-looks: what is kept under ``key``, else ``NOT_KEPT``.
+refresh reads alike, read once for all of them. ``seconds=EVERY_MOMENT``
+(with ``settled=True``) keeps a sum of whole settled hours for every moment, a
+past moment's as the live wall's. ``memo(key, peek, ...)`` only looks: what is
+kept under ``key``, else ``NOT_KEPT``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ THIS_VERSION = -2  # seconds: for this data version, in every time bucket
 # hour's rows, too big for the shared cache, asked while windows' ends pass it
 IN_PROCESS = -3
 IN_PROCESS_SECONDS = 2 * 3600
+# seconds: a settled sum the same at every moment, a past one's too (a block of
+# whole settled days): under the settled version, without a past moment's tag
+EVERY_MOMENT = -4
 
 
 def peek() -> Any:

@@ -31,6 +31,7 @@ from flask_caching.backends.nullcache import NullCache
 from sqlalchemy import Connection, Engine
 
 from kpis.memo import (
+    EVERY_MOMENT,
     IN_PROCESS,
     IN_PROCESS_SECONDS,
     NOT_KEPT,
@@ -328,6 +329,8 @@ class Moments:
             seconds: int = PAST_TIMEOUT,
             settled: bool = False,
         ) -> Any:
+            if seconds == EVERY_MOMENT:
+                return self._every_moment(moment, key, compute)
             name = (settled_prefix if settled else prefix) + self._key_text(key)
             if compute is peek:
                 return self._peek(settled, seconds, name)
@@ -350,6 +353,24 @@ class Moments:
             return found
 
         return memo
+
+    def _every_moment(self, moment: Moment, key: tuple, compute) -> Any:
+        """A settled sum under the store's settled version alone: the same for
+        the live wall and every past moment (whose other keys carry its tag)."""
+        v = moment.versions
+        name = f"cw:{v.store}:{self.city_id}:settled:{v.settled}:{self._key_text(key)}"
+        kept = self.settled
+        found = kept.get(name) if kept is not None else MISSING
+        if found is not MISSING:
+            return found
+        if kept is None:
+            return compute()
+        found = self.cache.get(name)
+        if found is None:
+            found = compute()
+            self.cache.set(name, found, timeout=PAST_TIMEOUT)
+        kept.put(name, found, PAST_TIMEOUT)
+        return found
 
     def _peek(self, settled: bool, seconds: int, name: str) -> Any:
         """What is kept under ``name`` (by ``memo`` with these ``settled`` and

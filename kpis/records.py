@@ -26,12 +26,14 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from kpis.queries import TITLE_KEY_COLUMN, event_in_district
+from store.rollups import hour_of
 from store.schema import event_areas, event_hourly, events, measurements
 
 PERIODS: dict[str, timedelta] = {
@@ -322,13 +324,26 @@ def by_district(conn: Connection, f: RecordFilter, now: datetime) -> dict[str, i
     return {d: int(n) for d, n in rows}
 
 
-def categories(conn: Connection, domain: str, since: datetime) -> list[str]:
-    rows = conn.execute(
-        select(events.c.category)
-        .where(events.c.domain == domain, events.c.occurred_at > since)
-        .distinct()
-        .order_by(events.c.category)
-    ).all()
+def categories(
+    conn: Connection, domain: str, since: datetime, until: datetime
+) -> list[str]:
+    """The categories of the domain's records that occurred in (since, until]:
+    the whole hours between from the hourly rollup, the hours at the ends from
+    the rows (a past moment's month would be a month of rows)."""
+    first = hour_of(since) + timedelta(hours=1)
+    last = hour_of(until)
+    h, e = event_hourly.c, events.c
+    in_rows = (e.occurred_at > since) & (e.occurred_at <= until)
+    if first < last:
+        in_rows &= (e.occurred_at < first) | (e.occurred_at >= last)
+    parts = [select(e.category).where(e.domain == domain, in_rows)]
+    if first < last:
+        parts.append(
+            select(h.category).where(
+                h.domain == domain, h.hour >= first, h.hour < last, h.opened > 0
+            )
+        )
+    rows = conn.execute(union(*parts).order_by("category")).all()
     return [r[0] for r in rows]
 
 

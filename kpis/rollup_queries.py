@@ -29,7 +29,7 @@ from sqlalchemy import CompoundSelect, Connection, func, literal, select, union_
 
 from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_rows, kept, match_rows
-from kpis.memo import IN_PROCESS, NOT_KEPT, Memo, no_memo, peek
+from kpis.memo import EVERY_MOMENT, IN_PROCESS, NOT_KEPT, Memo, no_memo, peek
 from kpis.shared_reads import (
     any_hours_from,
     edge_counts,
@@ -203,7 +203,7 @@ def _moved_by_an_hour(
     """The settled sum over [start, end) from the one kept an hour ago, over
     [start - 1 h, end - 1 h) (a rolling window) or [start, end - 1 h) (one that
     starts at a fixed time: today, this week): plus the hour settled since, less
-    the hour the window left behind. Two hours cut from their rows, shared by
+    the hour the window left behind. Or from one kept over [start ± 1 h, end). Two hours cut from their rows, shared by
     every indicator, instead of each window read again from the rollups when the
     hour turns (a second at a million records, sixty indicators).
     ``NOT_KEPT`` if no such sum is kept (a change to a settled hour voids them)."""
@@ -218,6 +218,17 @@ def _moved_by_an_hour(
         if earlier_start < start:
             found = hours.combine(found, hours.read(earlier_start, start), -1)
         return found
+    # the same end, the start an hour either side: the sparkline's points of what
+    # is open at a past moment (everything after each point, to now), each the
+    # point before it less an hour
+    for other_start, sign in ((start - HOUR, -1), (start + HOUR, 1)):
+        if other_start >= end:
+            continue
+        before = memo((*key, other_start, end), peek, settled=True)
+        if before is NOT_KEPT:
+            continue
+        edge = (other_start, start) if sign < 0 else (start, other_start)
+        return hours.combine(before, hours.read(*edge), sign)
     return NOT_KEPT
 
 
@@ -247,9 +258,11 @@ def _hour_sums(
     key = ("count", domain, what, scope)
 
     def read(a: datetime, b: datetime | None) -> dict[str | None, float]:
-        if b is None and not any_hours_from(conn, domain, a, memo):
-            return {}  # nothing from now on, said once for every domain
-        return _rollup_counts(conn, domain, what, a, b, scope, match)
+        if b is None:
+            if not any_hours_from(conn, domain, a, memo):
+                return {}  # nothing from now on, said once for every domain
+            return _rollup_counts(conn, domain, what, a, b, scope, match)
+        return _counts_in_blocks(conn, domain, what, a, b, scope, match, memo)
 
     def hour_read(a: datetime, b: datetime) -> dict[str | None, float]:
         found = edge_counts(conn, domain, what, a, b, False, match, memo)
@@ -263,6 +276,67 @@ def _hour_sums(
         memo,
         HourParts(hour_read, _add_counts),
     )
+
+
+def _counts_in_blocks(
+    conn, domain, what, start: datetime, end: datetime, scope, match, memo: Memo
+) -> dict[str | None, float]:
+    """``_rollup_counts`` over [start, end) of settled hours, its whole days and
+    whole blocks of days kept for every later sum that holds them, the hours at
+    its ends read now. What was open at a past moment is every record less what
+    opened or closed since: months of hours, read once in blocks for every
+    indicator, district, comparison and sparkline point of the page, and every
+    other moment, not each time from the moment on."""
+    found: dict[str | None, float] = {}
+    for a, b, whole in day_blocks(start, end):
+        if whole:  # every district's, kept: a district's sum is a part of it
+            every = memo(
+                ("blocked", domain, what, match.where if match else None, a, b),
+                lambda a=a, b=b: _rollup_counts(conn, domain, what, a, b, None, match),
+                EVERY_MOMENT,
+                settled=True,
+            )
+            part = {d: n for d, n in every.items() if _in_district(d, scope)}
+        else:
+            part = _rollup_counts(conn, domain, what, a, b, scope, match)
+        found = _add_counts(found, part, 1)
+    return found
+
+
+DAY = timedelta(days=1)
+DAYS_A_BLOCK = 32
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def day_blocks(start: datetime, end: datetime) -> list[tuple[datetime, datetime, bool]]:
+    """[start, end) cut into (a, b, whole): the hours before its first UTC day
+    and after its last (not whole), whole days up to a block of ``DAYS_A_BLOCK``
+    days counted from the epoch, and such blocks. The same days and blocks for
+    every span that holds them. A span under two days is one piece."""
+    if end - start < 2 * DAY:
+        return [(start, end, False)]
+
+    def boundary(t: datetime, size: timedelta, up: bool) -> datetime:
+        n, rest = divmod(t - _EPOCH, size)
+        return _EPOCH + (n + (1 if up and rest else 0)) * size
+
+    block = DAYS_A_BLOCK * DAY
+    first_day, last_day = boundary(start, DAY, True), boundary(end, DAY, False)
+    first_block = min(boundary(first_day, block, True), last_day)
+    last_block = max(boundary(last_day, block, False), first_block)
+    pieces = [(start, first_day, False)]
+    pieces += _every(first_day, first_block, DAY)
+    pieces += _every(first_block, last_block, block)
+    pieces += _every(last_block, last_day, DAY)
+    pieces.append((last_day, end, False))
+    return [(a, b, whole) for a, b, whole in pieces if a < b]
+
+
+def _every(start: datetime, end: datetime, size: timedelta) -> list:
+    return [
+        (start + i * size, start + (i + 1) * size, True)
+        for i in range(int((end - start) / size))
+    ]
 
 
 def _rollup_counts(

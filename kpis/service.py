@@ -382,7 +382,7 @@ class KpiService:
             "categories",
             domain,
             lambda conn, w, _: records.categories(
-                conn, domain, w.now - timedelta(days=30)
+                conn, domain, w.now - timedelta(days=30), w.now
             ),
         )
 

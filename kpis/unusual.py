@@ -3,8 +3,8 @@ city and each district, against the same time of the week in the past weeks.
 
 What is looked at ("cells"): the records a domain opened, of each category and of
 all, in each district and in the city; the mean of each series the domains chart,
-in each district and in the city. Over windows ending now: the last hour, the
-last 3 hours, and today so far for counts (a mean over today says little); the
+in each district and in the city. Over windows ending now: the last hour, 2 and
+3 hours, and today so far for counts (a mean over today says little); the
 last quarter hour, the last hour and the last 3 hours for means (a road's speed
 that drops is news within minutes; a count of a few records an hour is not).
 
@@ -39,6 +39,7 @@ domain or series has records in at least ``LEAST_WEEKS`` of the past weeks' span
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -68,7 +69,8 @@ LEAST_UNCERTAINTY = 0.1  # of a usual count: no past is exactly this week's
 PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
 LEAST_EXCESS = 3.0  # records above the busiest past week, for a count to be flagged
-WINDOWS = ("1h", "3h", "today")
+# the last 2 hours: a district gone silent that long is news at its usual rates
+WINDOWS = ("1h", "2h", "3h", "today")
 # a sudden drop of road speed is news within minutes (TOPIS's alarm): series look
 # at the last quarter hour too, with a spread widened for its fewer readings
 SERIES_WINDOWS = ("15m", "1h", "3h")
@@ -170,6 +172,7 @@ def assess(
     windows = {
         "15m": (now - QUARTER, now),
         "1h": (now - HOUR, now),
+        "2h": (now - 2 * HOUR, now),
         "3h": (now - 3 * HOUR, now),
         "today": (today_start, now),
     }
@@ -518,46 +521,59 @@ def _score_means(
     # (cells, weeks, windows, [count, sum])
     sums = past.sums([windows[w] for w in names], scope.timezone, edges)
     index = past.index()
+    typical = _typical_district(past, sums, observed, names)
     rows: list[_Row] = []
     for cell, now in sorted(observed.items()):
         i, city = index.get(cell), index.get((cell[0], ALL, ALL))
         held = list(weeks.get(cell[0], ()))
         if len(held) < LEAST_WEEKS or i is None or city is None:
             continue
-        mine, whole = _means(sums[i, held]), _means(sums[city, held])
+        mine = _means(sums[i, held])
         hourly = _means(past.values[i, held])  # (weeks, hours)
+        whole = mine  # what the cell is read against: itself, or the typical district
+        # in the series' own unit: how far the district's hour strays from the
+        # typical district's, for a noise that does not shrink with the level
+        # (PM2.5's few µg/m³ a reading: a ratio is steady at 30 µg/m³, not at 5)
+        unit_spread = 0.0
         if cell[2] != ALL:
-            hourly = hourly / _means(past.values[city, held])
+            past_typical, hourly_typical, now_typical, usual_hour = typical[cell[0]]
+            whole = past_typical[held]
+            expected_hourly = usual_hour[cell[2]] * hourly_typical[held]
+            unit_spread = _pooled_spread(hourly - expected_hourly)
+            hourly = hourly / hourly_typical[held]
         hour_spread = _pooled_spread(hourly)
         # the readings an hour usually holds, on which that spread was measured
         hour_readings = float(np.nanmean(past.values[i, held][..., 0]))
-        city_now = now if cell[2] == ALL else observed.get((cell[0], ALL, ALL), {})
         for j, w in enumerate(names):
             n, total = now.get(w, (0.0, 0.0))
-            n_city, total_city = city_now.get(w, (0.0, 0.0))
             kept = ~np.isnan(mine[:, j]) & ~np.isnan(whole[:, j])
-            if n == 0 or n_city == 0 or kept.sum() < LEAST_WEEKS:
+            if n == 0 or kept.sum() < LEAST_WEEKS:
                 continue
             if w == "15m" and n < LEAST_QUARTER_READINGS:
                 continue  # one place's word: the hour already weighs it
-            observed_mean, city_mean = total / n, total_city / n_city
+            observed_mean = total / n
             if cell[2] == ALL:  # the city's own mean against its past weeks
                 usual, seen, scale = mine[kept, j], observed_mean, 1.0
-            else:  # a district's against the city's now: a city-wide change
-                # (weather, a holiday) moves what it is expected to read
+            else:  # a district's against the typical district's now: a change
+                # over the city (weather, a holiday) moves what it is expected to
+                # read, one district's own (a concert's crowd) does not
+                scale = now_typical[j]
+                if not scale > 0:
+                    continue
                 usual = mine[kept, j] / whole[kept, j]
-                seen, scale = observed_mean / city_mean, city_mean
+                seen = observed_mean / scale
             median = float(np.median(usual))
-            measured = max(
+            # the hours' spreads were measured on an hour's readings: wider for a
+            # window of fewer (a quarter hour's); the weeks' on the window's own
+            fewer = _fewer_readings(hour_readings, n)
+            spread = max(
                 # with a few weeks, how the window varied from week to week says
                 # little (PM2.5's episodes, one reading an hour): how each hour of
                 # the span varied across the weeks says more
-                hour_spread,
+                hour_spread * fewer,
+                unit_spread * fewer / max(abs(scale), 1e-9),  # as the city stands now
                 float(np.std(usual, ddof=1)),
                 1.4826 * float(np.median(np.abs(usual - median))),
-            )  # on means of an hour's readings at least
-            spread = max(
-                measured * _fewer_readings(hour_readings, n),
                 LEAST_SPREAD * abs(median),
             )
             rows.append(
@@ -565,6 +581,46 @@ def _score_means(
             )
     scores, above = mean_surprise(*_columns(rows))
     return _surprises("mean", rows, scores, above, windows)
+
+
+def _typical_district(past: PastHours, sums, observed, names: list[str]) -> dict:
+    """Per series, how the city stands against its usual level: the median over
+    its districts of each district's mean over its own usual (the median of its
+    past weeks), in each past week and window, each past week and hour, and each
+    window now; and each district's usual hour. What a district is read against:
+    a city's mean follows one district's outlier (a concert's crowd pulls it up,
+    and every other district looks emptied), this median does not, and a change
+    over the whole city (smog, a holiday) moves it."""
+    found = {}
+    index = past.index()
+    for name in {cell[0] for cell in past.cells}:
+        cells = [c for c in past.cells if c[0] == name and c[2] != ALL]
+        rows = [index[c] for c in cells]
+        with warnings.catch_warnings():  # a week or an hour no district held
+            warnings.simplefilter("ignore", RuntimeWarning)
+            windows = _means(sums[rows])  # (districts, weeks, windows)
+            hours = _means(past.values[rows])  # (districts, weeks, hours)
+            usual_window = np.nanmedian(windows, axis=1, keepdims=True)
+            usual_hour = np.nanmedian(hours, axis=1, keepdims=True)
+            now = np.array(
+                [
+                    [
+                        (lambda n, t: t / n if n else np.nan)(
+                            *observed.get(c, {}).get(w, (0.0, 0.0))
+                        )
+                        for w in names
+                    ]
+                    for c in cells
+                ],
+                dtype=float,
+            ).reshape(len(cells), len(names))
+            found[name] = (
+                np.nanmedian(windows / usual_window, axis=0),  # (weeks, windows)
+                np.nanmedian(hours / usual_hour, axis=0),  # (weeks, hours)
+                np.nanmedian(now / usual_window[:, 0, :], axis=0),  # (windows,)
+                {c[2]: usual_hour[k, 0] for k, c in enumerate(cells)},  # (hours,)
+            )
+    return found
 
 
 def _fewer_readings(usual: float, held: float) -> float:

@@ -584,3 +584,94 @@ def test_a_late_record_of_the_hour_just_over_leaves_the_settled_hours_kept(
     feed.run()
     checked()
     assert settled_written()
+
+
+def test_the_sparkline_of_what_was_open_at_a_past_moment_reads_the_later_hours_once(
+    engine, seoul, monkeypatch
+):
+    """What was open at each of a past moment's 24 sparkline points is every
+    record less what opened or closed after it, to now: the first point reads
+    those hours (in pieces: days and blocks of days), each later one is the point
+    before less an hour (its rows), and every value equals one worked out with
+    nothing kept."""
+    from sqlalchemy import event
+
+    from kpis.past import PastKpiService
+
+    now = _this_hour_for_a_while()
+    feed, complaints = _feed(engine, seoul)
+    for back in (80, 60, 50, 49, 30, 26, 25, 5, 2, 0):
+        complaints.at = now - timedelta(hours=back, minutes=1)
+        feed.run()
+    _clock_at(monkeypatch, now)
+    live = KpiService(engine, seoul, cache=SimpleCache(threshold=100_000))
+    moment = now - timedelta(hours=40)
+    day, hour = timedelta(days=1), timedelta(hours=1)
+    to_the_newest: list[datetime] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "event_hourly" not in statement:
+            return
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        moments = [m for m in map(_as_moment, values or ()) if m is not None]
+        if moments and min(moments) > moment - day and max(moments) < now - hour:
+            to_the_newest.append(min(moments))  # settled hours after the points
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        kept = PastKpiService(live, moment).history()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    # the hours after the first point, opened and closed, in a few pieces: not
+    # again for each of the 24 points
+    open_at = [
+        k
+        for k in seoul.indicators
+        if k.measure == "count" and k.window.kind == "open_now"
+    ]
+    assert open_at and 0 < len(to_the_newest) < 24
+    nothing_kept = KpiService(engine, seoul, cache=NullCache())
+    assert kept == PastKpiService(nothing_kept, moment).history()
+
+
+def test_two_past_moments_read_the_whole_days_between_them_and_now_once(
+    engine, seoul, monkeypatch
+):
+    """What was open at a moment reads every settled hour since, in whole days
+    kept for every moment: the second moment reads none of the days the first
+    read, and both equal what is worked out with nothing kept."""
+    from sqlalchemy import event
+
+    from kpis.past import PastKpiService
+
+    now = _this_hour_for_a_while()
+    feed, complaints = _feed(engine, seoul)
+    for back in (100, 80, 60, 50, 30, 5, 0):
+        complaints.at = now - timedelta(hours=back, minutes=1)
+        feed.run()
+    _clock_at(monkeypatch, now)
+    live = KpiService(engine, seoul, cache=SimpleCache(threshold=100_000))
+    whole_days: list[list[tuple]] = [[], []]
+    reading = [0]
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "event_hourly" not in statement:
+            return
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        moments = sorted(m for m in map(_as_moment, values or ()) if m is not None)
+        if len(moments) == 2 and moments[1] - moments[0] == timedelta(days=1):
+            if moments[0] == moments[0].replace(hour=0, minute=0, second=0):
+                whole_days[reading[0]].append(tuple(moments))
+
+    first, second = now - timedelta(hours=78), now - timedelta(hours=54)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        values = [PastKpiService(live, first).tiles()]
+        reading[0] = 1
+        values.append(PastKpiService(live, second).tiles())
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert whole_days[0] and not set(whole_days[0]) & set(whole_days[1])
+    nothing_kept = KpiService(engine, seoul, cache=NullCache())
+    for at, found in zip((first, second), values, strict=True):
+        assert found == PastKpiService(nothing_kept, at).tiles()

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from city import i18n
 from connectors.simulator import SimulatorConnector
 from ingest.runner import SourceRunner, prepare_store, run_until_caught_up
+from kpis import records
 from kpis.records import BUCKET_SECONDS, PERIODS, RecordFilter
 from kpis.service import KpiService
 from store import connect
@@ -206,3 +207,24 @@ def test_a_simulated_title_comes_with_its_key_wherever_it_is_shown(store):
     assert shown <= {
         i18n.t("ko", f"record_title.{r['category']}") for r in rows
     } and not shown & {r["title"] for r in rows}
+
+
+@pytest.mark.parametrize("back", [timedelta(0), timedelta(days=3, minutes=17)])
+def test_a_domain_s_categories_are_those_of_its_records_in_the_30_days_to_then(
+    store, back
+):
+    """The filter's choices, live and at a past moment: from the hourly rollup
+    between the hours at the ends, read from the rows."""
+    service, ev, _, _ = store
+    until = NOW - back
+    since = until - timedelta(days=30)
+    with service.engine.connect() as conn:
+        for domain in ("complaints", "safety", "traffic"):
+            rows = ev[
+                (ev["domain"] == domain)
+                & (ev["occurred_at"] > pd.Timestamp(since))
+                & (ev["occurred_at"] <= pd.Timestamp(until))
+            ]
+            assert rows["category"].nunique() > 1
+            found = records.categories(conn, domain, since, until)
+            assert found == sorted(rows["category"].unique())

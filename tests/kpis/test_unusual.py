@@ -86,18 +86,18 @@ def ordinary(weeks: int, seed: int = 1) -> list[Event]:
 def speeds(
     weeks: int, slow_district: str | None = None, slow_for: timedelta = HOUR
 ) -> list[Measurement]:
-    """Two links a district every 15 minutes; ``slow_district``'s 30 % slower for
-    the last hour. (Slower for the last 45 minutes only, three of the hour's four
-    readings, its drop against the city's (which it pulls down too: a third of
-    its links) read 14-17 % by the minute the suite ran at, across the 15 % a
-    mean must move to be news.)"""
+    """Four links a district (as the demo city has) every 15 minutes;
+    ``slow_district``'s 30 % slower for the last ``slow_for``. (A whole hour:
+    slowed for its last 45 minutes only, three of its four readings, a district
+    read 14-17 % down by the minute the suite ran at, across the 15 % a mean must
+    move to be news.)"""
     rng = random.Random(2)
     found = []
     for start, end in spans(weeks):
         t = start.replace(minute=0, second=0)
         while t < min(end, NOW):
             for district in DISTRICTS:
-                for link in ("a", "b"):
+                for link in "abcd":
                     value = 30 * (1 + rng.gauss(0, 0.05))
                     if district == slow_district and t > NOW - slow_for:
                         value *= 0.7
@@ -189,7 +189,25 @@ def in_window(frame: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFra
     return frame[(frame["at"] >= start) & (frame["at"] < end)]
 
 
-def plain_past(frame, start, end, weeks, value=len) -> list[float]:
+def city_factor(readings: pd.DataFrame, start: datetime, end: datetime) -> list:
+    """How the city stood against its usual in [start, end) now (first) and 1…6
+    weeks back: the median over the districts of each one's mean over its usual
+    (the median of its 6 past weeks)."""
+    means = np.array(
+        [
+            plain_past(of_cell(readings, ALL, d), start, end, 6, mean_of, from_week=0)
+            for d in DISTRICTS
+        ]
+    )  # (districts, now and 6 weeks)
+    usual = np.median(means[:, 1:], axis=1, keepdims=True)
+    return list(np.median(means / usual, axis=0))
+
+
+def mean_of(rows: pd.DataFrame) -> float:
+    return float(rows["value"].mean())
+
+
+def plain_past(frame, start, end, weeks, value=len, from_week=1) -> list[float]:
     """The window's rows, moved back 1…``weeks`` weeks on the city's clock."""
     return [
         float(
@@ -197,7 +215,7 @@ def plain_past(frame, start, end, weeks, value=len) -> list[float]:
                 in_window(frame, weeks_back(start, k, SEOUL), weeks_back(end, k, SEOUL))
             )
         )
-        for k in range(1, weeks + 1)
+        for k in range(from_week, weeks + 1)
     ]
 
 
@@ -211,9 +229,9 @@ def test_every_count_and_mean_equals_a_plain_computation_over_the_rows(engine):
     frame, readings = event_frame(engine), reading_frame(engine)
     counts = [s for s in every if s.kind == "count"]
     means = [s for s in every if s.kind == "mean"]
-    # every category and district, their totals, and the city: in 3 windows
-    # (counts: the last hour, 3 hours, today; means: 15 min, an hour, 3 hours)
-    assert len(counts) == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 3
+    # every category and district, their totals, and the city: in each window
+    # (counts: the last hour, 2 and 3 hours, today; means: 15 min, 1 and 3 hours)
+    assert len(counts) == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 4
     assert len(means) == (len(DISTRICTS) + 1) * 3
     for s in counts:
         rows = of_cell(frame, s.category, s.district)
@@ -245,14 +263,11 @@ def test_every_count_and_mean_equals_a_plain_computation_over_the_rows(engine):
         if s.district == ALL:
             assert s.expected == pytest.approx(np.median(wanted))
             continue
-        # a district's usual share of the city's mean, times the city's now
-        city = readings
-        city_n = plain_past(city, s.start, s.end, 6)
-        city_total = plain_past(city, s.start, s.end, 6, lambda r: r["value"].sum())
-        ratios = [
-            w / (t / c) for w, t, c in zip(wanted, city_total, city_n, strict=True)
-        ]
-        city_now = in_window(city, s.start, s.end)["value"].mean()
+
+        # its usual mean for how the city stands now against its own usual
+        factor = city_factor(readings, s.start, s.end)
+        ratios = [w / f for w, f in zip(wanted, factor[1:], strict=True)]
+        city_now = factor[0]
         assert s.expected == pytest.approx(np.median(ratios) * city_now)
 
 
@@ -289,7 +304,7 @@ def test_an_ordinary_day_flags_nothing(engine):
     store(engine, ordinary(6), speeds(6))
     result = found_now(engine)
     assert result.found == ()
-    assert result.cells == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 3 + 12
+    assert result.cells == (len(RATES) + 1) * (len(DISTRICTS) + 1) * 4 + 12
 
 
 def test_nothing_is_flagged_from_too_little_history(engine):
