@@ -64,7 +64,7 @@ from store.schema import event_hourly, events, measurements
 WEEKS = 6  # past weeks the usual rests on, at most
 LEAST_WEEKS = 3  # nothing flagged from fewer
 LEAST_WEEK_SHARE = 0.25  # of the fullest past week's records, for a week to count
-FLAG_SCORE = 5.0  # a one in 100,000 chance
+FLAG_SCORE = 6.0  # a one in a million chance
 LEAST_UNCERTAINTY = 0.1  # of a usual count: no past is exactly this week's
 PRIOR_RECORDS = 5.0  # the weight of the residents' share in a district's share
 LEAST_SPREAD = 0.03  # of a usual mean
@@ -75,7 +75,9 @@ WINDOWS = ("1h", "2h", "3h", "today")
 # at the last quarter hour too, with a spread widened for its fewer readings
 SERIES_WINDOWS = ("15m", "1h", "3h")
 QUARTER = timedelta(minutes=15)
-LEAST_QUARTER_READINGS = 2  # PM2.5's one reading an hour a district says no more
+# readings a quarter hour must hold to be looked at: fewer (PM2.5's one an hour,
+# a hotspot's every 10 minutes) are a place or two's word, which the hour weighs
+LEAST_QUARTER_READINGS = 4
 LEAST_CHANGE = 0.15  # of a usual mean
 
 
@@ -550,7 +552,7 @@ def _score_means(
             if n == 0 or kept.sum() < LEAST_WEEKS:
                 continue
             if w == "15m" and n < LEAST_QUARTER_READINGS:
-                continue  # one place's word: the hour already weighs it
+                continue
             observed_mean = total / n
             if cell[2] == ALL:  # the city's own mean against its past weeks
                 usual, seen, scale = mine[kept, j], observed_mean, 1.0
