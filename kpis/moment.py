@@ -364,9 +364,11 @@ class Moments:
         if found is not MISSING:
             return found
         if kept is None:
-            return compute()
+            return NOT_KEPT if compute is peek else compute()
         found = self.cache.get(name)
         if found is None:
+            if compute is peek:
+                return NOT_KEPT
             found = compute()
             self.cache.set(name, found, timeout=PAST_TIMEOUT)
         kept.put(name, found, PAST_TIMEOUT)

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from kpis.asked_together import AskedTogether
 from kpis.match import Match, facet_rows, kept, match_rows
@@ -286,21 +294,75 @@ def _counts_in_blocks(
     its ends read now. What was open at a past moment is every record less what
     opened or closed since: months of hours, read once in blocks for every
     indicator, district, comparison and sparkline point of the page, and every
-    other moment, not each time from the moment on."""
-    found: dict[str | None, float] = {}
-    for a, b, whole in day_blocks(start, end):
-        if whole:  # every district's, kept: a district's sum is a part of it
-            every = memo(
-                ("blocked", domain, what, match.where if match else None, a, b),
-                lambda a=a, b=b: _rollup_counts(conn, domain, what, a, b, None, match),
-                EVERY_MOMENT,
-                settled=True,
+    other moment, not each time from the moment on. The pieces not kept are read
+    in one statement (a 30-day window is not 30 statements)."""
+    where = match.where if match else None
+    pieces = day_blocks(start, end)
+    found: dict[tuple[datetime, datetime], dict] = {}
+    for a, b, whole in pieces:
+        if whole:
+            kept = memo(
+                ("blocked", domain, what, where, a, b), peek, EVERY_MOMENT, True
             )
-            part = {d: n for d, n in every.items() if _in_district(d, scope)}
+            if kept is not NOT_KEPT:
+                found[(a, b)] = kept
+    read: dict[tuple[datetime, datetime], dict] = {}
+    for run in _runs_of(p for p in ((a, b) for a, b, _ in pieces) if p not in found):
+        read |= _rollup_counts_in_pieces(conn, domain, what, run, match)
+    for a, b, whole in pieces:
+        if whole and (a, b) not in found:  # every district's: a district's is a part
+            found[(a, b)] = memo(
+                ("blocked", domain, what, where, a, b),
+                lambda part=read[(a, b)]: part,
+                EVERY_MOMENT,
+                True,
+            )
+        elif not whole:
+            found[(a, b)] = read[(a, b)]
+    total: dict[str | None, float] = {}
+    for part in found.values():
+        in_scope = {d: n for d, n in part.items() if _in_district(d, scope)}
+        total = _add_counts(total, in_scope, 1)
+    return total
+
+
+def _runs_of(pieces) -> list[list[tuple[datetime, datetime]]]:
+    """Pieces in order, in runs of adjacent ones: each run one index range."""
+    runs: list[list[tuple[datetime, datetime]]] = []
+    for piece in pieces:
+        if runs and runs[-1][-1][1] == piece[0]:
+            runs[-1].append(piece)
         else:
-            part = _rollup_counts(conn, domain, what, a, b, scope, match)
-        found = _add_counts(found, part, 1)
-    return found
+            runs.append([piece])
+    return runs
+
+
+def _rollup_counts_in_pieces(
+    conn, domain, what, pieces: list[tuple[datetime, datetime]], match: Match | None
+) -> dict[tuple[datetime, datetime], dict[str | None, float]]:
+    """Opened or closed per district in each of ``pieces`` (whole hours, in
+    order, none overlapping), every district's, in one statement."""
+    if not pieces:
+        return {}
+    h = event_hourly if match is None else event_facet_hourly
+    sums = [
+        func.sum(case(((h.c.hour >= a) & (h.c.hour < b), h.c[what]), else_=0))
+        for a, b in pieces
+    ]
+    rows = conn.execute(
+        select(h.c.district_code, *sums)
+        .where(
+            h.c.domain == domain,
+            *facet_rows(h, match),
+            h.c.hour >= pieces[0][0],
+            h.c.hour < pieces[-1][1],
+        )
+        .group_by(h.c.district_code)
+    ).all()
+    return {
+        piece: {(d or None): v[k] for d, *v in rows if v[k]}
+        for k, piece in enumerate(pieces)
+    }
 
 
 DAY = timedelta(days=1)

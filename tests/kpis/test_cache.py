@@ -643,6 +643,7 @@ def test_two_past_moments_read_the_whole_days_between_them_and_now_once(
     from sqlalchemy import event
 
     from kpis.past import PastKpiService
+    from kpis.rollup_queries import DAYS_A_BLOCK
 
     now = _this_hour_for_a_while()
     feed, complaints = _feed(engine, seoul)
@@ -651,17 +652,20 @@ def test_two_past_moments_read_the_whole_days_between_them_and_now_once(
         feed.run()
     _clock_at(monkeypatch, now)
     live = KpiService(engine, seoul, cache=SimpleCache(threshold=100_000))
-    whole_days: list[list[tuple]] = [[], []]
+    day = timedelta(days=1)
+    whole: list[set[tuple]] = [set(), set()]  # the whole days and blocks read
     reading = [0]
 
     def note(conn, cursor, statement, parameters, context, executemany) -> None:
         if "event_hourly" not in statement:
             return
         values = parameters.values() if isinstance(parameters, dict) else parameters
-        moments = sorted(m for m in map(_as_moment, values or ()) if m is not None)
-        if len(moments) == 2 and moments[1] - moments[0] == timedelta(days=1):
-            if moments[0] == moments[0].replace(hour=0, minute=0, second=0):
-                whole_days[reading[0]].append(tuple(moments))
+        moments = [m for m in map(_as_moment, values or ()) if m is not None]
+        # a statement of pieces binds each piece's ends, then its whole range's
+        pieces = zip(moments[:-2:2], moments[1:-2:2], strict=True)
+        for a, b in pieces if "CASE" in statement else ():
+            if a == a.replace(hour=0) and b - a in (day, DAYS_A_BLOCK * day):
+                whole[reading[0]].add((a, b))
 
     first, second = now - timedelta(hours=78), now - timedelta(hours=54)
     event.listen(engine, "before_cursor_execute", note)
@@ -671,7 +675,8 @@ def test_two_past_moments_read_the_whole_days_between_them_and_now_once(
         values.append(PastKpiService(live, second).tiles())
     finally:
         event.remove(engine, "before_cursor_execute", note)
-    assert whole_days[0] and not set(whole_days[0]) & set(whole_days[1])
+    # the first reads days since its moment; the second none of them again
+    assert whole[0] and not whole[0] & whole[1]
     nothing_kept = KpiService(engine, seoul, cache=NullCache())
     for at, found in zip((first, second), values, strict=True):
         assert found == PastKpiService(nothing_kept, at).tiles()
