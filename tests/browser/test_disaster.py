@@ -61,6 +61,18 @@ def _wait(dash_duo, script: str, expected, timeout: float = 30):
     raise AssertionError(f"{script!r} gave {found!r}, not {expected!r}")
 
 
+def _logged(engine, timeout: float = 60.0) -> list:
+    """The stage log, once it holds an entry."""
+    stop = time.monotonic() + timeout
+    while time.monotonic() < stop:
+        with engine.connect() as conn:
+            found = stage_store.history(conn)
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"the stage watch logged nothing in {timeout:g} s")
+
+
 BADGE_LEVEL = "return document.getElementById('kiosk-stage-badge').dataset.level"
 LAYOUT = (
     "const o = document.querySelector('#kiosk-stage #overview');"
@@ -92,6 +104,9 @@ def test_a_severe_alert_turns_the_wall_to_its_disaster_layout_and_back(
         assert _js(dash_duo, LAYOUT) is False
         assert dash_duo.find_element("#kiosk-countdown").text.startswith("1/7 ")
 
+        # the stage watch has logged the stage the wall opened on (on a loaded
+        # machine it may start after the page has drawn)
+        assert [r.level for r in _logged(engine)] == [1]
         now = datetime.now(UTC)
         _store(engine, _flood_warning(now))
         # Severe + Immediate: stage 4 of Rio's ladder, above its layout_from (3)
