@@ -486,8 +486,6 @@ def test_at_the_turn_of_the_hour_the_settled_sums_move_by_an_hour(
     every value equals one worked out with nothing kept."""
     from sqlalchemy import event
 
-    from store import rollups
-
     now = _this_hour_for_a_while()
     feed, complaints = _feed(engine, seoul)
     for back in (50, 26, 25, 5, 2, 0):
@@ -513,7 +511,7 @@ def test_at_the_turn_of_the_hour_the_settled_sums_move_by_an_hour(
         _everything(service)
         assert any(span > timedelta(hours=1) for span in spans)  # read whole
         spans.clear()
-        turned = rollups.hour_of(now) + timedelta(hours=1, minutes=1)
+        turned = now + timedelta(hours=1)  # as far into the next hour
         clock[0] = turned
         _clock_at(monkeypatch, turned)
         after = _everything(service)
